@@ -1,0 +1,101 @@
+import type { NativeAddr, NativeError, NativeLink, NativeOp, NativeResult, NativeRoute } from '../../../native/binding.js';
+import { toHostError, type HostError } from '../errors.js';
+import { native } from '../native.js';
+import { trace } from '../../trace.js';
+import { MAIN_TABLE, describe, encode, scopeName } from './encode.js';
+import { checkUndoable, snapshotNeeds, undoPlan, type Snapshot } from './undo.js';
+import type { Addr, Link, NetOp, Netlink, Route, RouteQuery } from './types.js';
+import { sysctlPath } from './validate.js';
+
+const IFF_UP = 0x1;
+const IFF_PROMISC = 0x100;
+const log = trace('netlink');
+
+/** Netlink through the addon: one thread, one setns and one socket per batch. */
+export class RealNetlink implements Netlink {
+  async apply(ops: readonly NetOp[], netns?: string): Promise<void> {
+    const encoded = ops.map(encode);
+    checkUndoable(ops);
+    const needs = snapshotNeeds(ops);
+    const prefix: NativeOp[] = [
+      ...(needs.links ? [{ op: 'linkList' } as const] : []),
+      ...needs.sysctls.map((key) => ({ op: 'sysctlGet', path: sysctlPath(key) }) as const),
+    ];
+    log(() => `apply ${netns ?? 'self'}: ${ops.map(describe).join('; ')}`);
+    try {
+      await native().nsApply(netns ?? null, [...prefix, ...encoded]);
+    } catch (raw) {
+      const err = toHostError(raw);
+      const at = (err.opIndex ?? 0) - prefix.length;
+      if (at < 0) throw snapshotFailure(err, needs.sysctls, needs.links);
+      throw await this.takeBack(ops, at, err, netns, (raw as NativeError).results ?? []);
+    }
+  }
+
+  /** Takes back ops[0..failed) after a failed batch, using the snapshot the batch's prefix read. */
+  private async takeBack(ops: readonly NetOp[], failed: number, err: HostError, netns: string | undefined, prefix: NativeResult[]): Promise<HostError> {
+    err.opIndex = failed;
+    const needs = snapshotNeeds(ops);
+    const snapshot: Snapshot = {
+      links: needs.links ? toLinks(prefix[0] as NativeLink[]) : [],
+      sysctls: new Map(needs.sysctls.map((key, i) => [key, prefix[i + (needs.links ? 1 : 0)] as string])),
+    };
+    const problems: string[] = [];
+    for (const step of undoPlan(ops.slice(0, failed), snapshot, netns)) {
+      try {
+        await native().nsApply(step.netns ?? netns ?? null, [encode(step.op)]);
+      } catch (undoErr) {
+        problems.push(`${describe(step.op)}: ${toHostError(undoErr).message}`);
+      }
+    }
+    if (problems.length) err.message += ` (taking back the batch also failed: ${problems.join('; ')})`;
+    return err;
+  }
+
+  async links(netns?: string): Promise<Link[]> {
+    const [raw] = await run(netns, [{ op: 'linkList' }]);
+    return toLinks(raw as NativeLink[]);
+  }
+
+  async addrs(netns?: string, family?: 4 | 6): Promise<Addr[]> {
+    const [rawLinks, rawAddrs] = await run(netns, [{ op: 'linkList' }, { op: 'addrList', family: family ?? 0 }]);
+    const names = new Map((rawLinks as NativeLink[]).map((l) => [l.index, l.name]));
+    return (rawAddrs as NativeAddr[]).map((a) => ({
+      dev: names.get(a.index) ?? '', family: a.family, cidr: `${a.address}/${a.prefixLen}`, scope: scopeName(a.scope),
+    }));
+  }
+
+  async routes(netns?: string, query: RouteQuery = {}): Promise<Route[]> {
+    const table = query.table ?? MAIN_TABLE;
+    const [rawLinks, rawRoutes] = await run(netns, [{ op: 'linkList' }, { op: 'routeList', family: query.family ?? 0, table }]);
+    const names = new Map((rawLinks as NativeLink[]).map((l) => [l.index, l.name]));
+    return (rawRoutes as NativeRoute[]).filter((r) => r.type === 1).map((r) => ({
+      family: r.family,
+      dst: r.dstLen === 0 ? (r.family === 4 ? 'default' : 'default6') : `${r.dst}/${r.dstLen}`,
+      via: r.gateway, dev: names.get(r.oif) ?? '', scope: scopeName(r.scope), table: r.table, metric: r.metric, src: r.src,
+    }));
+  }
+}
+
+async function run(netns: string | undefined, ops: NativeOp[]): Promise<NativeResult[]> {
+  try {
+    return await native().nsApply(netns ?? null, ops);
+  } catch (err) {
+    throw toHostError(err);
+  }
+}
+
+export function toLinks(raw: readonly NativeLink[]): Link[] {
+  const names = new Map(raw.map((l) => [l.index, l.name]));
+  return raw.map((l) => ({
+    index: l.index, name: l.name, kind: l.kind, mtu: l.mtu, mac: l.mac, master: l.master ? (names.get(l.master) ?? '') : '',
+    up: (l.flags & IFF_UP) !== 0, promisc: (l.flags & IFF_PROMISC) !== 0, operstate: l.operstate, parent: l.parent, hairpin: l.hairpin ?? false,
+  }));
+}
+
+function snapshotFailure(err: HostError, sysctls: readonly string[], links: boolean): HostError {
+  const key = sysctls[(err.opIndex ?? 0) - (links ? 1 : 0)];
+  if (key !== undefined) err.message = `sysctl ${key}: ${err.message}`;
+  err.opIndex = undefined;
+  return err;
+}
