@@ -11,7 +11,9 @@ export interface NativeError extends Error {
   code: string;
   /** Positive errno value. */
   errno: number;
-  /** What failed: 'netlink', 'setns', 'unshare', 'open', 'write', 'read', 'mount', 'umount2', 'fsopen', 'fsconfig', ... */
+  /** What failed: 'netlink', 'setns', 'unshare', 'open', 'write', 'read', 'mount', 'umount2', 'fsopen',
+   *  'fsconfig', 'fsmount', 'move_mount', 'inet_pton', 'ether_aton', 'sethostname', 'prctl', ...;
+   *  'args' when an argument has the wrong type (rejected, never thrown synchronously). */
   syscall: string;
   /** For nsApply: index of the op that failed; ops before it were applied, none after. */
   opIndex?: number;
@@ -72,24 +74,24 @@ export type NativeOp =
       table?: number; // default RT_TABLE_MAIN (254)
       metric?: number; // RTA_PRIORITY
       src?: string; // RTA_PREFSRC
-      protocol?: number; // default RTPROT_BOOT (3), as iproute2
+      protocol?: number; // default RTPROT_BOOT (3) for add/replace, unspecified for del, as iproute2
     }
   | { op: 'sysctlSet'; path: string; value: string } // path relative to /proc/sys, '/'-separated
   | { op: 'sysctlGet'; path: string }
   | { op: 'linkList' }
   | { op: 'addrList'; family?: 0 | 4 | 6 }
-  | { op: 'routeList'; family?: 0 | 4 | 6; table?: number }; // table 0 = all tables
+  | { op: 'routeList'; family?: 0 | 4 | 6; table?: number }; // table 0 or absent = all tables
 
 export interface NativeLink {
   index: number;
   name: string;
   kind: string; // IFLA_INFO_KIND ('veth', 'bridge', 'vxlan'...), '' when none (lo, physical)
   mtu: number;
-  mac: string; // lower-case 'aa:bb:..', '' when the link has none
+  mac: string; // lower-case 'aa:bb:..' as the kernel reports it (lo: all zeros), '' when it sends none
   master: number; // ifindex of the master, 0 when none
   operstate: string; // 'UP' | 'DOWN' | 'UNKNOWN' | 'LOWERLAYERDOWN' | 'DORMANT' | 'NOTPRESENT' | 'TESTING'
   flags: number; // IFF_* (IFF_UP = 1, IFF_PROMISC = 0x100)
-  parent: number; // IFLA_LINK (veth peer / vxlan underlay ifindex), 0 when absent
+  parent: number; // IFLA_LINK (veth peer ifindex), else IFLA_VXLAN_LINK (vxlan underlay), 0 when absent
   hairpin?: boolean; // bridge ports only: IFLA_BRPORT_MODE from IFLA_INFO_SLAVE_DATA of the dump
 }
 

@@ -98,7 +98,7 @@ export class FakeKernel {
     const ns: NetState = { id, links: new Map(), addrs: [], routes: [], sysctls: new Map(Object.entries(NS_SYSCTLS)), nextIndex: 1 };
     for (const scope of ['all', 'default']) for (const [k, v] of Object.entries(DEV_SYSCTLS)) ns.sysctls.set(k.replace('%', scope), v);
     this.state.net.set(id, ns);
-    this.addLink(ns, { name: 'lo', kind: '', mtu: 65536, mac: '' });
+    this.addLink(ns, { name: 'lo', kind: '', mtu: 65536, mac: '00:00:00:00:00:00' });
     return id;
   }
 

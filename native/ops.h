@@ -1,0 +1,88 @@
+// nsApply's ops as plain C++ values: converted from JS on the JS thread (addon.cc),
+// executed on the worker thread (ops.cc), results converted back on the JS thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "errors.h"
+
+namespace skiff {
+
+enum class OpKind {
+  LinkAdd, LinkDel, LinkSet,
+  AddrAdd, AddrDel,
+  RouteAdd, RouteReplace, RouteDel,
+  SysctlSet, SysctlGet,
+  LinkList, AddrList, RouteList,
+};
+
+// One struct for every op, mirroring the JS object: each op reads only its own fields
+// (see binding.d.ts). Textual addresses stay text until the worker parses them, so a bad
+// one fails as that op (with its opIndex) rather than as the whole call.
+struct Op {
+  OpKind kind;
+  std::string name;  // link ops: the link; addr ops: dev
+  // linkAdd
+  std::string linkKind;
+  std::optional<uint32_t> mtu;
+  std::optional<std::string> mac, peerName, peerNetns, peerMac;
+  std::optional<uint32_t> vxlanId, vxlanPort;
+  std::optional<std::string> vxlanLocal, vxlanGroup, vxlanDev;
+  std::optional<bool> vxlanLearning;
+  // linkSet
+  std::optional<bool> up, promisc, hairpin;
+  std::optional<std::string> master, netns, newName;
+  // addr*
+  std::string address;
+  uint32_t prefixLen = 0;
+  std::optional<uint32_t> scope;
+  std::optional<std::string> broadcast;
+  bool noDad = false;
+  // route* and the list ops: 0 (any), 4 or 6
+  int family = 0;
+  std::string dst;
+  uint32_t dstLen = 0;
+  std::optional<std::string> gateway, dev, src;
+  std::optional<uint32_t> table, metric, protocol;
+  // sysctl*
+  std::string path, value;
+};
+
+struct Link {
+  uint32_t index = 0;
+  std::string name, kind, mac, operstate;
+  uint32_t mtu = 0, master = 0, flags = 0, parent = 0;
+  std::optional<bool> hairpin;
+};
+
+struct Addr {
+  uint32_t index = 0;
+  int family = 0;  // 4 or 6
+  std::string address;
+  uint32_t prefixLen = 0, scope = 0, flags = 0;
+};
+
+struct Route {
+  int family = 0;  // 4 or 6
+  std::string dst, gateway, src;
+  uint32_t dstLen = 0, oif = 0, scope = 0, table = 0, metric = 0, protocol = 0, type = 0;
+};
+
+using OpResult = std::variant<std::monostate, std::string, std::vector<Link>, std::vector<Addr>, std::vector<Route>>;
+
+// What a batch did: the results of the ops that ran and, when one failed, its error
+// (opIndex set; -1 when the batch failed before its first op, e.g. a missing netns).
+struct BatchOutcome {
+  std::vector<OpResult> results;
+  std::optional<SysError> failure;
+};
+
+// Runs ops in order inside the netns pinned at netnsPath (the thread's own when empty),
+// stopping at the first failure. Worker thread only.
+BatchOutcome RunOps(const std::optional<std::string>& netnsPath, const std::vector<Op>& ops);
+
+}  // namespace skiff

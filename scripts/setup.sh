@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what skiff needs on a fresh Debian 12 machine and builds it (addon + TypeScript).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# iproute2: test assertions and the netlink benchmark's peer; nftables: the leak check
+# (and, later, the service proxy). Toolchain for the addon: python3, make, g++.
+PACKAGES=(iproute2 nftables python3 make g++)
+missing=()
+for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+npm ci --no-audit --no-fund
+npm run build

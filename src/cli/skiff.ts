@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// The one skiff binary. Each role (cri, server, agent, up) is a subcommand with its own
+// composition root in this folder; this file only dispatches.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function program(): Command {
+  return new Command('skiff')
+    .description('A small, real Kubernetes node stack: kubelet, CRI runtime, CNI plugins, nftables proxy, control plane')
+    .version(pkg.version, '-v, --version', 'print the skiff version')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+}
+
+await program().parseAsync(process.argv);
