@@ -8,8 +8,8 @@ import { bench, percentile, timed } from './report.js';
 // down: ours through the addon vs the same steps as iproute2 commands. Everything happens
 // under a private "node" namespace, so the host's own namespace is never touched.
 
-const run = promisify(execFile);
-const ip = (...args: string[]) => run('ip', args);
+const execFileAsync = promisify(execFile);
+const ip = (...args: string[]) => execFileAsync('ip', args);
 const N = Number(process.env.BENCH_PODS ?? 100);
 
 interface Pod { ns: string; host: string; cidr: string; gw: string }
