@@ -12,7 +12,8 @@ function lines(cmd, args) {
 function snapshot() {
   const netns = (() => { try { return readdirSync('/run/netns'); } catch { return []; } })();
   const links = lines('ip', ['-o', 'link', 'show']).map((l) => l.split(': ')[1]?.split('@')[0]);
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[4]);
+  // /run/netns bound onto itself and made shared is what `ip netns add` leaves too: not a leak.
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[4]).filter((m) => m !== '/run/netns');
   const tables = lines('nft', ['list', 'tables']);
   return { 'network namespaces': netns, 'host links': links, mounts, 'nft tables': tables };
 }
