@@ -187,6 +187,17 @@ export function netlinkContract(test: TestFn, env: ContractEnv): void {
     t.is(await sysctl.get('net.ipv4.ip_forward', ns), before.fwd);
   });
 
+  test(named('a batch setting an unknown sysctl fails as that op and changes nothing'), async (t) => {
+    const ns = await freshNetns(t, env);
+    const err = await t.throwsAsync<HostError>(netlink.apply([{ op: 'link.add', name: 'br0', kind: 'bridge' }, { op: 'sysctl.set', key: 'net.ipv4.no_such_knob', value: '1' }], ns));
+    t.is(err?.code, 'ENOENT');
+    t.is(err?.opIndex, 1);
+    t.deepEqual((await netlink.links(ns)).map((l) => l.name), ['lo']);
+    const gone = await t.throwsAsync<HostError>(netlink.apply([{ op: 'link.add', name: 'br0', kind: 'bridge' }], `${env.pinDir}/${uniq('gone')}`));
+    t.is(gone?.code, 'ENOENT');
+    t.is(gone?.opIndex, undefined);
+  });
+
   test(named('ops that cannot be taken back must come last'), async (t) => {
     const ns = await freshNetns(t, env);
     const err = await t.throwsAsync<HostError>(netlink.apply([{ op: 'link.del', name: 'lo' }, { op: 'link.add', name: 'b0', kind: 'bridge' }], ns));

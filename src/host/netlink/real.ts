@@ -26,15 +26,16 @@ export class RealNetlink implements Netlink {
       await native().nsApply(netns ?? null, [...prefix, ...encoded]);
     } catch (raw) {
       const err = toHostError(raw);
-      const at = (err.opIndex ?? 0) - prefix.length;
-      if (at < 0) throw snapshotFailure(err, needs.sysctls, needs.links);
-      throw await this.takeBack(ops, at, err, netns, (raw as NativeError).results ?? []);
+      if (err.opIndex === undefined) throw err; // nothing ran: the namespace is missing
+      if (err.opIndex < prefix.length) throw snapshotFailure(err, ops, prefix);
+      err.opIndex -= prefix.length;
+      throw await this.takeBack(ops, err, netns, (raw as NativeError).results ?? []);
     }
   }
 
-  /** Takes back ops[0..failed) after a failed batch, using the snapshot the batch's prefix read. */
-  private async takeBack(ops: readonly NetOp[], failed: number, err: HostError, netns: string | undefined, prefix: NativeResult[]): Promise<HostError> {
-    err.opIndex = failed;
+  /** Takes back the ops before the failed one, using the snapshot the batch's prefix read. */
+  private async takeBack(ops: readonly NetOp[], err: HostError, netns: string | undefined, prefix: NativeResult[]): Promise<HostError> {
+    const failed = err.opIndex!;
     const needs = snapshotNeeds(ops);
     const snapshot: Snapshot = {
       links: needs.links ? toLinks(prefix[0] as NativeLink[]) : [],
@@ -93,9 +94,9 @@ export function toLinks(raw: readonly NativeLink[]): Link[] {
   }));
 }
 
-function snapshotFailure(err: HostError, sysctls: readonly string[], links: boolean): HostError {
-  const key = sysctls[(err.opIndex ?? 0) - (links ? 1 : 0)];
-  if (key !== undefined) err.message = `sysctl ${key}: ${err.message}`;
-  err.opIndex = undefined;
+/** A sysctl read for the snapshot failed: blame the op that sets that key. */
+function snapshotFailure(err: HostError, ops: readonly NetOp[], prefix: readonly NativeOp[]): HostError {
+  const failed = prefix[err.opIndex!];
+  err.opIndex = ops.findIndex((o) => o.op === 'sysctl.set' && failed?.op === 'sysctlGet' && sysctlPath(o.key) === failed.path);
   return err;
 }
