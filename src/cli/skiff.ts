@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The one skiff binary. Each role (cri, server, agent, up) is a subcommand with its own
 // composition root in this folder; this file only dispatches.
 import { readFileSync } from 'node:fs';

@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { delegate, type PluginRunner } from '../../src/cni/exec.js';
+import type { Plugin, PluginContext } from '../../src/cni/skel.js';
+import { CniError, ErrorCode, type Attachment, type IpConfig, type Result, type Route } from '../../src/cni/types.js';
+import { convertResult, CURRENT_VERSION, parseResult } from '../../src/cni/version.js';
+import { isAlreadyExists, isNotFound } from '../../src/host/errors.js';
+import type { Link, Netlink, NetOp } from '../../src/host/netlink/types.js';
+import type { Sysctl } from '../../src/host/sysctl/types.js';
+import { canonicalIp, ipBytes, ipText, networkOf, parseCidr } from '../../src/host/netlink/validate.js';
+import { parseBridgeConf, type BridgeConf } from './config.js';
+
+export interface BridgeDeps {
+  netlink: Netlink;
+  sysctl: Sysctl;
+  /** Runs the IPAM delegate. */
+  runner: PluginRunner;
+  /** The namespace that holds the bridge (the node); undefined = this process's own. */
+  hostNetns?: string;
+  /** Packet filtering for ipMasq and macspoofchk; without it those settings are refused. */
+  masq?: Masquerade;
+}
+
+/** The nftables side of ipMasq, kept behind a small interface (nat.ts). */
+export interface Masquerade {
+  add(network: string, containerId: string, ifname: string, ips: readonly IpConfig[]): Promise<void>;
+  del(network: string, containerId: string, ifname: string): Promise<void>;
+  gc(network: string, valid: readonly Attachment[]): Promise<void>;
+}
+
+/** skiff-bridge: a veth pair from the pod into a Linux bridge, addresses from the IPAM delegate. */
+export function bridgePlugin(deps: BridgeDeps): Plugin {
+  const hostNs = deps.hostNetns;
+  return {
+    name: 'skiff-bridge',
+
+    async add(ctx) {
+      const conf = parseBridgeConf(ctx.conf, ctx.args.args);
+      if (!conf.ipamType) throw new CniError(ErrorCode.InvalidConfig, 'invalid ipam', 'skiff-bridge needs an ipam section');
+      if ((conf.ipMasq || conf.macspoofchk) && !deps.masq) throw new CniError(ErrorCode.UnsupportedField, 'ipMasq/macspoofchk need nftables, which this build lacks');
+      const bridge = await ensureBridge(deps.netlink, conf, hostNs);
+      const container = await deps.netlink.links(ctx.args.netns).catch(openNetnsError(ctx.args.netns));
+      if (container.some((l) => l.name === ctx.args.ifname)) {
+        throw new CniError(ErrorCode.IoFailure, `container veth name provided (${ctx.args.ifname}) already exists`);
+      }
+      // Undo stack: each step pushes what takes it back; run in reverse if a later step fails.
+      const undo: (() => Promise<unknown>)[] = [];
+      try {
+        const hostVeth = await createVeth(deps.netlink, conf, ctx, hostNs);
+        undo.push(() => deps.netlink.apply([{ op: 'link.del', name: hostVeth }], hostNs));
+        const ipam = (await delegate(deps.runner, conf.ipamType, 'ADD', ctx))!;
+        undo.push(() => delegate(deps.runner, conf.ipamType!, 'DEL', ctx));
+        if (!ipam.ips?.length) throw new CniError(ErrorCode.InvalidConfig, 'IPAM plugin returned missing IP config');
+        const ips = ipam.ips.map((ip) => ({ ...withGateway(ip, conf), interface: 2 }));
+        const routes = [...(ipam.routes ?? []), ...(conf.isDefaultGateway ? defaultRoutes(ips) : [])];
+        await configureContainer(deps.netlink, conf, ctx, ips, routes);
+        if (conf.isGateway) await ensureGateway(deps, conf, ips);
+        if (conf.ipMasq) {
+          await deps.masq!.add(ctx.conf.name, ctx.args.containerId, ctx.args.ifname, ips);
+          undo.push(() => deps.masq!.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname));
+        }
+        const [links, inside] = await Promise.all([deps.netlink.links(hostNs), deps.netlink.links(ctx.args.netns)]);
+        const mac = (name: string, list: Link[]) => list.find((l) => l.name === name)?.mac ?? '';
+        return {
+          cniVersion: CURRENT_VERSION,
+          interfaces: [
+            { name: bridge.name, mac: mac(bridge.name, links) },
+            { name: hostVeth, mac: mac(hostVeth, links) },
+            { name: ctx.args.ifname, mac: mac(ctx.args.ifname, inside), mtu: conf.mtu, sandbox: ctx.args.netns },
+          ],
+          ips,
+          routes,
+          ...(ipam.dns && Object.keys(ipam.dns).length ? { dns: ipam.dns } : {}),
+        };
+      } catch (err) {
+        for (const step of undo.reverse()) await step().catch((e: unknown) => ctx.log(`rollback: ${(e as Error).message}`));
+        throw toCniError(err);
+      }
+    },
+
+    async del(ctx) {
+      const conf = parseBridgeConf(ctx.conf, ctx.args.args);
+      // IPAM first, as the reference does: the reservation must go even when the netns is gone.
+      if (conf.ipamType) await delegate(deps.runner, conf.ipamType, 'DEL', ctx);
+      if (conf.ipMasq && deps.masq) await deps.masq.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname);
+      if (!ctx.args.netns) return;
+      // Deleting the container end takes the host end with it.
+      await deps.netlink.apply([{ op: 'link.del', name: ctx.args.ifname }], ctx.args.netns).catch((err) => {
+        if (!isNotFound(err)) throw toCniError(err);
+      });
+    },
+
+    async check(ctx) {
+      const conf = parseBridgeConf(ctx.conf, ctx.args.args);
+      if (ctx.conf.prevResult === undefined) throw new CniError(ErrorCode.InvalidConfig, 'required prevResult missing');
+      const prev = convertResult(parseResult(ctx.conf.prevResult, 'prevResult'), CURRENT_VERSION);
+      if (conf.ipamType) await delegate(deps.runner, conf.ipamType, 'CHECK', ctx);
+      await checkState(deps.netlink, conf, ctx, prev, hostNs);
+    },
+
+    async status(ctx) {
+      const conf = parseBridgeConf(ctx.conf, ctx.args.args);
+      if (conf.ipamType) await delegate(deps.runner, conf.ipamType, 'STATUS', ctx);
+    },
+
+    async gc(ctx, valid) {
+      const conf = parseBridgeConf(ctx.conf, ctx.args.args);
+      if (conf.ipamType) await delegate(deps.runner, conf.ipamType, 'GC', ctx);
+      if (conf.ipMasq && deps.masq) await deps.masq.gc(ctx.conf.name, valid);
+    },
+  };
+}
+
+/** Creates the bridge if missing; refuses a non-bridge of that name (as the reference). */
+async function ensureBridge(netlink: Netlink, conf: BridgeConf, hostNs: string | undefined): Promise<Link> {
+  const existing = (await netlink.links(hostNs)).find((l) => l.name === conf.bridge);
+  if (existing && existing.kind !== 'bridge') throw new CniError(ErrorCode.IoFailure, `"${conf.bridge}" already exists but is not a bridge`);
+  const ops: NetOp[] = [];
+  if (!existing) ops.push({ op: 'link.add', name: conf.bridge, kind: 'bridge', mtu: conf.mtu });
+  if (!existing?.up || (conf.promiscMode && !existing.promisc)) ops.push({ op: 'link.set', name: conf.bridge, up: true, ...(conf.promiscMode ? { promisc: true } : {}) });
+  if (ops.length) {
+    try {
+      await netlink.apply(ops, hostNs);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err; // a parallel ADD made it first
+      await netlink.apply([{ op: 'link.set', name: conf.bridge, up: true }], hostNs);
+    }
+  }
+  return (await netlink.links(hostNs)).find((l) => l.name === conf.bridge)!;
+}
+
+/** The host end gets a random name (veth + 8 hex, as the reference) and joins the bridge. */
+async function createVeth(netlink: Netlink, conf: BridgeConf, ctx: PluginContext, hostNs: string | undefined): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const hostVeth = `veth${randomBytes(4).toString('hex')}`;
+    try {
+      await netlink.apply([
+        { op: 'link.add', name: hostVeth, kind: 'veth', mtu: conf.mtu, peer: { name: ctx.args.ifname, netns: ctx.args.netns, ...(conf.mac ? { mac: conf.mac } : {}) } },
+        { op: 'link.set', name: hostVeth, master: conf.bridge, up: true, ...(conf.hairpinMode ? { hairpin: true } : {}) },
+      ], hostNs);
+      return hostVeth;
+    } catch (err) {
+      if (!isAlreadyExists(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
+/** The reference's calcGateways: a gateway defaults to the first address of the network. */
+function withGateway(ip: IpConfig, conf: BridgeConf): IpConfig {
+  if (ip.gateway || !conf.isGateway) return ip;
+  const cidr = parseCidr(ip.address, 'ip');
+  const bytes = ipBytes(networkOf(cidr), cidr.family);
+  bytes[bytes.length - 1]! += 1; // host bits of a network address end in 0
+  return { ...ip, gateway: ipText(bytes, cidr.family) };
+}
+
+function defaultRoutes(ips: readonly IpConfig[]): Route[] {
+  return ips.filter((ip) => ip.gateway).map((ip) => ({ dst: ip.address.includes(':') ? '::/0' : '0.0.0.0/0', gw: ip.gateway! }));
+}
+
+/** Inside the pod: addresses, link up, then routes (the kernel needs the link up for them). */
+async function configureContainer(netlink: Netlink, conf: BridgeConf, ctx: PluginContext, ips: readonly IpConfig[], routes: readonly Route[]): Promise<void> {
+  const dev = ctx.args.ifname;
+  const ops: NetOp[] = ips.map((ip) => ({ op: 'addr.add', dev, cidr: ip.address, ...(conf.enableDad ? {} : { noDad: true }) }));
+  ops.push({ op: 'link.set', name: dev, up: true });
+  for (const r of routes) {
+    const v6 = r.dst.includes(':');
+    const gw = r.gw ?? ips.find((ip) => ip.address.includes(':') === v6 && ip.gateway)?.gateway;
+    const dst = r.dst === '0.0.0.0/0' ? 'default' : r.dst === '::/0' ? 'default6' : r.dst;
+    ops.push({ op: 'route.add', dst, dev, ...(gw ? { via: gw } : {}), ...(r.priority !== undefined ? { metric: r.priority } : {}), ...(r.table !== undefined ? { table: r.table } : {}) });
+  }
+  await netlink.apply(ops, ctx.args.netns);
+}
+
+/** The bridge holds each gateway address; forwarding on. Another address only with forceAddress. */
+async function ensureGateway(deps: BridgeDeps, conf: BridgeConf, ips: readonly IpConfig[]): Promise<void> {
+  const have = (await deps.netlink.addrs(deps.hostNetns)).filter((a) => a.dev === conf.bridge && a.scope === 'universe');
+  const ops: NetOp[] = [];
+  for (const ip of ips) {
+    const gateway = ip.gateway;
+    if (!gateway) continue;
+    const { family, prefixLen } = parseCidr(ip.address, 'ip');
+    const want = `${gateway}/${prefixLen}`;
+    if (have.some((a) => a.cidr === want)) continue;
+    const other = have.find((a) => a.family === family && networkOf(parseCidr(a.cidr, 'x')) === networkOf({ family, address: gateway, prefixLen }));
+    if (other && !conf.forceAddress) throw new CniError(ErrorCode.IoFailure, `"${conf.bridge}" already has an IP address different from ${want}`);
+    if (other) ops.push({ op: 'addr.del', dev: conf.bridge, cidr: other.cidr });
+    ops.push({ op: 'addr.add', dev: conf.bridge, cidr: want, ...(family === 6 ? { noDad: true } : {}) });
+  }
+  const v4 = ips.some((ip) => !ip.address.includes(':'));
+  const v6 = ips.some((ip) => ip.address.includes(':'));
+  if (v4) ops.push({ op: 'sysctl.set', key: 'net.ipv4.ip_forward', value: '1' });
+  if (v6) ops.push({ op: 'sysctl.set', key: 'net.ipv6.conf.all.forwarding', value: '1' });
+  try {
+    await deps.netlink.apply(ops, deps.hostNetns);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err; // a parallel ADD added the same gateway
+  }
+}
+
+async function checkState(netlink: Netlink, conf: BridgeConf, ctx: PluginContext, prev: Result, hostNs: string | undefined): Promise<void> {
+  const fail = (msg: string) => new CniError(ErrorCode.IoFailure, msg);
+  const inside = await netlink.links(ctx.args.netns).catch(openNetnsError(ctx.args.netns));
+  const me = prev.interfaces?.find((i) => i.name === ctx.args.ifname && i.sandbox);
+  const link = inside.find((l) => l.name === ctx.args.ifname);
+  if (!link) throw fail(`container interface ${ctx.args.ifname} not found`);
+  if (me?.mac && link.mac !== me.mac.toLowerCase()) throw fail(`interface ${ctx.args.ifname} MAC ${link.mac} is not the expected ${me.mac}`);
+  const hostLinks = await netlink.links(hostNs);
+  const br = hostLinks.find((l) => l.name === conf.bridge);
+  if (!br || br.kind !== 'bridge') throw fail(`bridge ${conf.bridge} not found`);
+  const peer = hostLinks.find((l) => l.index === link.parent);
+  if (!peer || peer.master !== conf.bridge) throw fail(`host end of ${ctx.args.ifname} is not attached to ${conf.bridge}`);
+  const addrs = (await netlink.addrs(ctx.args.netns)).filter((a) => a.dev === ctx.args.ifname).map((a) => a.cidr);
+  for (const ip of prev.ips ?? []) {
+    const { family, address, prefixLen } = parseCidr(ip.address, 'prevResult ip');
+    if (!addrs.includes(`${canonicalIp(address, family)}/${prefixLen}`)) throw fail(`address ${ip.address} missing on ${ctx.args.ifname}`);
+  }
+}
+
+function openNetnsError(netns: string): (err: unknown) => never {
+  return (err) => {
+    if (isNotFound(err)) throw new CniError(ErrorCode.IoFailure, `failed to open netns "${netns}"`, (err as Error).message);
+    throw err;
+  };
+}
+
+function toCniError(err: unknown): CniError {
+  if (err instanceof CniError) return err;
+  return new CniError(ErrorCode.IoFailure, (err as Error)?.message ?? String(err));
+}
