@@ -3,9 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# iproute2: test assertions and the netlink benchmark's peer; nftables: the leak check
-# (and, later, the service proxy). Toolchain for the addon: python3, make, g++.
-PACKAGES=(iproute2 nftables python3 make g++)
+# iproute2: test assertions and the netlink benchmark's peer; nftables: portmap, ipMasq and
+# the leak check; conntrack: portmap's UDP flush; containernetworking-plugins: the reference
+# CNI plugins (/usr/lib/cni) the interop tests and benchmarks compare against.
+# Toolchain for the addon: python3, make, g++.
+PACKAGES=(iproute2 nftables conntrack containernetworking-plugins python3 make g++)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
