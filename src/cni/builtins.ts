@@ -1,0 +1,28 @@
+import { bridgePlugin } from '../../cni-plugins/bridge/bridge.js';
+import { loopbackPlugin } from '../../cni-plugins/loopback/loopback.js';
+import type { Netlink } from '../host/netlink/types.js';
+import type { Sysctl } from '../host/sysctl/types.js';
+import { ExecRunner, InProcessRunner, type PluginRunner } from './exec.js';
+import type { Plugin } from './skel.js';
+
+export interface BuiltinDeps {
+  netlink: Netlink;
+  sysctl: Sysctl;
+  /** The node's namespace; undefined = this process's own (the normal case). */
+  hostNetns?: string;
+  /** Runs every other plugin type (default: exec from CNI_PATH). */
+  fallback?: PluginRunner;
+}
+
+/**
+ * The in-process fast path: skiff's own plugin types answer from this process through the
+ * same skel as their executables (so the same JSON in gives the same JSON out), and their
+ * own delegations (bridge -> IPAM) stay in-process too. Unknown types are exec'd.
+ */
+export function builtinRunner(deps: BuiltinDeps): InProcessRunner {
+  const plugins = new Map<string, Plugin>();
+  const runner = new InProcessRunner(plugins, deps.fallback ?? new ExecRunner());
+  plugins.set('skiff-loopback', loopbackPlugin({ netlink: deps.netlink }));
+  plugins.set('skiff-bridge', bridgePlugin({ netlink: deps.netlink, sysctl: deps.sysctl, runner, ...(deps.hostNetns ? { hostNetns: deps.hostNetns } : {}) }));
+  return runner;
+}
