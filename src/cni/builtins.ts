@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { bridgePlugin } from '../../cni-plugins/bridge/bridge.js';
+import { hostLocalPlugin } from '../../cni-plugins/host-local/host-local.js';
+import { DiskStore } from '../../cni-plugins/host-local/store.js';
 import { loopbackPlugin } from '../../cni-plugins/loopback/loopback.js';
 import type { Netlink } from '../host/netlink/types.js';
 import type { Sysctl } from '../host/sysctl/types.js';
@@ -23,6 +26,7 @@ export function builtinRunner(deps: BuiltinDeps): InProcessRunner {
   const plugins = new Map<string, Plugin>();
   const runner = new InProcessRunner(plugins, deps.fallback ?? new ExecRunner());
   plugins.set('skiff-loopback', loopbackPlugin({ netlink: deps.netlink }));
+  plugins.set('skiff-host-local', hostLocalPlugin({ openStore: (dir) => new DiskStore(dir), readFile: (path) => readFile(path, 'utf8') }));
   plugins.set('skiff-bridge', bridgePlugin({ netlink: deps.netlink, sysctl: deps.sysctl, runner, ...(deps.hostNetns ? { hostNetns: deps.hostNetns } : {}) }));
   return runner;
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import test from 'ava';
 import type { NetConf } from '../../src/cni/types.js';
@@ -9,9 +8,9 @@ import { rootOnly } from '../helpers/root.js';
 
 // skiff-bridge exec'd as a runtime would, in a private node namespace.
 const rt = rootOnly(test);
-const ipam = existsSync(`${OURS}/skiff-host-local`) ? 'skiff-host-local' : 'host-local';
+const ipam = 'skiff-host-local';
 const conf = (dataDir: string, extra: Partial<NetConf> = {}): NetConf => ({
-  cniVersion: ipam === 'skiff-host-local' ? '1.1.0' : '1.0.0', name: 'brtest', type: 'skiff-bridge', bridge: 'cni0', isGateway: true,
+  cniVersion: '1.1.0', name: 'brtest', type: 'skiff-bridge', bridge: 'cni0', isGateway: true,
   ipam: { type: ipam, ranges: [[{ subnet: '10.244.50.0/24' }]], dataDir }, ...extra,
 });
 const reservations = async (dataDir: string) => (await readdir(`${dataDir}/brtest`).catch(() => [] as string[])).filter((f) => /^\d/.test(f));

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import test from 'ava';
 import { builtinRunner } from '../../src/cni/builtins.js';
@@ -11,8 +10,8 @@ import { rootOnly } from '../helpers/root.js';
 
 // The runtime side: conflists from a dir, chained ADD, cached DEL/CHECK, GC; exec'd and in-process.
 const rt = rootOnly(test);
-const ipam = existsSync(`${OURS}/skiff-host-local`) ? 'skiff-host-local' : 'host-local';
-const version = ipam === 'skiff-host-local' ? '1.1.0' : '1.0.0';
+const ipam = 'skiff-host-local';
+const version = '1.1.0';
 
 function podNetwork(dataDir: string, subnet = '10.244.60.0/24'): NetConfList {
   return {
