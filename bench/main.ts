@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: runs one benchmark (or all, without a name).
 const benches: Record<string, () => Promise<void>> = {
   netlink: async () => (await import('./netlink.js')).run(),
+  cni: async () => (await import('./cni.js')).run(),
 };
 
 const wanted = process.argv.slice(2);
