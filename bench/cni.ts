@@ -41,7 +41,7 @@ export async function run(): Promise<void> {
       reference: { runner: execIn, kind: 'reference', bridge: 'br-ref' },
     };
     const samples: Record<string, { add: number[]; del: number[] }> = {};
-    for (const [name, side] of Object.entries(sides)) samples[name] = { add: [], del: [] };
+    for (const name of Object.keys(sides)) samples[name] = { add: [], del: [] };
     for (let i = 0; i < N; i++) {
       for (const [name, side] of Object.entries(sides)) {
         const cni = new CniInvoker({ runner: side.runner, paths: [OURS, REFERENCE], cacheDir: join(dir, name) });

@@ -10,6 +10,9 @@ import type { Netlink } from './netlink/types.js';
 import { FakeNetns } from './netns/fake.js';
 import { RealNetns } from './netns/real.js';
 import type { Netns } from './netns/types.js';
+import { FakeConntrack, FakeNft } from './nft/fake.js';
+import { RealConntrack, RealNft } from './nft/real.js';
+import type { Conntrack, Nft } from './nft/types.js';
 import { FakeSysctl } from './sysctl/fake.js';
 import { RealSysctl } from './sysctl/real.js';
 import type { Sysctl } from './sysctl/types.js';
@@ -19,16 +22,24 @@ export interface Host {
   netns: Netns;
   sysctl: Sysctl;
   mounter: Mounter;
+  nft: Nft;
+  conntrack: Conntrack;
 }
 
 export function realHost(): Host {
-  return { netlink: new RealNetlink(), netns: new RealNetns(), sysctl: new RealSysctl(), mounter: new RealMounter() };
+  return {
+    netlink: new RealNetlink(), netns: new RealNetns(), sysctl: new RealSysctl(), mounter: new RealMounter(),
+    nft: new RealNft(), conntrack: new RealConntrack(),
+  };
 }
 
 /** Seams over one shared kernel model, so they see each other's effects. */
 export function fakeHost(kernel = new FakeKernel(), exists?: (path: string) => boolean): Host & { kernel: FakeKernel } {
-  return { kernel, netlink: new FakeNetlink(kernel), netns: new FakeNetns(kernel), sysctl: new FakeSysctl(kernel), mounter: new FakeMounter(exists) };
+  return {
+    kernel, netlink: new FakeNetlink(kernel), netns: new FakeNetns(kernel), sysctl: new FakeSysctl(kernel), mounter: new FakeMounter(exists),
+    nft: new FakeNft(kernel), conntrack: new FakeConntrack(kernel),
+  };
 }
 
 export { HostError, isAlreadyExists, isBusy, isNotFound } from './errors.js';
-export type { Mounter, Netlink, Netns, Sysctl };
+export type { Conntrack, Mounter, Netlink, Netns, Nft, Sysctl };

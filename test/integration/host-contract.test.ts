@@ -3,6 +3,7 @@ import { realHost } from '../../src/host/index.js';
 import { mountContract } from '../contract/mount.case.js';
 import { netlinkContract } from '../contract/netlink.case.js';
 import { netnsContract } from '../contract/netns.case.js';
+import { nftContract } from '../contract/nft.case.js';
 import { isRoot } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';
 
@@ -13,4 +14,5 @@ if (isRoot) {
   netlinkContract(t, env);
   netnsContract(t, env);
   mountContract(t, env);
+  nftContract(t, env);
 }
