@@ -37,7 +37,7 @@ export async function run(): Promise<void> {
     const execIn = new ExecRunner(['nsenter', `--net=${node}`]);
     const sides: Record<string, { runner: PluginRunner; kind: 'ours' | 'reference'; bridge: string }> = {
       exec: { runner: execIn, kind: 'ours', bridge: 'br-exec' },
-      'in-process': { runner: builtinRunner({ netlink: host.netlink, sysctl: host.sysctl, hostNetns: node, fallback: execIn }), kind: 'ours', bridge: 'br-inproc' },
+      'in-process': { runner: builtinRunner({ ...host, hostNetns: node, fallback: execIn }), kind: 'ours', bridge: 'br-inproc' },
       reference: { runner: execIn, kind: 'reference', bridge: 'br-ref' },
     };
     const samples: Record<string, { add: number[]; del: number[] }> = {};

@@ -2,12 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { ExecRunner, InProcessRunner } from '../../src/cni/exec.js';
 import { main } from '../../src/cni/skel.js';
 import { RealNetlink } from '../../src/host/netlink/real.js';
+import { RealNft } from '../../src/host/nft/real.js';
 import { RealSysctl } from '../../src/host/sysctl/real.js';
 import { hostLocalPlugin } from '../host-local/host-local.js';
 import { DiskStore } from '../host-local/store.js';
 import { bridgePlugin } from './bridge.js';
+import { nftMasquerade } from './nat.js';
 
 // skiff-host-local as the IPAM runs inside this process: one Node start-up per ADD, not two.
 const ipam = hostLocalPlugin({ openStore: (dir) => new DiskStore(dir), readFile: (path) => readFile(path, 'utf8') });
 const runner = new InProcessRunner(new Map([['skiff-host-local', ipam]]), new ExecRunner());
-void main(bridgePlugin({ netlink: new RealNetlink(), sysctl: new RealSysctl(), runner }));
+void main(bridgePlugin({ netlink: new RealNetlink(), sysctl: new RealSysctl(), runner, masq: nftMasquerade(new RealNft()) }));

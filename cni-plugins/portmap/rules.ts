@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Transaction } from '../../src/host/nft/transaction.js';
 import type { Chain, Element, Family, ListedElement, NftObject, TableContents } from '../../src/host/nft/types.js';
 import type { Mapping, PortmapConf } from './config.js';
+export { networkTag, ownerTag, type Owner } from '../../src/host/nft/owner.js';
 
 // What skiff-portmap keeps in nftables, as pure functions of the config and of what the
 // table holds now. One table per IP family, `skiff-portmap`, whose chains and rules never
@@ -29,33 +29,6 @@ export const MASQ_ALL = 'masq_all';
 const MAPS = new Set([HOSTPORTS, HOSTIP_HOSTPORTS]);
 
 export const nftFamily = (f: IpFamily): Family => (f === 4 ? 'ip' : 'ip6');
-
-export interface Owner {
-  network: string;
-  containerId: string;
-  ifname: string;
-}
-
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-const SAFE = /^[A-Za-z0-9_.-]+$/;
-
-/** The network part of a tag: the name itself, or a hash when it cannot be one. */
-export function networkTag(network: string): string {
-  return network.length <= 40 && SAFE.test(network) ? network : `#${sha(network).slice(0, 16)}`;
-}
-
-/**
- * The comment that marks an owner's elements: 'net/containerID/ifname', or with the
- * containerID/ifname part hashed when it would not fit nft's 128-character comments.
- * Deterministic, so DEL and GC recompute it; the network part is always readable, so GC
- * only ever touches its own network's elements.
- */
-export function ownerTag(o: Owner): string {
-  const net = networkTag(o.network);
-  const rest = `${o.containerId}/${o.ifname}`;
-  const full = `${net}/${rest}`;
-  return full.length <= 128 && SAFE.test(o.containerId) && SAFE.test(o.ifname) ? full : `${net}/#${sha(rest).slice(0, 40)}`;
-}
 
 /** Appends one family's static table to tx: declarations, then the chains' rules afresh. */
 export function writeSkeleton(tx: Transaction, family: IpFamily, conditions: string): void {

@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { bridgePlugin } from '../../cni-plugins/bridge/bridge.js';
 import { hostLocalPlugin } from '../../cni-plugins/host-local/host-local.js';
 import { DiskStore } from '../../cni-plugins/host-local/store.js';
+import { nftMasquerade } from '../../cni-plugins/bridge/nat.js';
 import { loopbackPlugin } from '../../cni-plugins/loopback/loopback.js';
+import { portmapPlugin } from '../../cni-plugins/portmap/portmap.js';
+import type { Conntrack, Nft } from '../host/nft/types.js';
 import type { Netlink } from '../host/netlink/types.js';
 import type { Sysctl } from '../host/sysctl/types.js';
 import { ExecRunner, InProcessRunner, type PluginRunner } from './exec.js';
@@ -11,6 +14,8 @@ import type { Plugin } from './skel.js';
 export interface BuiltinDeps {
   netlink: Netlink;
   sysctl: Sysctl;
+  nft: Nft;
+  conntrack: Conntrack;
   /** The node's namespace; undefined = this process's own (the normal case). */
   hostNetns?: string;
   /** Runs every other plugin type (default: exec from CNI_PATH). */
@@ -27,6 +32,8 @@ export function builtinRunner(deps: BuiltinDeps): InProcessRunner {
   const runner = new InProcessRunner(plugins, deps.fallback ?? new ExecRunner());
   plugins.set('skiff-loopback', loopbackPlugin({ netlink: deps.netlink }));
   plugins.set('skiff-host-local', hostLocalPlugin({ openStore: (dir) => new DiskStore(dir), readFile: (path) => readFile(path, 'utf8') }));
-  plugins.set('skiff-bridge', bridgePlugin({ netlink: deps.netlink, sysctl: deps.sysctl, runner, ...(deps.hostNetns ? { hostNetns: deps.hostNetns } : {}) }));
+  const hostNetns = deps.hostNetns ? { hostNetns: deps.hostNetns } : {};
+  plugins.set('skiff-bridge', bridgePlugin({ netlink: deps.netlink, sysctl: deps.sysctl, runner, masq: nftMasquerade(deps.nft, deps.hostNetns), ...hostNetns }));
+  plugins.set('skiff-portmap', portmapPlugin({ nft: deps.nft, conntrack: deps.conntrack, netlink: deps.netlink, sysctl: deps.sysctl, ...hostNetns }));
   return runner;
 }

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
 
-/** A TCP server inside a netns that answers `reply` to every connection; killed by PID at teardown. */
+/**
+ * A TCP server inside a netns that answers `reply` to every connection ('$remote': the
+ * client's address as the server sees it); killed by PID at teardown.
+ */
 export async function tcpServer(t: ExecutionContext, netns: string, port: number, reply: string): Promise<ChildProcess> {
-  const code = `require('net').createServer((s) => s.end(${JSON.stringify(reply)})).listen(${port}, () => console.log('ready'))`;
+  const answer = reply === '$remote' ? 's.remoteAddress.replace(/^::ffff:/, "")' : JSON.stringify(reply);
+  const code = `require('net').createServer((s) => s.end(${answer})).listen(${port}, () => console.log('ready'))`;
   const child = spawn('nsenter', [`--net=${netns}`, process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');

@@ -37,7 +37,7 @@ if (isRoot) {
   for (const mode of ['exec', 'in-process'] as const) {
     rt(`${mode}: ADD caches, CHECK uses the cache, DEL works with and without it`, async (t) => {
       const [node, pod, data, cache] = [await netns(t, 'n'), await netns(t, 'p'), await tempDir(t), await tempDir(t)];
-      const runner = mode === 'exec' ? runnerIn(node) : builtinRunner({ netlink: host.netlink, sysctl: host.sysctl, hostNetns: node, fallback: runnerIn(node) });
+      const runner = mode === 'exec' ? runnerIn(node) : builtinRunner({ ...host, hostNetns: node, fallback: runnerIn(node) });
       const cni = new CniInvoker({ runner, paths: [OURS, REFERENCE], cacheDir: cache });
       const list = podNetwork(data);
       const rtc = { containerId: 'c1', netns: pod, ifname: 'eth0', args: { IgnoreUnknown: '1', K8S_POD_NAME: 'web' } };
@@ -61,7 +61,7 @@ if (isRoot) {
   rt('in-process and exec\'d give identical results and kernel state', async (t) => {
     const sides = await Promise.all((['exec', 'in-process'] as const).map(async (mode) => {
       const [node, pod, data, cache] = [await netns(t, 'n'), await netns(t, 'p'), await tempDir(t), await tempDir(t)];
-      const runner = mode === 'exec' ? runnerIn(node) : builtinRunner({ netlink: host.netlink, sysctl: host.sysctl, hostNetns: node, fallback: runnerIn(node) });
+      const runner = mode === 'exec' ? runnerIn(node) : builtinRunner({ ...host, hostNetns: node, fallback: runnerIn(node) });
       const result = await new CniInvoker({ runner, paths: [OURS, REFERENCE], cacheDir: cache }).add(podNetwork(data), { containerId: 'c1', netns: pod, ifname: 'eth0' });
       return { result: normalize(result), state: await bridgeState(node, pod, 'cni0') };
     }));
