@@ -8,6 +8,7 @@ import type { Link, Netlink, NetOp } from '../../src/host/netlink/types.js';
 import type { Sysctl } from '../../src/host/sysctl/types.js';
 import { canonicalIp, ipBytes, ipText, networkOf, parseCidr } from '../../src/host/netlink/validate.js';
 import { parseBridgeConf, type BridgeConf } from './config.js';
+import type { SpoofCheck } from './spoof.js';
 
 export interface BridgeDeps {
   netlink: Netlink;
@@ -16,8 +17,9 @@ export interface BridgeDeps {
   runner: PluginRunner;
   /** The namespace that holds the bridge (the node); undefined = this process's own. */
   hostNetns?: string;
-  /** Packet filtering for ipMasq and macspoofchk; without it those settings are refused. */
+  /** nftables for ipMasq and macspoofchk; without them those settings are refused (code 2). */
   masq?: Masquerade;
+  spoof?: SpoofCheck;
 }
 
 /** The nftables side of ipMasq, kept behind a small interface (nat.ts). */
@@ -36,7 +38,7 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
     async add(ctx) {
       const conf = parseBridgeConf(ctx.conf, ctx.args.args);
       if (!conf.ipamType) throw new CniError(ErrorCode.InvalidConfig, 'invalid ipam', 'skiff-bridge needs an ipam section');
-      if ((conf.ipMasq || conf.macspoofchk) && !deps.masq) throw new CniError(ErrorCode.UnsupportedField, 'ipMasq/macspoofchk need nftables, which this build lacks');
+      if ((conf.ipMasq && !deps.masq) || (conf.macspoofchk && !deps.spoof)) throw new CniError(ErrorCode.UnsupportedField, 'ipMasq and macspoofchk need nftables, which this build lacks');
       const bridge = await ensureBridge(deps.netlink, conf, hostNs);
       const container = await deps.netlink.links(ctx.args.netns).catch(openNetnsError(ctx.args.netns));
       if (container.some((l) => l.name === ctx.args.ifname)) {
@@ -60,6 +62,10 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
         }
         const [links, inside] = await Promise.all([deps.netlink.links(hostNs), deps.netlink.links(ctx.args.netns)]);
         const mac = (name: string, list: Link[]) => list.find((l) => l.name === name)?.mac ?? '';
+        if (conf.macspoofchk) {
+          await deps.spoof!.add(ctx.conf.name, ctx.args.containerId, ctx.args.ifname, hostVeth, mac(ctx.args.ifname, inside));
+          undo.push(() => deps.spoof!.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname));
+        }
         return {
           cniVersion: CURRENT_VERSION,
           interfaces: [
@@ -82,6 +88,7 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
       // IPAM first, as the reference does: the reservation must go even when the netns is gone.
       if (conf.ipamType) await delegate(deps.runner, conf.ipamType, 'DEL', ctx);
       if (conf.ipMasq && deps.masq) await deps.masq.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname);
+      if (conf.macspoofchk && deps.spoof) await deps.spoof.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname);
       if (!ctx.args.netns) return;
       // Deleting the container end takes the host end with it.
       await deps.netlink.apply([{ op: 'link.del', name: ctx.args.ifname }], ctx.args.netns).catch((err) => {
@@ -106,6 +113,7 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
       const conf = parseBridgeConf(ctx.conf, ctx.args.args);
       if (conf.ipamType) await delegate(deps.runner, conf.ipamType, 'GC', ctx);
       if (conf.ipMasq && deps.masq) await deps.masq.gc(ctx.conf.name, valid);
+      if (conf.macspoofchk && deps.spoof) await deps.spoof.gc(ctx.conf.name, valid);
     },
   };
 }

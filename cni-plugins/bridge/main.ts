@@ -8,8 +8,10 @@ import { hostLocalPlugin } from '../host-local/host-local.js';
 import { DiskStore } from '../host-local/store.js';
 import { bridgePlugin } from './bridge.js';
 import { nftMasquerade } from './nat.js';
+import { nftSpoofCheck } from './spoof.js';
 
 // skiff-host-local as the IPAM runs inside this process: one Node start-up per ADD, not two.
 const ipam = hostLocalPlugin({ openStore: (dir) => new DiskStore(dir), readFile: (path) => readFile(path, 'utf8') });
 const runner = new InProcessRunner(new Map([['skiff-host-local', ipam]]), new ExecRunner());
-void main(bridgePlugin({ netlink: new RealNetlink(), sysctl: new RealSysctl(), runner, masq: nftMasquerade(new RealNft()) }));
+const nft = new RealNft();
+void main(bridgePlugin({ netlink: new RealNetlink(), sysctl: new RealSysctl(), runner, masq: nftMasquerade(nft), spoof: nftSpoofCheck(nft) }));

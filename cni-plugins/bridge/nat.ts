@@ -1,9 +1,8 @@
 import type { Attachment, IpConfig } from '../../src/cni/types.js';
-import { isNotFound } from '../../src/host/errors.js';
 import { networkOf, parseCidr } from '../../src/host/netlink/validate.js';
-import { networkTag, ownerTag } from '../../src/host/nft/owner.js';
+import { deleteTagged, notValid, ownerTag } from '../../src/host/nft/owner.js';
 import { Transaction } from '../../src/host/nft/transaction.js';
-import type { Element, Family, Nft, TableContents } from '../../src/host/nft/types.js';
+import type { Nft } from '../../src/host/nft/types.js';
 import type { Masquerade } from './bridge.js';
 
 // ipMasq with nftables instead of the reference's iptables chain per container: one static
@@ -23,22 +22,7 @@ const FAMILIES = [
 ] as const;
 
 export function nftMasquerade(nft: Nft, hostNetns?: string): Masquerade {
-  const listed = (family: Family) => nft.listTable(family, TABLE, hostNetns).catch((err): undefined => {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  });
-  /** Deletes the elements whose tag `drop` says to; none at all is fine. */
-  async function sweep(drop: (tag: string | undefined) => boolean): Promise<void> {
-    const tx = new Transaction();
-    for (const f of FAMILIES) {
-      const table: TableContents | undefined = await listed(f.family);
-      for (const set of table?.sets ?? []) {
-        for (const e of set.elements) if (drop(e.comment)) tx.delete({ kind: 'element', family: f.family, table: TABLE, set: set.name, key: e.key });
-      }
-    }
-    await nft.run(tx, hostNetns);
-  }
-
+  const tables = FAMILIES.map((f) => ({ family: f.family, table: TABLE }));
   return {
     async add(network, containerId, ifname, ips: readonly IpConfig[]) {
       const tag = ownerTag({ network, containerId, ifname });
@@ -55,25 +39,13 @@ export function nftMasquerade(nft: Nft, hostNetns?: string): Masquerade {
           .add({ kind: 'rule', ...at, chain: 'postrouting', rule: `${f.sel} saddr @masq_src ${f.sel} saddr . ${f.sel} daddr != @masq_local ${f.sel} daddr != ${f.multicast} masquerade` });
         for (const ip of mine) {
           const cidr = parseCidr(ip.address, 'ip');
-          const elements: Element[] = [
-            { kind: 'element', ...at, set: 'masq_src', key: [cidr.address], comment: tag },
-            { kind: 'element', ...at, set: 'masq_local', key: [cidr.address, `${networkOf(cidr)}/${cidr.prefixLen}`], comment: tag },
-          ];
-          for (const e of elements) tx.add(e);
+          tx.add({ kind: 'element', ...at, set: 'masq_src', key: [cidr.address], comment: tag })
+            .add({ kind: 'element', ...at, set: 'masq_local', key: [cidr.address, `${networkOf(cidr)}/${cidr.prefixLen}`], comment: tag });
         }
       }
       await nft.run(tx, hostNetns);
     },
-
-    async del(network, containerId, ifname) {
-      const tag = ownerTag({ network, containerId, ifname });
-      await sweep((t) => t === tag);
-    },
-
-    async gc(network, valid: readonly Attachment[]) {
-      const keep = new Set(valid.map((a) => ownerTag({ network, containerId: a.containerID, ifname: a.ifname })));
-      const net = `${networkTag(network)}/`;
-      await sweep((t) => t !== undefined && t.startsWith(net) && !keep.has(t));
-    },
+    del: (network, containerId, ifname) => deleteTagged(nft, hostNetns, tables, (t) => t === ownerTag({ network, containerId, ifname })),
+    gc: (network, valid: readonly Attachment[]) => deleteTagged(nft, hostNetns, tables, notValid(network, valid)),
   };
 }

@@ -3,6 +3,7 @@ import { bridgePlugin } from '../../cni-plugins/bridge/bridge.js';
 import { hostLocalPlugin } from '../../cni-plugins/host-local/host-local.js';
 import { DiskStore } from '../../cni-plugins/host-local/store.js';
 import { nftMasquerade } from '../../cni-plugins/bridge/nat.js';
+import { nftSpoofCheck } from '../../cni-plugins/bridge/spoof.js';
 import { loopbackPlugin } from '../../cni-plugins/loopback/loopback.js';
 import { portmapPlugin } from '../../cni-plugins/portmap/portmap.js';
 import type { Conntrack, Nft } from '../host/nft/types.js';
@@ -33,7 +34,7 @@ export function builtinRunner(deps: BuiltinDeps): InProcessRunner {
   plugins.set('skiff-loopback', loopbackPlugin({ netlink: deps.netlink }));
   plugins.set('skiff-host-local', hostLocalPlugin({ openStore: (dir) => new DiskStore(dir), readFile: (path) => readFile(path, 'utf8') }));
   const hostNetns = deps.hostNetns ? { hostNetns: deps.hostNetns } : {};
-  plugins.set('skiff-bridge', bridgePlugin({ netlink: deps.netlink, sysctl: deps.sysctl, runner, masq: nftMasquerade(deps.nft, deps.hostNetns), ...hostNetns }));
+  plugins.set('skiff-bridge', bridgePlugin({ netlink: deps.netlink, sysctl: deps.sysctl, runner, masq: nftMasquerade(deps.nft, deps.hostNetns), spoof: nftSpoofCheck(deps.nft, deps.hostNetns), ...hostNetns }));
   plugins.set('skiff-portmap', portmapPlugin({ nft: deps.nft, conntrack: deps.conntrack, netlink: deps.netlink, sysctl: deps.sysctl, ...hostNetns }));
   return runner;
 }

@@ -27,6 +27,22 @@ if (isRoot) {
     t.is(await tcpGet(b, ipA, 8080), 'hello from a');
   });
 
+  rt('macspoofchk: a pod that changes its MAC is cut off; DEL removes its entries', async (t) => {
+    const [node, a, b, data] = [await netns(t, 'n'), await netns(t, 'a'), await netns(t, 'b'), await tempDir(t)];
+    const c = conf(data, { macspoofchk: true });
+    const run = (command: 'ADD' | 'DEL', containerId: string, pod: string) => invoke(runnerIn(node), [OURS, REFERENCE], { command, conf: c, containerId, netns: pod });
+    const [ra, rb] = [await run('ADD', 'pod-a', a), await run('ADD', 'pod-b', b)];
+    t.is(ra.exitCode, 0, ra.stdout);
+    const ipB = (rb.json as { ips: { address: string }[] }).ips[0]!.address.split('/')[0]!;
+    await tcpServer(t, b, 8080, 'b');
+    t.is(await tcpGet(a, ipB, 8080), 'b');
+    await host.netlink.apply([{ op: 'link.set', name: 'eth0', up: false, mac: '02:66:66:66:66:66' }, { op: 'link.set', name: 'eth0', up: true }], a);
+    t.regex(await tcpGet(a, ipB, 8080, 1000), /^ERR/);
+    t.is((await run('DEL', 'pod-a', a)).exitCode, 0);
+    const left = await host.nft.listTable('bridge', 'skiff-macspoof', node);
+    t.is(left.sets.flatMap((set) => set.elements).length, 2, 'only pod-b\'s two elements remain');
+  });
+
   rt('a failure midway through ADD takes back the veth and the IP reservation', async (t) => {
     const [node, pod, data] = [await netns(t, 'n'), await netns(t, 'p'), await tempDir(t)];
     // The IPAM hands out a route through a gateway the pod cannot reach: the last step fails.
