@@ -5,9 +5,11 @@ cd "$(dirname "$0")/.."
 
 # iproute2: test assertions and the netlink benchmark's peer; nftables: portmap, ipMasq and
 # the leak check; conntrack: portmap's UDP flush; containernetworking-plugins: the reference
-# CNI plugins (/usr/lib/cni) the interop tests and benchmarks compare against.
+# CNI plugins (/usr/lib/cni) the interop tests and benchmarks compare against;
+# docker-registry, skopeo, umoci, busybox-static: test images built locally and served by a
+# registry on 127.0.0.1.
 # Toolchain for the addon: python3, make, g++.
-PACKAGES=(iproute2 nftables conntrack containernetworking-plugins python3 make g++)
+PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static python3 make g++)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
