@@ -1,0 +1,87 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+
+/**
+ * Content-addressed blobs on disk (<root>/blobs/sha256/<hex>). A blob is written to
+ * <root>/ingest/ while its digest is computed and renamed into place only when the digest
+ * matches, so a partial or corrupt download is never visible; concurrent writers of one
+ * digest share one download.
+ */
+export class ContentStore {
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(readonly root: string) {}
+
+  path(digest: string): string {
+    const [alg, hex] = splitDigest(digest);
+    return join(this.root, 'blobs', alg, hex);
+  }
+
+  async has(digest: string): Promise<boolean> {
+    try {
+      await stat(this.path(digest));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Stores what `open` streams under `digest`, unless already present. Rejects with a
+   * DigestMismatch (and keeps nothing) when the bytes hash to something else.
+   */
+  ingest(digest: string, open: () => Promise<Readable>, expectedSize?: number): Promise<string> {
+    const running = this.inflight.get(digest);
+    if (running) return running;
+    const job = this.write(digest, open, expectedSize).finally(() => this.inflight.delete(digest));
+    this.inflight.set(digest, job);
+    return job;
+  }
+
+  private async write(digest: string, open: () => Promise<Readable>, expectedSize?: number): Promise<string> {
+    const final = this.path(digest);
+    if (await this.has(digest)) return final;
+    const ingest = join(this.root, 'ingest');
+    await Promise.all([mkdir(ingest, { recursive: true }), mkdir(join(final, '..'), { recursive: true })]);
+    const tmp = join(ingest, `${splitDigest(digest)[1]}.${randomBytes(4).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      const source = await open();
+      source.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        size += chunk.length;
+      });
+      await pipeline(source, createWriteStream(tmp, { mode: 0o644 }));
+      const got = `sha256:${hash.digest('hex')}`;
+      if (got !== digest) throw new DigestMismatch(digest, got);
+      if (expectedSize !== undefined && size !== expectedSize) throw new DigestMismatch(digest, `${got} (${size} bytes, expected ${expectedSize})`);
+      await rename(tmp, final);
+      return final;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+}
+
+export class DigestMismatch extends Error {
+  override readonly name = 'DigestMismatch';
+  constructor(readonly expected: string, readonly actual: string) {
+    super(`content digest mismatch: expected ${expected}, got ${actual}`);
+  }
+}
+
+export function splitDigest(digest: string): [string, string] {
+  const m = /^(sha256):([a-f0-9]{64})$/.exec(digest);
+  if (!m) throw new Error(`unsupported digest "${digest}"`);
+  return [m[1]!, m[2]!];
+}
+
+export function sha256(data: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}

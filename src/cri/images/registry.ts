@@ -1,0 +1,149 @@
+import { Readable } from 'node:stream';
+import { sha256 } from './content.js';
+import { isLocalRegistry, registryEndpoint, type ImageRef } from './reference.js';
+
+// The pull side of the OCI distribution API (v2): manifests and blobs, with the
+// authentication dance registries use: anonymous, basic, or a bearer token fetched from
+// the realm a 401's WWW-Authenticate names (with the credentials, when given).
+
+export const MediaType = {
+  OciIndex: 'application/vnd.oci.image.index.v1+json',
+  OciManifest: 'application/vnd.oci.image.manifest.v1+json',
+  DockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+} as const;
+const ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerList, MediaType.DockerManifest].join(', ');
+
+/** CRI AuthConfig, as the kubelet passes it. */
+export interface Credentials {
+  username?: string;
+  password?: string;
+  /** base64 of 'username:password'. */
+  auth?: string;
+  identityToken?: string;
+  registryToken?: string;
+}
+
+export interface RegistryOptions {
+  /** Hosts spoken to over plain HTTP besides loopback (hosts.toml's insecure hosts). */
+  plainHttp?: readonly string[];
+  fetch?: typeof fetch;
+}
+
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+  constructor(message: string, readonly status: number, readonly code?: string) {
+    super(message);
+  }
+}
+
+export interface FetchedManifest {
+  digest: string;
+  mediaType: string;
+  body: Buffer;
+}
+
+export class RegistryClient {
+  private readonly tokens = new Map<string, string>();
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly opts: RegistryOptions = {}) {
+    this.fetch = opts.fetch ?? fetch;
+  }
+
+  /** A manifest or index by tag or digest; by digest, the bytes are checked against it. */
+  async manifest(ref: ImageRef, reference: string, creds?: Credentials): Promise<FetchedManifest> {
+    const res = await this.request(ref, `manifests/${reference}`, creds, { accept: ACCEPT });
+    const body = Buffer.from(await res.arrayBuffer());
+    const digest = sha256(body);
+    if (reference.startsWith('sha256:') && digest !== reference) {
+      throw new RegistryError(`manifest ${reference} of ${ref.repository}: the registry sent bytes whose digest is ${digest}`, 502, 'DIGEST_INVALID');
+    }
+    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType || MediaType.OciManifest;
+    return { digest, mediaType, body };
+  }
+
+  /** A blob as a stream (the caller verifies its digest while storing it). */
+  async blob(ref: ImageRef, digest: string, creds?: Credentials): Promise<Readable> {
+    const res = await this.request(ref, `blobs/${digest}`, creds, { accept: '*/*' });
+    if (!res.body) throw new RegistryError(`blob ${digest}: empty response`, res.status);
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  }
+
+  private base(ref: ImageRef): string {
+    const host = registryEndpoint(ref.registry);
+    const plain = isLocalRegistry(ref.registry) || (this.opts.plainHttp ?? []).includes(ref.registry);
+    return `${plain ? 'http' : 'https'}://${host}/v2/${ref.repository}`;
+  }
+
+  private async request(ref: ImageRef, path: string, creds: Credentials | undefined, headers: Record<string, string>): Promise<Response> {
+    const url = `${this.base(ref)}/${path}`;
+    const scope = `repository:${ref.repository}:pull`;
+    const cacheKey = `${ref.registry} ${scope}`;
+    const attempt = async (authorization?: string) => {
+      try {
+        return await this.fetch(url, { headers: { ...headers, ...(authorization ? { authorization } : {}) }, redirect: 'follow' });
+      } catch (err) {
+        throw new RegistryError(`cannot reach registry ${ref.registry}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, 0, 'UNREACHABLE');
+      }
+    };
+    const cached = this.tokens.get(cacheKey);
+    let res = await attempt(cached ?? (creds?.registryToken ? `Bearer ${creds.registryToken}` : undefined));
+    if (res.status === 401) {
+      const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
+      await res.body?.cancel();
+      const authorization = challenge?.scheme === 'basic' ? basic(creds, ref.registry) : challenge?.scheme === 'bearer' ? await this.token(challenge.params, scope, creds, ref.registry) : undefined;
+      if (!authorization) throw new RegistryError(`registry ${ref.registry} asks for authentication (${res.headers.get('www-authenticate') ?? 'no challenge'}) and no usable credentials were given`, 401, 'UNAUTHORIZED');
+      this.tokens.set(cacheKey, authorization);
+      res = await attempt(authorization);
+    }
+    if (!res.ok) throw await errorOf(res, ref, path);
+    return res;
+  }
+
+  private async token(params: Record<string, string>, scope: string, creds: Credentials | undefined, registry: string): Promise<string> {
+    if (!params.realm) throw new RegistryError(`registry ${registry}: bearer challenge without a realm`, 401, 'UNAUTHORIZED');
+    const url = new URL(params.realm);
+    if (params.service) url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', params.scope ?? scope);
+    const authorization = basic(creds, registry, false);
+    const res = await this.fetch(url, { headers: authorization ? { authorization } : {} }).catch((err: Error) => {
+      throw new RegistryError(`token service ${url.origin} unreachable: ${err.message}`, 0, 'UNREACHABLE');
+    });
+    if (!res.ok) throw new RegistryError(`token service for ${registry} refused: HTTP ${res.status}`, res.status === 401 || res.status === 403 ? 401 : res.status, 'UNAUTHORIZED');
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryError(`token service for ${registry} sent no token`, 502, 'UNAUTHORIZED');
+    return `Bearer ${token}`;
+  }
+}
+
+function basic(creds: Credentials | undefined, registry: string, required = true): string | undefined {
+  const pair = creds?.auth ? Buffer.from(creds.auth, 'base64').toString('utf8') : creds?.username !== undefined ? `${creds.username}:${creds.password ?? ''}` : undefined;
+  if (pair === undefined) {
+    if (required) throw new RegistryError(`registry ${registry} asks for basic authentication and no credentials were given`, 401, 'UNAUTHORIZED');
+    return undefined;
+  }
+  return `Basic ${Buffer.from(pair).toString('base64')}`;
+}
+
+/** 'Bearer realm="https://auth",service="reg",scope="repository:x:pull"' -> parts. */
+export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } | undefined {
+  const m = /^\s*(\w+)\s*(.*)$/.exec(header);
+  if (!m) return undefined;
+  const params: Record<string, string> = {};
+  for (const p of m[2]!.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) params[p[1]!.toLowerCase()] = p[2] ?? p[3] ?? '';
+  return { scheme: m[1]!.toLowerCase(), params };
+}
+
+async function errorOf(res: Response, ref: ImageRef, path: string): Promise<RegistryError> {
+  let code: string | undefined;
+  let detail = '';
+  try {
+    const body = (await res.json()) as { errors?: { code?: string; message?: string }[] };
+    code = body.errors?.[0]?.code;
+    detail = body.errors?.map((e) => `${e.code}: ${e.message}`).join('; ') ?? '';
+  } catch {}
+  const what = `${ref.registry}/${ref.repository} ${path.replace(/^(manifests|blobs)\//, '$1 ')}`;
+  return new RegistryError(`${what}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`, res.status, code);
+}
