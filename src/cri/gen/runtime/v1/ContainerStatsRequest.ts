@@ -1,0 +1,10 @@
+// Original file: src/cri/proto/api.proto
+
+
+export interface ContainerStatsRequest {
+  'containerId'?: (string);
+}
+
+export interface ContainerStatsRequest__Output {
+  'containerId': (string);
+}

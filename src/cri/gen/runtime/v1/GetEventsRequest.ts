@@ -1,0 +1,8 @@
+// Original file: src/cri/proto/api.proto
+
+
+export interface GetEventsRequest {
+}
+
+export interface GetEventsRequest__Output {
+}

@@ -1,0 +1,13 @@
+// The implemented RPCs, one module each. Any RPC missing here answers UNIMPLEMENTED.
+import { runtimeConfig } from './runtime-config.js';
+import { status } from './status.js';
+import type { ImageHandlers, RuntimeHandlers } from './types.js';
+import { version } from './version.js';
+
+export const runtimeHandlers: RuntimeHandlers = {
+  Version: version,
+  Status: status,
+  RuntimeConfig: runtimeConfig,
+};
+
+export const imageHandlers: ImageHandlers = {};
