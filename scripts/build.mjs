@@ -12,9 +12,12 @@ const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'wa
 async function cli() {
   await build({
     ...common,
-    entryPoints: [`${root}src/cli/skiff.ts`],
-    outfile: `${root}dist/cli/skiff.js`,
+    entryPoints: { skiff: `${root}src/cli/skiff.ts` },
+    outdir: `${root}dist/cli`,
     format: 'esm',
+    // Roles load their subsystems with import(): chunks, so `skiff --version` parses little.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     // CommonJS dependencies (commander) call require(); give the ESM bundle one.
     banner: { js: '#!/usr/bin/env node\nimport { createRequire as __skiffRequire } from "node:module";\nconst require = __skiffRequire(import.meta.url);' },
   });

@@ -2,15 +2,18 @@
 // composition root in this folder; this file only dispatches.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerCri } from './cri.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export function program(): Command {
-  return new Command('skiff')
+  const skiff = new Command('skiff')
     .description('A small, real Kubernetes node stack: kubelet, CRI runtime, CNI plugins, nftables proxy, control plane')
     .version(pkg.version, '-v, --version', 'print the skiff version')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  registerCri(skiff);
+  return skiff;
 }
 
 await program().parseAsync(process.argv);

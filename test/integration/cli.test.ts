@@ -24,3 +24,30 @@ test('an unknown subcommand fails with a message and status 1', (t) => {
   t.is(r.status, 1);
   t.regex(r.stderr, /error/);
 });
+
+test('skiff cri serves CRI on its socket and stops on SIGTERM, removing it', async (t) => {
+  const { mkdtemp, rm, stat } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { spawn } = await import('node:child_process');
+  const { criClient } = await import('../../src/cri/client.js');
+  const dir = await mkdtemp(`${tmpdir()}/skiff-cli-cri-`);
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const socket = `${dir}/cri.sock`;
+  const child = spawn(process.execPath, [cli, 'cri', '--socket', socket, '--root', `${dir}/root`, '--cni-conf-dir', `${dir}/net.d`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => d.toString().includes('serving on') && resolve());
+    child.once('exit', (code) => reject(new Error(`skiff cri exited with ${code}`)));
+  });
+  const cri = criClient(`unix://${socket}`);
+  t.like(await cri.runtime.version({ version: 'v1' }), { runtimeName: 'skiff', runtimeApiVersion: 'v1' });
+  const status = await cri.runtime.status({ verbose: false });
+  t.like(status.status?.conditions?.find((c) => c.type === 'NetworkReady'), { status: false, reason: 'NetworkPluginNotReady' });
+  cri.close();
+  const exit = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  t.is(await exit, 0);
+  await t.throwsAsync(stat(socket));
+});
