@@ -94,7 +94,8 @@ const std::map<std::string, OpKind> kOpNames = {
     {"addrAdd", OpKind::AddrAdd},     {"addrDel", OpKind::AddrDel},           {"routeAdd", OpKind::RouteAdd},
     {"routeReplace", OpKind::RouteReplace}, {"routeDel", OpKind::RouteDel},   {"sysctlSet", OpKind::SysctlSet},
     {"sysctlGet", OpKind::SysctlGet}, {"linkList", OpKind::LinkList},         {"addrList", OpKind::AddrList},
-    {"routeList", OpKind::RouteList},
+    {"routeList", OpKind::RouteList}, {"bridgeVlanAdd", OpKind::BridgeVlanAdd}, {"bridgeVlanDel", OpKind::BridgeVlanDel},
+    {"bridgeVlanList", OpKind::BridgeVlanList},
 };
 
 Op ToOp(const Napi::Value& v) {
@@ -119,6 +120,7 @@ Op ToOp(const Napi::Value& v) {
       op.vxlanPort = OptU32(o, "vxlanPort");
       op.vxlanDev = OptStr(o, "vxlanDev");
       op.vxlanLearning = OptBool(o, "vxlanLearning");
+      op.vlanFiltering = OptBool(o, "vlanFiltering");
       break;
     case OpKind::LinkDel:
       op.name = Str(o, "name");
@@ -133,6 +135,7 @@ Op ToOp(const Napi::Value& v) {
       op.newName = OptStr(o, "newName");
       op.promisc = OptBool(o, "promisc");
       op.hairpin = OptBool(o, "hairpin");
+      op.vlanFiltering = OptBool(o, "vlanFiltering");
       break;
     case OpKind::AddrAdd:
     case OpKind::AddrDel:
@@ -164,7 +167,18 @@ Op ToOp(const Napi::Value& v) {
     case OpKind::SysctlGet:
       op.path = Str(o, "path");
       break;
+    case OpKind::BridgeVlanAdd:
+    case OpKind::BridgeVlanDel: {
+      op.name = Str(o, "dev");
+      uint32_t vid = U32(o, "vid");
+      if (vid > 0xffff) throw ArgError{"vid must fit in 16 bits"};  // the kernel judges 1..4094
+      op.vid = static_cast<uint16_t>(vid);
+      op.pvid = OptBool(o, "pvid").value_or(false);
+      op.untagged = OptBool(o, "untagged").value_or(false);
+      break;
+    }
     case OpKind::LinkList:
+    case OpKind::BridgeVlanList:
       break;
     case OpKind::AddrList:
       op.family = FamilyArg(o, true);
@@ -191,6 +205,16 @@ Napi::Value ToJs(Napi::Env env, const Link& l) {
   o.Set("flags", l.flags);
   o.Set("parent", l.parent);
   if (l.hairpin) o.Set("hairpin", *l.hairpin);
+  if (l.vlanFiltering) o.Set("vlanFiltering", *l.vlanFiltering);
+  return o;
+}
+
+Napi::Value ToJs(Napi::Env env, const BridgeVlan& v) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("index", v.index);
+  o.Set("vid", v.vid);
+  o.Set("pvid", v.pvid);
+  o.Set("untagged", v.untagged);
   return o;
 }
 

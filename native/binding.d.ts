@@ -40,6 +40,8 @@ export type NativeOp =
       vxlanPort?: number; // host order; sent big-endian
       vxlanDev?: string; // underlay link name
       vxlanLearning?: boolean;
+      // bridge only: IFLA_INFO_DATA { IFLA_BR_VLAN_FILTERING } (sent only when given)
+      vlanFiltering?: boolean;
     }
   | { op: 'linkDel'; name: string }
   | {
@@ -53,6 +55,16 @@ export type NativeOp =
       newName?: string;
       promisc?: boolean;
       hairpin?: boolean; // bridge port mode (IFLA_BRPORT_MODE), link must be enslaved
+      vlanFiltering?: boolean; // bridge only: RTM_NEWLINK with IFLA_LINKINFO { kind bridge, IFLA_BR_VLAN_FILTERING }
+    }
+  | {
+      // `bridge vlan add|del dev X vid N [pvid] [untagged]`: RTM_SETLINK / RTM_DELLINK, family AF_BRIDGE,
+      // IFLA_AF_SPEC { IFLA_BRIDGE_VLAN_INFO }, handled by the port's master (EOPNOTSUPP without one).
+      op: 'bridgeVlanAdd' | 'bridgeVlanDel';
+      dev: string;
+      vid: number; // < 65536, else rejected as 'args'; the kernel refuses 0 and >= 4095 with EINVAL
+      pvid?: boolean; // BRIDGE_VLAN_INFO_PVID
+      untagged?: boolean; // BRIDGE_VLAN_INFO_UNTAGGED
     }
   | {
       op: 'addrAdd' | 'addrDel';
@@ -80,7 +92,8 @@ export type NativeOp =
   | { op: 'sysctlGet'; path: string }
   | { op: 'linkList' }
   | { op: 'addrList'; family?: 0 | 4 | 6 }
-  | { op: 'routeList'; family?: 0 | 4 | 6; table?: number }; // table 0 or absent = all tables
+  | { op: 'routeList'; family?: 0 | 4 | 6; table?: number } // table 0 or absent = all tables
+  | { op: 'bridgeVlanList' }; // RTM_GETLINK dump, family AF_BRIDGE, IFLA_EXT_MASK RTEXT_FILTER_BRVLAN
 
 export interface NativeLink {
   index: number;
@@ -93,6 +106,15 @@ export interface NativeLink {
   flags: number; // IFF_* (IFF_UP = 1, IFF_PROMISC = 0x100)
   parent: number; // IFLA_LINK (veth peer ifindex), else IFLA_VXLAN_LINK (vxlan underlay), 0 when absent
   hairpin?: boolean; // bridge ports only: IFLA_BRPORT_MODE from IFLA_INFO_SLAVE_DATA of the dump
+  vlanFiltering?: boolean; // bridges only: IFLA_BR_VLAN_FILTERING from IFLA_INFO_DATA (false when absent)
+}
+
+/** One VLAN of a bridge port, or of a bridge itself ("self"); one entry per vid, ranges expanded. */
+export interface NativeBridgeVlan {
+  index: number; // ifindex of the port (or bridge)
+  vid: number;
+  pvid: boolean;
+  untagged: boolean;
 }
 
 export interface NativeAddr {
@@ -119,7 +141,7 @@ export interface NativeRoute {
 }
 
 /** Result of one op: undefined for mutations, a string for sysctlGet, arrays for the list ops. */
-export type NativeResult = undefined | string | NativeLink[] | NativeAddr[] | NativeRoute[];
+export type NativeResult = undefined | string | NativeLink[] | NativeAddr[] | NativeRoute[] | NativeBridgeVlan[];
 
 export interface Binding {
   /**

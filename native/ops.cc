@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -133,6 +134,10 @@ void LinkAdd(NlSocket& nl, const Op& op) {
     if (op.vxlanDev) m.PutU32(IFLA_VXLAN_LINK, LinkIndex(nl, *op.vxlanDev, "dev " + Quote(*op.vxlanDev)));
     if (op.vxlanLearning) m.PutU8(IFLA_VXLAN_LEARNING, *op.vxlanLearning ? 1 : 0);
     m.EndNest(data);
+  } else if (op.linkKind == "bridge" && op.vlanFiltering) {
+    size_t data = m.BeginNest(IFLA_INFO_DATA);
+    m.PutU8(IFLA_BR_VLAN_FILTERING, *op.vlanFiltering ? 1 : 0);
+    m.EndNest(data);
   }
   m.EndNest(info);
   nl.Request(m);
@@ -157,8 +162,9 @@ void SetFlags(NlSocket& nl, uint32_t index, unsigned change, unsigned flags) {
 
 // Order matters to the kernel: a link must be down to be renamed, enslaved before its port
 // mode can be set, and once moved to another netns it has no index here any more. So: down,
-// then attributes, then hairpin, then the move (which carries `up` along, as `ip link set
-// X netns N up` does: the kernel moves the link first and then applies the flags there).
+// then attributes, then bridge options, then hairpin, then the move (which carries `up`
+// along, as `ip link set X netns N up` does: the kernel moves the link first and then
+// applies the flags there).
 void LinkSet(NlSocket& nl, const Op& op) {
   uint32_t index = LinkIndex(nl, op.name);
   if (op.up && !*op.up) SetFlags(nl, index, IFF_UP, 0);
@@ -176,6 +182,23 @@ void LinkSet(NlSocket& nl, const Op& op) {
     if (op.mac) PutMac(m, IFLA_ADDRESS, *op.mac);
     if (op.newName) m.PutStr(IFLA_IFNAME, *op.newName);  // addressed by index: a rename
     if (op.master) m.PutU32(IFLA_MASTER, op.master->empty() ? 0 : LinkIndex(nl, *op.master, "master " + Quote(*op.master)));
+    nl.Request(m);
+  }
+
+  if (op.vlanFiltering) {
+    // What `ip link set X type bridge vlan_filtering N` sends: a changelink of the bridge's own
+    // data. The kernel refuses it with EOPNOTSUPP when X is not a bridge, or when it was built
+    // without CONFIG_BRIDGE_VLAN_FILTERING.
+    NlMsg m(RTM_NEWLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_index = static_cast<int>(index);
+    m.Header(ifi);
+    size_t info = m.BeginNest(IFLA_LINKINFO);
+    m.PutStr(IFLA_INFO_KIND, "bridge");
+    size_t data = m.BeginNest(IFLA_INFO_DATA);
+    m.PutU8(IFLA_BR_VLAN_FILTERING, *op.vlanFiltering ? 1 : 0);
+    m.EndNest(data);
+    m.EndNest(info);
     nl.Request(m);
   }
 
@@ -205,6 +228,27 @@ void LinkSet(NlSocket& nl, const Op& op) {
   } else if (up) {
     SetFlags(nl, index, IFF_UP, IFF_UP);
   }
+}
+
+// What `bridge vlan add|del dev X vid N [pvid] [untagged]` sends: the port's AF_BRIDGE
+// af_spec, handled by X's bridge master (EOPNOTSUPP when X has none). The kernel ignores a
+// delete of a VLAN the port does not have.
+void BridgeVlanChange(NlSocket& nl, const Op& op) {
+  bool add = op.kind == OpKind::BridgeVlanAdd;
+  uint32_t index = LinkIndex(nl, op.name);
+  NlMsg m(add ? RTM_SETLINK : RTM_DELLINK, 0);
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_BRIDGE;
+  ifi.ifi_index = static_cast<int>(index);
+  m.Header(ifi);
+  size_t spec = m.BeginNest(IFLA_AF_SPEC);
+  bridge_vlan_info info{};
+  info.vid = op.vid;
+  if (op.pvid) info.flags |= BRIDGE_VLAN_INFO_PVID;
+  if (op.untagged) info.flags |= BRIDGE_VLAN_INFO_UNTAGGED;
+  m.Put(IFLA_BRIDGE_VLAN_INFO, &info, sizeof info);
+  m.EndNest(spec);
+  nl.Request(m);
 }
 
 // --- addresses and routes --------------------------------------------------------------
@@ -342,6 +386,14 @@ void ParseLink(const nlmsghdr* h, std::vector<Link>& out) {
       if (v.type == IFLA_VXLAN_LINK) l.parent = v.U32();
     });
   }
+  if (l.kind == "bridge") {
+    l.vlanFiltering = false;
+    if (data) {
+      data->Nested().ForEach([&](const NlAttrs::Attr& b) {
+        if (b.type == IFLA_BR_VLAN_FILTERING) l.vlanFiltering = b.U8() != 0;
+      });
+    }
+  }
   if (slaveKind == "bridge" && slaveData) {
     slaveData->Nested().ForEach([&](const NlAttrs::Attr& p) {
       if (p.type == IFLA_BRPORT_MODE) l.hairpin = p.U8() != 0;
@@ -360,6 +412,49 @@ std::vector<Link> LinkList(NlSocket& nl) {
         return m;
       },
       ParseLink);
+}
+
+// The VLANs of every bridge port and bridge, one entry per VLAN (RTEXT_FILTER_BRVLAN, not the
+// _COMPRESSED form, though a range is expanded all the same if one comes).
+std::vector<BridgeVlan> BridgeVlanList(NlSocket& nl) {
+  return DumpAll<BridgeVlan>(
+      nl,
+      [] {
+        NlMsg m(RTM_GETLINK, 0);
+        ifinfomsg ifi{};
+        ifi.ifi_family = AF_BRIDGE;
+        m.Header(ifi);
+        m.PutU32(IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+        return m;
+      },
+      [](const nlmsghdr* h, std::vector<BridgeVlan>& out) {
+        if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return;
+        auto* ifi = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
+        if (ifi->ifi_family != AF_BRIDGE) return;
+        uint16_t rangeStart = 0;
+        NlAttrs::After<ifinfomsg>(h).ForEach([&](const NlAttrs::Attr& a) {
+          if (a.type != IFLA_AF_SPEC) return;
+          a.Nested().ForEach([&](const NlAttrs::Attr& v) {
+            if (v.type != IFLA_BRIDGE_VLAN_INFO || v.len < sizeof(bridge_vlan_info)) return;
+            bridge_vlan_info info;
+            std::memcpy(&info, v.data, sizeof info);
+            if (info.flags & BRIDGE_VLAN_INFO_RANGE_BEGIN) {
+              rangeStart = info.vid;
+              return;
+            }
+            uint16_t first = (info.flags & BRIDGE_VLAN_INFO_RANGE_END) && rangeStart ? rangeStart : info.vid;
+            rangeStart = 0;
+            for (uint32_t vid = first; vid <= info.vid; vid++) {
+              BridgeVlan b;
+              b.index = static_cast<uint32_t>(ifi->ifi_index);
+              b.vid = static_cast<uint16_t>(vid);
+              b.pvid = (info.flags & BRIDGE_VLAN_INFO_PVID) != 0;
+              b.untagged = (info.flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0;
+              out.push_back(b);
+            }
+          });
+        });
+      });
 }
 
 std::vector<Addr> AddrList(NlSocket& nl, const Op& op) {
@@ -459,9 +554,14 @@ std::string Describe(const Op& op) {
     }
     case OpKind::SysctlSet: return "sysctlSet " + op.path;
     case OpKind::SysctlGet: return "sysctlGet " + op.path;
+    case OpKind::BridgeVlanAdd:
+    case OpKind::BridgeVlanDel:
+      return std::string(op.kind == OpKind::BridgeVlanAdd ? "bridgeVlanAdd" : "bridgeVlanDel") + " vid " +
+             std::to_string(op.vid) + " dev " + Quote(op.name);
     case OpKind::LinkList: return "linkList";
     case OpKind::AddrList: return "addrList";
     case OpKind::RouteList: return "routeList";
+    case OpKind::BridgeVlanList: return "bridgeVlanList";
   }
   return "op";
 }
@@ -478,9 +578,12 @@ OpResult RunOp(NlSocket& nl, const Op& op) {
     case OpKind::RouteDel: RouteChange(nl, op); break;
     case OpKind::SysctlSet: SysctlSet(op); break;
     case OpKind::SysctlGet: return SysctlGet(op);
+    case OpKind::BridgeVlanAdd:
+    case OpKind::BridgeVlanDel: BridgeVlanChange(nl, op); break;
     case OpKind::LinkList: return LinkList(nl);
     case OpKind::AddrList: return AddrList(nl, op);
     case OpKind::RouteList: return RouteList(nl, op);
+    case OpKind::BridgeVlanList: return BridgeVlanList(nl);
   }
   return std::monostate{};
 }

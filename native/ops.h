@@ -17,7 +17,8 @@ enum class OpKind {
   AddrAdd, AddrDel,
   RouteAdd, RouteReplace, RouteDel,
   SysctlSet, SysctlGet,
-  LinkList, AddrList, RouteList,
+  BridgeVlanAdd, BridgeVlanDel,
+  LinkList, AddrList, RouteList, BridgeVlanList,
 };
 
 // One struct for every op, mirroring the JS object: each op reads only its own fields
@@ -33,6 +34,7 @@ struct Op {
   std::optional<uint32_t> vxlanId, vxlanPort;
   std::optional<std::string> vxlanLocal, vxlanGroup, vxlanDev;
   std::optional<bool> vxlanLearning;
+  std::optional<bool> vlanFiltering;  // bridge only (linkAdd and linkSet)
   // linkSet
   std::optional<bool> up, promisc, hairpin;
   std::optional<std::string> master, netns, newName;
@@ -50,6 +52,9 @@ struct Op {
   std::optional<uint32_t> table, metric, protocol;
   // sysctl*
   std::string path, value;
+  // bridgeVlan*: the port is `name`
+  uint16_t vid = 0;
+  bool pvid = false, untagged = false;
 };
 
 struct Link {
@@ -57,6 +62,14 @@ struct Link {
   std::string name, kind, mac, operstate;
   uint32_t mtu = 0, master = 0, flags = 0, parent = 0;
   std::optional<bool> hairpin;
+  std::optional<bool> vlanFiltering;  // bridges only
+};
+
+// One VLAN of a bridge port (or of a bridge itself), as the AF_BRIDGE link dump reports it.
+struct BridgeVlan {
+  uint32_t index = 0;
+  uint16_t vid = 0;
+  bool pvid = false, untagged = false;
 };
 
 struct Addr {
@@ -72,7 +85,8 @@ struct Route {
   uint32_t dstLen = 0, oif = 0, scope = 0, table = 0, metric = 0, protocol = 0, type = 0;
 };
 
-using OpResult = std::variant<std::monostate, std::string, std::vector<Link>, std::vector<Addr>, std::vector<Route>>;
+using OpResult =
+    std::variant<std::monostate, std::string, std::vector<Link>, std::vector<Addr>, std::vector<Route>, std::vector<BridgeVlan>>;
 
 // What a batch did: the results of the ops that ran and, when one failed, its error
 // (opIndex set; -1 when the batch failed before its first op, e.g. a missing netns).

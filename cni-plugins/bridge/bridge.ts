@@ -39,7 +39,7 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
       const conf = parseBridgeConf(ctx.conf, ctx.args.args);
       if (!conf.ipamType) throw new CniError(ErrorCode.InvalidConfig, 'invalid ipam', 'skiff-bridge needs an ipam section');
       if ((conf.ipMasq && !deps.masq) || (conf.macspoofchk && !deps.spoof)) throw new CniError(ErrorCode.UnsupportedField, 'ipMasq and macspoofchk need nftables, which this build lacks');
-      const bridge = await ensureBridge(deps.netlink, conf, hostNs);
+      const bridge = await ensureBridge(deps.netlink, conf, hostNs, ctx.log);
       const container = await deps.netlink.links(ctx.args.netns).catch(openNetnsError(ctx.args.netns));
       if (container.some((l) => l.name === ctx.args.ifname)) {
         throw new CniError(ErrorCode.IoFailure, `container veth name provided (${ctx.args.ifname}) already exists`);
@@ -55,7 +55,10 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
         const ips = ipam.ips.map((ip) => ({ ...withGateway(ip, conf), interface: 2 }));
         const routes = [...(ipam.routes ?? []), ...(conf.isDefaultGateway ? defaultRoutes(ips) : [])];
         await configureContainer(deps.netlink, conf, ctx, ips, routes);
-        if (conf.isGateway) await ensureGateway(deps, conf, ips);
+        // With a VLAN the gateway is not the bridge itself but a link in that VLAN (the reference's
+        // ensureVlanInterface); it stays, like the bridge, for the next pod.
+        const gatewayDev = conf.isGateway && conf.vlan ? await ensureVlanInterface(deps.netlink, conf, hostNs) : conf.bridge;
+        if (conf.isGateway) await ensureGateway(deps, conf, gatewayDev, ips);
         if (conf.ipMasq) {
           await deps.masq!.add(ctx.conf.name, ctx.args.containerId, ctx.args.ifname, ips);
           undo.push(() => deps.masq!.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname));
@@ -72,6 +75,7 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
             { name: bridge.name, mac: mac(bridge.name, links) },
             { name: hostVeth, mac: mac(hostVeth, links) },
             { name: ctx.args.ifname, mac: mac(ctx.args.ifname, inside), mtu: conf.mtu, sandbox: ctx.args.netns },
+            ...(gatewayDev !== conf.bridge ? [{ name: gatewayDev, mac: mac(gatewayDev, links) }] : []),
           ],
           ips,
           routes,
@@ -118,22 +122,63 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
   };
 }
 
-/** Creates the bridge if missing; refuses a non-bridge of that name (as the reference). */
-async function ensureBridge(netlink: Netlink, conf: BridgeConf, hostNs: string | undefined): Promise<Link> {
+/**
+ * Creates the bridge if missing (filtering VLANs when the config has one); refuses a non-bridge
+ * of that name. As the reference, an existing bridge keeps its VLAN filtering setting.
+ */
+async function ensureBridge(netlink: Netlink, conf: BridgeConf, hostNs: string | undefined, log: (msg: string) => void): Promise<Link> {
   const existing = (await netlink.links(hostNs)).find((l) => l.name === conf.bridge);
   if (existing && existing.kind !== 'bridge') throw new CniError(ErrorCode.IoFailure, `"${conf.bridge}" already exists but is not a bridge`);
+  if (existing && conf.vlan && existing.vlanFiltering === false) log(`bridge "${conf.bridge}" exists without VLAN filtering: VLAN ${conf.vlan} will not isolate its pods`);
   const ops: NetOp[] = [];
-  if (!existing) ops.push({ op: 'link.add', name: conf.bridge, kind: 'bridge', mtu: conf.mtu });
+  if (!existing) ops.push({ op: 'link.add', name: conf.bridge, kind: 'bridge', mtu: conf.mtu, ...(conf.vlan ? { vlanFiltering: true } : {}) });
   if (!existing?.up || (conf.promiscMode && !existing.promisc)) ops.push({ op: 'link.set', name: conf.bridge, up: true, ...(conf.promiscMode ? { promisc: true } : {}) });
   if (ops.length) {
     try {
       await netlink.apply(ops, hostNs);
     } catch (err) {
-      if (!isAlreadyExists(err)) throw err; // a parallel ADD made it first
-      await netlink.apply([{ op: 'link.set', name: conf.bridge, up: true }], hostNs);
+      if (!isAlreadyExists(err)) throw conf.vlan ? vlanError(err, `failed to create bridge "${conf.bridge}"`) : err;
+      await netlink.apply([{ op: 'link.set', name: conf.bridge, up: true }], hostNs); // a parallel ADD made it first
     }
   }
   return (await netlink.links(hostNs)).find((l) => l.name === conf.bridge)!;
+}
+
+/** The access-port settings of a VLAN: untagged frames from the port join it, and leave untagged. */
+function accessPort(dev: string, vid: number): NetOp[] {
+  return vid ? [{ op: 'bridge.vlan.add', dev, vid, pvid: true, untagged: true }] : [];
+}
+
+/** EOPNOTSUPP from a VLAN setting most likely means a kernel without CONFIG_BRIDGE_VLAN_FILTERING. */
+function vlanError(err: unknown, what: string): unknown {
+  if ((err as { code?: string })?.code !== 'EOPNOTSUPP') return err;
+  return new CniError(ErrorCode.IoFailure, `${what}: ${(err as Error).message}`, 'is this kernel built without bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)?');
+}
+
+/**
+ * The reference's ensureVlanInterface: a veth pair in the node, "<bridge>.<vlan>" holding the
+ * gateway addresses and its peer an access port of the VLAN. Reused when it exists.
+ */
+async function ensureVlanInterface(netlink: Netlink, conf: BridgeConf, hostNs: string | undefined): Promise<string> {
+  const name = `${conf.bridge}.${conf.vlan}`;
+  for (let attempt = 0; ; attempt++) {
+    const links = await netlink.links(hostNs);
+    if (links.some((l) => l.name === name)) return name;
+    const br = links.find((l) => l.name === conf.bridge);
+    const port = `veth${randomBytes(4).toString('hex')}`;
+    try {
+      await netlink.apply([
+        { op: 'link.add', name, kind: 'veth', ...(br ? { mtu: br.mtu } : {}), peer: { name: port } },
+        { op: 'link.set', name: port, master: conf.bridge, up: true },
+        ...accessPort(port, conf.vlan),
+        { op: 'link.set', name, up: true },
+      ], hostNs);
+      return name;
+    } catch (err) {
+      // EEXIST: a parallel ADD made it (found on the next pass) or the random name was taken.
+      if (!isAlreadyExists(err) || attempt >= 3) throw vlanError(err, `failed to create vlan gateway "${name}"`);
+    }
+  }
 }
 
 /** The host end gets a random name (veth + 8 hex, as the reference) and joins the bridge. */
@@ -144,10 +189,11 @@ async function createVeth(netlink: Netlink, conf: BridgeConf, ctx: PluginContext
       await netlink.apply([
         { op: 'link.add', name: hostVeth, kind: 'veth', mtu: conf.mtu, peer: { name: ctx.args.ifname, netns: ctx.args.netns, ...(conf.mac ? { mac: conf.mac } : {}) } },
         { op: 'link.set', name: hostVeth, master: conf.bridge, up: true, ...(conf.hairpinMode ? { hairpin: true } : {}) },
+        ...accessPort(hostVeth, conf.vlan),
       ], hostNs);
       return hostVeth;
     } catch (err) {
-      if (!isAlreadyExists(err) || attempt >= 3) throw err;
+      if (!isAlreadyExists(err) || attempt >= 3) throw conf.vlan ? vlanError(err, `failed to setup vlan tag on the host end of ${ctx.args.ifname}`) : err;
     }
   }
 }
@@ -179,9 +225,9 @@ async function configureContainer(netlink: Netlink, conf: BridgeConf, ctx: Plugi
   await netlink.apply(ops, ctx.args.netns);
 }
 
-/** The bridge holds each gateway address; forwarding on. Another address only with forceAddress. */
-async function ensureGateway(deps: BridgeDeps, conf: BridgeConf, ips: readonly IpConfig[]): Promise<void> {
-  const have = (await deps.netlink.addrs(deps.hostNetns)).filter((a) => a.dev === conf.bridge && a.scope === 'universe');
+/** dev (the bridge, or the VLAN's gateway link) holds each gateway address; forwarding on. Another address only with forceAddress. */
+async function ensureGateway(deps: BridgeDeps, conf: BridgeConf, dev: string, ips: readonly IpConfig[]): Promise<void> {
+  const have = (await deps.netlink.addrs(deps.hostNetns)).filter((a) => a.dev === dev && a.scope === 'universe');
   const ops: NetOp[] = [];
   for (const ip of ips) {
     const gateway = ip.gateway;
@@ -190,9 +236,9 @@ async function ensureGateway(deps: BridgeDeps, conf: BridgeConf, ips: readonly I
     const want = `${gateway}/${prefixLen}`;
     if (have.some((a) => a.cidr === want)) continue;
     const other = have.find((a) => a.family === family && networkOf(parseCidr(a.cidr, 'x')) === networkOf({ family, address: gateway, prefixLen }));
-    if (other && !conf.forceAddress) throw new CniError(ErrorCode.IoFailure, `"${conf.bridge}" already has an IP address different from ${want}`);
-    if (other) ops.push({ op: 'addr.del', dev: conf.bridge, cidr: other.cidr });
-    ops.push({ op: 'addr.add', dev: conf.bridge, cidr: want, ...(family === 6 ? { noDad: true } : {}) });
+    if (other && !conf.forceAddress) throw new CniError(ErrorCode.IoFailure, `"${dev}" already has an IP address different from ${want}`);
+    if (other) ops.push({ op: 'addr.del', dev, cidr: other.cidr });
+    ops.push({ op: 'addr.add', dev, cidr: want, ...(family === 6 ? { noDad: true } : {}) });
   }
   const v4 = ips.some((ip) => !ip.address.includes(':'));
   const v6 = ips.some((ip) => ip.address.includes(':'));

@@ -1,5 +1,5 @@
 import type { NetConf } from '../../src/cni/types.js';
-import { CniError, ErrorCode, invalidConfig } from '../../src/cni/types.js';
+import { invalidConfig } from '../../src/cni/types.js';
 import { checkLinkName, checkMac } from '../../src/host/netlink/validate.js';
 
 /** skiff-bridge's settings, defaulted as the reference bridge plugin defaults them. */
@@ -12,6 +12,8 @@ export interface BridgeConf {
   mtu: number;
   hairpinMode: boolean;
   promiscMode: boolean;
+  /** 0: none. Otherwise the host end of each pod's veth is an access port of this VLAN
+   *  (PVID, untagged) on a bridge created with VLAN filtering, as the reference 1.1.1 does. */
   vlan: number;
   macspoofchk: boolean;
   enableDad: boolean;
@@ -35,9 +37,10 @@ export function parseBridgeConf(conf: NetConf, cniArgs: Record<string, string>):
   }
   const mtu = conf.mtu ?? 1500;
   if (!Number.isInteger(mtu) || (mtu as number) < 68 || (mtu as number) > 65535) throw invalidConfig('invalid mtu', `${JSON.stringify(mtu)} is not an integer in 68..65535`);
+  // The reference 1.1.1 knows only `vlan`; like it, vlanTrunk and preserveDefaultVlan (later
+  // versions') are ignored, and VLAN 1 stays on the port beside the PVID.
   const vlan = conf.vlan ?? 0;
-  if (!Number.isInteger(vlan) || (vlan as number) < 0 || (vlan as number) > 4094) throw invalidConfig('invalid vlan', `${JSON.stringify(vlan)} is not in 0..4094`);
-  if (vlan !== 0) throw new CniError(ErrorCode.UnsupportedField, 'vlan is not supported by skiff-bridge yet', `vlan ${String(vlan)}`);
+  if (!Number.isInteger(vlan) || (vlan as number) < 0 || (vlan as number) > 4094) throw invalidConfig(`invalid VLAN ID ${JSON.stringify(vlan)} (must be between 0 and 4094)`);
   const isDefaultGateway = bool(conf, 'isDefaultGateway');
   const out: BridgeConf = {
     bridge: name as string,
@@ -48,7 +51,7 @@ export function parseBridgeConf(conf: NetConf, cniArgs: Record<string, string>):
     mtu: mtu as number,
     hairpinMode: bool(conf, 'hairpinMode'),
     promiscMode: bool(conf, 'promiscMode'),
-    vlan: 0,
+    vlan: vlan as number,
     macspoofchk: bool(conf, 'macspoofchk'),
     enableDad: bool(conf, 'enabledad'),
   };

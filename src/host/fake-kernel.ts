@@ -19,6 +19,19 @@ export interface FakeLink {
   /** veth: the other end; vxlan: the underlay in the same namespace. */
   peer?: { ns: number; name: string };
   parent: number;
+  /** Bridges: VLAN filtering on. */
+  vlanFiltering?: boolean;
+  /** Bridge ports and bridges (their own entries): the VLAN group, sorted by vid, and its PVID (0: none). */
+  vlans?: FakeVlan[];
+  pvid?: number;
+}
+
+export interface FakeVlan { vid: number; untagged: boolean }
+
+export interface FakeKernelOptions {
+  /** Model a kernel built with CONFIG_BRIDGE_VLAN_FILTERING (default). Without it, as on this
+   *  project's VMs, vlan_filtering and VLAN adds are refused with EOPNOTSUPP and no VLANs are listed. */
+  bridgeVlanFiltering?: boolean;
 }
 
 export interface FakeAddr { dev: string; family: 4 | 6; address: string; prefixLen: number; scope: number }
@@ -71,8 +84,10 @@ export const HOST_NETNS_ALIASES = new Set(['/proc/self/ns/net', '/proc/thread-se
 export class FakeKernel {
   state: KernelState = { net: new Map(), pins: new Map(), nextId: 1 };
   readonly hostNs: number;
+  readonly bridgeVlanFiltering: boolean;
 
-  constructor() {
+  constructor(options: FakeKernelOptions = {}) {
+    this.bridgeVlanFiltering = options.bridgeVlanFiltering ?? true;
     this.hostNs = this.newNetns();
     this.net(this.hostNs).links.get('lo')!.up = true;
     this.addLoopbackAddrs(this.net(this.hostNs));
@@ -127,7 +142,7 @@ export class FakeKernel {
     ns.links.delete(name);
     this.forgetAddressing(ns, name);
     for (const k of Object.keys(DEV_SYSCTLS)) ns.sysctls.delete(k.replace('%', name));
-    for (const other of ns.links.values()) if (other.master === name) Object.assign(other, { master: '', hairpin: false });
+    for (const other of ns.links.values()) if (other.master === name) detachPort(other);
     if (link.kind === 'veth' && link.peer) {
       const peerNs = this.state.net.get(link.peer.ns);
       const peer = peerNs?.links.get(link.peer.name);
@@ -159,6 +174,13 @@ export class FakeKernel {
       throw err;
     }
   }
+}
+
+/** A port leaving its bridge loses its port settings and its VLANs (nbp_vlan_flush). */
+export function detachPort(port: FakeLink): void {
+  Object.assign(port, { master: '', hairpin: false });
+  delete port.vlans;
+  delete port.pvid;
 }
 
 function nextFree(ns: NetState, taken: Set<number>): number {

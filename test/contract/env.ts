@@ -9,6 +9,8 @@ export interface ContractEnv {
   pinDir: string;
   /** Real kernel: some effects (namespace teardown) are asynchronous. */
   real: boolean;
+  /** Whether the kernel has bridge VLAN filtering; undefined: probe it (the real kernel). */
+  bridgeVlans?: boolean;
 }
 
 /** A fresh network namespace for one test, removed when the test ends however it ends. */

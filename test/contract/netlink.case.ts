@@ -1,5 +1,6 @@
 import type { TestFn } from 'ava';
 import type { HostError } from '../../src/host/errors.js';
+import type { NetOp } from '../../src/host/netlink/types.js';
 import { eventually, uniq } from '../helpers/names.js';
 import { freshNetns, type ContractEnv } from './env.js';
 
@@ -227,6 +228,8 @@ export function netlinkContract(test: TestFn, env: ContractEnv): void {
     t.false(await env.host.netns.exists(b));
   });
 
+  bridgeVlanContract(test, env);
+
   test(named('fifty batches in parallel in fifty namespaces'), async (t) => {
     const spaces = await Promise.all(Array.from({ length: 50 }, () => freshNetns(t, env)));
     await Promise.all(spaces.map((ns, i) => netlink.apply([
@@ -236,5 +239,91 @@ export function netlinkContract(test: TestFn, env: ContractEnv): void {
     ], ns)));
     const got = await Promise.all(spaces.map((ns) => netlink.addrs(ns, 4)));
     t.deepEqual(got.map((as) => as.find((a) => a.dev === 'br0')?.cidr), spaces.map((_, i) => `10.244.${i}.1/24`));
+  });
+}
+
+/**
+ * Bridge VLANs. A kernel built without CONFIG_BRIDGE_VLAN_FILTERING (this project's VMs) must
+ * refuse them cleanly; one built with it (Debian's, most distributions') must behave as below.
+ * The real kernel is probed; the fake is told which kind to be.
+ */
+export function bridgeVlanContract(test: TestFn, env: ContractEnv): void {
+  const { netlink } = env.host;
+  const named = (title: string) => `${env.name} netlink: ${title}`;
+  const portVlans = async (ns: string, dev: string) =>
+    (await netlink.bridgeVlans(ns)).filter((v) => v.dev === dev).map((v) => `${v.vid}${v.pvid ? ' pvid' : ''}${v.untagged ? ' untagged' : ''}`);
+  const code = async (ops: NetOp[], ns: string) => (await netlink.apply(ops, ns).then(() => 'ok', (err: HostError) => err.code));
+
+  test(named('bridge VLANs: filtering, PVID and untagged per port, delete, undo; EOPNOTSUPP where the kernel lacks them'), async (t) => {
+    const [ns, pod] = [await freshNetns(t, env), await freshNetns(t, env)];
+    await netlink.apply([
+      { op: 'link.add', name: 'cni0', kind: 'bridge' },
+      { op: 'link.add', name: 'veth1', kind: 'veth', peer: { name: 'eth0', netns: pod } },
+      { op: 'link.set', name: 'veth1', master: 'cni0', up: true },
+      { op: 'link.add', name: 'lone0', kind: 'veth', peer: { name: 'lone1' } },
+    ], ns);
+    t.like((await netlink.links(ns)).find((l) => l.name === 'cni0'), { vlanFiltering: false });
+    const supported = (await code([{ op: 'link.set', name: 'cni0', vlanFiltering: true }], ns)) === 'ok';
+    if (env.bridgeVlans !== undefined) t.is(supported, env.bridgeVlans);
+    // Refused whatever the kernel: VLANs of a link with no bridge master, filtering of a non-bridge.
+    t.is(await code([{ op: 'bridge.vlan.add', dev: 'lone0', vid: 100, pvid: true, untagged: true }], ns), 'EOPNOTSUPP');
+    t.is(await code([{ op: 'bridge.vlan.del', dev: 'lone0', vid: 1 }], ns), 'EOPNOTSUPP');
+    t.is(await code([{ op: 'link.set', name: 'lone0', vlanFiltering: false }], ns), 'EOPNOTSUPP');
+    t.is(await code([{ op: 'bridge.vlan.add', dev: 'veth1', vid: 4095 }], ns), 'EINVAL');
+    t.is(await code([{ op: 'link.add', name: 'v9', kind: 'veth', peer: { name: 'v8' }, vlanFiltering: true }], ns), 'EINVAL');
+
+    if (!supported) {
+      t.log(`${env.name}: no bridge VLAN filtering in this kernel (CONFIG_BRIDGE_VLAN_FILTERING off): checking the refusals`);
+      t.is(await code([{ op: 'link.add', name: 'br1', kind: 'bridge', vlanFiltering: true }], ns), 'EOPNOTSUPP');
+      t.is(await code([{ op: 'link.add', name: 'br1', kind: 'bridge', vlanFiltering: false }], ns), 'EOPNOTSUPP', 'even 0 is refused: send it only to turn filtering on');
+      t.is(await code([{ op: 'bridge.vlan.add', dev: 'veth1', vid: 100, pvid: true, untagged: true }], ns), 'EOPNOTSUPP');
+      t.is(await code([{ op: 'bridge.vlan.del', dev: 'veth1', vid: 100 }], ns), 'ok', 'the kernel ignores a delete of what a port lacks');
+      t.deepEqual(await netlink.bridgeVlans(ns), []);
+      const err = await t.throwsAsync<HostError>(netlink.apply([
+        { op: 'link.add', name: 'v9', kind: 'veth', peer: { name: 'v8' } },
+        { op: 'link.set', name: 'v9', master: 'cni0', up: true },
+        { op: 'bridge.vlan.add', dev: 'v9', vid: 100, pvid: true, untagged: true },
+      ], ns));
+      t.like(err, { code: 'EOPNOTSUPP', opIndex: 2 });
+      t.false((await netlink.links(ns)).some((l) => l.name === 'v9'), 'the batch was taken back');
+      return;
+    }
+
+    t.like((await netlink.links(ns)).find((l) => l.name === 'cni0'), { vlanFiltering: true });
+    // A bridge and each new port start with VLAN 1 as PVID, untagged.
+    t.deepEqual(await portVlans(ns, 'cni0'), ['1 pvid untagged']);
+    t.deepEqual(await portVlans(ns, 'veth1'), ['1 pvid untagged']);
+    await netlink.apply([{ op: 'bridge.vlan.add', dev: 'veth1', vid: 100, pvid: true, untagged: true }, { op: 'bridge.vlan.add', dev: 'veth1', vid: 200 }], ns);
+    t.deepEqual(await portVlans(ns, 'veth1'), ['1 untagged', '100 pvid untagged', '200'], 'the PVID moved to 100; 1 stays a member');
+    // Adding a VLAN the port has replaces its flags.
+    await netlink.apply([{ op: 'bridge.vlan.add', dev: 'veth1', vid: 100 }, { op: 'bridge.vlan.del', dev: 'veth1', vid: 200 }, { op: 'bridge.vlan.del', dev: 'veth1', vid: 300 }], ns);
+    t.deepEqual(await portVlans(ns, 'veth1'), ['1 untagged', '100']);
+    await netlink.apply([{ op: 'bridge.vlan.add', dev: 'veth1', vid: 100, pvid: true, untagged: true }, { op: 'bridge.vlan.del', dev: 'veth1', vid: 1 }], ns);
+    t.deepEqual(await portVlans(ns, 'veth1'), ['100 pvid untagged']);
+
+    // A failed batch takes back VLAN changes and the filtering switch.
+    const err = await t.throwsAsync<HostError>(netlink.apply([
+      { op: 'link.set', name: 'cni0', vlanFiltering: false },
+      { op: 'bridge.vlan.add', dev: 'veth1', vid: 300, pvid: true, untagged: true },
+      { op: 'bridge.vlan.del', dev: 'veth1', vid: 100 },
+      { op: 'bridge.vlan.add', dev: 'veth1', vid: 1 },
+      { op: 'link.add', name: 'cni0', kind: 'bridge' },
+    ], ns));
+    t.like(err, { code: 'EEXIST', opIndex: 4 });
+    t.deepEqual(await portVlans(ns, 'veth1'), ['100 pvid untagged']);
+    t.like((await netlink.links(ns)).find((l) => l.name === 'cni0'), { vlanFiltering: true });
+    // Leaving the bridge flushes the port's VLANs; a failed batch that moved it puts them back.
+    const moved = await t.throwsAsync<HostError>(netlink.apply([
+      { op: 'link.add', name: 'br1', kind: 'bridge', vlanFiltering: true },
+      { op: 'link.set', name: 'veth1', master: 'br1' },
+      { op: 'link.add', name: 'br1', kind: 'bridge' },
+    ], ns));
+    t.like(moved, { code: 'EEXIST', opIndex: 2 });
+    t.like((await netlink.links(ns)).find((l) => l.name === 'veth1'), { master: 'cni0' });
+    t.deepEqual(await portVlans(ns, 'veth1'), ['100 pvid untagged']);
+    await netlink.apply([{ op: 'link.set', name: 'veth1', master: null }], ns);
+    t.deepEqual(await portVlans(ns, 'veth1'), []);
+    await netlink.apply([{ op: 'link.add', name: 'br2', kind: 'bridge', vlanFiltering: true }], ns);
+    t.like((await netlink.links(ns)).find((l) => l.name === 'br2'), { vlanFiltering: true });
   });
 }

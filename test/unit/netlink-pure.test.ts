@@ -62,3 +62,49 @@ test('mountinfo: targets with escaped spaces', (t) => {
   const text = '36 35 98:0 /mnt1 /mnt\\040two rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n';
   t.deepEqual(parseMountinfo(text), [{ target: '/mnt two', fstype: 'ext3', source: '/dev/root' }]);
 });
+
+test('undo plan: bridge VLANs come back as they were, with the PVID an add moved', (t) => {
+  const port: Link = { index: 4, name: 'veth1', kind: 'veth', mtu: 1500, mac: '', master: 'cni0', up: true, promisc: false, operstate: 'UP', parent: 5, hairpin: false };
+  const br: Link = { index: 3, name: 'cni0', kind: 'bridge', mtu: 1500, mac: '', master: '', up: true, promisc: false, operstate: 'UP', parent: 0, hairpin: false, vlanFiltering: true };
+  const vlans = [{ dev: 'veth1', vid: 1, pvid: true, untagged: true }, { dev: 'veth1', vid: 200, pvid: false, untagged: false }];
+  const plan = undoPlan([
+    { op: 'link.set', name: 'cni0', vlanFiltering: false },
+    { op: 'bridge.vlan.add', dev: 'veth1', vid: 100, pvid: true, untagged: true },
+    { op: 'bridge.vlan.add', dev: 'veth1', vid: 200, untagged: true },
+    { op: 'bridge.vlan.del', dev: 'veth1', vid: 1 },
+    { op: 'bridge.vlan.del', dev: 'veth1', vid: 300 },
+  ], { links: [br, port], sysctls: new Map(), vlans }, undefined);
+  t.deepEqual(plan.map((s) => s.op), [
+    { op: 'bridge.vlan.add', dev: 'veth1', vid: 1, pvid: true, untagged: true },
+    { op: 'bridge.vlan.add', dev: 'veth1', vid: 200 },
+    { op: 'bridge.vlan.del', dev: 'veth1', vid: 100 },
+    { op: 'bridge.vlan.add', dev: 'veth1', vid: 1, pvid: true, untagged: true },
+    { op: 'link.set', name: 'cni0', vlanFiltering: true },
+  ]);
+});
+
+test('undo plan: a port taken to another bridge gets its VLANs back; ops on created links need nothing', (t) => {
+  const port: Link = { index: 4, name: 'veth1', kind: 'veth', mtu: 1500, mac: '', master: 'cni0', up: true, promisc: false, operstate: 'UP', parent: 5, hairpin: false };
+  const vlans = [{ dev: 'veth1', vid: 100, pvid: true, untagged: true }];
+  const plan = undoPlan([
+    { op: 'link.set', name: 'veth1', master: 'br1' },
+    { op: 'link.add', name: 'v2', kind: 'veth', peer: { name: 'v3' } },
+    { op: 'link.set', name: 'v2', master: 'cni0' },
+    { op: 'bridge.vlan.add', dev: 'v2', vid: 100, pvid: true, untagged: true },
+  ], { links: [port], sysctls: new Map(), vlans }, undefined);
+  t.deepEqual(plan.map((s) => s.op), [
+    { op: 'link.del', name: 'v2' },
+    { op: 'link.set', name: 'veth1', master: 'cni0' },
+    { op: 'bridge.vlan.del', dev: 'veth1', vid: 1 },
+    { op: 'bridge.vlan.add', dev: 'veth1', vid: 100, pvid: true, untagged: true },
+  ]);
+});
+
+test('bridge VLAN ops: vid 1..4094, flags only on add, vlanFiltering only on bridges', (t) => {
+  t.deepEqual(encode({ op: 'bridge.vlan.add', dev: 'veth1', vid: 100, pvid: true, untagged: true }), { op: 'bridgeVlanAdd', dev: 'veth1', vid: 100, pvid: true, untagged: true });
+  t.deepEqual(encode({ op: 'bridge.vlan.del', dev: 'veth1', vid: 4094 }), { op: 'bridgeVlanDel', dev: 'veth1', vid: 4094 });
+  for (const vid of [0, 4095, 1.5, '100']) t.throws(() => encode({ op: 'bridge.vlan.add', dev: 'veth1', vid } as never), { message: /1\.\.4094/ });
+  t.throws(() => encode({ op: 'bridge.vlan.del', dev: 'veth1', vid: 5, pvid: true }), { message: /bridge\.vlan\.add/ });
+  t.like(encode({ op: 'link.add', name: 'br0', kind: 'bridge', vlanFiltering: true }), { vlanFiltering: true });
+  t.throws(() => encode({ op: 'link.add', name: 'vx0', kind: 'vxlan', vxlan: { id: 1 }, vlanFiltering: true }), { message: /bridge setting/ });
+});

@@ -2,7 +2,7 @@ import type { NativeOp } from '../../../native/binding.js';
 import { invalid } from '../errors.js';
 import type { NetOp, Scope } from './types.js';
 import {
-  canonicalIp, checkIp, checkLinkName, checkMac, checkMtu, checkNetnsPath, checkUint, networkOf, parseCidr, sysctlPath,
+  canonicalIp, checkIp, checkLinkName, checkMac, checkMtu, checkNetnsPath, checkUint, checkVid, networkOf, parseCidr, sysctlPath,
 } from './validate.js';
 
 export const SCOPES: Readonly<Record<Scope, number>> = { universe: 0, site: 200, link: 253, host: 254, nowhere: 255 };
@@ -31,6 +31,7 @@ export function describe(op: NetOp): string {
     case 'addr.add': case 'addr.del': return `${op.op} ${op.cidr} dev "${op.dev}"`;
     case 'route.add': case 'route.replace': case 'route.del': return `${op.op} ${op.dst}${op.via ? ` via ${op.via}` : ''}${op.dev ? ` dev "${op.dev}"` : ''}`;
     case 'sysctl.set': return `sysctl ${op.key}=${op.value}`;
+    case 'bridge.vlan.add': case 'bridge.vlan.del': return `${op.op} ${String(op.vid)} dev "${op.dev}"`;
   }
 }
 
@@ -53,6 +54,16 @@ export function encode(op: NetOp): NativeOp {
     case 'sysctl.set': {
       if (typeof op.value !== 'string') throw invalid(`sysctl ${String(op.key)}: value must be a string`);
       return { op: 'sysctlSet', path: sysctlPath(op.key), value: op.value };
+    }
+    case 'bridge.vlan.add': case 'bridge.vlan.del': {
+      const what = describe(op);
+      const dev = checkLinkName(op.dev, 'device');
+      const vid = checkVid(op.vid, what);
+      if (op.op === 'bridge.vlan.del') {
+        if (op.pvid !== undefined || op.untagged !== undefined) throw invalid(`${what}: pvid and untagged are settings of bridge.vlan.add`);
+        return { op: 'bridgeVlanDel', dev, vid };
+      }
+      return { op: 'bridgeVlanAdd', dev, vid, ...(op.pvid ? { pvid: true } : {}), ...(op.untagged ? { untagged: true } : {}) };
     }
     default: throw invalid(`unknown op "${String((op as { op: unknown }).op)}"`);
   }
@@ -88,6 +99,10 @@ function encodeLinkAdd(op: Extract<NetOp, { op: 'link.add' }>): NativeOp {
   } else if (op.vxlan) {
     throw invalid(`${what}: vxlan settings on a ${op.kind}`);
   }
+  if (op.vlanFiltering !== undefined) {
+    if (op.kind !== 'bridge') throw invalid(`${what}: vlanFiltering is a bridge setting, not a ${op.kind}'s`);
+    out.vlanFiltering = Boolean(op.vlanFiltering);
+  }
   if (!['veth', 'bridge', 'vxlan'].includes(op.kind)) throw invalid(`${what}: unsupported kind "${String(op.kind)}"`);
   return out;
 }
@@ -104,6 +119,7 @@ function encodeLinkSet(op: Extract<NetOp, { op: 'link.set' }>): NativeOp {
   if (op.rename !== undefined) out.newName = checkLinkName(op.rename, 'new');
   if (op.promisc !== undefined) out.promisc = Boolean(op.promisc);
   if (op.hairpin !== undefined) out.hairpin = Boolean(op.hairpin);
+  if (op.vlanFiltering !== undefined) out.vlanFiltering = Boolean(op.vlanFiltering);
   return out;
 }
 

@@ -1,9 +1,9 @@
 import type { NativeOp } from '../../../native/binding.js';
 import { HostError } from '../errors.js';
-import { FakeKernel, randomMac, type FakeLink, type FakeRoute, type NetState } from '../fake-kernel.js';
+import { detachPort, FakeKernel, randomMac, type FakeLink, type FakeRoute, type NetState } from '../fake-kernel.js';
 import { MAIN_TABLE, describe, encode, scopeName } from './encode.js';
 import { checkUndoable } from './undo.js';
-import type { Addr, Link, NetOp, Netlink, Route, RouteQuery } from './types.js';
+import type { Addr, BridgeVlan, Link, NetOp, Netlink, Route, RouteQuery } from './types.js';
 import { canonicalIp, networkOf } from './validate.js';
 
 type Op<K extends NativeOp['op']> = Extract<NativeOp, { op: K }>;
@@ -40,7 +40,14 @@ export class FakeNetlink implements Netlink {
     return [...ns.links.values()].sort((a, b) => a.index - b.index).map((l) => ({
       index: l.index, name: l.name, kind: l.kind, mtu: l.mtu, mac: l.mac, master: l.master, up: l.up, promisc: l.promisc,
       operstate: this.operstate(ns, l), parent: l.parent, hairpin: l.hairpin,
+      ...(l.kind === 'bridge' ? { vlanFiltering: l.vlanFiltering ?? false } : {}),
     }));
+  }
+
+  async bridgeVlans(netns?: string): Promise<BridgeVlan[]> {
+    const ns = this.kernel.resolve(netns);
+    return [...ns.links.values()].sort((a, b) => a.index - b.index)
+      .flatMap((l) => (l.vlans ?? []).map((v) => ({ dev: l.name, vid: v.vid, pvid: l.pvid === v.vid, untagged: v.untagged })));
   }
 
   async addrs(netns?: string, family?: 4 | 6): Promise<Addr[]> {
@@ -68,6 +75,7 @@ export class FakeNetlink implements Netlink {
       case 'routeAdd': case 'routeReplace': return routeAdd(ns, op);
       case 'routeDel': return routeDel(ns, op);
       case 'sysctlSet': return sysctlSet(ns, op.path, op.value);
+      case 'bridgeVlanAdd': case 'bridgeVlanDel': return this.bridgeVlan(ns, op);
       default: throw new HostError('EINVAL', `op ${op.op} is not a change`, 'netlink');
     }
   }
@@ -86,8 +94,43 @@ export class FakeNetlink implements Netlink {
     }
     const under = op.kind === 'vxlan' && op.vxlanDev !== undefined ? link(ns, op.vxlanDev) : undefined;
     const mtu = op.mtu ?? (op.kind === 'vxlan' ? (under ? under.mtu - 50 : 1450) : 1500);
+    if (op.vlanFiltering !== undefined) this.needVlanFiltering();
     const created = this.kernel.addLink(ns, { name: op.name, kind: op.kind, mtu, mac: op.mac ?? randomMac() });
     if (under) created.parent = under.index;
+    if (op.kind === 'bridge') {
+      created.vlanFiltering = op.vlanFiltering ?? false;
+      this.defaultVlan(created); // br_vlan_init: the bridge's own default PVID
+    }
+  }
+
+  /** A kernel without CONFIG_BRIDGE_VLAN_FILTERING refuses IFLA_BR_VLAN_FILTERING, even 0. */
+  private needVlanFiltering(): void {
+    if (!this.kernel.bridgeVlanFiltering) throw notSupported('bridge VLAN filtering is not built into this kernel');
+  }
+
+  /** VLAN 1 as PVID, untagged: what a new bridge, and a new port, start with (default_pvid). */
+  private defaultVlan(l: FakeLink): void {
+    if (!this.kernel.bridgeVlanFiltering) return;
+    l.vlans = [{ vid: 1, untagged: true }];
+    l.pvid = 1;
+  }
+
+  /** br_vlan_info on a port: add sets the vid's flags (pvid moves, untagged follows), del ignores a missing vid. */
+  private bridgeVlan(ns: NetState, op: Op<'bridgeVlanAdd' | 'bridgeVlanDel'>): void {
+    const port = link(ns, op.dev);
+    if (!port.master) throw notSupported(`"${port.name}" is not a bridge port`);
+    if (op.vid < 1 || op.vid > 4094) throw new HostError('EINVAL', `vid ${op.vid}: Invalid argument (bridge: Vlan id is invalid)`, 'netlink');
+    if (op.op === 'bridgeVlanDel') {
+      if (port.vlans) port.vlans = port.vlans.filter((v) => v.vid !== op.vid);
+      if (port.pvid === op.vid) port.pvid = 0;
+      return;
+    }
+    this.needVlanFiltering();
+    const vlans = (port.vlans ?? []).filter((v) => v.vid !== op.vid);
+    vlans.push({ vid: op.vid, untagged: op.untagged ?? false });
+    port.vlans = vlans.sort((a, b) => a.vid - b.vid);
+    if (op.pvid) port.pvid = op.vid;
+    else if (port.pvid === op.vid) port.pvid = 0;
   }
 
   private linkSet(ns: NetState, op: Op<'linkSet'>): void {
@@ -97,17 +140,26 @@ export class FakeNetlink implements Netlink {
     if (op.newName !== undefined && op.newName !== target.name) target = this.rename(ns, target, op.newName);
     if (op.netns !== undefined) return this.move(ns, target, op);
     if (op.master !== undefined) {
-      if (op.master === '') Object.assign(target, { master: '', hairpin: false });
+      if (op.master === '') detachPort(target);
       else {
         const master = link(ns, op.master);
-        if (master.kind !== 'bridge') throw new HostError('EOPNOTSUPP', `"${master.name}" is not a bridge: Operation not supported`, 'netlink');
-        target.master = master.name;
+        if (master.kind !== 'bridge') throw notSupported(`"${master.name}" is not a bridge`);
+        if (target.master !== master.name) {
+          detachPort(target);
+          target.master = master.name;
+          this.defaultVlan(target); // nbp_vlan_init
+        }
       }
     }
     if (op.promisc !== undefined) target.promisc = op.promisc;
+    if (op.vlanFiltering !== undefined) {
+      if (target.kind !== 'bridge') throw notSupported(`"${target.name}" is not a bridge`);
+      this.needVlanFiltering();
+      target.vlanFiltering = op.vlanFiltering;
+    }
     if (op.up !== undefined) this.setUp(ns, target, op.up);
     if (op.hairpin !== undefined) {
-      if (!target.master) throw new HostError('EOPNOTSUPP', `"${target.name}" is not a bridge port: Operation not supported`, 'netlink');
+      if (!target.master) throw notSupported(`"${target.name}" is not a bridge port`);
       target.hairpin = op.hairpin;
     }
   }
@@ -173,6 +225,10 @@ function link(ns: NetState, name: string): FakeLink {
   const l = ns.links.get(name);
   if (!l) throw new HostError('ENODEV', `link "${name}": No such device`, 'netlink');
   return l;
+}
+
+function notSupported(what: string): HostError {
+  return new HostError('EOPNOTSUPP', `${what}: Operation not supported`, 'netlink');
 }
 
 function exists(what: string): HostError {

@@ -1,10 +1,10 @@
-import type { NativeAddr, NativeError, NativeLink, NativeOp, NativeResult, NativeRoute } from '../../../native/binding.js';
+import type { NativeAddr, NativeBridgeVlan, NativeError, NativeLink, NativeOp, NativeResult, NativeRoute } from '../../../native/binding.js';
 import { toHostError, type HostError } from '../errors.js';
 import { native } from '../native.js';
 import { trace } from '../../trace.js';
 import { MAIN_TABLE, describe, encode, scopeName } from './encode.js';
 import { checkUndoable, snapshotNeeds, undoPlan, type Snapshot } from './undo.js';
-import type { Addr, Link, NetOp, Netlink, Route, RouteQuery } from './types.js';
+import type { Addr, BridgeVlan, Link, NetOp, Netlink, Route, RouteQuery } from './types.js';
 import { sysctlPath } from './validate.js';
 
 const IFF_UP = 0x1;
@@ -17,10 +17,7 @@ export class RealNetlink implements Netlink {
     const encoded = ops.map(encode);
     checkUndoable(ops);
     const needs = snapshotNeeds(ops);
-    const prefix: NativeOp[] = [
-      ...(needs.links ? [{ op: 'linkList' } as const] : []),
-      ...needs.sysctls.map((key) => ({ op: 'sysctlGet', path: sysctlPath(key) }) as const),
-    ];
+    const prefix = snapshotOps(needs);
     log(() => `apply ${netns ?? 'self'}: ${ops.map(describe).join('; ')}`);
     try {
       await native().nsApply(netns ?? null, [...prefix, ...encoded]);
@@ -37,9 +34,12 @@ export class RealNetlink implements Netlink {
   private async takeBack(ops: readonly NetOp[], err: HostError, netns: string | undefined, prefix: NativeResult[]): Promise<HostError> {
     const failed = err.opIndex!;
     const needs = snapshotNeeds(ops);
+    const rawLinks = needs.links ? (prefix[0] as NativeLink[]) : [];
+    const lists = (needs.links ? 1 : 0) + (needs.vlans ? 1 : 0);
     const snapshot: Snapshot = {
-      links: needs.links ? toLinks(prefix[0] as NativeLink[]) : [],
-      sysctls: new Map(needs.sysctls.map((key, i) => [key, prefix[i + (needs.links ? 1 : 0)] as string])),
+      links: toLinks(rawLinks),
+      sysctls: new Map(needs.sysctls.map((key, i) => [key, prefix[i + lists] as string])),
+      ...(needs.vlans ? { vlans: toVlans(prefix[1] as NativeBridgeVlan[], rawLinks) } : {}),
     };
     const problems: string[] = [];
     for (const step of undoPlan(ops.slice(0, failed), snapshot, netns)) {
@@ -66,6 +66,11 @@ export class RealNetlink implements Netlink {
     }));
   }
 
+  async bridgeVlans(netns?: string): Promise<BridgeVlan[]> {
+    const [rawLinks, rawVlans] = await run(netns, [{ op: 'linkList' }, { op: 'bridgeVlanList' }]);
+    return toVlans(rawVlans as NativeBridgeVlan[], rawLinks as NativeLink[]);
+  }
+
   async routes(netns?: string, query: RouteQuery = {}): Promise<Route[]> {
     const table = query.table ?? MAIN_TABLE;
     const [rawLinks, rawRoutes] = await run(netns, [{ op: 'linkList' }, { op: 'routeList', family: query.family ?? 0, table }]);
@@ -86,12 +91,28 @@ async function run(netns: string | undefined, ops: NativeOp[]): Promise<NativeRe
   }
 }
 
+/** The lists a batch reads first, in this order, to be able to take itself back. */
+function snapshotOps(needs: ReturnType<typeof snapshotNeeds>): NativeOp[] {
+  return [
+    ...(needs.links ? [{ op: 'linkList' } as const] : []),
+    ...(needs.vlans ? [{ op: 'bridgeVlanList' } as const] : []),
+    ...needs.sysctls.map((key) => ({ op: 'sysctlGet', path: sysctlPath(key) }) as const),
+  ];
+}
+
 export function toLinks(raw: readonly NativeLink[]): Link[] {
   const names = new Map(raw.map((l) => [l.index, l.name]));
   return raw.map((l) => ({
     index: l.index, name: l.name, kind: l.kind, mtu: l.mtu, mac: l.mac, master: l.master ? (names.get(l.master) ?? '') : '',
     up: (l.flags & IFF_UP) !== 0, promisc: (l.flags & IFF_PROMISC) !== 0, operstate: l.operstate, parent: l.parent, hairpin: l.hairpin ?? false,
+    ...(l.vlanFiltering !== undefined ? { vlanFiltering: l.vlanFiltering } : {}),
   }));
+}
+
+function toVlans(raw: readonly NativeBridgeVlan[], links: readonly NativeLink[]): BridgeVlan[] {
+  const names = new Map(links.map((l) => [l.index, l.name]));
+  return [...raw].sort((a, b) => a.index - b.index || a.vid - b.vid)
+    .map((v) => ({ dev: names.get(v.index) ?? '', vid: v.vid, pvid: v.pvid, untagged: v.untagged }));
 }
 
 /** A sysctl read for the snapshot failed: blame the op that sets that key. */

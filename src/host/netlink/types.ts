@@ -19,6 +19,8 @@ export type NetOp =
       /** veth only: the other end, created directly inside `netns` when given. */
       peer?: { name: string; netns?: string; mac?: string };
       vxlan?: { id: number; local?: string; group?: string; port?: number; dev?: string; learning?: boolean };
+      /** bridge only: VLAN filtering (IFLA_BR_VLAN_FILTERING); omitted leaves the kernel's default (off). */
+      vlanFiltering?: boolean;
     }
   | { op: 'link.del'; name: string }
   | {
@@ -35,6 +37,21 @@ export type NetOp =
       promisc?: boolean;
       /** Bridge-port hairpin mode (the link must have a bridge master). */
       hairpin?: boolean;
+      /** VLAN filtering of a bridge (EOPNOTSUPP on any other kind of link). */
+      vlanFiltering?: boolean;
+    }
+  | {
+      /** `bridge vlan add|del dev <dev> vid <vid> [pvid] [untagged]`: a VLAN of a bridge port. Adding a
+       *  VLAN the port has replaces its flags; pvid moves the port's PVID to it; deleting one it lacks
+       *  succeeds. EOPNOTSUPP when dev has no bridge master. */
+      op: 'bridge.vlan.add' | 'bridge.vlan.del';
+      dev: string;
+      /** 1..4094 */
+      vid: number;
+      /** Untagged frames arriving on the port join this VLAN (add only). */
+      pvid?: boolean;
+      /** Frames of this VLAN leave the port untagged (add only). */
+      untagged?: boolean;
     }
   | { op: 'addr.add' | 'addr.del'; dev: string; /** '10.244.1.5/24', 'fd00::5/64' */ cidr: string; scope?: Scope; noDad?: boolean }
   | {
@@ -67,6 +84,18 @@ export interface Link {
   /** ifindex of the veth peer (in its own namespace) or the vxlan underlay; 0 when none. */
   parent: number;
   hairpin: boolean;
+  /** Bridges only: whether the bridge filters by VLAN. */
+  vlanFiltering?: boolean;
+}
+
+/** One VLAN of a bridge port, or of a bridge itself (its own "self" entry, dev = the bridge). */
+export interface BridgeVlan {
+  dev: string;
+  vid: number;
+  /** The port's PVID: untagged frames arriving there belong to this VLAN. */
+  pvid: boolean;
+  /** Frames of this VLAN leave the port untagged. */
+  untagged: boolean;
 }
 
 export interface Addr {
@@ -106,7 +135,10 @@ export interface Netlink {
    * Rejects with HostError: EINVAL (syscall 'validate') for malformed input before anything
    * is done; EEXIST (link, address or route exists); ENODEV (no such link); ESRCH (no such
    * route to delete); EADDRNOTAVAIL (no such address to delete); ENETUNREACH (gateway not
-   * reachable); ENOENT (no such namespace or sysctl); EOPNOTSUPP (master is not a bridge).
+   * reachable); ENOENT (no such namespace or sysctl); EOPNOTSUPP (master is not a bridge;
+   * vlanFiltering on a link that is not a bridge; a bridge.vlan op on a link that is not a
+   * bridge port; and vlanFiltering or bridge.vlan.add on a kernel built without
+   * CONFIG_BRIDGE_VLAN_FILTERING, such as this project's test VMs).
    */
   apply(ops: readonly NetOp[], netns?: string): Promise<void>;
   /** Lists links; ENOENT when the namespace does not exist. */
@@ -115,4 +147,10 @@ export interface Netlink {
   addrs(netns?: string, family?: 4 | 6): Promise<Addr[]>;
   /** Lists routes of one table (main by default), without the kernel's local/broadcast entries. */
   routes(netns?: string, query?: RouteQuery): Promise<Route[]>;
+  /**
+   * Lists the VLANs of every bridge port and bridge, ordered by link index then vid. Every link
+   * gets VLAN 1 as PVID, untagged, when it becomes a port (and a bridge when it is created);
+   * empty on a kernel without VLAN filtering. ENOENT when the namespace does not exist.
+   */
+  bridgeVlans(netns?: string): Promise<BridgeVlan[]>;
 }

@@ -102,6 +102,12 @@ export function checkNetnsPath(path: unknown, what: string): string {
   return path;
 }
 
+/** A VLAN id as a bridge takes it: 1..4094 (0 means untagged, 4095 is reserved). */
+export function checkVid(vid: unknown, what: string): number {
+  if (!Number.isInteger(vid) || (vid as number) < 1 || (vid as number) > 4094) throw invalid(`${what}: vid ${String(vid)} is not an integer in 1..4094`);
+  return vid as number;
+}
+
 export function checkUint(value: unknown, max: number, what: string): number {
   if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > max) throw invalid(`${what}: ${String(value)} is not an integer in 0..${max}`);
   return value as number;
