@@ -1,5 +1,7 @@
 // What the CRI server needs from the rest of skiff. Grows with each RPC implemented; the
 // composition root (src/cli) builds it.
+import type { ImageStore } from './images/store.js';
+
 export interface NetworkStatus {
   ready: boolean;
   /** CamelCase reason, e.g. 'NetworkPluginNotReady', when not ready. */
@@ -13,4 +15,6 @@ export interface CriDeps {
   networkReady(): Promise<NetworkStatus>;
   /** How cgroups are named and placed: fixed for the process's life (the kubelet asks once). */
   cgroupDriver: 'cgroupfs' | 'systemd';
+  /** Pulled images, their unpacked layers and the container root filesystems over them. */
+  images: ImageStore;
 }

@@ -1,4 +1,6 @@
-// The implemented RPCs, one module each. Any RPC missing here answers UNIMPLEMENTED.
+// The implemented RPCs, one module each, grouped by area. Any RPC missing here answers
+// UNIMPLEMENTED.
+import { imageRpcs } from './images.js';
 import { runtimeConfig } from './runtime-config.js';
 import { status } from './status.js';
 import type { ImageHandlers, RuntimeHandlers } from './types.js';
@@ -10,4 +12,4 @@ export const runtimeHandlers: RuntimeHandlers = {
   RuntimeConfig: runtimeConfig,
 };
 
-export const imageHandlers: ImageHandlers = {};
+export const imageHandlers: ImageHandlers = { ...imageRpcs };

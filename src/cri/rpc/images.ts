@@ -1,0 +1,4 @@
+// ImageService handlers.
+import type { ImageHandlers } from './types.js';
+
+export const imageRpcs: ImageHandlers = {};
