@@ -3,6 +3,7 @@
 #include <napi.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/sysmacros.h>
 
 #include <cmath>
 #include <cstring>
@@ -406,6 +407,99 @@ Napi::Value UmountCall(const Napi::CallbackInfo& info) {
   return RunVoid(info.Env(), "umount", [=] { Umount(target, static_cast<int>(flags)); });
 }
 
+const std::map<std::string, FsOpKind> kFsOpNames = {
+    {"mknod", FsOpKind::Mknod}, {"lsetxattr", FsOpKind::Lsetxattr}, {"lchown", FsOpKind::Lchown},
+    {"chmod", FsOpKind::Chmod}, {"lutimes", FsOpKind::Lutimes},
+};
+
+// Nanoseconds travel as a decimal string or a bigint: 2^53 ns is only 104 days.
+int64_t Nanos(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    int64_t n = v.As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless) throw ArgError{std::string(key) + " is out of range"};
+    return n;
+  }
+  if (v.IsString()) {
+    std::string s = v.As<Napi::String>().Utf8Value();
+    try {
+      size_t used = 0;
+      long long n = std::stoll(s, &used);
+      if (used == s.size()) return n;
+    } catch (const std::exception&) {
+    }
+  }
+  throw ArgError{std::string(key) + " must be a bigint or a decimal string of nanoseconds"};
+}
+
+FsOp ToFsOp(const Napi::Value& v) {
+  if (!v.IsObject()) throw ArgError{"op must be an object"};
+  Napi::Object o = v.As<Napi::Object>();
+  auto kind = kFsOpNames.find(Str(o, "op"));
+  if (kind == kFsOpNames.end()) throw ArgError{"unknown op " + Str(o, "op")};
+  FsOp op;
+  op.kind = kind->second;
+  op.path = Str(o, "path");
+  switch (op.kind) {
+    case FsOpKind::Mknod:
+      op.mode = U32(o, "mode");
+      op.dev = makedev(U32(o, "major"), U32(o, "minor"));
+      break;
+    case FsOpKind::Lsetxattr: {
+      op.name = Str(o, "name");
+      Napi::Value value = o.Get("value");
+      if (value.IsBuffer()) {
+        auto b = value.As<Napi::Buffer<char>>();
+        op.value.assign(b.Data(), b.Length());
+      } else {
+        op.value = Str(o, "value");
+      }
+      break;
+    }
+    case FsOpKind::Lchown:
+      op.uid = U32(o, "uid");
+      op.gid = U32(o, "gid");
+      break;
+    case FsOpKind::Chmod:
+      op.mode = U32(o, "mode");
+      break;
+    case FsOpKind::Lutimes:
+      op.atimeNs = Nanos(o, "atimeNs");
+      op.mtimeNs = Nanos(o, "mtimeNs");
+      break;
+  }
+  return op;
+}
+
+Napi::Value FsApply(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<FsOp> ops;
+  int at = -1;
+  try {
+    if (!info[0].IsArray()) throw ArgError{"ops must be an array"};
+    Napi::Array list = info[0].As<Napi::Array>();
+    ops.reserve(list.Length());
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      at = static_cast<int>(i);
+      try {
+        ops.push_back(ToFsOp(list.Get(i)));
+      } catch (const ArgError& a) {
+        throw ArgError{"op " + std::to_string(i) + ": " + a.message};
+      }
+    }
+  } catch (const ArgError& a) {
+    return BadArg(env, "fsApply", a, at);
+  }
+  return ThreadJob<Void>::Start(
+      env,
+      [ops = std::move(ops)]() -> Void {
+        if (auto failure = RunFsOps(ops)) throw failure->Within("fsApply");
+        return {};
+      },
+      Undefined);
+}
+
 // Synchronous: prctl cannot block, and the answer is wanted before anything is spawned.
 Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
@@ -429,6 +523,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mount", Napi::Function::New(env, MountCall, "mount"));
   exports.Set("mountOverlay", Napi::Function::New(env, MountOverlayCall, "mountOverlay"));
   exports.Set("umount", Napi::Function::New(env, UmountCall, "umount"));
+  exports.Set("fsApply", Napi::Function::New(env, FsApply, "fsApply"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
   exports.Set("MS", Constants(env, {
                                        {"RDONLY", MS_RDONLY},     {"NOSUID", MS_NOSUID},

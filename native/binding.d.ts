@@ -143,6 +143,15 @@ export interface NativeRoute {
 /** Result of one op: undefined for mutations, a string for sysctlGet, arrays for the list ops. */
 export type NativeResult = undefined | string | NativeLink[] | NativeAddr[] | NativeRoute[] | NativeBridgeVlan[];
 
+/** File metadata ops for fsApply; none follows a symlink at the last component (chmod is
+ *  never asked of one). Nanoseconds are bigint or a decimal string (they exceed 2^53). */
+export type NativeFsOp =
+  | { op: 'mknod'; path: string; mode: number; major: number; minor: number } // mode includes S_IFCHR/S_IFBLK/S_IFIFO
+  | { op: 'lsetxattr'; path: string; name: string; value: Buffer | string }
+  | { op: 'lchown'; path: string; uid: number; gid: number }
+  | { op: 'chmod'; path: string; mode: number } // permission bits incl. setuid/setgid/sticky
+  | { op: 'lutimes'; path: string; atimeNs: bigint | string; mtimeNs: bigint | string };
+
 export interface Binding {
   /**
    * Runs ops in order on a dedicated thread that has entered the netns pinned at netnsPath
@@ -175,6 +184,13 @@ export interface Binding {
 
   /** umount2(2) as is. flags from MNT. */
   umount(target: string, flags: number): Promise<void>;
+
+  /**
+   * Runs file metadata ops in order on a dedicated thread, stopping at the first failure:
+   * rejects with opIndex set (ops before it were applied) and syscall 'mknod', 'lsetxattr',
+   * 'lchown', 'chmod' or 'utimensat'.
+   */
+  fsApply(ops: readonly NativeFsOp[]): Promise<void>;
 
   /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to this process. */
   setChildSubreaper(): void;

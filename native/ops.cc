@@ -8,6 +8,9 @@
 #include <linux/veth.h>
 #include <net/if.h>
 #include <netinet/ether.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -612,6 +615,72 @@ BatchOutcome RunOps(const std::optional<std::string>& netnsPath, const std::vect
     out.failure = e;
   }
   return out;
+}
+
+// --- fsApply ---------------------------------------------------------------------------
+
+namespace {
+
+timespec Ts(int64_t ns) {
+  timespec t{};
+  t.tv_sec = static_cast<time_t>(ns / 1000000000);
+  t.tv_nsec = static_cast<long>(ns % 1000000000);
+  if (t.tv_nsec < 0) {  // before 1970: keep tv_nsec in [0, 1e9)
+    t.tv_sec -= 1;
+    t.tv_nsec += 1000000000;
+  }
+  return t;
+}
+
+void RunFsOp(const FsOp& op) {
+  const char* path = op.path.c_str();
+  switch (op.kind) {
+    case FsOpKind::Mknod:
+      if (::mknod(path, static_cast<mode_t>(op.mode), static_cast<dev_t>(op.dev)) < 0) FailErrno("mknod");
+      break;
+    case FsOpKind::Lsetxattr:
+      if (::lsetxattr(path, op.name.c_str(), op.value.data(), op.value.size(), 0) < 0) FailErrno("lsetxattr");
+      break;
+    case FsOpKind::Lchown:
+      if (::lchown(path, op.uid, op.gid) < 0) FailErrno("lchown");
+      break;
+    case FsOpKind::Chmod:
+      // No flag: fchmodat cannot change a symlink's mode, and callers never ask it to.
+      if (::fchmodat(AT_FDCWD, path, static_cast<mode_t>(op.mode), 0) < 0) FailErrno("chmod");
+      break;
+    case FsOpKind::Lutimes: {
+      timespec times[2] = {Ts(op.atimeNs), Ts(op.mtimeNs)};
+      if (::utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) < 0) FailErrno("utimensat");
+      break;
+    }
+  }
+}
+
+const char* FsOpName(FsOpKind k) {
+  switch (k) {
+    case FsOpKind::Mknod: return "mknod";
+    case FsOpKind::Lsetxattr: return "lsetxattr";
+    case FsOpKind::Lchown: return "lchown";
+    case FsOpKind::Chmod: return "chmod";
+    case FsOpKind::Lutimes: return "lutimes";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::optional<SysError> RunFsOps(const std::vector<FsOp>& ops) {
+  for (size_t i = 0; i < ops.size(); i++) {
+    try {
+      RunFsOp(ops[i]);
+    } catch (SysError& e) {
+      std::string what = std::string(FsOpName(ops[i].kind)) + " " + Quote(ops[i].path);
+      if (ops[i].kind == FsOpKind::Lsetxattr) what += " " + ops[i].name;
+      e.Within(what).opIndex = static_cast<int>(i);
+      return e;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace skiff

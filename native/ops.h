@@ -99,4 +99,25 @@ struct BatchOutcome {
 // stopping at the first failure. Worker thread only.
 BatchOutcome RunOps(const std::optional<std::string>& netnsPath, const std::vector<Op>& ops);
 
+// --- fsApply: file metadata Node cannot set (or cannot set in one batch) --------------------
+//
+// Used while unpacking image layers: device nodes and fifos (overlay whiteouts are char 0:0),
+// xattrs (trusted.overlay.opaque), ownership, modes and nanosecond times, none of which
+// follows a symlink. One thread runs a whole layer's worth.
+
+enum class FsOpKind { Mknod, Lsetxattr, Lchown, Chmod, Lutimes };
+
+struct FsOp {
+  FsOpKind kind;
+  std::string path;
+  uint32_t mode = 0;                 // mknod: file type bits included; chmod: permission bits
+  uint64_t dev = 0;                  // mknod: makedev(major, minor)
+  std::string name, value;           // lsetxattr (value is bytes)
+  uint32_t uid = 0, gid = 0;         // lchown
+  int64_t atimeNs = 0, mtimeNs = 0;  // lutimes: nanoseconds since the epoch
+};
+
+// Runs ops in order, stopping at the first failure (opIndex set). Worker thread only.
+std::optional<SysError> RunFsOps(const std::vector<FsOp>& ops);
+
 }  // namespace skiff
