@@ -20,8 +20,10 @@ const host = realHost();
 export interface CriImages {
   /** busybox, OCI manifest, cmd sh. */
   busybox: string;
-  /** The same image pushed with a docker v2 schema 2 manifest. */
+  /** The same image pushed with a docker v2 schema 2 manifest; only the image cases pull it (they remove it too). */
   busyboxDocker: string;
+  /** busybox again (OCI) under a repository only the image cases use, so removing it races with nothing. */
+  removable: string;
   /** Runs as uid 1000: `httpd -f -p 8080 -h /www`. */
   httpd: string;
   /** The sandbox image for runtimes that need one: `sleep 2147483647`. */
@@ -127,11 +129,15 @@ export async function startNodeRegistry(cleanup: Cleanup, netns: string, dir: st
   });
 }
 
-/** The test images plus a pause image (busybox whose entrypoint sleeps forever). */
+/** The test images plus a pause image (busybox whose entrypoint sleeps forever) and two busybox copies for the image cases. */
 export async function buildCriImages(dir: string): Promise<TestImages> {
   const images = await buildTestImages(dir);
-  await run('umoci', ['config', '--image', `${images.layout}:busybox`, '--tag', 'pause', '--config.entrypoint', '/bin/sleep', '--config.cmd', '2147483647']);
-  return { ...images, tags: [...images.tags, 'pause'] };
+  const retag = (tag: string, ...args: string[]) => run('umoci', ['config', '--image', `${images.layout}:busybox`, '--tag', tag, ...args]);
+  await retag('pause', '--config.entrypoint', '/bin/sleep', '--config.cmd', '2147483647');
+  // busybox with a config of their own (a label), so removing them by id removes nothing else.
+  await retag('removable', '--config.label', 'skiff.test/copy=removable');
+  await retag('docker', '--config.label', 'skiff.test/copy=docker');
+  return { ...images, tags: [...images.tags, 'pause', 'removable', 'docker'] };
 }
 
 /** Pushes the images to a registry inside netns (skopeo runs there: the registry is on its loopback). */
@@ -141,13 +147,14 @@ export async function pushCriImages(images: TestImages, registry: string, netns:
     await run('nsenter', [`--net=${netns}`, 'skopeo', 'copy', '--quiet', '--dest-tls-verify=false', '--format', format, `oci:${images.layout}:${tag}`, `docker://${ref}`]);
     return ref;
   };
-  const [busybox, busyboxDocker, httpd, pause] = await Promise.all([
+  const [busybox, busyboxDocker, removable, httpd, pause] = await Promise.all([
     copy('busybox', 'skiff-test/busybox', 'oci'),
-    copy('busybox', 'skiff-test/busybox-docker', 'v2s2'),
+    copy('docker', 'skiff-test/busybox-docker', 'v2s2'),
+    copy('removable', 'skiff-test/removable', 'oci'),
     copy('httpd', 'skiff-test/httpd', 'oci'),
     copy('pause', 'skiff-test/pause', 'oci'),
   ]);
-  return { busybox, busyboxDocker, httpd, pause, missing: `${registry}/skiff-test/missing:nope` };
+  return { busybox, busyboxDocker, removable, httpd, pause, missing: `${registry}/skiff-test/missing:nope` };
 }
 
 /** Waits until a CRI server answers Version on the socket. */

@@ -1,0 +1,19 @@
+import { runPod, exec, sleeper, startContainer, type RegisterCases } from './suite.js';
+
+// cri-tools validate/container.go "execSync": output, exit codes, the timeout.
+export const execCases: RegisterCases = (test, fx) => {
+  test('ExecSync returns stdout, stderr and the exit code', async (t) => {
+    const pod = await runPod(t, fx());
+    const id = await startContainer(t, fx(), pod, sleeper(fx()));
+    t.like(await exec(fx(), id, ['echo', 'hello']), { stdout: 'hello\n', stderr: '', exitCode: 0 });
+    t.like(await exec(fx(), id, ['/bin/sh', '-c', 'echo oops >&2; exit 7']), { stdout: '', stderr: 'oops\n', exitCode: 7 });
+  });
+
+  test('ExecSync past its timeout fails', async (t) => {
+    const pod = await runPod(t, fx());
+    const id = await startContainer(t, fx(), pod, sleeper(fx()));
+    const err = await t.throwsAsync(exec(fx(), id, ['/bin/sleep', '60'], 1));
+    t.log(`${fx().name}: ${err?.message}`);
+    t.like(await exec(fx(), id, ['echo', 'still fine']), { exitCode: 0 }, 'the container survives');
+  });
+};
