@@ -161,7 +161,9 @@ export class CgroupsV1 implements Cgroups {
 
 async function inheritCpuset(parent: string, dir: string): Promise<void> {
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-    if ((await readCg(dir, file)).trim() === '') await writeCg(dir, file, (await readCg(parent, file)).trim());
+    // Missing reads as empty too: only a directory laid out by a test lacks the file.
+    const own = await readCg(dir, file).catch((err: unknown) => (isNotFound(err) ? '' : Promise.reject(err)));
+    if (own.trim() === '') await writeCg(dir, file, (await readCg(parent, file)).trim());
   }
 }
 
