@@ -25,9 +25,9 @@ function pod(over: Partial<PodSandboxConfig__Output> = {}, network: 'POD' | 'NOD
 }
 
 test('namespaces: network NODE shares net and uts with the node; ipc separately; no options means all of the pod\'s own', (t) => {
-  t.deepEqual(namespacePaths('/r', 'a', namespaceModes(pod())), { netns: '/r/pins/a-net', uts: '/r/pins/a-uts', ipc: '/r/pins/a-ipc' });
-  t.deepEqual(namespacePaths('/r', 'a', namespaceModes(pod({}, 'NODE'))), { ipc: '/r/pins/a-ipc' });
-  t.deepEqual(namespacePaths('/r', 'a', namespaceModes(pod({}, 'POD', 'NODE'))), { netns: '/r/pins/a-net', uts: '/r/pins/a-uts' });
+  t.deepEqual(namespacePaths('/r', 'a', namespaceModes(pod())), { netns: '/r/.pins/a-net', uts: '/r/.pins/a-uts', ipc: '/r/.pins/a-ipc' });
+  t.deepEqual(namespacePaths('/r', 'a', namespaceModes(pod({}, 'NODE'))), { ipc: '/r/.pins/a-ipc' });
+  t.deepEqual(namespacePaths('/r', 'a', namespaceModes(pod({}, 'POD', 'NODE'))), { netns: '/r/.pins/a-net', uts: '/r/.pins/a-uts' });
   t.deepEqual(namespaceModes(pod({ linux: null })), { hostNetwork: false, hostIpc: false });
 });
 

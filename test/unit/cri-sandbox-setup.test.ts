@@ -54,7 +54,7 @@ async function env(t: ExecutionContext, extra: NetConf[] = []) {
     ports: (await host.netlink.links()).filter((l) => l.master === 'cni0').map((l) => l.name),
     reserved: (await readdir(join(dataDir, 'pods')).catch(() => [] as string[])).filter((f) => /^\d/.test(f)),
     cached: await readdir(join(cacheDir, 'results')).catch(() => [] as string[]),
-    dirs: (await readdir(runDir).catch(() => [] as string[])).filter((d) => d !== 'pins'),
+    dirs: (await readdir(runDir).catch(() => [] as string[])).filter((d) => d !== '.pins'),
   });
   const clean = { pins: [], mounts: [], ports: [], reserved: [], cached: [], dirs: [] };
   return { host, deps, leftovers, clean, runDir };
@@ -65,7 +65,7 @@ test('a pod gets its namespaces, lo up, eth0 with an address, files, shm and sys
   const config = pod({}, 'POD', 'POD', { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shm_rmid_forced': '1' });
   const res = await setupSandbox(deps, 'sb1', config);
   t.like(res, {
-    dir: join(runDir, 'sb1'), netns: join(runDir, 'pins/sb1-net'), ipc: join(runDir, 'pins/sb1-ipc'), uts: join(runDir, 'pins/sb1-uts'),
+    dir: join(runDir, 'sb1'), netns: join(runDir, '.pins/sb1-net'), ipc: join(runDir, '.pins/sb1-ipc'), uts: join(runDir, '.pins/sb1-uts'),
     hostname: 'web', shm: join(runDir, 'sb1/shm'), ip: '10.244.7.2', additionalIps: [], ipcSysctls: { 'kernel.shm_rmid_forced': '1' },
   });
   for (const pin of [res.netns!, res.ipc!, res.uts!]) t.true(await host.netns.exists(pin));

@@ -32,9 +32,10 @@ export function namespaceModes(config: PodSandboxConfig__Output): NamespaceModes
  * The directory every pin of a runtime lives in. One directory for all pods because the
  * netns seam turns a pin's directory into a shared mount point once (as `ip netns add`
  * does with /run/netns), which it remembers per directory for the life of the process.
+ * A dot name, so no sandbox id (which starts with a letter or digit) can take it.
  */
 export function pinDir(runDir: string): string {
-  return join(runDir, 'pins');
+  return join(runDir, '.pins');
 }
 
 /** Where the pod's namespaces are pinned; uts follows network (a host-network pod sees the node's name). */

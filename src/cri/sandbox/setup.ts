@@ -17,7 +17,7 @@ export interface SandboxDeps {
   host: Host;
   /** undefined: no CNI configuration yet, so only host-network pods can run. */
   cni: PodNetwork | undefined;
-  /** Holds one directory per pod, and pins/ with every pod's namespace pins. */
+  /** Holds one directory per pod, and .pins/ with every pod's namespace pins (a shared mount point once used). */
   runDir: string;
   /** The node's /etc files and hostname (tests point them elsewhere). */
   etc?: HostEtc;
@@ -27,7 +27,7 @@ export interface SandboxDeps {
 export interface SandboxResources {
   /** <runDir>/<id>: the pod's files and its shm mount point. */
   dir: string;
-  /** Namespace pins (<runDir>/pins/<id>-net|ipc|uts); absent = the node's namespace. */
+  /** Namespace pins (<runDir>/.pins/<id>-net|ipc|uts); absent = the node's namespace. */
   netns?: string;
   ipc?: string;
   uts?: string;
