@@ -13,7 +13,7 @@ export const execCases: RegisterCases = (test, fx) => {
     const pod = await runPod(t, fx());
     const id = await startContainer(t, fx(), pod, sleeper(fx()));
     const err = await t.throwsAsync(exec(fx(), id, ['/bin/sleep', '60'], 1));
-    t.log(`${fx().name}: ${err?.message}`);
+    t.log(`${fx().name}: ${(err as { kind?: string })?.kind}: ${err?.message}`);
     t.like(await exec(fx(), id, ['echo', 'still fine']), { exitCode: 0 }, 'the container survives');
   });
 };
