@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import test, { type ExecutionContext } from 'ava';
 import { builtinRunner } from '../../src/cni/builtins.js';
 import { CniInvoker } from '../../src/cni/invoker/invoker.js';
@@ -116,5 +117,28 @@ if (isRoot) {
     t.deepEqual(await leftovers(), clean);
     const after = (await host.netlink.links(nodeNs)).map((l) => l.name).filter((n) => !before.includes(n) && !n.startsWith('sk'));
     t.deepEqual(after, [], 'no veth is left in the node (the bridge itself stays, as with the reference plugin)');
+  });
+
+  rt('a net.* sysctl the kernel refuses fails after ADD: the network, pins, shm and files are undone', async (t) => {
+    const { deps, leftovers, clean } = await node(t);
+    const err = await t.throwsAsync(setupSandbox(deps, uniq('sb'), pod({ 'net.ipv4.conf.eth9.forwarding': '1' })));
+    t.regex(err!.message, /eth9/);
+    t.deepEqual(await leftovers(), clean);
+  });
+
+  rt('host network and ipc: nothing pinned, no CNI needed, the node\'s name and files', async (t) => {
+    const { deps, leftovers, clean } = await node(t);
+    const config = pod();
+    config.linux!.securityContext!.namespaceOptions = { network: 'NODE', ipc: 'NODE', pid: 'CONTAINER', targetId: '', usernsOptions: null };
+    const noCni = { ...deps, cni: undefined };
+    const res = await setupSandbox(noCni, uniq('sb'), config);
+    t.teardown(() => removeSandbox(noCni, res).catch(() => {}));
+    t.deepEqual([res.netns, res.ipc, res.uts, res.shm, res.ip], [undefined, undefined, undefined, undefined, undefined]);
+    t.is(res.hostname, hostname());
+    t.is(await readFile(res.hostsFile, 'utf8'), await readFile('/etc/hosts', 'utf8'));
+    t.is(await readFile(res.resolvConf, 'utf8'), await readFile('/etc/resolv.conf', 'utf8'));
+    await teardownNetwork(noCni, 'x', config, res);
+    await removeSandbox(noCni, res);
+    t.deepEqual(await leftovers(), clean);
   });
 }
