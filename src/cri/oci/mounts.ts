@@ -94,7 +94,7 @@ export function containerMounts(opts: {
       if (m.propagation !== 'PROPAGATION_PRIVATE') throw new SpecError(field, `recursive read-only needs private propagation, got ${m.propagation}`);
       options.push('rro');
     } else options.push(m.readonly ? 'ro' : 'rw');
-    return { destination: m.containerPath, type: 'bind', source: m.hostPath, options };
+    return { destination: clean(m.containerPath), type: 'bind', source: m.hostPath, options };
   });
 
   // Stable: among equal depths the defaults keep their order and a later request wins.
