@@ -39,7 +39,7 @@ async function unpacked(t: Parameters<typeof tempDir>[0], entries: Entry[]): Pro
 
 /** A zstd frame of raw (stored) blocks: what fzstd must read, without a zstd encoder. */
 function zstdStored(data: Buffer): Buffer {
-  const parts = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0]), Buffer.alloc(4)];
+  const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0]), Buffer.alloc(4)];
   parts[1]!.writeUInt32LE(data.length);
   for (let off = 0; off < data.length || off === 0; off += 131072) {
     const block = data.subarray(off, off + 131072);

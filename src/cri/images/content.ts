@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -28,6 +28,22 @@ export class ContentStore {
     } catch {
       return false;
     }
+  }
+
+  /** Digests of the stored blobs. */
+  async list(): Promise<string[]> {
+    const names = await readdir(join(this.root, 'blobs', 'sha256')).catch(() => [] as string[]);
+    return names.filter((n) => /^[a-f0-9]{64}$/.test(n)).map((n) => `sha256:${n}`);
+  }
+
+  /** Deletes a blob; succeeds when it is absent. */
+  async delete(digest: string): Promise<void> {
+    await rm(this.path(digest), { force: true });
+  }
+
+  /** Removes downloads a crash cut short. */
+  async sweep(): Promise<void> {
+    await rm(join(this.root, 'ingest'), { recursive: true, force: true });
   }
 
   /**

@@ -83,7 +83,7 @@ export class LayerStore {
       });
       const blob = createReadStream(blobPath);
       const inflate = decompressor(await compressionOf(blobPath));
-      for (const s of [blob, inflate]) s.on('error', (err) => tap.destroy(err));
+      for (const s of [blob, inflate]) s.on('error', (err: Error) => tap.destroy(err));
       await extractTar(blob.pipe(inflate).pipe(tap), tmp, this.fs);
       const got = `sha256:${hash.digest('hex')}`;
       if (got !== diffId) throw new DigestMismatch(diffId, got);

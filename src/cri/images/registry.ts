@@ -25,8 +25,9 @@ export interface Credentials {
 }
 
 export interface RegistryOptions {
-  /** Hosts spoken to over plain HTTP besides loopback (hosts.toml's insecure hosts). */
-  plainHttp?: readonly string[];
+  /** Registries ('host[:port]') spoken to over plain HTTP besides loopback (hosts.toml's
+   *  insecure hosts): a list, or a predicate that also decides for loopback. */
+  plainHttp?: readonly string[] | ((registry: string) => boolean);
   fetch?: typeof fetch;
 }
 
@@ -72,7 +73,8 @@ export class RegistryClient {
 
   private base(ref: ImageRef): string {
     const host = registryEndpoint(ref.registry);
-    const plain = isLocalRegistry(ref.registry) || (this.opts.plainHttp ?? []).includes(ref.registry);
+    const p = this.opts.plainHttp;
+    const plain = typeof p === 'function' ? p(ref.registry) : isLocalRegistry(ref.registry) || (p ?? []).includes(ref.registry);
     return `${plain ? 'http' : 'https'}://${host}/v2/${ref.repository}`;
   }
 
