@@ -53,7 +53,7 @@ export interface CriFixture {
   inNode(cmd: string[], timeoutMs?: number): Promise<{ stdout: string; stderr: string; code: number }>;
   /** Kills the runtime and takes back everything it made. Never rejects on cleanup trouble. */
   stop(): Promise<void>;
-  /** Restarts the runtime on the same state (skiff only): SIGTERM, or SIGKILL when kill9. */
+  /** Restarts the runtime on the same state: SIGTERM, or SIGKILL when kill9. Replaces `cri` with a new client. */
   restart?(kill9: boolean): Promise<void>;
 }
 

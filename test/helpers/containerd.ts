@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,13 +46,18 @@ export async function startContainerd(opts: ContainerdOptions = {}): Promise<Cri
     await writeFile(join(dir, `certs.d/${registry}/hosts.toml`), `server = "http://${registry}"\n[host."http://${registry}"]\n  capabilities = ["pull", "resolve"]\n`);
     await writeFile(join(dir, 'config.toml'), config(dir, address, images.pause));
 
-    const log = await open(join(dir, 'containerd.log'), 'w');
-    const child = spawn('nsenter', [`--net=${node}`, 'containerd', '--config', join(dir, 'config.toml')], { stdio: ['ignore', log.fd, log.fd] });
-    await log.close();
-    const stopDaemon = async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+    let child: ChildProcess;
+    const alive = () => child.exitCode === null && child.signalCode === null;
+    const launch = async () => {
+      const log = await open(join(dir, 'containerd.log'), 'a');
+      child = spawn('nsenter', [`--net=${node}`, 'containerd', '--config', join(dir, 'config.toml')], { stdio: ['ignore', log.fd, log.fd] });
+      await log.close();
+      await waitForCri(`unix://${address}`, alive);
+    };
+    const halt = async (signal: NodeJS.Signals) => {
+      if (!child || !alive()) return;
       const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
+      child.kill(signal);
       const timer = setTimeout(() => child.pid && killPid(child.pid), 10_000);
       await exited;
       clearTimeout(timer);
@@ -60,15 +65,15 @@ export async function startContainerd(opts: ContainerdOptions = {}): Promise<Cri
     // Order matters on the way out: the daemon first, then its shims, then the processes
     // left in our cgroups, then mounts (before the temp dir goes).
     cleanup.push(async () => {
-      await stopDaemon();
+      await halt('SIGTERM');
       await sweepShims(address);
       await sweepCgroups(cgroupParent);
       await sweepMounts(dir);
     });
-    await waitForCri(`unix://${address}`, () => child.exitCode === null && child.signalCode === null);
-    const cri = criClient(`unix://${address}`);
+    await launch();
+    let cri = criClient(`unix://${address}`);
     let stopped = false;
-    return {
+    const fixture: CriFixture = {
       name: 'containerd',
       endpoint: `unix://${address}`,
       cri,
@@ -83,11 +88,20 @@ export async function startContainerd(opts: ContainerdOptions = {}): Promise<Cri
         if (stopped) return;
         stopped = true;
         // As a kubelet draining the node would: containerd then kills, unmounts and CNI-DELs itself.
-        await removeAllPods(cri).catch((err) => console.error('containerd fixture: removing pods:', err));
+        if (alive()) await removeAllPods(cri).catch((err) => console.error('containerd fixture: removing pods:', err));
         cri.close();
         await cleanup.run();
       },
+      // Shims outlive containerd, so its pods and containers survive a restart.
+      restart: async (kill9) => {
+        await halt(kill9 ? 'SIGKILL' : 'SIGTERM');
+        cri.close();
+        await launch();
+        cri = criClient(`unix://${address}`);
+        fixture.cri = cri;
+      },
     };
+    return fixture;
   } catch (err) {
     await cleanup.run();
     throw err;

@@ -1,13 +1,15 @@
 import test from 'ava';
 import { registerCriSuite } from '../cri/all.js';
 import type { CriFixture } from '../cri/fixtures.js';
+import { restartCases } from '../cri/restart.case.js';
 import { startContainerd } from '../helpers/containerd.js';
 import { isRoot } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';
 
 // The CRI conformance suite against Debian's containerd 1.6: proves the suite tests the
 // protocol, not skiff's implementation. One containerd (in its own node netns, with its
-// own registry) serves every case; the cases run in parallel.
+// own registry) serves every case; the cases run in parallel. The restart cases start
+// their own containerd.
 const rt = rootOnly(test);
 
 if (isRoot) {
@@ -19,4 +21,5 @@ if (isRoot) {
     await fixture?.stop();
   });
   registerCriSuite(rt, () => fixture!);
+  restartCases(rt, () => startContainerd());
 }
