@@ -44,8 +44,8 @@ async function node(t: ExecutionContext, extra: NetConf[] = []) {
   const list: NetConfList = {
     cniVersion: '1.1.0', name: 'pods',
     plugins: [
-      { type: 'skiff-bridge', bridge, isGateway: true, isDefaultGateway: true, ipam: { type: 'skiff-host-local', ranges: [[{ subnet }]], dataDir } },
-      { type: 'skiff-portmap', capabilities: { portMappings: true } },
+      { cniVersion: '1.1.0', name: 'pods', type: 'skiff-bridge', bridge, isGateway: true, isDefaultGateway: true, ipam: { type: 'skiff-host-local', ranges: [[{ subnet }]], dataDir } },
+      { cniVersion: '1.1.0', name: 'pods', type: 'skiff-portmap', capabilities: { portMappings: true } },
       ...extra,
     ],
   };
@@ -111,7 +111,7 @@ if (isRoot) {
   });
 
   rt('a plugin that does not exist fails RunPodSandbox after bridge and IPAM ran: no pins, mounts, links, addresses or cache remain', async (t) => {
-    const { deps, nodeNs, leftovers, clean } = await node(t, [{ type: 'skiff-no-such-plugin' }]);
+    const { deps, nodeNs, leftovers, clean } = await node(t, [{ cniVersion: '1.1.0', name: 'pods', type: 'skiff-no-such-plugin' }]);
     const before = (await host.netlink.links(nodeNs)).map((l) => l.name);
     await t.throwsAsync(setupSandbox(deps, uniq('sb'), pod()), { message: /failed to find plugin "skiff-no-such-plugin"/ });
     t.deepEqual(await leftovers(), clean);

@@ -29,9 +29,9 @@ function pod(over: Partial<PodSandboxConfig__Output> = {}, network: 'POD' | 'NOD
 }
 
 const bridge = (dataDir: string): NetConf => ({
-  type: 'skiff-bridge', bridge: 'cni0', isGateway: true, isDefaultGateway: true, ipam: { type: 'skiff-host-local', ranges: [[{ subnet: '10.244.7.0/24' }]], dataDir },
+  cniVersion: '1.1.0', name: 'pods', type: 'skiff-bridge', bridge: 'cni0', isGateway: true, isDefaultGateway: true, ipam: { type: 'skiff-host-local', ranges: [[{ subnet: '10.244.7.0/24' }]], dataDir },
 });
-const portmap: NetConf = { type: 'skiff-portmap', capabilities: { portMappings: true } };
+const portmap: NetConf = { cniVersion: '1.1.0', name: 'pods', type: 'skiff-portmap', capabilities: { portMappings: true } };
 
 async function env(t: ExecutionContext, extra: NetConf[] = []) {
   const root = await mkdtemp(join(tmpdir(), 'skiff-sbx-'));
@@ -88,7 +88,7 @@ test('a pod gets its namespaces, lo up, eth0 with an address, files, shm and sys
 });
 
 test('a plugin that does not exist fails the ADD after bridge and IPAM ran: everything is undone', async (t) => {
-  const { deps, leftovers, clean } = await env(t, [{ type: 'skiff-no-such-plugin' }]);
+  const { deps, leftovers, clean } = await env(t, [{ cniVersion: '1.1.0', name: 'pods', type: 'skiff-no-such-plugin' }]);
   await t.throwsAsync(setupSandbox(deps, 'sb1', pod()), { message: /failed to find plugin "skiff-no-such-plugin"/ });
   t.deepEqual(await leftovers(), clean);
 });
