@@ -8,11 +8,19 @@ import type { CriDeps } from '../../src/cri/deps.js';
 import { CriError, isNotFound, notFound } from '../../src/cri/errors.js';
 import { imageHandlers, runtimeHandlers } from '../../src/cri/rpc/index.js';
 import { serveCri, type CriHandlers, type CriServer } from '../../src/cri/server.js';
+import { ImageStore } from '../../src/cri/images/store.js';
+import { FakeFsMeta } from '../../src/host/fs/fake.js';
 import pkg from '../../package.json' with { type: 'json' };
+
+// An empty image store over a temp dir: these tests never pull.
+const imagesDir = await mkdtemp(join(tmpdir(), 'skiff-cri-images-'));
+const images = await ImageStore.open(imagesDir, { fs: new FakeFsMeta() });
+test.after.always(() => rm(imagesDir, { recursive: true, force: true }));
 
 const deps = (over: Partial<CriDeps> = {}): CriDeps => ({
   networkReady: async () => ({ ready: true }),
   cgroupDriver: 'cgroupfs',
+  images,
   ...over,
 });
 
@@ -77,7 +85,8 @@ test('an RPC without a handler is UNIMPLEMENTED and names the RPC', async (t) =>
   t.is(err.kind, 'unimplemented');
   t.is(err.code, 12);
   t.regex(err.message, /runtime\.v1\.RuntimeService\/ListContainers/);
-  t.regex((await rejection(client.image.pullImage({ image: { image: 'busybox' } }))).message, /ImageService\/PullImage/);
+  const bare = await running(t, deps(), { runtime: runtimeHandlers, image: {} });
+  t.regex((await rejection(bare.client.image.pullImage({ image: { image: 'busybox' } }))).message, /ImageService\/PullImage/);
   const stream = await rejection((async () => { for await (const _ of client.runtime.getContainerEvents()) t.fail(); })());
   t.is(stream.kind, 'unimplemented');
 });
