@@ -38,7 +38,7 @@ export async function detectCgroups(opts: DetectOptions): Promise<Cgroups> {
   if (await isFile(join(mountRoot, 'cgroup.controllers'))) {
     const unified = lines.find((l) => l.id === 0 && l.controllers.length === 0);
     if (!unified) throw new HostError('ENODEV', `cgroup detect: ${mountRoot} is cgroup2 but ${procFile} has no 0:: line`, 'open');
-    return new CgroupsV2(join(mountRoot, unified.path), root, opts.v2Controllers);
+    return new CgroupsV2(under(mountRoot, unified.path), root, opts.v2Controllers);
   }
   const hierarchies: V1Hierarchy[] = [];
   for (const l of lines) {
@@ -46,12 +46,15 @@ export async function detectCgroups(opts: DetectOptions): Promise<Cgroups> {
     if (!unified && !l.controllers.some((c) => RUNC_V1.includes(c))) continue;
     const names = unified ? ['unified'] : [l.controllers.map(bare).join(','), ...l.controllers.map(bare)];
     const mount = await firstDir(names.map((n) => join(mountRoot, n)));
-    if (mount) hierarchies.push({ controllers: l.controllers, own: join(mount, l.path) });
+    if (mount) hierarchies.push({ controllers: l.controllers, own: under(mount, l.path) });
   }
   const missing = REQUIRED_V1.filter((c) => !hierarchies.some((h) => h.controllers.includes(c)));
   if (missing.length) throw new HostError('ENODEV', `cgroup detect: no cgroup2 at ${mountRoot} and v1 controllers missing: ${missing.join(', ')}`, 'open');
   return new CgroupsV1(hierarchies, root);
 }
+
+/** mount + the own path, without the trailing '/' of the root cgroup. */
+const under = (mount: string, path: string) => join(mount, path).replace(/(.)\/+$/, '$1');
 
 /** 'name=systemd' is mounted as 'systemd'. */
 const bare = (controller: string) => controller.replace(/^name=/, '');
