@@ -88,7 +88,7 @@ export async function startContainerd(opts: ContainerdOptions = {}): Promise<Cri
         if (stopped) return;
         stopped = true;
         // As a kubelet draining the node would: containerd then kills, unmounts and CNI-DELs itself.
-        if (alive()) await removeAllPods(cri).catch((err) => console.error('containerd fixture: removing pods:', err));
+        if (alive()) await removeAllPods(cri).catch((err) => console.error(`containerd fixture: removing pods: ${(err as Error).message}`));
         cri.close();
         await cleanup.run();
       },

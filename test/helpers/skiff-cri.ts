@@ -93,7 +93,7 @@ export async function startSkiffCri(opts: SkiffCriOptions = {}): Promise<CriFixt
       stop: async () => {
         if (stopped) return;
         stopped = true;
-        if (alive()) await removeAllPods(cri).catch((err) => console.error('skiff fixture: removing pods:', err));
+        if (alive()) await removeAllPods(cri).catch((err) => console.error(`skiff fixture: removing pods: ${(err as Error).message}`));
         cri.close();
         await cleanup.run();
       },
