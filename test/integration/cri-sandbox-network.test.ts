@@ -50,7 +50,7 @@ async function node(t: ExecutionContext, extra: NetConf[] = []) {
     ],
   };
   const runner = builtinRunner({ ...host, hostNetns: nodeNs, fallback: runnerIn(nodeNs) });
-  const deps: SandboxDeps = { host, runDir, cni: { invoker: new CniInvoker({ runner, paths: [OURS], cacheDir }), list } };
+  const deps: SandboxDeps = { host, runDir, network: { invoker: new CniInvoker({ runner, paths: [OURS], cacheDir }), list } };
   const leftovers = async () => ({
     reserved: (await readdir(`${dataDir}/pods`).catch(() => [] as string[])).filter((f) => /^\d/.test(f)),
     ports: (await host.netlink.links(nodeNs)).filter((l) => l.master === bridge).map((l) => l.name),
@@ -130,7 +130,7 @@ if (isRoot) {
     const { deps, leftovers, clean } = await node(t);
     const config = pod();
     config.linux!.securityContext!.namespaceOptions = { network: 'NODE', ipc: 'NODE', pid: 'CONTAINER', targetId: '', usernsOptions: null };
-    const noCni = { ...deps, cni: undefined };
+    const noCni = { ...deps, network: undefined };
     const res = await setupSandbox(noCni, uniq('sb'), config);
     t.teardown(() => removeSandbox(noCni, res).catch(() => {}));
     t.deepEqual([res.netns, res.ipc, res.uts, res.shm, res.ip], [undefined, undefined, undefined, undefined, undefined]);

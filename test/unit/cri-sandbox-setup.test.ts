@@ -44,7 +44,7 @@ async function env(t: ExecutionContext, extra: NetConf[] = []) {
   const runner = builtinRunner({ ...host, fallback: new ExecRunner() });
   const list: NetConfList = { cniVersion: '1.1.0', name: 'pods', plugins: [bridge(dataDir), portmap, ...extra] };
   const deps: SandboxDeps = {
-    host, runDir, cni: { invoker: new CniInvoker({ runner, paths: [join(root, 'bin')], cacheDir }), list },
+    host, runDir, network: { invoker: new CniInvoker({ runner, paths: [join(root, 'bin')], cacheDir }), list },
     etc: { hostsFile: join(root, 'hosts'), resolvConf: join(root, 'resolv.conf'), hostname: () => 'node-1' },
   };
   /** What a pod may leave on the node: pins, mounts, veths on the bridge, addresses reserved, cached results, pod dirs. */
@@ -103,7 +103,7 @@ test('a sysctl the kernel does not have fails after ADD: DEL, unpin, unmount, re
 test('refused before anything exists: a node-wide sysctl, no CNI config for a pod network, a bad id', async (t) => {
   const { deps, leftovers, clean } = await env(t);
   t.is((await t.throwsAsync<CriError>(setupSandbox(deps, 'sb1', pod({}, 'POD', 'POD', { 'vm.overcommit_memory': '1' }))))?.kind, 'invalidArgument');
-  const noCni = { ...deps, cni: undefined };
+  const noCni = { ...deps, network: undefined };
   const err = await t.throwsAsync<CriError>(setupSandbox(noCni, 'sb1', pod()));
   t.is(err?.kind, 'failedPrecondition');
   t.regex(err!.message, /no CNI configuration/);
@@ -113,7 +113,7 @@ test('refused before anything exists: a node-wide sysctl, no CNI config for a po
 
 test('host network and host ipc: no pins but ipc, no CNI (none needed), the node\'s files and name, no shm', async (t) => {
   const { host, deps, leftovers, clean } = await env(t);
-  const noCni = { ...deps, cni: undefined };
+  const noCni = { ...deps, network: undefined };
   const res = await setupSandbox(noCni, 'h1', pod({}, 'NODE', 'NODE'));
   t.deepEqual([res.netns, res.uts, res.ipc, res.shm, res.ip], [undefined, undefined, undefined, undefined, undefined]);
   t.is(res.hostname, 'node-1');
@@ -143,7 +143,7 @@ test('an id in use is refused and the existing pod is untouched', async (t) => {
 test('teardown without a CNI config says why; the pod network is still removable afterwards', async (t) => {
   const { deps, leftovers, clean } = await env(t);
   const res = await setupSandbox(deps, 'sb1', pod());
-  await t.throwsAsync(teardownNetwork({ ...deps, cni: undefined }, 'sb1', pod(), res), { message: /no CNI configuration/ });
+  await t.throwsAsync(teardownNetwork({ ...deps, network: undefined }, 'sb1', pod(), res), { message: /no CNI configuration/ });
   await teardownNetwork(deps, 'sb1', pod(), res);
   await removeSandbox(deps, res);
   t.deepEqual(await leftovers(), clean);

@@ -15,8 +15,8 @@ import { applyNetSysctls, planSysctls } from './sysctls.js';
 
 export interface SandboxDeps {
   host: Host;
-  /** undefined: no CNI configuration yet, so only host-network pods can run. */
-  cni: PodNetwork | undefined;
+  /** The pod network (CNI); undefined: no CNI configuration yet, so only host-network pods can run. */
+  network: PodNetwork | undefined;
   /** Holds one directory per pod, and .pins/ with every pod's namespace pins (a shared mount point once used). */
   runDir: string;
   /** The node's /etc files and hostname (tests point them elsewhere). */
@@ -40,9 +40,10 @@ export interface SandboxResources {
   /** From the CNI result: eth0's first IPv4 address, then the others. */
   ip?: string;
   additionalIps: string[];
-  /** The pod's ipc sysctls (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*): the container
-   *  layer puts them in each container's OCI spec, since they are set from inside the ipc namespace. */
-  ipcSysctls: Record<string, string>;
+  /** The pod's ipc sysctls (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*), always set by
+   *  setupSandbox: the container layer puts them in each container's OCI spec (linux.sysctl),
+   *  since they are set from inside the ipc namespace. Not needed for teardown or removal. */
+  ipcSysctls?: Record<string, string>;
 }
 
 const log = trace('sandbox');
@@ -64,7 +65,7 @@ export async function setupSandbox(deps: SandboxDeps, id: string, config: PodSan
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(id)) throw invalidArgument(`sandbox id "${id}" is not a valid file name`);
   const modes = namespaceModes(config);
   const sysctls = planSysctls(config.linux?.sysctls ?? {}, modes);
-  const network = modes.hostNetwork ? undefined : deps.cni;
+  const network = modes.hostNetwork ? undefined : deps.network;
   if (!modes.hostNetwork && !network) throw failedPrecondition('network plugin not ready: no CNI configuration, so only host-network pods can run');
   if (network) runtimeConf(id, config, ''); // its capability arguments are checked now, before anything exists
   const dir = sandboxDir(deps.runDir, id);
@@ -113,9 +114,9 @@ export async function setupSandbox(deps: SandboxDeps, id: string, config: PodSan
  */
 export async function teardownNetwork(deps: SandboxDeps, id: string, config: PodSandboxConfig__Output, res: SandboxResources): Promise<void> {
   if (!res.netns) return;
-  if (!deps.cni) throw failedPrecondition(`cannot tear down the network of sandbox ${id}: no CNI configuration`);
+  if (!deps.network) throw failedPrecondition(`cannot tear down the network of sandbox ${id}: no CNI configuration`);
   const live = await deps.host.netns.exists(res.netns);
-  await delPodNetwork(deps.cni, id, config, live ? res.netns : '');
+  await delPodNetwork(deps.network, id, config, live ? res.netns : '');
 }
 
 /**
