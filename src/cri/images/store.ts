@@ -224,6 +224,7 @@ export class ImageStore {
   private async fetchAndRecord(ref: string, auth?: Credentials): Promise<ImageRecord> {
     const parsed = parseReference(ref);
     this.pulling++;
+    let failed = true;
     try {
       const pulled = await pullImage(parsed, { registry: this.registry, content: this.content }, auth, this.platform);
       const diffIds = pulled.config.rootfs?.diff_ids ?? [];
@@ -242,10 +243,13 @@ export class ImageStore {
         this.images.set(rec.id, rec);
         await this.save();
         log(() => `pulled ${ref} as ${rec.id}`);
+        failed = false;
         return structuredClone(rec);
       });
     } finally {
       this.pulling--;
+      // Blobs and layers of a failed pull belong to no image: collect them.
+      if (failed) this.gcPending = true;
       if (this.pulling === 0 && this.gcPending) void this.serial(() => this.gc()).catch((err: Error) => log(() => `gc: ${err.message}`));
     }
   }
