@@ -2,7 +2,7 @@ import type { TestFn } from 'ava';
 import { configCases } from './config.case.js';
 import { containerCases } from './container.case.js';
 import { errorCases } from './errors.case.js';
-import { execCases } from './exec.case.js';
+import { execCases, streamingCases } from './exec.case.js';
 import type { CriFixture } from './fixtures.js';
 import { imageCases } from './image.case.js';
 import { networkCases } from './network.case.js';
@@ -13,7 +13,7 @@ import { securityCases } from './security.case.js';
 
 /** Registers the whole CRI conformance suite; fx() must be valid by the time tests run (test.before). */
 export function registerCriSuite(test: TestFn, fx: () => CriFixture): void {
-  for (const cases of [runtimeInfoCases, imageCases, podCases, containerCases, execCases, configCases, securityCases, resourceCases, networkCases, errorCases]) {
+  for (const cases of [runtimeInfoCases, imageCases, podCases, containerCases, execCases, streamingCases, configCases, securityCases, resourceCases, networkCases, errorCases]) {
     cases(test, fx);
   }
 }

@@ -17,3 +17,20 @@ export const execCases: RegisterCases = (test, fx) => {
     t.like(await exec(fx(), id, ['echo', 'still fine']), { exitCode: 0 }, 'the container survives');
   });
 };
+
+// cri-tools validate/streaming.go goes on to speak SPDY to these URLs; here only the URLs
+// (a streaming server that answers on the loopback of the node).
+export const streamingCases: RegisterCases = (test, fx) => {
+  test('Exec, Attach and PortForward hand out streaming URLs', async (t) => {
+    const pod = await runPod(t, fx());
+    const id = await startContainer(t, fx(), pod, sleeper(fx(), { stdin: true }));
+    const { runtime } = fx().cri;
+    const urls = [
+      (await runtime.exec({ containerId: id, cmd: ['sh'], stdout: true, stderr: true })).url,
+      (await runtime.attach({ containerId: id, stdin: true, stdout: true })).url,
+      (await runtime.portForward({ podSandboxId: pod.id, port: [8080] })).url,
+    ];
+    for (const url of urls) t.regex(url, /^https?:\/\/127\.0\.0\.1:\d+\/\S+$/);
+    t.is(new Set(urls).size, 3);
+  });
+};
