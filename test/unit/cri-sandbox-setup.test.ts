@@ -8,7 +8,7 @@ import { CniInvoker } from '../../src/cni/invoker/invoker.js';
 import type { NetConf, NetConfList } from '../../src/cni/types.js';
 import type { CriError } from '../../src/cri/errors.js';
 import type { PodSandboxConfig__Output } from '../../src/cri/gen/runtime/v1/PodSandboxConfig.js';
-import { removeSandbox, setupSandbox, teardownNetwork, type SandboxDeps } from '../../src/cri/sandbox/index.js';
+import { plannedResources, removeSandbox, setupSandbox, teardownNetwork, type SandboxDeps } from '../../src/cri/sandbox/index.js';
 import { fakeHost } from '../../src/host/index.js';
 
 // setupSandbox / teardownNetwork / removeSandbox over the fake kernel, with skiff's own CNI
@@ -146,5 +146,15 @@ test('teardown without a CNI config says why; the pod network is still removable
   await t.throwsAsync(teardownNetwork({ ...deps, network: undefined }, 'sb1', pod(), res), { message: /no CNI configuration/ });
   await teardownNetwork(deps, 'sb1', pod(), res);
   await removeSandbox(deps, res);
+  t.deepEqual(await leftovers(), clean);
+});
+
+test('a crash in the middle of setup is cleaned up from the planned resources alone', async (t) => {
+  const { deps, leftovers, clean, runDir } = await env(t);
+  const res = await setupSandbox(deps, 'sb1', pod());
+  const planned = plannedResources(runDir, 'sb1', pod());
+  t.like(res, { dir: planned.dir, netns: planned.netns, ipc: planned.ipc, uts: planned.uts, shm: planned.shm, hostsFile: planned.hostsFile });
+  await teardownNetwork(deps, 'sb1', pod(), planned);
+  await removeSandbox(deps, planned);
   t.deepEqual(await leftovers(), clean);
 });

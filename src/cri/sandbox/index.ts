@@ -1,5 +1,5 @@
 // The pod sandbox's machine side, for the RPC handlers (see README.md).
-export { setupSandbox, teardownNetwork, removeSandbox, sandboxDir, type SandboxDeps, type SandboxResources } from './setup.js';
+export { setupSandbox, teardownNetwork, removeSandbox, sandboxDir, plannedResources, type SandboxDeps, type SandboxResources } from './setup.js';
 export { HOST_ETC, type HostEtc } from './files.js';
 export { pinDir } from './namespaces.js';
 export type { PodNetwork } from './network.js';

@@ -53,6 +53,20 @@ export function sandboxDir(runDir: string, id: string): string {
 }
 
 /**
+ * Where setupSandbox puts a pod's pins, directory and shm, known before it runs: for cleaning
+ * up after a crash in the middle of it (a record still 'creating' on restart), with
+ * teardownNetwork and removeSandbox, which accept this in place of the full resources.
+ */
+export function plannedResources(runDir: string, id: string, config: PodSandboxConfig__Output): SandboxResources {
+  const modes = namespaceModes(config);
+  const dir = sandboxDir(runDir, id);
+  return {
+    dir, ...namespacePaths(runDir, id, modes), ...(modes.hostIpc ? {} : { shm: join(dir, 'shm') }),
+    hostname: '', hostnameFile: join(dir, 'hostname'), hostsFile: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf'), additionalIps: [],
+  };
+}
+
+/**
  * Creates everything for a pod: namespaces (pinned, lo up, hostname set), the files, the
  * shm, CNI ADD and net.* sysctls. On any failure undoes what it did (CNI DEL, unpin,
  * unmount, remove the directory) and rethrows. Rejects with CriError invalidArgument (a
