@@ -75,9 +75,8 @@ export class FakeCgroups implements Cgroups {
   }
 
   async kill(rel: string): Promise<void> {
-    const key = this.mutable(rel, 'kill');
+    this.mutable(rel, 'kill');
     for (const pid of await this.pids(rel)) this.exit(pid, true);
-    void key;
   }
 
   async pids(rel: string): Promise<number[]> {
