@@ -1,7 +1,7 @@
 import test from 'ava';
-import { normalizeSysctl } from '../../src/cri/oci/resources.js';
+import { normalizeSysctl, ociResources } from '../../src/cri/oci/resources.js';
 import { containerSpec, SpecError, type SpecInput } from '../../src/cri/oci/spec.js';
-import { container, input, sandbox } from './cri-oci-fixture.js';
+import { container, input, resources, sandbox } from './cri-oci-fixture.js';
 
 type Res = Parameters<typeof container>[0] extends infer C ? C extends { res?: infer R } ? R : never : never;
 const withRes = (res: Res, host: Partial<SpecInput['host']> = {}) =>
@@ -118,4 +118,12 @@ test('pure: the same input gives the same spec, and the input is not modified', 
   const before = JSON.stringify(i);
   t.deepEqual(containerSpec(i), containerSpec(i));
   t.is(JSON.stringify(i), before);
+});
+
+test('ociResources: what runc update applies, by the same rules', (t) => {
+  const warnings: string[] = [];
+  const r = ociResources(resources({ cpuQuota: '20000', memoryLimitInBytes: '1048576', memorySwapLimitInBytes: '2097152', oomScoreAdj: '5' }), { negativeOomScoreAdj: true, maxNofile: 1 }, warnings);
+  t.deepEqual(r, { cpu: { quota: 20000 }, memory: { limit: 1048576 } });
+  t.true(warnings.some((w) => w.includes('swap')));
+  t.deepEqual(ociResources(resources({ memoryLimitInBytes: '1048576' }), { swap: true }), { memory: { limit: 1048576, swap: 1048576 } });
 });

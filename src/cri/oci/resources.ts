@@ -18,7 +18,7 @@ function int(text: string | undefined, field: string): number {
 }
 
 /** linux.resources without devices. Throws SpecError('resources.<field>', ...) for unrepresentable numbers. */
-export function cgroupResources(r: LinuxContainerResources__Output | null | undefined, host: HostFacts, warnings: string[]): Resources {
+export function cgroupResources(r: LinuxContainerResources__Output | null | undefined, host: Partial<HostFacts>, warnings: string[]): Resources {
   if (!r) return {};
   const out: Resources = {};
   const period = int(r.cpuPeriod, 'resources.cpuPeriod');
@@ -49,6 +49,15 @@ export function cgroupResources(r: LinuxContainerResources__Output | null | unde
   }
   if (Object.keys(r.unified).length) out.unified = { ...r.unified };
   return out;
+}
+
+/**
+ * The resources `runc update` applies for UpdateContainerResources: cpu, memory, hugepages,
+ * unified (device rules and the OOM score are fixed at creation). What the node cannot
+ * apply is dropped and reported in `warnings` when given. Throws SpecError like cgroupResources.
+ */
+export function ociResources(r: LinuxContainerResources__Output, host: Partial<HostFacts>, warnings: string[] = []): Resources {
+  return cgroupResources(r, host, warnings);
 }
 
 /**
