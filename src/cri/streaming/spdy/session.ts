@@ -211,6 +211,9 @@ export class SpdySession extends EventEmitter {
     socket.on('end', () => this.shutdown());
     socket.on('close', () => this.shutdown());
     socket.on('error', (err) => this.shutdown(err));
+    // Announcing our window tells a peer like us that we do flow control; spdystream
+    // ignores SETTINGS.
+    if (this.sendsWindowUpdates) this.send({ type: 'settings', clear: false, entries: [{ id: SETTINGS_INITIAL_WINDOW_SIZE, value: DEFAULT_WINDOW, flags: 0 }] });
   }
 
   /** Opens a stream (SYN_STREAM) and waits for the peer's SYN_REPLY. Rejects if the peer
