@@ -183,10 +183,12 @@ export class ImageStore {
   async prepareRootfs(key: string, imageId: string, mounter: Mounter): Promise<string> {
     return this.serial(async () => {
       this.rootfsDir(key);
-      const rec = this.get(imageId);
-      if (!rec) throw new ImageStoreError(`image ${imageId} not found`, 'notFound');
       const existing = await this.snapshots.meta(key);
-      const meta = existing?.imageId === rec.id ? existing : { key, imageId: rec.id, diffIds: rec.diffIds };
+      const rec = this.get(imageId);
+      // A rootfs outlives its image's record (its layers are kept for it), so it can be
+      // mounted again by the image id it was made from.
+      const meta = existing && existing.imageId === (rec?.id ?? imageId) ? existing : rec && { key, imageId: rec.id, diffIds: rec.diffIds };
+      if (!meta) throw new ImageStoreError(`image ${imageId} not found`, 'notFound');
       const lower = [...meta.diffIds].reverse().map((d) => this.layers.path(d));
       try {
         return await this.snapshots.prepare(meta, lower, mounter);
