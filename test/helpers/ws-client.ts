@@ -14,8 +14,11 @@ export interface WsExecResult {
   protocol: string;
 }
 
-function connect(url: string, protocols: string[]): Promise<WebSocket> {
+/** Handlers go on before 'open': frames that came with the upgrade response are emitted
+ *  right after it. */
+function connect(url: string, protocols: string[], onMessage: (ws: WebSocket, msg: Buffer, isBinary: boolean) => void): Promise<WebSocket> {
   const ws = new WebSocket(url.replace(/^http/, 'ws'), protocols);
+  ws.on('message', (msg: Buffer, isBinary: boolean) => onMessage(ws, msg, isBinary));
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
@@ -24,14 +27,14 @@ function connect(url: string, protocols: string[]): Promise<WebSocket> {
 }
 
 export async function wsExec(url: string, o: { stdin?: string; protocol?: string } = {}): Promise<WsExecResult> {
-  const ws = await connect(url, [o.protocol ?? 'v5.channel.k8s.io']);
-  const codec = { base64: ws.protocol.includes('base64'), closeSignal: ws.protocol.startsWith('v5.') };
   const out: string[] = ['', '', '', ''];
-  ws.on('message', (msg: Buffer, isBinary: boolean) => {
-    const f = decodeFrame(codec, isBinary ? msg : msg.toString());
+  let closed!: Promise<void>;
+  const ws = await connect(url, [o.protocol ?? 'v5.channel.k8s.io'], (w, msg, isBinary) => {
+    const f = decodeFrame(codecOf(w.protocol), isBinary ? msg : msg.toString());
     if (f && f.channel < out.length) out[f.channel] += f.data.toString();
   });
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  closed = ws.readyState === ws.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  const codec = codecOf(ws.protocol);
   if (o.stdin !== undefined) {
     ws.send(encodeFrame(codec, 0, Buffer.from(o.stdin)));
     if (codec.closeSignal) ws.send(Buffer.of(CLOSE_CHANNEL, 0));
@@ -44,10 +47,9 @@ export async function wsExec(url: string, o: { stdin?: string; protocol?: string
 /** Sends `send` on each port's data channel, collects what comes back until the server
  *  closes; prefixes are checked and stripped. */
 export async function wsPortForward(url: string, ports: number[], send = '', protocol = 'v4.channel.k8s.io'): Promise<{ data: string; error: string }[]> {
-  const ws = await connect(url, [protocol]);
-  const codec = { base64: protocol.includes('base64'), closeSignal: false };
+  const codec = codecOf(protocol);
   const chans = ports.flatMap(() => [{ prefix: Buffer.alloc(0), text: '' }, { prefix: Buffer.alloc(0), text: '' }]);
-  ws.on('message', (msg: Buffer, isBinary: boolean) => {
+  const ws = await connect(url, [protocol], (_w, msg, isBinary) => {
     const f = decodeFrame(codec, isBinary ? msg : msg.toString());
     const c = f && chans[f.channel];
     if (!c || !f) return;
@@ -59,7 +61,7 @@ export async function wsPortForward(url: string, ports: number[], send = '', pro
     }
     c.text += data.toString();
   });
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  const closed = ws.readyState === ws.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => ws.once('close', () => resolve()));
   if (send) ports.forEach((_, i) => ws.send(encodeFrame(codec, 2 * i, Buffer.from(send))));
   await closed;
   return ports.map((port, i) => {
@@ -67,4 +69,8 @@ export async function wsPortForward(url: string, ports: number[], send = '', pro
     if (d.prefix.readUInt16LE(0) !== port || e.prefix.readUInt16LE(0) !== port) throw new Error(`port prefix mismatch for ${port}`);
     return { data: d.text, error: e.text };
   });
+}
+
+function codecOf(protocol: string) {
+  return { base64: protocol.includes('base64'), closeSignal: protocol.startsWith('v5.') };
 }

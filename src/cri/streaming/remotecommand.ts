@@ -75,7 +75,7 @@ export async function runRemoteCommand(io: RemoteCommandIo, tty: boolean, cmd: r
 
 async function endAndWait(w: Writable): Promise<void> {
   if (!w.writableEnded) w.end();
-  await finished(w).catch(() => undefined);
+  await finished(w, { readable: false }).catch(() => undefined);
 }
 
 /**
