@@ -1,0 +1,220 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { constants, tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ERRNO, HostError, invalid } from '../errors.js';
+import { which } from '../nft/exec.js';
+import { clearStateDir, conmonAlive, conmonArgs, readExit, readMeta, startConmon, waitForExit, writeCtl, writeMeta } from './conmon.js';
+import { Runc, runcError, runcMessage, signalArg, validId } from './runc.js';
+import type {
+  CreateOptions, ExecOptions, ExecStreams, ExecSyncOptions, ExecSyncResult, ExecUser, ExitStatus, OciListed, OciRuntime, OciState,
+} from './types.js';
+
+export interface RealOciOptions {
+  /** runc --root (runc's state); tests use a temp dir. */
+  runcRoot: string;
+  /** runc executable (default: found in the system directories). */
+  runc?: string;
+  /** conmon executable (default: found in the system directories). */
+  conmon?: string;
+  /** conmon --log-size-max in bytes (default: unlimited). */
+  logSizeMax?: number;
+  /** How long runc create may take before it is abandoned (default 240 s, as CRI-O). */
+  createTimeoutMs?: number;
+}
+
+export function realOciRuntime(opts: RealOciOptions): OciRuntime {
+  return new RealOciRuntime(opts);
+}
+
+/** runc under conmon, driven through their command lines the way CRI-O drives them. */
+export class RealOciRuntime implements OciRuntime {
+  private readonly runc: Runc;
+  private readonly conmonPath: string;
+
+  constructor(private readonly opts: RealOciOptions) {
+    this.runc = new Runc(opts.runcRoot, opts.runc ?? which('runc'));
+    this.conmonPath = opts.conmon ?? which('conmon');
+  }
+
+  async create(c: CreateOptions): Promise<{ pid: number }> {
+    if (!validId(c.id)) throw invalid(`invalid container id ${JSON.stringify(c.id)}`);
+    for (const p of [c.bundle, c.logPath, c.stateDir]) if (!isAbsolute(p)) throw invalid(`not an absolute path: ${p}`);
+    // Checked first so a clash never touches the other container's state, log or runc entry.
+    if (await this.state(c.id)) throw runcError('create', `container with id exists: ${c.id}`, 'EEXIST');
+    await mkdir(this.opts.runcRoot, { recursive: true, mode: 0o700 });
+    await mkdir(c.stateDir, { recursive: true });
+    await clearStateDir(c.stateDir);
+    const hadLog = await stat(c.logPath).then(() => true, () => false);
+    const args = conmonArgs({ ...c, runc: this.runc.path, runcRoot: this.runc.root });
+    try {
+      const started = await startConmon(this.conmonPath, args, c.stateDir, this.opts.createTimeoutMs ?? 240_000);
+      await writeMeta(c.stateDir, { id: c.id, bundle: c.bundle, logPath: c.logPath, conmonPid: started.conmon.pid! });
+      return { pid: started.pid };
+    } catch (err) {
+      const e = err as HostError & { conmon?: { pid?: number; exitCode: number | null; signalCode: string | null } };
+      // Undo: the monitor, runc's entry (unless the id was someone else's), what we wrote.
+      const child = e.conmon;
+      if (child?.pid && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {}
+      }
+      const message = e instanceof HostError && e.syscall === 'conmon' ? runcMessage(e.message) : String(e.message);
+      const code = e instanceof HostError && e.code !== 'EIO' ? e.code : runcError('create', message).code;
+      if (code !== 'EEXIST') await this.delete(c.id).catch(() => {});
+      await clearStateDir(c.stateDir);
+      if (!hadLog) await rm(c.logPath, { force: true });
+      throw runcError('create', message, code);
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    await this.runc.check(['start', id]);
+  }
+
+  async kill(id: string, signal: string | number): Promise<void> {
+    const r = await this.runc.run(['kill', id, signalArg(signal)]);
+    if (r.code === 0) return;
+    const message = runcMessage(r.stderr);
+    if (/not running|process already finished|no such process/i.test(message)) return;
+    throw runcError('kill', message);
+  }
+
+  async delete(id: string): Promise<void> {
+    const r = await this.runc.run(['delete', '--force', id]);
+    if (r.code === 0) return;
+    const message = runcMessage(r.stderr);
+    if (/does not exist/i.test(message)) return;
+    throw runcError('delete', message);
+  }
+
+  async state(id: string): Promise<OciState | undefined> {
+    if (!validId(id)) return undefined;
+    const r = await this.runc.run(['state', id]);
+    if (r.code !== 0) {
+      const message = runcMessage(r.stderr);
+      if (/does not exist/i.test(message)) return undefined;
+      throw runcError('state', message);
+    }
+    const s = JSON.parse(r.stdout.toString('utf8')) as { status: OciState['status']; pid: number };
+    return { status: s.status, pid: s.status === 'stopped' ? 0 : s.pid };
+  }
+
+  exitStatus(stateDir: string): Promise<ExitStatus | undefined> {
+    return readExit(stateDir);
+  }
+
+  waitExit(stateDir: string, signal?: AbortSignal): Promise<ExitStatus> {
+    return waitForExit(stateDir, signal);
+  }
+
+  async execSync(id: string, cmd: string[], opts: ExecSyncOptions = {}): Promise<ExecSyncResult> {
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-exec-'));
+    try {
+      const child = spawn(this.runc.path, this.execArgv(id, cmd, opts, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      let timedOut = false;
+      const timer = opts.timeoutMs ? setTimeout(() => {
+        timedOut = true;
+        void killExecd(join(dir, 'pid'), () => child.exitCode !== null || child.signalCode !== null);
+      }, opts.timeoutMs) : undefined;
+      const code = await exitOf(child).finally(() => clearTimeout(timer));
+      await this.execStarted(dir, code);
+      return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exitCode: code, timedOut };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async exec(id: string, cmd: string[], opts: ExecOptions): Promise<ExecStreams> {
+    if (opts.tty) throw new HostError('EOPNOTSUPP', 'oci exec: a tty exec is not supported', 'validate', ERRNO.EOPNOTSUPP);
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-exec-'));
+    const child = spawn(this.runc.path, this.execArgv(id, cmd, opts, dir), { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    // 'exit', not 'close': the caller may never drain the streams.
+    const exit = exitOf(child, 'exit');
+    // Resolve once runc has either started the process (pid file) or given up.
+    const started = await Promise.race([waitFile(join(dir, 'pid'), () => child.exitCode !== null || child.signalCode !== null).then(() => true), exit.then(() => false, () => false)]);
+    if (!started) {
+      try {
+        await this.execStarted(dir, await exit);
+      } catch (err) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+    }
+    const code = exit.finally(() => rm(dir, { recursive: true, force: true }));
+    code.catch(() => {});
+    return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout!, stderr: child.stderr!, exit: code };
+  }
+
+  async update(id: string, resources: object): Promise<void> {
+    await this.runc.check(['update', '--resources', '-', id], { stdin: JSON.stringify(resources) });
+  }
+
+  async reopenLog(stateDir: string): Promise<void> {
+    const meta = await readMeta(stateDir);
+    if (!(await conmonAlive(meta.conmonPid))) throw new HostError('ENOENT', `reopen log: conmon of ${meta.id} is not running`, 'conmon', ERRNO.ENOENT);
+    await writeCtl(meta.bundle, '2 0 0\n');
+    // conmon handles the message asynchronously; the file reappearing is the acknowledgement.
+    await waitFile(meta.logPath, () => false, 10_000);
+  }
+
+  async list(): Promise<OciListed[]> {
+    const out = await this.runc.check(['list', '--format', 'json']);
+    const rows = JSON.parse(out.toString('utf8') || 'null') as { id: string; status: string; pid: number }[] | null;
+    return (rows ?? []).map((r) => ({ id: r.id, status: r.status, pid: r.pid }));
+  }
+
+  /** runc exec's argv: logs to a file (so runc's errors are not mixed into the process's stderr), pid to a file. */
+  private execArgv(id: string, cmd: string[], opts: { env?: string[]; cwd?: string; user?: ExecUser }, dir: string): string[] {
+    const argv = ['--root', this.runc.root, '--log', join(dir, 'log'), '--log-format', 'json', 'exec', '--pid-file', join(dir, 'pid')];
+    for (const e of opts.env ?? []) argv.push('--env', e);
+    if (opts.cwd) argv.push('--cwd', opts.cwd);
+    if (opts.user) {
+      argv.push('--user', `${opts.user.uid}:${opts.user.gid}`);
+      for (const g of opts.user.additionalGids ?? []) argv.push('--additional-gids', String(g));
+    }
+    argv.push(id, ...cmd);
+    return argv;
+  }
+
+  /** Rejects with runc's error when the exec'd process never started (no pid file). */
+  private async execStarted(dir: string, code: number): Promise<void> {
+    if (await stat(join(dir, 'pid')).then(() => true, () => false)) return;
+    const message = runcMessage(await readFile(join(dir, 'log'), 'utf8').catch(() => '')) || `runc exec exited ${code} without starting the process`;
+    throw runcError('exec', message);
+  }
+}
+
+/** The exit code of runc exec (which passes on its process's); 'close' also waits for its output. */
+function exitOf(child: ReturnType<typeof spawn>, event: 'close' | 'exit' = 'close'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    child.on('error', (e) => reject(runcError('exec', `cannot run runc: ${e.message}`, 'EIO')));
+    child.on(event, (code: number | null, signal: NodeJS.Signals | null) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+  });
+}
+
+/** Polls for a file (runc's pid file, a reopened log) until it exists or gone() says to stop. */
+async function waitFile(path: string, gone: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    if (await stat(path).then(() => true, () => false)) return;
+    if (gone()) throw new HostError('ESRCH', `gave up waiting for ${path}`, 'stat', ERRNO.ESRCH);
+    if (Date.now() > until) throw new HostError('ETIMEDOUT', `${path} did not appear in ${timeoutMs} ms`, 'stat', 110);
+    await sleep(delay);
+  }
+}
+
+/** The timeout of an exec: SIGKILL the exec'd process (runc exec would outlive its own kill). */
+async function killExecd(pidFile: string, gone: () => boolean): Promise<void> {
+  try {
+    await waitFile(pidFile, gone);
+    const pid = Number.parseInt(await readFile(pidFile, 'utf8'), 10);
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {}
+}
