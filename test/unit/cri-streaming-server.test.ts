@@ -4,6 +4,10 @@ import { createServer, connect, type AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import test, { type ExecutionContext } from 'ava';
+import type { RpcContext } from '../../src/cri/rpc/types.js';
+import { attach } from '../../src/cri/rpc/attach.js';
+import { exec } from '../../src/cri/rpc/exec.js';
+import { portForward } from '../../src/cri/rpc/port-forward.js';
 import { startStreamingServer, type StreamingBackend, type StreamingIo } from '../../src/cri/streaming/server.js';
 import { spdyConnect, spdyExec, spdyPortForward, UpgradeRefused } from '../helpers/spdy-client.js';
 import { wsExec, wsPortForward } from '../helpers/ws-client.js';
@@ -216,3 +220,14 @@ function collect(s: Readable): Promise<string> {
     s.once('end', () => resolve(d));
   });
 }
+
+test('RPC handlers validate and hand out URLs from deps.streaming', async (t) => {
+  const s = await server(t);
+  const ctx = { deps: { streaming: s }, signal: new AbortController().signal } as unknown as RpcContext;
+  const r = await spdyExec((await exec(execReq(['echo', 'via', 'rpc']), ctx)).url ?? '');
+  t.is(r.stdout, 'via rpc\n');
+  await t.throwsAsync(exec(execReq([]), ctx), { message: 'missing required cmd' });
+  t.regex((await attach({ containerId: 'c1', stdin: true, tty: false, stdout: false, stderr: false, auditRequestId: '' }, ctx)).url ?? '', /\/attach\//);
+  await t.throwsAsync(portForward({ podSandboxId: 's1', port: [70000] }, ctx), { message: 'invalid port 70000' });
+  t.regex((await portForward({ podSandboxId: 's1', port: [80] }, ctx)).url ?? '', /\/portforward\//);
+});

@@ -241,11 +241,11 @@ export class SpdySession extends EventEmitter {
   }
 
   /** Says GOAWAY, drops the remaining streams and ends the socket after what is queued. */
-  close(status: number = GoAwayStatus.ok): void {
+  close(status: number = GoAwayStatus.ok, cause?: Error): void {
     if (this.closed) return;
     this.send({ type: 'goAway', lastGoodStreamId: this.lastPeerStream, status });
     this.socket.end();
-    this.shutdown();
+    this.shutdown(cause);
   }
 
   /** @internal */
@@ -280,8 +280,7 @@ export class SpdySession extends EventEmitter {
       frames = this.decoder.push(chunk);
     } catch (err) {
       log(() => `protocol error: ${(err as Error).message}`);
-      this.close(GoAwayStatus.protocolError);
-      this.shutdown(err as Error);
+      this.close(GoAwayStatus.protocolError, err as Error);
       return;
     }
     for (const f of frames) {
@@ -350,16 +349,13 @@ export class SpdySession extends EventEmitter {
   }
 
   private shutdown(err?: Error): void {
-    if (this.closed && this.listenerCount('close') === 0) return;
-    const first = !this.closed;
+    if (this.closed) return;
     this.closed = true;
     for (const s of [...this.streams.values()]) s.onGone();
     this.streams.clear();
     this.flushDrainWaiters();
-    if (first) {
-      if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end();
-      this.emit('close', err);
-    }
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end();
+    this.emit('close', err);
   }
 }
 
