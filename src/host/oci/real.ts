@@ -165,7 +165,15 @@ export class RealOciRuntime implements OciRuntime {
   }
 
   async list(): Promise<OciListed[]> {
-    const out = await this.runc.check(['list', '--format', 'json']);
+    // runc list fails when a container it is reading is deleted under it: try again.
+    let out: Buffer | undefined;
+    for (let attempt = 1; !out; attempt++) {
+      try {
+        out = await this.runc.check(['list', '--format', 'json']);
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+    }
     const rows = JSON.parse(out.toString('utf8') || 'null') as { id: string; status: string; pid: number }[] | null;
     return (rows ?? []).map((r) => ({ id: r.id, status: r.status, pid: r.pid }));
   }
