@@ -52,6 +52,9 @@ if (isRoot) {
     t.false(r.timedOut);
     const id = await oci.execSync(c.id, ['/bin/busybox', 'id', '-u'], { user: { uid: 1000, gid: 1000 } });
     t.is(id.stdout.toString().trim(), '1000');
+    const small = realOciRuntime({ runcRoot, execSyncMaxBytes: 10 });
+    const big = await small.execSync(c.id, SH('/bin/busybox head -c 100000 /dev/zero; exit 5'));
+    t.deepEqual([big.stdout.length, big.exitCode], [10, 5], 'output beyond the cap is dropped, the process runs to its end');
   });
 
   rt0('execSync: a timeout kills the exec\'d process, not the container', async (t) => {

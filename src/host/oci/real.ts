@@ -22,6 +22,25 @@ export interface RealOciOptions {
   logSizeMax?: number;
   /** How long runc create may take before it is abandoned (default 240 s, as CRI-O). */
   createTimeoutMs?: number;
+  /** execSync keeps at most this much of stdout and of stderr (default 16 MiB, as CRI-O). */
+  execSyncMaxBytes?: number;
+}
+
+const MAX_EXEC_SYNC = 16 * 1024 * 1024;
+
+/** Collects chunks up to max bytes and drops the rest (the process still runs to its end). */
+function capped(max: number): { push: (d: Buffer) => void; buffer: () => Buffer } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return {
+    push: (d: Buffer) => {
+      if (size >= max) return;
+      const part = d.subarray(0, max - size);
+      chunks.push(part);
+      size += part.length;
+    },
+    buffer: () => Buffer.concat(chunks),
+  };
 }
 
 export function realOciRuntime(opts: RealOciOptions): OciRuntime {
@@ -114,10 +133,10 @@ export class RealOciRuntime implements OciRuntime {
     const dir = await mkdtemp(join(tmpdir(), 'skiff-exec-'));
     try {
       const child = spawn(this.runc.path, this.execArgv(id, cmd, opts, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
+      const out = capped(this.opts.execSyncMaxBytes ?? MAX_EXEC_SYNC);
+      const err = capped(this.opts.execSyncMaxBytes ?? MAX_EXEC_SYNC);
+      child.stdout.on('data', out.push);
+      child.stderr.on('data', err.push);
       let timedOut = false;
       const timer = opts.timeoutMs ? setTimeout(() => {
         timedOut = true;
@@ -125,7 +144,7 @@ export class RealOciRuntime implements OciRuntime {
       }, opts.timeoutMs) : undefined;
       const code = await exitOf(child).finally(() => clearTimeout(timer));
       await this.execStarted(dir, code);
-      return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exitCode: code, timedOut };
+      return { stdout: out.buffer(), stderr: err.buffer(), exitCode: code, timedOut };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
