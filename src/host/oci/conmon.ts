@@ -74,9 +74,9 @@ function conmonError(code: string, message: string): HostError {
 /**
  * Starts conmon and waits for its sync message: {"pid": N} once runc create finished, or
  * {"pid": -1, "message": runc's stderr}. Rejects with that message (the caller cleans up);
- * on timeout kills conmon by its pid first.
+ * on timeout kills conmon by its pid first. onSpawn learns conmon's pid before runc runs.
  */
-export function startConmon(path: string, args: string[], cwd: string, timeoutMs: number): Promise<Started> {
+export function startConmon(path: string, args: string[], cwd: string, timeoutMs: number, onSpawn?: (pid: number) => void): Promise<Started> {
   log(() => `${path} ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
     const child = spawn(path, args, {
@@ -85,6 +85,7 @@ export function startConmon(path: string, args: string[], cwd: string, timeoutMs
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: { PATH: '/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin', _OCI_SYNCPIPE: '3' },
     });
+    if (child.pid) onSpawn?.(child.pid);
     const sync = child.stdio[3] as Readable;
     let syncText = '';
     let stderr = '';

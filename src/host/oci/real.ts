@@ -67,9 +67,14 @@ export class RealOciRuntime implements OciRuntime {
     await clearStateDir(c.stateDir);
     const hadLog = await stat(c.logPath).then(() => true, () => false);
     const args = conmonArgs({ ...c, runc: this.runc.path, runcRoot: this.runc.root });
+    // Recorded as soon as conmon exists, so a restart in the middle of create still finds it.
+    let meta: Promise<void> | undefined;
     try {
-      const started = await startConmon(this.conmonPath, args, c.stateDir, this.opts.createTimeoutMs ?? 240_000);
-      await writeMeta(c.stateDir, { id: c.id, bundle: c.bundle, logPath: c.logPath, conmonPid: started.conmon.pid! });
+      const started = await startConmon(this.conmonPath, args, c.stateDir, this.opts.createTimeoutMs ?? 240_000, (conmonPid) => {
+        meta = writeMeta(c.stateDir, { id: c.id, bundle: c.bundle, logPath: c.logPath, conmonPid });
+        meta.catch(() => {});
+      });
+      await meta;
       return { pid: started.pid };
     } catch (err) {
       const e = err as HostError & { conmon?: { pid?: number; exitCode: number | null; signalCode: string | null } };
@@ -82,6 +87,7 @@ export class RealOciRuntime implements OciRuntime {
       }
       const message = e instanceof HostError && e.syscall === 'conmon' ? runcMessage(e.message) : String(e.message);
       const code = e instanceof HostError && e.code !== 'EIO' ? e.code : runcError('create', message).code;
+      await meta?.catch(() => {});
       if (code !== 'EEXIST') await this.delete(c.id).catch(() => {});
       await clearStateDir(c.stateDir);
       if (!hadLog) await rm(c.logPath, { force: true });
