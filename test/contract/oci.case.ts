@@ -183,6 +183,8 @@ export interface BundleOptions {
   args: string[];
   /** linux.resources.memory.limit in bytes. */
   memoryLimit?: number;
+  /** process.terminal (create with tty: true as well). */
+  terminal?: boolean;
 }
 
 /**
@@ -218,7 +220,7 @@ export async function makeBundle(t: ExecutionContext, runcRoot: string, opts: Bu
     linux: { cgroupsPath?: string; resources?: { memory?: { limit?: number } } };
   };
   spec.process.args = opts.args;
-  spec.process.terminal = false;
+  spec.process.terminal = opts.terminal ?? false;
   spec.linux.cgroupsPath = `${parent}/${id}`;
   if (opts.memoryLimit) spec.linux.resources = { ...spec.linux.resources, memory: { limit: opts.memoryLimit } };
   await writeFile(join(bundle, 'config.json'), JSON.stringify(spec, null, 1));

@@ -43,6 +43,16 @@ if (isRoot) {
     for (const m of lines) t.false(Number.isNaN(Date.parse(m![1]!)));
   });
 
+  rt0('a tty container: conmon holds the terminal and logs what it prints', async (t) => {
+    const c = await makeBundle(t, runcRoot, { args: SH('[ -t 1 ] && echo on a tty; exit 2'), terminal: true });
+    await oci.create({ ...c, tty: true });
+    await oci.start(c.id);
+    t.is((await oci.waitExit(c.stateDir)).exitCode, 2);
+    // a terminal ends lines with \r\n: the \r stays in the message
+    const lines = (await logLines(c.logPath)).map((l) => CRI_LINE.exec(l.replace(/\r$/, '')));
+    t.deepEqual(lines.map((m) => `${m?.[2]} ${m?.[3]} ${m?.[4]}`), ['stdout F on a tty']);
+  });
+
   rt0('execSync: stdout, stderr, exit code, env and cwd', async (t) => {
     const c = await running(t, sleeper);
     const r = await oci.execSync(c.id, SH('echo "$GREETING from $(pwd)"; echo bad >&2; exit 7'), { env: ['GREETING=hello'], cwd: '/bin' });
