@@ -43,6 +43,7 @@ function capped(max: number): { push: (d: Buffer) => void; buffer: () => Buffer 
   };
 }
 
+/** Throws HostError ENOENT when runc or conmon is not installed (looked up once, here). */
 export function realOciRuntime(opts: RealOciOptions): OciRuntime {
   return new RealOciRuntime(opts);
 }
