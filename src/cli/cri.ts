@@ -31,15 +31,23 @@ export function registerCri(program: Command): void {
 }
 
 export async function runCri(opts: CriOptions): Promise<void> {
-  const { serveCri } = await import('../cri/server.js');
-  const server = await serveCri({ networkReady: () => networkStatus(opts), cgroupDriver: 'cgroupfs' }, opts.socket);
-  process.stderr.write(`skiff cri: serving on ${server.socketPath}\n`);
+  const [{ serveCri }, { buildCriDeps }, { recover }, { startStreamingServer }, { streamingBackend }, { becomeChildSubreaper }] = await Promise.all([
+    import('../cri/server.js'), import('./cri-deps.js'), import('../cri/lifecycle/recover.js'), import('../cri/streaming/server.js'),
+    import('../cri/lifecycle/streaming-backend.js'), import('../host/subreaper.js'),
+  ]);
+  // conmon daemonizes: its orphans must come back to us, not to a PID 1 that may not reap.
+  becomeChildSubreaper();
+  const deps = await buildCriDeps(opts, () => networkStatus(opts), (d) => startStreamingServer({ address: opts.streamingAddress, backend: streamingBackend(d) }));
+  await recover(deps);
+  const server = await serveCri(deps, opts.socket);
+  process.stderr.write(`skiff cri: serving on ${server.socketPath}, streaming on ${deps.streaming.address}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
   await server.close();
+  await deps.streaming.close();
 }
 
 /** As containerd reports it: ready once a valid network config and its plugins exist. */

@@ -1,12 +1,29 @@
-// What the CRI server needs from the rest of skiff. Grows with each RPC implemented; the
-// composition root (src/cli) builds it.
+// What the CRI server needs from the rest of skiff. The composition root (src/cli/cri.ts)
+// builds it; unit tests build it from fakes.
+import type { CniInvoker } from '../cni/invoker/invoker.js';
+import type { NetConfList } from '../cni/types.js';
+import type { Cgroups } from '../host/cgroups/types.js';
+import type { Host } from '../host/index.js';
+import type { OciRuntime } from '../host/oci/types.js';
 import type { ImageStore } from './images/store.js';
+import type { HostFacts } from './oci/spec.js';
+import type { ContainerEvents } from './state/events.js';
+import type { KeyedLock } from './state/locks.js';
+import type { ContainerRecord, SandboxRecord } from './state/records.js';
+import type { RecordStore } from './state/store.js';
+import type { StreamingServer } from './streaming/server.js';
 
 export interface NetworkStatus {
   ready: boolean;
   /** CamelCase reason, e.g. 'NetworkPluginNotReady', when not ready. */
   reason?: string;
   message?: string;
+}
+
+/** The pod network: the first configuration list in the CNI conf dir and an invoker for it. */
+export interface PodNetwork {
+  list: NetConfList;
+  invoker: CniInvoker;
 }
 
 export interface CriDeps {
@@ -17,4 +34,25 @@ export interface CriDeps {
   cgroupDriver: 'cgroupfs' | 'systemd';
   /** Pulled images, their unpacked layers and the container root filesystems over them. */
   images: ImageStore;
+  host: Host;
+  oci: OciRuntime;
+  cgroups: Cgroups;
+  /** The current pod network; undefined while no CNI configuration exists. */
+  network(): Promise<PodNetwork | undefined>;
+  sandboxes: RecordStore<SandboxRecord>;
+  containers: RecordStore<ContainerRecord>;
+  locks: KeyedLock;
+  events: ContainerEvents;
+  streaming: StreamingServer;
+  dirs: {
+    /** Per-sandbox directories (pod files, shm); namespace pins live in its `.pins/`. */
+    sandboxes: string;
+    /** Per-container directories: OCI bundle, conmon state. */
+    containers: string;
+  };
+  /** Parent cgroup (relative to skiff's own) of pods whose config names none. */
+  defaultCgroupParent: string;
+  /** Host limits the OCI spec must respect (this VM forbids negative oom_score_adj). */
+  hostLimits: HostFacts;
+  log(message: string): void;
 }

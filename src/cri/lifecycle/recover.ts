@@ -1,0 +1,50 @@
+// After a restart: the records on disk are the truth about what exists; runc and conmon are
+// the truth about what runs. Reconciles the two so every sandbox and container is listed
+// with its right state, running containers keep running (conmon holds them), and anything a
+// crash left half-made is removed.
+import type { CriDeps } from '../deps.js';
+import { plannedResources, removeSandbox, teardownNetwork } from '../sandbox/index.js';
+import { rm } from 'node:fs/promises';
+import { recordExit, watchExit } from './containers.js';
+import { sandboxDepsOf } from './sandboxes.js';
+
+export async function recover(deps: CriDeps): Promise<void> {
+  for (const c of deps.containers.list()) {
+    if (c.phase === 'creating') {
+      deps.log(`container ${c.id}: create was interrupted; removing what it left`);
+      await deps.oci.delete(c.id).catch(() => undefined);
+      await deps.images.removeRootfs(c.rootfsKey, deps.host.mounter).catch(() => undefined);
+      await rm(c.dir, { recursive: true, force: true });
+      await deps.containers.delete(c.id);
+      continue;
+    }
+    if (c.state === 'CONTAINER_EXITED') continue;
+    const exit = await deps.oci.exitStatus(c.dir).catch(() => undefined);
+    if (exit) {
+      await recordExit(deps, c.id, exit);
+      continue;
+    }
+    const state = await deps.oci.state(c.id).catch(() => undefined);
+    if (!state || state.status === 'stopped') {
+      // Gone without an exit record (e.g. the machine rebooted): exited, code unknown.
+      await recordExit(deps, c.id, { exitCode: 255, finishedAt: new Date(), oomKilled: false });
+      await deps.containers.update(c.id, (r) => { r.reason = 'Unknown'; r.message = 'the container was gone when the runtime restarted'; });
+      continue;
+    }
+    if (state.status === 'running' && c.state === 'CONTAINER_CREATED') {
+      // Crashed between `runc start` and writing the record.
+      await deps.containers.update(c.id, (r) => { r.state = 'CONTAINER_RUNNING'; r.startedAt = r.createdAt; });
+    }
+    if (state.status === 'running') watchExit(deps, c.id);
+  }
+  for (const s of deps.sandboxes.list()) {
+    if (s.phase !== 'creating') continue;
+    deps.log(`sandbox ${s.id}: run was interrupted; removing what it left`);
+    const sdeps = sandboxDepsOf(deps, await deps.network());
+    const why = (err: unknown) => deps.log(`sandbox ${s.id}: ${(err as Error).message}`);
+    const planned = plannedResources(deps.dirs.sandboxes, s.id, s.config);
+    await teardownNetwork(sdeps, s.id, s.config, planned).catch(why);
+    await removeSandbox(sdeps, planned).catch(why);
+    await deps.sandboxes.delete(s.id);
+  }
+}

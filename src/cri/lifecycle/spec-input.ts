@@ -1,0 +1,47 @@
+// The bridge from records to the OCI spec generator: which namespaces a container joins
+// (the sandbox's pins; no pause container), where its pod files are, its stop signal.
+import type { ContainerConfig__Output } from '../gen/runtime/v1/ContainerConfig.js';
+import type { DeviceInfo, HostFacts, ImageConfigBody, NsRef, SpecInput } from '../oci/spec.js';
+import type { SandboxRecord } from '../state/records.js';
+
+export interface SpecSources {
+  id: string;
+  config: ContainerConfig__Output;
+  sandbox: SandboxRecord;
+  image: ImageConfigBody;
+  rootfs: string;
+  cgroupsPath: string;
+  etcPasswd?: string;
+  etcGroup?: string;
+  host: HostFacts;
+  /** Type and numbers of the host device nodes the request names. */
+  deviceInfo?: Record<string, DeviceInfo>;
+  /** Pid of a running container of the pod, for pid namespace sharing (POD) and TARGET. */
+  podPidOf?: (containerId?: string) => number | undefined;
+}
+
+const pin = (path: string | undefined): NsRef => (path ? { kind: 'path', path } : { kind: 'host' });
+
+export function specInputFor(src: SpecSources): SpecInput {
+  const s = src.sandbox;
+  const pidMode = src.config.linux?.securityContext?.namespaceOptions?.pid ?? 'CONTAINER';
+  let pid: NsRef = { kind: 'new' };
+  if (pidMode === 'NODE') pid = { kind: 'host' };
+  else if (pidMode === 'POD' || pidMode === 'TARGET') {
+    // Without a pause container the pod's pid namespace is the first running container's.
+    const target = src.podPidOf?.(pidMode === 'TARGET' ? src.config.linux?.securityContext?.namespaceOptions?.targetId : undefined);
+    if (target) pid = { kind: 'path', path: `/proc/${target}/ns/pid` };
+  }
+  return {
+    id: src.id, sandboxId: s.id, deviceInfo: src.deviceInfo, container: src.config, sandbox: s.config, image: src.image, rootfs: src.rootfs,
+    namespaces: { network: pin(s.netns), ipc: pin(s.ipc), uts: pin(s.uts), pid },
+    sandboxFiles: { hostname: s.hostnameFile, hosts: s.hostsFile, resolvConf: s.resolvConf, shm: s.shm },
+    cgroupsPath: src.cgroupsPath, etcPasswd: src.etcPasswd, etcGroup: src.etcGroup, host: src.host,
+  };
+}
+
+/** The signal StopContainer sends first: the CRI's, else the image's STOPSIGNAL, else SIGTERM. */
+export function stopSignalOf(config: ContainerConfig__Output, image?: { StopSignal?: string }): string {
+  if (config.stopSignal && config.stopSignal !== 'RUNTIME_DEFAULT') return config.stopSignal;
+  return image?.StopSignal || 'SIGTERM';
+}

@@ -1,0 +1,53 @@
+// Container and pod stats from their cgroups, shaped as the CRI wants them. usage_nano_cores
+// is a rate, so the previous cumulative sample of each cgroup is kept (as containerd does).
+import type { CgroupStats } from '../../host/cgroups/types.js';
+import type { CriDeps } from '../deps.js';
+import type { ContainerStats } from '../gen/runtime/v1/ContainerStats.js';
+import type { CpuUsage } from '../gen/runtime/v1/CpuUsage.js';
+import type { MemoryUsage } from '../gen/runtime/v1/MemoryUsage.js';
+import type { PodSandboxStats } from '../gen/runtime/v1/PodSandboxStats.js';
+import type { ContainerRecord, SandboxRecord } from '../state/records.js';
+
+const previous = new Map<string, { at: bigint; usage: bigint }>();
+const u64 = (value: number | bigint) => ({ value: value.toString() });
+
+function cpu(key: string, at: bigint, s: CgroupStats): CpuUsage {
+  const prev = previous.get(key);
+  previous.set(key, { at, usage: s.cpu.usageNanos });
+  const rate = prev && at > prev.at ? ((s.cpu.usageNanos - prev.usage) * 1_000_000_000n) / (at - prev.at) : undefined;
+  return { timestamp: at.toString(), usageCoreNanoSeconds: u64(s.cpu.usageNanos), ...(rate !== undefined && rate >= 0n ? { usageNanoCores: u64(rate) } : {}) };
+}
+
+function memory(at: bigint, s: CgroupStats): MemoryUsage {
+  const m = s.memory;
+  return {
+    timestamp: at.toString(), workingSetBytes: u64(m.workingSetBytes), usageBytes: u64(m.usageBytes), rssBytes: u64(m.rssBytes),
+    pageFaults: u64(m.pageFaults), majorPageFaults: u64(m.majorPageFaults),
+    ...(m.limitBytes !== undefined ? { availableBytes: u64(Math.max(0, m.limitBytes - m.workingSetBytes)) } : {}),
+  };
+}
+
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+
+/** Stats of one container; cgroup counters are zero when its cgroup is gone (exited). */
+export async function containerStats(deps: Pick<CriDeps, 'cgroups'>, c: ContainerRecord): Promise<ContainerStats> {
+  const at = nowNs();
+  const attributes = { id: c.id, metadata: c.config.metadata, labels: c.config.labels, annotations: c.config.annotations };
+  const s = await deps.cgroups.stats(c.cgroup).catch(() => undefined);
+  if (!s) return { attributes };
+  return { attributes, cpu: cpu(c.id, at, s), memory: memory(at, s) };
+}
+
+export async function sandboxStats(deps: Pick<CriDeps, 'cgroups' | 'containers'>, sb: SandboxRecord): Promise<PodSandboxStats> {
+  const at = nowNs();
+  const attributes = { id: sb.id, metadata: sb.config.metadata, labels: sb.config.labels, annotations: sb.config.annotations };
+  const containers = await Promise.all(deps.containers.list().filter((c) => c.sandboxId === sb.id && c.state === 'CONTAINER_RUNNING').map((c) => containerStats(deps, c)));
+  const s = await deps.cgroups.stats(sb.cgroup).catch(() => undefined);
+  return {
+    attributes,
+    linux: {
+      containers,
+      ...(s ? { cpu: cpu(`pod:${sb.id}`, at, s), memory: memory(at, s), process: { timestamp: at.toString(), processCount: u64(s.pids.current) } } : {}),
+    },
+  };
+}

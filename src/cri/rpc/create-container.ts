@@ -1,0 +1,85 @@
+// CreateContainer: a rootfs snapshot over the image, the OCI spec (a pure function of the
+// request, the image config and the sandbox), and `runc create` under conmon, so the
+// container exists (state CREATED) and StartContainer only has to `runc start` it.
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import type { RuntimeRpcs } from '../api.js';
+import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
+import { emit } from '../lifecycle/containers.js';
+import { containerName } from '../lifecycle/names.js';
+import { specInputFor } from '../lifecycle/spec-input.js';
+import { containerSpec, SpecError, type DeviceInfo } from '../oci/spec.js';
+import { nowNanos, type ContainerRecord } from '../state/records.js';
+import { RecordStore } from '../state/store.js';
+import type { Handler } from './types.js';
+
+/** The device nodes a request names, as the spec needs them; a missing one is InvalidArgument. */
+async function devices(paths: string[]): Promise<Record<string, DeviceInfo>> {
+  const out: Record<string, DeviceInfo> = {};
+  for (const path of paths) {
+    const st = await stat(path).catch(() => undefined);
+    if (!st || !(st.isCharacterDevice() || st.isBlockDevice())) throw invalidArgument(`device ${path} is not a device node on this host`);
+    out[path] = { type: st.isCharacterDevice() ? 'c' : 'b', major: Math.floor(st.rdev / 256) & 0xfff, minor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00), fileMode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  }
+  return out;
+}
+
+function specOf(input: Parameters<typeof containerSpec>[0]): ReturnType<typeof containerSpec> {
+  try {
+    return containerSpec(input);
+  } catch (err) {
+    if (err instanceof SpecError) throw invalidArgument(err.message);
+    throw err;
+  }
+}
+
+function podPid(containers: ContainerRecord[], sandboxId: string, target?: string): number | undefined {
+  const running = containers.filter((c) => c.sandboxId === sandboxId && c.state === 'CONTAINER_RUNNING' && c.pid > 0);
+  return (target ? running.find((c) => c.id === target) : running.sort((a, b) => a.startedAt.localeCompare(b.startedAt))[0])?.pid;
+}
+
+export const createContainer: Handler<RuntimeRpcs['CreateContainer']> = async (req, { deps }) => {
+  if (!req.podSandboxId) throw invalidArgument('pod_sandbox_id is required');
+  const sandbox = deps.sandboxes.mustGet(req.podSandboxId);
+  if (sandbox.state !== 'SANDBOX_READY') throw failedPrecondition(`sandbox ${sandbox.id} is not ready`);
+  containerName(req.config, sandbox.config);
+  const config = req.config!;
+  const image = deps.images.get(config.image!.image);
+  if (!image) throw notFound(`image "${config.image!.image}" not found: pull it first`);
+  const id = RecordStore.newId();
+  const dir = join(deps.dirs.containers, id);
+  const logPath = sandbox.config.logDirectory && config.logPath ? join(sandbox.config.logDirectory, config.logPath) : '';
+  if (config.logPath && isAbsolute(config.logPath)) throw invalidArgument('config.log_path must be relative to the sandbox log_directory');
+  const record: ContainerRecord = {
+    id, sandboxId: sandbox.id, phase: 'creating', state: 'CONTAINER_CREATED', config, image: config.image!.image, imageId: image.id,
+    createdAt: nowNanos(), startedAt: '0', finishedAt: '0', exitCode: 0, reason: '', message: '', logPath, dir, rootfsKey: id, pid: 0,
+    cgroup: `${sandbox.cgroup}/${id}`,
+  };
+  await deps.containers.add(record);
+  return deps.locks.run(id, async () => {
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const rootfs = await deps.images.prepareRootfs(id, image.id, deps.host.mounter);
+      const etc = async (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => undefined);
+      const input = specInputFor({ id, config, sandbox, image: image.config.config ?? {}, rootfs, cgroupsPath: deps.cgroups.runcPath(record.cgroup), etcPasswd: await etc('passwd'), etcGroup: await etc('group'), host: deps.hostLimits, deviceInfo: await devices(config.devices.map((d) => d.hostPath)), podPidOf: (target) => podPid(deps.containers.list(), sandbox.id, target) });
+      if (config.linux?.securityContext?.seccomp?.profileType === 'Localhost') {
+        const path = config.linux.securityContext.seccomp.localhostRef;
+        input.seccompLocalhost = await readFile(path, 'utf8').catch((err: Error) => { throw invalidArgument(`seccomp profile ${path}: ${err.message}`); });
+      }
+      const { spec, warnings } = specOf(input);
+      for (const w of warnings) deps.log(`container ${id}: ${w}`);
+      await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
+      if (logPath) await mkdir(join(logPath, '..'), { recursive: true });
+      const { pid } = await deps.oci.create({ id, bundle: dir, logPath: logPath || join(dir, 'console.log'), stateDir: dir, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
+      const created = await deps.containers.update(id, (r) => { r.phase = 'created'; r.pid = pid; });
+      emit(deps, created, 'CONTAINER_CREATED_EVENT');
+      return { containerId: id };
+    } catch (err) {
+      await deps.oci.delete(id).catch(() => undefined);
+      await deps.images.removeRootfs(id, deps.host.mounter).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+      await deps.containers.delete(id);
+      throw err;
+    }
+  });
+};

@@ -1,0 +1,8 @@
+import type { RuntimeRpcs } from '../api.js';
+import { sandboxEntry, sandboxMatches } from '../lifecycle/views.js';
+import type { Handler } from './types.js';
+
+export const listPodSandbox: Handler<RuntimeRpcs['ListPodSandbox']> = async (req, { deps }) => ({
+  // Sandboxes still being created are not listed: the kubelet must not see half a pod.
+  items: deps.sandboxes.list().filter((s) => s.phase === 'created' && sandboxMatches(s, req.filter)).map(sandboxEntry),
+});

@@ -1,0 +1,7 @@
+import type { RuntimeRpcs } from '../api.js';
+import { sandboxStats } from '../lifecycle/stats.js';
+import type { Handler } from './types.js';
+
+export const podSandboxStats: Handler<RuntimeRpcs['PodSandboxStats']> = async (req, { deps }) => ({
+  stats: await sandboxStats(deps, deps.sandboxes.mustGet(req.podSandboxId)),
+});

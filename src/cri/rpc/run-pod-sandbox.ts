@@ -1,0 +1,49 @@
+// RunPodSandbox: pins the pod's namespaces, writes its files, attaches it to the pod network.
+// The record is written first (phase 'creating') so a crash mid-way is cleaned up on
+// restart; an error here undoes everything (setupSandbox's own undo, then the record).
+import type { RuntimeRpcs } from '../api.js';
+import { failedPrecondition, invalidArgument } from '../errors.js';
+import { sandboxName } from '../lifecycle/names.js';
+import { sandboxDepsOf } from '../lifecycle/sandboxes.js';
+import { nowNanos, type SandboxRecord } from '../state/records.js';
+import { RecordStore } from '../state/store.js';
+import { plannedResources, removeSandbox, setupSandbox, teardownNetwork } from '../sandbox/index.js';
+import { join } from 'node:path';
+import type { Handler } from './types.js';
+
+export const runPodSandbox: Handler<RuntimeRpcs['RunPodSandbox']> = async (req, { deps }) => {
+  sandboxName(req.config);
+  const config = req.config!;
+  if (req.runtimeHandler) throw invalidArgument(`runtime handler "${req.runtimeHandler}" is not configured (only the default "")`);
+  const id = RecordStore.newId();
+  const parent = config.linux?.cgroupParent ? config.linux.cgroupParent.replace(/^\/+/, '') : `${deps.defaultCgroupParent}/pod${config.metadata!.uid}`;
+  const record: SandboxRecord = {
+    id, phase: 'creating', state: 'SANDBOX_NOTREADY', config, createdAt: nowNanos(), runtimeHandler: '',
+    dir: join(deps.dirs.sandboxes, id), additionalIps: [], cgroup: parent,
+  };
+  await deps.sandboxes.add(record);
+  return deps.locks.run(id, async () => {
+    try {
+      const hostNetwork = config.linux?.securityContext?.namespaceOptions?.network === 'NODE';
+      const network = hostNetwork ? undefined : await deps.network();
+      if (!hostNetwork && !network) throw failedPrecondition('the pod network is not ready: no CNI configuration found');
+      const res = await setupSandbox(sandboxDepsOf(deps, network), id, config);
+      await deps.cgroups.create(parent);
+      await deps.sandboxes.update(id, (r) => {
+        Object.assign(r, {
+          phase: 'created', state: 'SANDBOX_READY', netns: res.netns, ipc: res.ipc, uts: res.uts, hostsFile: res.hostsFile,
+          resolvConf: res.resolvConf, hostnameFile: res.hostnameFile, shm: res.shm, ip: res.ip, additionalIps: res.additionalIps,
+        });
+      });
+      return { podSandboxId: id };
+    } catch (err) {
+      // setupSandbox undoes its own steps; this covers what failed after it (the cgroup).
+      const sdeps = sandboxDepsOf(deps, await deps.network().catch(() => undefined));
+      const planned = plannedResources(deps.dirs.sandboxes, id, config);
+      await teardownNetwork(sdeps, id, config, planned).catch(() => undefined);
+      await removeSandbox(sdeps, planned).catch(() => undefined);
+      await deps.sandboxes.delete(id);
+      throw err;
+    }
+  });
+};
