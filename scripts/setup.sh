@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # the leak check; conntrack: portmap's UDP flush; containernetworking-plugins: the reference
 # CNI plugins (/usr/lib/cni) the interop tests and benchmarks compare against;
 # docker-registry, skopeo, umoci, busybox-static: test images built locally and served by a
-# registry on 127.0.0.1.
+# registry on 127.0.0.1; runc + conmon: the CRI runtime's containers; containerd: the
+# reference CRI runtime the conformance suite and `bench cri` compare against.
 # Toolchain for the addon: python3, make, g++.
-PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static python3 make g++)
+PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static runc conmon containerd python3 make g++)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -5,11 +5,13 @@ import type { Binding } from '../../native/binding.js';
 
 // The only importer of the compiled addon. Looked for, in order: $SKIFF_ADDON; beside the
 // running executable (a plugin copied to /opt/cni/bin with skiff.node next to it); the
-// build tree, two levels above this module (src/host/ under tsx, dist/<x>/ when bundled).
+// build tree, two levels above the running script (dist/<x>/skiff.js) or above this module
+// (src/host/ under tsx; bundled chunks live one level deeper, hence the script's path).
 let binding: Binding | undefined;
 
 function candidates(): string[] {
   const list = [process.env.SKIFF_ADDON, process.argv[1] && join(dirname(process.argv[1]), 'skiff.node')];
+  if (process.argv[1]) list.push(join(dirname(process.argv[1]), '..', '..', 'build', 'Release', 'skiff.node'));
   list.push(new URL('../../build/Release/skiff.node', import.meta.url).pathname);
   return list.filter((p): p is string => Boolean(p));
 }

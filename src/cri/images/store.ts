@@ -209,6 +209,12 @@ export class ImageStore {
     });
   }
 
+  /** What a container wrote to its rootfs (the overlay's upper dir); zero when it has none. */
+  async rootfsUsage(key: string): Promise<{ mountpoint: string; bytes: number; inodes: number }> {
+    const usage = await diskUsage(join(this.snapshots.dir(key), 'upper')).catch(() => ({ bytes: 0, inodes: 0 }));
+    return { mountpoint: this.snapshots.root, ...usage };
+  }
+
   /** Removes rootfs directories a crash left without metadata and not mounted. */
   async sweepRootfs(mounter: Mounter): Promise<void> {
     const mounted = new Set((await mounter.list(this.snapshots.root)).map((m) => m.target));

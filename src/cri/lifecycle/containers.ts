@@ -5,6 +5,7 @@
 import { rm } from 'node:fs/promises';
 import type { CriDeps } from '../deps.js';
 import { dateNanos, type ContainerRecord } from '../state/records.js';
+import { forgetStats } from './stats.js';
 import { containerStatus, exitReason, sandboxStatus } from './views.js';
 
 type Deps = Pick<CriDeps, 'containers' | 'sandboxes' | 'oci' | 'events' | 'images' | 'host' | 'log' | 'cgroups'>;
@@ -80,6 +81,7 @@ export async function removeContainer(deps: Deps, rec: ContainerRecord): Promise
   await deps.cgroups.remove(rec.cgroup).catch(() => undefined);
   await rm(rec.dir, { recursive: true, force: true });
   await deps.containers.delete(rec.id);
+  forgetStats(rec.id);
   emit(deps, rec, 'CONTAINER_DELETED_EVENT');
 }
 

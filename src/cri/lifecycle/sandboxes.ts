@@ -4,6 +4,7 @@ import type { CriDeps, PodNetwork } from '../deps.js';
 import { removeSandbox, teardownNetwork, type SandboxDeps, type SandboxResources } from '../sandbox/index.js';
 import type { SandboxRecord } from '../state/records.js';
 import { removeContainer, stopContainer } from './containers.js';
+import { forgetStats } from './stats.js';
 
 export function sandboxDepsOf(deps: CriDeps, network: PodNetwork | undefined): SandboxDeps {
   return { host: deps.host, network, runDir: deps.dirs.sandboxes };
@@ -37,4 +38,5 @@ export async function destroySandbox(deps: CriDeps, s: SandboxRecord): Promise<v
   await removeSandbox(sandboxDepsOf(deps, undefined), resourcesOf(s));
   await deps.cgroups.remove(s.cgroup).catch((err: unknown) => deps.log(`sandbox ${s.id}: cgroup ${s.cgroup}: ${(err as Error).message}`));
   await deps.sandboxes.delete(s.id);
+  forgetStats(`pod:${s.id}`);
 }

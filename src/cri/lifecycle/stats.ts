@@ -9,6 +9,11 @@ import type { PodSandboxStats } from '../gen/runtime/v1/PodSandboxStats.js';
 import type { ContainerRecord, SandboxRecord } from '../state/records.js';
 
 const previous = new Map<string, { at: bigint; usage: bigint }>();
+/** Drops the CPU sample of a removed container ('<id>') or pod ('pod:<id>'). */
+export function forgetStats(key: string): void {
+  previous.delete(key);
+}
+
 const u64 = (value: number | bigint) => ({ value: value.toString() });
 
 function cpu(key: string, at: bigint, s: CgroupStats): CpuUsage {
@@ -30,15 +35,16 @@ function memory(at: bigint, s: CgroupStats): MemoryUsage {
 const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 
 /** Stats of one container; cgroup counters are zero when its cgroup is gone (exited). */
-export async function containerStats(deps: Pick<CriDeps, 'cgroups'>, c: ContainerRecord): Promise<ContainerStats> {
+export async function containerStats(deps: Pick<CriDeps, 'cgroups' | 'images'>, c: ContainerRecord): Promise<ContainerStats> {
   const at = nowNs();
   const attributes = { id: c.id, metadata: c.config.metadata, labels: c.config.labels, annotations: c.config.annotations };
-  const s = await deps.cgroups.stats(c.cgroup).catch(() => undefined);
-  if (!s) return { attributes };
-  return { attributes, cpu: cpu(c.id, at, s), memory: memory(at, s) };
+  const [s, disk] = await Promise.all([deps.cgroups.stats(c.cgroup).catch(() => undefined), deps.images.rootfsUsage(c.rootfsKey)]);
+  const writableLayer = { timestamp: at.toString(), fsId: { mountpoint: disk.mountpoint }, usedBytes: u64(disk.bytes), inodesUsed: u64(disk.inodes) };
+  if (!s) return { attributes, writableLayer };
+  return { attributes, cpu: cpu(c.id, at, s), memory: memory(at, s), writableLayer };
 }
 
-export async function sandboxStats(deps: Pick<CriDeps, 'cgroups' | 'containers'>, sb: SandboxRecord): Promise<PodSandboxStats> {
+export async function sandboxStats(deps: Pick<CriDeps, 'cgroups' | 'containers' | 'images'>, sb: SandboxRecord): Promise<PodSandboxStats> {
   const at = nowNs();
   const attributes = { id: sb.id, metadata: sb.config.metadata, labels: sb.config.labels, annotations: sb.config.annotations };
   const containers = await Promise.all(deps.containers.list().filter((c) => c.sandboxId === sb.id && c.state === 'CONTAINER_RUNNING').map((c) => containerStats(deps, c)));
