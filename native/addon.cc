@@ -2,7 +2,9 @@
 // on the JS thread; the work itself runs in ThreadJob threads (thread.h).
 #include <napi.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
 
 #include <cmath>
@@ -509,6 +511,132 @@ Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// --- stdio for attach and tty exec ---------------------------------------------------------
+
+int FdArg(const Napi::Value& v) {
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d <= 2147483647.0 && std::floor(d) == d)) throw ArgError{"fd must be a non-negative integer"};
+  return static_cast<int>(d);
+}
+
+Napi::Value SeqpacketConnectCall(const Napi::CallbackInfo& info) {
+  std::string path;
+  try {
+    path = Str(info[0], "path");
+  } catch (const ArgError& a) {
+    return BadArg(info.Env(), "seqpacketConnect", a);
+  }
+  return ThreadJob<int>::Start(
+      info.Env(),
+      [path]() -> int {
+        try {
+          return SeqpacketConnect(path);
+        } catch (SysError& e) {
+          throw e.Within("seqpacketConnect");
+        }
+      },
+      [](Napi::Env e, int& fd) -> Napi::Value { return Napi::Number::New(e, fd); });
+}
+
+Napi::Value FdRecvCall(const Napi::CallbackInfo& info) {
+  int fd;
+  size_t max;
+  try {
+    fd = FdArg(info[0]);
+    double d = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 1 && d <= 16777216.0 && std::floor(d) == d)) throw ArgError{"max must be an integer in [1, 16 MiB]"};
+    max = static_cast<size_t>(d);
+  } catch (const ArgError& a) {
+    return BadArg(info.Env(), "fdRecv", a);
+  }
+  using Packet = std::optional<std::string>;
+  return ThreadJob<Packet>::Start(
+      info.Env(),
+      [fd, max]() -> Packet {
+        try {
+          return FdRecv(fd, max);
+        } catch (SysError& e) {
+          throw e.Within("fdRecv");
+        }
+      },
+      [](Napi::Env e, Packet& p) -> Napi::Value {
+        if (!p) return e.Null();
+        return Napi::Buffer<char>::Copy(e, p->data(), p->size());
+      });
+}
+
+Napi::Value FdSendCall(const Napi::CallbackInfo& info) {
+  int fd;
+  std::string data;
+  try {
+    fd = FdArg(info[0]);
+    if (!info[1].IsBuffer()) throw ArgError{"data must be a Buffer"};
+    auto b = info[1].As<Napi::Buffer<char>>();
+    data.assign(b.Data(), b.Length());
+  } catch (const ArgError& a) {
+    return BadArg(info.Env(), "fdSend", a);
+  }
+  return RunVoid(info.Env(), "fdSend", [fd, data = std::move(data)] { FdSend(fd, data); });
+}
+
+// Synchronous: shutdown(2) never blocks; it is what wakes a thread blocked in fdRecv.
+Napi::Value FdShutdownCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd, how;
+  try {
+    fd = FdArg(info[0]);
+    std::string h = Str(info[1], "how");
+    if (h == "read") how = SHUT_RD;
+    else if (h == "write") how = SHUT_WR;
+    else if (h == "both") how = SHUT_RDWR;
+    else throw ArgError{"how must be 'read', 'write' or 'both'"};
+  } catch (const ArgError& a) {
+    throw ToJsError(env, SysError{EINVAL, "args", "fdShutdown: " + a.message});
+  }
+  if (::shutdown(fd, how) < 0) {
+    int err = errno;
+    throw ToJsError(env, SysError{err, "shutdown", "fdShutdown"});
+  }
+  return env.Undefined();
+}
+
+// Synchronous: opening a pty pair does not block.
+Napi::Value OpenPtyCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    Pty p = OpenPty();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("master", p.master);
+    o.Set("slave", p.slave);
+    return o;
+  } catch (SysError& e) {
+    throw ToJsError(env, e.Within("openPty"));
+  }
+}
+
+// Synchronous: TIOCSWINSZ does not block.
+Napi::Value SetWinsizeCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd;
+  uint32_t rows, cols;
+  try {
+    fd = FdArg(info[0]);
+    rows = static_cast<uint32_t>(FdArg(info[1]));
+    cols = static_cast<uint32_t>(FdArg(info[2]));
+    if (rows > 0xffff || cols > 0xffff) throw ArgError{"rows and cols must fit in 16 bits"};
+  } catch (const ArgError& a) {
+    throw ToJsError(env, SysError{EINVAL, "args", "setWinsize: " + a.message});
+  }
+  winsize ws{};
+  ws.ws_row = static_cast<unsigned short>(rows);
+  ws.ws_col = static_cast<unsigned short>(cols);
+  if (::ioctl(fd, TIOCSWINSZ, &ws) < 0) {
+    int err = errno;
+    throw ToJsError(env, SysError{err, "ioctl", "setWinsize"});
+  }
+  return env.Undefined();
+}
+
 Napi::Object Constants(Napi::Env env, std::initializer_list<std::pair<const char*, unsigned long>> values) {
   Napi::Object o = Napi::Object::New(env);
   for (const auto& [name, value] : values) o.Set(name, Napi::Number::New(env, static_cast<double>(value)));
@@ -525,6 +653,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("umount", Napi::Function::New(env, UmountCall, "umount"));
   exports.Set("fsApply", Napi::Function::New(env, FsApply, "fsApply"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
+  exports.Set("seqpacketConnect", Napi::Function::New(env, SeqpacketConnectCall, "seqpacketConnect"));
+  exports.Set("fdRecv", Napi::Function::New(env, FdRecvCall, "fdRecv"));
+  exports.Set("fdSend", Napi::Function::New(env, FdSendCall, "fdSend"));
+  exports.Set("fdShutdown", Napi::Function::New(env, FdShutdownCall, "fdShutdown"));
+  exports.Set("openPty", Napi::Function::New(env, OpenPtyCall, "openPty"));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsizeCall, "setWinsize"));
   exports.Set("MS", Constants(env, {
                                        {"RDONLY", MS_RDONLY},     {"NOSUID", MS_NOSUID},
                                        {"NODEV", MS_NODEV},       {"NOEXEC", MS_NOEXEC},

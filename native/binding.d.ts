@@ -195,6 +195,37 @@ export interface Binding {
   /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to this process. */
   setChildSubreaper(): void;
 
+  /**
+   * Connects an AF_UNIX SOCK_SEQPACKET socket (conmon's attach socket) to path, through
+   * /proc/self/fd/<dir>/<name> so paths beyond sun_path's 108 bytes work; resolves with the
+   * fd (O_CLOEXEC, blocking: use it only through fdRecv/fdSend). Rejects ENOENT/ECONNREFUSED
+   * (syscall 'connect') when nobody listens there, ENOENT (syscall 'open') without the directory.
+   */
+  seqpacketConnect(path: string): Promise<number>;
+
+  /**
+   * One recv(2) on a thread of its own: one whole packet (cut to max bytes), or null at end of
+   * stream (the peer closed, or fdShutdown(fd, 'read'|'both') woke it). Rejects with syscall 'recv'.
+   * Close fd only after every fdRecv/fdSend on it has settled.
+   */
+  fdRecv(fd: number, max: number): Promise<Buffer | null>;
+
+  /** One send(2) of data as one packet (MSG_NOSIGNAL) on a thread of its own. Rejects EPIPE after a shutdown. */
+  fdSend(fd: number, data: Buffer): Promise<void>;
+
+  /** shutdown(2), synchronous (it never blocks). Throws ENOTCONN/EBADF/ENOTSOCK as the kernel says. */
+  fdShutdown(fd: number, how: 'read' | 'write' | 'both'): void;
+
+  /**
+   * A new pseudo-terminal pair (posix_openpt, grantpt, unlockpt, open of the slave), both
+   * O_CLOEXEC|O_NOCTTY, the slave in raw mode (cfmakeraw: no echo, no output processing).
+   * Synchronous; throws.
+   */
+  openPty(): { master: number; slave: number };
+
+  /** ioctl(fd, TIOCSWINSZ) with rows/cols (< 65536). Synchronous; throws ENOTTY for a non-terminal. */
+  setWinsize(fd: number, rows: number, cols: number): void;
+
   readonly MS: {
     readonly RDONLY: number; readonly NOSUID: number; readonly NODEV: number; readonly NOEXEC: number;
     readonly REMOUNT: number; readonly BIND: number; readonly MOVE: number; readonly REC: number;

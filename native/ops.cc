@@ -8,13 +8,19 @@
 #include <linux/veth.h>
 #include <net/if.h>
 #include <netinet/ether.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "errors.h"
+#include "fd.h"
 #include "netlink.h"
 #include "netns.h"
 
@@ -681,6 +687,71 @@ std::optional<SysError> RunFsOps(const std::vector<FsOp>& ops) {
     }
   }
   return std::nullopt;
+}
+
+}  // namespace skiff
+
+// --- stdio ---------------------------------------------------------------------------------
+
+namespace skiff {
+
+int SeqpacketConnect(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  // The directory's fd stands in for its path: sun_path holds only 108 bytes (as conmon binds it).
+  Fd dirFd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dirFd.Valid()) FailErrno("open", ("\"" + dir + "\"").c_str());
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string proc = "/proc/self/fd/" + std::to_string(dirFd.Get()) + "/" + name;
+  if (proc.size() >= sizeof(addr.sun_path)) Fail(ENAMETOOLONG, "connect", "\"" + path + "\"");
+  std::memcpy(addr.sun_path, proc.c_str(), proc.size() + 1);
+  Fd sock(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  if (!sock.Valid()) FailErrno("socket");
+  while (::connect(sock.Get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0) {
+    if (errno != EINTR) FailErrno("connect", ("\"" + path + "\"").c_str());
+  }
+  return sock.Release();
+}
+
+std::optional<std::string> FdRecv(int fd, size_t max) {
+  std::string buf(max, '\0');
+  for (;;) {
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n > 0) {
+      buf.resize(static_cast<size_t>(n));
+      return buf;
+    }
+    if (n == 0) return std::nullopt;
+    if (errno != EINTR) FailErrno("recv");
+  }
+}
+
+void FdSend(int fd, const std::string& data) {
+  for (;;) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n >= 0) return;  // SOCK_SEQPACKET: all or nothing
+    if (errno != EINTR) FailErrno("send");
+  }
+}
+
+Pty OpenPty() {
+  Fd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master.Valid()) FailErrno("posix_openpt");
+  if (::grantpt(master.Get()) < 0) FailErrno("grantpt");
+  if (::unlockpt(master.Get()) < 0) FailErrno("unlockpt");
+  char name[128];
+  if (int err = ::ptsname_r(master.Get(), name, sizeof(name))) Fail(err, "ptsname_r");
+  Fd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave.Valid()) FailErrno("open", name);
+  // Raw from the start: the terminal that matters is the one inside the container; this one
+  // only carries bytes (no echo, no \n -> \r\n a second time).
+  termios t{};
+  if (::tcgetattr(slave.Get(), &t) < 0) FailErrno("tcgetattr");
+  ::cfmakeraw(&t);
+  if (::tcsetattr(slave.Get(), TCSANOW, &t) < 0) FailErrno("tcsetattr");
+  return Pty{master.Release(), slave.Release()};
 }
 
 }  // namespace skiff

@@ -121,3 +121,28 @@ struct FsOp {
 std::optional<SysError> RunFsOps(const std::vector<FsOp>& ops);
 
 }  // namespace skiff
+
+namespace skiff {
+
+// --- stdio: what attach and tty exec need and Node cannot do ---------------------------------
+//
+// conmon's attach socket is AF_UNIX SOCK_SEQPACKET (net cannot open it, and its packets
+// must not be merged or split); a tty exec needs a pseudo-terminal pair and TIOCSWINSZ.
+
+// Connects a SOCK_SEQPACKET socket to the unix socket at path (through /proc/self/fd/<dir>/<name>,
+// so a path longer than sun_path works). Worker thread only.
+int SeqpacketConnect(const std::string& path);
+
+// One recv: a whole packet (truncated to max), or nullopt at end of stream. Worker thread only.
+std::optional<std::string> FdRecv(int fd, size_t max);
+
+// One send of data as one packet (MSG_NOSIGNAL). Worker thread only.
+void FdSend(int fd, const std::string& data);
+
+// A new pseudo-terminal: master and slave, both O_CLOEXEC and O_NOCTTY, the slave raw. Never blocks.
+struct Pty {
+  int master = -1, slave = -1;
+};
+Pty OpenPty();
+
+}  // namespace skiff

@@ -1,14 +1,19 @@
 import { spawn } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ERRNO, HostError, invalid } from '../errors.js';
+import { ReadStream as TtyStream } from 'node:tty';
+import { ERRNO, HostError, invalid, toHostError } from '../errors.js';
+import { native } from '../native.js';
+import { attachSocket } from './attach.js';
 import { which } from '../nft/exec.js';
 import { clearStateDir, conmonAlive, conmonArgs, readExit, readMeta, startConmon, waitForExit, writeCtl, writeMeta } from './conmon.js';
 import { Runc, runcError, runcMessage, signalArg, validId } from './runc.js';
 import type {
-  CreateOptions, ExecOptions, ExecStreams, ExecSyncOptions, ExecSyncResult, ExecUser, ExitStatus, OciListed, OciRuntime, OciState,
+  AttachOptions, AttachStreams, CreateOptions, ExecOptions, ExecStreams, ExecSyncOptions, ExecSyncResult, ExecUser, ExitStatus, OciListed, OciRuntime, OciState,
 } from './types.js';
 
 export interface RealOciOptions {
@@ -158,7 +163,7 @@ export class RealOciRuntime implements OciRuntime {
   }
 
   async exec(id: string, cmd: string[], opts: ExecOptions): Promise<ExecStreams> {
-    if (opts.tty) throw new HostError('EOPNOTSUPP', 'oci exec: a tty exec is not supported', 'validate', ERRNO.EOPNOTSUPP);
+    if (opts.tty) return this.execTty(id, cmd, opts);
     const dir = await mkdtemp(join(tmpdir(), 'skiff-exec-'));
     const child = spawn(this.runc.path, this.execArgv(id, cmd, opts, dir), { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     // 'exit', not 'close': the caller may never drain the streams.
@@ -176,6 +181,77 @@ export class RealOciRuntime implements OciRuntime {
     const code = exit.finally(() => rm(dir, { recursive: true, force: true }));
     code.catch(() => {});
     return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout!, stderr: child.stderr!, exit: code };
+  }
+
+  /**
+   * runc exec --tty in the foreground, as CRI-O runs it: runc's own stdio is the slave of a
+   * pseudo-terminal we hold the master of; runc makes the container's terminal, copies between
+   * the two and passes on the exit code. Resize = TIOCSWINSZ on our master + SIGWINCH to runc,
+   * which copies the size inward (it is not runc's controlling terminal, so the kernel would not).
+   * (runc's --console-socket would hand over the container's own master, but only with
+   * --detach, which loses the exit code.)
+   */
+  private async execTty(id: string, cmd: string[], opts: ExecOptions): Promise<ExecStreams> {
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-exec-'));
+    let pty: { master: number; slave: number };
+    try {
+      pty = native().openPty();
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw toHostError(err);
+    }
+    // Own session: signals of our terminal (if any) never reach runc.
+    const child = spawn(this.runc.path, this.execArgv(id, cmd, opts, dir, true), { stdio: [pty.slave, pty.slave, pty.slave], detached: true });
+    closeSync(pty.slave); // runc holds the only copy: its exit ends our reads (EIO, which Node reads as the end)
+    const term = new TtyStream(pty.master);
+    const stdout = new PassThrough();
+    term.pipe(stdout);
+    // The slave's last close reads as EIO: Node ends the stream or fails it; either is the end.
+    const endOutput = () => {
+      if (!stdout.writableEnded) stdout.end();
+    };
+    term.on('error', endOutput);
+    term.on('close', endOutput);
+    const gone = () => child.exitCode !== null || child.signalCode !== null;
+    const exit = exitOf(child, 'exit');
+    const started = await Promise.race([waitFile(join(dir, 'pid'), gone).then(() => true), exit.then(() => false, () => false)]);
+    if (!started) {
+      try {
+        await this.execStarted(dir, await exit);
+      } catch (err) {
+        term.destroy();
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+    }
+    const code = exit.finally(() => rm(dir, { recursive: true, force: true }));
+    code.catch(() => {});
+    // Drained to the end before the fd is closed, so no output is lost.
+    stdout.on('end', () => term.destroy());
+    // Ending stdin does nothing: a terminal has no half-close.
+    const stdin = opts.stdin ? new Writable({ write: (chunk: Buffer, _e, cb) => void term.write(chunk, (err) => cb(err ?? undefined)) }) : undefined;
+    stdin?.on('error', () => undefined);
+    const resize = (width: number, height: number): void => {
+      if (term.destroyed || gone()) return;
+      try {
+        native().setWinsize(pty.master, height, width);
+        if (child.pid) process.kill(child.pid, 'SIGWINCH');
+      } catch {
+        // the process is ending; its size no longer matters
+      }
+    };
+    return { ...(stdin && { stdin }), stdout, resize, exit: code };
+  }
+
+  async attach(stateDir: string, opts: AttachOptions): Promise<AttachStreams> {
+    const meta = await readMeta(stateDir);
+    if (!(await conmonAlive(meta.conmonPid))) throw new HostError('ENOENT', `attach: conmon of ${meta.id} is not running`, 'conmon', ERRNO.ENOENT);
+    // One write at a time, in order: a late resize must not overtake a newer one.
+    let resizing = Promise.resolve();
+    const resize = (width: number, height: number): void => {
+      resizing = resizing.then(() => writeCtl(meta.bundle, `1 ${height} ${width}\n`)).catch(() => undefined);
+    };
+    return attachSocket(join(meta.bundle, 'attach'), { ...opts, resize });
   }
 
   async update(id: string, resources: object): Promise<void> {
@@ -205,8 +281,9 @@ export class RealOciRuntime implements OciRuntime {
   }
 
   /** runc exec's argv: logs to a file (so runc's errors are not mixed into the process's stderr), pid to a file. */
-  private execArgv(id: string, cmd: string[], opts: { env?: string[]; cwd?: string; user?: ExecUser }, dir: string): string[] {
+  private execArgv(id: string, cmd: string[], opts: { env?: string[]; cwd?: string; user?: ExecUser }, dir: string, tty = false): string[] {
     const argv = ['--root', this.runc.root, '--log', join(dir, 'log'), '--log-format', 'json', 'exec', '--pid-file', join(dir, 'pid')];
+    if (tty) argv.push('--tty');
     for (const e of opts.env ?? []) argv.push('--env', e);
     if (opts.cwd) argv.push('--cwd', opts.cwd);
     if (opts.user) {

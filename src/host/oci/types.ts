@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 //   EEXIST  create with an id runc already knows
 //   EINVAL  input refused before anything ran (bad id, relative path), or a transition runc
 //           refuses (start of a running or stopped container)
-//   EOPNOTSUPP  what this runtime cannot do (a tty exec)
+//   EOPNOTSUPP  what this runtime cannot do
 //   ETIMEDOUT   create did not finish in time (everything it started was removed)
 //   EIO     anything else runc or conmon reported
 
@@ -75,7 +75,7 @@ export interface ExecSyncResult {
 }
 
 export interface ExecOptions {
-  /** Only false is supported (EOPNOTSUPP otherwise). */
+  /** Run the process on a new pseudo-terminal: output comes as stdout only, resize is offered. */
   tty: boolean;
   /** Give the process a stdin pipe (else it reads /dev/null). */
   stdin: boolean;
@@ -86,11 +86,39 @@ export interface ExecOptions {
 
 export interface ExecStreams {
   stdin?: Writable;
+  /** With tty: the terminal's output (stdout and stderr together, "\r\n" line ends). */
   stdout: Readable;
+  /** Absent with tty. */
   stderr?: Readable;
+  /** tty only: sets the terminal's size (columns, rows); the process gets SIGWINCH. Never throws. */
   resize?(width: number, height: number): void;
   /** Resolves with the exit code (128 + signal when killed); rejects only if runc could not run. */
   exit: Promise<number>;
+}
+
+export interface AttachOptions {
+  /** Give the caller a stdin stream into the container's (the container needs stdin: true). */
+  stdin: boolean;
+  /** The container was created with tty: output comes as stdout only, resize is offered. */
+  tty: boolean;
+}
+
+export interface AttachStreams {
+  /**
+   * Into the container's stdin. Ending it half-closes the connection (not with tty): conmon
+   * then closes the container's stdin if it was created with stdinOnce, else ignores it.
+   */
+  stdin?: Writable;
+  /** The container's stdout (with tty: the terminal's output) from now on; ends when the container's output ends. */
+  stdout: Readable;
+  /** Absent with tty. */
+  stderr?: Readable;
+  /** tty only: resizes the container's terminal (through conmon). Never throws. */
+  resize?(width: number, height: number): void;
+  /** Resolves once the connection is gone: the container's output ended (it exited), or close() was called. */
+  done: Promise<void>;
+  /** Detaches without touching the container; resolves with done. Never rejects. */
+  close(): Promise<void>;
 }
 
 export interface OciListed {
@@ -127,7 +155,7 @@ export interface OciRuntime {
   waitExit(stateDir: string, signal?: AbortSignal): Promise<ExitStatus>;
   /** runc exec with pipes, collected. Rejects ENOENT (unknown id) or EIO if runc could not exec. */
   execSync(id: string, cmd: string[], opts?: ExecSyncOptions): Promise<ExecSyncResult>;
-  /** Streaming runc exec (non-tty). Rejects EOPNOTSUPP for tty, ENOENT/EIO if runc could not exec. */
+  /** Streaming runc exec, with pipes or on a new pseudo-terminal (tty). Rejects ENOENT/EIO if runc could not exec. */
   exec(id: string, cmd: string[], opts: ExecOptions): Promise<ExecStreams>;
   /** runc update with OCI LinuxResources JSON. Rejects ENOENT (unknown id), EIO (refused). */
   update(id: string, resources: object): Promise<void>;
@@ -136,6 +164,12 @@ export interface OciRuntime {
    * log file exists again. Rejects ENOENT when no live conmon watches stateDir.
    */
   reopenLog(stateDir: string): Promise<void>;
+  /**
+   * Connects to the stdio of the container whose monitor keeps stateDir (its main process, as
+   * conmon holds it). Rejects ENOENT when no live conmon watches stateDir (never created, or
+   * exited). Output written before the attach is not replayed (it is in the log).
+   */
+  attach(stateDir: string, opts: AttachOptions): Promise<AttachStreams>;
   /** Containers runc knows under its root, for restart recovery. */
   list(): Promise<OciListed[]>;
 }
