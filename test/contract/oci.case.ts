@@ -3,6 +3,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Readable } from 'node:stream';
 import type { ExecutionContext, TestFn } from 'ava';
 import type { HostError } from '../../src/host/errors.js';
 import type { CreateOptions, OciRuntime } from '../../src/host/oci/types.js';
@@ -16,7 +17,8 @@ export type Program =
   | 'sleeper' // runs until killed; SIGTERM ends it with 143 (a shell with a TERM trap)
   | 'stubborn' // PID 1 without handlers: survives SIGTERM, only SIGKILL ends it (137)
   | 'exit3' // prints 'out' to stdout and 'err' to stderr, exits 3
-  | 'broken'; // runc create fails (the bundle's executable does not exist)
+  | 'broken' // runc create fails (the bundle's executable does not exist)
+  | 'cat'; // copies stdin to stdout (create it with stdin: true)
 
 export interface OciContractEnv {
   name: string;
@@ -152,6 +154,43 @@ export function ociContract(test: TestFn, env: OciContractEnv): void {
     await rt.delete(c.id);
   });
 
+  test(named('attach to cat: stdin comes back on stdout; the attach ends with the process; ENOENT after'), async (t) => {
+    const c = { ...(await env.container(t, 'cat')), stdin: true };
+    await rt.create(c);
+    await rt.start(c.id);
+    const a = await rt.attach(c.stateDir, { stdin: true, tty: false });
+    t.truthy(a.stderr);
+    t.is(a.resize, undefined);
+    const out = text(a.stdout);
+    a.stdin!.write('ping\n');
+    await eventually(async () => {
+      if (out.now() !== 'ping\n') throw new Error(`got ${JSON.stringify(out.now())}`);
+    });
+    await rt.kill(c.id, 'SIGKILL');
+    t.is((await rt.waitExit(c.stateDir)).exitCode, 137);
+    t.is(await out.ended, 'ping\n');
+    await a.done;
+    await eventually(async () => {
+      const err = await rt.attach(c.stateDir, { stdin: false, tty: false }).then(async (x) => void (await x.close()), (e: HostError) => e);
+      if (err?.code !== 'ENOENT') throw new Error(`attach after exit: ${err?.code ?? 'resolved'}`);
+    });
+  });
+
+  test(named('tty exec: one output stream with terminal line ends, resize, the exit code'), async (t) => {
+    const c = await env.container(t, 'stubborn');
+    await rt.create(c);
+    await rt.start(c.id);
+    const p = await rt.exec(c.id, ['/bin/busybox', 'sh', '-c', 'echo hi; exit 2'], { tty: true, stdin: false });
+    t.is(p.stderr, undefined);
+    t.is(p.stdin, undefined);
+    const out = text(p.stdout);
+    p.resize!(100, 30);
+    t.is(await p.exit, 2);
+    t.regex(await out.ended, /^hi\r+\n$/);
+    await rt.kill(c.id, 'SIGKILL');
+    await rt.waitExit(c.stateDir);
+  });
+
   test(named('update of a running container; reopenLog while conmon lives, ENOENT after'), async (t) => {
     const c = await env.container(t, 'sleeper');
     await rt.create(c);
@@ -168,6 +207,13 @@ export function ociContract(test: TestFn, env: OciContractEnv): void {
   });
 }
 
+/** What a stream has delivered so far, and all of it once it ends. */
+function text(r: Readable): { now: () => string; ended: Promise<string> } {
+  let s = '';
+  r.on('data', (d: Buffer) => (s += d.toString()));
+  return { now: () => s, ended: new Promise((resolve) => r.on('end', () => resolve(s))) };
+}
+
 // ---- the real env: busybox bundles under a temp dir, one cgroup subtree per container ----
 
 const run = promisify(execFile);
@@ -177,6 +223,7 @@ const ARGS: Record<Program, string[]> = {
   stubborn: ['/bin/busybox', 'sleep', '1000'],
   exit3: ['/bin/busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3'],
   broken: ['/bin/no-such-program'],
+  cat: ['/bin/busybox', 'cat'],
 };
 
 export interface BundleOptions {

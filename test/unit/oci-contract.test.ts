@@ -11,8 +11,16 @@ const BEHAVIOUR: Record<Program, FakeProgram> = {
   stubborn: { ignores: ['SIGTERM'] },
   exit3: { exitOnStart: 3 },
   broken: { createError: 'exec: "/bin/no-such-program": stat /bin/no-such-program: no such file or directory' },
+  cat: {},
 };
-const runtime = new FakeOciRuntime({ program: (c) => BEHAVIOUR[programs.get(c.bundle) ?? 'sleeper'] });
+// exec answers `sh -c '...'` scripts the way the contract uses them: echo's output, exit's code
+const runtime = new FakeOciRuntime({
+  program: (c) => BEHAVIOUR[programs.get(c.bundle) ?? 'sleeper'],
+  exec: (_id, cmd) => {
+    const script = cmd[cmd.length - 1] ?? '';
+    return { stdout: Buffer.from([...script.matchAll(/echo (\w+)/g)].map((m) => `${m[1]}\n`).join('')), exitCode: Number(/exit (\d+)/.exec(script)?.[1] ?? 0) };
+  },
+});
 
 ociContract(test, {
   name: 'fake',

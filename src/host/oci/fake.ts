@@ -1,16 +1,17 @@
 import { constants } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { ERRNO, HostError, invalid } from '../errors.js';
 import { runcError, signalArg, validId } from './runc.js';
 import type {
-  CreateOptions, ExecOptions, ExecStreams, ExecSyncOptions, ExecSyncResult, ExitStatus, OciListed, OciRuntime, OciState, OciStatus,
+  AttachOptions, AttachStreams, CreateOptions, ExecOptions, ExecStreams, ExecSyncOptions, ExecSyncResult, ExitStatus, OciListed, OciRuntime, OciState, OciStatus,
 } from './types.js';
 
 // A model of runc + conmon for the CRI layer's unit tests: containers move
 // created -> running -> stopped, signals stop them (or are ignored, as by a PID 1 without a
 // handler), conmon's records (exit code, finish time, OOM) live per stateDir and outlive
-// `delete`, as the files do. The contract suite (test/contract/oci.case.ts) holds it to the
+// `delete`, as the files do. A running container's main process reads stdin like `cat`:
+// what an attach writes comes back on every attached stdout, until the process exits. The contract suite (test/contract/oci.case.ts) holds it to the
 // behaviour of the real runtime.
 
 /** How a fake container's process behaves; chosen per create by FakeOciOptions.program. */
@@ -58,6 +59,11 @@ export class FakeOciRuntime implements OciRuntime {
   /** stateDirs whose monitor is alive (created, not yet exited). */
   private readonly monitored = new Set<string>();
   private nextPid = 1000;
+  /** Open attaches per stateDir: ended when the container's process exits. */
+  private readonly attaches = new Map<string, Set<() => void>>();
+  private readonly echoes = new Map<string, Set<PassThrough>>();
+  /** The last terminal size an attach or exec asked for, per stateDir or exec id ('<id>/exec'). */
+  readonly sizes = new Map<string, { width: number; height: number }>();
 
   constructor(private readonly opts: FakeOciOptions = {}) {}
 
@@ -134,14 +140,56 @@ export class FakeOciRuntime implements OciRuntime {
   }
 
   async exec(id: string, cmd: string[], opts: ExecOptions): Promise<ExecStreams> {
-    if (opts.tty) throw new HostError('EOPNOTSUPP', 'oci exec: a tty exec is not supported', 'validate', ERRNO.EOPNOTSUPP);
     const r = await this.execSync(id, cmd, opts);
     const stdout = new PassThrough();
+    const stdin = opts.stdin ? new PassThrough().resume() : undefined;
+    if (opts.tty) {
+      // one terminal: both outputs on stdout, line ends as a terminal writes them
+      stdout.end(Buffer.from(Buffer.concat([r.stdout, r.stderr]).toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1'));
+      const resize = (width: number, height: number) => void this.sizes.set(`${id}/exec`, { width, height });
+      return { ...(stdin ? { stdin } : {}), stdout, resize, exit: Promise.resolve(r.exitCode) };
+    }
     const stderr = new PassThrough();
     stdout.end(r.stdout);
     stderr.end(r.stderr);
-    const stdin = opts.stdin ? new PassThrough().resume() : undefined;
     return { ...(stdin ? { stdin } : {}), stdout, stderr, exit: Promise.resolve(r.exitCode) };
+  }
+
+  async attach(stateDir: string, opts: AttachOptions): Promise<AttachStreams> {
+    if (!this.monitored.has(stateDir)) throw new HostError('ENOENT', `attach: no live conmon for ${stateDir}`, 'conmon', ERRNO.ENOENT);
+    const stdout = new PassThrough();
+    const stderr = opts.tty ? undefined : new PassThrough();
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const echoes = this.echoes.get(stateDir) ?? new Set();
+    this.echoes.set(stateDir, echoes);
+    echoes.add(stdout);
+    const ends = this.attaches.get(stateDir) ?? new Set();
+    this.attaches.set(stateDir, ends);
+    const end = () => {
+      ends.delete(end);
+      echoes.delete(stdout);
+      if (!stdout.writableEnded) stdout.end();
+      if (stderr && !stderr.writableEnded) stderr.end();
+      resolveDone();
+    };
+    ends.add(end);
+    const stdin = opts.stdin
+      ? new Writable({
+          write: (chunk: Buffer, _e, cb) => {
+            for (const o of [...echoes]) o.write(opts.tty ? Buffer.from(chunk.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1') : chunk);
+            cb();
+          },
+        })
+      : undefined;
+    return {
+      ...(stdin && { stdin }),
+      stdout,
+      ...(stderr && { stderr }),
+      ...(opts.tty && { resize: (width: number, height: number) => void this.sizes.set(stateDir, { width, height }) }),
+      done,
+      close: async () => end(),
+    };
   }
 
   async update(id: string, resources: object): Promise<void> {
@@ -172,6 +220,8 @@ export class FakeOciRuntime implements OciRuntime {
     this.monitored.delete(dir);
     for (const wake of this.waiters.get(dir) ?? []) wake();
     this.waiters.delete(dir);
+    for (const end of [...(this.attaches.get(dir) ?? [])]) end();
+    this.attaches.delete(dir);
   }
 
   private get(id: string, what: string): Ctr {
