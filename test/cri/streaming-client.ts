@@ -1,0 +1,129 @@
+// Streaming clients for the suite: the same client-go behaviour as test/helpers/spdy-client.ts
+// and ws-client.ts, but every connection is dialled from inside the fixture's node netns,
+// where the runtime's streaming server listens on 127.0.0.1. The test process itself stays
+// in the host netns (setns is per thread and Node has threads), so each HTTP connection is a
+// `busybox nc` run there (src/cri/streaming/netns-dial.ts) handed to http/ws as the socket.
+import { request, type ClientRequestArgs } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
+import { dialInNetns } from '../../src/cri/streaming/netns-dial.js';
+import { SpdySession, type SpdyStream } from '../../src/cri/streaming/spdy/session.js';
+import type { Status } from '../../src/cri/streaming/status.js';
+import { CLOSE_CHANNEL, decodeFrame, encodeFrame } from '../../src/cri/streaming/websocket.js';
+import { CLIENT_GO_EXEC_PROTOCOLS, readAll, UpgradeRefused } from '../helpers/spdy-client.js';
+
+export interface StreamResult {
+  stdout: string;
+  stderr: string;
+  /** The error stream parsed as a metav1.Status (v4/v5), else undefined. */
+  status: Status | undefined;
+  rawError: string;
+  protocol: string;
+}
+
+type CreateConnection = NonNullable<ClientRequestArgs['createConnection']>;
+
+/** An http createConnection that reaches the URL's port on the loopback of netns. */
+function viaNetns(netns: string, url: string): CreateConnection {
+  const port = Number(new URL(url).port || 80);
+  return (_opts, cb) => {
+    dialInNetns(netns, port).then((s) => {
+      // The read side ends only once nc has exited: nothing can be written any more, so close
+      // as a kernel socket would (ws otherwise waits out its 30 s close timer after a server's
+      // plain TCP close, as the kubelet's websocket server does after a v4 exec).
+      s.once('end', () => setImmediate(() => s.destroy()));
+      cb(null, s as never);
+    }, (err: Error) => cb(err, undefined as never));
+    return undefined as never;
+  };
+}
+
+/** POSTs the SPDY/3.1 upgrade as kubectl does; rejects with UpgradeRefused for a non-101 answer. */
+export function spdyConnect(netns: string, url: string, protocols: string[]): Promise<{ session: SpdySession; protocol: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': protocols },
+      createConnection: viaNetns(netns, url),
+    });
+    req.on('upgrade', (res, socket: Duplex, head: Buffer) => {
+      if (head.length) socket.unshift(head);
+      // spdystream sends no WINDOW_UPDATE: neither do we, as client-go.
+      resolve({ session: new SpdySession(socket, { role: 'client', sendWindowUpdates: false }), protocol: String(res.headers['x-stream-protocol-version'] ?? '') });
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => reject(new UpgradeRefused(res.statusCode ?? 0, body, res.headers)));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Exec or attach over SPDY as client-go's v4 executor: error stream first, then stdin,
+ *  stdout, stderr, each after the previous SYN_REPLY; stdin half-closed at its end. */
+export async function spdyStream(netns: string, url: string, o: { stdin?: string; stderr?: boolean } = {}): Promise<StreamResult> {
+  const { session, protocol } = await spdyConnect(netns, url, CLIENT_GO_EXEC_PROTOCOLS);
+  try {
+    const open = (streamtype: string) => session.open({ streamtype });
+    const error = await open('error');
+    const stdin = o.stdin !== undefined ? await open('stdin') : undefined;
+    const stdout = await open('stdout');
+    const stderr = o.stderr !== false ? await open('stderr') : undefined;
+    const [out, err, rawError] = await Promise.all([readAll(stdout), stderr ? readAll(stderr) : '', readAll(error), stdin && endWith(stdin, o.stdin!)]);
+    return { stdout: out, stderr: err, rawError, status: rawError && protocol.startsWith('v4.') ? (JSON.parse(rawError) as Status) : undefined, protocol };
+  } finally {
+    session.close();
+  }
+}
+
+/** One forwarded connection as client-go's portforward makes it: an error stream (half-closed
+ *  at once), then the data stream, both with the port and requestID headers. */
+export async function spdyPortForward(netns: string, url: string, port: number, send: string): Promise<{ data: string; error: string }> {
+  const { session } = await spdyConnect(netns, url, ['portforward.k8s.io']);
+  try {
+    const headers = { port: String(port), requestid: '0' };
+    const error = await session.open({ ...headers, streamtype: 'error' });
+    error.end();
+    const data = await session.open({ ...headers, streamtype: 'data' });
+    const [got, errText] = await Promise.all([readAll(data), readAll(error), endWith(data, send)]);
+    return { data: got, error: errText };
+  } finally {
+    session.close();
+  }
+}
+
+/** Exec over the WebSocket channel protocol, as client-go's websocket executor: stdin on
+ *  channel 0 (then, for v5, the close signal), output on 1 and 2, the Status on 3. Rejects
+ *  when the server refuses the upgrade or negotiates none of `protocols`. */
+export async function wsExec(netns: string, url: string, protocols: string[], o: { stdin?: string } = {}): Promise<StreamResult> {
+  const out = ['', '', '', ''];
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), protocols, { createConnection: viaNetns(netns, url) as never });
+  ws.on('message', (msg: Buffer, isBinary: boolean) => {
+    const f = decodeFrame(codecOf(ws.protocol), isBinary ? msg : msg.toString());
+    if (f && f.channel < out.length) out[f.channel] += f.data.toString();
+  });
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+  const codec = codecOf(ws.protocol);
+  if (o.stdin !== undefined) {
+    ws.send(encodeFrame(codec, 0, Buffer.from(o.stdin)));
+    if (codec.closeSignal) ws.send(Buffer.of(CLOSE_CHANNEL, 0));
+  }
+  await closed;
+  const rawError = out[3]!;
+  return { stdout: out[1]!, stderr: out[2]!, rawError, status: rawError && /^v[45]\./.test(ws.protocol) ? (JSON.parse(rawError) as Status) : undefined, protocol: ws.protocol };
+}
+
+function codecOf(protocol: string) {
+  return { base64: protocol.includes('base64'), closeSignal: protocol.startsWith('v5.') };
+}
+
+function endWith(s: SpdyStream, data: string): Promise<void> {
+  return new Promise((resolve) => s.end(data, () => resolve()));
+}
