@@ -191,6 +191,19 @@ export function ociContract(test: TestFn, env: OciContractEnv): void {
     await rt.waitExit(c.stateDir);
   });
 
+  test(named('exec: the output of a command that exits before anyone reads is kept for a late reader'), async (t) => {
+    const c = await env.container(t, 'stubborn');
+    await rt.create(c);
+    await rt.start(c.id);
+    const p = await rt.exec(c.id, ['/bin/busybox', 'sh', '-c', 'echo out; echo err >&2'], { tty: false, stdin: false });
+    t.is(await p.exit, 0);
+    await new Promise((r) => setTimeout(r, 100)); // the streaming server reads only after its client set up its streams
+    t.is(await text(p.stdout).ended, 'out\n');
+    t.is(await text(p.stderr!).ended, 'err\n');
+    await rt.kill(c.id, 'SIGKILL');
+    await rt.waitExit(c.stateDir);
+  });
+
   test(named('update of a running container; reopenLog while conmon lives, ENOENT after'), async (t) => {
     const c = await env.container(t, 'sleeper');
     await rt.create(c);

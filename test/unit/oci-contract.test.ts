@@ -13,12 +13,15 @@ const BEHAVIOUR: Record<Program, FakeProgram> = {
   broken: { createError: 'exec: "/bin/no-such-program": stat /bin/no-such-program: no such file or directory' },
   cat: {},
 };
-// exec answers `sh -c '...'` scripts the way the contract uses them: echo's output, exit's code
+// exec answers `sh -c '...'` scripts the way the contract uses them: echo's output (to stderr
+// with `>&2`), exit's code
+const echoes = (script: string, toStderr: boolean) =>
+  Buffer.from([...script.matchAll(/echo (\w+)( >&2)?/g)].filter((m) => !!m[2] === toStderr).map((m) => `${m[1]}\n`).join(''));
 const runtime = new FakeOciRuntime({
   program: (c) => BEHAVIOUR[programs.get(c.bundle) ?? 'sleeper'],
   exec: (_id, cmd) => {
     const script = cmd[cmd.length - 1] ?? '';
-    return { stdout: Buffer.from([...script.matchAll(/echo (\w+)/g)].map((m) => `${m[1]}\n`).join('')), exitCode: Number(/exit (\d+)/.exec(script)?.[1] ?? 0) };
+    return { stdout: echoes(script, false), stderr: echoes(script, true), exitCode: Number(/exit (\d+)/.exec(script)?.[1] ?? 0) };
   },
 });
 

@@ -166,6 +166,10 @@ export class RealOciRuntime implements OciRuntime {
     if (opts.tty) return this.execTty(id, cmd, opts);
     const dir = await mkdtemp(join(tmpdir(), 'skiff-exec-'));
     const child = spawn(this.runc.path, this.execArgv(id, cmd, opts, dir), { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    // Node resumes (discards) a child's unread stdio when it exits, and a short command exits
+    // before the caller reads: buffer it from the start.
+    const stdout = child.stdout!.pipe(new PassThrough());
+    const stderr = child.stderr!.pipe(new PassThrough());
     // 'exit', not 'close': the caller may never drain the streams.
     const exit = exitOf(child, 'exit');
     // Resolve once runc has either started the process (pid file) or given up.
@@ -180,7 +184,7 @@ export class RealOciRuntime implements OciRuntime {
     }
     const code = exit.finally(() => rm(dir, { recursive: true, force: true }));
     code.catch(() => {});
-    return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout!, stderr: child.stderr!, exit: code };
+    return { ...(child.stdin ? { stdin: child.stdin } : {}), stdout, stderr, exit: code };
   }
 
   /**
