@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # registry on 127.0.0.1; runc + conmon: the CRI runtime's containers; containerd: the
 # reference CRI runtime the conformance suite and `bench cri` compare against.
 # Toolchain for the addon: python3, make, g++.
-PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static runc conmon containerd python3 make g++)
+PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static runc conmon containerd etcd-server python3 make g++)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
