@@ -1,4 +1,3 @@
-import { isUnimplemented } from '../../src/cri/errors.js';
 import { eventually } from '../helpers/names.js';
 import { runPod, sleeper, startContainer, waitContainer, type RegisterCases } from './suite.js';
 import { spdyPortForward, spdyStream, wsExec } from './streaming-client.js';
@@ -65,26 +64,13 @@ export const streamingIoCases: RegisterCases = (test, fx) => {
     t.is(res.error, '');
   });
 
-  test('Attach over SPDY: stdin reaches a stdinOnce container and its output comes back (skiff: refused as not supported yet)', async (t) => {
+  test('Attach over SPDY: stdin reaches a stdinOnce container and its output comes back', async (t) => {
     const { runtime } = fx().cri;
     const pod = await runPod(t, fx());
     const id = await startContainer(t, fx(), pod, { image: { image: fx().images.busybox }, command: ['cat'], stdin: true, stdinOnce: true });
     await waitContainer(fx(), id, (s) => s.state === 'CONTAINER_RUNNING');
-    let url: string;
-    try {
-      url = (await runtime.attach({ containerId: id, stdin: true, stdout: true, stderr: true })).url;
-    } catch (err) {
-      if (fx().name === 'skiff' && isUnimplemented(err)) {
-        t.log(`skiff: the Attach RPC is unimplemented: ${(err as Error).message}`);
-        return void t.pass();
-      }
-      throw err;
-    }
+    const { url } = await runtime.attach({ containerId: id, stdin: true, stdout: true, stderr: true });
     const res = await spdyStream(fx().nodeNetns, url, { stdin: 'attached\n' });
-    if (fx().name === 'skiff' && res.status?.status === 'Failure' && /not supported|unimplemented/i.test(res.status.message ?? '')) {
-      t.log(`skiff: attach refused: ${res.status.message}`);
-      return void t.pass();
-    }
     t.is(res.stdout, 'attached\n');
     t.is(res.status?.status, 'Success', res.rawError);
     // stdinOnce: the end of our stdin closed the container's, so cat is done.
