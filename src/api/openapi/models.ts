@@ -1,0 +1,182 @@
+// The built-in types' schemas, read from the `kubernetes-models` package. It is generated
+// from upstream's swagger.json and keeps, in its .d.ts files, every definition's fields,
+// types, enums, required fields and descriptions (its .js files are compiled validators,
+// with no schema left in them). We read the .d.ts text once, lazily, into swagger-2.0-shaped
+// definitions; the x-kubernetes-* extensions it drops are added from extensions.ts.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** A JSON schema as swagger 2.0 `definitions` hold it; `$ref` is '#/definitions/<name>'. */
+export type Schema = Record<string, any>;
+
+const PACKAGES = ['kubernetes-models', '@kubernetes-models/apimachinery'];
+
+// Definitions the .d.ts files express as bare TS types: their upstream schema shape.
+const SCALARS: Record<string, Schema> = {
+  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': { type: 'string', format: 'int-or-string', 'x-kubernetes-int-or-string': true },
+  'io.k8s.apimachinery.pkg.api.resource.Quantity': { type: 'string' },
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Time': { type: 'string', format: 'date-time' },
+  'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime': { type: 'string', format: 'date-time' },
+  'io.k8s.apimachinery.pkg.runtime.RawExtension': { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+  'io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1': { type: 'object' },
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Patch': { type: 'object' },
+};
+
+const TYPE_META: Record<string, string> = {
+  apiVersion: 'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources',
+  kind: 'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
+};
+
+/** `IoK8sApiCoreV1PodSpec` → `io.k8s.api.core.v1.PodSpec` (the swagger name kubernetes-models camel-cased). */
+export function definitionName(exported: string): string {
+  const special: [string, string][] = [['IoK8sApiextensionsApiserver', 'IoK8sApiextensions-apiserver'], ['IoK8sKubeAggregator', 'IoK8sKube-aggregator']];
+  for (const [from, to] of special) if (exported.startsWith(from)) exported = to + exported.slice(from.length);
+  const m = /^(.*?)(V\d+(?:(?:alpha|beta)\d+)?)(?=[A-Z])(.*)$/.exec(exported);
+  const [prefix, version, kind] = m ? [m[1]!, m[2]!.toLowerCase(), m[3]!] : splitUnversioned(exported);
+  const pkg = prefix.split(/(?=[A-Z])/).map((s) => s.toLowerCase()).join('.');
+  return version ? `${pkg}.${version}.${kind}` : `${pkg}.${kind}`;
+}
+
+// io.k8s.apimachinery.pkg.{util.intstr,api.resource,runtime,version} have no version segment:
+// the kind is the last capitalised word run that names a type we know of.
+function splitUnversioned(exported: string): [string, string, string] {
+  for (const known of Object.keys(SCALARS).concat('io.k8s.apimachinery.pkg.version.Info')) {
+    const kind = known.slice(known.lastIndexOf('.') + 1);
+    const pkg = known.slice(0, known.lastIndexOf('.'));
+    const camel = pkg.split('.').map((s) => s.charAt(0).toUpperCase() + s.slice(1)).join('');
+    if (exported === camel + kind) return [camel, '', kind];
+  }
+  const at = exported.search(/[A-Z][a-z]*$/);
+  return [exported.slice(0, at), '', exported.slice(at)];
+}
+
+interface Parsed { name: string; schema: Schema; gvk?: { group: string; version: string; kind: string } }
+
+/** Parses one generated .d.ts file; undefined for files that declare no definition (index.d.ts). */
+function parseFile(text: string): Parsed | undefined {
+  const exp = /export \{ I(\w+) as IIoK8s(\w+)/.exec(text) ?? /export \{ (\w+) as IIoK8s(\w+)/.exec(text);
+  if (!exp) return undefined;
+  const name = definitionName(`IoK8s${exp[2]!}`);
+  if (SCALARS[name]) return { name, schema: { ...SCALARS[name], ...descr(leadingDoc(text, text.indexOf('export declare type'))) } };
+  const start = text.indexOf('export interface ');
+  if (start < 0) return undefined;
+  const schema: Schema = { type: 'object', ...descr(leadingDoc(text, start)) };
+  const body = text.slice(text.indexOf('{', start) + 1, text.indexOf('\n}', start));
+  const properties: Record<string, Schema> = {};
+  const required: string[] = [];
+  let apiVersion = '';
+  let kind = '';
+  // Properties are at four spaces; a map type spans lines until its `};`.
+  const re = /(?:\/\*\*([\s\S]*?)\*\/\s*)?\n {4}"([^"]+)"(\?)?: ((?:\{[\s\S]*?\n {4}\})|[^\n]*?);/g;
+  const src = '\n' + body;
+  for (let m = re.exec(src); m; m = re.exec(src)) {
+    const [, doc, optional] = [m[0], m[1], m[3]];
+    const prop = m[2]!;
+    const type = m[4]!;
+    if (!optional) required.push(prop);
+    if ((prop === 'apiVersion' || prop === 'kind') && /^"[^"]*"$/.test(type)) {
+      if (prop === 'apiVersion') apiVersion = JSON.parse(type);
+      else kind = JSON.parse(type);
+      properties[prop] = { type: 'string', description: TYPE_META[prop] };
+      continue;
+    }
+    properties[prop] = { ...descr(cleanDoc(doc)), ...typeSchema(type.trim()) };
+  }
+  if (Object.keys(properties).length) schema.properties = properties;
+  const req = required.filter((r) => r !== 'apiVersion' && r !== 'kind');
+  if (req.length) schema.required = req;
+  if (!apiVersion || !kind) return { name, schema };
+  const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
+  return { name, schema, gvk: { group, version, kind } };
+}
+
+function leadingDoc(text: string, before: number): string | undefined {
+  const end = text.lastIndexOf('*/', before);
+  const open = text.lastIndexOf('/**', end);
+  if (end < 0 || open < 0 || text.slice(end + 2, before).trim() !== '') return undefined;
+  return cleanDoc(text.slice(open + 3, end));
+}
+
+function cleanDoc(doc: string | undefined): string | undefined {
+  if (!doc) return undefined;
+  const lines = doc.split('\n').map((l) => l.replace(/^\s*\* ?/, ''));
+  // kubernetes-models appends its own "Possible enum values" list; upstream keeps it too.
+  return lines.join('\n').trim() || undefined;
+}
+
+const descr = (d: string | undefined): Schema => (d ? { description: d } : {});
+
+/** The schema of one generated TS type expression. Throws on a form the generator never emits. */
+function typeSchema(type: string): Schema {
+  if (type === 'string') return { type: 'string' };
+  // kubernetes-models collapses int32/int64/double into `number`; all but a handful are integers.
+  if (type === 'number') return { type: 'integer', format: 'int32' };
+  if (type === 'boolean') return { type: 'boolean' };
+  if (type === 'any' || type === 'unknown' || type === '{}') return { type: 'object' };
+  if (type.startsWith('Array<') && type.endsWith('>')) return { type: 'array', items: typeSchema(type.slice(6, -1)) };
+  if (/^"[^"]*"(\s*\|\s*"[^"]*")*$/.test(type)) return { type: 'string', enum: type.split('|').map((s) => JSON.parse(s.trim())) };
+  const map = /^\{\s*\[key: string\]: ([\s\S]+?);\s*\}$/.exec(type);
+  if (map) return { type: 'object', additionalProperties: typeSchema(map[1]!.trim()) };
+  const ref = /^IIoK8s(\w+)$/.exec(type);
+  if (ref) return { $ref: `#/definitions/${definitionName(`IoK8s${ref[1]!}`)}` };
+  if (/^I\w+$/.test(type)) return { $self: type.slice(1) }; // a local interface: resolved by the caller
+  if (/^I\w+\["\w+"\]$/.test(type)) return { type: 'string' };
+  throw new Error(`kubernetes-models: unknown type expression ${JSON.stringify(type)}`);
+}
+
+export interface Models {
+  /** Every definition by its swagger name (io.k8s.api.core.v1.Pod ...). */
+  definitions: Record<string, Schema>;
+  /** The definition name of a top-level kind, keyed `group/version/kind` ('' group for core). */
+  byGvk: Map<string, string>;
+}
+
+export const gvkKey = (gvk: { group: string; version: string; kind: string }) => `${gvk.group}/${gvk.version}/${gvk.kind}`;
+
+let cached: Models | undefined;
+
+/** Reads the packages' .d.ts files once. Throws when kubernetes-models is not installed. */
+export function models(): Models {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const definitions: Record<string, Schema> = {};
+  const byGvk = new Map<string, string>();
+  for (const pkg of PACKAGES) {
+    const root = dirname(require.resolve(`${pkg}/package.json`));
+    for (const file of dtsFiles(root)) {
+      const parsed = parseFile(readFileSync(file, 'utf8'));
+      if (!parsed) continue;
+      resolveSelf(parsed.schema, parsed.name);
+      definitions[parsed.name] = parsed.schema;
+      if (parsed.gvk) {
+        parsed.schema['x-kubernetes-group-version-kind'] = [parsed.gvk];
+        byGvk.set(gvkKey(parsed.gvk), parsed.name);
+      }
+    }
+  }
+  for (const [name, schema] of Object.entries(SCALARS)) definitions[name] ??= { ...schema };
+  cached = { definitions, byGvk };
+  return cached;
+}
+
+// `Array<IJSONSchemaProps>` inside JSONSchemaProps itself: the only self references.
+function resolveSelf(schema: Schema, self: string): void {
+  for (const [k, v] of Object.entries(schema)) {
+    if (v && typeof v === 'object') {
+      if ('$self' in v) schema[k] = { $ref: `#/definitions/${self}` };
+      else resolveSelf(v, self);
+    }
+  }
+}
+
+function dtsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    if (entry === '_schemas' || entry === 'node_modules') continue;
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...dtsFiles(path));
+    else if (entry.endsWith('.d.ts') && entry !== 'index.d.ts') out.push(path);
+  }
+  return out;
+}
