@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, open, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { criClient } from '../../src/cri/client.js';
+import { daemonFixture, daemonInNode } from '../cri/daemon.js';
 import {
-  buildCriImages, Cleanup, type CriFixture, inNetns, killPid, nodeNetns, podSubnet, pushCriImages, removeAllPods, removeDir,
-  startNodeRegistry, sweepCgroups, sweepMounts, sweepShims, waitForCri,
+  buildCriImages, Cleanup, type CriFixture, nodeNetns, podSubnet, pushCriImages, removeDir, startNodeRegistry, sweepCgroups, sweepMounts,
+  sweepShims,
 } from '../cri/fixtures.js';
 import { uniq } from './names.js';
 
@@ -46,61 +45,19 @@ export async function startContainerd(opts: ContainerdOptions = {}): Promise<Cri
     await writeFile(join(dir, `certs.d/${registry}/hosts.toml`), `server = "http://${registry}"\n[host."http://${registry}"]\n  capabilities = ["pull", "resolve"]\n`);
     await writeFile(join(dir, 'config.toml'), config(dir, address, images.pause));
 
-    let child: ChildProcess;
-    const alive = () => child.exitCode === null && child.signalCode === null;
-    const launch = async () => {
-      const log = await open(join(dir, 'containerd.log'), 'a');
-      child = spawn('nsenter', [`--net=${node}`, 'containerd', '--config', join(dir, 'config.toml')], { stdio: ['ignore', log.fd, log.fd] });
-      await log.close();
-      await waitForCri(`unix://${address}`, alive);
-    };
-    const halt = async (signal: NodeJS.Signals) => {
-      if (!child || !alive()) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill(signal);
-      const timer = setTimeout(() => child.pid && killPid(child.pid), 10_000);
-      await exited;
-      clearTimeout(timer);
-    };
+    const endpoint = `unix://${address}`;
+    const daemon = daemonInNode(node, ['containerd', '--config', join(dir, 'config.toml')], join(dir, 'containerd.log'), endpoint);
     // Order matters on the way out: the daemon first, then its shims, then the processes
     // left in our cgroups, then mounts (before the temp dir goes).
     cleanup.push(async () => {
-      await halt('SIGTERM');
+      await daemon.halt('SIGTERM');
       await sweepShims(address);
       await sweepCgroups(cgroupParent);
       await sweepMounts(dir);
     });
-    await launch();
-    let cri = criClient(`unix://${address}`);
-    let stopped = false;
-    const fixture: CriFixture = {
-      name: 'containerd',
-      endpoint: `unix://${address}`,
-      cri,
-      registry,
-      images,
-      nodeNetns: node,
-      podSubnet: subnet,
-      cgroupParent,
-      logDir: join(dir, 'logs'),
-      inNode: (cmd, timeoutMs) => inNetns(node, cmd, timeoutMs),
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        // As a kubelet draining the node would: containerd then kills, unmounts and CNI-DELs itself.
-        if (alive()) await removeAllPods(cri).catch((err) => console.error(`containerd fixture: removing pods: ${(err as Error).message}`));
-        cri.close();
-        await cleanup.run();
-      },
-      // Shims outlive containerd, so its pods and containers survive a restart.
-      restart: async (kill9) => {
-        await halt(kill9 ? 'SIGKILL' : 'SIGTERM');
-        cri.close();
-        await launch();
-        cri = criClient(`unix://${address}`);
-        fixture.cri = cri;
-      },
-    };
+    await daemon.launch();
+    // Shims outlive containerd, so its pods and containers survive a restart.
+    const fixture = daemonFixture({ name: 'containerd', endpoint, registry, images, nodeNetns: node, podSubnet: subnet, cgroupParent, logDir: join(dir, 'logs') }, daemon, cleanup);
     return fixture;
   } catch (err) {
     await cleanup.run();

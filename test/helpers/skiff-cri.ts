@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, open, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { criClient, type CriClient } from '../../src/cri/client.js';
+import { daemonFixture, daemonInNode } from '../cri/daemon.js';
 import {
-  buildCriImages, Cleanup, type CriFixture, inNetns, killPid, nodeNetns, pidsMatching, podSubnet, pushCriImages, removeAllPods, removeDir,
-  startNodeRegistry, sweepCgroups, sweepMounts, waitForCri,
+  buildCriImages, Cleanup, type CriFixture, killPid, nodeNetns, pidsMatching, podSubnet, pushCriImages, removeDir, startNodeRegistry,
+  sweepCgroups, sweepMounts,
 } from '../cri/fixtures.js';
 import { uniq } from './names.js';
 
@@ -50,61 +49,20 @@ export async function startSkiffCri(opts: SkiffCriOptions = {}): Promise<CriFixt
         { type: 'skiff-portmap', capabilities: { portMappings: true } },
       ],
     }, null, 2));
-    const args = [`--net=${node}`, process.execPath, SKIFF, 'cri', '--socket', socket, '--root', root, '--cni-conf-dir', join(dir, 'cni'),
+    const args = [process.execPath, SKIFF, 'cri', '--socket', socket, '--root', root, '--cni-conf-dir', join(dir, 'cni'),
       '--cni-bin-dir', `${OUR_CNI}:/usr/lib/cni`, '--cgroup-parent', cgroupParent, '--streaming-address', '127.0.0.1:0'];
-    let child: ChildProcess;
-    const alive = () => child.exitCode === null && child.signalCode === null;
-    const launch = async () => {
-      const log = await open(join(dir, 'skiff-cri.log'), 'a');
-      child = spawn('nsenter', args, { stdio: ['ignore', log.fd, log.fd] });
-      await log.close();
-      await waitForCri(`unix://${socket}`, alive);
-    };
-    const halt = async (signal: NodeJS.Signals) => {
-      if (!child || !alive()) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill(signal);
-      const timer = setTimeout(() => child.pid && killPid(child.pid), 10_000);
-      await exited;
-      clearTimeout(timer);
-    };
+    const endpoint = `unix://${socket}`;
+    const daemon = daemonInNode(node, args, join(dir, 'skiff-cri.log'), endpoint);
     // The daemon first, then monitors it started (conmon names our root in its argv), then
     // whatever is left in our cgroups, then mounts (netns pins, rootfs) before the dir goes.
     cleanup.push(async () => {
-      await halt('SIGTERM');
+      await daemon.halt('SIGTERM');
       for (const { pid } of await pidsMatching(root)) killPid(pid);
       await sweepCgroups(cgroupParent);
       await sweepMounts(dir);
     });
-    await launch();
-    let cri: CriClient = criClient(`unix://${socket}`);
-    let stopped = false;
-    const fixture: CriFixture = {
-      name: 'skiff',
-      endpoint: `unix://${socket}`,
-      cri,
-      registry,
-      images,
-      nodeNetns: node,
-      podSubnet: subnet,
-      cgroupParent,
-      logDir: join(dir, 'logs'),
-      inNode: (cmd, timeoutMs) => inNetns(node, cmd, timeoutMs),
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        if (alive()) await removeAllPods(cri).catch((err) => console.error(`skiff fixture: removing pods: ${(err as Error).message}`));
-        cri.close();
-        await cleanup.run();
-      },
-      restart: async (kill9) => {
-        await halt(kill9 ? 'SIGKILL' : 'SIGTERM');
-        cri.close();
-        await launch();
-        cri = criClient(`unix://${socket}`);
-        fixture.cri = cri;
-      },
-    };
+    await daemon.launch();
+    const fixture = daemonFixture({ name: 'skiff', endpoint, registry, images, nodeNetns: node, podSubnet: subnet, cgroupParent, logDir: join(dir, 'logs') }, daemon, cleanup);
     return fixture;
   } catch (err) {
     await cleanup.run();
