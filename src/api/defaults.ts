@@ -1,0 +1,186 @@
+// Defaulting of the built-in kinds, as upstream's versioned defaulters (pkg/apis/*/v1/defaults.go
+// and the generated SetObjectDefaults_* that recurse into nested types) leave an object, plus
+// the values create-time strategies and admission add that every user sees (namespace
+// finalizer, pod priority). Pure: the apiserver calls it before validation.
+import { defaultPodSpec, defaultPodTemplate, dflt } from './defaults/pod.js';
+
+export { pullPolicyFor } from './defaults/pod.js';
+
+type Gvk = { group: string; version: string; kind: string };
+type Defaulter = (o: any) => void;
+
+const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
+const each = (list: unknown, f: (x: any) => void) => Array.isArray(list) && list.forEach((x) => isObj(x) && f(x));
+const tcp = (ports: unknown) => each(ports, (p) => dflt(p, 'protocol', 'TCP'));
+
+function service(o: any): void {
+  const s = o.spec;
+  if (!isObj(s)) return;
+  dflt(s, 'type', 'ClusterIP');
+  dflt(s, 'sessionAffinity', 'None');
+  if (s.sessionAffinity === 'ClientIP') {
+    dflt(s, 'sessionAffinityConfig', {});
+    dflt(s.sessionAffinityConfig, 'clientIP', {});
+    dflt(s.sessionAffinityConfig.clientIP, 'timeoutSeconds', 10800);
+  }
+  each(s.ports, (p) => {
+    dflt(p, 'protocol', 'TCP');
+    if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+  });
+  if (s.type === 'ExternalName') return;
+  dflt(s, 'internalTrafficPolicy', 'Cluster');
+  if (s.type === 'NodePort' || s.type === 'LoadBalancer') dflt(s, 'externalTrafficPolicy', 'Cluster');
+  if (s.type === 'LoadBalancer') dflt(s, 'allocateLoadBalancerNodePorts', true);
+  // The registry settles families on create: single-stack IPv4 on our clusters.
+  dflt(s, 'ipFamilyPolicy', 'SingleStack');
+  dflt(s, 'ipFamilies', ['IPv4']);
+  if (typeof s.clusterIP === 'string' && s.clusterIP !== '') dflt(s, 'clusterIPs', [s.clusterIP]);
+}
+
+function deployment(o: any): void {
+  const s = o.spec;
+  if (!isObj(s)) return;
+  dflt(s, 'replicas', 1);
+  dflt(s, 'strategy', {});
+  dflt(s.strategy, 'type', 'RollingUpdate');
+  if (s.strategy.type === 'RollingUpdate') {
+    dflt(s.strategy, 'rollingUpdate', {});
+    dflt(s.strategy.rollingUpdate, 'maxUnavailable', '25%');
+    dflt(s.strategy.rollingUpdate, 'maxSurge', '25%');
+  }
+  dflt(s, 'revisionHistoryLimit', 10);
+  dflt(s, 'progressDeadlineSeconds', 600);
+  defaultPodTemplate(s.template);
+}
+
+function replicaSet(o: any): void {
+  if (!isObj(o.spec)) return;
+  dflt(o.spec, 'replicas', 1);
+  defaultPodTemplate(o.spec.template);
+}
+
+function statefulSet(o: any): void {
+  const s = o.spec;
+  if (!isObj(s)) return;
+  dflt(s, 'replicas', 1);
+  dflt(s, 'podManagementPolicy', 'OrderedReady');
+  dflt(s, 'updateStrategy', {});
+  dflt(s.updateStrategy, 'type', 'RollingUpdate');
+  if (s.updateStrategy.type === 'RollingUpdate') {
+    dflt(s.updateStrategy, 'rollingUpdate', {});
+    dflt(s.updateStrategy.rollingUpdate, 'partition', 0);
+  }
+  dflt(s, 'revisionHistoryLimit', 10);
+  dflt(s, 'persistentVolumeClaimRetentionPolicy', {});
+  dflt(s.persistentVolumeClaimRetentionPolicy, 'whenDeleted', 'Retain');
+  dflt(s.persistentVolumeClaimRetentionPolicy, 'whenScaled', 'Retain');
+  each(s.volumeClaimTemplates, (pvc) => isObj(pvc.spec) && dflt(pvc.spec, 'volumeMode', 'Filesystem'));
+  defaultPodTemplate(s.template);
+}
+
+function daemonSet(o: any): void {
+  const s = o.spec;
+  if (!isObj(s)) return;
+  dflt(s, 'updateStrategy', {});
+  dflt(s.updateStrategy, 'type', 'RollingUpdate');
+  if (s.updateStrategy.type === 'RollingUpdate') {
+    dflt(s.updateStrategy, 'rollingUpdate', {});
+    dflt(s.updateStrategy.rollingUpdate, 'maxUnavailable', 1);
+    dflt(s.updateStrategy.rollingUpdate, 'maxSurge', 0);
+  }
+  dflt(s, 'revisionHistoryLimit', 10);
+  defaultPodTemplate(s.template);
+}
+
+function jobSpec(s: any): void {
+  if (!isObj(s)) return;
+  if (s.completions == null && s.parallelism == null) {
+    s.completions = 1;
+    s.parallelism = 1;
+  }
+  dflt(s, 'parallelism', 1);
+  dflt(s, 'completionMode', 'NonIndexed');
+  dflt(s, 'backoffLimit', s.backoffLimitPerIndex != null ? 2147483647 : 6);
+  dflt(s, 'suspend', false);
+  dflt(s, 'podReplacementPolicy', s.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed');
+  defaultPodTemplate(s.template);
+}
+
+function cronJob(o: any): void {
+  const s = o.spec;
+  if (!isObj(s)) return;
+  dflt(s, 'concurrencyPolicy', 'Allow');
+  dflt(s, 'suspend', false);
+  dflt(s, 'successfulJobsHistoryLimit', 3);
+  dflt(s, 'failedJobsHistoryLimit', 1);
+  // Only the pod template is defaulted inside a job template (upstream's generated defaulter).
+  if (isObj(s.jobTemplate) && isObj(s.jobTemplate.spec)) defaultPodTemplate(s.jobTemplate.spec.template);
+}
+
+function namespace(o: any): void {
+  if (isObj(o.metadata) && typeof o.metadata.name === 'string') {
+    dflt(o.metadata, 'labels', {});
+    o.metadata.labels['kubernetes.io/metadata.name'] = o.metadata.name;
+  }
+  dflt(o, 'spec', {});
+  dflt(o.spec, 'finalizers', ['kubernetes']);
+  dflt(o, 'status', {});
+  dflt(o.status, 'phase', 'Active');
+}
+
+function persistentVolume(o: any): void {
+  if (!isObj(o.spec)) return;
+  dflt(o.spec, 'persistentVolumeReclaimPolicy', 'Retain');
+  dflt(o.spec, 'volumeMode', 'Filesystem');
+  dflt(o, 'status', {});
+  dflt(o.status, 'phase', 'Pending');
+}
+
+function networkPolicy(o: any): void {
+  const s = o.spec;
+  if (!isObj(s)) return;
+  each(s.ingress, (r) => tcp(r.ports));
+  each(s.egress, (r) => tcp(r.ports));
+  if (s.policyTypes == null || (Array.isArray(s.policyTypes) && s.policyTypes.length === 0)) {
+    s.policyTypes = Array.isArray(s.egress) && s.egress.length ? ['Ingress', 'Egress'] : ['Ingress'];
+  }
+}
+
+function bindingSubjects(o: any): void {
+  each(o.subjects, (s) => {
+    if (s.kind === 'ServiceAccount') dflt(s, 'apiGroup', '');
+    else if (s.kind === 'User' || s.kind === 'Group') dflt(s, 'apiGroup', 'rbac.authorization.k8s.io');
+  });
+}
+
+const DEFAULTERS: Record<string, Defaulter> = {
+  '/v1/Pod': (o) => defaultPodSpec(o.spec),
+  '/v1/PodTemplate': (o) => defaultPodTemplate(o.template),
+  '/v1/ReplicationController': (o) => isObj(o.spec) && (dflt(o.spec, 'replicas', 1), defaultPodTemplate(o.spec.template)),
+  '/v1/Service': service,
+  '/v1/Namespace': namespace,
+  '/v1/Secret': (o) => dflt(o, 'type', 'Opaque'),
+  '/v1/Endpoints': (o) => each(o.subsets, (s) => tcp(s.ports)),
+  '/v1/PersistentVolumeClaim': (o) => isObj(o.spec) && dflt(o.spec, 'volumeMode', 'Filesystem'),
+  '/v1/PersistentVolume': persistentVolume,
+  'apps/v1/Deployment': deployment,
+  'apps/v1/ReplicaSet': replicaSet,
+  'apps/v1/StatefulSet': statefulSet,
+  'apps/v1/DaemonSet': daemonSet,
+  'batch/v1/Job': (o) => jobSpec(o.spec),
+  'batch/v1/CronJob': cronJob,
+  'discovery.k8s.io/v1/EndpointSlice': (o) => tcp(o.ports),
+  'networking.k8s.io/v1/NetworkPolicy': networkPolicy,
+  'rbac.authorization.k8s.io/v1/RoleBinding': bindingSubjects,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': bindingSubjects,
+};
+
+/**
+ * Fills in the defaults of a built-in kind in place, as upstream's defaulters do. Kinds
+ * without defaults are left alone. Never throws: fields of the wrong shape are skipped and
+ * left for validateObject to report.
+ */
+export function defaultObject(gvk: Gvk, obj: any): void {
+  if (!isObj(obj)) return;
+  DEFAULTERS[`${gvk.group}/${gvk.version}/${gvk.kind}`]?.(obj);
+}
