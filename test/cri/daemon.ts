@@ -1,7 +1,32 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { criClient, type CriClient } from '../../src/cri/client.js';
-import { type Cleanup, type CriFixture, inNetns, killPid, removeAllPods, waitForCri } from './fixtures.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uniq } from '../helpers/names.js';
+import {
+  buildCriImages, Cleanup, type CriFixture, inNetns, killPid, nodeNetns, podSubnet, pushCriImages, removeAllPods, removeDir,
+  startNodeRegistry, waitForCri,
+} from './fixtures.js';
+
+export interface FixtureOptions {
+  /** Reuse images already pushed to a registry in `nodeNetns` (bench): skips building. */
+  shared?: { nodeNetns: string; registry: string; images: CriFixture['images'] };
+}
+
+/** What every runtime fixture starts from: a unique id and temp dir, a node netns with the
+ *  registry and test images (or shared ones), a pod subnet. Cleanup undoes it all. */
+export async function fixtureBase(tag: string, opts: FixtureOptions, cleanup: Cleanup) {
+  const id = uniq(tag);
+  const dir = await mkdtemp(join(tmpdir(), `skiff-${id}-`));
+  cleanup.push(() => removeDir(dir));
+  if (opts.shared) return { id, dir, node: opts.shared.nodeNetns, registry: opts.shared.registry, images: opts.shared.images, subnet: podSubnet() };
+  const node = await nodeNetns(cleanup, 'n');
+  const built = await buildCriImages(join(dir, 'images'));
+  const registry = await startNodeRegistry(cleanup, node, join(dir, 'registry'));
+  return { id, dir, node, registry, images: await pushCriImages(built, registry, node), subnet: podSubnet() };
+}
 
 /** A CRI runtime daemon run in the node netns: (re)started, stopped by PID. */
 export interface Daemon {

@@ -3,14 +3,13 @@
 // where the runtime's streaming server listens on 127.0.0.1. The test process itself stays
 // in the host netns (setns is per thread and Node has threads), so each HTTP connection is a
 // `busybox nc` run there (src/cri/streaming/netns-dial.ts) handed to http/ws as the socket.
-import { request, type ClientRequestArgs } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { ClientRequestArgs } from 'node:http';
 import { WebSocket } from 'ws';
 import { dialInNetns } from '../../src/cri/streaming/netns-dial.js';
-import { SpdySession, type SpdyStream } from '../../src/cri/streaming/spdy/session.js';
+import type { SpdySession, SpdyStream } from '../../src/cri/streaming/spdy/session.js';
 import type { Status } from '../../src/cri/streaming/status.js';
 import { CLOSE_CHANNEL, decodeFrame, encodeFrame } from '../../src/cri/streaming/websocket.js';
-import { CLIENT_GO_EXEC_PROTOCOLS, readAll, UpgradeRefused } from '../helpers/spdy-client.js';
+import { CLIENT_GO_EXEC_PROTOCOLS, spdyConnect as connectSpdy, readAll } from '../helpers/spdy-client.js';
 
 export interface StreamResult {
   stdout: string;
@@ -40,25 +39,7 @@ function viaNetns(netns: string, url: string): CreateConnection {
 
 /** POSTs the SPDY/3.1 upgrade as kubectl does; rejects with UpgradeRefused for a non-101 answer. */
 export function spdyConnect(netns: string, url: string, protocols: string[]): Promise<{ session: SpdySession; protocol: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST',
-      headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': protocols },
-      createConnection: viaNetns(netns, url),
-    });
-    req.on('upgrade', (res, socket: Duplex, head: Buffer) => {
-      if (head.length) socket.unshift(head);
-      // spdystream sends no WINDOW_UPDATE: neither do we, as client-go.
-      resolve({ session: new SpdySession(socket, { role: 'client', sendWindowUpdates: false }), protocol: String(res.headers['x-stream-protocol-version'] ?? '') });
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => reject(new UpgradeRefused(res.statusCode ?? 0, body, res.headers)));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return connectSpdy(url, protocols, { createConnection: viaNetns(netns, url) });
 }
 
 /** Exec or attach over SPDY as client-go's v4 executor: error stream first, then stdin,

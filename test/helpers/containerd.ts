@@ -1,12 +1,7 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { daemonFixture, daemonInNode } from '../cri/daemon.js';
-import {
-  buildCriImages, Cleanup, type CriFixture, nodeNetns, podSubnet, pushCriImages, removeDir, startNodeRegistry, sweepCgroups, sweepMounts,
-  sweepShims,
-} from '../cri/fixtures.js';
-import { uniq } from './names.js';
+import { daemonFixture, daemonInNode, fixtureBase, type FixtureOptions } from '../cri/daemon.js';
+import { Cleanup, type CriFixture, sweepCgroups, sweepMounts, sweepShims } from '../cri/fixtures.js';
 
 // Debian's containerd 1.6 as a CRI fixture: everything it owns lives in one temp dir (root,
 // state, runc root, netns pins, sockets), it runs inside a private node netns so the
@@ -15,28 +10,13 @@ import { uniq } from './names.js';
 // Two of these run side by side: nothing is shared but /run/containerd/s, whose socket
 // names are hashes of our unique address.
 
-export interface ContainerdOptions {
-  /** Reuse images already pushed to a registry in `nodeNetns` (bench): skips building. */
-  shared?: { nodeNetns: string; registry: string; images: CriFixture['images'] };
-}
+export type ContainerdOptions = FixtureOptions;
 
 /** Starts containerd with the CRI plugin; resolves once it answers Version. Rejects (after cleaning up) if it does not start. */
 export async function startContainerd(opts: ContainerdOptions = {}): Promise<CriFixture> {
   const cleanup = new Cleanup();
-  const id = uniq('ctd');
-  const dir = await mkdtemp(join(tmpdir(), `skiff-${id}-`));
-  cleanup.push(() => removeDir(dir));
   try {
-    let node: string, registry: string, images: CriFixture['images'];
-    if (opts.shared) {
-      ({ nodeNetns: node, registry, images } = opts.shared);
-    } else {
-      node = await nodeNetns(cleanup, 'n');
-      const built = await buildCriImages(join(dir, 'images'));
-      registry = await startNodeRegistry(cleanup, node, join(dir, 'registry'));
-      images = await pushCriImages(built, registry, node);
-    }
-    const subnet = podSubnet();
+    const { id, dir, node, registry, images, subnet } = await fixtureBase('ctd', opts, cleanup);
     const bridge = `${id.slice(0, 8)}br`;
     const address = join(dir, 'containerd.sock');
     const cgroupParent = `${id}`;

@@ -1,12 +1,7 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { daemonFixture, daemonInNode } from '../cri/daemon.js';
-import {
-  buildCriImages, Cleanup, type CriFixture, killPid, nodeNetns, pidsMatching, podSubnet, pushCriImages, removeDir, startNodeRegistry,
-  sweepCgroups, sweepMounts,
-} from '../cri/fixtures.js';
-import { uniq } from './names.js';
+import { daemonFixture, daemonInNode, fixtureBase, type FixtureOptions } from '../cri/daemon.js';
+import { Cleanup, type CriFixture, killPid, pidsMatching, sweepCgroups, sweepMounts } from '../cri/fixtures.js';
 
 // `skiff cri` (the bundled dist/cli/skiff.js) as a CRI fixture, set up like the containerd
 // one: a private node netns holding the runtime, its CNI (skiff's own plugins) and the
@@ -15,28 +10,13 @@ import { uniq } from './names.js';
 const SKIFF = new URL('../../dist/cli/skiff.js', import.meta.url).pathname;
 const OUR_CNI = new URL('../../dist/cni', import.meta.url).pathname;
 
-export interface SkiffCriOptions {
-  /** Reuse images already pushed to a registry in `nodeNetns` (bench): skips building. */
-  shared?: { nodeNetns: string; registry: string; images: CriFixture['images'] };
-}
+export type SkiffCriOptions = FixtureOptions;
 
 /** Starts `skiff cri`; resolves once it answers Version. Rejects (after cleaning up) if it does not start. */
 export async function startSkiffCri(opts: SkiffCriOptions = {}): Promise<CriFixture> {
   const cleanup = new Cleanup();
-  const id = uniq('sc');
-  const dir = await mkdtemp(join(tmpdir(), `skiff-${id}-`));
-  cleanup.push(() => removeDir(dir));
   try {
-    let node: string, registry: string, images: CriFixture['images'];
-    if (opts.shared) {
-      ({ nodeNetns: node, registry, images } = opts.shared);
-    } else {
-      node = await nodeNetns(cleanup, 'n');
-      const built = await buildCriImages(join(dir, 'images'));
-      registry = await startNodeRegistry(cleanup, node, join(dir, 'registry'));
-      images = await pushCriImages(built, registry, node);
-    }
-    const subnet = podSubnet();
+    const { id, dir, node, registry, images, subnet } = await fixtureBase('sc', opts, cleanup);
     const socket = join(dir, 'cri.sock');
     const root = join(dir, 'root');
     const cgroupParent = id;

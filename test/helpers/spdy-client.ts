@@ -2,7 +2,7 @@
 // spdystream): Upgrade headers with one X-Stream-Protocol-Version line per protocol, streams
 // opened one at a time waiting for each SYN_REPLY, error stream first, stdin half-closed at
 // its end, no WINDOW_UPDATE unless asked (spdystream sends none).
-import { request } from 'node:http';
+import { request, type RequestOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { SpdySession, type SpdyStream } from '../../src/cri/streaming/spdy/session.js';
 import type { Status } from '../../src/cri/streaming/status.js';
@@ -17,11 +17,12 @@ export class UpgradeRefused extends Error {
 
 /** POSTs the upgrade (kubectl exec uses POST); resolves with the session and the protocol
  *  the server chose; rejects with UpgradeRefused for a non-101 answer. */
-export function spdyConnect(url: string, protocols: string[], opts: { sendWindowUpdates?: boolean } = {}): Promise<{ session: SpdySession; protocol: string }> {
+export function spdyConnect(url: string, protocols: string[], opts: { sendWindowUpdates?: boolean; createConnection?: RequestOptions['createConnection'] } = {}): Promise<{ session: SpdySession; protocol: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: 'POST',
       headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': protocols },
+      ...(opts.createConnection ? { createConnection: opts.createConnection } : {}),
     });
     req.on('upgrade', (res, socket: Duplex, head: Buffer) => {
       if (head.length) socket.unshift(head);
