@@ -14,7 +14,7 @@ const DELETE_PRIMITIVE = '$deleteFromPrimitiveList/';
 /**
  * `original` with `patch` merged in; neither argument is modified.
  * Throws ApiError 400 for malformed directives (as upstream's ErrBadPatchFormat*, missing
- * merge keys), 422 for lists of lists and content outside `$retainKeys`.
+ * merge keys, content outside `$retainKeys`), 422 for lists of lists.
  */
 export function strategicMerge(original: JsonObject, patch: JsonObject, meta: FieldMeta): JsonObject {
   return mergeMap(clone(original), clone(patch), meta);
@@ -66,8 +66,7 @@ function applyRetainKeys(original: JsonObject, patch: JsonObject): void {
   const retained = new Set(keep as string[]);
   for (const [key, value] of Object.entries(patch)) {
     if (key.startsWith('$') || value === null) continue;
-    // Upstream answers ErrPatchContentNotMatchRetainKeys with a 422.
-    if (!retained.has(key)) throw unprocessablePatch();
+    if (!retained.has(key)) throw badPatch('invalid patch format of retainKeys');
   }
   for (const key of Object.keys(original)) if (!retained.has(key)) delete original[key];
 }
@@ -148,7 +147,7 @@ function applyListDirectives(original: Json[], patch: Json[], mergeKey: string):
       items.push(item);
     } else if (directive === 'delete') {
       const key = (item as JsonObject)[mergeKey];
-      if (key === undefined) throw badPatch(`map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`);
+      if (key === undefined) throw badPatch('delete patch type with no merge key defined');
       base = base.filter((o) => !(isObject(o) && jsonEqual(o[mergeKey], key)));
     } else if (directive === 'replace') {
       replace = true;
