@@ -1,0 +1,217 @@
+// Resource requests: /api/v1/... and /apis/<g>/<v>/... after routing. Decodes the query and
+// body, calls the registry for the verb, and encodes the answer in the representation the
+// client negotiated (object, Table, PartialObjectMetadata). Watches stream from here.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { findResource, type ResourceInfo } from '../../api/resources.js';
+import type { ServerHooks } from '../hooks.js';
+import { apiError, badRequest } from '../status.js';
+import type { Obj } from '../storage/codec.js';
+import { deleteCollection, deleteObject, type DeleteOptions } from '../storage/delete.js';
+import { gvkOf, type ListQuery, type Registry } from '../storage/registry.js';
+import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/subresources.js';
+import { openWatch } from '../storage/watch.js';
+import { decodeBody, negotiate, type Representation } from './negotiate.js';
+import type { RequestInfo } from './request-info.js';
+import { readBody, writeObject } from './respond.js';
+
+export interface ResourceHandlerDeps {
+  registry: Registry;
+  hooks: ServerHooks;
+  /** How often a watch that allows bookmarks gets one. */
+  bookmarkIntervalMs: number;
+}
+
+const notServed = () => apiError(404, 'NotFound', 'the server could not find the requested resource');
+const CONVERSIONS = ['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList'];
+const KUBELET_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy', 'eviction', 'token', 'ephemeralcontainers']);
+
+/** Serves one resource request. Throws ApiError (the caller writes it as a Status). */
+export async function handleResource(deps: ResourceHandlerDeps, info: RequestInfo, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const r = findResource(info.apiGroup, info.apiVersion, info.resource);
+  if (!r) throw notServed();
+  const ns = r.namespaced ? info.namespace : '';
+  if (!r.namespaced && info.namespace && r.plural !== 'namespaces') throw notServed();
+  const needsName = !['list', 'watch', 'create', 'deletecollection'].includes(info.verb);
+  if (r.namespaced && !ns && info.verb !== 'list' && info.verb !== 'watch') throw notServed();
+  if (needsName && !info.name) throw notServed();
+  if (info.subresource && !(r.subresources ?? []).includes(info.subresource)) throw notServed();
+  const q = url.searchParams;
+  const rep = negotiate(req.headers.accept, CONVERSIONS);
+  const write = (code: number, obj: Obj) => writeObject(res, code, convert(deps.hooks, r, obj, rep, q), rep);
+  const opts = writeOptions(q);
+  const { registry } = deps;
+
+  if (info.subresource) return handleSubresource(deps, r, ns, info, q, req, write);
+
+  switch (info.verb) {
+    case 'get':
+      return write(200, await registry.get(r, ns, info.name, q.get('resourceVersion') ?? undefined));
+    case 'list':
+      return write(200, await registry.list(r, ns, listQuery(q)));
+    case 'watch':
+      if (info.name) throw notServed();
+      return streamWatch(deps, r, ns, q, rep, req, res);
+    case 'create': {
+      if (info.name) throw apiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      const body = await readObject(req);
+      return write(201, await registry.create(r, ns, body, opts));
+    }
+    case 'update':
+      return write(200, await registry.update(r, ns, info.name, await readObject(req), opts));
+    case 'patch': {
+      const ct = req.headers['content-type'] ?? '';
+      const patch = decodeBody(ct, await readBody(req));
+      const force = q.get('force') === 'true';
+      let created = false;
+      const obj = await registry.patch(r, ns, info.name, ct, patch, { ...opts, force, onCreate: () => { created = true; } });
+      return write(created ? 201 : 200, obj);
+    }
+    case 'delete': {
+      const del = await deleteOptions(req, q);
+      const { object, pending } = await deleteObject(registry, r, ns, info.name, del);
+      if (pending || r.plural === 'pods') return write(200, object);
+      return writeObject(res, 200, {
+        kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
+        details: { name: info.name, group: r.group, kind: r.plural, uid: object.metadata?.uid },
+      });
+    }
+    case 'deletecollection':
+      return write(200, await deleteCollection(registry, r, ns, listQuery(q), await deleteOptions(req, q)));
+    default:
+      throw apiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  }
+}
+
+async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns: string, info: RequestInfo, q: URLSearchParams,
+  req: IncomingMessage, write: (code: number, obj: Obj) => void): Promise<void> {
+  const { registry } = deps;
+  const sub = info.subresource;
+  const opts = { ...writeOptions(q), subresource: sub };
+  if (KUBELET_SUBRESOURCES.has(sub)) kubeletSubresource(sub);
+  if (sub === 'binding') {
+    if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    await bindPod(registry, r, ns, info.name, await readObject(req));
+    return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+  if (sub === 'scale') {
+    if (info.verb === 'get') return write(200, toScale(await registry.get(r, ns, info.name)));
+    if (info.verb === 'update') {
+      const scale = await readObject(req);
+      if (scale.metadata?.name !== undefined && scale.metadata.name !== info.name) {
+        throw badRequest(`the name of the object (${scale.metadata.name}) does not match the name on the URL (${info.name})`);
+      }
+      return write(200, await updateScale(registry, r, ns, info.name, () => scale, opts));
+    }
+    if (info.verb === 'patch') {
+      const ct = req.headers['content-type'] ?? '';
+      const patch = decodeBody(ct, await readBody(req));
+      const gvk = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+      return write(200, await updateScale(registry, r, ns, info.name, (scale) => deps.hooks.applyPatch(ct, scale, patch, gvk) as Obj, opts));
+    }
+  }
+  if (sub === 'status' || sub === 'finalize') {
+    if (info.verb === 'get' && sub === 'status') return write(200, await registry.get(r, ns, info.name));
+    if (info.verb === 'update') return write(200, await registry.update(r, ns, info.name, await readObject(req), opts));
+    if (info.verb === 'patch') {
+      const ct = req.headers['content-type'] ?? '';
+      return write(200, await registry.patch(r, ns, info.name, ct, decodeBody(ct, await readBody(req)), { ...opts, force: q.get('force') === 'true' }));
+    }
+  }
+  throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+}
+
+async function readObject(req: IncomingMessage): Promise<Obj> {
+  const body = decodeBody(req.headers['content-type'], await readBody(req));
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be an object');
+  return body as Obj;
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw badRequest(`${name}: invalid value "${v}": must be an integer`);
+  return Number(v);
+}
+
+function listQuery(q: URLSearchParams): ListQuery {
+  const limit = intParam(q, 'limit');
+  if (limit !== undefined && limit < 0) throw badRequest('limit: Invalid value: must be >= 0');
+  return {
+    labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined,
+    limit, continue: q.get('continue') ?? undefined,
+    resourceVersion: q.get('resourceVersion') ?? undefined, resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+  };
+}
+
+function writeOptions(q: URLSearchParams) {
+  const dryRun = q.getAll('dryRun');
+  if (dryRun.some((d) => d !== 'All')) throw badRequest(`dryRun: Unsupported value: "${dryRun.find((d) => d !== 'All')}": supported values: "All"`);
+  const fv = q.get('fieldValidation');
+  if (fv && !['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
+  return { dryRun: dryRun.length > 0, fieldManager: q.get('fieldManager') ?? undefined };
+}
+
+async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
+  const raw = await readBody(req);
+  const body = (raw.length ? decodeBody(req.headers['content-type'], raw) : {}) as Obj;
+  return {
+    gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') ?? body?.gracePeriodSeconds,
+    propagationPolicy: q.get('propagationPolicy') ?? body?.propagationPolicy,
+    preconditions: body?.preconditions,
+    dryRun: q.getAll('dryRun').includes('All') || (Array.isArray(body?.dryRun) && body.dryRun.includes('All')),
+  };
+}
+
+/** The object in the negotiated shape (Table rows, metadata only), unchanged otherwise. */
+function convert(hooks: ServerHooks, r: ResourceInfo, obj: Obj, rep: Representation, q: URLSearchParams): Obj {
+  if (!rep.as || obj.kind === 'Status') return obj;
+  const isList = Array.isArray(obj.items);
+  if (rep.as === 'Table') {
+    const include = (q.get('includeObject') ?? 'Metadata') as 'None' | 'Object' | 'Metadata';
+    const table = hooks.toTable(gvkOf(r), isList ? obj.items : [obj], include) as Obj;
+    table.metadata = { ...(table.metadata ?? {}), resourceVersion: obj.metadata?.resourceVersion, ...(obj.metadata?.continue ? { continue: obj.metadata.continue } : {}) };
+    return table;
+  }
+  const partial = (o: Obj) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata });
+  if (isList) return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata, items: obj.items.map(partial) };
+  return partial(obj);
+}
+
+async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: string, q: URLSearchParams, rep: Representation,
+  req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const abort = new AbortController();
+  const bookmarks = q.get('allowWatchBookmarks') === 'true';
+  const sie = q.get('sendInitialEvents');
+  const events = openWatch(deps.registry, r, ns, {
+    labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined,
+    resourceVersion: q.get('resourceVersion') ?? undefined, allowWatchBookmarks: bookmarks,
+    sendInitialEvents: sie === null ? undefined : sie === 'true',
+  }, abort.signal);
+  // Upstream's default: between the minimum request timeout (30 min) and twice that.
+  const timeout = intParam(q, 'timeoutSeconds') ?? Math.round(1800 * (1 + Math.random()));
+  res.writeHead(200, { 'Content-Type': rep.format === 'json' ? 'application/json' : rep.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  let lastRv = 0;
+  const send = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
+  const timer = setTimeout(() => abort.abort(), timeout * 1000);
+  const ticker = bookmarks ? setInterval(() => {
+    if (lastRv) send('BOOKMARK', { kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: String(lastRv) } });
+  }, deps.bookmarkIntervalMs) : undefined;
+  const stop = () => abort.abort();
+  req.on('close', stop);
+  res.on('close', stop);
+  try {
+    for await (const ev of events) {
+      lastRv = Math.max(lastRv, ev.revision);
+      if (ev.type === 'BOOKMARK' && !bookmarks) continue;
+      const object = ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev.object : convert(deps.hooks, r, ev.object, rep, q);
+      send(ev.type, object);
+      if (ev.type === 'ERROR') break;
+    }
+  } finally {
+    clearTimeout(timer);
+    if (ticker) clearInterval(ticker);
+    abort.abort();
+    res.end();
+  }
+}

@@ -1,0 +1,327 @@
+// The generic REST storage over the Store seam, one instance for all resources (upstream's
+// genericregistry.Store): get, list, create, update, patch, delete, deletecollection with
+// Kubernetes resourceVersion semantics. Watch is in watch.ts, per-type behaviour in meta.ts
+// and delete.ts; the HTTP layer only decodes requests and encodes what this returns.
+import type { ResourceInfo } from '../../api/resources.js';
+import { findResource } from '../../api/resources.js';
+import type { Store } from '../../store/types.js';
+import { StoreError } from '../../store/types.js';
+import type { Gvk, ServerHooks } from '../hooks.js';
+import { apiError, badRequest, conflict, invalid, notFound } from '../status.js';
+import { decode, encode, listPrefix, objectKey, type Obj } from './codec.js';
+import { decodeContinue, encodeContinue } from './continue.js';
+import { storeToApi } from './errors.js';
+import { generatedName, nameCauses, prepareForCreate, prepareForUpdate, statusOnly, timestamp } from './meta.js';
+import { fieldMatcher, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
+
+export interface RegistryDeps {
+  store: Store;
+  hooks: ServerHooks;
+  now: () => Date;
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  /** Set when the request is on the status subresource: only status changes. */
+  subresource?: string;
+  /** Server-side apply already recorded the managed fields (operation Apply). */
+  applied?: boolean;
+}
+
+export const gvkOf = (r: ResourceInfo): Gvk => ({ group: r.group, version: r.version, kind: r.kind });
+const NAMESPACES = findResource('', 'v1', 'namespaces')!;
+const MAX_CAS_RETRIES = 16;
+
+/** Compiles selectors into one predicate. Throws ApiError 400 on a bad selector. */
+export function selectorPredicate(r: ResourceInfo, q: Pick<ListQuery, 'labelSelector' | 'fieldSelector'>): ((o: Obj) => boolean) | undefined {
+  const labels = q.labelSelector ? parseLabelSelector(q.labelSelector) : [];
+  const fields = q.fieldSelector ? fieldMatcher(r, parseFieldSelector(q.fieldSelector)) : undefined;
+  if (!labels.length && !fields) return undefined;
+  return (o) => matchLabels(labels, o.metadata?.labels) && (!fields || fields(o));
+}
+
+/** Parses a resourceVersion parameter. Throws ApiError 400 when it is not a number. */
+export function parseRv(rv: string | undefined): number | undefined {
+  if (rv === undefined || rv === '') return undefined;
+  if (!/^\d+$/.test(rv)) throw badRequest(`invalid resource version "${rv}"`);
+  return Number(rv);
+}
+
+export class Registry {
+  constructor(readonly deps: RegistryDeps) {}
+
+  private now(): string { return timestamp(this.deps.now()); }
+
+  /** The object, at `resourceVersion` when given exactly. Throws ApiError 404/410/400. */
+  async get(r: ResourceInfo, ns: string, name: string, resourceVersion?: string): Promise<Obj> {
+    const rv = parseRv(resourceVersion);
+    let kv;
+    try {
+      // "0" means any version is fine: the latest is one of them.
+      kv = await this.deps.store.get(objectKey(r, ns, name), rv ? rv : undefined);
+    } catch (err) {
+      if (err instanceof StoreError && err.kind === 'futureRevision') kv = await this.deps.store.get(objectKey(r, ns, name));
+      else throw storeToApi(err, r, name);
+    }
+    if (!kv) throw notFound(r.plural, name, r.group);
+    return decode(kv);
+  }
+
+  /** A <Kind>List honouring selectors, limit/continue and resourceVersion(Match). Throws ApiError 400/410/504. */
+  async list(r: ResourceInfo, ns: string, q: ListQuery): Promise<Obj> {
+    const match = selectorPredicate(r, q);
+    const prefix = listPrefix(r, ns);
+    const limit = q.limit && q.limit > 0 ? q.limit : 0;
+    let revision: number | undefined;
+    let after: string | undefined;
+    if (q.continue) {
+      const token = decodeContinue(q.continue, prefix);
+      revision = token.revision;
+      after = token.after;
+    } else {
+      const rv = parseRv(q.resourceVersion);
+      if (q.resourceVersionMatch && !['Exact', 'NotOlderThan'].includes(q.resourceVersionMatch)) {
+        throw badRequest(`resourceVersionMatch: Unsupported value: "${q.resourceVersionMatch}": supported values: "Exact", "NotOlderThan"`);
+      }
+      if (q.resourceVersionMatch && rv === undefined) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+      if (q.resourceVersionMatch === 'Exact') {
+        if (!rv) throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+        revision = rv;
+      } else if (rv) {
+        const current = await this.deps.store.revision();
+        if (current < rv) throw storeToApi(new StoreError('futureRevision', 'too large', { revision: rv }), r);
+      }
+    }
+    const items: Obj[] = [];
+    let lastKey: string | undefined;
+    let more = false;
+    let readAt = revision;
+    let remaining = 0;
+    try {
+      while (true) {
+        const want = limit ? Math.max(limit - items.length, match ? 64 : 0) : 0;
+        const page = await this.deps.store.list(prefix, { revision: readAt, limit: want, after });
+        readAt = page.revision;
+        let i = 0;
+        for (; i < page.items.length; i++) {
+          const kv = page.items[i]!;
+          const obj = decode(kv);
+          lastKey = kv.key;
+          if (!match || match(obj)) items.push(obj);
+          if (limit && items.length >= limit) break;
+        }
+        const leftInPage = page.items.length - Math.min(i + 1, page.items.length);
+        remaining = page.remaining + leftInPage;
+        if (limit && items.length >= limit) { more = remaining > 0; break; }
+        if (!page.remaining || !limit) break;
+        after = lastKey;
+      }
+    } catch (err) {
+      if (q.continue && err instanceof StoreError && err.kind === 'compacted') {
+        throw apiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      }
+      throw storeToApi(err, r);
+    }
+    const metadata: Obj = { resourceVersion: String(readAt ?? (await this.deps.store.revision())) };
+    if (more && lastKey) {
+      metadata.continue = encodeContinue(readAt!, prefix, lastKey);
+      if (!match) metadata.remainingItemCount = remaining;
+    }
+    return { kind: `${r.kind}List`, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata, items };
+  }
+
+  /** Creates the object (name from generateName when asked). Throws ApiError 400/403/404/409/422. */
+  async create(r: ResourceInfo, ns: string, body: Obj, opts: WriteOptions = {}): Promise<Obj> {
+    const obj = this.checkBody(r, ns, body);
+    const m = obj.metadata;
+    if (r.namespaced) await this.checkNamespaceOpen(ns);
+    const causes = nameCauses(m.name, m.generateName);
+    if (causes.length) throw invalid(r.kind, m.name ?? '', causes, r.group);
+    const gvk = gvkOf(r);
+    prepareForCreate(r, obj, this.deps.now());
+    this.deps.hooks.defaultObject(gvk, obj);
+    const generate = !m.name;
+    for (let attempt = 0; ; attempt++) {
+      if (generate) m.name = generatedName(m.generateName);
+      const problems = this.deps.hooks.validateObject(gvk, obj);
+      if (problems.length) throw invalid(r.kind, m.name, problems, r.group);
+      if (!opts.applied) this.deps.hooks.updateManagedFields(undefined, obj, opts.fieldManager ?? 'unknown', 'Update', this.now());
+      if (r.plural === 'services' && !opts.dryRun) await this.deps.hooks.allocateService(obj);
+      if (opts.dryRun) return obj;
+      try {
+        const rev = await this.deps.store.create(objectKey(r, ns, m.name), encode(obj));
+        m.resourceVersion = String(rev);
+        return obj;
+      } catch (err) {
+        if (r.plural === 'services') await this.deps.hooks.releaseService(obj);
+        // A generated name that collides is retried, as upstream does, a few times.
+        if (generate && attempt < 3 && err instanceof StoreError && err.kind === 'exists') continue;
+        throw storeToApi(err, r, m.name);
+      }
+    }
+  }
+
+  /**
+   * Replaces the object (PUT). A resourceVersion in the body is a precondition (409 when stale);
+   * without one the update is unconditional. On the status subresource only status changes.
+   * Throws ApiError 400/404/409/422.
+   */
+  async update(r: ResourceInfo, ns: string, name: string, body: Obj, opts: WriteOptions = {}): Promise<Obj> {
+    const obj = this.checkBody(r, ns, body);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    obj.metadata.name = name;
+    return this.guaranteedUpdate(r, ns, name, opts, () => obj, 'Update');
+  }
+
+  /**
+   * Reads, transforms and compare-and-swaps until it lands (upstream GuaranteedUpdate). A
+   * precondition resourceVersion on what `transform` returns turns a lost race into 409.
+   * `create` is called instead when the object is absent and it is given (apply).
+   */
+  async guaranteedUpdate(r: ResourceInfo, ns: string, name: string, opts: WriteOptions,
+    transform: (current: Obj) => Obj, operation: 'Update' | 'Apply', create?: () => Promise<Obj>): Promise<Obj> {
+    const key = objectKey(r, ns, name);
+    const gvk = gvkOf(r);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.deps.store.get(key).catch((err) => { throw storeToApi(err, r, name); });
+      if (!kv) {
+        if (create) return create();
+        throw notFound(r.plural, name, r.group);
+      }
+      const old = decode(kv);
+      let next = structuredClone(transform(structuredClone(old)));
+      next.metadata ??= {};
+      const wantRv = next.metadata.resourceVersion;
+      if (wantRv && wantRv !== old.metadata.resourceVersion) {
+        throw conflict(r.plural, name, 'the object has been modified; please apply your changes to the latest version and try again', r.group);
+      }
+      if (opts.subresource === 'status') {
+        next = statusOnly(next, old);
+      } else if (opts.subresource !== 'binding') {
+        // (binding writes spec.nodeName and a status condition together, as upstream's does)
+        prepareForUpdate(r, next, old);
+        this.deps.hooks.defaultObject(gvk, next);
+      }
+      next.apiVersion = old.apiVersion;
+      next.kind = old.kind;
+      const problems = this.deps.hooks.validateObject(gvk, next, old);
+      if (problems.length) throw invalid(r.kind, name, problems, r.group);
+      if (operation === 'Update') this.deps.hooks.updateManagedFields(old, next, opts.fieldManager ?? 'unknown', 'Update', this.now());
+      if (r.plural === 'services' && !opts.subresource && !opts.dryRun) await this.deps.hooks.allocateService(next, old);
+      const bytes = encode(next);
+      // Nothing changed: no write, the resourceVersion stays (upstream skips no-op updates).
+      if (bytes.equals(encode(old))) return old;
+      if (opts.dryRun) return next;
+      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && old.metadata.finalizers?.length && isGracefullyDone(r, next)) {
+        // The last finalizer went away from an object being deleted: it is gone now.
+        try {
+          await this.deps.store.delete(key, kv.modRevision);
+          return next;
+        } catch (err) {
+          if (err instanceof StoreError && err.kind === 'conflict' && attempt < MAX_CAS_RETRIES) continue;
+          throw storeToApi(err, r, name);
+        }
+      }
+      try {
+        const rev = await this.deps.store.update(key, bytes, kv.modRevision);
+        next.metadata.resourceVersion = String(rev);
+        return next;
+      } catch (err) {
+        if (err instanceof StoreError && (err.kind === 'conflict' || err.kind === 'notFound') && !wantRv && attempt < MAX_CAS_RETRIES) continue;
+        throw storeToApi(err, r, name);
+      }
+    }
+  }
+
+  /**
+   * PATCH: json, merge and strategic patches through hooks.applyPatch, apply through
+   * hooks.serverSideApply (creating the object when absent). Throws ApiError 400/404/409/415/422.
+   */
+  async patch(r: ResourceInfo, ns: string, name: string, contentType: string, patch: unknown,
+    opts: WriteOptions & { force?: boolean; onCreate?: () => void } = {}): Promise<Obj> {
+    const gvk = gvkOf(r);
+    const type = contentType.split(';')[0]!.trim();
+    if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+cbor') {
+      if (!opts.fieldManager) throw badRequest('PATCH requests using the apply patch type require fieldManager');
+      if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw badRequest('apply patch must be an object');
+      const applied = patch as Obj;
+      if (applied.metadata?.name !== undefined && applied.metadata.name !== name) {
+        throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      const sso = { manager: opts.fieldManager, force: Boolean(opts.force), gvk, now: this.now() };
+      return this.guaranteedUpdate(r, ns, name, opts,
+        (current) => this.deps.hooks.serverSideApply(current, applied, sso) as Obj, 'Apply',
+        () => {
+          if (opts.subresource) throw notFound(r.plural, name, r.group);
+          const created = this.deps.hooks.serverSideApply(undefined, { ...applied, metadata: { ...applied.metadata, name } }, sso) as Obj;
+          opts.onCreate?.();
+          return this.create(r, ns, created, { dryRun: opts.dryRun, fieldManager: opts.fieldManager, applied: true });
+        });
+    }
+    if (!['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(type)) {
+      throw apiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+    }
+    return this.guaranteedUpdate(r, ns, name, opts, (current) => {
+      const next = this.deps.hooks.applyPatch(type, current, patch, gvk) as Obj;
+      if (next?.metadata?.name !== undefined && next.metadata.name !== name) {
+        throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      return next;
+    }, 'Update');
+  }
+
+  /** Throws ApiError 400 when kind/apiVersion/namespace in the body disagree with the URL. */
+  private checkBody(r: ResourceInfo, ns: string, body: Obj): Obj {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON or YAML object');
+    const obj = structuredClone(body);
+    const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+    if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
+      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== r.kind) {
+      throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${r.kind})`);
+    }
+    obj.apiVersion = apiVersion;
+    obj.kind = r.kind;
+    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+    if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw badRequest('metadata must be an object');
+    if (r.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== ns) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = ns;
+    } else {
+      delete obj.metadata.namespace;
+    }
+    return obj;
+  }
+
+  /** NamespaceLifecycle admission. Throws ApiError 404 (no namespace) / 403 (terminating). */
+  private async checkNamespaceOpen(ns: string): Promise<void> {
+    const kv = await this.deps.store.get(objectKey(NAMESPACES, '', ns));
+    if (!kv) throw notFound('namespaces', ns);
+    const nsObj = decode(kv);
+    if (nsObj.metadata.deletionTimestamp || nsObj.status?.phase === 'Terminating') {
+      throw apiError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, {
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+}
+
+// A pod being gracefully deleted stays until the kubelet deletes it with grace 0.
+function isGracefullyDone(r: ResourceInfo, obj: Obj): boolean {
+  return r.plural !== 'pods' || !obj.metadata.deletionGracePeriodSeconds;
+}
