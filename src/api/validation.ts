@@ -1,0 +1,217 @@
+// Validation of the built-in kinds, as upstream's pkg/apis/*/validation: object metadata,
+// per-kind specs, and the fields that are immutable on update. Returns the causes for a
+// 422 Invalid (apiserver/status.ts `invalid`); an empty list means valid.
+import type { StatusCause } from '../apiserver/status.js';
+import { configKeyProblems, dns1035Problems, type Errs, immutable, invalid, isInt, isObj, labelProblems, labelValueProblems, notSupported, pathSegmentProblems, qualifiedNameProblems, required, subdomainProblems, forbidden, duplicate } from './validation/field.js';
+import { sortKeys, validatePodSpec, validatePodSpecUpdate, validPort } from './validation/pod.js';
+
+type Gvk = { group: string; version: string; kind: string };
+
+const NAME_RULES: Record<string, (v: string) => string[]> = {
+  '/Namespace': labelProblems,
+  '/Service': dns1035Problems,
+  'rbac.authorization.k8s.io/Role': pathSegmentProblems,
+  'rbac.authorization.k8s.io/RoleBinding': pathSegmentProblems,
+  'rbac.authorization.k8s.io/ClusterRole': pathSegmentProblems,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': pathSegmentProblems,
+  // Events are named after their object plus a suffix; upstream checks them as subdomains too.
+};
+
+const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+
+function validateMeta(errs: Errs, gvk: Gvk, meta: unknown): void {
+  if (!isObj(meta)) return void errs.push(required('metadata'));
+  const rule = NAME_RULES[`${gvk.group}/${gvk.kind}`] ?? subdomainProblems;
+  if (!meta.name && !meta.generateName) errs.push(required('metadata.name', 'name or generateName is required'));
+  if (typeof meta.name === 'string' && meta.name) for (const m of rule(meta.name)) errs.push(invalid('metadata.name', meta.name, m));
+  if (typeof meta.generateName === 'string' && meta.generateName && !meta.name) {
+    // A generated name gets a 5-character suffix; the prefix is checked with one appended.
+    for (const m of rule(`${meta.generateName}a`)) errs.push(invalid('metadata.generateName', meta.generateName, m));
+  }
+  if (isObj(meta.labels)) {
+    for (const [k, v] of Object.entries(meta.labels)) {
+      for (const m of qualifiedNameProblems(k)) errs.push(invalid('metadata.labels', k, m));
+      if (typeof v !== 'string') errs.push(invalid(`metadata.labels`, v, 'label values must be strings'));
+      else for (const m of labelValueProblems(v)) errs.push(invalid('metadata.labels', v, m));
+    }
+  }
+  if (isObj(meta.annotations)) {
+    let size = 0;
+    for (const [k, v] of Object.entries(meta.annotations)) {
+      for (const m of qualifiedNameProblems(k.toLowerCase())) errs.push(invalid('metadata.annotations', k, m));
+      size += k.length + (typeof v === 'string' ? v.length : 0);
+    }
+    if (size > 256 * 1024) errs.push({ reason: 'FieldValueTooLong', message: `Too long: may not be more than ${256 * 1024} bytes`, field: 'metadata.annotations' });
+  }
+}
+
+function validateMetaUpdate(errs: Errs, meta: any, old: any): void {
+  if (!isObj(meta) || !isObj(old)) return;
+  for (const f of ['name', 'namespace', 'uid', 'creationTimestamp'] as const) {
+    if (old[f] !== undefined && meta[f] !== undefined && meta[f] !== old[f]) errs.push(immutable(`metadata.${f}`, meta[f]));
+  }
+}
+
+const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
+const AFFINITY = ['ClientIP', 'None'];
+const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+
+function validateService(errs: Errs, o: any, old?: any): void {
+  const s = o.spec;
+  if (!isObj(s)) return void errs.push(required('spec'));
+  if (s.type !== undefined && !SERVICE_TYPES.includes(s.type)) errs.push(notSupported('spec.type', s.type, SERVICE_TYPES));
+  if (s.sessionAffinity !== undefined && !AFFINITY.includes(s.sessionAffinity)) errs.push(notSupported('spec.sessionAffinity', s.sessionAffinity, AFFINITY));
+  const headless = s.clusterIP === 'None';
+  if (s.type === 'ExternalName') {
+    if (!s.externalName) errs.push(required('spec.externalName'));
+  } else if (!Array.isArray(s.ports) || s.ports.length === 0) {
+    if (!headless) errs.push(required('spec.ports'));
+  }
+  const names = new Set<string>();
+  if (Array.isArray(s.ports)) {
+    s.ports.forEach((p: any, i: number) => {
+      const f = `spec.ports[${i}]`;
+      if (!isObj(p)) return;
+      if (s.ports.length > 1 && !p.name) errs.push(required(`${f}.name`));
+      if (typeof p.name === 'string' && p.name) {
+        for (const m of dns1035Problems(p.name)) errs.push(invalid(`${f}.name`, p.name, m));
+        if (names.has(p.name)) errs.push(duplicate(`${f}.name`, p.name));
+        names.add(p.name);
+      }
+      validPort(errs, `${f}.port`, p.port);
+      if (p.protocol !== undefined && !PROTOCOLS.includes(p.protocol)) errs.push(notSupported(`${f}.protocol`, p.protocol, PROTOCOLS));
+      if (isInt(p.targetPort)) validPort(errs, `${f}.targetPort`, p.targetPort);
+      if (p.nodePort !== undefined && p.nodePort !== 0) {
+        if (s.type !== 'NodePort' && s.type !== 'LoadBalancer') errs.push(forbidden(`${f}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
+        else validPort(errs, `${f}.nodePort`, p.nodePort);
+      }
+    });
+  }
+  if (isObj(s.selector)) for (const [k, v] of Object.entries(s.selector)) {
+    for (const m of qualifiedNameProblems(k)) errs.push(invalid('spec.selector', k, m));
+    if (typeof v === 'string') for (const m of labelValueProblems(v)) errs.push(invalid('spec.selector', v, m));
+  }
+  if (old && isObj(old.spec) && old.spec.type !== 'ExternalName' && s.type !== 'ExternalName') {
+    if (old.spec.clusterIP && s.clusterIP !== undefined && s.clusterIP !== '' && s.clusterIP !== old.spec.clusterIP) errs.push(immutable('spec.clusterIP', s.clusterIP));
+  }
+}
+
+function validateSelector(errs: Errs, field: string, selector: unknown): boolean {
+  if (!isObj(selector)) return errs.push(required(field)), false;
+  const ml = selector.matchLabels;
+  const me = selector.matchExpressions;
+  if ((!isObj(ml) || Object.keys(ml).length === 0) && (!Array.isArray(me) || me.length === 0)) {
+    errs.push(invalid(field, selector, 'empty selector is invalid for deployment'));
+    return false;
+  }
+  if (isObj(ml)) for (const [k, v] of Object.entries(ml)) {
+    for (const m of qualifiedNameProblems(k)) errs.push(invalid(`${field}.matchLabels`, k, m));
+    if (typeof v === 'string') for (const m of labelValueProblems(v)) errs.push(invalid(`${field}.matchLabels`, v, m));
+  }
+  return true;
+}
+
+/** Whether a LabelSelector selects a label set (matchLabels and matchExpressions). */
+export function selectorMatches(selector: any, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector?.matchExpressions ?? []) {
+    const has = e.key in labels;
+    const val = labels[e.key];
+    if (e.operator === 'In' && !(has && e.values?.includes(val))) return false;
+    if (e.operator === 'NotIn' && has && e.values?.includes(val)) return false;
+    if (e.operator === 'Exists' && !has) return false;
+    if (e.operator === 'DoesNotExist' && has) return false;
+  }
+  return true;
+}
+
+function validateWorkload(errs: Errs, kind: string, o: any, old: any, allowedRestart: string[]): void {
+  const s = o.spec;
+  if (!isObj(s)) return void errs.push(required('spec'));
+  for (const f of ['replicas', 'minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'parallelism', 'completions', 'backoffLimit'] as const) {
+    if (s[f] != null && (!isInt(s[f]) || s[f] < 0)) errs.push(invalid(`spec.${f}`, s[f], 'must be greater than or equal to 0'));
+  }
+  const hasSelector = kind === 'Job' && s.selector === undefined ? false : validateSelector(errs, 'spec.selector', s.selector);
+  const t = s.template;
+  if (!isObj(t)) return void errs.push(required('spec.template'));
+  const labels = isObj(t.metadata) && isObj(t.metadata.labels) ? t.metadata.labels : {};
+  if (hasSelector && !selectorMatches(s.selector, labels)) errs.push(invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+  validatePodSpec(errs, 'spec.template.spec', t.spec);
+  if (isObj(t.spec) && t.spec.restartPolicy !== undefined && !allowedRestart.includes(t.spec.restartPolicy)) {
+    errs.push(notSupported('spec.template.spec.restartPolicy', t.spec.restartPolicy, allowedRestart));
+  }
+  if (kind === 'Deployment' && isObj(s.strategy) && s.strategy.type !== undefined && !['Recreate', 'RollingUpdate'].includes(s.strategy.type)) {
+    errs.push(notSupported('spec.strategy.type', s.strategy.type, ['Recreate', 'RollingUpdate']));
+  }
+  if (old && isObj(old.spec)) {
+    // apps/v1 and batch/v1 selectors are immutable once created.
+    if (old.spec.selector !== undefined && !same(s.selector, old.spec.selector)) errs.push(immutable('spec.selector', s.selector));
+    if (kind === 'StatefulSet') {
+      if (['serviceName', 'podManagementPolicy', 'volumeClaimTemplates'].some((f) => !same(s[f], old.spec[f]))) {
+        errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+      }
+    }
+    if (kind === 'Job' && !same(t, old.spec.template)) errs.push(immutable('spec.template', t));
+  }
+}
+
+function validateData(errs: Errs, o: any): void {
+  for (const field of ['data', 'binaryData', 'stringData'] as const) {
+    if (!isObj(o[field])) continue;
+    for (const k of Object.keys(o[field])) for (const m of configKeyProblems(k)) errs.push(invalid(field, k, m));
+  }
+  if (isObj(o.data) && isObj(o.binaryData)) {
+    for (const k of Object.keys(o.binaryData)) if (k in o.data) errs.push(duplicate(`data[${k}]`, k));
+  }
+}
+
+function validateCronJob(errs: Errs, o: any, old: any): void {
+  const s = o.spec;
+  if (!isObj(s)) return void errs.push(required('spec'));
+  if (!s.schedule) errs.push(required('spec.schedule'));
+  else if (typeof s.schedule !== 'string' || (!s.schedule.startsWith('@') && s.schedule.trim().split(/\s+/).length !== 5)) {
+    errs.push(invalid('spec.schedule', s.schedule, 'unparseable schedule'));
+  }
+  const policies = ['Allow', 'Forbid', 'Replace'];
+  if (s.concurrencyPolicy !== undefined && !policies.includes(s.concurrencyPolicy)) errs.push(notSupported('spec.concurrencyPolicy', s.concurrencyPolicy, policies));
+  const jt = isObj(s.jobTemplate) ? s.jobTemplate.spec : undefined;
+  if (!isObj(jt)) return void errs.push(required('spec.jobTemplate.spec'));
+  const inner: Errs = [];
+  validateWorkload(inner, 'Job', { spec: jt }, undefined, ['OnFailure', 'Never']);
+  void old;
+  for (const e of inner) errs.push({ ...e, field: e.field?.replace(/^spec\./, 'spec.jobTemplate.spec.'), message: e.message });
+}
+
+const VALIDATORS: Record<string, (errs: Errs, o: any, old?: any) => void> = {
+  '/v1/Pod': (errs, o, old) => {
+    validatePodSpec(errs, 'spec', o.spec);
+    if (old) validatePodSpecUpdate(errs, o.spec, old.spec);
+  },
+  '/v1/Service': validateService,
+  '/v1/ConfigMap': validateData,
+  '/v1/Secret': (errs, o, old) => {
+    validateData(errs, o);
+    if (old && old.type !== undefined && o.type !== old.type) errs.push(immutable('type', o.type));
+    if (old?.immutable === true && (!same(o.data, old.data) || o.immutable !== true)) errs.push(forbidden('data', 'field is immutable when `immutable` is set'));
+  },
+  'apps/v1/Deployment': (errs, o, old) => validateWorkload(errs, 'Deployment', o, old, ['Always']),
+  'apps/v1/ReplicaSet': (errs, o, old) => validateWorkload(errs, 'ReplicaSet', o, old, ['Always']),
+  'apps/v1/StatefulSet': (errs, o, old) => validateWorkload(errs, 'StatefulSet', o, old, ['Always']),
+  'apps/v1/DaemonSet': (errs, o, old) => validateWorkload(errs, 'DaemonSet', o, old, ['Always']),
+  'batch/v1/Job': (errs, o, old) => validateWorkload(errs, 'Job', o, old, ['OnFailure', 'Never']),
+  'batch/v1/CronJob': validateCronJob,
+};
+
+/**
+ * The causes that make `obj` (of kind gvk) invalid, as upstream words them, or [] when valid.
+ * `old` is the stored object on update: immutable fields are then checked against it.
+ * Never throws; a non-object body yields one cause for the whole object.
+ */
+export function validateObject(gvk: Gvk, obj: any, old?: any): StatusCause[] {
+  const errs: Errs = [];
+  if (!isObj(obj)) return [invalid('', obj, 'must be an object')];
+  validateMeta(errs, gvk, obj.metadata);
+  if (old) validateMetaUpdate(errs, obj.metadata, old.metadata);
+  VALIDATORS[`${gvk.group}/${gvk.version}/${gvk.kind}`]?.(errs, obj, old);
+  return errs;
+}
