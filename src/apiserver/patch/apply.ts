@@ -164,8 +164,8 @@ function prune(obj: JsonObject, dropped: FieldSet, managers: Managers, meta: Fie
   let owned = new FieldSet();
   for (const m of managers.values()) owned = owned.union(m.set);
   const candidates = dropped.difference(owned).paths().filter((p) => !owned.hasBelow(p));
-  // Deepest first, so removing an item never shifts a path still to visit.
-  candidates.sort((a, b) => b.length - a.length);
+  // Shallowest first: an item is found by its key fields, which its own removed children would take away.
+  candidates.sort((a, b) => a.length - b.length);
   for (const path of candidates) removePath(obj, path, meta);
   return obj;
 }
