@@ -1,0 +1,234 @@
+// Per-kind columns and cells, as upstream's printers (pkg/printers/internalversion/printers.go).
+// Priority 1 columns are the `-o wide` ones.
+import { age } from './age.js';
+
+export interface Column { name: string; type: string; format: string; description: string; priority: number }
+export interface Printer { columns: Column[]; cells: (o: any, now: number) => unknown[] }
+
+const col = (name: string, description = '', priority = 0, type = 'string', format = ''): Column => ({ name, type, format, description, priority });
+const NAME = col('Name', 'Name must be unique within a namespace.', 0, 'string', 'name');
+const AGE = col('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+const name = (o: any) => o?.metadata?.name ?? '';
+const created = (o: any, now: number) => age(o?.metadata?.creationTimestamp, now);
+const none = (s: string | undefined) => (s ? s : '<none>');
+const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+const len = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v).length : 0);
+
+function podStatus(pod: any): { reason: string; ready: number; total: number; restarts: number } {
+  const st = pod.status ?? {};
+  const containers = pod.spec?.containers ?? [];
+  let reason: string = st.reason || st.phase || 'Pending';
+  let restarts = 0;
+  let initializing = false;
+  const inits = st.initContainerStatuses ?? [];
+  inits.forEach((c: any, i: number) => {
+    restarts += n(c.restartCount);
+    if (c.state?.terminated?.exitCode === 0) return;
+    if (c.state?.terminated) reason = c.state.terminated.reason ? `Init:${c.state.terminated.reason}` : `Init:ExitCode:${c.state.terminated.exitCode}`;
+    else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') reason = `Init:${c.state.waiting.reason}`;
+    else reason = `Init:${i}/${(pod.spec?.initContainers ?? []).length}`;
+    initializing = true;
+  });
+  let ready = 0;
+  if (!initializing) {
+    let hasRunning = false;
+    for (const c of [...(st.containerStatuses ?? [])].reverse()) {
+      restarts += n(c.restartCount);
+      if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
+      else if (c.state?.terminated?.reason) reason = c.state.terminated.reason;
+      else if (c.state?.terminated) reason = c.state.terminated.signal ? `Signal:${c.state.terminated.signal}` : `ExitCode:${c.state.terminated.exitCode}`;
+      else if (c.ready && c.state?.running) {
+        hasRunning = true;
+        ready++;
+      }
+    }
+    if (reason === 'Completed' && hasRunning) reason = (st.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
+  }
+  if (pod.metadata?.deletionTimestamp) reason = st.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return { reason, ready, total: containers.length, restarts };
+}
+
+function servicePorts(ports: any[] | undefined): string {
+  if (!ports?.length) return '<none>';
+  return ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+}
+
+function externalIP(s: any): string {
+  const spec = s.spec ?? {};
+  switch (spec.type) {
+    case 'ExternalName': return spec.externalName ?? '<none>';
+    case 'LoadBalancer': {
+      const ips = (s.status?.loadBalancer?.ingress ?? []).map((i: any) => i.ip || i.hostname).concat(spec.externalIPs ?? []);
+      return ips.length ? ips.join(',') : '<pending>';
+    }
+    default: return spec.externalIPs?.length ? spec.externalIPs.join(',') : '<none>';
+  }
+}
+
+const selector = (sel: any): string => {
+  if (!sel) return '<none>';
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    const vals = (e.values ?? []).join(',');
+    parts.push(e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator.toLowerCase()} (${vals})`);
+  }
+  return parts.length ? parts.join(',') : '<none>';
+};
+const images = (o: any) => (o.spec?.template?.spec?.containers ?? []).map((c: any) => c.image).join(',');
+const containerNames = (o: any) => (o.spec?.template?.spec?.containers ?? []).map((c: any) => c.name).join(',');
+
+function jobStatus(j: any): string {
+  const conds = j.status?.conditions ?? [];
+  const is = (t: string) => conds.some((c: any) => c.type === t && c.status === 'True');
+  if (is('Complete')) return 'Complete';
+  if (is('Failed')) return 'Failed';
+  if (j.metadata?.deletionTimestamp) return 'Terminating';
+  if (is('FailureTarget')) return 'FailureTarget';
+  if (is('SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  if (is('Suspended')) return 'Suspended';
+  return 'Running';
+}
+
+function nodeStatus(node: any): string {
+  const ready = (node.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  const parts = [ready ? (ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown') : 'Unknown'];
+  if (node.spec?.unschedulable) parts.push('SchedulingDisabled');
+  return parts.join(',');
+}
+
+function nodeRoles(node: any): string {
+  const roles = Object.keys(node.metadata?.labels ?? {}).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice('node-role.kubernetes.io/'.length)).filter(Boolean);
+  return roles.length ? roles.sort().join(',') : '<none>';
+}
+
+function endpointsList(ep: any): string {
+  const all: string[] = [];
+  for (const s of ep.subsets ?? []) for (const a of s.addresses ?? []) for (const p of s.ports?.length ? s.ports : [undefined]) all.push(p ? `${a.ip}:${p.port}` : a.ip);
+  if (!all.length) return '<none>';
+  return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+}
+
+export const PRINTERS: Record<string, Printer> = {
+  '/Pod': {
+    columns: [NAME, col('Ready', 'The aggregate readiness state of this pod for accepting traffic.'), col('Status', 'The aggregate status of the containers in this pod.'), col('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'), AGE,
+      col('IP', 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1), col('Node', 'Name of the node where the pod is running.', 1), col('Nominated Node', 'Name of the node where the pod is nominated.', 1), col('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', 1)],
+    cells: (p, now) => {
+      const s = podStatus(p);
+      const gates = p.spec?.readinessGates ?? [];
+      const gatesTrue = gates.filter((g: any) => (p.status?.conditions ?? []).some((c: any) => c.type === g.conditionType && c.status === 'True')).length;
+      return [name(p), `${s.ready}/${s.total}`, s.reason, String(s.restarts), created(p, now), none(p.status?.podIP), none(p.spec?.nodeName), none(p.status?.nominatedNodeName), gates.length ? `${gatesTrue}/${gates.length}` : '<none>'];
+    },
+  },
+  'apps/Deployment': {
+    columns: [NAME, col('Ready', 'Number of the pod with ready state'), col('Up-to-date', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'), col('Available', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'), AGE,
+      col('Containers', 'Names of each container in the template.', 1), col('Images', 'Images referenced by each container in the template.', 1), col('Selector', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1)],
+    cells: (d, now) => [name(d), `${n(d.status?.readyReplicas)}/${d.spec?.replicas ?? 1}`, n(d.status?.updatedReplicas), n(d.status?.availableReplicas), created(d, now), containerNames(d), images(d), selector(d.spec?.selector)],
+  },
+  'apps/ReplicaSet': {
+    columns: [NAME, col('Desired', 'Replicas is the number of desired replicas.', 0, 'integer'), col('Current', 'Replicas is the most recently observed number of replicas.', 0, 'integer'), col('Ready', 'The number of ready replicas for this replica set.', 0, 'integer'), AGE,
+      col('Containers', 'Names of each container in the template.', 1), col('Images', 'Images referenced by each container in the template.', 1), col('Selector', 'Selector is a label query over pods that should match the replica count.', 1)],
+    cells: (r, now) => [name(r), r.spec?.replicas ?? 1, n(r.status?.replicas), n(r.status?.readyReplicas), created(r, now), containerNames(r), images(r), selector(r.spec?.selector)],
+  },
+  'apps/StatefulSet': {
+    columns: [NAME, col('Ready', 'Number of the pod with ready state'), AGE, col('Containers', 'Names of each container in the template.', 1), col('Images', 'Images referenced by each container in the template.', 1)],
+    cells: (s, now) => [name(s), `${n(s.status?.readyReplicas)}/${s.spec?.replicas ?? 1}`, created(s, now), containerNames(s), images(s)],
+  },
+  'apps/DaemonSet': {
+    columns: [NAME, col('Desired', '', 0, 'integer'), col('Current', '', 0, 'integer'), col('Ready', '', 0, 'integer'), col('Up-to-date', '', 0, 'integer'), col('Available', '', 0, 'integer'), col('Node Selector', 'NodeSelector is a selector which must be true for the pod to fit on a node.'), AGE,
+      col('Containers', 'Names of each container in the template.', 1), col('Images', 'Images referenced by each container in the template.', 1), col('Selector', 'A label query over pods that are managed by the daemon set.', 1)],
+    cells: (d, now) => {
+      const st = d.status ?? {};
+      const ns = Object.entries(d.spec?.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+      return [name(d), n(st.desiredNumberScheduled), n(st.currentNumberScheduled), n(st.numberReady), n(st.updatedNumberScheduled), n(st.numberAvailable), none(ns), created(d, now), containerNames(d), images(d), selector(d.spec?.selector)];
+    },
+  },
+  '/Service': {
+    columns: [NAME, col('Type', 'The type of service.'), col('Cluster-IP', 'The cluster IP of the service.'), col('External-IP', 'The external IP of the service.'), col('Port(s)', 'The ports of the service.'), AGE, col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', 1)],
+    cells: (s, now) => [name(s), s.spec?.type ?? 'ClusterIP', none(s.spec?.clusterIP), externalIP(s), servicePorts(s.spec?.ports), created(s, now), s.spec?.selector ? none(Object.entries(s.spec.selector).map(([k, v]) => `${k}=${v}`).join(',')) : '<none>'],
+  },
+  '/Node': {
+    columns: [NAME, col('Status', 'The status of the node'), col('Roles', 'The roles of the node'), AGE, col('Version', 'Kubelet Version reported by the node.'),
+      col('Internal-IP', 'List of addresses reachable to the node. Queried from cloud provider, if available.', 1), col('External-IP', 'List of addresses reachable to the node.', 1), col('OS-Image', 'OS Image reported by the node from /etc/os-release.', 1), col('Kernel-Version', 'Kernel Version reported by the node.', 1), col('Container-Runtime', 'Container Runtime Version reported by the node.', 1)],
+    cells: (nd, now) => {
+      const addr = (t: string) => none((nd.status?.addresses ?? []).find((a: any) => a.type === t)?.address);
+      const info = nd.status?.nodeInfo ?? {};
+      return [name(nd), nodeStatus(nd), nodeRoles(nd), created(nd, now), info.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), none(info.osImage), none(info.kernelVersion), none(info.containerRuntimeVersion)];
+    },
+  },
+  '/Namespace': { columns: [NAME, col('Status', 'The status of the namespace'), AGE], cells: (ns, now) => [name(ns), ns.status?.phase ?? 'Active', created(ns, now)] },
+  '/ConfigMap': { columns: [NAME, col('Data', '', 0, 'integer'), AGE], cells: (c, now) => [name(c), len(c.data) + len(c.binaryData), created(c, now)] },
+  '/Secret': { columns: [NAME, col('Type', 'The type of the secret'), col('Data', 'The number of entries in the secret', 0, 'integer'), AGE], cells: (s, now) => [name(s), s.type ?? 'Opaque', len(s.data), created(s, now)] },
+  '/ServiceAccount': { columns: [NAME, col('Secrets', '', 0, 'integer'), AGE], cells: (s, now) => [name(s), (s.secrets ?? []).length, created(s, now)] },
+  '/Endpoints': { columns: [NAME, col('Endpoints', 'Endpoints of the service'), AGE], cells: (e, now) => [name(e), endpointsList(e), created(e, now)] },
+  '/PersistentVolumeClaim': {
+    columns: [NAME, col('Status'), col('Volume'), col('Capacity'), col('Access Modes'), col('StorageClass'), col('VolumeAttributesClass'), AGE],
+    cells: (p, now) => [name(p), p.status?.phase ?? 'Pending', p.spec?.volumeName ?? '', p.status?.capacity?.storage ?? '', (p.status?.accessModes ?? []).map((m: string) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[m] ?? m).join(','), none(p.spec?.storageClassName), none(p.spec?.volumeAttributesClassName), created(p, now)],
+  },
+  '/Event': {
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', '', 1), col('Source', '', 1), col('Message'), col('First Seen', '', 1), col('Count', '', 1), { ...NAME, priority: 1 }],
+    cells: (e, now) => {
+      const last = e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp;
+      const obj = e.involvedObject ?? {};
+      return [age(last, now), e.type ?? '', e.reason ?? '', `${(obj.kind ?? '').toLowerCase()}/${obj.name ?? ''}`, obj.fieldPath ?? '', e.source?.component ?? e.reportingComponent ?? '', e.message ?? '', age(e.firstTimestamp ?? e.eventTime, now), e.series?.count ?? e.count ?? 1, name(e)];
+    },
+  },
+  'batch/Job': {
+    columns: [NAME, col('Status', 'Status of the job.'), col('Completions', 'The completion status of the job.'), col('Duration', 'Time required to complete the job.'), AGE,
+      col('Containers', 'Names of each container in the template.', 1), col('Images', 'Images referenced by each container in the template.', 1), col('Selector', 'A label query over pods that should match the pod count.', 1)],
+    cells: (j, now) => {
+      const completions = j.spec?.completions != null ? `${n(j.status?.succeeded)}/${j.spec.completions}` : `${n(j.status?.succeeded)}/1 of ${j.spec?.parallelism ?? 1}`;
+      const start = Date.parse(j.status?.startTime ?? '');
+      const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : now;
+      return [name(j), jobStatus(j), completions, Number.isNaN(start) ? '' : age(new Date(start).toISOString(), end), created(j, now), containerNames(j), images(j), selector(j.spec?.selector)];
+    },
+  },
+  'batch/CronJob': {
+    columns: [NAME, col('Schedule', 'The schedule in Cron format.'), col('Timezone', 'The timezone for the schedule.'), col('Suspend', 'Whether the cron job is suspended.', 0, 'boolean'), col('Active', 'Number of active jobs.', 0, 'integer'), col('Last Schedule', 'When the job was last scheduled.'), AGE],
+    cells: (c, now) => [name(c), c.spec?.schedule ?? '', none(c.spec?.timeZone), c.spec?.suspend ?? false, (c.status?.active ?? []).length, c.status?.lastScheduleTime ? age(c.status.lastScheduleTime, now) : '<none>', created(c, now)],
+  },
+  'coordination.k8s.io/Lease': { columns: [NAME, col('Holder', 'The holder of the lease.'), AGE], cells: (l, now) => [name(l), l.spec?.holderIdentity ?? '', created(l, now)] },
+  'discovery.k8s.io/EndpointSlice': {
+    columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
+    cells: (e, now) => {
+      const ports = (e.ports ?? []).map((p: any) => p.port ?? '').join(',') || '<unset>';
+      const addrs = (e.endpoints ?? []).flatMap((x: any) => x.addresses ?? []);
+      return [name(e), e.addressType ?? '', ports, addrs.length ? (addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',')) : '<unset>', created(e, now)];
+    },
+  },
+  'networking.k8s.io/Ingress': {
+    columns: [NAME, col('Class'), col('Hosts'), col('Address'), col('Ports'), AGE],
+    cells: (i, now) => {
+      const hosts = (i.spec?.rules ?? []).map((r: any) => r.host || '*');
+      const addr = (i.status?.loadBalancer?.ingress ?? []).map((x: any) => x.ip || x.hostname);
+      return [name(i), none(i.spec?.ingressClassName), hosts.length ? hosts.join(',') : '*', addr.join(','), i.spec?.tls?.length ? '80, 443' : '80', created(i, now)];
+    },
+  },
+  'policy/PodDisruptionBudget': {
+    columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', '', 0, 'integer'), AGE],
+    cells: (p, now) => [name(p), p.spec?.minAvailable != null ? String(p.spec.minAvailable) : 'N/A', p.spec?.maxUnavailable != null ? String(p.spec.maxUnavailable) : 'N/A', n(p.status?.disruptionsAllowed), created(p, now)],
+  },
+  'rbac.authorization.k8s.io/RoleBinding': {
+    columns: [NAME, col('Role'), AGE, col('Users', '', 1), col('Groups', '', 1), col('ServiceAccounts', '', 1)],
+    cells: (b, now) => [name(b), `${b.roleRef?.kind ?? ''}/${b.roleRef?.name ?? ''}`, created(b, now), ...subjects(b)],
+  },
+  'rbac.authorization.k8s.io/ClusterRoleBinding': {
+    columns: [NAME, col('Role'), AGE, col('Users', '', 1), col('Groups', '', 1), col('ServiceAccounts', '', 1)],
+    cells: (b, now) => [name(b), `${b.roleRef?.kind ?? ''}/${b.roleRef?.name ?? ''}`, created(b, now), ...subjects(b)],
+  },
+  'rbac.authorization.k8s.io/Role': { columns: [NAME, col('Created At', '', 0, 'date')], cells: (r) => [name(r), r.metadata?.creationTimestamp ?? ''] },
+  'rbac.authorization.k8s.io/ClusterRole': { columns: [NAME, col('Created At', '', 0, 'date')], cells: (r) => [name(r), r.metadata?.creationTimestamp ?? ''] },
+};
+
+function subjects(b: any): string[] {
+  const of = (k: string) => (b.subjects ?? []).filter((s: any) => s.kind === k).map((s: any) => (k === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name)).join(', ');
+  return [of('User'), of('Group'), of('ServiceAccount')];
+}
+
+/** Built-in kinds with no printer of their own: Name and Age. */
+export const DEFAULT_PRINTER: Printer = { columns: [NAME, AGE], cells: (o, now) => [name(o), created(o, now)] };
+
+/** Kinds we do not know (custom resources): Name and Created At, as upstream's default table. */
+export const CUSTOM_PRINTER: Printer = {
+  columns: [NAME, col('Created At', 'CreationTimestamp is a timestamp representing the server time when this object was created.', 0, 'date')],
+  cells: (o) => [name(o), o?.metadata?.creationTimestamp ?? ''],
+};
