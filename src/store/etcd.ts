@@ -55,7 +55,8 @@ export class EtcdStore implements Store {
     };
     const res = await this.call(() => this.client.kv.range(req), opts.revision);
     const items = res.kvs.map((kv) => this.toKv(kv));
-    return { items, revision: Number(res.header.revision), remaining: Number(res.count) - items.length };
+    // etcd's header carries the current revision even for a read in the past.
+    return { items, revision: opts.revision || Number(res.header.revision), remaining: Number(res.count) - items.length };
   }
 
   async count(prefix: string): Promise<number> {
