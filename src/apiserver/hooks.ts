@@ -21,7 +21,7 @@ export interface ServerHooks {
   applyPatch(contentType: string, current: object, patch: unknown, gvk: Gvk): object;
   /** Throws ApiError 409 with conflict causes. */
   serverSideApply(current: object | undefined, applied: object, opts: { manager: string; force: boolean; gvk: Gvk; now: string }): object;
-  updateManagedFields(old: object | undefined, next: object, manager: string, operation: 'Update' | 'Apply', now: string): void;
+  updateManagedFields(old: object | undefined, next: object, manager: string, operation: 'Update' | 'Apply', now: string, subresource?: string): void;
   openapiV2(): object;
   openapiV3Index(): object;
   openapiV3(groupVersion: string): object | undefined;

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCri } from './cri.js';
+import { registerServer } from './server.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -13,6 +14,7 @@ export function program(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
   registerCri(skiff);
+  registerServer(skiff);
   return skiff;
 }
 

@@ -38,7 +38,7 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
   const q = url.searchParams;
   const rep = negotiate(req.headers.accept, CONVERSIONS);
   const write = (code: number, obj: Obj) => writeObject(res, code, convert(deps.hooks, r, obj, rep, q), rep);
-  const opts = writeOptions(q);
+  const opts = writeOptions(q, req);
   const { registry } = deps;
 
   if (info.subresource) return handleSubresource(deps, r, ns, info, q, req, write);
@@ -60,6 +60,9 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
       return write(200, await registry.update(r, ns, info.name, await readObject(req), opts));
     case 'patch': {
       const ct = req.headers['content-type'] ?? '';
+      if (ct.startsWith('application/apply-patch') && !q.get('fieldManager')) {
+        throw badRequest('PATCH requests using the apply patch type require fieldManager');
+      }
       const patch = decodeBody(ct, await readBody(req));
       const force = q.get('force') === 'true';
       let created = false;
@@ -86,7 +89,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
   req: IncomingMessage, write: (code: number, obj: Obj) => void): Promise<void> {
   const { registry } = deps;
   const sub = info.subresource;
-  const opts = { ...writeOptions(q), subresource: sub };
+  const opts = { ...writeOptions(q, req), subresource: sub };
   if (KUBELET_SUBRESOURCES.has(sub)) kubeletSubresource(sub);
   if (sub === 'binding') {
     if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -143,12 +146,22 @@ function listQuery(q: URLSearchParams): ListQuery {
   };
 }
 
-function writeOptions(q: URLSearchParams) {
+/** Upstream names an unnamed manager after the client: the User-Agent up to its first '/'. */
+function managerFromAgent(req: IncomingMessage): string {
+  const ua = req.headers['user-agent'] ?? '';
+  return ua.split('/')[0]!.slice(0, 128) || 'unknown';
+}
+
+function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   const dryRun = q.getAll('dryRun');
   if (dryRun.some((d) => d !== 'All')) throw badRequest(`dryRun: Unsupported value: "${dryRun.find((d) => d !== 'All')}": supported values: "All"`);
   const fv = q.get('fieldValidation');
   if (fv && !['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
-  return { dryRun: dryRun.length > 0, fieldManager: q.get('fieldManager') ?? undefined };
+  const fieldManager = q.get('fieldManager') ?? undefined;
+  if (fieldManager !== undefined && (fieldManager.length > 128 || !/^[\x20-\x7e]*$/.test(fieldManager))) {
+    throw badRequest('fieldManager: Invalid value: must be at most 128 printable ASCII characters');
+  }
+  return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {

@@ -218,7 +218,7 @@ export class Registry {
       next.kind = old.kind;
       const problems = this.deps.hooks.validateObject(gvk, next, old);
       if (problems.length) throw invalid(r.kind, name, problems, r.group);
-      if (operation === 'Update') this.deps.hooks.updateManagedFields(old, next, opts.fieldManager ?? 'unknown', 'Update', this.now());
+      if (operation === 'Update') this.deps.hooks.updateManagedFields(old, next, opts.fieldManager ?? 'unknown', 'Update', this.now(), opts.subresource || undefined);
       if (r.plural === 'services' && !opts.subresource && !opts.dryRun) await this.deps.hooks.allocateService(next, old);
       const bytes = encode(next);
       // Nothing changed: no write, the resourceVersion stays (upstream skips no-op updates).

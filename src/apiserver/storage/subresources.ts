@@ -36,7 +36,7 @@ export function toScale(obj: Obj): Obj {
  */
 export async function updateScale(reg: Registry, r: ResourceInfo, ns: string, name: string,
   transform: (scale: Obj) => Obj, opts: WriteOptions = {}): Promise<Obj> {
-  const updated = await reg.guaranteedUpdate(r, ns, name, { ...opts, subresource: undefined }, (current) => {
+  const updated = await reg.guaranteedUpdate(r, ns, name, { ...opts, subresource: 'scale' }, (current) => {
     const scale = transform(toScale(current));
     if (!scale || typeof scale !== 'object') throw badRequest('the body of the request must be a Scale object');
     if (scale.kind !== undefined && scale.kind !== 'Scale') throw badRequest(`the kind in the data (${scale.kind}) does not match the expected kind (Scale)`);

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+
+// `skiff server`: the control plane's apiserver over the embedded SQLite store (or etcd with
+// --etcd-endpoints). Composition root: PKI and admin.kubeconfig on first start, the store, the
+// modules the apiserver core calls (patch, OpenAPI, ...), then serve until a signal.
+
+export interface ServerOptions {
+  dataDir: string;
+  /** host:port; port 0 picks one (printed, and written into admin.kubeconfig). */
+  listen: string;
+  etcdEndpoints?: string;
+}
+
+export function registerServer(program: Command): void {
+  program
+    .command('server')
+    .description('serve the Kubernetes API (control plane) over HTTPS')
+    .option('--data-dir <dir>', 'state: database, PKI, admin.kubeconfig', '/var/lib/skiff/server')
+    .option('--listen <host:port>', 'address to serve HTTPS on', '127.0.0.1:6443')
+    .option('--etcd-endpoints <urls>', 'use etcd at these comma-separated URLs instead of the embedded SQLite store')
+    .action(async (opts: ServerOptions) => {
+      await runServer(opts);
+    });
+}
+
+/** host:port (IPv6 in brackets). Throws Error on a malformed address. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`--listen ${listen}: expected host:port`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`--listen ${listen}: port out of range`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/** Serves until SIGTERM/SIGINT. Rejects when the store, PKI or address fail at start. */
+export async function runServer(opts: ServerOptions): Promise<void> {
+  const [{ mkdir }, { join }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { openStore }, patch, openapi] = await Promise.all([
+    import('node:fs/promises'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
+    import('../apiserver/server.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
+  ]);
+  const { host, port } = parseListen(opts.listen);
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  const pki = await ensurePki(opts.dataDir, [host]);
+  const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
+  const store = await openStore(endpoints?.length ? { etcd: { endpoints } } : { sqlite: join(opts.dataDir, 'state.db') });
+  const server = await startApiServer({
+    store, host, port,
+    tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
+    hooks: {
+      applyPatch: patch.applyPatch,
+      serverSideApply: patch.serverSideApply,
+      updateManagedFields: patch.updateManagedFields,
+      openapiV2: openapi.openapiV2,
+      openapiV3Index: openapi.openapiV3Index,
+      openapiV3: openapi.openapiV3,
+    },
+  });
+  // Written on every start: the port may be new (port 0), the credentials are the same.
+  await writeKubeconfig(join(opts.dataDir, 'admin.kubeconfig'), kubeconfigYaml(server.url, pki.ca.cert, pki.admin));
+  process.stderr.write(`skiff server: serving on ${server.url}, kubeconfig ${join(opts.dataDir, 'admin.kubeconfig')}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await server.close();
+  await store.close();
+}
