@@ -193,3 +193,21 @@ test('updates: managedFields sent in the request are taken, [{}] clears them, []
   updateManagedFields(created, viaStatus, 'kubelet', 'Update', T2, 'status');
   t.deepEqual(viaStatus.metadata.managedFields.map((m: any) => [m.manager, m.subresource]), [['creator', undefined], ['kubelet', 'status']], 'subresource writes ignore managedFields sent with them');
 });
+
+test('service ports are keyed by port and protocol: the same port over UDP is another item', (t) => {
+  const SVC = { group: '', version: 'v1', kind: 'Service' };
+  const svc = (ports: object[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'dns' }, spec: { ports } });
+  const first = serverSideApply(undefined, svc([{ port: 53, name: 'tcp' }]), { manager: 'a', force: false, gvk: SVC, now: T1 }) as any;
+  const out = serverSideApply(first, svc([{ port: 53, protocol: 'UDP', name: 'udp' }]), { manager: 'b', force: false, gvk: SVC, now: T1 }) as any;
+  t.deepEqual(out.spec.ports, [{ port: 53, name: 'tcp' }, { port: 53, protocol: 'UDP', name: 'udp' }]);
+  t.deepEqual(Object.keys(entry(out, 'b').fieldsV1['f:spec']['f:ports']), ['k:{"port":53,"protocol":"UDP"}']);
+});
+
+test('an applied null removes the field and the status subresource is a manager of its own', (t) => {
+  const first = apply(undefined, deployment());
+  const out = serverSideApply(first, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, status: { replicas: 1 } }, { manager: 'ctrl', force: false, gvk: DEPLOY, now: T2, subresource: 'status' }) as any;
+  t.deepEqual(out.status, { replicas: 1 });
+  t.is(entry(out, 'ctrl').subresource, 'status');
+  const nulled = apply(out, { ...deployment(), spec: { ...deployment().spec, replicas: null } } as object);
+  t.false('replicas' in nulled.spec);
+});

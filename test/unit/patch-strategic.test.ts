@@ -143,3 +143,13 @@ test('bad strategic patches: 400 for unreadable directives and missing merge key
   t.is(failure(() => smp(pod(), { spec: { containers: [{ name: 'web', $patch: 'merge' }] } }))?.code, 400);
   t.is(failure(() => smp(pod(), { metadata: { labels: { $patch: 'bogus' } } }))?.code, 400);
 });
+
+test('a volume switched to another source: kubectl\'s $retainKeys inside the merged item drops the old source', (t) => {
+  const out = smp(pod(), { spec: { '$setElementOrder/volumes': [{ name: 'data' }], volumes: [{ $retainKeys: ['configMap', 'name'], configMap: { name: 'cfg' }, name: 'data' }] } });
+  t.deepEqual(out.spec.volumes, [{ name: 'data', configMap: { name: 'cfg' } }]);
+});
+
+test('new fields arrive with their directives applied and nulls dropped', (t) => {
+  const out = smp({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} }, { spec: { containers: [{ name: 'a', image: 'i', env: [{ name: 'X', value: null }] }, { name: 'gone', $patch: 'delete' }] } });
+  t.deepEqual(out.spec.containers, [{ name: 'a', image: 'i', env: [{ name: 'X' }] }]);
+});
