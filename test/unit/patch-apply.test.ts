@@ -211,3 +211,23 @@ test('an applied null removes the field and the status subresource is a manager 
   const nulled = apply(out, { ...deployment(), spec: { ...deployment().spec, replicas: null } } as object);
   t.false('replicas' in nulled.spec);
 });
+
+test('past 10 update managers the oldest are folded into ancient-changes', (t) => {
+  let current = structuredClone(deployment()) as any;
+  updateManagedFields(undefined, current, 'creator', 'Update', '2026-01-01T00:00:00Z');
+  for (let i = 1; i <= 10; i++) {
+    const next = structuredClone(current);
+    next.metadata.labels[`l${i}`] = 'x';
+    updateManagedFields(current, next, `writer-${i}`, 'Update', `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`);
+    current = next;
+  }
+  const managers = current.metadata.managedFields.map((m: any) => m.manager);
+  t.is(managers.length, 10);
+  t.is(managers[0], 'ancient-changes');
+  t.false(managers.includes('creator'));
+  t.false(managers.includes('writer-1'));
+  const ancient = entry(current, 'ancient-changes');
+  t.is(ancient.time, '2026-01-01T00:00:01Z');
+  t.truthy(ancient.fieldsV1['f:spec']['f:replicas'], 'the folded sets are kept');
+  t.truthy(ancient.fieldsV1['f:metadata']['f:labels']['f:l1']);
+});

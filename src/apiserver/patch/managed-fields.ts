@@ -87,7 +87,29 @@ export function baseManagers(old: object | undefined, next: object, subresource?
   return storedManagers(old);
 }
 
+/** Upstream keeps at most this many Update entries; older ones are folded into one. */
+const MAX_UPDATE_MANAGERS = 10;
+const ANCIENT = 'ancient-changes';
+
+/** Folds the oldest Update managers into 'ancient-changes' until at most 10 remain (upstream's capManagersManager). */
+export function capUpdateManagers(managers: Managers): void {
+  const seconds = (m: Manager) => (m.time ? Math.floor(Date.parse(m.time) / 1000) : 0);
+  const updaters = [...managers].filter(([, m]) => m.operation === 'Update')
+    .sort(([ka, a], [kb, b]) => seconds(a) - seconds(b) || (ka < kb ? -1 : ka > kb ? 1 : 0));
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return;
+  const folded = updaters.slice(0, updaters.length - MAX_UPDATE_MANAGERS + 1);
+  let set = new FieldSet();
+  for (const [key, m] of folded) {
+    set = set.union(m.set);
+    managers.delete(key);
+  }
+  const newest = folded[folded.length - 1]![1];
+  const bucket: Manager = { manager: ANCIENT, operation: 'Update', apiVersion: newest.apiVersion, ...(newest.time ? { time: newest.time } : {}), set };
+  managers.set(managerId(bucket), bucket);
+}
+
 export function setManagedFields(obj: JsonObject, managers: Managers): void {
+  capUpdateManagers(managers);
   const metadata = isObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
   const entries = encodeManagedFields(managers);
   if (entries.length > 0) metadata.managedFields = entries;
