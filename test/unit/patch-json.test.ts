@@ -34,6 +34,8 @@ test('JSON patch: a failed test, a missing path or an unknown op is 422 with ups
     [{ op: 'remove', path: '/spec/affinity' }],
     [{ op: 'replace', path: '/nope/x', value: 1 }],
     [{ op: 'frobnicate', path: '/data/k' }],
+    [{ op: 'add', path: '/__proto__/polluted', value: 1 }],
+    [{ op: 'add', path: '/data/x' }],
   ]) {
     t.deepEqual(code(() => applyPatch('application/json-patch+json', cm(), patch, pod)),
       { code: 422, reason: 'Invalid', message: 'the server rejected our request due to an error in our request' }, JSON.stringify(patch));

@@ -13,7 +13,7 @@ export interface ApplyOptions {
   manager: string;
   force: boolean;
   gvk: Gvk;
-  /** RFC 3339 time stamped on this manager's entry. */
+  /** RFC 3339 time stamped on this manager's entry, in seconds as metav1.Time writes it ('2026-01-01T00:00:00Z'). */
   now: string;
   subresource?: string;
 }

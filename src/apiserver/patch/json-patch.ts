@@ -2,7 +2,7 @@
 // status codes upstream's patch handler answers.
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
-import { apiError } from '../status.js';
+import { ApiError, apiError } from '../status.js';
 import { badPatch, unprocessablePatch } from './errors.js';
 import { clone, isObject, type Json, type JsonObject } from './json.js';
 
@@ -27,8 +27,9 @@ export function jsonPatch(doc: JsonObject, patch: unknown): JsonObject {
     if (!isObject(result)) throw unprocessablePatch();
     return result;
   } catch (e) {
-    if (e instanceof fastJsonPatch.JsonPatchError) throw unprocessablePatch();
-    throw e;
+    // JsonPatchError, and the TypeError fast-json-patch throws for __proto__ paths: the patch does not apply.
+    if (e instanceof ApiError) throw e;
+    throw unprocessablePatch();
   }
 }
 
