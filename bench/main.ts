@@ -3,6 +3,7 @@ const benches: Record<string, () => Promise<void>> = {
   netlink: async () => (await import('./netlink.js')).run(),
   cni: async () => (await import('./cni.js')).run(),
   cri: async () => (await import('./cri.js')).run(),
+  store: async () => (await import('./store.js')).run(),
 };
 
 const wanted = process.argv.slice(2);
