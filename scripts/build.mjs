@@ -18,6 +18,9 @@ async function cli() {
     // Roles load their subsystems with import(): chunks, so `skiff --version` parses little.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
+    // Native addons find their .node file relative to their own package (bindings): load them
+    // from node_modules at run time instead of bundling them.
+    external: ['better-sqlite3'],
     // CommonJS dependencies (commander) call require(); give the ESM bundle one.
     banner: { js: '#!/usr/bin/env node\nimport { createRequire as __skiffRequire } from "node:module";\nconst require = __skiffRequire(import.meta.url);' },
   });
