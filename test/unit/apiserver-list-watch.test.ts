@@ -1,0 +1,141 @@
+import test from 'ava';
+import { startFixture } from './apiserver-fixture.js';
+
+const cm = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels } });
+
+test('limit/continue pages through a consistent snapshot; remainingItemCount without selectors', async (t) => {
+  const { call } = await startFixture(t);
+  for (const n of ['a', 'b', 'c', 'd', 'e']) t.is((await call('POST', '/api/v1/namespaces/default/configmaps', cm(n))).status, 201);
+  const p1 = await call('GET', '/api/v1/namespaces/default/configmaps?limit=2');
+  t.deepEqual(p1.json.items.map((i: any) => i.metadata.name), ['a', 'b']);
+  t.is(p1.json.metadata.remainingItemCount, 3);
+  // Written after the first page: not in the snapshot the token reads.
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('bb'));
+  const p2 = await call('GET', `/api/v1/namespaces/default/configmaps?limit=2&continue=${p1.json.metadata.continue}`);
+  t.deepEqual(p2.json.items.map((i: any) => i.metadata.name), ['c', 'd']);
+  t.is(p2.json.metadata.resourceVersion, p1.json.metadata.resourceVersion);
+  const p3 = await call('GET', `/api/v1/namespaces/default/configmaps?limit=2&continue=${p2.json.metadata.continue}`);
+  t.deepEqual(p3.json.items.map((i: any) => i.metadata.name), ['e']);
+  t.is(p3.json.metadata.continue, undefined);
+  const bad = await call('GET', '/api/v1/namespaces/default/configmaps?limit=2&continue=garbage');
+  t.is(bad.status, 400);
+});
+
+test('limit with a label selector fills pages with matches only', async (t) => {
+  const { call } = await startFixture(t);
+  for (let i = 0; i < 10; i++) await call('POST', '/api/v1/namespaces/default/configmaps', cm(`c${i}`, { even: String(i % 2 === 0) }));
+  const p1 = await call('GET', '/api/v1/namespaces/default/configmaps?limit=2&labelSelector=even%3Dtrue');
+  t.deepEqual(p1.json.items.map((i: any) => i.metadata.name), ['c0', 'c2']);
+  t.truthy(p1.json.metadata.continue);
+  const rest = await call('GET', `/api/v1/namespaces/default/configmaps?labelSelector=even%3Dtrue&limit=10&continue=${p1.json.metadata.continue}`);
+  t.deepEqual(rest.json.items.map((i: any) => i.metadata.name), ['c4', 'c6', 'c8']);
+  const notin = await call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=even%20notin%20(true),!missing');
+  t.is(notin.json.items.length, 5);
+});
+
+test('list at an exact resourceVersion sees the past; a future one is a 504 Timeout', async (t) => {
+  const { call } = await startFixture(t);
+  const a = await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('b'));
+  const past = await call('GET', `/api/v1/namespaces/default/configmaps?resourceVersion=${a.json.metadata.resourceVersion}&resourceVersionMatch=Exact`);
+  t.deepEqual(past.json.items.map((i: any) => i.metadata.name), ['a']);
+  const any = await call('GET', '/api/v1/namespaces/default/configmaps?resourceVersion=0');
+  t.is(any.json.items.length, 2);
+  const future = await call('GET', '/api/v1/namespaces/default/configmaps?resourceVersion=999999');
+  t.is(future.status, 504);
+  const bad = await call('GET', '/api/v1/namespaces/default/configmaps?resourceVersion=abc');
+  t.is(bad.status, 400);
+});
+
+test('watch: initial ADDED without resourceVersion, then MODIFIED/DELETED; selector exits are DELETED', async (t) => {
+  const { call, watch } = await startFixture(t);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('w1', { app: 'x' }));
+  const w = watch('/api/v1/namespaces/default/configmaps?watch=true&labelSelector=app%3Dx');
+  const [added] = await w.next(1);
+  t.is(added.type, 'ADDED');
+  t.is(added.object.metadata.name, 'w1');
+  await call('PATCH', '/api/v1/namespaces/default/configmaps/w1', { data: { a: 'b' } }, { 'Content-Type': 'application/merge-patch+json' });
+  await call('PATCH', '/api/v1/namespaces/default/configmaps/w1', { metadata: { labels: { app: 'y' } } }, { 'Content-Type': 'application/merge-patch+json' });
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('other'));
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('w2', { app: 'x' }));
+  await call('DELETE', '/api/v1/namespaces/default/configmaps/w2');
+  const events = await w.next(5);
+  t.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED w1', 'MODIFIED w1', 'DELETED w1', 'ADDED w2', 'DELETED w2']);
+  t.true(Number(events[4].object.metadata.resourceVersion) > Number(events[3].object.metadata.resourceVersion));
+});
+
+test('watch from a resourceVersion replays what followed it; a compacted one is an ERROR 410', async (t) => {
+  const { call, watch, store } = await startFixture(t);
+  const a = await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('b'));
+  const w = watch(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${a.json.metadata.resourceVersion}`);
+  const [ev] = await w.next(1);
+  t.is(`${ev.type} ${ev.object.metadata.name}`, 'ADDED b');
+  await store.compact(await store.revision());
+  const old = watch(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${a.json.metadata.resourceVersion}`);
+  const [err] = await old.next(1);
+  t.is(err.type, 'ERROR');
+  t.is(err.object.code, 410);
+  t.is(err.object.reason, 'Expired');
+});
+
+test('watch bookmarks when allowed; timeoutSeconds ends the stream', async (t) => {
+  const { call, watch } = await startFixture(t, { bookmarkIntervalMs: 50 });
+  const c = await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));
+  const w = watch(`/api/v1/namespaces/default/configmaps?watch=1&allowWatchBookmarks=true&resourceVersion=${Number(c.json.metadata.resourceVersion) - 1}`);
+  const events = await w.next(2);
+  t.is(events[1].type, 'BOOKMARK');
+  t.is(events[1].object.metadata.resourceVersion, c.json.metadata.resourceVersion);
+  w.stop();
+  const ended = await call('GET', '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1');
+  t.is(ended.status, 200);
+  t.regex(ended.text, /"type":"ADDED"/);
+});
+
+test('Table and PartialObjectMetadata representations; 406 for what cannot be served', async (t) => {
+  const { call } = await startFixture(t);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));
+  const table = await call('GET', '/api/v1/namespaces/default/configmaps?includeObject=Object', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+  t.is(table.json.kind, 'Table');
+  t.is(table.json.rows[0].object.metadata.name, 'a');
+  t.truthy(table.json.metadata.resourceVersion);
+  t.regex(String(table.headers['content-type']), /as=Table/);
+  const partial = await call('GET', '/api/v1/namespaces/default/configmaps/a', undefined, { Accept: 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io' });
+  t.is(partial.json.kind, 'PartialObjectMetadata');
+  t.is(partial.json.metadata.name, 'a');
+  const proto = await call('GET', '/api/v1/namespaces/default/configmaps/a', undefined, { Accept: 'application/vnd.kubernetes.protobuf' });
+  t.is(proto.status, 406);
+  const yaml = await call('GET', '/api/v1/namespaces/default/configmaps/a', undefined, { Accept: 'application/yaml' });
+  t.regex(yaml.text, /^apiVersion: v1$/m);
+});
+
+test('discovery: legacy documents and the aggregated v2 form', async (t) => {
+  const { call } = await startFixture(t);
+  const api = await call('GET', '/api');
+  t.deepEqual(api.json.versions, ['v1']);
+  const v1 = await call('GET', '/api/v1');
+  const pods = v1.json.resources.find((r: any) => r.name === 'pods');
+  t.like(pods, { namespaced: true, kind: 'Pod', shortNames: ['po'] });
+  t.truthy(v1.json.resources.find((r: any) => r.name === 'pods/status'));
+  const groups = await call('GET', '/apis');
+  t.true(groups.json.groups.some((g: any) => g.name === 'apps'));
+  t.is((await call('GET', '/apis/apps')).json.preferredVersion.groupVersion, 'apps/v1');
+  t.is((await call('GET', '/apis/nope/v1')).status, 404);
+  const agg = await call('GET', '/apis', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
+  t.is(agg.json.kind, 'APIGroupDiscoveryList');
+  t.is(String(agg.headers['content-type']), 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+  const apps = agg.json.items.find((i: any) => i.metadata.name === 'apps');
+  const deploy = apps.versions[0].resources.find((r: any) => r.resource === 'deployments');
+  t.deepEqual(deploy.subresources.map((s: any) => s.subresource), ['status', 'scale']);
+  t.is(deploy.subresources[1].responseKind.kind, 'Scale');
+});
+
+test('deletecollection with a selector deletes only the selected', async (t) => {
+  const { call } = await startFixture(t);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('a', { k: '1' }));
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('b', { k: '2' }));
+  const d = await call('DELETE', '/api/v1/namespaces/default/configmaps?labelSelector=k%3D1');
+  t.is(d.status, 200);
+  const left = await call('GET', '/api/v1/namespaces/default/configmaps');
+  t.deepEqual(left.json.items.map((i: any) => i.metadata.name), ['b']);
+});
