@@ -1,0 +1,96 @@
+// Request authentication as upstream's union: client certificate, then bearer token
+// (static tokens, then ServiceAccount JWTs). Anyone authenticated also gets
+// system:authenticated. Credentials that were presented but are not valid fail the request
+// (401) rather than falling back to anonymous, as upstream does.
+import type { IncomingMessage } from 'node:http';
+import type { X509Certificate } from 'node:crypto';
+import { apiError, type ApiError } from '../status.js';
+import { loadTokenFile } from './token-file.js';
+import { serviceAccountVerifier, type ServiceAccountVerifier } from './serviceaccount-token.js';
+import { parseCertBundle, userFromClientCertificate } from './x509.js';
+import { AUTHENTICATED, type AuthConfig, type UserInfo } from './types.js';
+
+export interface Authenticator {
+  /**
+   * Who sent the request; undefined when it carries no credentials (the caller then answers
+   * 401, or treats it as ANONYMOUS_USER where anonymous requests are allowed).
+   * Throws ApiError 401 Unauthorized when credentials were presented but none is valid;
+   * the error's `cause` says why, for logs (never the token itself).
+   */
+  authenticate(req: IncomingMessage): UserInfo | undefined;
+}
+
+/** Reads the client CA bundle and token file once. Throws when either is unreadable or malformed. */
+export function authenticator(cfg: AuthConfig): Authenticator {
+  const roots: X509Certificate[] = cfg.clientCA ? parseCertBundle(cfg.clientCA) : [];
+  const tokens = cfg.tokenFile ? loadTokenFile(cfg.tokenFile) : new Map<string, UserInfo>();
+  const now = cfg.now ?? (() => new Date());
+  const sa: ServiceAccountVerifier | undefined = cfg.serviceAccountKey
+    ? serviceAccountVerifier(cfg.serviceAccountKey, cfg.apiAudiences ?? [cfg.serviceAccountKey.issuer], now)
+    : undefined;
+
+  function byToken(token: string): UserInfo {
+    const user = tokens.get(token) ?? sa?.verify(token);
+    if (!user) throw new Error('invalid bearer token');
+    return user;
+  }
+
+  return {
+    authenticate(req) {
+      const failures: string[] = [];
+      if (roots.length) {
+        try {
+          const user = userFromClientCertificate(req.socket, roots, now());
+          if (user) return withAuthenticatedGroup(user);
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
+      }
+      const token = bearerToken(req);
+      if (token !== undefined) {
+        try {
+          return withAuthenticatedGroup(byToken(token));
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
+      }
+      if (failures.length) throw unauthorized(failures.join('; '));
+      return undefined;
+    },
+  };
+}
+
+function withAuthenticatedGroup(user: UserInfo): UserInfo {
+  return user.groups.includes(AUTHENTICATED) ? user : { ...user, groups: [...user.groups, AUTHENTICATED] };
+}
+
+const WS_TOKEN_PREFIX = 'base64url.bearer.authorization.k8s.io.';
+
+/**
+ * The bearer token of `Authorization: Bearer <token>`, or of the WebSocket subprotocol
+ * browsers use instead (upstream's websocket protocol authenticator). Other schemes and an
+ * empty token count as no token, as upstream.
+ */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization?.trim();
+  if (header) {
+    const [scheme, token] = header.split(/\s+/, 2);
+    if (scheme?.toLowerCase() === 'bearer' && token) return token;
+  }
+  const protocols = req.headers['sec-websocket-protocol'];
+  if (typeof protocols === 'string') {
+    for (const p of protocols.split(',').map((s) => s.trim())) {
+      if (!p.startsWith(WS_TOKEN_PREFIX)) continue;
+      const token = Buffer.from(p.slice(WS_TOKEN_PREFIX.length), 'base64url').toString('utf8');
+      if (token) return token;
+    }
+  }
+  return undefined;
+}
+
+/** The 401 Status upstream answers with; `why` goes to `cause` for logs, not to the client. */
+export function unauthorized(why?: string): ApiError {
+  const err = apiError(401, 'Unauthorized', 'Unauthorized');
+  if (why) err.cause = new Error(why);
+  return err;
+}
