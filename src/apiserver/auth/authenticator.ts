@@ -20,7 +20,7 @@ export interface Authenticator {
   authenticate(req: IncomingMessage): UserInfo | undefined;
 }
 
-/** Reads the client CA bundle and token file once. Throws when either is unreadable or malformed. */
+/** Reads the client CA bundle and token file once. Throws when either is unreadable or malformed, or the service-account key is not an RSA/EC public key. */
 export function authenticator(cfg: AuthConfig): Authenticator {
   const roots: X509Certificate[] = cfg.clientCA ? parseCertBundle(cfg.clientCA) : [];
   const tokens = cfg.tokenFile ? loadTokenFile(cfg.tokenFile) : new Map<string, UserInfo>();
