@@ -49,11 +49,13 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 /**
  * Stand-ins until the owners' modules land. Honest limits: no defaulting, no validation,
  * strategic merge patch treated as a JSON merge patch (lists replaced, no merge keys), JSON
- * patch and server-side apply answer 415/501-like Status, no OpenAPI documents (404), a
- * minimal Name/Age table, every client certificate holder's CN is the user, everyone allowed,
+ * patch answers 415, server-side apply merges without field ownership, no OpenAPI documents
+ * (404), a minimal Name/Created At table, a client certificate signed by the CA makes its CN
+ * the user (O the groups), everyone authenticated is allowed,
  * no ClusterIP allocation.
  */
 export function standInHooks(): ServerHooks {
+  const users = new WeakMap<object, UserInfo | undefined>();
   return {
     defaultObject: () => {},
     validateObject: () => [],
@@ -89,11 +91,14 @@ export function standInHooks(): ServerHooks {
       };
     },
     authenticate(req) {
-      const sock = req.socket as { getPeerCertificate?: () => { subject?: { CN?: string; O?: string | string[] } } };
-      const subject = sock.getPeerCertificate?.()?.subject;
-      if (!subject?.CN) return undefined;
-      const groups = subject.O === undefined ? [] : Array.isArray(subject.O) ? subject.O : [subject.O];
-      return { username: subject.CN, groups: [...groups, 'system:authenticated'] };
+      // One TLS session, one peer: decode its certificate once per connection.
+      if (users.has(req.socket)) return users.get(req.socket);
+      const sock = req.socket as { getPeerCertificate?: () => { subject?: { CN?: string; O?: string | string[] } }; authorized?: boolean };
+      const subject = sock.authorized ? sock.getPeerCertificate?.()?.subject : undefined;
+      const groups = subject?.O === undefined ? [] : Array.isArray(subject.O) ? subject.O : [subject.O];
+      const user = subject?.CN ? { username: subject.CN, groups: [...groups, 'system:authenticated'] } : undefined;
+      users.set(req.socket, user);
+      return user;
     },
     authorize: async () => ({ allowed: true, reason: 'stand-in: authorization not wired yet' }),
     allocateService: () => {},

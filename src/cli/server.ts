@@ -34,9 +34,10 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 /** Serves until SIGTERM/SIGINT. Rejects when the store, PKI or address fail at start. */
 export async function runServer(opts: ServerOptions): Promise<void> {
-  const [{ mkdir }, { join }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { openStore }, patch, openapi] = await Promise.all([
+  const [{ mkdir }, { join }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { openStore }, patch, openapi, defaults, validation, table] = await Promise.all([
     import('node:fs/promises'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
     import('../apiserver/server.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
+    import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'),
   ]);
   const { host, port } = parseListen(opts.listen);
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -53,6 +54,11 @@ export async function runServer(opts: ServerOptions): Promise<void> {
       openapiV2: openapi.openapiV2,
       openapiV3Index: openapi.openapiV3Index,
       openapiV3: openapi.openapiV3,
+      defaultObject: defaults.defaultObject,
+      validateObject: validation.validateObject,
+      toTable: (gvk, objects, include) => table.toTable(gvk, objects, include),
+      // Not wired yet (stand-ins in hooks.ts): authentication/RBAC (src/apiserver/auth) and
+      // ClusterIP/NodePort allocation (src/apiserver/alloc) have their own shapes to compose.
     },
   });
   // Written on every start: the port may be new (port 0), the credentials are the same.

@@ -170,3 +170,26 @@ test('bad input: an invalid object kind and malformed YAML get Status errors', a
   t.not(unknown.code, 0);
   t.regex(unknown.stderr, /no matches for kind "Gizmo"/);
 });
+
+test('get prints the columns kubectl users know', async (t) => {
+  const k = await namespace(t);
+  t.is((await k(['create', '-f', '-'], podYaml('cols'))).code, 0);
+  const out = await k(['get', 'pods']);
+  t.regex(out.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE/m);
+  t.regex(out.stdout, /^cols\s+0\/1\s+Pending\s+0\s+/m);
+});
+
+test('state survives kill -9: objects acknowledged before the kill are there after a restart', async (t) => {
+  const first = await startServer();
+  t.teardown(async () => { await first.stop('SIGKILL'); await removeDir(first.dir); });
+  const ns = unique('keep');
+  const made = await kubectl(first.kubeconfig, ['create', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`);
+  t.is(made.code, 0, made.stderr);
+  t.is((await kubectl(first.kubeconfig, ['-n', ns, 'create', '-f', '-'], configMap('kept'))).code, 0);
+  await first.stop('SIGKILL');
+  const second = await startServer([], first.dir);
+  t.teardown(() => second.stop());
+  const got = await kubectl(second.kubeconfig, ['-n', ns, 'get', 'configmap', 'kept', '-o', 'jsonpath={.data.k}']);
+  t.is(got.code, 0, got.stderr);
+  t.is(got.stdout, 'v');
+});
