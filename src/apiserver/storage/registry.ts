@@ -8,7 +8,8 @@ import type { Store } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { Gvk, ServerHooks } from '../hooks.js';
 import { apiError, badRequest, conflict, invalid, notFound } from '../status.js';
-import { decode, encode, listPrefix, objectKey, type Obj } from './codec.js';
+import { Cacher } from './cacher.js';
+import { decode, encode, listPrefix, objectKey, resourcePrefix, type Obj } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { storeToApi } from './errors.js';
 import { generatedName, nameCauses, prepareForCreate, prepareForUpdate, statusOnly, timestamp } from './meta.js';
@@ -58,7 +59,40 @@ export function parseRv(rv: string | undefined): number | undefined {
 }
 
 export class Registry {
+  /** Watch caches by resource prefix, started by the first watch of the type. */
+  private readonly cachers = new Map<string, Promise<Cacher>>();
+  private closed = false;
+
   constructor(readonly deps: RegistryDeps) {}
+
+  /** The watch cache of `r` (started on first use). Rejects ApiError when the store cannot tell its revision. */
+  async watchCache(r: ResourceInfo): Promise<Cacher> {
+    const prefix = resourcePrefix(r);
+    const known = this.cachers.get(prefix);
+    if (known) {
+      const cacher = await known;
+      if (cacher.alive || this.closed) return cacher;
+    }
+    const started = (async () => {
+      const revision = await this.deps.store.revision().catch((err) => { throw storeToApi(err, r); });
+      const cacher: Cacher = new Cacher(this.deps.store, prefix, revision, () => {
+        if (this.cachers.get(prefix) === started) this.cachers.delete(prefix);
+      });
+      if (this.closed) cacher.stop();
+      return cacher;
+    })();
+    this.cachers.set(prefix, started);
+    started.catch(() => this.cachers.delete(prefix));
+    return started;
+  }
+
+  /** Stops the watch caches (open watches end; the store stays open). Never throws. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.cachers.values()];
+    this.cachers.clear();
+    for (const c of await Promise.allSettled(all)) if (c.status === 'fulfilled') c.value.stop();
+  }
 
   private now(): string { return timestamp(this.deps.now()); }
 

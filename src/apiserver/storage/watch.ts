@@ -5,10 +5,13 @@
 // state comes first as ADDED events.
 import type { ResourceInfo } from '../../api/resources.js';
 import { StoreError } from '../../store/types.js';
-import { gone } from '../status.js';
+import { ApiError, gone } from '../status.js';
+import { Cacher, CursorLost } from './cacher.js';
 import { decode, listPrefix, type Obj } from './codec.js';
 import { storeToApi } from './errors.js';
 import { parseRv, selectorPredicate, type Registry } from './registry.js';
+
+const all = (): boolean => true;
 
 export interface WatchQuery {
   labelSelector?: string;
@@ -29,7 +32,7 @@ export type WatchOut =
  * ERROR event carrying a 410 Expired Status.
  */
 export function openWatch(reg: Registry, r: ResourceInfo, ns: string, q: WatchQuery, signal: AbortSignal): AsyncIterable<WatchOut> {
-  const match = selectorPredicate(r, q) ?? (() => true);
+  const match = selectorPredicate(r, q) ?? all;
   const rv = parseRv(q.resourceVersion);
   const initial = q.sendInitialEvents ?? !rv;
   const bookmark = (revision: number, extra: Obj = {}): WatchOut => ({
@@ -48,29 +51,76 @@ export function openWatch(reg: Registry, r: ResourceInfo, ns: string, q: WatchQu
             yield bookmark(from, { annotations: { 'k8s.io/initial-events-end': 'true' } });
           }
         }
-        for await (const ev of reg.deps.store.watch(listPrefix(r, ns), from, signal)) {
-          if (ev.type === 'put') {
-            const obj = decode(ev.kv);
-            const created = ev.kv.createRevision === ev.kv.modRevision;
-            const now = match(obj);
-            const was = ev.prev ? match(decode(ev.prev)) : created ? false : now;
-            const revision = ev.kv.modRevision;
-            if (now && was) yield { type: 'MODIFIED', object: obj, revision };
-            else if (now) yield { type: 'ADDED', object: obj, revision };
-            else if (was) yield { type: 'DELETED', object: obj, revision };
-          } else if (ev.prev) {
-            const obj = decode(ev.prev);
-            obj.metadata.resourceVersion = String(ev.revision);
-            if (match(obj)) yield { type: 'DELETED', object: obj, revision: ev.revision };
-          }
-        }
+        const cacher = await reg.watchCache(r);
+        const cursor = cacher.cursorAfter(from);
+        if (cursor === undefined) yield* fromStore(reg, r, ns, from, match, signal);
+        else yield* fromCache(cacher, cursor, listPrefix(r, ns), match, signal);
       } catch (err) {
         if (signal.aborted) return;
         const status = err instanceof StoreError && err.kind === 'compacted'
           ? gone(`too old resource version: ${from} (${err.details.revision ?? ''})`).status
-          : storeToApi(err, r).status;
+          : err instanceof ApiError ? err.status : storeToApi(err, r).status;
         yield { type: 'ERROR', object: status as unknown as Obj, revision: from };
       }
     },
   };
+}
+
+type Change = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Obj; revision: number };
+
+/**
+ * The Kubernetes event one store change is for this watcher, if any: selectors are applied to
+ * both sides, so leaving the selection is DELETED and entering it ADDED.
+ */
+function change(ev: { type: 'put' | 'delete'; object: Obj; revision: number; created: boolean; prev(): Obj | undefined }, match: (o: Obj) => boolean, filtered: boolean): Change | undefined {
+  const { object, revision } = ev;
+  if (ev.type === 'delete') return match(object) ? { type: 'DELETED', object, revision } : undefined;
+  if (!filtered) return { type: ev.created ? 'ADDED' : 'MODIFIED', object, revision };
+  const now = match(object);
+  const prev = ev.prev();
+  const was = prev ? match(prev) : ev.created ? false : now;
+  if (now && was) return { type: 'MODIFIED', object, revision };
+  if (now) return { type: 'ADDED', object, revision };
+  if (was) return { type: 'DELETED', object, revision };
+  return undefined;
+}
+
+/** Events from the shared watch cache; ends (without an error, as upstream) when this watcher falls out of its buffer. */
+async function* fromCache(cacher: Cacher, start: number, prefix: string, match: (o: Obj) => boolean, signal: AbortSignal): AsyncGenerator<Change> {
+  const filtered = match !== all;
+  let cursor = start;
+  while (!signal.aborted) {
+    let batch;
+    try {
+      batch = cacher.read(cursor);
+    } catch (err) {
+      if (err instanceof CursorLost) return;
+      throw err;
+    }
+    cursor = batch.cursor;
+    for (const ev of batch.events) {
+      if (!ev.key.startsWith(prefix)) continue;
+      const out = change(ev, match, filtered);
+      if (out) yield out;
+    }
+    if (!batch.events.length) await cacher.changed(signal);
+  }
+}
+
+/** Events straight from the store: for resourceVersions older than the cache's buffer. Throws StoreError 'compacted'. */
+async function* fromStore(reg: Registry, r: ResourceInfo, ns: string, from: number, match: (o: Obj) => boolean, signal: AbortSignal): AsyncGenerator<Change> {
+  const filtered = match !== all;
+  for await (const ev of reg.deps.store.watch(listPrefix(r, ns), from, signal)) {
+    if (ev.type === 'delete' && !ev.prev) continue;
+    const object = decode(ev.type === 'put' ? ev.kv : ev.prev!);
+    if (ev.type === 'delete') object.metadata.resourceVersion = String(ev.revision);
+    const out = change({
+      type: ev.type,
+      revision: ev.type === 'put' ? ev.kv.modRevision : ev.revision,
+      object,
+      created: ev.type === 'put' && ev.kv.createRevision === ev.kv.modRevision,
+      prev: () => (ev.prev ? decode(ev.prev) : undefined),
+    }, match, filtered);
+    if (out) yield out;
+  }
 }
