@@ -1,7 +1,10 @@
 // Content negotiation: which representation of the answer the client asked for in Accept
 // (JSON or YAML; a meta.k8s.io Table or PartialObjectMetadata; aggregated discovery), and
-// how a request body is decoded. Protobuf is not offered: clients fall back to JSON.
+// how a request body is decoded (JSON, YAML, or Kubernetes protobuf as kubectl's generators
+// send it). Answers are JSON or YAML: clients that accept protobuf also accept JSON.
 import { parse as parseYaml } from 'yaml';
+import { decodeProtobufObject } from '../protobuf/codec.js';
+import { PROTOBUF_MEDIA_TYPE } from '../protobuf/envelope.js';
 import { apiError, badRequest } from '../status.js';
 
 export interface MediaType {
@@ -57,11 +60,14 @@ export function negotiate(accept: string | undefined, conversions: readonly stri
 }
 
 /**
- * Decodes a request body by its Content-Type: JSON (and the JSON patch types) or YAML (and
- * apply-patch+yaml). Throws ApiError 400 on malformed input, 415 on an unknown type.
+ * Decodes a request body by its Content-Type: JSON (and the JSON patch types), YAML (and
+ * apply-patch+yaml) or application/vnd.kubernetes.protobuf (objects of the served kinds, as
+ * JSON). Throws ApiError 400 on malformed input, 415 on an unknown type or a kind with no
+ * protobuf message.
  */
 export function decodeBody(contentType: string | undefined, body: Buffer): unknown {
   const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(body);
   const text = body.toString('utf8');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
     try {
@@ -77,5 +83,5 @@ export function decodeBody(contentType: string | undefined, body: Buffer): unkno
       throw badRequest(`json: cannot unmarshal request body: ${(err as Error).message}`);
     }
   }
-  throw apiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  throw apiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
 }
