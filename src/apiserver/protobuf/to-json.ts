@@ -17,11 +17,11 @@ export function messageToJson(type: protobuf.Type, msg: Msg): Record<string, Jso
     if (field instanceof protobuf.MapField) {
       const entries = Object.entries(value as Msg);
       if (entries.length === 0) continue;
-      out[field.name] = Object.fromEntries(entries.map(([k, v]) => [k, valueToJson(field, v)]));
+      out[field.name] = Object.fromEntries(entries.map(([k, v]) => [k, valueToJson(field, v) ?? null]));
     } else if (field.repeated) {
       const items = value as unknown[];
       if (items.length === 0) continue;
-      out[field.name] = items.map((v) => valueToJson(field, v));
+      out[field.name] = items.map((v) => valueToJson(field, v) ?? null);
     } else {
       const json = valueToJson(field, value);
       if (json === undefined) continue;
