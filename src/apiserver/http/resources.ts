@@ -2,12 +2,15 @@
 // body, calls the registry for the verb, and encodes the answer in the representation the
 // client negotiated (object, Table, PartialObjectMetadata). Watches stream from here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
+import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
+import { decodeYaml, JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
 import type { ServerHooks } from '../hooks.js';
 import { apiError, badRequest } from '../status.js';
 import type { Obj } from '../storage/codec.js';
 import { deleteCollection, deleteObject, type DeleteOptions } from '../storage/delete.js';
-import { gvkOf, type ListQuery, type Registry } from '../storage/registry.js';
+import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
 import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/subresources.js';
 import { openWatch } from '../storage/watch.js';
 import { decodeBody, negotiate, type Representation } from './negotiate.js';
@@ -37,11 +40,16 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
   if (info.subresource && !(r.subresources ?? []).includes(info.subresource)) throw notServed();
   const q = url.searchParams;
   const rep = negotiate(req.headers.accept, CONVERSIONS);
-  const write = (code: number, obj: Obj) => writeObject(res, code, convert(deps.hooks, r, obj, rep, q), rep);
   const opts = writeOptions(q, req);
-  const { registry } = deps;
+  const fields = new FieldReport(directiveOf(q));
+  const write = (code: number, obj: Obj) => {
+    fields.setWarningHeaders(res);
+    writeObject(res, code, convert(deps.hooks, r, obj, rep, q), rep);
+  };
+  const registry = fields.registry(deps.registry);
+  const readObject = (req: IncomingMessage) => readTypedObject(req, r, fields);
 
-  if (info.subresource) return handleSubresource(deps, r, ns, info, q, req, write);
+  if (info.subresource) return handleSubresource({ ...deps, registry }, r, ns, info, q, req, write, readObject, fields);
 
   switch (info.verb) {
     case 'get':
@@ -63,7 +71,7 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
       if (ct.startsWith('application/apply-patch') && !q.get('fieldManager')) {
         throw badRequest('PATCH requests using the apply patch type require fieldManager');
       }
-      const patch = decodeBody(ct, await readBody(req));
+      const patch = fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
       const force = q.get('force') === 'true';
       let created = false;
       const obj = await registry.patch(r, ns, info.name, ct, patch, { ...opts, force, onCreate: () => { created = true; } });
@@ -86,7 +94,7 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
 }
 
 async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns: string, info: RequestInfo, q: URLSearchParams,
-  req: IncomingMessage, write: (code: number, obj: Obj) => void): Promise<void> {
+  req: IncomingMessage, write: (code: number, obj: Obj) => void, readTypedObject: (req: IncomingMessage) => Promise<Obj>, fields: FieldReport): Promise<void> {
   const { registry } = deps;
   const sub = info.subresource;
   const opts = { ...writeOptions(q, req), subresource: sub };
@@ -114,10 +122,11 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
   }
   if (sub === 'status' || sub === 'finalize') {
     if (info.verb === 'get' && sub === 'status') return write(200, await registry.get(r, ns, info.name));
-    if (info.verb === 'update') return write(200, await registry.update(r, ns, info.name, await readObject(req), opts));
+    if (info.verb === 'update') return write(200, await registry.update(r, ns, info.name, await readTypedObject(req), opts));
     if (info.verb === 'patch') {
       const ct = req.headers['content-type'] ?? '';
-      return write(200, await registry.patch(r, ns, info.name, ct, decodeBody(ct, await readBody(req)), { ...opts, force: q.get('force') === 'true' }));
+      const patch = fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
+      return write(200, await registry.patch(r, ns, info.name, ct, patch, { ...opts, force: q.get('force') === 'true' }));
     }
   }
   throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -227,4 +236,142 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
     abort.abort();
     res.end();
   }
+}
+
+// ── Field validation (upstream's fieldValidation: Strict fails, Warn warns, Ignore is silent) ──
+
+type Directive = 'Strict' | 'Warn' | 'Ignore';
+const JSON_TYPES = new Set(['application/json', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', '']);
+const YAML_TYPES = new Set(['application/yaml', 'text/yaml', 'application/apply-patch+yaml']);
+const mediaType = (ct: string | undefined) => (ct ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+
+/** Warn is upstream's default (kubectl asks for Strict). writeOptions has rejected other values. */
+function directiveOf(q: URLSearchParams): Directive {
+  return (q.get('fieldValidation') as Directive | null) || 'Warn';
+}
+
+/** One request's field problems: decides between failing and warning, and writes the warnings. */
+class FieldReport {
+  private readonly warnings: string[] = [];
+  /** Duplicate-field complaints about the patch body, reported with the patched object's unknown fields. */
+  private patchProblems: string[] = [];
+  constructor(readonly directive: Directive) {}
+
+  /** Fails (Strict: 400 with `message(problems)`) or records warnings (Warn). */
+  report(problems: string[], message: (joined: string) => string, warnings = problems): void {
+    if (!problems.length || this.directive === 'Ignore') return;
+    if (this.directive === 'Strict') throw badRequest(message(`strict decoding error: ${problems.join(', ')}`));
+    for (const w of warnings) if (!this.warnings.includes(w)) this.warnings.push(w);
+  }
+
+  setWarningHeaders(res: ServerResponse): void {
+    // RFC 7234 warn-text: a quoted string; upstream's agent is "-".
+    if (this.warnings.length) res.setHeader('Warning', this.warnings.map((w) => `299 - "${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`));
+  }
+
+  /**
+   * The registry with patching hooks that drop unknown fields from the patched object (and
+   * report them), as upstream's typed decode of a patched object does.
+   */
+  registry(base: Registry): Registry {
+    const hooks = base.deps.hooks;
+    return new Registry({
+      ...base.deps,
+      hooks: {
+        ...hooks,
+        applyPatch: (type, current, patch, gvk) => {
+          const { pruned, unknown } = pruneUnknownFields(gvk, hooks.applyPatch(type, current, patch, gvk));
+          this.report([...this.patchProblems, ...unknown.map((p) => `unknown field "${p}"`)], (m) => m);
+          return pruned;
+        },
+      },
+    });
+  }
+
+  /**
+   * Decodes a PATCH body, checking it as upstream does per patch type. Throws ApiError 400 on
+   * a body that is not JSON/YAML, on duplicates under Strict, and on apply configurations with
+   * fields the kind does not declare.
+   */
+  readPatch(contentType: string, raw: Buffer, gvk: { group: string; version: string; kind: string }, ns: string, name: string): unknown {
+    const type = mediaType(contentType);
+    const text = raw.toString('utf8');
+    const strictish = this.directive !== 'Ignore';
+    if (type === 'application/apply-patch+yaml') {
+      let decoded;
+      try {
+        decoded = decodeYaml(text);
+      } catch (err) {
+        throw badRequest(`error decoding YAML: error converting YAML to JSON: ${(err as Error).message}`);
+      }
+      const undeclared = undeclaredApplyPaths(gvk, decoded.value);
+      if (undeclared.length) {
+        // Upstream answers this with a 500 (kubernetes#139253); the client is at fault: 400.
+        const gvkText = `${gvk.group}/${gvk.version}, Kind=${gvk.kind}`;
+        const why = undeclared.length === 1 ? `${undeclared[0]}: field not declared in schema` : `errors:\n  ${undeclared.map((p) => `${p}: field not declared in schema`).join('\n  ')}`;
+        throw badRequest(`failed to create typed patch object (${gvkText} ${ns ? `${ns}/` : ''}${name}): ${why}`);
+      }
+      if (decoded.duplicates.length) {
+        const joined = `error converting YAML to JSON: yaml: unmarshal errors:\n  ${decoded.duplicates.join('\n  ')}`;
+        this.report([joined], () => `error strict decoding YAML: ${joined}`, decoded.duplicates);
+      }
+      return decoded.value;
+    }
+    if (!JSON_TYPES.has(type)) return decodeBody(contentType, raw);
+    const syntax = jsonSyntaxError(text);
+    if (type === 'application/merge-patch+json') {
+      if (syntax) throw badRequest(strictish ? `error decoding patch: ${syntax}` : 'Invalid JSON Patch');
+      const value = JSON.parse(text);
+      if (strictish && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+        throw badRequest(`error decoding patch: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value} into Go value of type map[string]interface {}`);
+      }
+      if (strictish) this.patchProblems = strictJsonProblems(text, 'untyped');
+      return value;
+    }
+    if (syntax) throw badRequest(syntax);
+    if (strictish) this.patchProblems = type === 'application/json-patch+json' ? strictJsonProblems(text, JSON_PATCH_SHAPE, 'json patch ') : strictJsonProblems(text, 'untyped');
+    return JSON.parse(text);
+  }
+}
+
+/**
+ * A create/update body as the kind `r` with its unknown fields dropped: kind and apiVersion
+ * checked, duplicates and unknown fields reported per the directive. Throws ApiError 400
+ * (upstream's decode errors), 413 (too large), 415 (unknown media type).
+ */
+async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: FieldReport): Promise<Obj> {
+  const raw = await readBody(req);
+  const type = mediaType(req.headers['content-type']);
+  const target = gvkOf(r);
+  const text = raw.toString('utf8');
+  let value: unknown;
+  let problems: string[] = [];
+  let warnings: string[] | undefined;
+  if (JSON_TYPES.has(type)) {
+    const syntax = jsonSyntaxError(text);
+    if (syntax) throw badRequest(unrecognized(target, `couldn't get version/kind; json parse error: ${syntax}`, raw));
+    value = JSON.parse(text);
+  } else if (YAML_TYPES.has(type)) {
+    try {
+      const decoded = decodeYaml(text);
+      value = decoded.value;
+      if (decoded.duplicates.length) {
+        problems = [`yaml: unmarshal errors:\n  ${decoded.duplicates.join('\n  ')}`];
+        warnings = [...decoded.duplicates];
+      }
+    } catch (err) {
+      throw badRequest(unrecognized(target, `error converting YAML to JSON: ${(err as Error).message}`, raw));
+    }
+  } else {
+    value = decodeBody(req.headers['content-type'], raw);
+  }
+  const kind = checkBodyKind(target, value, raw);
+  if (!kind.ok) throw badRequest(kind.message);
+  const { pruned, unknown } = pruneUnknownFields(target, value as Obj);
+  if (fields.directive !== 'Ignore') {
+    // JSON is checked in one pass in document order, as upstream's streaming decoder does.
+    const typed = JSON_TYPES.has(type) ? strictJsonProblems(text, kindNode(target) ?? 'untyped') : unknown.map((p) => `unknown field "${p}"`);
+    fields.report([...problems, ...typed], (m) => cannotHandle(kind.gvk, target, m), [...(warnings ?? problems), ...typed]);
+  }
+  return pruned;
 }

@@ -1,0 +1,165 @@
+// Unknown fields of the built-in kinds, as upstream's typed decoders see them: a field the
+// kind's Go struct does not declare is dropped from the object and reported with its path
+// (`spec.template.spec.containers[0].foo`), so the apiserver can fail (fieldValidation=Strict),
+// warn (Warn, the default) or stay silent (Ignore). The schemas come from src/api/openapi;
+// each definition compiles once into a small tree of nodes that the walks below share.
+import { definitionFor, schemaDefinitions } from './openapi.js';
+import type { Schema } from './openapi/models.js';
+
+export interface Gvk { group: string; version: string; kind: string }
+
+/** What the decoder expects at one position of an object. */
+export type FieldNode =
+  | { type: 'struct'; fields: ReadonlyMap<string, () => FieldNode> }
+  | { type: 'map'; values: () => FieldNode }
+  | { type: 'list'; items: () => FieldNode; mapKeys?: readonly string[] }
+  // Anything goes (RawExtension, FieldsV1, preserve-unknown-fields): upstream keeps it raw.
+  | { type: 'any' }
+  | { type: 'scalar' };
+
+const ANY: FieldNode = { type: 'any' };
+const SCALAR: FieldNode = { type: 'scalar' };
+const compiled = new Map<string, FieldNode>();
+
+function refName(ref: string): string {
+  return ref.slice(ref.lastIndexOf('/') + 1);
+}
+
+function compileDefinition(name: string): FieldNode {
+  let node = compiled.get(name);
+  if (node) return node;
+  const schema = schemaDefinitions()[name];
+  // Registered before compiling the members: definitions refer to themselves (JSONSchemaProps).
+  node = schema ? compileSchema(schema) : ANY;
+  compiled.set(name, node);
+  return node;
+}
+
+function compileSchema(s: Schema): FieldNode {
+  if (typeof s.$ref === 'string') return compileDefinition(refName(s.$ref));
+  if (s['x-kubernetes-preserve-unknown-fields']) return ANY;
+  if (s.type === 'array') {
+    const items = lazy(s.items ?? {});
+    const keys = s['x-kubernetes-list-map-keys'];
+    return { type: 'list', items, ...(Array.isArray(keys) ? { mapKeys: keys } : {}) };
+  }
+  if (s.type === 'object' || s.properties || s.additionalProperties) {
+    if (s.properties) {
+      const fields = new Map<string, () => FieldNode>();
+      for (const [k, v] of Object.entries<Schema>(s.properties)) fields.set(k, lazy(v));
+      return { type: 'struct', fields };
+    }
+    if (s.additionalProperties && typeof s.additionalProperties === 'object') return { type: 'map', values: lazy(s.additionalProperties) };
+    return ANY;
+  }
+  return SCALAR;
+}
+
+// Members compile on first use: most requests touch a small part of a kind's tree.
+function lazy(s: Schema): () => FieldNode {
+  let node: FieldNode | undefined;
+  return () => (node ??= compileSchema(s));
+}
+
+/** The node of a served kind's top level; undefined when the models do not know the kind. Never throws. */
+export function kindNode(gvk: Gvk): FieldNode | undefined {
+  const name = definitionFor(gvk);
+  return name ? compileDefinition(name) : undefined;
+}
+
+/** The node of `key` inside an object at `node`: undefined when the key is unknown there. */
+export function fieldNode(node: FieldNode, key: string): FieldNode | undefined {
+  switch (node.type) {
+    case 'struct': return node.fields.get(key)?.();
+    case 'map': return node.values();
+    case 'any': return ANY;
+    default: return ANY; // a type mismatch, not an unknown field: validation's business
+  }
+}
+
+/** The node of an item inside a list at `node`. */
+export function itemNode(node: FieldNode): FieldNode {
+  return node.type === 'list' ? node.items() : ANY;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export interface PruneResult<T> {
+  /** The object without its unknown fields (the input itself when it had none). */
+  pruned: T;
+  /** Paths of the dropped fields, depth first with keys in sorted order (upstream's order for decoded maps). */
+  unknown: string[];
+}
+
+/**
+ * Drops the fields `gvk`'s schema does not declare. Pure: `obj` is not modified. A kind the
+ * models do not know keeps every field. Never throws.
+ */
+export function pruneUnknownFields<T>(gvk: Gvk, obj: T): PruneResult<T> {
+  const root = kindNode(gvk);
+  const unknown: string[] = [];
+  if (!root) return { pruned: obj, unknown };
+  return { pruned: prune(root, obj, '', unknown) as T, unknown };
+}
+
+function prune(node: FieldNode, value: unknown, path: string, unknown: string[]): unknown {
+  if (node.type === 'any' || node.type === 'scalar') return value;
+  if (Array.isArray(value)) {
+    if (node.type !== 'list') return value;
+    const items = node.items();
+    let out: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const next = prune(items, item, `${path}[${i}]`, unknown);
+      if (next !== item) (out ??= value.slice())[i] = next;
+    });
+    return out ?? value;
+  }
+  if (!isObject(value) || node.type === 'list') return value;
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value).sort()) {
+    const child = fieldNode(node, key);
+    const childPath = path ? `${path}.${key}` : key;
+    if (!child) {
+      unknown.push(childPath);
+      out ??= { ...value };
+      delete out[key];
+      continue;
+    }
+    const next = prune(child, value[key], childPath, unknown);
+    if (next !== value[key]) (out ??= { ...value })[key] = next;
+  }
+  return out ?? value;
+}
+
+/**
+ * Server-side apply's path of the first fields `applied` has and the schema does not, in
+ * structured-merge-diff's form (`.spec.foo`, `.spec.containers[name="c"].bar`); empty when
+ * it has none. Never throws.
+ */
+export function undeclaredApplyPaths(gvk: Gvk, applied: unknown): string[] {
+  const root = kindNode(gvk);
+  const out: string[] = [];
+  if (root) walkApply(root, applied, '', out);
+  return out;
+}
+
+function walkApply(node: FieldNode, value: unknown, path: string, out: string[]): void {
+  if (node.type === 'any' || node.type === 'scalar') return;
+  if (Array.isArray(value)) {
+    if (node.type !== 'list') return;
+    const items = node.items();
+    value.forEach((item, i) => walkApply(items, item, `${path}${listItemPath(node, item, i)}`, out));
+    return;
+  }
+  if (!isObject(value) || node.type === 'list') return;
+  for (const key of Object.keys(value).sort()) {
+    const child = fieldNode(node, key);
+    if (!child) out.push(`${path}.${key}`);
+    else walkApply(child, value[key], `${path}.${key}`, out);
+  }
+}
+
+function listItemPath(node: FieldNode & { type: 'list' }, item: unknown, i: number): string {
+  if (!node.mapKeys?.length || !isObject(item)) return `[${i}]`;
+  return `[${node.mapKeys.filter((k) => item[k] !== undefined).map((k) => `${k}=${JSON.stringify(item[k])}`).join(',')}]`;
+}

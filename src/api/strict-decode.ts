@@ -1,0 +1,162 @@
+// Request bodies read the way upstream's strict decoders read them. JSON: one streaming pass
+// (jsonc-parser's visitor) reports duplicate fields and, against a kind's schema, unknown
+// fields in document order, worded as sigs.k8s.io/json does; syntax errors are worded as Go's
+// encoding/json. YAML: duplicate keys as yaml.v2's UnmarshalStrict words them (`line 12: key
+// "paused" already set in map`), the last value winning as in a non-strict decode.
+import jsonc from 'jsonc-parser';
+import { LineCounter, parseDocument, isPair, isScalar, visit as visitYaml } from 'yaml';
+import { fieldNode, itemNode, type FieldNode } from './fieldvalidation.js';
+
+/** What a JSON body's strict read checks fields against. */
+export type JsonShape =
+  /** A kind's schema: unknown fields and duplicates (create, update). */
+  | FieldNode
+  /** Decoded into a generic map (merge and strategic patches): duplicates only. */
+  | 'untyped';
+
+const OPERATION: FieldNode = {
+  type: 'struct',
+  fields: new Map<string, () => FieldNode>([
+    ['op', () => ({ type: 'scalar' })], ['path', () => ({ type: 'scalar' })],
+    ['from', () => ({ type: 'scalar' })], ['value', () => ({ type: 'any' })],
+  ]),
+};
+/** A JSON patch: a list of operations, whose `value` is raw. */
+export const JSON_PATCH_SHAPE: FieldNode = { type: 'list', items: () => OPERATION };
+
+interface Frame { node: FieldNode | 'untyped' | undefined; path: string; array: boolean; index: number; seen: Set<string>; unknown: Set<string> }
+
+/**
+ * The strict-decoding problems of a syntactically valid JSON text, in document order:
+ * `unknown field "spec.foo"`, `duplicate field "spec.paused"` (each with `prefix`, e.g.
+ * 'json patch '). Nothing is reported inside unknown fields or raw values. Never throws.
+ */
+export function strictJsonProblems(text: string, shape: JsonShape, prefix = ''): string[] {
+  const problems: string[] = [];
+  const stack: Frame[] = [];
+  // The node and path of the value about to start (set by a property, or the root).
+  let pending: { node: FieldNode | 'untyped' | undefined; path: string } = { node: shape, path: '' };
+  const valueStarts = (): { node: FieldNode | 'untyped' | undefined; path: string } => {
+    const top = stack[stack.length - 1];
+    if (!top?.array) return pending;
+    const i = top.index++;
+    const node = top.node === 'untyped' ? 'untyped' : top.node && itemNode(top.node);
+    return { node, path: `${top.path}[${i}]` };
+  };
+  const open = (array: boolean) => {
+    const { node, path } = valueStarts();
+    stack.push({ node: quiet(node) ? undefined : node, path, array, index: 0, seen: new Set(), unknown: new Set() });
+  };
+  jsonc.visit(text, {
+    onObjectBegin: () => open(false),
+    onArrayBegin: () => open(true),
+    onObjectEnd: () => { stack.pop(); },
+    onArrayEnd: () => { stack.pop(); },
+    onLiteralValue: () => { valueStarts(); },
+    onObjectProperty: (key) => {
+      const top = stack[stack.length - 1]!;
+      const path = top.path ? `${top.path}.${key}` : key;
+      if (top.node === undefined) { pending = { node: undefined, path }; return; }
+      const child = top.node === 'untyped' ? 'untyped' : fieldNode(top.node, key);
+      const first = !top.seen.has(key);
+      top.seen.add(key);
+      if (!child) {
+        // Unknown and also repeated: reported once, as unknown (as upstream's typed decoder).
+        if (first) problems.push(`${prefix}unknown field "${path}"`);
+        pending = { node: undefined, path };
+        return;
+      }
+      if (!first) problems.push(`${prefix}duplicate field "${path}"`);
+      pending = { node: child, path };
+    },
+  }, { disallowComments: true, allowTrailingComma: false });
+  return problems;
+}
+
+// Raw values (RawExtension, FieldsV1) are never looked into.
+const quiet = (node: FieldNode | 'untyped' | undefined) => node === undefined || (node !== 'untyped' && node.type === 'any');
+
+/**
+ * Go's encoding/json wording of why `text` is not JSON (`invalid character 'x' looking for
+ * beginning of value`, `unexpected end of JSON input`); undefined when it is JSON. Never throws.
+ */
+export function jsonSyntaxError(text: string): string | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch {
+    // fall through: find where and why, in Go's words
+  }
+  let found: { code: number; offset: number; inArray: boolean; depth: number } | undefined;
+  const containers: boolean[] = []; // true = array
+  jsonc.visit(text, {
+    onObjectBegin: () => { containers.push(false); },
+    onArrayBegin: () => { containers.push(true); },
+    onObjectEnd: () => { containers.pop(); },
+    onArrayEnd: () => { containers.pop(); },
+    onError: (code, offset) => { found ??= { code, offset, inArray: containers[containers.length - 1] ?? false, depth: containers.length }; },
+  }, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const at = found?.offset ?? text.length;
+  if (text.trim() === '' || at >= text.length) return 'unexpected end of JSON input';
+  const c = goQuoteChar(text[at]!);
+  const before = text.slice(0, at).trimEnd().slice(-1);
+  const code = found ? jsonc.printParseErrorCode(found.code as jsonc.ParseErrorCode) : '';
+  if (found && found.depth === 0 && before !== '') return `invalid character ${c} after top-level value`;
+  switch (code) {
+    case 'ColonExpected': return `invalid character ${c} after object key`;
+    case 'CommaExpected': case 'CloseBraceExpected': case 'CloseBracketExpected':
+      return found!.inArray ? `invalid character ${c} after array element` : `invalid character ${c} after object key:value pair`;
+    case 'EndOfFileExpected': return `invalid character ${c} after top-level value`;
+    case 'UnexpectedEndOfString': return 'unexpected end of JSON input';
+    case 'InvalidEscapeCharacter': {
+      const bad = /\\([^"\\/bfnrtu])/.exec(text.slice(at));
+      return `invalid character ${goQuoteChar(bad?.[1] ?? text[at]!)} in string escape code`;
+    }
+    case 'InvalidCharacter': return `invalid character ${c} in string literal`;
+  }
+  if (found && !found.inArray && found.depth > 0 && (before === '{' || before === ',')) return `invalid character ${c} looking for beginning of object key string`;
+  return `invalid character ${c} looking for beginning of value`;
+}
+
+function goQuoteChar(ch: string): string {
+  if (ch === "'") return `'\\''`;
+  if (ch === '"') return `'"'`;
+  const q = JSON.stringify(ch);
+  return `'${q.slice(1, -1)}'`;
+}
+
+export interface YamlDecoded {
+  value: unknown;
+  /** yaml.v2's strict complaints, one per repeated key: `line 12: key "paused" already set in map`. */
+  duplicates: string[];
+}
+
+/**
+ * Decodes the first YAML document, accepting repeated keys (the last wins) and listing them.
+ * Throws an Error worded `yaml: line N: <why>` when the text is not YAML.
+ */
+export function decodeYaml(text: string): YamlDecoded {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: false, lineCounter });
+  const err = doc.errors[0];
+  if (err) {
+    const line = err.linePos?.[0]?.line;
+    throw new Error(`yaml: ${line ? `line ${line}: ` : ''}${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+  }
+  const duplicates: { at: number; message: string }[] = [];
+  visitYaml(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        const at = pair.key.range?.[0] ?? 0;
+        if (seen.has(key)) duplicates.push({ at, message: `line ${lineCounter.linePos(at).line}: key ${JSON.stringify(key)} already set in map` });
+        seen.add(key);
+      }
+    },
+  });
+  // yaml.v2 complains in document order.
+  duplicates.sort((a, b) => a.at - b.at);
+  return { value: doc.toJS({ maxAliasCount: 100 }), duplicates: duplicates.map((d) => d.message) };
+}
