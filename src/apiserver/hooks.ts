@@ -4,14 +4,25 @@
 // Until one lands, `standInHooks` fills its slot with the simplest honest behaviour, noted on
 // each member, so the server is usable without claiming what it does not do.
 import type { IncomingMessage } from 'node:http';
+import type { Attributes, Decision, UserInfo } from './auth/types.js';
 import type { StatusCause } from './status.js';
 import { apiError } from './status.js';
 
+// Who is asking and what for: the shapes of src/apiserver/auth (upstream's user.Info and
+// authorizer.Attributes), so the authenticator and RBAC plug in without translation.
+export type { UserInfo } from './auth/types.js';
+export type AuthzAttributes = Attributes;
+
 export interface Gvk { group: string; version: string; kind: string }
-export interface UserInfo { username: string; uid?: string; groups: string[]; extra?: Record<string, string[]> }
-export interface AuthzAttributes {
-  user: UserInfo; verb: string; apiGroup: string; apiVersion: string; resource: string; subresource: string;
-  namespace: string; name: string; resourceRequest: boolean; path: string;
+
+/**
+ * What allocateService took: commit() once the object is written (frees what an update gave
+ * up), undo() when the write failed (frees what was taken). Both are idempotent, and only the
+ * first of the two counts.
+ */
+export interface ServiceAllocation {
+  commit(): Promise<void>;
+  undo(): Promise<void>;
 }
 
 export interface ServerHooks {
@@ -26,14 +37,24 @@ export interface ServerHooks {
   openapiV3Index(): object;
   openapiV3(groupVersion: string): object | undefined;
   toTable(gvk: Gvk, objects: object[], includeObject: 'None' | 'Object' | 'Metadata'): object;
-  /** undefined = no credentials recognised (anonymous). */
+  /** undefined = no credentials presented (anonymous). Throws ApiError 401 on credentials that are presented but invalid. */
   authenticate(req: IncomingMessage): UserInfo | undefined;
-  authorize(user: UserInfo, attrs: AuthzAttributes): Promise<{ allowed: boolean; reason: string }>;
-  allocateService(svc: object, old?: object): Promise<void> | void;
+  /** Rejects only when the policy source fails (the caller answers 500). */
+  authorize(user: UserInfo, attrs: AuthzAttributes): Promise<Decision>;
+  /**
+   * Fills the Service's ClusterIP/NodePorts (create: no `old`). Rejects ApiError 422/500 with
+   * nothing taken. The returned allocation, when there is one, is to be committed after the
+   * write or undone when it fails; callers that ignore it get that done per request by the
+   * server (wiring/service-allocation.ts).
+   */
+  allocateService(svc: object, old?: object): Promise<ServiceAllocation | void> | ServiceAllocation | void;
+  /** Frees what a deleted Service (or one whose create failed) holds. Rejects when the store does. */
   releaseService(svc: object): Promise<void> | void;
 }
 
 type Obj = Record<string, any>;
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
 
 /** RFC 7386 JSON merge patch: the stand-in for every patch type that is a merge. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -51,8 +72,9 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
  * strategic merge patch treated as a JSON merge patch (lists replaced, no merge keys), JSON
  * patch answers 415, server-side apply merges without field ownership, no OpenAPI documents
  * (404), a minimal Name/Created At table, a client certificate signed by the CA makes its CN
- * the user (O the groups), everyone authenticated is allowed,
- * no ClusterIP allocation.
+ * the user (O the groups), everyone authenticated is allowed (anonymous users only the health
+ * and version paths), no ClusterIP allocation. startApiServer replaces the auth and service
+ * members with the real ones unless told not to.
  */
 export function standInHooks(): ServerHooks {
   const users = new WeakMap<object, UserInfo | undefined>();
@@ -96,11 +118,13 @@ export function standInHooks(): ServerHooks {
       const sock = req.socket as { getPeerCertificate?: () => { subject?: { CN?: string; O?: string | string[] } }; authorized?: boolean };
       const subject = sock.authorized ? sock.getPeerCertificate?.()?.subject : undefined;
       const groups = subject?.O === undefined ? [] : Array.isArray(subject.O) ? subject.O : [subject.O];
-      const user = subject?.CN ? { username: subject.CN, groups: [...groups, 'system:authenticated'] } : undefined;
+      const user = subject?.CN ? { name: subject.CN, groups: [...groups, 'system:authenticated'] } : undefined;
       users.set(req.socket, user);
       return user;
     },
-    authorize: async () => ({ allowed: true, reason: 'stand-in: authorization not wired yet' }),
+    authorize: async (user, attrs) => (user.groups.includes('system:authenticated') || (!attrs.resourceRequest && PUBLIC_PATHS.has(attrs.path ?? ''))
+      ? { allowed: true, reason: 'stand-in: everyone authenticated is allowed' }
+      : { allowed: false, reason: '' }),
     allocateService: () => {},
     releaseService: () => {},
   };

@@ -7,8 +7,10 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '../store/types.js';
+import { ServiceAllocator, type ServiceAllocatorOptions } from './alloc/index.js';
+import { ANONYMOUS_USER, forbidden, unauthorized } from './auth/index.js';
 import { aggregatedDiscovery, apiGroupFor, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
-import { standInHooks, type ServerHooks, type UserInfo } from './hooks.js';
+import { standInHooks, type AuthzAttributes, type ServerHooks, type UserInfo } from './hooks.js';
 import { negotiate } from './http/negotiate.js';
 import { requestInfo, type RequestInfo } from './http/request-info.js';
 import { handleResource } from './http/resources.js';
@@ -16,6 +18,13 @@ import { writeError, writeObject } from './http/respond.js';
 import { apiError } from './status.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
 import { Registry } from './storage/registry.js';
+import { authWiring, type AuthOptions } from './wiring/auth.js';
+import { startDefaultServiceAccounts } from './wiring/default-serviceaccounts.js';
+import { serveAuthEndpoint } from './wiring/endpoints.js';
+import { serviceAllocation } from './wiring/service-allocation.js';
+import { ensureBootstrapRbac, ensureKubernetesService, repairServiceAllocations } from './wiring/startup.js';
+
+export type { AuthOptions } from './wiring/auth.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -26,6 +35,17 @@ export interface ApiServerOptions {
   port?: number;
   /** The parts other modules provide; missing ones are the stand-ins of hooks.ts. */
   hooks?: Partial<ServerHooks>;
+  /**
+   * Authentication and RBAC (default: client certificates chained to tls.ca, anonymous
+   * requests allowed what RBAC grants system:unauthenticated, default policy created at
+   * start). false keeps the stand-ins of hooks.ts.
+   */
+  auth?: AuthOptions | false;
+  /**
+   * ClusterIP/NodePort allocation (default 10.96.0.0/12 and 30000-32767), repaired at start,
+   * and the `kubernetes` Service. false: no allocation (stand-in).
+   */
+  services?: ServiceAllocatorOptions | false;
   now?: () => Date;
   log?: (msg: string) => void;
   /** Interval of BOOKMARK events on watches that allow them (default 60 s). */
@@ -37,7 +57,7 @@ export interface ApiServer {
   url: string;
   port: number;
   registry: Registry;
-  /** Stops accepting, ends open watches, stops the namespace lifecycle. Does not close the store. */
+  /** Stops accepting, ends open watches, stops the namespace lifecycle and policy mirrors. Does not close the store. */
   close(): Promise<void>;
 }
 
@@ -49,17 +69,32 @@ export const VERSION_INFO = {
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 /**
- * Creates the default namespaces, then listens. Rejects when the store fails at start or the
- * address cannot be bound (EADDRINUSE...).
+ * Creates the default namespaces and RBAC policy, repairs the Service allocations, listens,
+ * then makes the `kubernetes` Service and the `default` ServiceAccounts before answering
+ * requests (those that arrive earlier wait). Rejects when the store fails at start, the auth
+ * files are unreadable, or the address cannot be bound (EADDRINUSE...).
  */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
-  const hooks: ServerHooks = { ...standInHooks(), ...opts.hooks };
   const log = opts.log ?? ((m: string) => process.stderr.write(`skiff apiserver: ${m}\n`));
-  const registry = new Registry({ store: opts.store, hooks, now: opts.now ?? (() => new Date()) });
-  await ensureDefaultNamespaces(registry);
-  const lifecycle = startNamespaceLifecycle(registry, log);
-  const deps = { registry, hooks, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 };
+  const now = opts.now ?? (() => new Date());
+  const authOpts = opts.auth === false ? undefined : { clientCA: opts.tls.ca, ...opts.auth };
+  const anonymous = authOpts?.anonymous ?? true;
+  const auth = authOpts ? authWiring(authOpts, opts.store, log, now) : undefined;
+  const allocator = opts.services === false ? undefined : new ServiceAllocator(opts.store, opts.services);
+  const allocation = allocator ? serviceAllocation(allocator, log) : undefined;
+  const hooks: ServerHooks = { ...standInHooks(), ...auth?.hooks, ...(allocation ? { allocateService: allocation.allocateService, releaseService: allocation.releaseService } : {}), ...opts.hooks };
+  const registry = new Registry({ store: opts.store, hooks, now });
+  const stops: (() => Promise<void>)[] = [];
+  if (auth) stops.push(() => auth.rbac.stop());
   let address = '';
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => { markReady = resolve; });
+  const deps = { registry, hooks, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 };
+  const endpointDeps = {
+    registry, now, authorize: hooks.authorize, rbac: auth?.rbac,
+    serviceAccountKey: authOpts?.serviceAccountKey,
+    audiences: authOpts?.apiAudiences ?? (authOpts?.serviceAccountKey ? [authOpts.serviceAccountKey.issuer] : []),
+  };
 
   const server: Server = createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false },
     (req, res) => {
@@ -67,33 +102,34 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await ready;
     const url = new URL(req.url ?? '/', 'https://apiserver');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const base = `/${path.split('/')[1] ?? ''}`;
-    const user = hooks.authenticate(req);
-    if (PUBLIC_PATHS.has(base)) return servePublic(base, res);
-    if (!user) throw apiError(401, 'Unauthorized', 'Unauthorized');
+    const authenticated = hooks.authenticate(req);
+    if (!authenticated && !anonymous) throw unauthorized();
+    const user = authenticated ?? ANONYMOUS_USER;
     const info = requestInfo(req.method ?? 'GET', url);
-    await authorize(user, info);
-    if (info.resourceRequest) return handleResource(deps, info, url, req, res);
+    const attrs = attributes(user, info);
+    const decision = await hooks.authorize(user, attrs);
+    // Anonymous requests RBAC does not allow are told to authenticate; others are forbidden.
+    if (!decision.allowed) throw authenticated ? forbidden(attrs, decision.reason) : unauthorized();
+    if (info.resourceRequest) {
+      if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
+      const handle = () => handleResource(deps, info, url, req, res);
+      return allocation ? allocation.inRequest(handle) : handle();
+    }
+    if (PUBLIC_PATHS.has(base)) return servePublic(base, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     return serveNonResource(path, req, res);
   }
 
-  async function authorize(user: UserInfo, info: RequestInfo): Promise<void> {
+  function attributes(user: UserInfo, info: RequestInfo): AuthzAttributes {
     const verb = info.resourceRequest ? info.verb : (info.verb === 'head' ? 'get' : info.verb);
-    const decision = await hooks.authorize(user, {
-      user, verb, apiGroup: info.apiGroup, apiVersion: info.apiVersion, resource: info.resource, subresource: info.subresource,
+    return {
+      user, verb, apiGroup: info.apiGroup, resource: info.resource, subresource: info.subresource,
       namespace: info.namespace, name: info.name, resourceRequest: info.resourceRequest, path: info.path,
-    });
-    if (decision.allowed) return;
-    const what = info.resourceRequest
-      ? `User "${user.username}" cannot ${verb} resource "${info.resource}${info.subresource ? `/${info.subresource}` : ''}" in API group "${info.apiGroup}"${info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope'}`
-      : `User "${user.username}" cannot ${verb} path "${info.path}"`;
-    const subject = info.resourceRequest ? `${info.resource}${info.apiGroup ? `.${info.apiGroup}` : ''}${info.name ? ` "${info.name}"` : ''} is forbidden` : 'forbidden';
-    throw apiError(403, 'Forbidden', `${subject}: ${what}${decision.reason ? `: ${decision.reason}` : ''}`, {
-      ...(info.name ? { name: info.name } : {}), group: info.apiGroup, kind: info.resource,
-    });
+    };
   }
 
   function servePublic(base: string, res: ServerResponse): void {
@@ -130,6 +166,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     writeObject(res, 200, doc, req ? negotiate(req.headers.accept) : undefined);
   }
 
+  await ensureDefaultNamespaces(registry);
+  if (auth) {
+    await ensureBootstrapRbac(registry);
+    await auth.rbac.ready;
+  }
+  // Before any Service is written: values leaked by a crash are freed, ones in use marked.
+  if (allocator) for (const problem of await repairServiceAllocations(opts.store, allocator)) log(`service allocation repair: ${problem}`);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
@@ -137,15 +180,28 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const port = (server.address() as AddressInfo).port;
   const host = opts.host ?? '127.0.0.1';
   address = `${host}:${port}`;
+  const close = async () => {
+    for (const stop of stops.splice(0)) await stop();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  };
+  try {
+    if (allocator) await ensureKubernetesService(registry, { clusterIP: allocator.kubernetesServiceIP, host, port });
+    const accounts = startDefaultServiceAccounts(opts.store, registry, log);
+    stops.push(() => accounts.stop());
+    await accounts.ready;
+    const lifecycle = startNamespaceLifecycle(registry, log);
+    stops.push(() => lifecycle.stop());
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  markReady();
   return {
     url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     registry,
-    async close() {
-      await lifecycle.stop();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    close,
   };
 }

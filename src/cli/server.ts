@@ -1,14 +1,24 @@
 import type { Command } from 'commander';
 
 // `skiff server`: the control plane's apiserver over the embedded SQLite store (or etcd with
-// --etcd-endpoints). Composition root: PKI and admin.kubeconfig on first start, the store, the
-// modules the apiserver core calls (patch, OpenAPI, ...), then serve until a signal.
+// --etcd-endpoints). Composition root: PKI, ServiceAccount signing key and admin.kubeconfig on
+// first start, the store, the modules the apiserver core calls (patch, OpenAPI, ...), auth
+// (client certificates, --token-auth-file, ServiceAccount tokens, RBAC) and Service
+// allocation, then serve until a signal.
 
 export interface ServerOptions {
   dataDir: string;
   /** host:port; port 0 picks one (printed, and written into admin.kubeconfig). */
   listen: string;
   etcdEndpoints?: string;
+  /** Static bearer tokens, CSV `token,user,uid,"group1,group2"` (upstream --token-auth-file). */
+  tokenAuthFile?: string;
+  /** Requests without credentials are system:anonymous, allowed what RBAC grants it (default true). */
+  anonymousAuth?: boolean;
+  /** CIDR of Service ClusterIPs (default 10.96.0.0/12). */
+  serviceClusterIpRange?: string;
+  /** NodePort range, `low-high` (default 30000-32767). */
+  serviceNodePortRange?: string;
 }
 
 export function registerServer(program: Command): void {
@@ -18,9 +28,27 @@ export function registerServer(program: Command): void {
     .option('--data-dir <dir>', 'state: database, PKI, admin.kubeconfig', '/var/lib/skiff/server')
     .option('--listen <host:port>', 'address to serve HTTPS on', '127.0.0.1:6443')
     .option('--etcd-endpoints <urls>', 'use etcd at these comma-separated URLs instead of the embedded SQLite store')
+    .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
+    .option('--anonymous-auth [bool]', 'serve requests without credentials as system:anonymous (what RBAC grants it)', parseBool, true)
+    .option('--service-cluster-ip-range <cidr>', 'CIDR Service ClusterIPs come from', '10.96.0.0/12')
+    .option('--service-node-port-range <low-high>', 'range NodePorts come from', '30000-32767')
     .action(async (opts: ServerOptions) => {
       await runServer(opts);
     });
+}
+
+/** true/false as upstream's boolean flags take them (a bare flag is true). Throws Error on anything else. */
+export function parseBool(value: string | undefined): boolean {
+  if (value === undefined || /^(true|1|t)$/i.test(value)) return true;
+  if (/^(false|0|f)$/i.test(value)) return false;
+  throw new Error(`invalid boolean value ${JSON.stringify(value)}`);
+}
+
+/** `low-high`. Throws Error on a malformed range. */
+export function parsePortRange(range: string): [number, number] {
+  const m = /^(\d+)-(\d+)$/.exec(range.trim());
+  if (!m) throw new Error(`--service-node-port-range ${range}: expected low-high`);
+  return [Number(m[1]), Number(m[2])];
 }
 
 /** host:port (IPv6 in brackets). Throws Error on a malformed address. */
@@ -34,19 +62,26 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 /** Serves until SIGTERM/SIGINT. Rejects when the store, PKI or address fail at start. */
 export async function runServer(opts: ServerOptions): Promise<void> {
-  const [{ mkdir }, { join }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { openStore }, patch, openapi, defaults, validation, table] = await Promise.all([
+  const [{ mkdir }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }] = await Promise.all([
     import('node:fs/promises'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
     import('../apiserver/server.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
-    import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'),
+    import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
   ]);
   const { host, port } = parseListen(opts.listen);
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   const pki = await ensurePki(opts.dataDir, [host]);
+  const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
+  const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
   const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
   const store = await openStore(endpoints?.length ? { etcd: { endpoints } } : { sqlite: join(opts.dataDir, 'state.db') });
   const server = await startApiServer({
     store, host, port,
     tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
+    auth: {
+      clientCA: pki.ca.cert, serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
+      ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
+    },
+    services: { serviceCidr: opts.serviceClusterIpRange ?? '10.96.0.0/12', nodePortRange },
     hooks: {
       applyPatch: patch.applyPatch,
       serverSideApply: patch.serverSideApply,
@@ -57,8 +92,6 @@ export async function runServer(opts: ServerOptions): Promise<void> {
       defaultObject: defaults.defaultObject,
       validateObject: validation.validateObject,
       toTable: (gvk, objects, include) => table.toTable(gvk, objects, include),
-      // Not wired yet (stand-ins in hooks.ts): authentication/RBAC (src/apiserver/auth) and
-      // ClusterIP/NodePort allocation (src/apiserver/alloc) have their own shapes to compose.
     },
   });
   // Written on every start: the port may be new (port 0), the credentials are the same.

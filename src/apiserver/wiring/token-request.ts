@@ -1,0 +1,75 @@
+// serviceaccounts/token (TokenRequest, authentication.k8s.io/v1): a signed, bound JWT for a
+// ServiceAccount that exists, with upstream's defaults (1 h, the API audiences) and limits.
+import { findResource } from '../../api/resources.js';
+import { issueServiceAccountToken, type BoundObject, type ServiceAccountKey } from '../auth/index.js';
+import { apiError, badRequest, conflict, invalid, type StatusCause } from '../status.js';
+import type { Registry } from '../storage/registry.js';
+
+type Obj = Record<string, any>;
+
+export interface TokenRequestDeps {
+  registry: Registry;
+  key: ServiceAccountKey;
+  /** Default audiences (upstream --api-audiences, else the issuer). */
+  audiences: string[];
+  now: () => Date;
+}
+
+const DEFAULT_SECONDS = 3600;
+const MIN_SECONDS = 600;
+const MAX_SECONDS = 2 ** 32;
+const BOUND_KINDS: Record<string, { group: string; version: string; plural: string; namespaced: boolean }> = {
+  Pod: { group: '', version: 'v1', plural: 'pods', namespaced: true },
+  Secret: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
+  Node: { group: '', version: 'v1', plural: 'nodes', namespaced: false },
+};
+
+/**
+ * Issues the token for ServiceAccount ns/name and returns the TokenRequest with its status.
+ * Throws ApiError 400 (not a TokenRequest), 404 (no such account or bound object), 409
+ * (bound object's uid differs), 422 (bad expiration or bound object kind).
+ */
+export async function createToken(deps: TokenRequestDeps, ns: string, name: string, body: unknown): Promise<Obj> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of a token request must be a TokenRequest object');
+  const reqObj = body as Obj;
+  if (reqObj.kind !== undefined && reqObj.kind !== 'TokenRequest') throw badRequest(`expected a TokenRequest, got ${reqObj.kind}`);
+  const sa = await deps.registry.get(findResource('', 'v1', 'serviceaccounts')!, ns, name);
+  const spec: Obj = { ...(reqObj.spec ?? {}) };
+  spec.audiences = Array.isArray(spec.audiences) && spec.audiences.length ? spec.audiences : deps.audiences;
+  spec.expirationSeconds ??= DEFAULT_SECONDS;
+  const causes: StatusCause[] = [];
+  const seconds = Number(spec.expirationSeconds);
+  if (!Number.isInteger(seconds) || seconds < MIN_SECONDS) causes.push({ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${spec.expirationSeconds}: may not specify a duration less than 10 minutes` });
+  else if (seconds > MAX_SECONDS) causes.push({ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${spec.expirationSeconds}: may not specify a duration larger than 2^32 seconds` });
+  const ref: Obj | undefined = spec.boundObjectRef ?? undefined;
+  if (ref && !BOUND_KINDS[ref.kind]) causes.push({ reason: 'FieldValueNotSupported', field: 'spec.boundObjectRef.kind', message: `Unsupported value: "${ref.kind}": supported values: "Pod", "Secret", "Node"` });
+  if (causes.length) throw invalid('TokenRequest', name, causes, 'authentication.k8s.io');
+
+  const boundObject = ref ? await bound(deps.registry, ns, ref) : undefined;
+  const now = deps.now();
+  const token = issueServiceAccountToken(deps.key, { namespace: ns, name, uid: sa.metadata.uid }, {
+    audiences: spec.audiences, expirationSeconds: seconds, now, ...(boundObject ? { boundObject } : {}),
+  });
+  return {
+    kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
+    metadata: { ...(reqObj.metadata ?? {}), name, namespace: ns, creationTimestamp: null },
+    spec,
+    status: { token, expirationTimestamp: new Date(Math.floor(now.getTime() / 1000) * 1000 + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+  };
+}
+
+async function bound(registry: Registry, ns: string, ref: Obj): Promise<BoundObject> {
+  const kind = BOUND_KINDS[ref.kind]!;
+  const obj = await registry.get(findResource(kind.group, kind.version, kind.plural)!, kind.namespaced ? ns : '', ref.name ?? '');
+  if (ref.uid && ref.uid !== obj.metadata.uid) {
+    throw conflict(kind.plural, ref.name, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+  }
+  const out: BoundObject = { kind: ref.kind, name: obj.metadata.name, uid: obj.metadata.uid };
+  if (ref.kind === 'Pod' && obj.spec?.nodeName) {
+    const node = await registry.get(findResource('', 'v1', 'nodes')!, '', obj.spec.nodeName).catch(() => undefined);
+    if (node) out.node = { name: node.metadata.name, uid: node.metadata.uid };
+  }
+  return out;
+}
+
+export const tokenRequestUnavailable = () => apiError(404, 'NotFound', 'the server could not find the requested resource (no service account signing key)');
