@@ -74,7 +74,7 @@ function validateService(errs: Errs, o: any, old?: any): void {
       if (!isObj(p)) return;
       if (s.ports.length > 1 && !p.name) errs.push(required(`${f}.name`));
       if (typeof p.name === 'string' && p.name) {
-        for (const m of dns1035Problems(p.name)) errs.push(invalid(`${f}.name`, p.name, m));
+        for (const m of labelProblems(p.name)) errs.push(invalid(`${f}.name`, p.name, m));
         if (names.has(p.name)) errs.push(duplicate(`${f}.name`, p.name));
         names.add(p.name);
       }

@@ -47,9 +47,8 @@ for (const [what, args, check] of GENERATORS) {
   });
 }
 
-// kubectl names the port "80-8080"; upstream validates Service port names as DNS-1123 labels
-// (a leading digit is fine) but src/api/validation.ts checks DNS-1035: fails until that is fixed.
-test.serial.failing('kubectl create service clusterip (port named 80-8080)', async (t) => {
+// kubectl names the port "80-8080": Service port names are DNS-1123 labels (a leading digit is fine).
+test.serial('kubectl create service clusterip (port named 80-8080)', async (t) => {
   const r = await run(['-n', ns, 'create', 'service', 'clusterip', 'svc', '--tcp=80:8080']);
   t.is(r.code, 0, r.stderr);
   t.is((await get(['-n', ns, 'service/svc'])).spec.ports[0].targetPort, 8080);

@@ -59,6 +59,9 @@ test('a service needs ports unless headless or ExternalName; its clusterIP is im
   t.deepEqual(fields(validateObject(SVC, { metadata: { name: 's' }, spec: {} })), ['spec.ports']);
   t.deepEqual(validateObject(SVC, { metadata: { name: 's' }, spec: { clusterIP: 'None', selector: { a: 'b' } } }), []);
   t.deepEqual(fields(validateObject(SVC, { metadata: { name: 's' }, spec: { ports: [{ port: 80 }, { port: 81 }] } })), ['spec.ports[0].name', 'spec.ports[1].name']);
+  // Port names are DNS-1123 labels: kubectl create service names them '80-8080'.
+  t.deepEqual(validateObject(SVC, { metadata: { name: 's' }, spec: { ports: [{ name: '80-8080', port: 80 }] } }), []);
+  t.deepEqual(fields(validateObject(SVC, { metadata: { name: 's' }, spec: { ports: [{ name: 'Web', port: 80 }] } })), ['spec.ports[0].name']);
   const old = { metadata: { name: 's' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 80 }] } };
   const causes = validateObject(SVC, { metadata: { name: 's' }, spec: { clusterIP: '10.96.0.11', ports: [{ port: 80 }] } }, old);
   t.deepEqual(causes, [{ reason: 'FieldValueInvalid', message: 'Invalid value: "10.96.0.11": field is immutable', field: 'spec.clusterIP' }]);
