@@ -84,16 +84,18 @@ export async function ensureKubernetesService(registry: Registry, target: Kubern
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Creates `obj`, or when it exists writes fix(old) unless that is undefined (already right). */
+/** Creates `obj` when absent, else writes fix(old) unless that is undefined (already right). */
 async function upsert(registry: Registry, r: ResourceInfo, obj: Obj, fix: (old: Obj) => Obj | undefined): Promise<void> {
   const ns = obj.metadata.namespace as string;
-  try {
+  // Read first: a create of the Service would try to allocate the ClusterIP it already holds.
+  const old = await registry.get(r, ns, obj.metadata.name).catch((e) => {
+    if (e instanceof ApiError && e.code === 404) return undefined;
+    throw e;
+  });
+  if (!old) {
     await registry.create(r, ns, structuredClone(obj));
     return;
-  } catch (e) {
-    if (!isConflict(e)) throw e;
   }
-  const old = await registry.get(r, ns, obj.metadata.name);
   const next = fix(old);
   if (next) await registry.update(r, ns, obj.metadata.name, next);
 }
