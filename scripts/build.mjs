@@ -18,9 +18,10 @@ async function cli() {
     // Roles load their subsystems with import(): chunks, so `skiff --version` parses little.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    // Native addons find their .node file relative to their own package (bindings): load them
-    // from node_modules at run time instead of bundling them.
-    external: ['better-sqlite3'],
+    // Native addons find their .node file relative to their own package (bindings), and etcd3
+    // loads its .proto files from __dirname, jsonc-parser's UMD build requires its parts at
+    // run time: load them from node_modules.
+    external: ['better-sqlite3', 'etcd3', 'jsonc-parser'],
     // CommonJS dependencies (commander) call require(); give the ESM bundle one.
     banner: { js: '#!/usr/bin/env node\nimport { createRequire as __skiffRequire } from "node:module";\nconst require = __skiffRequire(import.meta.url);' },
   });
