@@ -256,7 +256,8 @@ export class Registry {
       if (r.plural === 'services' && !opts.subresource && !opts.dryRun) await this.deps.hooks.allocateService(next, old);
       const bytes = encode(next);
       // Nothing changed: no write, the resourceVersion stays (upstream skips no-op updates).
-      if (bytes.equals(encode(old))) return old;
+      // The stored bytes are encode()'s own output, so they compare without re-encoding `old`.
+      if (bytes.equals(kv.value)) return old;
       if (opts.dryRun) return next;
       if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && old.metadata.finalizers?.length && isGracefullyDone(r, next)) {
         // The last finalizer went away from an object being deleted: it is gone now.
