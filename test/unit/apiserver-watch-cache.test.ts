@@ -133,3 +133,15 @@ test('stopping the cache ends its watches normally; the next watch starts a new 
   t.true(second.alive);
   t.is(store.watches, 2);
 });
+
+test('an update that changes nothing writes nothing: same resourceVersion, no watch event', async (t) => {
+  const { store, registry, put, watch } = setup(t);
+  await put('a', 'same');
+  const first = await registry.update(CM, 'a', 'same', cm('a', 'same', { v: '1' }));
+  const w = watch('a', { resourceVersion: first.metadata.resourceVersion });
+  const second = await registry.update(CM, 'a', 'same', cm('a', 'same', { v: '1' }));
+  t.is(second.metadata.resourceVersion, first.metadata.resourceVersion);
+  t.is(await store.revision(), Number(first.metadata.resourceVersion));
+  await put('a', 'marker');
+  t.deepEqual((await w.until(1)).map((e) => e.object.metadata.name), ['marker']);
+});
