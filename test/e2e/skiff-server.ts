@@ -12,15 +12,20 @@ export interface RunningServer {
   dir: string;
   kubeconfig: string;
   url: string;
+  /** The port it listens on (pass it to startServer to restart on the same URL). */
+  port: number;
   proc: ChildProcess;
   /** SIGTERM (or `signal`) and wait for the exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Rejects when the server exits or prints no "serving on" line. */
-export async function startServer(extraArgs: string[] = [], dir?: string): Promise<RunningServer> {
+/**
+ * Rejects when the server exits or prints no "serving on" line. `port` pins the listen port
+ * (a restart that clients holding the old URL reach again); default: one picked at run time.
+ */
+export async function startServer(extraArgs: string[] = [], dir?: string, port = 0): Promise<RunningServer> {
   const dataDir = dir ?? await mkdtemp(join(tmpdir(), 'skiff-e2e-'));
-  const proc = spawn(process.execPath, [skiffBin, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [skiffBin, 'server', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let err = '';
@@ -32,7 +37,7 @@ export async function startServer(extraArgs: string[] = [], dir?: string): Promi
     proc.once('exit', (code) => reject(new Error(`skiff server exited (${code}) before serving:\n${err}`)));
   });
   return {
-    dir: dataDir, kubeconfig: join(dataDir, 'admin.kubeconfig'), url, proc,
+    dir: dataDir, kubeconfig: join(dataDir, 'admin.kubeconfig'), url, port: Number(new URL(url).port), proc,
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       await exited;
