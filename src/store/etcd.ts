@@ -35,7 +35,8 @@ export class EtcdStore implements Store {
   }
 
   async revision(): Promise<number> {
-    const res = await this.call(() => this.client.kv.range({ key: this.full(''), range_end: bytePrefixEnd(this.full('')), count_only: true }));
+    // Any range carries the revision in its header; etcd refuses an empty key (prefix ''), so read one key.
+    const res = await this.call(() => this.client.kv.range({ key: Buffer.concat([this.prefix, Buffer.from([0])]), count_only: true }));
     return Number(res.header.revision);
   }
 
