@@ -84,7 +84,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const allocation = allocator ? serviceAllocation(allocator, log) : undefined;
   const hooks: ServerHooks = { ...standInHooks(), ...auth?.hooks, ...(allocation ? { allocateService: allocation.allocateService, releaseService: allocation.releaseService } : {}), ...opts.hooks };
   const registry = new Registry({ store: opts.store, hooks, now });
-  const stops: (() => Promise<void>)[] = [];
+  // The watch caches hold store watches: end them, or an etcd client never lets the process exit.
+  const stops: (() => Promise<void>)[] = [() => registry.close()];
   if (auth) stops.push(() => auth.rbac.stop());
   let address = '';
   let markReady!: () => void;
