@@ -1,6 +1,7 @@
 // Resource requests: /api/v1/... and /apis/<g>/<v>/... after routing. Decodes the query and
 // body, calls the registry for the verb, and encodes the answer in the representation the
 // client negotiated (object, Table, PartialObjectMetadata). Watches stream from here.
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
 import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
@@ -227,7 +228,9 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
       lastRv = Math.max(lastRv, ev.revision);
       if (ev.type === 'BOOKMARK' && !bookmarks) continue;
       const object = ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev.object : convert(deps.hooks, r, ev.object, rep, q);
-      send(ev.type, object);
+      // Backpressure: a slow client stops us reading the cache, which then drops it (as
+      // upstream ends a watcher that cannot keep up) instead of buffering without bound.
+      if (!send(ev.type, object) && !res.destroyed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
       if (ev.type === 'ERROR') break;
     }
   } finally {
