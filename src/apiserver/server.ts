@@ -23,6 +23,7 @@ import { startDefaultServiceAccounts } from './wiring/default-serviceaccounts.js
 import { serveAuthEndpoint } from './wiring/endpoints.js';
 import { serviceAllocation } from './wiring/service-allocation.js';
 import { ensureBootstrapRbac, ensureKubernetesService, repairServiceAllocations } from './wiring/startup.js';
+import { OPENAPI_V2_PROTOBUF, openapiV2Protobuf } from './protobuf/openapi-v2.js';
 
 export type { AuthOptions } from './wiring/auth.js';
 
@@ -153,7 +154,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (parts[0] === 'apis' && parts.length === 2) return found(res, req, apiGroupFor(parts[1]!));
     if (parts[0] === 'apis' && parts.length === 3) return found(res, req, apiResourceList(parts[1]!, parts[2]!));
     // OpenAPI is JSON whatever Accept says (protobuf is not offered; kubectl takes JSON).
-    if (path === '/openapi/v2') return found(res, undefined, hooks.openapiV2());
+    if (path === '/openapi/v2') {
+      // kubectl asks for the gnostic protobuf form; JSON for everyone else.
+      if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
+        const bytes = openapiV2Protobuf(hooks.openapiV2() as Record<string, any>);
+        res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': bytes.length });
+        res.end(bytes);
+        return;
+      }
+      return found(res, undefined, hooks.openapiV2());
+    }
     if (path === '/openapi/v3') return found(res, undefined, hooks.openapiV3Index());
     if (parts[0] === 'openapi' && parts[1] === 'v3' && parts.length > 2) {
       // /openapi/v3/api/v1 and /openapi/v3/apis/<group>/<version>

@@ -75,3 +75,18 @@ test('bad bodies are Status errors: no magic 400, truncated 400, unknown kind 41
   t.is(status(() => decodeBody(PB, other)), 415);
   t.is(status(() => encodeProtobufObject({ apiVersion: 'example.com/v1', kind: 'Widget' })), 406);
 });
+
+test('fields Go inlines sit in the parent JSON object: an IngressRule\'s http, a Volume\'s source, a probe\'s action, a reference\'s name', (t) => {
+  const ing = {
+    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i' },
+    spec: { rules: [{ host: 'a.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+    status: { loadBalancer: {} },
+  };
+  t.deepEqual(roundTrip(ing), ing);
+  const pod = {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' },
+    spec: { containers: [{ name: 'c', image: 'busybox', livenessProbe: { exec: { command: ['true'] }, periodSeconds: 5 }, env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }], volumes: [{ name: 'scratch', emptyDir: { medium: 'Memory' } }, { name: 'cfg', configMap: { name: 'c' } }] },
+    status: {},
+  };
+  t.deepEqual(roundTrip(pod), pod);
+});

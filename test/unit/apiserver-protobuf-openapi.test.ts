@@ -2,7 +2,8 @@
 import test from 'ava';
 import { openapiV2 } from '../../src/api/openapi.js';
 import { lookupType } from '../../src/apiserver/protobuf/loader.js';
-import { openapiV2Protobuf } from '../../src/apiserver/protobuf/openapi-v2.js';
+import { OPENAPI_V2_PROTOBUF, openapiV2Protobuf } from '../../src/apiserver/protobuf/openapi-v2.js';
+import { startFixture } from './apiserver-fixture.js';
 
 test('Deployment definition keeps its GVK extension, properties and refs; bytes are cached', (t) => {
   const doc = openapiV2() as any;
@@ -18,4 +19,13 @@ test('Deployment definition keeps its GVK extension, properties and refs; bytes 
   t.deepEqual(JSON.parse(gvk.value.yaml), doc.definitions[name]['x-kubernetes-group-version-kind']);
   const spec = deploy.properties.additional_properties.find((p: any) => p.name === 'spec').value;
   t.is(spec._ref, doc.definitions[name].properties.spec.$ref);
+});
+
+test('the server answers /openapi/v2 in protobuf when kubectl asks for it, JSON otherwise', async (t) => {
+  const fx = await startFixture(t, { hooks: { openapiV2 } });
+  const pb = await fx.call('GET', '/openapi/v2', undefined, { Accept: OPENAPI_V2_PROTOBUF });
+  t.is(pb.status, 200);
+  t.is(pb.headers['content-type'], OPENAPI_V2_PROTOBUF);
+  const json = await fx.call('GET', '/openapi/v2');
+  t.is(json.json?.swagger, '2.0');
 });

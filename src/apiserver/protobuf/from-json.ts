@@ -1,7 +1,7 @@
 // The inverse of to-json.ts: a JSON object → the plain message shape of its type, then bytes.
 // Used for protobuf answers and to produce test inputs the way a Go client would.
 import protobuf from 'protobufjs';
-import { FIELDS_V1, INT_OR_STRING, MICRO_TIME, QUANTITY, RAW_EXTENSION, TIME, parseTime } from './wellknown.js';
+import { FIELDS_V1, isInline, INT_OR_STRING, MICRO_TIME, QUANTITY, RAW_EXTENSION, TIME, parseTime } from './wellknown.js';
 
 type Msg = Record<string, unknown>;
 
@@ -17,7 +17,8 @@ export function encodeJson(type: protobuf.Type, obj: Msg): Uint8Array {
 export function jsonToMessage(type: protobuf.Type, obj: Msg): Msg {
   const out: Msg = {};
   for (const field of type.fieldsArray) {
-    const value = obj[field.name];
+    // An inline field's message is made of the parent's own JSON fields.
+    const value = isInline(type.fullName.slice(1), field.name) ? obj : obj[field.name];
     if (value === undefined || value === null) continue;
     if (field instanceof protobuf.MapField) {
       out[field.name] = Object.fromEntries(Object.entries(value as Msg).map(([k, v]) => [k, valueToMessage(field, v)]));

@@ -2,7 +2,7 @@
 // field through the reflection types: presence decides what is written, the apimachinery
 // types get their JSON forms (wellknown.ts), bytes become base64, int64 numbers.
 import protobuf from 'protobufjs';
-import { FIELDS_V1, INT_OR_STRING, MICRO_TIME, QUANTITY, RAW_EXTENSION, TIME, ZERO_IS_A_VALUE, formatTime } from './wellknown.js';
+import { FIELDS_V1, isInline, INT_OR_STRING, MICRO_TIME, QUANTITY, RAW_EXTENSION, TIME, ZERO_IS_A_VALUE, formatTime } from './wellknown.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Msg = Record<string, unknown>;
@@ -25,6 +25,10 @@ export function messageToJson(type: protobuf.Type, msg: Msg): Record<string, Jso
     } else {
       const json = valueToJson(field, value);
       if (json === undefined) continue;
+      if (isInline(type.fullName.slice(1), field.name) && json !== null && typeof json === 'object' && !Array.isArray(json)) {
+        Object.assign(out, json);
+        continue;
+      }
       if (!field.resolvedType && isZero(json) && !ZERO_IS_A_VALUE.has(field.name)) continue;
       out[field.name] = json;
     }

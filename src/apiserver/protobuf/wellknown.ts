@@ -39,3 +39,21 @@ export function parseTime(text: string): { seconds: number; nanos: number } | un
   if (Number.isNaN(ms)) return undefined;
   return { seconds: Math.floor(ms / 1000), nanos: Number((m[2] ?? '').padEnd(9, '0')) };
 }
+
+/**
+ * Fields Go embeds with `json:",inline"`: their message's fields sit directly in the parent's
+ * JSON object (a Volume's `emptyDir`, an IngressRule's `http`, a Probe's `exec`), while
+ * protobuf nests them. Every `localObjectReference` is such an embedding too.
+ */
+const INLINE_FIELDS = new Set([
+  'k8s.io.api.core.v1.Volume.volumeSource',
+  'k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource',
+  'k8s.io.api.core.v1.EphemeralContainer.ephemeralContainerCommon',
+  'k8s.io.api.core.v1.Probe.handler',
+  'k8s.io.api.networking.v1.IngressRule.ingressRuleValue',
+]);
+
+/** Whether `field` of message `typeName` (full name, no leading dot) is inlined in JSON. */
+export function isInline(typeName: string, field: string): boolean {
+  return field === 'localObjectReference' || INLINE_FIELDS.has(`${typeName}.${field}`);
+}
