@@ -17,6 +17,7 @@ import { openWatch } from '../storage/watch.js';
 import { decodeBody, negotiate, type Representation } from './negotiate.js';
 import type { RequestInfo } from './request-info.js';
 import { readBody, writeObject } from './respond.js';
+import { evictPod } from '../storage/eviction.js';
 
 export interface ResourceHandlerDeps {
   registry: Registry;
@@ -27,7 +28,7 @@ export interface ResourceHandlerDeps {
 
 const notServed = () => apiError(404, 'NotFound', 'the server could not find the requested resource');
 const CONVERSIONS = ['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList'];
-const KUBELET_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy', 'eviction', 'token', 'ephemeralcontainers']);
+const KUBELET_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy', 'token', 'ephemeralcontainers']);
 
 /** Serves one resource request. Throws ApiError (the caller writes it as a Status). */
 export async function handleResource(deps: ResourceHandlerDeps, info: RequestInfo, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -103,6 +104,11 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
   if (sub === 'binding') {
     if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     await bindPod(registry, r, ns, info.name, await readObject(req));
+    return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+  if (sub === 'eviction' && r.plural === 'pods') {
+    if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    await evictPod(registry, r, ns, info.name, await readObject(req));
     return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
   if (sub === 'scale') {
