@@ -44,6 +44,9 @@ export async function* watchEtcd(o: EtcdWatchOptions): AsyncGenerator<WatchEvent
     w?.();
   };
   let watcher: Watcher | undefined;
+  // etcd already dropped a watch it canceled (compacted): a cancel request for it would come
+  // back for an id the etcd3 client no longer knows, which it throws uncaught (a crash).
+  let canceledByEtcd = false;
   o.signal.addEventListener('abort', notify);
   try {
     try {
@@ -61,6 +64,7 @@ export async function* watchEtcd(o: EtcdWatchOptions): AsyncGenerator<WatchEvent
         notify();
       })
       .on('error', (err: unknown) => {
+        canceledByEtcd = true;
         failure ??= err;
         notify();
       });
@@ -75,6 +79,6 @@ export async function* watchEtcd(o: EtcdWatchOptions): AsyncGenerator<WatchEvent
     }
   } finally {
     o.signal.removeEventListener('abort', notify);
-    await watcher?.cancel().catch(() => {});
+    if (!canceledByEtcd) await watcher?.cancel().catch(() => {});
   }
 }
