@@ -192,7 +192,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const host = opts.host ?? '127.0.0.1';
   address = `${host}:${port}`;
   const close = async () => {
-    for (const stop of stops.splice(0)) await stop();
+    // Bounded: a loop stuck on its store (e.g. an etcd call that never answers) must not keep
+    // the process from exiting; say which one it was.
+    for (const [i, stop] of stops.splice(0).entries()) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => { timer = setTimeout(resolve, 5000, 'late'); });
+      if ((await Promise.race([stop().then(() => 'done' as const), late])) === 'late') log(`shutdown: stop step ${i} did not finish within 5 s; going on`);
+      clearTimeout(timer);
+    }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;

@@ -145,3 +145,32 @@ test('an update that changes nothing writes nothing: same resourceVersion, no wa
   await put('a', 'marker');
   t.deepEqual((await w.until(1)).map((e) => e.object.metadata.name), ['marker']);
 });
+
+/** A store like etcd after a compaction: deletions come without the deleted value. */
+class ForgetfulStore extends MemoryStore {
+  override async *watch(prefix: string, after: number, signal: AbortSignal) {
+    for await (const ev of super.watch(prefix, after, signal)) yield ev.type === 'delete' ? { ...ev, prev: undefined } : ev;
+  }
+}
+
+test('a deletion whose old value the store lost still reaches watchers, as a tombstone with kind, name and namespace', async (t) => {
+  const store = new ForgetfulStore();
+  const registry = new Registry({ store, hooks: standInHooks(), now: () => new Date() });
+  const abort = new AbortController();
+  t.teardown(async () => {
+    abort.abort();
+    await registry.close();
+    await store.close();
+  });
+  const rv = await store.create(objectKey(CM, 'a', 'gone'), encode(cm('a', 'gone')));
+  const events: WatchOut[] = [];
+  const done = (async () => {
+    for await (const ev of openWatch(registry, CM, 'a', { resourceVersion: String(rv) }, abort.signal)) {
+      events.push(ev);
+      if (ev.type === 'DELETED') return;
+    }
+  })();
+  const del = await store.delete(objectKey(CM, 'a', 'gone'));
+  await done;
+  t.deepEqual(events.map((e) => [e.type, e.object]), [['DELETED', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gone', namespace: 'a', resourceVersion: String(del.revision) } }]]);
+});

@@ -40,7 +40,7 @@ export class Cacher {
 
   /** Starts watching `prefix` from `revision` (the store's current one). Never throws; a store failure stops the cache. */
   constructor(private readonly store: Store, readonly prefix: string, revision: number, private readonly onStop: () => void,
-    readonly capacity = RING_CAPACITY) {
+    readonly capacity = RING_CAPACITY, private readonly tombstone?: (key: string, revision: number) => Obj) {
     this.ring = new Array(capacity);
     this.floor = revision;
     void this.pump(revision);
@@ -99,7 +99,7 @@ export class Cacher {
   private async pump(from: number): Promise<void> {
     try {
       for await (const ev of this.store.watch(this.prefix, from, this.abort.signal)) {
-        const cached = toCached(ev);
+        const cached = toCached(ev, this.tombstone);
         if (cached) this.append(cached);
       }
     } catch {
@@ -126,8 +126,9 @@ export class Cacher {
   }
 }
 
-/** The decoded event; undefined for a deletion whose last state the backend did not keep. Throws ApiError 500 on corrupt bytes. */
-function toCached(ev: WatchEvent): CachedEvent | undefined {
+/** The decoded event; a deletion whose last state the backend did not keep carries a
+ *  tombstone (undefined without one). Throws ApiError 500 on corrupt bytes. */
+function toCached(ev: WatchEvent, tombstone?: (key: string, revision: number) => Obj): CachedEvent | undefined {
   if (ev.type === 'put') {
     let prev: Obj | undefined | null = ev.prev ? null : undefined;
     return {
@@ -136,7 +137,7 @@ function toCached(ev: WatchEvent): CachedEvent | undefined {
       prev: () => (prev === null ? (prev = decode(ev.prev!)) : prev),
     };
   }
-  if (!ev.prev) return undefined;
+  if (!ev.prev) return tombstone && { type: 'delete', key: ev.key, revision: ev.revision, object: tombstone(ev.key, ev.revision), created: false, prev: () => undefined };
   const object = decode(ev.prev);
   object.metadata.resourceVersion = String(ev.revision);
   return { type: 'delete', key: ev.key, revision: ev.revision, object, created: false, prev: () => undefined };

@@ -37,3 +37,15 @@ export function decode(kv: KeyValue): Obj {
 }
 
 export const apiVersionOf = (r: ResourceInfo): string => groupVersion(r);
+
+/**
+ * The object a DELETED event carries when the backend no longer has the deleted value (etcd
+ * cannot give a deletion's previous value once that revision is compacted): kind, name,
+ * namespace and the deletion's resourceVersion, enough for clients to drop it from caches.
+ * Never throws.
+ */
+export function tombstone(r: ResourceInfo, key: string, revision: number): Obj {
+  const rest = key.slice(resourcePrefix(r).length).split('/');
+  const [namespace, name] = r.namespaced && rest.length > 1 ? [rest[0], rest.slice(1).join('/')] : [undefined, rest.join('/')];
+  return { apiVersion: apiVersionOf(r), kind: r.kind, metadata: { name, ...(namespace ? { namespace } : {}), resourceVersion: String(revision) } };
+}

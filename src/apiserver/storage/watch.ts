@@ -7,7 +7,7 @@ import type { ResourceInfo } from '../../api/resources.js';
 import { StoreError } from '../../store/types.js';
 import { ApiError, gone } from '../status.js';
 import { Cacher, CursorLost } from './cacher.js';
-import { decode, listPrefix, type Obj } from './codec.js';
+import { decode, listPrefix, tombstone, type Obj } from './codec.js';
 import { storeToApi } from './errors.js';
 import { parseRv, selectorPredicate, type Registry } from './registry.js';
 
@@ -111,8 +111,7 @@ async function* fromCache(cacher: Cacher, start: number, prefix: string, match: 
 async function* fromStore(reg: Registry, r: ResourceInfo, ns: string, from: number, match: (o: Obj) => boolean, signal: AbortSignal): AsyncGenerator<Change> {
   const filtered = match !== all;
   for await (const ev of reg.deps.store.watch(listPrefix(r, ns), from, signal)) {
-    if (ev.type === 'delete' && !ev.prev) continue;
-    const object = decode(ev.type === 'put' ? ev.kv : ev.prev!);
+    const object = ev.type === 'put' ? decode(ev.kv) : ev.prev ? decode(ev.prev) : tombstone(r, ev.key, ev.revision);
     if (ev.type === 'delete') object.metadata.resourceVersion = String(ev.revision);
     const out = change({
       type: ev.type,
