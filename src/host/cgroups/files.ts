@@ -3,7 +3,7 @@
 // back as HostErrors carrying the kernel's code.
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HostError, isAlreadyExists, isNotFound, toHostError } from '../errors.js';
+import { HostError, isAlreadyExists, isBusy, isNotFound, toHostError } from '../errors.js';
 import { trace } from '../../trace.js';
 
 export const log = trace('cgroups');
@@ -105,4 +105,24 @@ export async function until(cond: () => Promise<boolean>, rounds = 200, ms = 10)
     await sleep(ms);
   }
   return cond();
+}
+
+/**
+ * Removes the cgroup `path` and everything below it in each of `roots`, leaf first. Rejects
+ * HostError EBUSY while `pids()` finds processes; a task that just exited may keep its cgroup
+ * populated for a moment after leaving cgroup.procs, so that case is retried.
+ */
+export async function removeTrees(path: string, roots: readonly string[], pids: () => Promise<number[]>): Promise<void> {
+  const busy = () => new HostError('EBUSY', `cgroup remove ${path}: processes remain, kill them first`, 'rmdir');
+  if ((await pids()).length) throw busy();
+  const done = await until(async () => {
+    try {
+      for (const root of roots) for (const dir of await subtree(join(root, path))) await rmdirCg(dir);
+      return true;
+    } catch (err) {
+      if (isBusy(err) && (await pids()).length === 0) return false;
+      throw err;
+    }
+  });
+  if (!done) throw busy();
 }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HostError, isBusy, isNotFound } from '../errors.js';
-import { log, mkdirCg, procsBelow, readCg, rmdirCg, sigkill, sortedUnique, subtree, until, writeCg } from './files.js';
+import { HostError, isNotFound } from '../errors.js';
+import { log, mkdirCg, removeTrees, procsBelow, readCg, sigkill, sortedUnique, until, writeCg } from './files.js';
 import { checkNotOwn, joinRel } from './paths.js';
 import { checkResources, v1Writes, type CgroupWrite } from './resources.js';
 import { v1Stats, type V1StatFiles } from './stats.js';
@@ -58,20 +58,7 @@ export class CgroupsV1 implements Cgroups {
   }
 
   async remove(rel: string): Promise<void> {
-    const path = this.mutable(rel, 'remove');
-    const busy = () => new HostError('EBUSY', `cgroup remove ${path}: processes remain, kill them first`, 'rmdir');
-    if ((await this.pids(rel)).length) throw busy();
-    // Tasks that just exited may hold a cgroup for a moment after leaving cgroup.procs.
-    const done = await until(async () => {
-      try {
-        for (const h of this.hierarchies) for (const dir of await subtree(join(h.own, path))) await rmdirCg(dir);
-        return true;
-      } catch (err) {
-        if (isBusy(err) && (await this.pids(rel)).length === 0) return false;
-        throw err;
-      }
-    });
-    if (!done) throw busy();
+    await removeTrees(this.mutable(rel, 'remove'), this.hierarchies.map((h) => h.own), () => this.pids(rel));
   }
 
   async kill(rel: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostError, isBusy, isNotFound } from '../errors.js';
-import { mkdirCg, procsBelow, readCg, rmdirCg, sigkill, sortedUnique, subtree, until, writeCg } from './files.js';
+import { mkdirCg, procsBelow, removeTrees, readCg, sigkill, sortedUnique, until, writeCg } from './files.js';
 import { checkNotOwn, joinRel } from './paths.js';
 import { checkResources, V2_CONTROLLERS, v2Writes } from './resources.js';
 import { v2Stats, type V2StatFiles } from './stats.js';
@@ -49,20 +49,7 @@ export class CgroupsV2 implements Cgroups {
   }
 
   async remove(rel: string): Promise<void> {
-    const path = this.mutable(rel, 'remove');
-    const busy = () => new HostError('EBUSY', `cgroup remove ${path}: processes remain, kill them first`, 'rmdir');
-    if ((await this.pids(rel)).length) throw busy();
-    // A task killed a moment ago can keep its cgroup populated after leaving cgroup.procs.
-    const done = await until(async () => {
-      try {
-        for (const dir of await subtree(join(this.own, path))) await rmdirCg(dir);
-        return true;
-      } catch (err) {
-        if (isBusy(err) && (await this.pids(rel)).length === 0) return false;
-        throw err;
-      }
-    });
-    if (!done) throw busy();
+    await removeTrees(this.mutable(rel, 'remove'), [this.own], () => this.pids(rel));
   }
 
   async kill(rel: string): Promise<void> {
