@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { execFile, spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
@@ -8,6 +8,7 @@ import { criClient, type CriClient } from '../../src/cri/client.js';
 import { realHost } from '../../src/host/index.js';
 import { buildTestImages, type TestImages } from '../helpers/images.js';
 import { uniq } from '../helpers/names.js';
+import { spawnRegistry } from '../helpers/registry.js';
 
 // What every CRI runtime under test is given, and the machinery both fixtures share: a
 // private node netns (the runtime, its CNI and the registry all live there), a registry
@@ -99,34 +100,11 @@ export function inNetns(netns: string, cmd: string[], timeoutMs = 30_000): Promi
 
 /** docker-registry inside the netns on 127.0.0.1 (a port the kernel picks), killed by PID at cleanup. */
 export async function startNodeRegistry(cleanup: Cleanup, netns: string, dir: string): Promise<string> {
-  await mkdir(join(dir, 'data'), { recursive: true });
-  await writeFile(join(dir, 'config.yml'), [
-    'version: 0.1',
-    'log: { level: info }',
-    `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
-    'http: { addr: "127.0.0.1:0" }',
-    '',
-  ].join('\n'));
-  const child = spawn('nsenter', [`--net=${netns}`, 'docker-registry', 'serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const { child, host } = await spawnRegistry(dir, ['nsenter', `--net=${netns}`]);
   cleanup.push(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  return new Promise<string>((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`registry did not start: ${log}`)), 15_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.length > 100_000) log = log.slice(-10_000);
-      const m = /listening on (127\.0\.0\.1:\d+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        child.stderr!.removeAllListeners('data');
-        child.stderr!.resume();
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`registry exited with ${code}: ${log}`)));
-  });
+  return host;
 }
 
 /** The test images plus a pause image (busybox whose entrypoint sleeps forever) and two busybox copies for the image cases. */
