@@ -31,7 +31,8 @@ const ROOTS = [
   ...['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].flatMap((k) => [`k8s.io.api.rbac.v1.${k}`, `k8s.io.api.rbac.v1.${k}List`]),
   'k8s.io.api.policy.v1.PodDisruptionBudget', 'k8s.io.api.policy.v1.PodDisruptionBudgetList', 'k8s.io.api.policy.v1.Eviction',
   'k8s.io.api.events.v1.Event', 'k8s.io.api.events.v1.EventList',
-  'k8s.io.api.autoscaling.v1.Scale', 'k8s.io.api.authentication.v1.TokenRequest',
+  'k8s.io.api.autoscaling.v1.Scale', 'k8s.io.api.authentication.v1.TokenRequest', 'k8s.io.api.authentication.v1.SelfSubjectReview',
+  'k8s.io.api.authorization.v1.SelfSubjectAccessReview', 'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
   ...['Status', 'DeleteOptions', 'WatchEvent', 'PartialObjectMetadata', 'PartialObjectMetadataList', 'APIResourceList', 'APIGroupList', 'APIVersions']
     .map((k) => `k8s.io.apimachinery.pkg.apis.meta.v1.${k}`),
   'k8s.io.apimachinery.pkg.runtime.Unknown',

@@ -9,7 +9,6 @@ import { readBody, writeObject } from '../http/respond.js';
 import { apiError } from '../status.js';
 import type { Registry } from '../storage/registry.js';
 import { selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview } from './access-review.js';
-import { decodeProtobufBody } from './protobuf-body.js';
 import { createToken, tokenRequestUnavailable } from './token-request.js';
 
 export interface AuthEndpointDeps {
@@ -63,8 +62,6 @@ function endpointOf(info: RequestInfo): 'token' | 'access' | 'rules' | 'whoami' 
 /** JSON, YAML, or the protobuf envelope typed clients send. Rejects ApiError 400/413/415. */
 async function readRequest(req: IncomingMessage): Promise<unknown> {
   const bytes = await readBody(req);
-  const type = req.headers['content-type'] ?? '';
-  if (type.startsWith('application/vnd.kubernetes.protobuf')) return decodeProtobufBody(bytes);
   if (bytes.length === 0) return {};
-  return decodeBody(type, bytes);
+  return decodeBody(req.headers['content-type'] ?? '', bytes);
 }
