@@ -13,6 +13,7 @@ import { realHost } from '../host/index.js';
 import { realOciRuntime } from '../host/oci/real.js';
 import type { CriDeps, NetworkStatus, PodNetwork } from '../cri/deps.js';
 import { ImageStore } from '../cri/images/store.js';
+import { containerKey, sandboxKey } from '../cri/lifecycle/names.js';
 import { ContainerEvents } from '../cri/state/events.js';
 import { KeyedLock } from '../cri/state/locks.js';
 import type { ContainerRecord, SandboxRecord } from '../cri/state/records.js';
@@ -24,8 +25,8 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
   const host = realHost();
   const log = (message: string) => process.stderr.write(`skiff cri: ${message}\n`);
   const state = join(opts.root, 'state');
-  const sandboxes = await RecordStore.open<SandboxRecord>(join(state, 'sandboxes'), 'sandbox', (r) => sandboxKey(r));
-  const containers = await RecordStore.open<ContainerRecord>(join(state, 'containers'), 'container', (r) => containerKey(r));
+  const sandboxes = await RecordStore.open<SandboxRecord>(join(state, 'sandboxes'), 'sandbox', sandboxKey);
+  const containers = await RecordStore.open<ContainerRecord>(join(state, 'containers'), 'container', containerKey);
   for (const e of [...sandboxes.errors, ...containers.errors]) log(`unreadable record ${e}`);
   const runner = builtinRunner({ netlink: host.netlink, sysctl: host.sysctl, nft: host.nft, conntrack: host.conntrack });
   const network = async (): Promise<PodNetwork | undefined> => {
@@ -44,15 +45,6 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
   };
   deps.streaming = await streaming(deps as CriDeps);
   return deps as CriDeps;
-}
-
-function sandboxKey(r: SandboxRecord): string {
-  const m = r.config.metadata!;
-  return [m.name, m.namespace, m.uid, m.attempt].join('_');
-}
-
-function containerKey(r: ContainerRecord): string {
-  return `${r.config.metadata?.name}_${r.config.metadata?.attempt}@${r.sandboxId}`;
 }
 
 /**

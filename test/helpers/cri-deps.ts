@@ -10,6 +10,7 @@ import type { CriDeps } from '../../src/cri/deps.js';
 import { sha256 } from '../../src/cri/images/content.js';
 import { chainIds, type ImageRecord } from '../../src/cri/images/records.js';
 import { ImageStore } from '../../src/cri/images/store.js';
+import { containerKey, sandboxKey } from '../../src/cri/lifecycle/names.js';
 import { ContainerEvents } from '../../src/cri/state/events.js';
 import { KeyedLock } from '../../src/cri/state/locks.js';
 import type { ContainerRecord, SandboxRecord } from '../../src/cri/state/records.js';
@@ -59,8 +60,8 @@ export async function fakeRuntime(t: ExecutionContext, ociOpts: FakeOciOptions =
     plugins: [{ cniVersion: '1.1.0', name: 'pods', type: 'skiff-bridge', bridge: 'cni0', isGateway: true, ipam: { type: 'skiff-host-local', ranges: [[{ subnet: '10.244.9.0/24' }]], dataDir: join(root, 'ipam') } }],
   };
   const build = async (): Promise<CriDeps> => {
-    const sandboxes = await RecordStore.open<SandboxRecord>(join(root, 'state', 'sandboxes'), 'sandbox', (r) => `${r.config.metadata!.name}_${r.config.metadata!.namespace}_${r.config.metadata!.uid}_${r.config.metadata!.attempt}`);
-    const containers = await RecordStore.open<ContainerRecord>(join(root, 'state', 'containers'), 'container', (r) => `${r.config.metadata?.name}_${r.config.metadata?.attempt}@${r.sandboxId}`);
+    const sandboxes = await RecordStore.open<SandboxRecord>(join(root, 'state', 'sandboxes'), 'sandbox', sandboxKey);
+    const containers = await RecordStore.open<ContainerRecord>(join(root, 'state', 'containers'), 'container', containerKey);
     return {
       networkReady: async () => ({ ready: true }), cgroupDriver: 'cgroupfs', host, oci, cgroups,
       images: await ImageStore.open(images, { fs: new FakeFsMeta() }),

@@ -4,7 +4,7 @@
 // UNKNOWN appears only when a restart finds a record whose runc state cannot be read.
 import { rm } from 'node:fs/promises';
 import type { CriDeps } from '../deps.js';
-import { dateNanos, type ContainerRecord } from '../state/records.js';
+import { dateNanos, nowNanos, type ContainerRecord } from '../state/records.js';
 import { forgetStats } from './stats.js';
 import { containerStatus, exitReason, sandboxStatus } from './views.js';
 
@@ -89,7 +89,7 @@ export async function removeContainer(deps: Deps, rec: ContainerRecord): Promise
 export function emit(deps: Pick<CriDeps, 'events' | 'sandboxes' | 'containers'>, rec: ContainerRecord, type: 'CONTAINER_CREATED_EVENT' | 'CONTAINER_STARTED_EVENT' | 'CONTAINER_STOPPED_EVENT' | 'CONTAINER_DELETED_EVENT'): void {
   const sandbox = deps.sandboxes.find(rec.sandboxId);
   deps.events.emit({
-    containerId: rec.id, containerEventType: type, createdAt: (BigInt(Date.now()) * 1_000_000n).toString(),
+    containerId: rec.id, containerEventType: type, createdAt: nowNanos(),
     podSandboxStatus: sandbox ? sandboxStatus(sandbox) : null,
     containersStatuses: deps.containers.list().filter((c) => c.sandboxId === rec.sandboxId).map(containerStatus),
   });

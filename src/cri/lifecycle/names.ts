@@ -3,6 +3,7 @@
 import { invalidArgument } from '../errors.js';
 import type { ContainerConfig__Output } from '../gen/runtime/v1/ContainerConfig.js';
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
+import type { ContainerRecord, SandboxRecord } from '../state/records.js';
 
 export function sandboxName(config: PodSandboxConfig__Output | null): string {
   const m = config?.metadata;
@@ -13,6 +14,12 @@ export function sandboxName(config: PodSandboxConfig__Output | null): string {
   }
   return [m.name, m.namespace, m.uid, m.attempt].join('_');
 }
+
+/** The name a sandbox record reserves in its store. */
+export const sandboxKey = (r: SandboxRecord): string => sandboxName(r.config);
+
+/** The name a container record reserves: its metadata within its sandbox. */
+export const containerKey = (r: ContainerRecord): string => `${r.config.metadata?.name}_${r.config.metadata?.attempt}@${r.sandboxId}`;
 
 export function containerName(config: ContainerConfig__Output | null, sandbox: PodSandboxConfig__Output): string {
   if (!config) throw invalidArgument('config is required');

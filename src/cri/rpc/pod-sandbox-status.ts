@@ -1,5 +1,6 @@
 import type { RuntimeRpcs } from '../api.js';
 import { containerStatus, sandboxStatus } from '../lifecycle/views.js';
+import { nowNanos } from '../state/records.js';
 import type { Handler } from './types.js';
 
 export const podSandboxStatus: Handler<RuntimeRpcs['PodSandboxStatus']> = async (req, { deps }) => {
@@ -9,6 +10,6 @@ export const podSandboxStatus: Handler<RuntimeRpcs['PodSandboxStatus']> = async 
     status: sandboxStatus(s),
     info: req.verbose ? { info: JSON.stringify({ pid: 0, netns: s.netns ?? '', cgroup: s.cgroup, dir: s.dir }) } : ({} as Record<string, string>),
     containersStatuses: containers.map(containerStatus),
-    timestamp: (BigInt(Date.now()) * 1_000_000n).toString(),
+    timestamp: nowNanos(),
   };
 };
