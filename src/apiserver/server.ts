@@ -58,7 +58,7 @@ export interface ApiServer {
   url: string;
   port: number;
   registry: Registry;
-  /** Stops accepting, ends open watches, stops the namespace lifecycle and policy mirrors. Does not close the store. */
+  /** Stops accepting, ends open watches, stops the namespace lifecycle and policy mirrors. Does not close the store. Each step waits at most 5 s (logged when it gives up). */
   close(): Promise<void>;
 }
 
@@ -191,18 +191,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const port = (server.address() as AddressInfo).port;
   const host = opts.host ?? '127.0.0.1';
   address = `${host}:${port}`;
+  // Each step bounded: a loop stuck on its store, or a connection the HTTP server keeps
+  // waiting for, must not keep the process from exiting; the log says which step it was.
+  const bounded = async (step: Promise<void>, what: string) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(resolve, 5000, 'late'); });
+    if ((await Promise.race([step.then(() => 'done' as const), late])) === 'late') log(`shutdown: ${what} did not finish within 5 s; going on`);
+    clearTimeout(timer);
+  };
   const close = async () => {
-    // Bounded: a loop stuck on its store (e.g. an etcd call that never answers) must not keep
-    // the process from exiting; say which one it was.
-    for (const [i, stop] of stops.splice(0).entries()) {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => { timer = setTimeout(resolve, 5000, 'late'); });
-      if ((await Promise.race([stop().then(() => 'done' as const), late])) === 'late') log(`shutdown: stop step ${i} did not finish within 5 s; going on`);
-      clearTimeout(timer);
-    }
+    for (const [i, stop] of stops.splice(0).entries()) await bounded(stop(), `stop step ${i}`);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    await closed;
+    await bounded(closed, 'closing the HTTP server');
   };
   try {
     if (allocator) await ensureKubernetesService(registry, { clusterIP: allocator.kubernetesServiceIP, host, port });

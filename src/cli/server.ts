@@ -104,15 +104,7 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     process.once('SIGINT', () => resolve());
   });
   process.stderr.write('skiff server: shutting down\n');
-  await bounded(server.close(), 'closing the API server');
-  await bounded(store.close(), 'closing the store');
+  await server.close();
+  await store.close();
   process.stderr.write('skiff server: stopped\n');
-}
-
-/** Waits for a shutdown step, at most 5 s: a stuck step is reported, not waited on forever. */
-async function bounded(step: Promise<void>, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => { timer = setTimeout(resolve, 5000, 'late'); });
-  if ((await Promise.race([step.then(() => 'done' as const), late])) === 'late') process.stderr.write(`skiff server: ${what} did not finish within 5 s\n`);
-  clearTimeout(timer);
 }
