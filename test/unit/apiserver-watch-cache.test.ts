@@ -106,7 +106,7 @@ test('a watcher that falls out of the ring buffer is ended without an error; fre
   const store = new MemoryStore();
   t.teardown(() => store.close());
   const start = await store.revision();
-  const cacher = new Cacher(store, resourcePrefix(CM), start, () => {}, 4);
+  const cacher = new Cacher(store, resourcePrefix(CM), start, () => {}, { capacity: 4 });
   t.teardown(() => cacher.stop());
   const slow = cacher.cursorAfter(start)!;
   for (let i = 0; i < 6; i++) await store.create(objectKey(CM, 'a', `n${i}`), encode(cm('a', `n${i}`)));

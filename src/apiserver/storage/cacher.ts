@@ -39,9 +39,15 @@ export class Cacher {
   private readonly abort = new AbortController();
 
   /** Starts watching `prefix` from `revision` (the store's current one). Never throws; a store failure stops the cache. */
+  readonly capacity: number;
+  private readonly tombstone?: (key: string, revision: number) => Obj;
+
+  /** `tombstone` makes the object of a deletion the store reports without its old value. */
   constructor(private readonly store: Store, readonly prefix: string, revision: number, private readonly onStop: () => void,
-    readonly capacity = RING_CAPACITY, private readonly tombstone?: (key: string, revision: number) => Obj) {
-    this.ring = new Array(capacity);
+    opts: { capacity?: number; tombstone?: (key: string, revision: number) => Obj } = {}) {
+    this.capacity = opts.capacity ?? RING_CAPACITY;
+    this.tombstone = opts.tombstone;
+    this.ring = new Array(this.capacity);
     this.floor = revision;
     void this.pump(revision);
   }

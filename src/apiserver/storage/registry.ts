@@ -8,7 +8,7 @@ import type { Store } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { Gvk, ServerHooks } from '../hooks.js';
 import { apiError, badRequest, conflict, invalid, notFound } from '../status.js';
-import { Cacher, RING_CAPACITY } from './cacher.js';
+import { Cacher } from './cacher.js';
 import { decode, encode, listPrefix, objectKey, resourcePrefix, tombstone, type Obj } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { storeToApi } from './errors.js';
@@ -77,7 +77,7 @@ export class Registry {
       const revision = await this.deps.store.revision().catch((err) => { throw storeToApi(err, r); });
       const cacher: Cacher = new Cacher(this.deps.store, prefix, revision, () => {
         if (this.cachers.get(prefix) === started) this.cachers.delete(prefix);
-      }, RING_CAPACITY, (key, rev) => tombstone(r, key, rev));
+      }, { tombstone: (key, rev) => tombstone(r, key, rev) });
       if (this.closed) cacher.stop();
       return cacher;
     })();
