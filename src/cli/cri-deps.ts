@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { capabilitiesFromMask } from '../cri/oci/capabilities.js';
 import { builtinRunner } from '../cni/builtins.js';
 import { CniInvoker } from '../cni/invoker/invoker.js';
-import { loadConfDir } from '../cni/invoker/conflist.js';
+import { confDirCache, loadConfDir } from '../cni/invoker/conflist.js';
 import { detectCgroups } from '../host/cgroups/detect.js';
 import { realHost } from '../host/index.js';
 import { realOciRuntime } from '../host/oci/real.js';
@@ -29,10 +29,11 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
   const containers = await RecordStore.open<ContainerRecord>(join(state, 'containers'), 'container', containerKey);
   for (const e of [...sandboxes.errors, ...containers.errors]) log(`unreadable record ${e}`);
   const runner = builtinRunner({ netlink: host.netlink, sysctl: host.sysctl, nft: host.nft, conntrack: host.conntrack });
-  const network = async (): Promise<PodNetwork | undefined> => {
+  const invoker = new CniInvoker({ runner, paths: opts.cniBinDir, cacheDir: join(opts.root, 'cni') });
+  const network = confDirCache(opts.cniConfDir, async (): Promise<PodNetwork | undefined> => {
     const list = (await loadConfDir(opts.cniConfDir)).lists[0]?.list;
-    return list && { list, invoker: new CniInvoker({ runner, paths: opts.cniBinDir, cacheDir: join(opts.root, 'cni') }) };
-  };
+    return list && { list, invoker };
+  });
   const deps: Omit<CriDeps, 'streaming'> & { streaming?: StreamingServer } = {
     networkReady, cgroupDriver: 'cgroupfs', host, log, network,
     images: await ImageStore.open(join(opts.root, 'images')),

@@ -1,3 +1,4 @@
+import { watch } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CniError, ErrorCode, type NetConf, type NetConfList } from '../types.js';
@@ -54,4 +55,25 @@ export function parseConfList(text: string, isList = true): NetConfList {
     if (!p || typeof p.type !== 'string' || !p.type) throw new CniError(ErrorCode.InvalidConfig, 'invalid configuration list', `"${list.name}": plugins[${i}].type is missing`);
   });
   return list;
+}
+
+/**
+ * `load` rerun only after the conf dir changed (as containerd watches it), not on every
+ * RunPodSandbox. Without a watchable dir (not created yet) every call loads.
+ */
+export function confDirCache<T>(dir: string, load: () => Promise<T>): () => Promise<T> {
+  let cached: Promise<T> | undefined;
+  let watching = false;
+  return () => {
+    if (!watching) {
+      try {
+        watch(dir, { persistent: false }, () => { cached = undefined; }).on('error', () => { cached = undefined; watching = false; });
+        watching = true;
+      } catch {
+        return load();
+      }
+    }
+    cached ??= load().catch((err: unknown) => { cached = undefined; throw err; });
+    return cached;
+  };
 }
