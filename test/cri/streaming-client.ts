@@ -4,12 +4,12 @@
 // in the host netns (setns is per thread and Node has threads), so each HTTP connection is a
 // `busybox nc` run there (src/cri/streaming/netns-dial.ts) handed to http/ws as the socket.
 import type { ClientRequestArgs } from 'node:http';
-import { WebSocket } from 'ws';
 import { dialInNetns } from '../../src/cri/streaming/netns-dial.js';
 import type { SpdySession, SpdyStream } from '../../src/cri/streaming/spdy/session.js';
 import type { Status } from '../../src/cri/streaming/status.js';
 import { CLOSE_CHANNEL, decodeFrame, encodeFrame } from '../../src/cri/streaming/websocket.js';
 import { CLIENT_GO_EXEC_PROTOCOLS, spdyConnect as connectSpdy, readAll } from '../helpers/spdy-client.js';
+import { codecOf, connect } from '../helpers/ws-client.js';
 
 export interface StreamResult {
   stdout: string;
@@ -80,17 +80,11 @@ export async function spdyPortForward(netns: string, url: string, port: number, 
  *  when the server refuses the upgrade or negotiates none of `protocols`. */
 export async function wsExec(netns: string, url: string, protocols: string[], o: { stdin?: string } = {}): Promise<StreamResult> {
   const out = ['', '', '', ''];
-  const ws = new WebSocket(url.replace(/^http/, 'ws'), protocols, { createConnection: viaNetns(netns, url) as never });
-  ws.on('message', (msg: Buffer, isBinary: boolean) => {
-    const f = decodeFrame(codecOf(ws.protocol), isBinary ? msg : msg.toString());
+  const ws = await connect(url, protocols, (w, msg, isBinary) => {
+    const f = decodeFrame(codecOf(w.protocol), isBinary ? msg : msg.toString());
     if (f && f.channel < out.length) out[f.channel] += f.data.toString();
-  });
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
+  }, { createConnection: viaNetns(netns, url) as never });
+  const closed = ws.readyState === ws.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => ws.once('close', () => resolve()));
   const codec = codecOf(ws.protocol);
   if (o.stdin !== undefined) {
     ws.send(encodeFrame(codec, 0, Buffer.from(o.stdin)));
@@ -101,9 +95,6 @@ export async function wsExec(netns: string, url: string, protocols: string[], o:
   return { stdout: out[1]!, stderr: out[2]!, rawError, status: rawError && /^v[45]\./.test(ws.protocol) ? (JSON.parse(rawError) as Status) : undefined, protocol: ws.protocol };
 }
 
-function codecOf(protocol: string) {
-  return { base64: protocol.includes('base64'), closeSignal: protocol.startsWith('v5.') };
-}
 
 function endWith(s: SpdyStream, data: string): Promise<void> {
   return new Promise((resolve) => s.end(data, () => resolve()));

@@ -2,7 +2,7 @@
 // v5.channel.k8s.io (stdin on channel 0, then the close signal 255,0 at its end; output on
 // 1 and 2; the Status on 3), and port-forward over v4.channel.k8s.io (port prefix frames,
 // then data on channel 2i and errors on 2i+1).
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import { CLOSE_CHANNEL, decodeFrame, encodeFrame } from '../../src/cri/streaming/websocket.js';
 import type { Status } from '../../src/cri/streaming/status.js';
 
@@ -16,8 +16,8 @@ export interface WsExecResult {
 
 /** Handlers go on before 'open': frames that came with the upgrade response are emitted
  *  right after it. */
-function connect(url: string, protocols: string[], onMessage: (ws: WebSocket, msg: Buffer, isBinary: boolean) => void): Promise<WebSocket> {
-  const ws = new WebSocket(url.replace(/^http/, 'ws'), protocols);
+export function connect(url: string, protocols: string[], onMessage: (ws: WebSocket, msg: Buffer, isBinary: boolean) => void, opts: ClientOptions = {}): Promise<WebSocket> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), protocols, opts);
   ws.on('message', (msg: Buffer, isBinary: boolean) => onMessage(ws, msg, isBinary));
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
@@ -71,6 +71,6 @@ export async function wsPortForward(url: string, ports: number[], send = '', pro
   });
 }
 
-function codecOf(protocol: string) {
+export function codecOf(protocol: string) {
   return { base64: protocol.includes('base64'), closeSignal: protocol.startsWith('v5.') };
 }
