@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNotFound } from '../../src/cri/errors.js';
-import { uniq } from '../helpers/names.js';
+import { eventually, uniq } from '../helpers/names.js';
 import { createContainer, exited, ns, runPod, sleeper, startContainer, waitContainer, type RegisterCases } from './suite.js';
 
 // cri-tools validate/container.go: lifecycle and status, exit codes and reasons, list
@@ -76,7 +76,12 @@ export const containerCases: RegisterCases = (test, fx) => {
       image: { image: fx().images.busybox },
       command: ['/bin/sh', '-c', 'trap "exit 0" TERM; echo ready; while true; do sleep 0.1; done'],
     });
-    await waitContainer(fx(), id, (s) => s.state === 'CONTAINER_RUNNING');
+    const running = await waitContainer(fx(), id, (s) => s.state === 'CONTAINER_RUNNING');
+    // RUNNING does not mean the shell has run yet: a SIGTERM that reaches `runc init` before
+    // its exec ends it with Go's exit status 2 (seen with containerd). "ready" comes after the trap.
+    await eventually(async () => {
+      if (!(await readFile(running.logPath, 'utf8')).includes('ready')) throw new Error('no "ready" in the log yet');
+    }, 30_000);
     await fx().cri.runtime.stopContainer({ containerId: id, timeout: 60 });
     const s = (await fx().cri.runtime.containerStatus({ containerId: id })).status!;
     t.like(s, { state: 'CONTAINER_EXITED', exitCode: 0, reason: 'Completed' });
