@@ -14,6 +14,13 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    },
+    {
+      "target_name": "cni-shim",
+      "type": "executable",
+      "sources": ["native/cni-shim.c"],
+      "defines": ["SKIFF_NODE=\"<!(node -p process.execPath)\""],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]
 }

@@ -1,9 +1,11 @@
 // Bundles the entry points with esbuild (types are checked separately by `tsc --noEmit`):
-//   dist/cli/skiff.js        the skiff binary (ESM)
-//   dist/cni/skiff-<name>    one executable per cni-plugins/<name>/main.ts (CommonJS)
+//   dist/cli/skiff.js              the skiff binary (ESM)
+//   dist/cni/skiff-<name>          a copy of build/Release/cni-shim (native/cni-shim.c): forwards
+//                                  the call to `skiff cni-server`, or runs the bundle below
+//   dist/cni/.js/skiff-<name>.js   one bundle per cni-plugins/<name>/main.ts (CommonJS)
 // One file per entry spares Node the resolution and loading of many modules at start,
-// which is most of an exec'd CNI plugin's run time.
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+// which is most of an exec'd CNI plugin's run time when no daemon answers.
+import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -30,9 +32,11 @@ async function cli() {
 
 async function plugins() {
   const out = `${root}dist/cni`;
-  await mkdir(out, { recursive: true });
-  // Extensionless files follow the nearest package.json: these are CommonJS bundles.
-  await writeFile(`${out}/package.json`, '{ "type": "commonjs" }\n');
+  const shim = `${root}build/Release/cni-shim`;
+  await mkdir(`${out}/.js`, { recursive: true });
+  // The bundles' folder follows the nearest package.json: these are CommonJS.
+  await writeFile(`${out}/.js/package.json`, '{ "type": "commonjs" }\n');
+  await rm(`${out}/package.json`, { force: true }); // the extensionless executables are no JS anymore
   const dirs = await readdir(`${root}cni-plugins`, { withFileTypes: true });
   const names = [];
   for (const d of dirs) {
@@ -40,20 +44,30 @@ async function plugins() {
     names.push(d.name);
   }
   await Promise.all(names.map(async (name) => {
-    const file = `${out}/skiff-${name}`;
+    const exe = `skiff-${name}`;
     await build({
       ...common,
       sourcemap: false,
       entryPoints: [`${root}cni-plugins/${name}/main.ts`],
-      outfile: file,
+      outfile: `${out}/.js/${exe}.js`,
       format: 'cjs',
-      banner: { js: '#!/usr/bin/env node\nconst __skiff_url = require("node:url").pathToFileURL(__filename).href;' },
+      // The bundle stands in for the executable the runtime ran: argv[1] and import.meta.url
+      // name that executable, so what is looked for beside it (skiff.node, see
+      // src/host/native.ts) is found as when the bundle itself was the executable.
+      banner: {
+        js: `#!/usr/bin/env node\nprocess.argv[1] = require("node:path").join(__dirname, "..", ${JSON.stringify(exe)});\n`
+          + 'const __skiff_url = require("node:url").pathToFileURL(process.argv[1]).href;',
+      },
       define: { 'import.meta.url': '__skiff_url' },
     });
-    await chmod(file, 0o755);
+    // A copy, not a link: runtimes copy plugin files into their own bin dir.
+    await copyFile(shim, `${out}/${exe}`).catch((err) => {
+      throw new Error(`${shim} is missing: run \`npm run build:native\` first (${err.message})`);
+    });
+    await chmod(`${out}/${exe}`, 0o755);
   }));
   return names;
 }
 
 const [, names] = await Promise.all([cli(), plugins()]);
-console.log(`built dist/cli/skiff.js and ${names.map((n) => `dist/cni/skiff-${n}`).join(', ')}`);
+console.log(`built dist/cli/skiff.js and ${names.map((n) => `dist/cni/skiff-${n}`).join(', ')} (the shim, with bundles in dist/cni/.js)`);
