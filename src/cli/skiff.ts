@@ -1,7 +1,8 @@
-// The one skiff binary. Each role (cri, server, agent, up) is a subcommand with its own
+// The one skiff binary. Each role (cri, cni-server, server, agent, up) is a subcommand with its own
 // composition root in this folder; this file only dispatches.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerCniServer } from './cni-server.js';
 import { registerCri } from './cri.js';
 import { registerServer } from './server.js';
 
@@ -13,6 +14,7 @@ export function program(): Command {
     .version(pkg.version, '-v, --version', 'print the skiff version')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  registerCniServer(skiff);
   registerCri(skiff);
   registerServer(skiff);
   return skiff;

@@ -23,12 +23,21 @@ export interface BuiltinDeps {
   fallback?: PluginRunner;
 }
 
+export interface Builtins {
+  /** skiff's types in-process, every other type through deps.fallback. */
+  runner: InProcessRunner;
+  /** skiff's plugins by type, for callers that run the skel themselves (the CNI daemon, which
+   *  keeps their stderr); their delegations go through `runner`. */
+  plugins: ReadonlyMap<string, Plugin>;
+}
+
 /**
  * The in-process fast path: skiff's own plugin types answer from this process through the
  * same skel as their executables (so the same JSON in gives the same JSON out), and their
  * own delegations (bridge -> IPAM) stay in-process too. Unknown types are exec'd.
+ * Building one is cheap and touches nothing: the CNI daemon builds one per call.
  */
-export function builtinRunner(deps: BuiltinDeps): InProcessRunner {
+export function builtins(deps: BuiltinDeps): Builtins {
   const plugins = new Map<string, Plugin>();
   const runner = new InProcessRunner(plugins, deps.fallback ?? new ExecRunner());
   plugins.set('skiff-loopback', loopbackPlugin({ netlink: deps.netlink }));
@@ -36,5 +45,10 @@ export function builtinRunner(deps: BuiltinDeps): InProcessRunner {
   const hostNetns = deps.hostNetns ? { hostNetns: deps.hostNetns } : {};
   plugins.set('skiff-bridge', bridgePlugin({ netlink: deps.netlink, sysctl: deps.sysctl, runner, masq: nftMasquerade(deps.nft, deps.hostNetns), spoof: nftSpoofCheck(deps.nft, deps.hostNetns), ...hostNetns }));
   plugins.set('skiff-portmap', portmapPlugin({ nft: deps.nft, conntrack: deps.conntrack, netlink: deps.netlink, sysctl: deps.sysctl, ...hostNetns }));
-  return runner;
+  return { runner, plugins };
+}
+
+/** builtins(deps).runner: what an invoker needs. */
+export function builtinRunner(deps: BuiltinDeps): InProcessRunner {
+  return builtins(deps).runner;
 }

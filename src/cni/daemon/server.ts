@@ -1,0 +1,117 @@
+import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { answerCall, type CniCallDeps } from './call.js';
+import { decodeRequest, encodeResponse, FrameError, FrameReader } from './frame.js';
+
+export interface CniServerOptions {
+  socket: string;
+  deps: CniCallDeps;
+  /** Dropped connections (malformed frames); default: nowhere. */
+  log?: (line: string) => void;
+}
+
+export interface CniServer {
+  readonly socket: string;
+  /** Calls answered so far (each ran a plugin, or was refused with a CNI error). */
+  served(): number;
+  /** Stops accepting, lets calls in flight answer, drops idle connections, removes the socket. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the CNI calls that dist/cni/skiff-<name> (native/cni-shim.c) forwards: one frame in,
+ * the plugin run in-process through runSkel, one frame out (frame.ts). The parent directory
+ * is created 0700, the socket is 0600 (a caller names the namespace the plugin acts in: root
+ * only). Rejects when another server listens on `socket` or the path is not a socket; a stale
+ * socket file nobody listens on is replaced. A malformed frame closes that connection only.
+ */
+export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
+  const log = opts.log ?? (() => {});
+  await mkdir(dirname(opts.socket), { recursive: true, mode: 0o700 });
+  await clearStale(opts.socket);
+  const connections = new Set<Socket>();
+  const inFlight = new Set<Promise<void>>();
+  let served = 0;
+
+  const server = createServer({ allowHalfOpen: true }, (conn) => {
+    connections.add(conn);
+    conn.on('close', () => connections.delete(conn));
+    conn.on('error', () => {}); // a caller that went away; its call still completes
+    const reader = new FrameReader();
+    const drop = (why: string) => {
+      log(`skiff cni-server: dropped a connection: ${why}`);
+      conn.destroy();
+    };
+    conn.on('data', (chunk: Buffer) => {
+      let request;
+      try {
+        const body = reader.push(chunk);
+        if (!body) return;
+        request = decodeRequest(body);
+      } catch (err) {
+        return drop(err instanceof FrameError ? err.message : String(err));
+      }
+      const call = answerCall(opts.deps, request).then((res) => {
+        served++;
+        conn.end(encodeResponse(res));
+      });
+      inFlight.add(call);
+      void call.finally(() => inFlight.delete(call));
+    });
+    conn.on('end', () => {
+      if (reader.partial) drop('the caller hung up mid-frame');
+    });
+  });
+
+  await listen(server, opts.socket);
+  await chmod(opts.socket, 0o600);
+
+  return {
+    socket: opts.socket,
+    served: () => served,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
+      for (const c of connections) c.destroy();
+      await closed;
+      await rm(opts.socket, { force: true });
+    },
+  };
+}
+
+function listen(server: ReturnType<typeof createServer>, socket: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    // bind(2) happens inside listen(): a umask of 0177 leaves no moment where others may connect.
+    const umask = process.umask(0o177);
+    try {
+      server.listen(socket, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(umask);
+    }
+  });
+}
+
+/** Removes a socket file nobody listens on; throws if someone does, or if it is not a socket. */
+async function clearStale(socket: string): Promise<void> {
+  const st = await lstat(socket).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!st) return;
+  if (!st.isSocket()) throw new Error(`skiff cni-server: ${socket} exists and is not a socket`);
+  const live = await new Promise<boolean>((resolve, reject) => {
+    const probe = connect(socket);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(false) : reject(err)));
+  });
+  if (live) throw new Error(`skiff cni-server: another server already listens on ${socket}`);
+  await rm(socket, { force: true });
+}
