@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNotFound } from '../../src/cri/errors.js';
-import { eventually, uniq } from '../helpers/names.js';
-import { createContainer, exited, ns, runPod, sleeper, startContainer, waitContainer, type RegisterCases } from './suite.js';
+import { uniq } from '../helpers/names.js';
+import { createContainer, exited, ns, runPod, sleeper, startContainer, waitContainer, waitForLog, type RegisterCases } from './suite.js';
 
 // cri-tools validate/container.go: lifecycle and status, exit codes and reasons, list
 // filters, StopContainer's grace period, and the CRI log format.
@@ -11,7 +11,8 @@ export const containerCases: RegisterCases = (test, fx) => {
     const { runtime } = fx().cri;
     const pod = await runPod(t, fx());
     const labels = { role: uniq('r') };
-    const id = await createContainer(t, fx(), pod, sleeper(fx(), { labels, annotations: { note: 'n' } }));
+    // The shell ignores SIGTERM as PID 1 too; "up" says the exec from runc init is done.
+    const id = await createContainer(t, fx(), pod, sleeper(fx(), { labels, annotations: { note: 'n' }, command: ['/bin/sh', '-c', 'echo up; exec sleep 3600'] }));
     let status = (await runtime.containerStatus({ containerId: id })).status!;
     t.is(status.state, 'CONTAINER_CREATED');
     t.true(ns(status.createdAt) > 0n);
@@ -24,6 +25,7 @@ export const containerCases: RegisterCases = (test, fx) => {
     status = (await runtime.containerStatus({ containerId: id })).status!;
     t.is(status.state, 'CONTAINER_RUNNING');
     t.true(ns(status.startedAt) >= ns(status.createdAt));
+    await waitForLog(fx(), id, 'up');
     // sleep as PID 1 ignores SIGTERM: the 1 s grace period ends in SIGKILL.
     await runtime.stopContainer({ containerId: id, timeout: 1 });
     status = (await runtime.containerStatus({ containerId: id })).status!;
@@ -76,12 +78,7 @@ export const containerCases: RegisterCases = (test, fx) => {
       image: { image: fx().images.busybox },
       command: ['/bin/sh', '-c', 'trap "exit 0" TERM; echo ready; while true; do sleep 0.1; done'],
     });
-    const running = await waitContainer(fx(), id, (s) => s.state === 'CONTAINER_RUNNING');
-    // RUNNING does not mean the shell has run yet: a SIGTERM that reaches `runc init` before
-    // its exec ends it with Go's exit status 2 (seen with containerd). "ready" comes after the trap.
-    await eventually(async () => {
-      if (!(await readFile(running.logPath, 'utf8')).includes('ready')) throw new Error('no "ready" in the log yet');
-    }, 30_000);
+    await waitForLog(fx(), id, 'ready'); // printed after the trap is set
     await fx().cri.runtime.stopContainer({ containerId: id, timeout: 60 });
     const s = (await fx().cri.runtime.containerStatus({ containerId: id })).status!;
     t.like(s, { state: 'CONTAINER_EXITED', exitCode: 0, reason: 'Completed' });

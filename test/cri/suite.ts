@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionContext, TestFn } from 'ava';
 import type { RuntimeRpcs } from '../../src/cri/api.js';
@@ -101,6 +101,18 @@ export async function waitContainer(fx: CriFixture, id: string, pred: (s: Contai
 }
 
 export const exited = (s: ContainerStatus) => s.state === 'CONTAINER_EXITED';
+
+/**
+ * Waits until the container's log holds `text`. RUNNING does not mean the command has run yet:
+ * a signal that reaches `runc init` before its exec ends it with Go's exit status 2, so a test
+ * that signals a fresh container and checks the exit code first waits for a line it prints.
+ */
+export async function waitForLog(fx: CriFixture, id: string, text: string, ms = 30_000): Promise<void> {
+  const { status } = await fx.cri.runtime.containerStatus({ containerId: id });
+  await eventually(async () => {
+    if (!(await readFile(status!.logPath, 'utf8')).includes(text)) throw new Error(`no "${text}" in ${status!.logPath} yet`);
+  }, ms);
+}
 
 /** ExecSync with output as text. Rejects with the runtime's CriError (e.g. deadlineExceeded on timeout). */
 export async function exec(fx: CriFixture, id: string, cmd: string[], timeout = 10): Promise<{ stdout: string; stderr: string; exitCode: number }> {
