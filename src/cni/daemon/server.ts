@@ -1,6 +1,6 @@
-import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { chmod, lstat, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { answerCall, type CniCallDeps } from './call.js';
 import { decodeRequest, encodeResponse, FrameError, FrameReader } from './frame.js';
 
@@ -65,7 +65,6 @@ export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
   });
 
   await listen(server, opts.socket);
-  await chmod(opts.socket, 0o600);
 
   return {
     socket: opts.socket,
@@ -80,20 +79,27 @@ export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
   };
 }
 
-function listen(server: ReturnType<typeof createServer>, socket: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    // bind(2) happens inside listen(): a umask of 0177 leaves no moment where others may connect.
-    const umask = process.umask(0o177);
-    try {
-      server.listen(socket, () => {
+/**
+ * Binds in a fresh 0700 directory beside `socket`, makes the socket 0600, then renames it into
+ * place: at no moment can anyone but root connect (a umask around bind(2) would be process-wide
+ * and race with other threads creating files).
+ */
+async function listen(server: Server, socket: string): Promise<void> {
+  const privateDir = await mkdtemp(join(dirname(socket), '.cni-sock-'));
+  try {
+    const bound = join(privateDir, 's');
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(bound, () => {
         server.off('error', reject);
         resolve();
       });
-    } finally {
-      process.umask(umask);
-    }
-  });
+    });
+    await chmod(bound, 0o600);
+    await rename(bound, socket);
+  } finally {
+    await rm(privateDir, { recursive: true, force: true });
+  }
 }
 
 /** Removes a socket file nobody listens on; throws if someone does, or if it is not a socket. */

@@ -1,0 +1,184 @@
+import { spawn } from 'node:child_process';
+import { copyFile, readdir, stat } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { serveCni, type CniServer } from '../../src/cni/daemon/server.js';
+import { cniEnv, ExecRunner, type PluginRunner } from '../../src/cni/exec.js';
+import type { Command, NetConf } from '../../src/cni/types.js';
+import { bridgeState, host, netns, normalize, OURS, tempDir } from '../helpers/cni.js';
+import { isRoot, uniq } from '../helpers/names.js';
+import { rootOnly } from '../helpers/root.js';
+
+// dist/cni/skiff-<name> is native/cni-shim.c: it forwards the call to a daemon (serveCni, here
+// in this test process, on a socket of its own) or, when none answers, runs its Node bundle.
+// Both paths must be the same plugin: same JSON out, same exit status, same kernel state.
+const rt = rootOnly(test);
+
+async function daemon(t: ExecutionContext): Promise<CniServer> {
+  const socket = join(await tempDir(t), 'run', 'cni.sock');
+  const server = await serveCni({ socket, deps: host });
+  t.teardown(() => server.close());
+  return server;
+}
+
+/** The executables as a runtime in `node` would exec them, with SKIFF_CNI_SOCKET set. */
+function shimRunner(socket: string, node?: string): PluginRunner {
+  return new ExecRunner(['env', `SKIFF_CNI_SOCKET=${socket}`, ...(node ? ['nsenter', `--net=${node}`] : [])]);
+}
+
+/** A socket path nobody listens on: the executables fall back to their bundles. */
+const NO_DAEMON = '/nonexistent/skiff-cni-test.sock';
+
+interface Step {
+  command: Command;
+  conf: NetConf;
+}
+
+async function call(runner: PluginRunner, s: Step, netnsPath: string, stdin = JSON.stringify(s.conf)) {
+  const env = cniEnv(s.command, { containerId: 'shim-c1', netns: netnsPath, ifname: s.conf.type === 'skiff-loopback' ? 'lo' : 'eth0', path: [OURS] });
+  const out = await runner.run(s.conf.type, env, stdin, [OURS]);
+  return { exitCode: out.exitCode, raw: out.stdout, result: out.stdout ? normalize(JSON.parse(out.stdout) as Record<string, unknown>) : undefined };
+}
+
+test('VERSION answers the same through the daemon and without one; the daemon counts the call', async (t) => {
+  const server = await daemon(t);
+  const env = { CNI_COMMAND: 'VERSION' };
+  const stdin = '{"cniVersion":"0.4.0"}';
+  const viaDaemon = await shimRunner(server.socket).run('skiff-bridge', env, stdin, [OURS]);
+  t.is(server.served(), 1);
+  const standalone = await shimRunner(NO_DAEMON).run('skiff-bridge', env, stdin, [OURS]);
+  t.is(server.served(), 1);
+  t.deepEqual(viaDaemon, standalone);
+  t.like(JSON.parse(viaDaemon.stdout), { cniVersion: '0.4.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+});
+
+test('malformed JSON on stdin gives the same CNI error and status through both paths', async (t) => {
+  const server = await daemon(t);
+  const env = cniEnv('ADD', { containerId: 'c1', netns: '/run/netns/none', ifname: 'eth0', path: [OURS] });
+  for (const type of ['skiff-loopback', 'skiff-bridge', 'skiff-host-local', 'skiff-portmap']) {
+    const viaDaemon = await shimRunner(server.socket).run(type, env, '{nope', [OURS]);
+    const standalone = await shimRunner(NO_DAEMON).run(type, env, '{nope', [OURS]);
+    t.deepEqual(viaDaemon, standalone, type);
+    t.is(viaDaemon.exitCode, 1);
+    t.is((JSON.parse(viaDaemon.stdout) as { code: number }).code, 6);
+  }
+  t.is(server.served(), 4);
+});
+
+test('many calls at once are all answered', async (t) => {
+  const server = await daemon(t);
+  const runs = Array.from({ length: 16 }, () => shimRunner(server.socket).run('skiff-loopback', { CNI_COMMAND: 'VERSION' }, '', [OURS]));
+  for (const out of await Promise.all(runs)) t.is(out.exitCode, 0, out.stdout);
+  t.is(server.served(), 16);
+});
+
+test('an executable under a name the daemon does not know gets a CNI error, as does one without its bundle', async (t) => {
+  const server = await daemon(t);
+  const dir = await tempDir(t);
+  await copyFile(join(OURS, 'skiff-loopback'), join(dir, 'skiff-nope'));
+  const env = { CNI_COMMAND: 'VERSION' };
+  const viaDaemon = await shimRunner(server.socket).run('skiff-nope', env, '', [dir]);
+  t.is(viaDaemon.exitCode, 1);
+  t.like(JSON.parse(viaDaemon.stdout), { code: 999, msg: 'skiff cni-server has no plugin "skiff-nope"' });
+  const standalone = await shimRunner(NO_DAEMON).run('skiff-nope', env, '', [dir]);
+  t.is(standalone.exitCode, 1);
+  t.like(JSON.parse(standalone.stdout), { code: 999 });
+  t.true((JSON.parse(standalone.stdout) as { details: string }).details.includes(join(dir, '.js', 'skiff-nope.js')));
+});
+
+test('a daemon that hangs up before answering is an error naming the socket, and the plugin does not run again', async (t) => {
+  const socket = join(await tempDir(t), 'hangup.sock');
+  let accepted = 0;
+  const peer = createServer((c) => {
+    accepted++;
+    c.once('data', () => c.destroy());
+  });
+  await new Promise<void>((resolve) => peer.listen(socket, resolve));
+  t.teardown(() => new Promise<void>((resolve) => peer.close(() => resolve())));
+  const out = await shimRunner(socket).run('skiff-loopback', { CNI_COMMAND: 'VERSION' }, '', [OURS]);
+  t.is(out.exitCode, 1);
+  const err = JSON.parse(out.stdout) as { code: number; msg: string; details: string };
+  t.is(err.code, 999);
+  t.true(err.details.startsWith(socket), err.details);
+  t.is(accepted, 1);
+});
+
+test('a malformed frame closes only its own connection', async (t) => {
+  const server = await daemon(t);
+  const closed = await new Promise<boolean>((resolve) => {
+    const c = connect(server.socket, () => c.write('GET / HTTP/1.1\r\n\r\n'));
+    c.on('data', () => resolve(false));
+    c.on('close', () => resolve(true));
+    c.on('error', () => {});
+  });
+  t.true(closed);
+  const out = await shimRunner(server.socket).run('skiff-loopback', { CNI_COMMAND: 'VERSION' }, '', [OURS]);
+  t.is(out.exitCode, 0);
+  t.is(server.served(), 1);
+});
+
+test('the socket is 0600 in a directory created 0700, and close() removes it', async (t) => {
+  const socket = join(await tempDir(t), 'run', 'skiff', 'cni.sock');
+  const server = await serveCni({ socket, deps: host });
+  t.is((await stat(socket)).mode & 0o777, 0o600);
+  t.is((await stat(dirname(socket))).mode & 0o777, 0o700);
+  t.deepEqual(await readdir(dirname(socket)), ['cni.sock']);
+  await server.close();
+  t.deepEqual(await readdir(dirname(socket)), []);
+});
+
+test('a second server on a live socket is refused; a stale socket file is replaced', async (t) => {
+  const server = await daemon(t);
+  await t.throwsAsync(serveCni({ socket: server.socket, deps: host }), { message: /already listens/ });
+  // A server killed with SIGKILL leaves its socket file behind.
+  const stale = join(await tempDir(t), 'stale.sock');
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  await new Promise((resolve) => child.on('exit', resolve));
+  const again = await serveCni({ socket: stale, deps: host });
+  t.teardown(() => again.close());
+  const out = await shimRunner(stale).run('skiff-loopback', { CNI_COMMAND: 'VERSION' }, '', [OURS]);
+  t.is(out.exitCode, 0);
+  t.is(again.served(), 1);
+});
+
+if (isRoot) {
+  rt('loopback and bridge ADD, CHECK, DEL through the daemon act in the caller\'s namespace and answer as the standalone plugins', async (t) => {
+    const server = await daemon(t);
+    const bridge = uniq('b');
+    const conf = (dataDir: string): NetConf => ({
+      cniVersion: '1.1.0', name: 'shimnet', type: 'skiff-bridge', bridge, isGateway: true, isDefaultGateway: true, ipMasq: true,
+      ipam: { type: 'skiff-host-local', ranges: [[{ subnet: '10.244.93.0/24' }]], dataDir },
+    });
+    const lo: NetConf = { cniVersion: '1.1.0', name: 'shimlo', type: 'skiff-loopback' };
+    const sides = {
+      daemon: { node: await netns(t, 'n'), pod: await netns(t, 'p'), data: await tempDir(t), socket: server.socket },
+      standalone: { node: await netns(t, 'n'), pod: await netns(t, 'p'), data: await tempDir(t), socket: NO_DAEMON },
+    };
+    const outcomes: Record<string, unknown[]> = {};
+    const states: Record<string, unknown> = {};
+    const tables: Record<string, string[]> = {};
+    for (const [name, side] of Object.entries(sides)) {
+      const runner = shimRunner(side.socket, side.node);
+      const steps: { exitCode: number; raw?: string; result: unknown }[] = [await call(runner, { command: 'ADD', conf: lo }, side.pod)];
+      steps.push(await call(runner, { command: 'ADD', conf: conf(side.data) }, side.pod));
+      states[name] = await bridgeState(side.node, side.pod, bridge);
+      tables[name] = (await host.nft.listTables(side.node)).map((tb) => `${tb.family} ${tb.name}`).sort();
+      steps.push(await call(runner, { command: 'CHECK', conf: { ...conf(side.data), prevResult: JSON.parse(steps[1]!.raw!) } }, side.pod));
+      steps.push(await call(runner, { command: 'DEL', conf: conf(side.data) }, side.pod));
+      steps.push(await call(runner, { command: 'DEL', conf: lo }, side.pod));
+      for (const step of steps) delete step.raw;
+      outcomes[name] = steps;
+    }
+    t.is(server.served(), 5, 'every call on the daemon side went through the daemon, none on the other');
+    t.deepEqual(outcomes.daemon, outcomes.standalone);
+    t.like(outcomes.daemon![1], { exitCode: 0, result: { ips: [{ address: '10.244.93.2/24', gateway: '10.244.93.1' }] } });
+    t.deepEqual(outcomes.daemon![2], { exitCode: 0, result: undefined }, 'CHECK passes');
+    t.deepEqual(states.daemon, states.standalone);
+    t.like(states.daemon, { bridge: { kind: 'bridge', up: true }, bridgeAddrs: ['10.244.93.1/24'], podAddrs: ['10.244.93.2/24'] });
+    t.deepEqual(tables.daemon, tables.standalone, 'the ipMasq table is in the caller\'s node namespace');
+    t.true(tables.daemon!.length > 0);
+    t.false((await host.netlink.links()).some((l) => l.name === bridge), 'nothing in the daemon\'s own namespace');
+    t.deepEqual((await host.netlink.links(sides.daemon.pod)).filter((l) => l.name === 'eth0'), [], 'DEL took the pod\'s eth0 back');
+  });
+}
