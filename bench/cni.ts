@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinRunner } from '../src/cni/builtins.js';
+import { serveCni } from '../src/cni/daemon/server.js';
 import { ExecRunner, type PluginRunner } from '../src/cni/exec.js';
 import { CniInvoker } from '../src/cni/invoker/invoker.js';
 import type { NetConfList } from '../src/cni/types.js';
@@ -9,8 +10,10 @@ import { realHost } from '../src/host/index.js';
 import { bench, percentile, timed } from './report.js';
 
 // ADD then DEL of one pod network (loopback + bridge with host-local), repeated: skiff's
-// plugins exec'd, skiff's plugins in-process, and the reference plugins exec'd, all driven
-// by the same invoker from a private "node" namespace.
+// plugins exec'd with no daemon (the shim falls back to its Node bundle), exec'd with a
+// daemon (the shim forwards to serveCni, which stays in this process: it acts in the
+// namespace of the exec'd shim), in-process, and the reference plugins exec'd, all driven by
+// the same invoker from a private "node" namespace.
 
 const N = Number(process.env.BENCH_CNI_ROUNDS ?? 30);
 const OURS = new URL('../dist/cni', import.meta.url).pathname;
@@ -27,17 +30,27 @@ function lists(kind: 'ours' | 'reference', dataDir: string, bridge: string): Net
   ];
 }
 
+/** The executables see SKIFF_CNI_SOCKET in their env (no extra `env` exec in the timing). */
+function withSocket(runner: PluginRunner, socket: string): PluginRunner {
+  return { run: (type, env, stdin, paths) => runner.run(type, { ...env, SKIFF_CNI_SOCKET: socket }, stdin, paths) };
+}
+
 export async function run(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the cni benchmark needs root');
   const host = realHost();
   const node = `/run/netns/skbcni${process.pid}`;
   const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-cni-'));
   await host.netns.create({ net: node });
+  const daemon = await serveCni({ socket: join(dir, 'cni.sock'), deps: host });
   try {
     const execIn = new ExecRunner(['nsenter', `--net=${node}`]);
+    // "exec" is the shim's fallback: a socket nobody serves, whatever runs on this machine.
+    const viaFallback = withSocket(execIn, join(dir, 'none.sock'));
+    const viaDaemon = withSocket(execIn, daemon.socket);
     const sides: Record<string, { runner: PluginRunner; kind: 'ours' | 'reference'; bridge: string }> = {
-      exec: { runner: execIn, kind: 'ours', bridge: 'br-exec' },
-      'in-process': { runner: builtinRunner({ ...host, hostNetns: node, fallback: execIn }), kind: 'ours', bridge: 'br-inproc' },
+      exec: { runner: viaFallback, kind: 'ours', bridge: 'br-exec' },
+      'exec-daemon': { runner: viaDaemon, kind: 'ours', bridge: 'br-daemon' },
+      'in-process': { runner: builtinRunner({ ...host, hostNetns: node, fallback: viaFallback }), kind: 'ours', bridge: 'br-inproc' },
       reference: { runner: execIn, kind: 'reference', bridge: 'br-ref' },
     };
     const samples: Record<string, { add: number[]; del: number[] }> = {};
@@ -58,16 +71,17 @@ export async function run(): Promise<void> {
         await host.netns.remove(pod);
       }
     }
-    console.log(`cni: ${N} rounds of ADD then DEL (loopback + bridge/host-local), from one invoker`);
+    console.log(`cni: ${N} rounds of ADD then DEL (loopback + bridge/host-local), from one invoker; the daemon answered ${daemon.served()} calls`);
     for (const op of ['add', 'del'] as const) {
       for (const p of [50, 99]) {
         const ref = percentile(samples.reference![op], p);
-        for (const ours of ['exec', 'in-process']) {
+        for (const ours of ['exec', 'exec-daemon', 'in-process']) {
           bench({ name: `cni.${op}.${ours}.p${p}`, unit: 'ms', ours: percentile(samples[ours]![op], p), peer: ref, peer_name: 'containernetworking-plugins 1.1.1 (exec)', better: 'lower' });
         }
       }
     }
   } finally {
+    await daemon.close();
     await host.netns.remove(node);
     await rm(dir, { recursive: true, force: true });
   }
