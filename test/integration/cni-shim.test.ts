@@ -7,13 +7,14 @@ import { serveCni, type CniServer } from '../../src/cni/daemon/server.js';
 import { cniEnv, ExecRunner, type PluginRunner } from '../../src/cni/exec.js';
 import type { Command, NetConf } from '../../src/cni/types.js';
 import { bridgeState, host, netns, normalize, OURS, tempDir } from '../helpers/cni.js';
-import { isRoot, uniq } from '../helpers/names.js';
+import { eventually, isRoot, uniq } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';
 
 // dist/cni/skiff-<name> is native/cni-shim.c: it forwards the call to a daemon (serveCni, here
 // in this test process, on a socket of its own) or, when none answers, runs its Node bundle.
 // Both paths must be the same plugin: same JSON out, same exit status, same kernel state.
 const rt = rootOnly(test);
+const CLI = new URL('../../dist/cli/skiff.js', import.meta.url).pathname;
 
 async function daemon(t: ExecutionContext): Promise<CniServer> {
   const socket = join(await tempDir(t), 'run', 'cni.sock');
@@ -140,6 +141,25 @@ test('a second server on a live socket is refused; a stale socket file is replac
   const out = await shimRunner(stale).run('skiff-loopback', { CNI_COMMAND: 'VERSION' }, '', [OURS]);
   t.is(out.exitCode, 0);
   t.is(again.served(), 1);
+});
+
+test('skiff cni-server serves the executables on --socket and removes it on SIGTERM', async (t) => {
+  const socket = join(await tempDir(t), 'cni.sock');
+  const child = spawn(process.execPath, [CLI, 'cni-server', '--socket', socket], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await eventually(() => {
+    if (!stderr.includes('serving on')) throw new Error(`not serving yet: ${stderr}`);
+  }, 20_000);
+  const out = await shimRunner(socket).run('skiff-loopback', { CNI_COMMAND: 'VERSION' }, '', [OURS]);
+  t.is(out.exitCode, 0, out.stdout);
+  child.kill('SIGTERM');
+  t.is(await exited, 0, stderr);
+  await t.throwsAsync(stat(socket), { code: 'ENOENT' });
 });
 
 if (isRoot) {
