@@ -30,9 +30,15 @@ export class ResultCache {
 
   async put(entry: CacheEntry): Promise<void> {
     const file = this.file(entry.networkName, entry.containerId, entry.ifName);
-    await mkdir(join(this.dir, 'results'), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-    await writeFile(tmp, JSON.stringify(entry), { mode: 0o600 });
+    const body = JSON.stringify(entry);
+    // The directory is made when a write finds it missing, not checked before every write:
+    // one file operation fewer per network on each ADD, and one removed behind our back comes back.
+    await writeFile(tmp, body, { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(join(this.dir, 'results'), { recursive: true });
+      await writeFile(tmp, body, { mode: 0o600 });
+    });
     await rename(tmp, file);
   }
 
