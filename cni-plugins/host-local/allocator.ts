@@ -56,3 +56,16 @@ export function* candidates(set: RangeSet, last?: Addr): Generator<Addr> {
 function* walk(r: Range, from: bigint, to: bigint): Generator<Addr> {
   for (let v = from; v <= to; v++) if (v !== r.gateway) yield addr(r, v);
 }
+
+/**
+ * Which requested address each range set grants, in set order, each taking the first
+ * still-unclaimed address it contains; `leftover` is what no set contains (an error).
+ */
+export function assignRequested(sets: readonly RangeSet[], requested: readonly Addr[]): { bySet: (Addr | undefined)[]; leftover: Addr[] } {
+  const left = [...requested];
+  const bySet = sets.map((set) => {
+    const at = left.findIndex((a) => rangeFor(set, a));
+    return at < 0 ? undefined : left.splice(at, 1)[0];
+  });
+  return { bySet, leftover: left };
+}

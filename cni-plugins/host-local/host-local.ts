@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Plugin, PluginContext } from '../../src/cni/skel.js';
 import { CniError, ErrorCode, type Attachment, type IpConfig, type Result } from '../../src/cni/types.js';
-import { candidates, rangeFor, rangeSetText, type RangeSet } from './allocator.js';
+import { assignRequested, candidates, rangeFor, rangeSetText, type RangeSet } from './allocator.js';
 import { parseConfig, storeLocation, type HostLocalConfig } from './config.js';
 import { parseResolvConf } from './dns.js';
 import { addrKey, formatAddr, type Addr } from './ip.js';
@@ -94,25 +94,29 @@ function heldBy(all: readonly Reservation[], h: Required<Holder>): Reservation[]
  * one in round-robin order. All or nothing: on failure, what this call reserved is released.
  */
 async function allocate(store: IpamStore, cfg: HostLocalConfig, holder: Required<Holder>): Promise<IpConfig[]> {
+  const { bySet, leftover } = assignRequested(cfg.rangeSets, cfg.requested);
+  // Where each round-robin walk starts is read while the listing is, not after it; a failed
+  // read matters only to the walk that uses it.
+  const lasts = bySet.map((asked, idx) => (asked ? undefined : store.lastReserved(idx)));
+  for (const last of lasts) last?.catch(() => {});
   const listed = await store.list();
   const taken = new Set(listed.map((r) => addrKey(r.ip)));
-  const requested = [...cfg.requested];
   const mine: Addr[] = [];
   try {
     const ips: IpConfig[] = [];
     for (const [idx, set] of cfg.rangeSets.entries()) {
       const failed = (why: string) => allocError(`failed to allocate for range ${idx}: ${why}`);
-      const asked = requested.findIndex((a) => rangeFor(set, a));
+      const asked = bySet[idx];
       let ip: Addr;
-      if (asked >= 0) {
-        ip = requested.splice(asked, 1)[0]!;
+      if (asked) {
+        ip = asked;
         if (ip.value === rangeFor(set, ip)!.gateway) throw failed(`requested ip ${formatAddr(ip)} is subnet's gateway`);
         if (!(await store.reserve(ip, holder, idx))) throw failed(`requested IP address ${formatAddr(ip)} is not available in range set ${rangeSetText(set)}`);
       } else {
         // The spec forbids a second ADD of one attachment without a DEL in between.
         const dup = listed.find((r) => holds(r, holder) && rangeFor(set, r.ip));
         if (dup) throw failed(`${formatAddr(dup.ip)} has been allocated to ${holder.containerId}, duplicate allocation is not allowed`);
-        const next = await reserveNext(store, set, idx, taken, holder);
+        const next = await reserveNext(store, set, idx, await lasts[idx], taken, holder);
         if (!next) throw failed(`no IP addresses available in range set: ${rangeSetText(set)}`);
         ip = next;
       }
@@ -120,7 +124,7 @@ async function allocate(store: IpamStore, cfg: HostLocalConfig, holder: Required
       const range = rangeFor(set, ip)!;
       ips.push({ address: `${formatAddr(ip)}/${range.prefix}`, gateway: formatAddr({ family: range.family, value: range.gateway }) });
     }
-    if (requested.length) throw allocError(`failed to allocate all requested IPs: ${requested.map(formatAddr).join(' ')}`);
+    if (leftover.length) throw allocError(`failed to allocate all requested IPs: ${leftover.map(formatAddr).join(' ')}`);
     return ips;
   } catch (err) {
     await Promise.all(mine.map((ip) => store.release(ip, holder).catch(() => {})));
@@ -132,8 +136,8 @@ async function allocate(store: IpamStore, cfg: HostLocalConfig, holder: Required
  * Walks the candidates skipping what the listing showed taken, and reserves the first that
  * O_EXCL lets us create; losing a race to a concurrent ADD just moves on to the next.
  */
-async function reserveNext(store: IpamStore, set: RangeSet, idx: number, taken: Set<string>, holder: Required<Holder>): Promise<Addr | undefined> {
-  for (const ip of candidates(set, await store.lastReserved(idx))) {
+async function reserveNext(store: IpamStore, set: RangeSet, idx: number, last: Addr | undefined, taken: Set<string>, holder: Required<Holder>): Promise<Addr | undefined> {
+  for (const ip of candidates(set, last)) {
     const key = addrKey(ip);
     if (taken.has(key)) continue;
     taken.add(key);

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { candidates, type Range } from '../../cni-plugins/host-local/allocator.js';
+import { assignRequested, candidates, type Range } from '../../cni-plugins/host-local/allocator.js';
 import { parseConfig } from '../../cni-plugins/host-local/config.js';
 import { hostLocalPlugin } from '../../cni-plugins/host-local/host-local.js';
 import { formatAddr, parseAddr, type Addr } from '../../cni-plugins/host-local/ip.js';
@@ -332,6 +332,28 @@ test('losing the O_EXCL race for an address moves on to the next one (in-memory 
   t.deepEqual(r.json!.ips, [{ address: '10.1.2.4/24', gateway: '10.1.2.1' }]);
   t.deepEqual([...store.files.keys()].sort(), ['10.1.2.2', '10.1.2.3', '10.1.2.4']);
   t.is(store.last.get(0), '10.1.2.4');
+});
+
+test('requested addresses: each range set takes the first one it contains, in set order; the rest are left over', (t) => {
+  const r = (start: number, end: number, family: 4 | 6 = 4): Range => ({ family, network: 0n, prefix: 24, start: BigInt(start), end: BigInt(end), gateway: 0n });
+  const a = (value: number, family: 4 | 6 = 4): Addr => ({ family, value: BigInt(value) });
+  const sets = [[r(1, 9)], [r(1, 9, 6)], [r(10, 19)]];
+  const { bySet, leftover } = assignRequested(sets, [a(15), a(3), a(4), a(5, 6), a(50)]);
+  t.deepEqual(bySet, [a(3), a(5, 6), a(15)]);
+  t.deepEqual(leftover, [a(4), a(50)]);
+  t.deepEqual(assignRequested(sets, []), { bySet: [undefined, undefined, undefined], leftover: [] });
+});
+
+test('50 parallel in-process ADDs on one disk store get distinct addresses and leave no temp files; last_reserved_ip names one of them', async (t) => {
+  const dir = await tempDir(t);
+  const conf = netConf(dir, v4);
+  const got = await Promise.all(Array.from({ length: 50 }, (_, i) => add(conf, { containerId: `c${i}` })));
+  t.is(new Set(got.flat()).size, 50);
+  const names = await files(dir);
+  t.deepEqual(names.filter((n) => !/^10\.1\.2\.\d+$/.test(n)), ['last_reserved_ip.0']);
+  t.true(got.flat().includes(`${await readFile(join(netDir(dir), 'last_reserved_ip.0'), 'utf8')}/24`));
+  await Promise.all(Array.from({ length: 50 }, (_, i) => cni('DEL', conf, { containerId: `c${i}` })));
+  t.deepEqual(await files(dir), ['last_reserved_ip.0']);
 });
 
 test('IPv4-mapped requested addresses are the v4 address, as in Go', (t) => {
