@@ -4,7 +4,7 @@ import type { Plugin, PluginContext } from '../../src/cni/skel.js';
 import { CniError, ErrorCode, type Attachment, type IpConfig, type Result, type Route } from '../../src/cni/types.js';
 import { convertResult, CURRENT_VERSION, parseResult } from '../../src/cni/version.js';
 import { isAlreadyExists, isNotFound } from '../../src/host/errors.js';
-import type { Link, Netlink, NetOp } from '../../src/host/netlink/types.js';
+import type { Addr, Link, Netlink, NetOp } from '../../src/host/netlink/types.js';
 import type { Sysctl } from '../../src/host/sysctl/types.js';
 import { canonicalIp, ipBytes, ipText, networkOf, parseCidr } from '../../src/host/netlink/validate.js';
 import { parseBridgeConf, type BridgeConf } from './config.js';
@@ -39,16 +39,23 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
       const conf = parseBridgeConf(ctx.conf, ctx.args.args);
       if (!conf.ipamType) throw new CniError(ErrorCode.InvalidConfig, 'invalid ipam', 'skiff-bridge needs an ipam section');
       if ((conf.ipMasq && !deps.masq) || (conf.macspoofchk && !deps.spoof)) throw new CniError(ErrorCode.UnsupportedField, 'ipMasq and macspoofchk need nftables, which this build lacks');
-      const bridge = await ensureBridge(deps.netlink, conf, hostNs, ctx.log);
-      const container = await deps.netlink.links(ctx.args.netns).catch(openNetnsError(ctx.args.netns));
+      // Read alongside the bridge's check; its errors still come second, as when read after it.
+      const inside = deps.netlink.links(ctx.args.netns);
+      inside.catch(() => {});
+      await ensureBridge(deps.netlink, conf, hostNs, ctx.log);
+      const container = await inside.catch(openNetnsError(ctx.args.netns));
       if (container.some((l) => l.name === ctx.args.ifname)) {
         throw new CniError(ErrorCode.IoFailure, `container veth name provided (${ctx.args.ifname}) already exists`);
       }
       // Undo stack: each step pushes what takes it back; run in reverse if a later step fails.
       const undo: (() => Promise<unknown>)[] = [];
+      let state: Promise<State> | undefined;
       try {
         const hostVeth = await createVeth(deps.netlink, conf, ctx, hostNs);
         undo.push(() => deps.netlink.apply([{ op: 'link.del', name: hostVeth }], hostNs));
+        // Without a VLAN no port joins the bridge after the veth, so the state the result and the
+        // gateway need is read now, on the addon's threads, while IPAM runs on this one.
+        if (!conf.vlan) state = readState(deps.netlink, conf, ctx, hostNs);
         const ipam = (await delegate(deps.runner, conf.ipamType, 'ADD', ctx))!;
         undo.push(() => delegate(deps.runner, conf.ipamType!, 'DEL', ctx));
         if (!ipam.ips?.length) throw new CniError(ErrorCode.InvalidConfig, 'IPAM plugin returned missing IP config');
@@ -58,12 +65,14 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
         // With a VLAN the gateway is not the bridge itself but a link in that VLAN (the reference's
         // ensureVlanInterface); it stays, like the bridge, for the next pod.
         const gatewayDev = conf.isGateway && conf.vlan ? await ensureVlanInterface(deps.netlink, conf, hostNs) : conf.bridge;
-        if (conf.isGateway) await ensureGateway(deps, conf, gatewayDev, ips);
+        // That link's peer joins the bridge, which can change the bridge's MAC: read after it.
+        state ??= readState(deps.netlink, conf, ctx, hostNs);
+        const { links, inside, addrs } = await state;
+        if (conf.isGateway) await ensureGateway(deps, conf, gatewayDev, ips, addrs);
         if (conf.ipMasq) {
           await deps.masq!.add(ctx.conf.name, ctx.args.containerId, ctx.args.ifname, ips);
           undo.push(() => deps.masq!.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname));
         }
-        const [links, inside] = await Promise.all([deps.netlink.links(hostNs), deps.netlink.links(ctx.args.netns)]);
         const mac = (name: string, list: Link[]) => list.find((l) => l.name === name)?.mac ?? '';
         if (conf.macspoofchk) {
           await deps.spoof!.add(ctx.conf.name, ctx.args.containerId, ctx.args.ifname, hostVeth, mac(ctx.args.ifname, inside));
@@ -72,7 +81,7 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
         return {
           cniVersion: CURRENT_VERSION,
           interfaces: [
-            { name: bridge.name, mac: mac(bridge.name, links) },
+            { name: conf.bridge, mac: mac(conf.bridge, links) },
             { name: hostVeth, mac: mac(hostVeth, links) },
             { name: ctx.args.ifname, mac: mac(ctx.args.ifname, inside), mtu: conf.mtu, sandbox: ctx.args.netns },
             ...(gatewayDev !== conf.bridge ? [{ name: gatewayDev, mac: mac(gatewayDev, links) }] : []),
@@ -82,6 +91,7 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
           ...(ipam.dns && Object.keys(ipam.dns).length ? { dns: ipam.dns } : {}),
         };
       } catch (err) {
+        await state?.catch(() => {}); // no read left running into the rollback
         for (const step of undo.reverse()) await step().catch((e: unknown) => ctx.log(`rollback: ${(e as Error).message}`));
         throw toCniError(err);
       }
@@ -126,7 +136,7 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
  * Creates the bridge if missing (filtering VLANs when the config has one); refuses a non-bridge
  * of that name. As the reference, an existing bridge keeps its VLAN filtering setting.
  */
-async function ensureBridge(netlink: Netlink, conf: BridgeConf, hostNs: string | undefined, log: (msg: string) => void): Promise<Link> {
+async function ensureBridge(netlink: Netlink, conf: BridgeConf, hostNs: string | undefined, log: (msg: string) => void): Promise<void> {
   const existing = (await netlink.links(hostNs)).find((l) => l.name === conf.bridge);
   if (existing && existing.kind !== 'bridge') throw new CniError(ErrorCode.IoFailure, `"${conf.bridge}" already exists but is not a bridge`);
   if (existing && conf.vlan && existing.vlanFiltering === false) log(`bridge "${conf.bridge}" exists without VLAN filtering: VLAN ${conf.vlan} will not isolate its pods`);
@@ -141,7 +151,21 @@ async function ensureBridge(netlink: Netlink, conf: BridgeConf, hostNs: string |
       await netlink.apply([{ op: 'link.set', name: conf.bridge, up: true }], hostNs); // a parallel ADD made it first
     }
   }
-  return (await netlink.links(hostNs)).find((l) => l.name === conf.bridge)!;
+}
+
+/** What ADD reads back: the node's links and the pod's (for MACs), the node's addresses (for the gateway). */
+interface State {
+  links: Link[];
+  inside: Link[];
+  addrs: Addr[];
+}
+
+/** Read concurrently; a failure is handled where the state is awaited (or dropped by a rollback). */
+function readState(netlink: Netlink, conf: BridgeConf, ctx: PluginContext, hostNs: string | undefined): Promise<State> {
+  const read = Promise.all([netlink.links(hostNs), netlink.links(ctx.args.netns), conf.isGateway ? netlink.addrs(hostNs) : []])
+    .then(([links, inside, addrs]) => ({ links, inside, addrs }));
+  read.catch(() => {});
+  return read;
 }
 
 /** The access-port settings of a VLAN: untagged frames from the port join it, and leave untagged. */
@@ -226,8 +250,8 @@ async function configureContainer(netlink: Netlink, conf: BridgeConf, ctx: Plugi
 }
 
 /** dev (the bridge, or the VLAN's gateway link) holds each gateway address; forwarding on. Another address only with forceAddress. */
-async function ensureGateway(deps: BridgeDeps, conf: BridgeConf, dev: string, ips: readonly IpConfig[]): Promise<void> {
-  const have = (await deps.netlink.addrs(deps.hostNetns)).filter((a) => a.dev === dev && a.scope === 'universe');
+async function ensureGateway(deps: BridgeDeps, conf: BridgeConf, dev: string, ips: readonly IpConfig[], addrs: readonly Addr[]): Promise<void> {
+  const have = addrs.filter((a) => a.dev === dev && a.scope === 'universe');
   const ops: NetOp[] = [];
   for (const ip of ips) {
     const gateway = ip.gateway;

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import test from 'ava';
+import { builtinRunner } from '../../src/cni/builtins.js';
 import type { NetConf } from '../../src/cni/types.js';
 import { host, invoke, netns, OURS, REFERENCE, runnerIn, tempDir } from '../helpers/cni.js';
 import { isRoot } from '../helpers/names.js';
@@ -53,6 +54,22 @@ if (isRoot) {
     t.deepEqual((await host.netlink.links(pod)).map((l) => l.name), ['lo']);
     t.deepEqual((await host.netlink.links(node)).filter((l) => l.kind === 'veth'), []);
     t.deepEqual(await reservations(data), []);
+  });
+
+  rt('in-process: the result names the MACs the kernel has, the bridge one too, which its ports change', async (t) => {
+    const [node, data] = [await netns(t, 'n'), await tempDir(t)];
+    const runner = builtinRunner({ ...host, hostNetns: node, fallback: runnerIn(node) });
+    // A bridge without a MAC of its own takes the lowest of its ports' (random) MACs: the first
+    // ADD changes it, and a later one may; the result must show it as it is after the port joined.
+    for (let i = 0; i < 3; i++) {
+      const pod = await netns(t, `p${i}`);
+      const out = await invoke(runner, [OURS, REFERENCE], { command: 'ADD', conf: conf(data), containerId: `c${i}`, netns: pod });
+      t.is(out.exitCode, 0, out.stdout);
+      const [nodeLinks, podLinks] = [await host.netlink.links(node), await host.netlink.links(pod)];
+      const ifs = (out.json as { interfaces: { name: string; mac: string; sandbox?: string }[] }).interfaces;
+      t.deepEqual([ifs[0]!.name, nodeLinks.find((l) => l.name === ifs[1]!.name)?.master, ifs[2]!.name], ['cni0', 'cni0', 'eth0']);
+      for (const itf of ifs) t.is(itf.mac, (itf.sandbox ? podLinks : nodeLinks).find((l) => l.name === itf.name)?.mac, itf.name);
+    }
   });
 
   rt('CHECK passes after ADD and fails when the pod lost its address', async (t) => {
