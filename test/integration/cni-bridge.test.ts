@@ -68,7 +68,7 @@ if (isRoot) {
       const [nodeLinks, podLinks] = [await host.netlink.links(node), await host.netlink.links(pod)];
       const ifs = (out.json as { interfaces: { name: string; mac: string; sandbox?: string }[] }).interfaces;
       t.deepEqual([ifs[0]!.name, nodeLinks.find((l) => l.name === ifs[1]!.name)?.master, ifs[2]!.name], ['cni0', 'cni0', 'eth0']);
-      for (const itf of ifs) t.is(itf.mac, (itf.sandbox ? podLinks : nodeLinks).find((l) => l.name === itf.name)?.mac, itf.name);
+      for (const itf of ifs) t.is((itf.sandbox ? podLinks : nodeLinks).find((l) => l.name === itf.name)?.mac, itf.mac, itf.name);
     }
   });
 
