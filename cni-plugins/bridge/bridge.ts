@@ -61,14 +61,17 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
         if (!ipam.ips?.length) throw new CniError(ErrorCode.InvalidConfig, 'IPAM plugin returned missing IP config');
         const ips = ipam.ips.map((ip) => ({ ...withGateway(ip, conf), interface: 2 }));
         const routes = [...(ipam.routes ?? []), ...(conf.isDefaultGateway ? defaultRoutes(ips) : [])];
-        await configureContainer(deps.netlink, conf, ctx, ips, routes);
+        const forwarding = state && conf.isGateway ? forwardingAlone(deps, conf, ips, state) : Promise.resolve(false);
+        const [pod, forwarded] = await Promise.allSettled([configureContainer(deps.netlink, conf, ctx, ips, routes), forwarding]);
+        if (pod.status === 'rejected') throw pod.reason;
         // With a VLAN the gateway is not the bridge itself but a link in that VLAN (the reference's
         // ensureVlanInterface); it stays, like the bridge, for the next pod.
         const gatewayDev = conf.isGateway && conf.vlan ? await ensureVlanInterface(deps.netlink, conf, hostNs) : conf.bridge;
         // That link's peer joins the bridge, which can change the bridge's MAC: read after it.
         state ??= readState(deps.netlink, conf, ctx, hostNs);
         const { links, inside, addrs } = await state;
-        if (conf.isGateway) await ensureGateway(deps, conf, gatewayDev, ips, addrs);
+        if (forwarded.status === 'rejected') throw forwarded.reason;
+        if (conf.isGateway && !forwarded.value) await applyGateway(deps, gatewayOps(conf, gatewayDev, ips, addrs));
         if (conf.ipMasq) {
           await deps.masq!.add(ctx.conf.name, ctx.args.containerId, ctx.args.ifname, ips);
           undo.push(() => deps.masq!.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname));
@@ -249,8 +252,26 @@ async function configureContainer(netlink: Netlink, conf: BridgeConf, ctx: Plugi
   await netlink.apply(ops, ctx.args.netns);
 }
 
+/**
+ * When the bridge already holds the gateway addresses (as the ADD that added them left it, with
+ * forwarding on), only forwarding is left to set, which does not depend on the pod's side: it
+ * goes alongside it. True when it did; false leaves the gateway to after the pod's side, as a
+ * batch adding an address (or failing to decide) must be, so a failed ADD never adds one.
+ */
+async function forwardingAlone(deps: BridgeDeps, conf: BridgeConf, ips: readonly IpConfig[], state: Promise<State>): Promise<boolean> {
+  let ops: NetOp[];
+  try {
+    ops = gatewayOps(conf, conf.bridge, ips, (await state).addrs);
+  } catch {
+    return false;
+  }
+  if (!ops.every((op) => op.op === 'sysctl.set')) return false;
+  await applyGateway(deps, ops);
+  return true;
+}
+
 /** dev (the bridge, or the VLAN's gateway link) holds each gateway address; forwarding on. Another address only with forceAddress. */
-async function ensureGateway(deps: BridgeDeps, conf: BridgeConf, dev: string, ips: readonly IpConfig[], addrs: readonly Addr[]): Promise<void> {
+function gatewayOps(conf: BridgeConf, dev: string, ips: readonly IpConfig[], addrs: readonly Addr[]): NetOp[] {
   const have = addrs.filter((a) => a.dev === dev && a.scope === 'universe');
   const ops: NetOp[] = [];
   for (const ip of ips) {
@@ -268,6 +289,10 @@ async function ensureGateway(deps: BridgeDeps, conf: BridgeConf, dev: string, ip
   const v6 = ips.some((ip) => ip.address.includes(':'));
   if (v4) ops.push({ op: 'sysctl.set', key: 'net.ipv4.ip_forward', value: '1' });
   if (v6) ops.push({ op: 'sysctl.set', key: 'net.ipv6.conf.all.forwarding', value: '1' });
+  return ops;
+}
+
+async function applyGateway(deps: BridgeDeps, ops: readonly NetOp[]): Promise<void> {
   try {
     await deps.netlink.apply(ops, deps.hostNetns);
   } catch (err) {

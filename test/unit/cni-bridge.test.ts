@@ -70,6 +70,32 @@ test('a failed ADD leaves no veth, no reservation and no masquerade entry', asyn
   t.deepEqual((await host.nft.listTable('ip', 'skiff-bridge').catch(() => ({ sets: [] }))).sets.flatMap((s) => s.elements), []);
 });
 
+test('the gateway: a failed ADD adds none; a later ADD turns forwarding on again; another address of that subnet is refused', async (t) => {
+  const { host, call, stores } = setup();
+  const forwarding = () => host.sysctl.get('net.ipv4.ip_forward');
+  const gateways = async (dev: string) => (await host.netlink.addrs(undefined, 4)).filter((a) => a.dev === dev).map((a) => a.cidr);
+  for (const pod of ['pod1', 'pod2', 'pod3', 'pod4']) await host.netns.create({ net: `/run/netns/${pod}` });
+  const bad = conf({ ipam: { type: 'skiff-host-local', ranges: [[{ subnet: '10.244.3.0/24' }]], routes: [{ dst: '10.97.0.0/16', gw: '192.0.2.1' }], dataDir: '/d' } });
+  t.is((await call('ADD', 'c1', '/run/netns/pod1', bad)).exitCode, 1);
+  t.deepEqual(await gateways('cni0'), [], 'the pod side failed first: no gateway, as the reference');
+  t.is(await forwarding(), '0');
+  t.is((await call('ADD', 'c2', '/run/netns/pod2', conf())).exitCode, 0);
+  t.deepEqual(await gateways('cni0'), ['10.244.3.1/24']);
+  t.is(await forwarding(), '1');
+  await host.netlink.apply([{ op: 'sysctl.set', key: 'net.ipv4.ip_forward', value: '0' }]);
+  t.is((await call('ADD', 'c3', '/run/netns/pod3', conf())).exitCode, 0);
+  t.deepEqual(await gateways('cni0'), ['10.244.3.1/24']);
+  t.is(await forwarding(), '1', 'set on every ADD, also when the gateway is there');
+  await host.netlink.apply([{ op: 'link.add', name: 'cni9', kind: 'bridge' }, { op: 'addr.add', dev: 'cni9', cidr: '10.244.9.254/24' }]);
+  const other = conf({ bridge: 'cni9', ipam: { type: 'skiff-host-local', ranges: [[{ subnet: '10.244.9.0/24' }]], dataDir: '/e' } });
+  const out = await call('ADD', 'c4', '/run/netns/pod4', other);
+  t.is(out.exitCode, 1);
+  t.is(out.json.msg, '"cni9" already has an IP address different from 10.244.9.1/24');
+  t.deepEqual(await gateways('cni9'), ['10.244.9.254/24']);
+  t.deepEqual((await host.netlink.links('/run/netns/pod4')).map((l) => l.name), ['lo']);
+  t.deepEqual([...stores.get('/e/unit')!.files.keys()], []);
+});
+
 test('DEL is idempotent and works when the netns is gone', async (t) => {
   const { host, call } = setup();
   await host.netns.create({ net: '/run/netns/pod1' });
