@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { Store } from '../store/types.js';
 import { ServiceAllocator, type ServiceAllocatorOptions } from './alloc/index.js';
 import { ANONYMOUS_USER, forbidden, unauthorized } from './auth/index.js';
+import { tokenAuthenticator } from './auth/authenticator.js';
+import { impersonate } from './auth/impersonation.js';
 import { aggregatedDiscovery, apiGroupFor, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { standInHooks, type AuthzAttributes, type ServerHooks, type UserInfo } from './hooks.js';
 import { negotiate } from './http/negotiate.js';
@@ -21,6 +23,7 @@ import { Registry } from './storage/registry.js';
 import { authWiring, type AuthOptions } from './wiring/auth.js';
 import { startDefaultServiceAccounts } from './wiring/default-serviceaccounts.js';
 import { serveAuthEndpoint } from './wiring/endpoints.js';
+import { serveReview } from './wiring/token-review.js';
 import { serviceAllocation } from './wiring/service-allocation.js';
 import { ensureBootstrapRbac, ensureKubernetesService, repairServiceAllocations } from './wiring/startup.js';
 import { OPENAPI_V2_PROTOBUF, openapiV2Protobuf } from './protobuf/openapi-v2.js';
@@ -97,6 +100,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     serviceAccountKey: authOpts?.serviceAccountKey,
     audiences: authOpts?.apiAudiences ?? (authOpts?.serviceAccountKey ? [authOpts.serviceAccountKey.issuer] : []),
   };
+  const reviewDeps = {
+    authorize: hooks.authorize,
+    tokens: authOpts ? tokenAuthenticator({ tokenFile: authOpts.tokenFile, serviceAccountKey: authOpts.serviceAccountKey, apiAudiences: authOpts.apiAudiences, now }) : undefined,
+  };
 
   const server: Server = createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false },
     (req, res) => {
@@ -110,7 +117,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const base = `/${path.split('/')[1] ?? ''}`;
     const authenticated = hooks.authenticate(req);
     if (!authenticated && !anonymous) throw unauthorized();
-    const user = authenticated ?? ANONYMOUS_USER;
+    let user = authenticated ?? ANONYMOUS_USER;
+    // Impersonate-* headers: from here on the request is the impersonated user's.
+    const acting = await impersonate(req.headersDistinct, user, hooks.authorize);
+    if (acting && 'denied' in acting) throw authenticated ? forbidden(acting.denied, acting.reason) : unauthorized();
+    if (acting) user = acting.user;
     const info = requestInfo(req.method ?? 'GET', url);
     const attrs = attributes(user, info);
     const decision = await hooks.authorize(user, attrs);
@@ -118,6 +129,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (!decision.allowed) throw authenticated ? forbidden(attrs, decision.reason) : unauthorized();
     if (info.resourceRequest) {
       if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
+      if (await serveReview(reviewDeps, info, req, res)) return;
       const handle = () => handleResource(deps, info, url, req, res);
       return allocation ? allocation.inRequest(handle) : handle();
     }

@@ -4,6 +4,7 @@
 // (401) rather than falling back to anonymous, as upstream does.
 import type { IncomingMessage } from 'node:http';
 import type { X509Certificate } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import { apiError, type ApiError } from '../status.js';
 import { loadTokenFile } from './token-file.js';
 import { serviceAccountVerifier, type ServiceAccountVerifier } from './serviceaccount-token.js';
@@ -18,6 +19,68 @@ export interface Authenticator {
    * the error's `cause` says why, for logs (never the token itself).
    */
   authenticate(req: IncomingMessage): UserInfo | undefined;
+}
+
+/** What a token stands for: its user (system:authenticated included) and the audiences it was accepted for. */
+export interface TokenAuthentication {
+  user: UserInfo;
+  /** The requested audiences the token is good for (empty when none were in play). */
+  audiences: string[];
+}
+
+export interface TokenAuthenticator {
+  /**
+   * Authenticates a bearer token alone, as a request carrying it would be, for `audiences`
+   * (default: the API audiences): TokenReview's entry point. Throws an Error saying why
+   * when the token is not valid for them ('invalid bearer token' when no authenticator
+   * knows it); the message never contains the token.
+   */
+  authenticateToken(token: string, audiences?: string[]): TokenAuthentication;
+}
+
+const intersect = (a: readonly string[], b: readonly string[]) => a.filter((x) => b.includes(x));
+// Go's %q of a []string, which upstream's audience error prints.
+const goQuoted = (list: readonly string[]) => `[${list.map((s) => JSON.stringify(s)).join(' ')}]`;
+
+/**
+ * The token half of `authenticator`, with upstream's audience rules: static tokens are
+ * audience-agnostic (good for a requested audience only when it is an API audience), a
+ * ServiceAccount JWT must carry one of the requested audiences. Throws as `authenticator`.
+ */
+export function tokenAuthenticator(cfg: AuthConfig): TokenAuthenticator {
+  const tokens = cfg.tokenFile ? loadTokenFile(cfg.tokenFile) : new Map<string, UserInfo>();
+  const now = cfg.now ?? (() => new Date());
+  const key = cfg.serviceAccountKey;
+  const apiAudiences = cfg.apiAudiences ?? (key ? [key.issuer] : []);
+  const defaultVerifier = key ? serviceAccountVerifier(key, apiAudiences, now) : undefined;
+  return {
+    authenticateToken(token, requested) {
+      const targets = requested?.length ? requested : apiAudiences;
+      const staticUser = tokens.get(token);
+      if (staticUser) {
+        const audiences = intersect(apiAudiences, targets);
+        if (!targets.length || audiences.length) return { user: withAuthenticatedGroup(staticUser), audiences };
+      }
+      if (key && targets.length) {
+        const verifier = targets === apiAudiences ? defaultVerifier! : serviceAccountVerifier(key, targets, now);
+        let user: UserInfo | undefined;
+        try {
+          user = verifier.verify(token);
+        } catch (e) {
+          if (e instanceof jwt.JsonWebTokenError && e.message.startsWith('jwt audience invalid')) {
+            const aud = jwt.decode(token, { json: true })?.aud ?? [];
+            throw new Error(`token audiences ${goQuoted(Array.isArray(aud) ? aud : [aud])} is invalid for the target audiences ${goQuoted(targets)}`);
+          }
+          throw e;
+        }
+        if (user) {
+          const aud = jwt.decode(token, { json: true })?.aud ?? [];
+          return { user: withAuthenticatedGroup(user), audiences: intersect(Array.isArray(aud) ? aud : [aud], targets) };
+        }
+      }
+      throw new Error('invalid bearer token');
+    },
+  };
 }
 
 /** Reads the client CA bundle and token file once. Throws when either is unreadable or malformed, or the service-account key is not an RSA/EC public key. */

@@ -1,10 +1,12 @@
 // The "who am I / may I" endpoints kubectl uses: SelfSubjectAccessReview (`kubectl auth
-// can-i`), SelfSubjectRulesReview (`can-i --list`) and SelfSubjectReview (`auth whoami`).
-// They answer for the requesting user with the same authorizer that guards requests.
+// can-i`), SelfSubjectRulesReview (`can-i --list`) and SelfSubjectReview (`auth whoami`),
+// which answer for the requesting user, and SubjectAccessReview/LocalSubjectAccessReview,
+// which answer for the subject they name (a kubelet's webhook authorizer asks these). All
+// use the same authorizer that guards requests.
 import type { Decision, RbacSource, UserInfo } from '../auth/index.js';
 import { subjectMatches, type PolicyRule } from '../auth/index.js';
 import type { AuthzAttributes } from '../hooks.js';
-import { badRequest } from '../status.js';
+import { apiError, badRequest, type ApiError, type StatusCause } from '../status.js';
 
 type Obj = Record<string, any>;
 type Authorize = (user: UserInfo, attrs: AuthzAttributes) => Promise<Decision>;
@@ -69,5 +71,69 @@ export function selfSubjectReview(user: UserInfo, apiVersion: string): Obj {
   return {
     kind: 'SelfSubjectReview', apiVersion, metadata: { creationTimestamp: null },
     status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } },
+  };
+}
+
+const SAR_GROUP = 'authorization.k8s.io';
+
+// Go's rendering of a field.Invalid value: "null" for a missing one, %#v for a struct.
+const goValue = (v: Obj | undefined, type: string) =>
+  v ? `authorization.${type}{${Object.entries(v).map(([k, x]) => `${k.charAt(0).toUpperCase()}${k.slice(1)}:${JSON.stringify(x)}`).join(', ')}}` : '"null"';
+
+/** Upstream's ValidateSubjectAccessReviewSpec (plus the LocalSubjectAccessReview rule), as 422 causes. */
+function specCauses(spec: Obj, local: boolean): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const invalidCause = (field: string, value: string, why: string) => causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${value}: ${why}` });
+  const ra: Obj | undefined = spec.resourceAttributes ?? undefined;
+  const nra: Obj | undefined = spec.nonResourceAttributes ?? undefined;
+  if (ra && nra) invalidCause('spec.nonResourceAttributes', goValue(nra, 'NonResourceAttributes'), 'cannot be specified in combination with resourceAttributes');
+  if (!ra && !nra) invalidCause('spec.resourceAttributes', '"null"', 'exactly one of nonResourceAttributes or resourceAttributes must be specified');
+  if (!spec.user && !(Array.isArray(spec.groups) && spec.groups.length)) invalidCause('spec.user', JSON.stringify(spec.user ?? ''), 'at least one of user or group must be specified');
+  if (local && nra) invalidCause('spec.nonResourceAttributes', goValue(nra, 'NonResourceAttributes'), 'disallowed on this kind of request');
+  return causes;
+}
+
+function invalidReview(kind: string, causes: StatusCause[]): ApiError {
+  const list = causes.map((c) => `${c.field}: ${c.message}`);
+  const what = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
+  return apiError(422, 'Invalid', `${kind}.${SAR_GROUP} "" is invalid: ${what}`, { group: SAR_GROUP, kind, causes });
+}
+
+/** The attributes a review's spec describes, for the subject it names. */
+function reviewAttributes(user: UserInfo, spec: Obj): AuthzAttributes {
+  const ra: Obj | undefined = spec.resourceAttributes ?? undefined;
+  if (ra) return { user, verb: ra.verb ?? '', apiGroup: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', namespace: ra.namespace ?? '', name: ra.name ?? '', resourceRequest: true, path: '' };
+  const nra: Obj = spec.nonResourceAttributes ?? {};
+  return { user, verb: nra.verb ?? '', apiGroup: '', resource: '', path: nra.path ?? '', resourceRequest: false };
+}
+
+/**
+ * SubjectAccessReview (cluster-scoped) or, with `namespace`, LocalSubjectAccessReview: may
+ * spec.user / groups / uid / extra do what spec describes, by the authorizer that guards
+ * requests. The subject is taken as given (no system:authenticated added), as upstream.
+ * `denied` is never set: RBAC only allows or has no opinion. Throws ApiError 400 (not the
+ * kind; a LocalSubjectAccessReview whose namespaces differ from the URL's), 422 (spec
+ * invalid, in upstream's words); rejects when `authorize` does.
+ */
+export async function subjectAccessReview(body: unknown, authorize: Authorize, namespace?: string): Promise<Obj> {
+  const local = namespace !== undefined;
+  const kind = local ? 'LocalSubjectAccessReview' : 'SubjectAccessReview';
+  const review = object(body, kind);
+  const spec: Obj = review.spec && typeof review.spec === 'object' ? review.spec : {};
+  const metadata: Obj = { ...(review.metadata ?? {}) };
+  if (local) {
+    if (!namespace) throw badRequest('namespace is required on this type: ');
+    metadata.namespace ||= namespace;
+    if (metadata.namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  const causes = specCauses(spec, local);
+  if (causes.length) throw invalidReview(kind, causes);
+  if (local && (spec.resourceAttributes.namespace ?? '') !== namespace) throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${namespace}`);
+  const extra = spec.extra && typeof spec.extra === 'object' && Object.keys(spec.extra).length ? spec.extra as Record<string, string[]> : undefined;
+  const user: UserInfo = { name: spec.user ?? '', groups: Array.isArray(spec.groups) ? spec.groups : [], ...(spec.uid ? { uid: spec.uid } : {}), ...(extra ? { extra } : {}) };
+  const decision = await authorize(user, reviewAttributes(user, spec));
+  return {
+    kind, apiVersion: `${SAR_GROUP}/v1`, metadata: { ...metadata, creationTimestamp: null }, spec,
+    status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) },
   };
 }

@@ -1,0 +1,82 @@
+// TokenReview (authentication.k8s.io/v1): "who is this bearer token?", asked by webhook
+// token authenticators such as a kubelet's. Answered by the same token authenticators that
+// guard requests, for the audiences the review names (default: the API audiences). Nothing
+// is stored; the token is never logged and never put in an error.
+// serveReview routes the reviews delegating servers ask (this one and the
+// SubjectAccessReviews of access-review.ts); endpoints.ts routes the self-reviews.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TokenAuthenticator } from '../auth/authenticator.js';
+import type { ServerHooks } from '../hooks.js';
+import { decodeBody, negotiate } from '../http/negotiate.js';
+import type { RequestInfo } from '../http/request-info.js';
+import { readBody, writeObject } from '../http/respond.js';
+import { apiError, badRequest } from '../status.js';
+import { subjectAccessReview } from './access-review.js';
+
+type Obj = Record<string, any>;
+
+/**
+ * Reviews spec.token and returns the TokenReview with its status: authenticated with the
+ * user and audiences, or not, with status.error saying why. Throws ApiError 400 when the
+ * body is not a TokenReview or carries no token.
+ */
+export function tokenReview(body: unknown, tokens: TokenAuthenticator): Obj {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('not a TokenReview: the body must be a TokenReview object');
+  const review = body as Obj;
+  if (review.kind !== undefined && review.kind !== 'TokenReview') throw badRequest(`not a TokenReview: got kind ${review.kind}`);
+  const spec: Obj = review.spec && typeof review.spec === 'object' ? review.spec : {};
+  if (typeof spec.token !== 'string' || !spec.token) throw badRequest('token is required for TokenReview in authentication');
+  const audiences = Array.isArray(spec.audiences) ? spec.audiences.filter((a: unknown): a is string => typeof a === 'string') : [];
+  let status: Obj;
+  try {
+    const { user, audiences: accepted } = tokens.authenticateToken(spec.token, audiences);
+    status = {
+      authenticated: true,
+      user: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}) },
+      ...(accepted.length ? { audiences: accepted } : {}),
+    };
+  } catch (e) {
+    // Upstream leaves `authenticated` out when false (omitempty) and `user` empty.
+    status = { user: {}, error: (e as Error).message };
+  }
+  return {
+    kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1',
+    metadata: { ...(review.metadata ?? {}), creationTimestamp: null },
+    spec, status,
+  };
+}
+
+export interface ReviewDeps {
+  authorize: ServerHooks['authorize'];
+  /** Without it (auth off), tokenreviews is 404. */
+  tokens?: TokenAuthenticator;
+}
+
+type Review = 'token' | 'subject' | 'local';
+
+function reviewOf(info: RequestInfo): Review | undefined {
+  if (info.apiVersion !== 'v1' || info.name || info.subresource) return undefined;
+  if (info.apiGroup === 'authentication.k8s.io' && info.resource === 'tokenreviews' && !info.namespace) return 'token';
+  if (info.apiGroup === 'authorization.k8s.io' && info.resource === 'subjectaccessreviews' && !info.namespace) return 'subject';
+  if (info.apiGroup === 'authorization.k8s.io' && info.resource === 'localsubjectaccessreviews' && info.namespace) return 'local';
+  return undefined;
+}
+
+/**
+ * Serves TokenReview, SubjectAccessReview and LocalSubjectAccessReview creates (201, nothing
+ * stored) and resolves true; false leaves the request to others. Throws ApiError 405 for
+ * other verbs, 404 for tokenreviews without authentication, 400/413/415/422 as the body and
+ * each review say.
+ */
+export async function serveReview(deps: ReviewDeps, info: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const review = reviewOf(info);
+  if (!review) return false;
+  if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  if (review === 'token' && !deps.tokens) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
+  const bytes = await readBody(req);
+  const body = bytes.length ? decodeBody(req.headers['content-type'] ?? '', bytes) : {};
+  const out = review === 'token' ? tokenReview(body, deps.tokens!)
+    : await subjectAccessReview(body, deps.authorize, review === 'local' ? info.namespace : undefined);
+  writeObject(res, 201, out, negotiate(req.headers.accept));
+  return true;
+}
