@@ -14,6 +14,8 @@ export interface ResourceInfo {
   categories?: string[];
   /** Subresources served besides the resource itself: 'status', 'scale', 'binding', 'eviction', 'token', 'log', 'exec', 'attach', 'portforward', 'proxy'. */
   subresources?: string[];
+  /** The verbs served on the resource itself, when not the full set (the reviews are create-only). */
+  verbs?: string[];
 }
 
 const core = (kind: string, plural: string, namespaced: boolean, extra: Partial<ResourceInfo> = {}): ResourceInfo =>
@@ -26,6 +28,10 @@ const batch = g('batch', 'v1');
 const rbac = g('rbac.authorization.k8s.io', 'v1');
 const net = g('networking.k8s.io', 'v1');
 const all = ['all'];
+// Reviews are questions, not stored objects: create is all they serve.
+const createOnly = { verbs: ['create'] };
+const authn = g('authentication.k8s.io', 'v1');
+const authz = g('authorization.k8s.io', 'v1');
 
 export const RESOURCES: readonly ResourceInfo[] = [
   core('Namespace', 'namespaces', false, { shortNames: ['ns'], subresources: ['status', 'finalize'] }),
@@ -59,6 +65,12 @@ export const RESOURCES: readonly ResourceInfo[] = [
   rbac('ClusterRoleBinding', 'clusterrolebindings', false),
   g('policy', 'v1')('PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: ['status'] }),
   g('events.k8s.io', 'v1')('Event', 'events', true, { shortNames: ['ev'] }),
+  authn('TokenReview', 'tokenreviews', false, createOnly),
+  authn('SelfSubjectReview', 'selfsubjectreviews', false, createOnly),
+  authz('SubjectAccessReview', 'subjectaccessreviews', false, createOnly),
+  authz('LocalSubjectAccessReview', 'localsubjectaccessreviews', true, createOnly),
+  authz('SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, createOnly),
+  authz('SelfSubjectRulesReview', 'selfsubjectrulesreviews', false, createOnly),
 ];
 
 export const groupVersion = (r: Pick<ResourceInfo, 'group' | 'version'>): string => (r.group ? `${r.group}/${r.version}` : r.version);

@@ -63,7 +63,7 @@ export function apiResourceList(group: string, version: string): Obj | undefined
   const resources: Obj[] = [];
   for (const r of rs) {
     resources.push({
-      name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: MAIN_VERBS,
+      name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs ?? MAIN_VERBS,
       ...(r.shortNames ? { shortNames: r.shortNames } : {}), ...(r.categories ? { categories: r.categories } : {}),
     });
     for (const sub of r.subresources ?? []) {
@@ -89,7 +89,7 @@ export function aggregatedDiscovery(which: 'api' | 'apis', v: string): Obj {
         responseKind: { group: r.group, version: r.version, kind: r.kind },
         scope: r.namespaced ? 'Namespaced' : 'Cluster',
         singularResource: r.singular,
-        verbs: MAIN_VERBS,
+        verbs: r.verbs ?? MAIN_VERBS,
         ...(r.shortNames ? { shortNames: r.shortNames } : {}),
         ...(r.categories ? { categories: r.categories } : {}),
         ...(r.subresources?.length ? {

@@ -170,7 +170,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       // kubectl asks for the gnostic protobuf form; JSON for everyone else.
       if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
         const bytes = openapiV2Protobuf(hooks.openapiV2() as Record<string, any>);
-        res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': bytes.length });
+        // kubectl asks with '@v1.0' but parses the answer's type as a MIME type, where '@' is
+        // not allowed: upstream (kube-openapi) answers with '.v1.0'.
+        res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': bytes.length });
         res.end(bytes);
         return;
       }

@@ -163,24 +163,23 @@ test('TokenReview of a token from kubectl create token, and a SubjectAccessRevie
   await until(() => kubectl(admin, ['-n', ns, 'get', 'serviceaccount', 'default']), (r) => r.code === 0);
   const token = await kubectl(admin, ['-n', ns, 'create', 'token', 'default']);
   t.is(token.code, 0, token.stderr);
-  // Not `create -f`: the reviews are not in discovery yet (see the apiserver README), so
-  // kubectl posts them raw; the JSON in and out is what `create -f -o json` would carry.
-  const review = await kubectl(admin, ['create', '--raw', '/apis/authentication.k8s.io/v1/tokenreviews', '-f', '-'],
+  // `create -f` finds the reviews in discovery and validates them against the served OpenAPI.
+  const review = await kubectl(admin, ['create', '-f', '-', '-o', 'json'],
     JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: token.stdout.trim() } }));
   t.is(review.code, 0, review.stderr);
   const status = JSON.parse(review.stdout).status;
   t.true(status.authenticated);
   t.like(status.user, { username: `system:serviceaccount:${ns}:default`, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'] });
-  const bogus = await kubectl(admin, ['create', '--raw', '/apis/authentication.k8s.io/v1/tokenreviews', '-f', '-'],
+  const bogus = await kubectl(admin, ['create', '-f', '-', '-o', 'json'],
     JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'not-a-token' } }));
   t.deepEqual(JSON.parse(bogus.stdout).status, { user: {}, error: 'invalid bearer token' });
-  const sar = await kubectl(admin, ['create', '--raw', '/apis/authorization.k8s.io/v1/subjectaccessreviews', '-f', '-'], JSON.stringify({
+  const sar = await kubectl(admin, ['create', '-f', '-', '-o', 'json'], JSON.stringify({
     apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
     spec: { user: `system:serviceaccount:${ns}:default`, groups: ['system:serviceaccounts'], resourceAttributes: { namespace: ns, verb: 'list', resource: 'secrets' } },
   }));
   t.is(sar.code, 0, sar.stderr);
   t.deepEqual(JSON.parse(sar.stdout).status, { allowed: false });
-  const masters = await kubectl(admin, ['create', '--raw', '/apis/authorization.k8s.io/v1/subjectaccessreviews', '-f', '-'], JSON.stringify({
+  const masters = await kubectl(admin, ['create', '-f', '-', '-o', 'json'], JSON.stringify({
     apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'x', groups: ['system:masters'], nonResourceAttributes: { path: '/metrics', verb: 'get' } },
   }));
   t.true(JSON.parse(masters.stdout).status.allowed);

@@ -55,6 +55,11 @@ export function resourcePaths(resources: readonly ResourceInfo[], defName: (r: R
     const body = { name: 'body', in: 'body', required: true, schema: { $ref: ref(def) } };
     const patchBody = { name: 'body', in: 'body', required: true, schema: { $ref: ref('io.k8s.apimachinery.pkg.apis.meta.v1.Patch') } };
     const writes = [P.dryRun, P.fieldManager, P.fieldValidation];
+    // Create-only resources (the reviews) have no list, item or subresource operations.
+    if (r.verbs && !r.verbs.includes('get')) {
+      paths[collection] = { parameters: common, post: op('create', 'post', `a ${r.kind}`, [body, ...writes], def) };
+      continue;
+    }
     paths[collection] = {
       parameters: common,
       get: op('list or watch objects of kind', 'list', r.kind, [P.labelSelector, P.fieldSelector, P.limit, P.cont, P.resourceVersion, P.timeoutSeconds, P.watch], listName(def)),
