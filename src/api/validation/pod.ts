@@ -1,6 +1,12 @@
 // PodSpec validation (upstream pkg/apis/core/validation: ValidatePodSpec and its parts), the
 // checks users hit in practice: containers, names, images, ports, enums, resources, volumes.
-import { duplicate, type Errs, invalid, isInt, isObj, labelProblems, notSupported, parseQuantity, QUANTITY_MESSAGE, required } from './field.js';
+import { duplicate, type Errs, forbidden, invalid, isInt, isObj, labelProblems, notSupported, parseQuantity, QUANTITY_MESSAGE, required } from './field.js';
+import { labelMap, portNameProblems } from './common.js';
+import { validateEnv, validateEnvFrom } from './env.js';
+import { validateLifecycle, validateProbe } from './probe.js';
+import { validateAffinity, validateTolerations } from './scheduling.js';
+import { validateContainerSecurityContext, validatePodSecurityContext } from './security.js';
+import { validateVolumeMounts, validateVolumes } from './volume.js';
 
 const RESTART = ['Always', 'OnFailure', 'Never'];
 const DNS = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
@@ -31,63 +37,61 @@ function validResources(errs: Errs, field: string, r: unknown): void {
   }
 }
 
-function validContainer(errs: Errs, field: string, c: unknown, volumes: Set<string>): void {
+type ContainerKind = 'container' | 'init';
+
+function validContainer(errs: Errs, field: string, c: unknown, volumes: Set<string>, kind: ContainerKind): void {
   if (!isObj(c)) return void errs.push(required(field));
   if (!c.name) errs.push(required(`${field}.name`));
   else if (typeof c.name === 'string') for (const m of labelProblems(c.name)) errs.push(invalid(`${field}.name`, c.name, m));
   if (!c.image || (typeof c.image === 'string' && c.image.trim() === '')) errs.push(required(`${field}.image`));
   if (c.imagePullPolicy !== undefined && !PULL.includes(c.imagePullPolicy)) errs.push(notSupported(`${field}.imagePullPolicy`, c.imagePullPolicy, PULL));
   if (c.terminationMessagePolicy !== undefined && !TERMINATION_MESSAGE.includes(c.terminationMessagePolicy)) errs.push(notSupported(`${field}.terminationMessagePolicy`, c.terminationMessagePolicy, TERMINATION_MESSAGE));
-  const portNames = new Set<string>();
-  if (Array.isArray(c.ports)) {
-    c.ports.forEach((p: any, i: number) => {
-      const pf = `${field}.ports[${i}]`;
-      if (!isObj(p)) return;
-      if (p.containerPort === undefined) errs.push(required(`${pf}.containerPort`));
-      else validPort(errs, `${pf}.containerPort`, p.containerPort);
-      if (p.hostPort !== undefined && p.hostPort !== 0) validPort(errs, `${pf}.hostPort`, p.hostPort);
-      if (p.protocol !== undefined && !PROTOCOLS.includes(p.protocol)) errs.push(notSupported(`${pf}.protocol`, p.protocol, PROTOCOLS));
-      if (typeof p.name === 'string' && p.name) {
-        if (portNames.has(p.name)) errs.push(duplicate(`${pf}.name`, p.name));
-        portNames.add(p.name);
-      }
-    });
-  }
-  if (Array.isArray(c.env)) {
-    c.env.forEach((e: any, i: number) => {
-      if (isObj(e) && !e.name) errs.push(required(`${field}.env[${i}].name`));
-    });
-  }
-  if (Array.isArray(c.volumeMounts)) {
-    c.volumeMounts.forEach((m: any, i: number) => {
-      if (!isObj(m)) return;
-      const mf = `${field}.volumeMounts[${i}]`;
-      if (!m.name) errs.push(required(`${mf}.name`));
-      else if (!volumes.has(m.name)) errs.push({ reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(m.name)}`, field: `${mf}.name` });
-      if (!m.mountPath) errs.push(required(`${mf}.mountPath`));
-    });
-  }
+  validPorts(errs, `${field}.ports`, c.ports);
+  validateEnv(errs, `${field}.env`, c.env);
+  validateEnvFrom(errs, `${field}.envFrom`, c.envFrom);
+  validateVolumeMounts(errs, `${field}.volumeMounts`, c.volumeMounts, volumes);
   validResources(errs, `${field}.resources`, c.resources);
+  validateContainerSecurityContext(errs, `${field}.securityContext`, c.securityContext);
+  // Init containers run to completion unless they are sidecars (restartPolicy Always).
+  const sidecar = kind === 'init' && c.restartPolicy === 'Always';
+  if (kind === 'container' && c.restartPolicy != null) errs.push(forbidden(`${field}.restartPolicy`, 'may not be set for non-init containers'));
+  if (kind === 'init' && c.restartPolicy != null && c.restartPolicy !== 'Always') errs.push(notSupported(`${field}.restartPolicy`, c.restartPolicy, ['Always']));
+  if (kind === 'init' && !sidecar) {
+    for (const k of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe']) {
+      if (c[k] != null) errs.push(forbidden(`${field}.${k}`, 'may not be set for init containers without restartPolicy=Always'));
+    }
+    return;
+  }
+  validateProbe(errs, `${field}.livenessProbe`, c.livenessProbe, true);
+  validateProbe(errs, `${field}.readinessProbe`, c.readinessProbe, false);
+  validateProbe(errs, `${field}.startupProbe`, c.startupProbe, true);
+  validateLifecycle(errs, `${field}.lifecycle`, c.lifecycle);
+}
+
+function validPorts(errs: Errs, field: string, ports: unknown): void {
+  if (!Array.isArray(ports)) return;
+  const names = new Set<string>();
+  ports.forEach((p: any, i: number) => {
+    const pf = `${field}[${i}]`;
+    if (!isObj(p)) return;
+    if (typeof p.name === 'string' && p.name) {
+      for (const m of portNameProblems(p.name)) errs.push(invalid(`${pf}.name`, p.name, m));
+      if (names.has(p.name)) errs.push(duplicate(`${pf}.name`, p.name));
+      names.add(p.name);
+    }
+    if (p.containerPort === undefined || p.containerPort === 0) errs.push(required(`${pf}.containerPort`));
+    else validPort(errs, `${pf}.containerPort`, p.containerPort);
+    if (p.hostPort !== undefined && p.hostPort !== 0) validPort(errs, `${pf}.hostPort`, p.hostPort);
+    if (p.protocol !== undefined && !PROTOCOLS.includes(p.protocol)) errs.push(notSupported(`${pf}.protocol`, p.protocol, PROTOCOLS));
+  });
 }
 
 /** Validates a PodSpec at `field` ('spec' for pods, 'spec.template.spec' for workloads). */
 export function validatePodSpec(errs: Errs, field: string, spec: unknown): void {
   if (!isObj(spec)) return void errs.push(required(field));
-  const volumes = new Set<string>();
-  if (Array.isArray(spec.volumes)) {
-    spec.volumes.forEach((v: any, i: number) => {
-      const vf = `${field}.volumes[${i}]`;
-      if (!isObj(v)) return;
-      if (!v.name) errs.push(required(`${vf}.name`));
-      else {
-        for (const m of labelProblems(String(v.name))) errs.push(invalid(`${vf}.name`, v.name, m));
-        if (volumes.has(v.name)) errs.push(duplicate(`${vf}.name`, v.name));
-        volumes.add(v.name);
-      }
-    });
-  }
+  const volumes = validateVolumes(errs, `${field}.volumes`, spec.volumes);
   const names = new Set<string>();
-  const eachContainer = (list: string, requiredList: boolean) => {
+  const eachContainer = (list: string, requiredList: boolean, kind: ContainerKind) => {
     const cs = spec[list];
     if (cs === undefined || cs === null || (Array.isArray(cs) && cs.length === 0)) {
       if (requiredList) errs.push(required(`${field}.${list}`));
@@ -95,15 +99,15 @@ export function validatePodSpec(errs: Errs, field: string, spec: unknown): void 
     }
     if (!Array.isArray(cs)) return void errs.push(invalid(`${field}.${list}`, cs, 'must be a list'));
     cs.forEach((c: any, i: number) => {
-      validContainer(errs, `${field}.${list}[${i}]`, c, volumes);
+      validContainer(errs, `${field}.${list}[${i}]`, c, volumes, kind);
       if (isObj(c) && typeof c.name === 'string' && c.name) {
         if (names.has(c.name)) errs.push(duplicate(`${field}.${list}[${i}].name`, c.name));
         names.add(c.name);
       }
     });
   };
-  eachContainer('containers', true);
-  eachContainer('initContainers', false);
+  eachContainer('containers', true, 'container');
+  eachContainer('initContainers', false, 'init');
   if (spec.restartPolicy !== undefined && !RESTART.includes(spec.restartPolicy)) errs.push(notSupported(`${field}.restartPolicy`, spec.restartPolicy, RESTART));
   if (spec.dnsPolicy !== undefined && !DNS.includes(spec.dnsPolicy)) errs.push(notSupported(`${field}.dnsPolicy`, spec.dnsPolicy, DNS));
   if (spec.terminationGracePeriodSeconds != null && (!isInt(spec.terminationGracePeriodSeconds) || spec.terminationGracePeriodSeconds < 0)) {
@@ -112,6 +116,13 @@ export function validatePodSpec(errs: Errs, field: string, spec: unknown): void 
   if (spec.activeDeadlineSeconds != null && (!isInt(spec.activeDeadlineSeconds) || spec.activeDeadlineSeconds < 1)) {
     errs.push(invalid(`${field}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));
   }
+  for (const k of ['hostname', 'subdomain']) {
+    if (typeof spec[k] === 'string' && spec[k]) for (const m of labelProblems(spec[k])) errs.push(invalid(`${field}.${k}`, spec[k], m));
+  }
+  labelMap(errs, `${field}.nodeSelector`, spec.nodeSelector);
+  validateTolerations(errs, `${field}.tolerations`, spec.tolerations);
+  validateAffinity(errs, `${field}.affinity`, spec.affinity);
+  validatePodSecurityContext(errs, `${field}.securityContext`, spec.securityContext);
 }
 
 /**

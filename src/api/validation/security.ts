@@ -1,0 +1,38 @@
+// Pod and container securityContext (upstream core validatePodSecurityContext and
+// ValidateSecurityContext): ids in range, enums, and privilege combinations that contradict.
+import { type Errs, invalid, isInt, isObj, notSupported } from './field.js';
+
+const MAX_ID = 2147483647;
+const id = (errs: Errs, f: string, v: unknown) => {
+  if (v != null && (!isInt(v) || v < 0 || v > MAX_ID)) errs.push(invalid(f, v, `must be between 0 and ${MAX_ID}, inclusive`));
+};
+const FS_GROUP_POLICIES = ['OnRootMismatch', 'Always'];
+const PROC_MOUNTS = ['Default', 'Unmasked'];
+const SECCOMP = ['Localhost', 'RuntimeDefault', 'Unconfined'];
+
+function seccomp(errs: Errs, f: string, p: unknown): void {
+  if (!isObj(p)) return;
+  if (p.type !== undefined && !SECCOMP.includes(p.type)) errs.push(notSupported(`${f}.type`, p.type, SECCOMP));
+  if (p.type === 'Localhost' && !p.localhostProfile) errs.push({ reason: 'FieldValueRequired', message: 'Required value: must be set when seccomp type is Localhost', field: `${f}.localhostProfile` });
+  if (p.type !== 'Localhost' && p.localhostProfile != null) errs.push(invalid(`${f}.localhostProfile`, p.localhostProfile, 'can only be set when seccomp type is Localhost'));
+}
+
+export function validatePodSecurityContext(errs: Errs, field: string, sc: unknown): void {
+  if (!isObj(sc)) return;
+  for (const k of ['runAsUser', 'runAsGroup', 'fsGroup']) id(errs, `${field}.${k}`, sc[k]);
+  if (Array.isArray(sc.supplementalGroups)) sc.supplementalGroups.forEach((g: unknown, i: number) => id(errs, `${field}.supplementalGroups[${i}]`, g));
+  if (sc.fsGroupChangePolicy != null && !FS_GROUP_POLICIES.includes(sc.fsGroupChangePolicy)) errs.push(notSupported(`${field}.fsGroupChangePolicy`, sc.fsGroupChangePolicy, FS_GROUP_POLICIES));
+  seccomp(errs, `${field}.seccompProfile`, sc.seccompProfile);
+}
+
+export function validateContainerSecurityContext(errs: Errs, field: string, sc: unknown): void {
+  if (!isObj(sc)) return;
+  for (const k of ['runAsUser', 'runAsGroup']) id(errs, `${field}.${k}`, sc[k]);
+  if (sc.procMount != null && !PROC_MOUNTS.includes(sc.procMount)) errs.push(notSupported(`${field}.procMount`, sc.procMount, PROC_MOUNTS));
+  seccomp(errs, `${field}.seccompProfile`, sc.seccompProfile);
+  if (sc.allowPrivilegeEscalation === false) {
+    if (sc.privileged === true) errs.push(invalid(field, sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
+    const add = isObj(sc.capabilities) && Array.isArray(sc.capabilities.add) ? sc.capabilities.add : [];
+    if (add.includes('CAP_SYS_ADMIN') || add.includes('SYS_ADMIN')) errs.push(invalid(field, sc, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN'));
+  }
+}
