@@ -4,6 +4,9 @@
 import type { StatusCause } from '../apiserver/status.js';
 import { configKeyProblems, dns1035Problems, type Errs, immutable, invalid, isInt, isObj, labelProblems, labelValueProblems, notSupported, pathSegmentProblems, qualifiedNameProblems, required, subdomainProblems, forbidden, duplicate } from './validation/field.js';
 import { sortKeys, validatePodSpec, validatePodSpecUpdate, validPort } from './validation/pod.js';
+import { validateWorkload } from './validation/workload.js';
+
+export { selectorMatches } from './validation/workload.js';
 
 type Gvk = { group: string; version: string; kind: string };
 
@@ -93,65 +96,6 @@ function validateService(errs: Errs, o: any, old?: any): void {
   }
   if (old && isObj(old.spec) && old.spec.type !== 'ExternalName' && s.type !== 'ExternalName') {
     if (old.spec.clusterIP && s.clusterIP !== undefined && s.clusterIP !== '' && s.clusterIP !== old.spec.clusterIP) errs.push(immutable('spec.clusterIP', s.clusterIP));
-  }
-}
-
-function validateSelector(errs: Errs, field: string, selector: unknown): boolean {
-  if (!isObj(selector)) return errs.push(required(field)), false;
-  const ml = selector.matchLabels;
-  const me = selector.matchExpressions;
-  if ((!isObj(ml) || Object.keys(ml).length === 0) && (!Array.isArray(me) || me.length === 0)) {
-    errs.push(invalid(field, selector, 'empty selector is invalid for deployment'));
-    return false;
-  }
-  if (isObj(ml)) for (const [k, v] of Object.entries(ml)) {
-    for (const m of qualifiedNameProblems(k)) errs.push(invalid(`${field}.matchLabels`, k, m));
-    if (typeof v === 'string') for (const m of labelValueProblems(v)) errs.push(invalid(`${field}.matchLabels`, v, m));
-  }
-  return true;
-}
-
-/** Whether a LabelSelector selects a label set (matchLabels and matchExpressions). */
-export function selectorMatches(selector: any, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector?.matchExpressions ?? []) {
-    const has = e.key in labels;
-    const val = labels[e.key];
-    if (e.operator === 'In' && !(has && e.values?.includes(val))) return false;
-    if (e.operator === 'NotIn' && has && e.values?.includes(val)) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
-}
-
-function validateWorkload(errs: Errs, kind: string, o: any, old: any, allowedRestart: string[]): void {
-  const s = o.spec;
-  if (!isObj(s)) return void errs.push(required('spec'));
-  for (const f of ['replicas', 'minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'parallelism', 'completions', 'backoffLimit'] as const) {
-    if (s[f] != null && (!isInt(s[f]) || s[f] < 0)) errs.push(invalid(`spec.${f}`, s[f], 'must be greater than or equal to 0'));
-  }
-  const hasSelector = kind === 'Job' && s.selector === undefined ? false : validateSelector(errs, 'spec.selector', s.selector);
-  const t = s.template;
-  if (!isObj(t)) return void errs.push(required('spec.template'));
-  const labels = isObj(t.metadata) && isObj(t.metadata.labels) ? t.metadata.labels : {};
-  if (hasSelector && !selectorMatches(s.selector, labels)) errs.push(invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
-  validatePodSpec(errs, 'spec.template.spec', t.spec);
-  if (isObj(t.spec) && t.spec.restartPolicy !== undefined && !allowedRestart.includes(t.spec.restartPolicy)) {
-    errs.push(notSupported('spec.template.spec.restartPolicy', t.spec.restartPolicy, allowedRestart));
-  }
-  if (kind === 'Deployment' && isObj(s.strategy) && s.strategy.type !== undefined && !['Recreate', 'RollingUpdate'].includes(s.strategy.type)) {
-    errs.push(notSupported('spec.strategy.type', s.strategy.type, ['Recreate', 'RollingUpdate']));
-  }
-  if (old && isObj(old.spec)) {
-    // apps/v1 and batch/v1 selectors are immutable once created.
-    if (old.spec.selector !== undefined && !same(s.selector, old.spec.selector)) errs.push(immutable('spec.selector', s.selector));
-    if (kind === 'StatefulSet') {
-      if (['serviceName', 'podManagementPolicy', 'volumeClaimTemplates'].some((f) => !same(s[f], old.spec[f]))) {
-        errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
-      }
-    }
-    if (kind === 'Job' && !same(t, old.spec.template)) errs.push(immutable('spec.template', t));
   }
 }
 

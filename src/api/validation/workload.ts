@@ -1,0 +1,139 @@
+// Workloads (upstream apps and batch validation): the selector/template match, counts, rollout
+// strategies, and the fields that are immutable once created.
+import { type Errs, forbidden, immutable, invalid, isInt, isObj, notSupported, required } from './field.js';
+import { intOrPercent, intOrPercentValue, labelSelector, nonNegative } from './common.js';
+import { sortKeys, validatePodSpec } from './pod.js';
+
+export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job';
+
+const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+
+function validateSelector(errs: Errs, field: string, selector: unknown): boolean {
+  if (!isObj(selector)) return errs.push(required(field)), false;
+  const ml = selector.matchLabels;
+  const me = selector.matchExpressions;
+  if ((!isObj(ml) || Object.keys(ml).length === 0) && (!Array.isArray(me) || me.length === 0)) {
+    errs.push(invalid(field, selector, 'empty selector is invalid for deployment'));
+    return false;
+  }
+  const before = errs.length;
+  labelSelector(errs, field, selector);
+  return errs.length === before;
+}
+
+/** Whether a LabelSelector selects a label set (matchLabels and matchExpressions). */
+export function selectorMatches(selector: any, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector?.matchExpressions ?? []) {
+    const has = e.key in labels;
+    const val = labels[e.key];
+    if (e.operator === 'In' && !(has && e.values?.includes(val))) return false;
+    if (e.operator === 'NotIn' && has && e.values?.includes(val)) return false;
+    if (e.operator === 'Exists' && !has) return false;
+    if (e.operator === 'DoesNotExist' && has) return false;
+  }
+  return true;
+}
+
+function deploymentStrategy(errs: Errs, s: any): void {
+  const st = s.strategy;
+  if (!isObj(st)) return;
+  const types = ['Recreate', 'RollingUpdate'];
+  if (st.type !== undefined && !types.includes(st.type)) errs.push(notSupported('spec.strategy.type', st.type, types));
+  if (st.type === 'Recreate' && st.rollingUpdate != null) errs.push(forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'"));
+  const ru = st.rollingUpdate;
+  if (st.type !== 'RollingUpdate' || !isObj(ru)) return;
+  intOrPercent(errs, 'spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable);
+  intOrPercent(errs, 'spec.strategy.rollingUpdate.maxSurge', ru.maxSurge, false);
+  if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
+    errs.push(invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+  }
+}
+
+function daemonSetStrategy(errs: Errs, s: any): void {
+  const st = s.updateStrategy;
+  if (!isObj(st) || st.type === undefined) return;
+  if (st.type === 'OnDelete') return;
+  if (st.type !== 'RollingUpdate') return void errs.push(notSupported('spec.updateStrategy', st.type, ['RollingUpdate', 'OnDelete']));
+  const ru = st.rollingUpdate;
+  if (!isObj(ru)) return;
+  const f = 'spec.updateStrategy.rollingUpdate';
+  intOrPercent(errs, `${f}.maxUnavailable`, ru.maxUnavailable);
+  intOrPercent(errs, `${f}.maxSurge`, ru.maxSurge);
+  const unavailable = (intOrPercentValue(ru.maxUnavailable) ?? 0) !== 0;
+  const surge = (intOrPercentValue(ru.maxSurge) ?? 0) !== 0;
+  if (unavailable && surge) errs.push(invalid(`${f}.maxSurge`, ru.maxSurge, 'may not be set when maxUnavailable is non-zero'));
+  if (!unavailable && !surge) errs.push(required(`${f}.maxUnavailable`, 'cannot be 0 when maxSurge is 0'));
+}
+
+function statefulSetSpec(errs: Errs, s: any): void {
+  const policies = ['OrderedReady', 'Parallel'];
+  if (s.podManagementPolicy !== undefined && !policies.includes(s.podManagementPolicy)) {
+    errs.push(invalid('spec.podManagementPolicy', s.podManagementPolicy, "must be 'OrderedReady' or 'Parallel'"));
+  }
+  const st = s.updateStrategy;
+  if (isObj(st) && st.type !== undefined) {
+    if (st.type === 'OnDelete' && st.rollingUpdate != null) errs.push(invalid('spec.updateStrategy.rollingUpdate', st.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'"));
+    else if (st.type !== 'OnDelete' && st.type !== 'RollingUpdate') errs.push(invalid('spec.updateStrategy', st, "must be 'RollingUpdate' or 'OnDelete'"));
+    if (isObj(st.rollingUpdate)) {
+      nonNegative(errs, 'spec.updateStrategy.rollingUpdate.partition', st.rollingUpdate.partition);
+      if (st.rollingUpdate.maxUnavailable != null) {
+        intOrPercent(errs, 'spec.updateStrategy.rollingUpdate.maxUnavailable', st.rollingUpdate.maxUnavailable);
+        if (intOrPercentValue(st.rollingUpdate.maxUnavailable) === 0) errs.push(invalid('spec.updateStrategy.rollingUpdate.maxUnavailable', st.rollingUpdate.maxUnavailable, 'must be greater than 0'));
+      }
+    }
+  }
+  if (isObj(s.ordinals)) nonNegative(errs, 'spec.ordinals.start', s.ordinals.start);
+}
+
+function jobSpec(errs: Errs, s: any): void {
+  const modes = ['NonIndexed', 'Indexed'];
+  if (s.completionMode !== undefined && !modes.includes(s.completionMode)) errs.push(notSupported('spec.completionMode', s.completionMode, modes));
+  if (s.completionMode === 'Indexed' && s.completions == null) errs.push(required('spec.completions', 'when completion mode is Indexed'));
+  for (const f of ['activeDeadlineSeconds', 'ttlSecondsAfterFinished']) nonNegative(errs, `spec.${f}`, s[f]);
+  if (isInt(s.activeDeadlineSeconds) && s.activeDeadlineSeconds === 0) errs.push(invalid('spec.activeDeadlineSeconds', 0, 'must be greater than 0'));
+}
+
+/**
+ * A workload's spec; `old` is the stored object on update. The pod template's restartPolicy
+ * must be one of `allowedRestart` (Always for apps, OnFailure|Never for jobs).
+ */
+export function validateWorkload(errs: Errs, kind: WorkloadKind, o: any, old: any, allowedRestart: string[]): void {
+  const s = o.spec;
+  if (!isObj(s)) return void errs.push(required('spec'));
+  for (const f of ['replicas', 'minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'parallelism', 'completions', 'backoffLimit'] as const) {
+    nonNegative(errs, `spec.${f}`, s[f]);
+  }
+  if (kind === 'Deployment' && isInt(s.progressDeadlineSeconds) && isInt(s.minReadySeconds) && s.progressDeadlineSeconds <= s.minReadySeconds) {
+    errs.push(invalid('spec.progressDeadlineSeconds', s.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
+  }
+  const hasSelector = kind === 'Job' && s.selector === undefined ? false : validateSelector(errs, 'spec.selector', s.selector);
+  const t = s.template;
+  if (!isObj(t)) return void errs.push(required('spec.template'));
+  const labels = isObj(t.metadata) && isObj(t.metadata.labels) ? t.metadata.labels : {};
+  if (hasSelector && !selectorMatches(s.selector, labels)) errs.push(invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+  validatePodSpec(errs, 'spec.template.spec', t.spec);
+  if (isObj(t.spec) && t.spec.restartPolicy !== undefined && !allowedRestart.includes(t.spec.restartPolicy)) {
+    errs.push(notSupported('spec.template.spec.restartPolicy', t.spec.restartPolicy, allowedRestart));
+  }
+  if (kind === 'Deployment') deploymentStrategy(errs, s);
+  if (kind === 'DaemonSet') daemonSetStrategy(errs, s);
+  if (kind === 'StatefulSet') statefulSetSpec(errs, s);
+  if (kind === 'Job') jobSpec(errs, s);
+  if (old && isObj(old.spec)) validateWorkloadUpdate(errs, kind, s, old.spec);
+}
+
+function validateWorkloadUpdate(errs: Errs, kind: WorkloadKind, s: any, old: any): void {
+  // apps/v1 and batch/v1 selectors are immutable once created.
+  if (old.selector !== undefined && !same(s.selector, old.selector)) errs.push(immutable('spec.selector', s.selector));
+  if (kind === 'StatefulSet' && ['serviceName', 'podManagementPolicy', 'volumeClaimTemplates'].some((f) => !same(s[f], old[f]))) {
+    errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+  }
+  if (kind === 'Job') {
+    if (!same(s.template, old.template)) errs.push(immutable('spec.template', s.template));
+    if (old.completionMode !== undefined && s.completionMode !== old.completionMode) errs.push(immutable('spec.completionMode', s.completionMode));
+    // Elastic indexed jobs may scale completions together with parallelism.
+    const elastic = s.completionMode === 'Indexed' && s.completions === s.parallelism && old.completions === old.parallelism;
+    if (old.completions != null && s.completions !== old.completions && !elastic) errs.push(immutable('spec.completions', s.completions));
+  }
+}
