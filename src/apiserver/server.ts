@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import type { Store } from '../store/types.js';
 import { ServiceAllocator, type ServiceAllocatorOptions } from './alloc/index.js';
 import { ANONYMOUS_USER, forbidden, unauthorized } from './auth/index.js';
-import { tokenAuthenticator } from './auth/authenticator.js';
 import { impersonate } from './auth/impersonation.js';
 import { aggregatedDiscovery, apiGroupFor, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { standInHooks, type AuthzAttributes, type ServerHooks, type UserInfo } from './hooks.js';
@@ -102,7 +101,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
   const reviewDeps = {
     authorize: hooks.authorize,
-    tokens: authOpts ? tokenAuthenticator({ tokenFile: authOpts.tokenFile, serviceAccountKey: authOpts.serviceAccountKey, apiAudiences: authOpts.apiAudiences, now }) : undefined,
+    tokens: auth?.tokens,
   };
 
   const server: Server = createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false },

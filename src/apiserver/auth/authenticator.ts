@@ -7,7 +7,7 @@ import type { X509Certificate } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { apiError, type ApiError } from '../status.js';
 import { loadTokenFile } from './token-file.js';
-import { serviceAccountVerifier, type ServiceAccountVerifier } from './serviceaccount-token.js';
+import { serviceAccountVerifier } from './serviceaccount-token.js';
 import { parseCertBundle, userFromClientCertificate } from './x509.js';
 import { AUTHENTICATED, type AuthConfig, type UserInfo } from './types.js';
 
@@ -86,17 +86,8 @@ export function tokenAuthenticator(cfg: AuthConfig): TokenAuthenticator {
 /** Reads the client CA bundle and token file once. Throws when either is unreadable or malformed, or the service-account key is not an RSA/EC public key. */
 export function authenticator(cfg: AuthConfig): Authenticator {
   const roots: X509Certificate[] = cfg.clientCA ? parseCertBundle(cfg.clientCA) : [];
-  const tokens = cfg.tokenFile ? loadTokenFile(cfg.tokenFile) : new Map<string, UserInfo>();
   const now = cfg.now ?? (() => new Date());
-  const sa: ServiceAccountVerifier | undefined = cfg.serviceAccountKey
-    ? serviceAccountVerifier(cfg.serviceAccountKey, cfg.apiAudiences ?? [cfg.serviceAccountKey.issuer], now)
-    : undefined;
-
-  function byToken(token: string): UserInfo {
-    const user = tokens.get(token) ?? sa?.verify(token);
-    if (!user) throw new Error('invalid bearer token');
-    return user;
-  }
+  const tokens = tokenAuthenticator(cfg);
 
   return {
     authenticate(req) {
@@ -112,7 +103,7 @@ export function authenticator(cfg: AuthConfig): Authenticator {
       const token = bearerToken(req);
       if (token !== undefined) {
         try {
-          return withAuthenticatedGroup(byToken(token));
+          return tokens.authenticateToken(token).user;
         } catch (e) {
           failures.push((e as Error).message);
         }

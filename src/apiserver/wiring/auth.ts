@@ -4,7 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Store } from '../../store/types.js';
-import { authenticator, rbacAuthorizer, unauthorized, AUTHENTICATED, type ServiceAccountKey, type UserInfo } from '../auth/index.js';
+import { bearerToken, rbacAuthorizer, unauthorized, AUTHENTICATED, type ServiceAccountKey, type UserInfo } from '../auth/index.js';
+import { tokenAuthenticator, type TokenAuthenticator } from '../auth/authenticator.js';
 import { parseCertBundle, userFromClientCertificate } from '../auth/x509.js';
 import type { ServerHooks } from '../hooks.js';
 import { rbacCache, type RbacCache } from './rbac-source.js';
@@ -25,6 +26,8 @@ export interface AuthOptions {
 export interface AuthWiring {
   hooks: Pick<ServerHooks, 'authenticate' | 'authorize'>;
   rbac: RbacCache;
+  /** The bearer-token half, also what TokenReview asks. */
+  tokens: TokenAuthenticator;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface AuthWiring {
  */
 export function authWiring(opts: AuthOptions & { clientCA: string }, store: Store, log?: (msg: string) => void, now: () => Date = () => new Date()): AuthWiring {
   const roots = parseCertBundle(opts.clientCA);
-  const tokens = authenticator({
+  const tokens = tokenAuthenticator({
     tokenFile: opts.tokenFile, serviceAccountKey: opts.serviceAccountKey,
     apiAudiences: opts.apiAudiences, now,
   });
@@ -53,13 +56,20 @@ export function authWiring(opts: AuthOptions & { clientCA: string }, store: Stor
   const authorizer = rbacAuthorizer(rbac);
   return {
     rbac,
+    tokens,
     hooks: {
       authenticate(req) {
         // Upstream's union: the first authenticator that succeeds wins; failures count only when none does.
         const cert = certificateUser(req);
         if (cert && !(cert instanceof Error)) return cert.groups.includes(AUTHENTICATED) ? cert : { ...cert, groups: [...cert.groups, AUTHENTICATED] };
-        const user = tokens.authenticate(req);
-        if (user) return user;
+        const token = bearerToken(req);
+        if (token !== undefined) {
+          try {
+            return tokens.authenticateToken(token).user;
+          } catch (e) {
+            throw unauthorized((e as Error).message);
+          }
+        }
         if (cert instanceof Error) throw unauthorized(cert.message);
         return undefined;
       },
