@@ -4,6 +4,7 @@
 import type { StatusCause } from '../apiserver/status.js';
 import { configKeyProblems, dns1035Problems, type Errs, immutable, invalid, isInt, isObj, labelProblems, labelValueProblems, notSupported, pathSegmentProblems, qualifiedNameProblems, required, subdomainProblems, forbidden, duplicate } from './validation/field.js';
 import { sortKeys, validatePodSpec, validatePodSpecUpdate, validPort } from './validation/pod.js';
+import { validateIngress, validateNetworkPolicy } from './validation/networking.js';
 import { validateWorkload } from './validation/workload.js';
 
 export { selectorMatches } from './validation/workload.js';
@@ -144,6 +145,8 @@ const VALIDATORS: Record<string, (errs: Errs, o: any, old?: any) => void> = {
   'apps/v1/DaemonSet': (errs, o, old) => validateWorkload(errs, 'DaemonSet', o, old, ['Always']),
   'batch/v1/Job': (errs, o, old) => validateWorkload(errs, 'Job', o, old, ['OnFailure', 'Never']),
   'batch/v1/CronJob': validateCronJob,
+  'networking.k8s.io/v1/Ingress': validateIngress,
+  'networking.k8s.io/v1/NetworkPolicy': validateNetworkPolicy,
 };
 
 /**
