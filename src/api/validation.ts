@@ -5,6 +5,8 @@ import type { StatusCause } from '../apiserver/status.js';
 import { configKeyProblems, dns1035Problems, type Errs, immutable, invalid, isInt, isObj, labelProblems, labelValueProblems, notSupported, pathSegmentProblems, qualifiedNameProblems, required, subdomainProblems, forbidden, duplicate } from './validation/field.js';
 import { sortKeys, validatePodSpec, validatePodSpecUpdate, validPort } from './validation/pod.js';
 import { validateIngress, validateNetworkPolicy } from './validation/networking.js';
+import { validatePodDisruptionBudget } from './validation/policy.js';
+import { validateBinding, validateRole } from './validation/rbac.js';
 import { validateWorkload } from './validation/workload.js';
 
 export { selectorMatches } from './validation/workload.js';
@@ -147,6 +149,11 @@ const VALIDATORS: Record<string, (errs: Errs, o: any, old?: any) => void> = {
   'batch/v1/CronJob': validateCronJob,
   'networking.k8s.io/v1/Ingress': validateIngress,
   'networking.k8s.io/v1/NetworkPolicy': validateNetworkPolicy,
+  'rbac.authorization.k8s.io/v1/Role': (errs, o) => validateRole(errs, o, true),
+  'rbac.authorization.k8s.io/v1/ClusterRole': (errs, o) => validateRole(errs, o, false),
+  'rbac.authorization.k8s.io/v1/RoleBinding': (errs, o, old) => validateBinding(errs, o, old, true),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': (errs, o, old) => validateBinding(errs, o, old, false),
+  'policy/v1/PodDisruptionBudget': validatePodDisruptionBudget,
 };
 
 /**
