@@ -2,9 +2,10 @@
 // per-kind specs, and the fields that are immutable on update. Returns the causes for a
 // 422 Invalid (apiserver/status.ts `invalid`); an empty list means valid.
 import type { StatusCause } from '../apiserver/status.js';
-import { configKeyProblems, dns1035Problems, type Errs, immutable, invalid, isInt, isObj, labelProblems, labelValueProblems, notSupported, pathSegmentProblems, qualifiedNameProblems, required, subdomainProblems, forbidden, duplicate } from './validation/field.js';
-import { sortKeys, validatePodSpec, validatePodSpecUpdate, validPort } from './validation/pod.js';
+import { dns1035Problems, type Errs, immutable, invalid, isInt, isObj, labelProblems, labelValueProblems, notSupported, pathSegmentProblems, qualifiedNameProblems, required, subdomainProblems, forbidden, duplicate } from './validation/field.js';
+import { validatePodSpec, validatePodSpecUpdate, validPort } from './validation/pod.js';
 import { validateIngress, validateNetworkPolicy } from './validation/networking.js';
+import { finalizerProblems, validateConfigMap, validateNamespace, validateSecret } from './validation/core.js';
 import { validatePodDisruptionBudget } from './validation/policy.js';
 import { validateBinding, validateRole } from './validation/rbac.js';
 import { validateWorkload } from './validation/workload.js';
@@ -23,7 +24,6 @@ const NAME_RULES: Record<string, (v: string) => string[]> = {
   // Events are named after their object plus a suffix; upstream checks them as subdomains too.
 };
 
-const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 
 function validateMeta(errs: Errs, gvk: Gvk, meta: unknown): void {
   if (!isObj(meta)) return void errs.push(required('metadata'));
@@ -40,6 +40,9 @@ function validateMeta(errs: Errs, gvk: Gvk, meta: unknown): void {
       if (typeof v !== 'string') errs.push(invalid(`metadata.labels`, v, 'label values must be strings'));
       else for (const m of labelValueProblems(v)) errs.push(invalid('metadata.labels', v, m));
     }
+  }
+  if (Array.isArray(meta.finalizers)) {
+    for (const f of meta.finalizers) for (const m of finalizerProblems(String(f), false)) errs.push(invalid('metadata.finalizers', f, m));
   }
   if (isObj(meta.annotations)) {
     let size = 0;
@@ -102,16 +105,6 @@ function validateService(errs: Errs, o: any, old?: any): void {
   }
 }
 
-function validateData(errs: Errs, o: any): void {
-  for (const field of ['data', 'binaryData', 'stringData'] as const) {
-    if (!isObj(o[field])) continue;
-    for (const k of Object.keys(o[field])) for (const m of configKeyProblems(k)) errs.push(invalid(field, k, m));
-  }
-  if (isObj(o.data) && isObj(o.binaryData)) {
-    for (const k of Object.keys(o.binaryData)) if (k in o.data) errs.push(duplicate(`data[${k}]`, k));
-  }
-}
-
 function validateCronJob(errs: Errs, o: any, old: any): void {
   const s = o.spec;
   if (!isObj(s)) return void errs.push(required('spec'));
@@ -135,12 +128,9 @@ const VALIDATORS: Record<string, (errs: Errs, o: any, old?: any) => void> = {
     if (old) validatePodSpecUpdate(errs, o.spec, old.spec);
   },
   '/v1/Service': validateService,
-  '/v1/ConfigMap': validateData,
-  '/v1/Secret': (errs, o, old) => {
-    validateData(errs, o);
-    if (old && old.type !== undefined && o.type !== old.type) errs.push(immutable('type', o.type));
-    if (old?.immutable === true && (!same(o.data, old.data) || o.immutable !== true)) errs.push(forbidden('data', 'field is immutable when `immutable` is set'));
-  },
+  '/v1/ConfigMap': validateConfigMap,
+  '/v1/Secret': validateSecret,
+  '/v1/Namespace': validateNamespace,
   'apps/v1/Deployment': (errs, o, old) => validateWorkload(errs, 'Deployment', o, old, ['Always']),
   'apps/v1/ReplicaSet': (errs, o, old) => validateWorkload(errs, 'ReplicaSet', o, old, ['Always']),
   'apps/v1/StatefulSet': (errs, o, old) => validateWorkload(errs, 'StatefulSet', o, old, ['Always']),
