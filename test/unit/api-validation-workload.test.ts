@@ -38,6 +38,9 @@ test('deployment strategy: enum, Recreate without rollingUpdate, int-or-percent,
     [['spec.strategy.rollingUpdate.maxSurge', 'Invalid value: -1: must be greater than or equal to 0']]);
   t.deepEqual(shape(validateObject(DEPLOY, workload({ replicas: -1, minReadySeconds: -2, revisionHistoryLimit: -3 }))).map((c) => c[0]),
     ['spec.replicas', 'spec.minReadySeconds', 'spec.revisionHistoryLimit']);
+  const deadline = workload({});
+  (deadline.spec.template.spec as any).activeDeadlineSeconds = 5;
+  t.deepEqual(shape(validateObject(DEPLOY, deadline)), [['spec.template.spec.activeDeadlineSeconds', 'Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported']]);
   t.deepEqual(shape(validateObject(DEPLOY, workload({ minReadySeconds: 30, progressDeadlineSeconds: 30 }))), [['spec.progressDeadlineSeconds', 'Invalid value: 30: must be greater than minReadySeconds']]);
   t.deepEqual(shape(validateObject(DEPLOY, { metadata: { name: 'w' }, spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In' }] }, template: template() } })),
     [['spec.selector.matchExpressions[0].values', "Required value: must be specified when `operator` is 'In' or 'NotIn'"]]);
@@ -53,6 +56,9 @@ test('daemonset and statefulset update strategies and policies', (t) => {
   t.deepEqual(shape(validateObject(STS, workload({ serviceName: 's', updateStrategy: { type: 'OnDelete', rollingUpdate: { partition: 1 } } }))).map((c) => c[0]), ['spec.updateStrategy.rollingUpdate']);
   t.deepEqual(shape(validateObject(STS, workload({ serviceName: 's', updateStrategy: { type: 'Rolling' } }))).map((c) => c[1]), ['Invalid value: {"type":"Rolling"}: must be \'RollingUpdate\' or \'OnDelete\'']);
   t.deepEqual(shape(validateObject(STS, workload({ serviceName: 's', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: -1 } } }))).map((c) => c[0]), ['spec.updateStrategy.rollingUpdate.partition']);
+  t.deepEqual(shape(validateObject(STS, workload({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Keep' } }))),
+    [['spec.persistentVolumeClaimRetentionPolicy.whenDeleted', 'Unsupported value: "Keep": supported values: "Retain", "Delete"']]);
+  t.deepEqual(shape(validateObject(DS, { metadata: { name: 'w' }, spec: { selector: {}, template: template() } })).map((c) => c[1]), ['Invalid value: {}: empty selector is invalid for daemonset']);
   const old = workload({ serviceName: 's' });
   t.deepEqual(shape(validateObject(STS, workload({ serviceName: 'other' }), old)).map((c) => c[0]), ['spec']);
   t.deepEqual(validateObject(STS, workload({ serviceName: 's', replicas: 5 }), old), []);

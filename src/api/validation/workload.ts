@@ -8,12 +8,14 @@ export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'Daemon
 
 const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 
-function validateSelector(errs: Errs, field: string, selector: unknown): boolean {
+function validateSelector(errs: Errs, kind: WorkloadKind, field: string, selector: unknown): boolean {
   if (!isObj(selector)) return errs.push(required(field)), false;
   const ml = selector.matchLabels;
   const me = selector.matchExpressions;
   if ((!isObj(ml) || Object.keys(ml).length === 0) && (!Array.isArray(me) || me.length === 0)) {
-    errs.push(invalid(field, selector, 'empty selector is invalid for deployment'));
+    // (upstream's ReplicaSet check says "deployment" too)
+    const what = kind === 'StatefulSet' || kind === 'DaemonSet' ? kind.toLowerCase() : 'deployment';
+    errs.push(invalid(field, selector, `empty selector is invalid for ${what}`));
     return false;
   }
   const before = errs.length;
@@ -84,6 +86,12 @@ function statefulSetSpec(errs: Errs, s: any): void {
     }
   }
   if (isObj(s.ordinals)) nonNegative(errs, 'spec.ordinals.start', s.ordinals.start);
+  const retention = s.persistentVolumeClaimRetentionPolicy;
+  if (isObj(retention)) {
+    for (const k of ['whenDeleted', 'whenScaled']) {
+      if (retention[k] != null && !['Retain', 'Delete'].includes(retention[k])) errs.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${k}`, retention[k], ['Retain', 'Delete']));
+    }
+  }
 }
 
 function jobSpec(errs: Errs, s: any): void {
@@ -107,7 +115,7 @@ export function validateWorkload(errs: Errs, kind: WorkloadKind, o: any, old: an
   if (kind === 'Deployment' && isInt(s.progressDeadlineSeconds) && isInt(s.minReadySeconds) && s.progressDeadlineSeconds <= s.minReadySeconds) {
     errs.push(invalid('spec.progressDeadlineSeconds', s.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
   }
-  const hasSelector = kind === 'Job' && s.selector === undefined ? false : validateSelector(errs, 'spec.selector', s.selector);
+  const hasSelector = kind === 'Job' && s.selector === undefined ? false : validateSelector(errs, kind, 'spec.selector', s.selector);
   const t = s.template;
   if (!isObj(t)) return void errs.push(required('spec.template'));
   const labels = isObj(t.metadata) && isObj(t.metadata.labels) ? t.metadata.labels : {};
@@ -115,6 +123,10 @@ export function validateWorkload(errs: Errs, kind: WorkloadKind, o: any, old: an
   validatePodSpec(errs, 'spec.template.spec', t.spec);
   if (isObj(t.spec) && t.spec.restartPolicy !== undefined && !allowedRestart.includes(t.spec.restartPolicy)) {
     errs.push(notSupported('spec.template.spec.restartPolicy', t.spec.restartPolicy, allowedRestart));
+  }
+  if (kind !== 'Job' && isObj(t.spec) && t.spec.activeDeadlineSeconds != null) {
+    const owner = kind === 'Deployment' ? 'ReplicaSet' : kind;
+    errs.push(forbidden('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${owner} is not Supported`));
   }
   if (kind === 'Deployment') deploymentStrategy(errs, s);
   if (kind === 'DaemonSet') daemonSetStrategy(errs, s);
