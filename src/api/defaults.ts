@@ -153,13 +153,22 @@ function bindingSubjects(o: any): void {
   });
 }
 
+/** stringData is write-only: upstream's conversion folds it into data, where it wins over the same key. */
+function secret(o: any): void {
+  dflt(o, 'type', 'Opaque');
+  if (!isObj(o.stringData) || !Object.values(o.stringData).every((v) => typeof v === 'string')) return;
+  if (!isObj(o.data)) o.data = {};
+  for (const [k, v] of Object.entries(o.stringData)) o.data[k] = Buffer.from(v as string, 'utf8').toString('base64');
+  delete o.stringData;
+}
+
 const DEFAULTERS: Record<string, Defaulter> = {
   '/v1/Pod': (o) => defaultPodSpec(o.spec),
   '/v1/PodTemplate': (o) => defaultPodTemplate(o.template),
   '/v1/ReplicationController': (o) => isObj(o.spec) && (dflt(o.spec, 'replicas', 1), defaultPodTemplate(o.spec.template)),
   '/v1/Service': service,
   '/v1/Namespace': namespace,
-  '/v1/Secret': (o) => dflt(o, 'type', 'Opaque'),
+  '/v1/Secret': secret,
   '/v1/Endpoints': (o) => each(o.subsets, (s) => tcp(s.ports)),
   '/v1/PersistentVolumeClaim': (o) => isObj(o.spec) && dflt(o.spec, 'volumeMode', 'Filesystem'),
   '/v1/PersistentVolume': persistentVolume,

@@ -75,6 +75,16 @@ test('namespaces get their name label, finalizer and phase; secrets their type',
   t.is(secret.type, 'Opaque');
 });
 
+test('a secret\'s stringData is folded into data (base64), winning over the same key, and not stored', (t) => {
+  const secret: any = { data: { a: Buffer.from('old').toString('base64'), b: 'Yg==' }, stringData: { a: 'new', c: 'ç' } };
+  defaultObject(core('Secret'), secret);
+  t.deepEqual(secret.data, { a: Buffer.from('new').toString('base64'), b: 'Yg==', c: Buffer.from('ç').toString('base64') });
+  t.false('stringData' in secret);
+  const bad: any = { stringData: { a: 7 } };
+  defaultObject(core('Secret'), bad);
+  t.deepEqual(bad.stringData, { a: 7 }, 'a non-string value is left for validation');
+});
+
 test('malformed input is left for validation, never thrown on', (t) => {
   t.notThrows(() => defaultObject(core('Pod'), { spec: { containers: 'nope' } }));
   t.notThrows(() => defaultObject(apps('Deployment'), { spec: 7 }));
