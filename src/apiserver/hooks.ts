@@ -37,8 +37,12 @@ export interface ServerHooks {
   openapiV3Index(): object;
   openapiV3(groupVersion: string): object | undefined;
   toTable(gvk: Gvk, objects: object[], includeObject: 'None' | 'Object' | 'Metadata'): object;
-  /** undefined = no credentials presented (anonymous). Throws ApiError 401 on credentials that are presented but invalid. */
-  authenticate(req: IncomingMessage): UserInfo | undefined;
+  /**
+   * undefined = no credentials presented (anonymous). Throws (or rejects) ApiError 401 on
+   * credentials that are presented but invalid. A Promise when it has to read the store
+   * first (a ServiceAccount token naming an object its caches have not seen yet).
+   */
+  authenticate(req: IncomingMessage): UserInfo | undefined | Promise<UserInfo | undefined>;
   /** Rejects only when the policy source fails (the caller answers 500). */
   authorize(user: UserInfo, attrs: AuthzAttributes): Promise<Decision>;
   /**

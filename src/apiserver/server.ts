@@ -60,7 +60,7 @@ export interface ApiServer {
   url: string;
   port: number;
   registry: Registry;
-  /** Stops accepting, ends open watches, stops the namespace lifecycle and policy mirrors. Does not close the store. Each step waits at most 5 s (logged when it gives up). */
+  /** Stops accepting, ends open watches, stops the namespace lifecycle, the policy mirror and the mirrors ServiceAccount tokens are checked against. Does not close the store. Each step waits at most 5 s (logged when it gives up). */
   close(): Promise<void>;
 }
 
@@ -90,6 +90,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // The watch caches hold store watches: end them, or an etcd client never lets the process exit.
   const stops: (() => Promise<void>)[] = [() => registry.close()];
   if (auth) stops.push(() => auth.rbac.stop());
+  if (auth?.live) stops.push(() => auth.live!.stop());
   let address = '';
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
@@ -114,7 +115,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const url = new URL(req.url ?? '/', 'https://apiserver');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const base = `/${path.split('/')[1] ?? ''}`;
-    const authenticated = hooks.authenticate(req);
+    const authenticated = await hooks.authenticate(req);
     if (!authenticated && !anonymous) throw unauthorized();
     let user = authenticated ?? ANONYMOUS_USER;
     // Impersonate-* headers: from here on the request is the impersonated user's.
@@ -194,6 +195,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   if (auth) {
     await ensureBootstrapRbac(registry);
     await auth.rbac.ready;
+    await auth.live?.ready;
   }
   // Before any Service is written: values leaked by a crash are freed, ones in use marked.
   if (allocator) for (const problem of await repairServiceAllocations(opts.store, allocator)) log(`service allocation repair: ${problem}`);

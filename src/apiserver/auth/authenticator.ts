@@ -7,7 +7,7 @@ import type { X509Certificate } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { apiError, type ApiError } from '../status.js';
 import { loadTokenFile } from './token-file.js';
-import { serviceAccountVerifier } from './serviceaccount-token.js';
+import { checkBoundObjects, serviceAccountVerifier, type BoundClaims, type LiveObjects } from './serviceaccount-token.js';
 import { parseCertBundle, userFromClientCertificate } from './x509.js';
 import { AUTHENTICATED, type AuthConfig, type UserInfo } from './types.js';
 
@@ -26,6 +26,8 @@ export interface TokenAuthentication {
   user: UserInfo;
   /** The requested audiences the token is good for (empty when none were in play). */
   audiences: string[];
+  /** For a ServiceAccount token: the objects it names, for the live check. */
+  claims?: BoundClaims;
 }
 
 export interface TokenAuthenticator {
@@ -63,9 +65,9 @@ export function tokenAuthenticator(cfg: AuthConfig): TokenAuthenticator {
       }
       if (key && targets.length) {
         const verifier = targets === apiAudiences ? defaultVerifier! : serviceAccountVerifier(key, targets, now);
-        let user: UserInfo | undefined;
+        let verified: ReturnType<typeof verifier.verify>;
         try {
-          user = verifier.verify(token);
+          verified = verifier.verify(token);
         } catch (e) {
           if (e instanceof jwt.JsonWebTokenError && e.message.startsWith('jwt audience invalid')) {
             const aud = jwt.decode(token, { json: true })?.aud ?? [];
@@ -73,12 +75,43 @@ export function tokenAuthenticator(cfg: AuthConfig): TokenAuthenticator {
           }
           throw e;
         }
-        if (user) {
+        if (verified) {
           const aud = jwt.decode(token, { json: true })?.aud ?? [];
-          return { user: withAuthenticatedGroup(user), audiences: intersect(Array.isArray(aud) ? aud : [aud], targets) };
+          return { user: withAuthenticatedGroup(verified.user), audiences: intersect(Array.isArray(aud) ? aud : [aud], targets), claims: verified.claims };
         }
       }
       throw new Error('invalid bearer token');
+    },
+  };
+}
+
+/** A token authenticator that may have to read the store before it answers. */
+export interface LiveTokenAuthenticator {
+  /**
+   * As TokenAuthenticator.authenticateToken, and a ServiceAccount token must also still name
+   * live objects (checkBoundObjects); synchronous unless one of them had to be read from the
+   * store. Throws (or rejects) an Error saying why, in upstream's words; rejects with the
+   * store's error when that read fails.
+   */
+  authenticateToken(token: string, audiences?: string[]): TokenAuthentication | Promise<TokenAuthentication>;
+}
+
+/**
+ * `tokens` with upstream's check that a ServiceAccount token's account (and the Pod, Secret
+ * or Node it is bound to) still exists with the uid it was issued for: deleting or
+ * recreating one revokes its tokens. Never throws itself.
+ */
+export function liveTokenAuthenticator(tokens: TokenAuthenticator, objects: LiveObjects, now: () => Date = () => new Date()): LiveTokenAuthenticator {
+  return {
+    authenticateToken(token, audiences) {
+      const found = tokens.authenticateToken(token, audiences);
+      if (!found.claims) return found;
+      const why = checkBoundObjects(found.claims, objects, now());
+      const decide = (reason: string | undefined) => {
+        if (reason) throw new Error(reason);
+        return found;
+      };
+      return why instanceof Promise ? why.then(decide) : decide(why);
     },
   };
 }

@@ -27,13 +27,15 @@ export interface IssueOptions {
 }
 
 interface Ref { name: string; uid: string }
-interface KubernetesClaim {
+/** The `kubernetes.io` private claim: the account a token names and what it is bound to. */
+export interface BoundClaims {
   namespace: string;
   serviceaccount: Ref;
   pod?: Ref;
   secret?: Ref;
   node?: Ref;
 }
+type KubernetesClaim = BoundClaims;
 
 /** Upstream tolerates this much clock skew on exp/nbf (go-jose's default leeway). */
 const LEEWAY_SECONDS = 60;
@@ -93,14 +95,21 @@ export function issueServiceAccountToken(key: ServiceAccountKey, sa: ServiceAcco
   return jwt.sign(payload, key.privateKeyPem, { algorithm: algorithmFor(publicKey), keyid: keyId(publicKey) });
 }
 
+/** A token whose signature and claims check out: its user and its `kubernetes.io` claim. */
+export interface VerifiedToken {
+  user: UserInfo;
+  claims: BoundClaims;
+}
+
 /** What a verifier needs; built once per authenticator. */
 export interface ServiceAccountVerifier {
   /**
    * The user a token stands for; undefined when it is not a JWT of our issuer (another
    * authenticator's token). Throws an Error saying why when it is ours but invalid
-   * (bad signature, expired, not yet valid, wrong audience, malformed claims).
+   * (bad signature, expired, not yet valid, wrong audience, malformed claims). Whether the
+   * objects it names still exist is checkBoundObjects' question.
    */
-  verify(token: string): UserInfo | undefined;
+  verify(token: string): VerifiedToken | undefined;
 }
 
 export function serviceAccountVerifier(key: ServiceAccountKey, audiences: string[], now: () => Date): ServiceAccountVerifier {
@@ -122,7 +131,7 @@ export function serviceAccountVerifier(key: ServiceAccountKey, audiences: string
   };
 }
 
-function userFromClaims(claims: jwt.JwtPayload): UserInfo {
+function userFromClaims(claims: jwt.JwtPayload): VerifiedToken {
   const k = claims['kubernetes.io'] as KubernetesClaim | undefined;
   if (!k?.namespace || !k.serviceaccount?.name || !k.serviceaccount.uid) throw new Error('service account token: kubernetes.io claim incomplete');
   if (claims.sub !== serviceAccountUsername(k.namespace, k.serviceaccount.name)) throw new Error('service account token: sub does not match the service account');
@@ -136,10 +145,89 @@ function userFromClaims(claims: jwt.JwtPayload): UserInfo {
     extra['authentication.kubernetes.io/node-uid'] = [k.node.uid];
   }
   if (claims.jti) extra['authentication.kubernetes.io/credential-id'] = [`JTI=${claims.jti}`];
-  return {
+  const user: UserInfo = {
     name: claims.sub,
     uid: k.serviceaccount.uid,
     groups: ['system:serviceaccounts', `system:serviceaccounts:${k.namespace}`],
     ...(Object.keys(extra).length ? { extra } : {}),
   };
+  return { user, claims: k };
+}
+
+/** What the live check needs of an object: its identity and whether it is going away. */
+export interface LiveObject {
+  uid: string;
+  /** RFC 3339, set once a delete was asked for (graceful pod deletion, finalizers). */
+  deletionTimestamp?: string;
+}
+
+export type LiveKind = 'serviceaccounts' | 'secrets' | 'pods' | 'nodes';
+
+/** The objects a token may name, as upstream's informer caches with a live read behind them. */
+export interface LiveObjects {
+  /** What the cache holds now; undefined when it holds nothing (absent, or not seen yet). Never throws. */
+  cached(kind: LiveKind, namespace: string, name: string): LiveObject | undefined;
+  /** Reads the object from the store itself; undefined when absent. Rejects when the store does. */
+  fetch(kind: LiveKind, namespace: string, name: string): Promise<LiveObject | undefined>;
+}
+
+type Lookup = (kind: LiveKind, namespace: string, name: string) => LiveObject | undefined;
+
+// Upstream's message for everything bound that is gone or going.
+const INVALIDATED = 'service account token has been invalidated';
+
+/**
+ * Why a verified token no longer stands for anyone, or undefined when it still does, as
+ * upstream's validator decides: the ServiceAccount must exist with the claimed uid and not
+ * have been deleting for more than the leeway; so must the Secret or Pod it is bound to, and
+ * the Node when it is bound to a Node alone. Synchronous when the cache holds every object
+ * named; otherwise the missing ones are read from the store (a cache that lags a create must
+ * not reject a fresh token) and the answer is a Promise, which rejects only when that read does.
+ */
+export function checkBoundObjects(claims: BoundClaims, objects: LiveObjects, now: Date): string | undefined | Promise<string | undefined> {
+  const misses: [LiveKind, string, string][] = [];
+  const cached: Lookup = (kind, ns, name) => {
+    const obj = objects.cached(kind, ns, name);
+    if (!obj) misses.push([kind, ns, name]);
+    return obj;
+  };
+  const answer = whyInvalid(claims, cached, now);
+  if (!misses.length) return answer;
+  return (async () => {
+    const fetched = new Map<string, LiveObject | undefined>();
+    await Promise.all(misses.map(async ([kind, ns, name]) => { fetched.set(`${kind}/${ns}/${name}`, await objects.fetch(kind, ns, name)); }));
+    return whyInvalid(claims, (kind, ns, name) => objects.cached(kind, ns, name) ?? fetched.get(`${kind}/${ns}/${name}`), now);
+  })();
+}
+
+function whyInvalid(claims: BoundClaims, get: Lookup, now: Date): string | undefined {
+  // Things deleted before now minus the leeway count as gone (upstream's invalidIfDeletedBefore).
+  const cutoff = now.getTime() - LEEWAY_SECONDS * 1000;
+  const deleted = (obj: LiveObject) => obj.deletionTimestamp !== undefined && Date.parse(obj.deletionTimestamp) < cutoff;
+  const ns = claims.namespace;
+  const saRef = claims.serviceaccount;
+  // Every lookup runs, so a cache miss on any of them is known in one pass.
+  const sa = get('serviceaccounts', ns, saRef.name);
+  const secret = claims.secret && get('secrets', ns, claims.secret.name);
+  const pod = claims.pod && get('pods', ns, claims.pod.name);
+  const node = claims.node && !claims.pod ? get('nodes', '', claims.node.name) : undefined;
+  if (!sa) return `serviceaccounts "${saRef.name}" not found`;
+  if (sa.uid !== saRef.uid) return `service account UID (${sa.uid}) does not match claim (${saRef.uid})`;
+  if (deleted(sa)) return `service account ${ns}/${saRef.name} has been deleted`;
+  if (claims.secret) {
+    if (!secret) return INVALIDATED;
+    if (secret.uid !== claims.secret.uid) return `secret UID (${secret.uid}) does not match service account secret ref claim (${claims.secret.uid})`;
+    if (deleted(secret)) return INVALIDATED;
+  }
+  if (claims.pod) {
+    if (!pod) return INVALIDATED;
+    if (pod.uid !== claims.pod.uid) return `pod UID (${pod.uid}) does not match service account pod ref claim (${claims.pod.uid})`;
+    if (deleted(pod)) return INVALIDATED;
+  }
+  if (claims.node && !claims.pod) {
+    if (!node) return INVALIDATED;
+    if (node.uid !== claims.node.uid) return `node UID (${node.uid}) does not match service account node ref claim (${claims.node.uid})`;
+    if (deleted(node)) return INVALIDATED;
+  }
+  return undefined;
 }

@@ -1,13 +1,15 @@
 // Authentication and RBAC as the server's hooks: client certificates (decoded once per TLS
 // connection: one connection, one peer), then bearer tokens (static file, ServiceAccount
-// JWTs) per request; RBAC over a live mirror of the policy in the store.
+// JWTs, checked against live mirrors of the objects they name) per request; RBAC over a live
+// mirror of the policy in the store.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Store } from '../../store/types.js';
 import { bearerToken, rbacAuthorizer, unauthorized, AUTHENTICATED, type ServiceAccountKey, type UserInfo } from '../auth/index.js';
-import { tokenAuthenticator, type TokenAuthenticator } from '../auth/authenticator.js';
+import { liveTokenAuthenticator, tokenAuthenticator, type LiveTokenAuthenticator, type TokenAuthentication } from '../auth/authenticator.js';
 import { parseCertBundle, userFromClientCertificate } from '../auth/x509.js';
 import type { ServerHooks } from '../hooks.js';
+import { liveObjectsCache, type LiveObjectsCache } from './live-objects.js';
 import { rbacCache, type RbacCache } from './rbac-source.js';
 
 export interface AuthOptions {
@@ -27,19 +29,24 @@ export interface AuthWiring {
   hooks: Pick<ServerHooks, 'authenticate' | 'authorize'>;
   rbac: RbacCache;
   /** The bearer-token half, also what TokenReview asks. */
-  tokens: TokenAuthenticator;
+  tokens: LiveTokenAuthenticator;
+  /** The objects ServiceAccount tokens name; present with a service-account key. Ready before serving, stopped on close. */
+  live?: LiveObjectsCache;
 }
 
 /**
- * Builds the authenticator and the RBAC authorizer and starts the policy mirror. Throws when
+ * Builds the authenticator and the RBAC authorizer and starts the policy mirror (and, with a
+ * service-account key, the mirrors of what its tokens name). Throws when
  * the client CA, token file or key is unreadable or malformed (see auth/authenticator.ts).
  */
 export function authWiring(opts: AuthOptions & { clientCA: string }, store: Store, log?: (msg: string) => void, now: () => Date = () => new Date()): AuthWiring {
   const roots = parseCertBundle(opts.clientCA);
-  const tokens = tokenAuthenticator({
+  const verified = tokenAuthenticator({
     tokenFile: opts.tokenFile, serviceAccountKey: opts.serviceAccountKey,
     apiAudiences: opts.apiAudiences, now,
   });
+  const live = opts.serviceAccountKey ? liveObjectsCache(store, log) : undefined;
+  const tokens: LiveTokenAuthenticator = live ? liveTokenAuthenticator(verified, live, now) : verified;
   const byConnection = new WeakMap<Socket, UserInfo | Error | undefined>();
   const certificateUser = (req: IncomingMessage): UserInfo | Error | undefined => {
     if (byConnection.has(req.socket)) return byConnection.get(req.socket);
@@ -54,9 +61,12 @@ export function authWiring(opts: AuthOptions & { clientCA: string }, store: Stor
   };
   const rbac = rbacCache(store, log);
   const authorizer = rbacAuthorizer(rbac);
+  const tokenUser = (found: TokenAuthentication) => found.user;
+  const tokenFailure = (e: unknown): never => { throw unauthorized((e as Error).message); };
   return {
     rbac,
     tokens,
+    ...(live ? { live } : {}),
     hooks: {
       authenticate(req) {
         // Upstream's union: the first authenticator that succeeds wins; failures count only when none does.
@@ -64,11 +74,14 @@ export function authWiring(opts: AuthOptions & { clientCA: string }, store: Stor
         if (cert && !(cert instanceof Error)) return cert.groups.includes(AUTHENTICATED) ? cert : { ...cert, groups: [...cert.groups, AUTHENTICATED] };
         const token = bearerToken(req);
         if (token !== undefined) {
+          let found: ReturnType<LiveTokenAuthenticator['authenticateToken']>;
           try {
-            return tokens.authenticateToken(token).user;
+            found = tokens.authenticateToken(token);
           } catch (e) {
-            throw unauthorized((e as Error).message);
+            return tokenFailure(e);
           }
+          // A Promise only when a ServiceAccount token names an object the mirrors have not seen.
+          return found instanceof Promise ? found.then(tokenUser, tokenFailure) : found.user;
         }
         if (cert instanceof Error) throw unauthorized(cert.message);
         return undefined;

@@ -5,7 +5,7 @@
 // serveReview routes the reviews delegating servers ask (this one and the
 // SubjectAccessReviews of access-review.ts); endpoints.ts routes the self-reviews.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TokenAuthenticator } from '../auth/authenticator.js';
+import type { LiveTokenAuthenticator } from '../auth/authenticator.js';
 import type { ServerHooks } from '../hooks.js';
 import { decodeBody, negotiate } from '../http/negotiate.js';
 import type { RequestInfo } from '../http/request-info.js';
@@ -16,11 +16,12 @@ import { subjectAccessReview } from './access-review.js';
 type Obj = Record<string, any>;
 
 /**
- * Reviews spec.token and returns the TokenReview with its status: authenticated with the
- * user and audiences, or not, with status.error saying why. Throws ApiError 400 when the
- * body is not a TokenReview or carries no token.
+ * Reviews spec.token and resolves with the TokenReview and its status: authenticated with
+ * the user and audiences, or not, with status.error saying why (a ServiceAccount token
+ * whose account or bound object is gone, or whose live check could not read the store,
+ * included). Rejects ApiError 400 when the body is not a TokenReview or carries no token.
  */
-export function tokenReview(body: unknown, tokens: TokenAuthenticator): Obj {
+export async function tokenReview(body: unknown, tokens: LiveTokenAuthenticator): Promise<Obj> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('not a TokenReview: the body must be a TokenReview object');
   const review = body as Obj;
   if (review.kind !== undefined && review.kind !== 'TokenReview') throw badRequest(`not a TokenReview: got kind ${review.kind}`);
@@ -29,7 +30,7 @@ export function tokenReview(body: unknown, tokens: TokenAuthenticator): Obj {
   const audiences = Array.isArray(spec.audiences) ? spec.audiences.filter((a: unknown): a is string => typeof a === 'string') : [];
   let status: Obj;
   try {
-    const { user, audiences: accepted } = tokens.authenticateToken(spec.token, audiences);
+    const { user, audiences: accepted } = await tokens.authenticateToken(spec.token, audiences);
     status = {
       authenticated: true,
       user: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}) },
@@ -49,7 +50,7 @@ export function tokenReview(body: unknown, tokens: TokenAuthenticator): Obj {
 export interface ReviewDeps {
   authorize: ServerHooks['authorize'];
   /** Without it (auth off), tokenreviews is 404. */
-  tokens?: TokenAuthenticator;
+  tokens?: LiveTokenAuthenticator;
 }
 
 type Review = 'token' | 'subject' | 'local';
@@ -75,7 +76,7 @@ export async function serveReview(deps: ReviewDeps, info: RequestInfo, req: Inco
   if (review === 'token' && !deps.tokens) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
   const bytes = await readBody(req);
   const body = bytes.length ? decodeBody(req.headers['content-type'] ?? '', bytes) : {};
-  const out = review === 'token' ? tokenReview(body, deps.tokens!)
+  const out = review === 'token' ? await tokenReview(body, deps.tokens!)
     : await subjectAccessReview(body, deps.authorize, review === 'local' ? info.namespace : undefined);
   writeObject(res, 201, out, negotiate(req.headers.accept));
   return true;
