@@ -1,8 +1,9 @@
 // The stock kubectl against `skiff server` with a static token file: a limited user gets
 // Forbidden, `auth can-i` and `auth whoami` answer, `create token` mints a ServiceAccount
-// JWT that authenticates; --as/--as-group impersonate (RBAC, can-i and whoami follow), and
-// TokenReview/SubjectAccessReview answer in upstream JSON. (Anonymous requests are covered by the unit tests: kubectl with no
-// credentials prompts for a password instead of sending one.) Run `npm run build:js` first.
+// JWT that authenticates until its ServiceAccount is deleted; --as/--as-group impersonate
+// (RBAC, can-i and whoami follow), and TokenReview/SubjectAccessReview answer in upstream
+// JSON. (Anonymous requests are covered by the unit tests: kubectl with no credentials
+// prompts for a password instead of sending one.) Run `npm run build:js` first.
 import anyTest, { type TestFn } from 'ava';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -110,6 +111,27 @@ test('kubectl create token: a JWT that authenticates as the ServiceAccount', asy
   const bogus = await tokenKubeconfig(t, `${token.stdout.trim().slice(0, -4)}AAAA`);
   const rejected = await kubectl(bogus, ['get', 'pods']);
   t.regex(rejected.stderr, /Unauthorized/);
+});
+
+test('kubectl delete serviceaccount revokes the tokens kubectl create token minted for it', async (t) => {
+  const admin = t.context.server.kubeconfig;
+  const ns = await namespace(t, admin);
+  const created = await kubectl(admin, ['-n', ns, 'create', 'serviceaccount', 'robot']);
+  t.is(created.code, 0, created.stderr);
+  const token = await kubectl(admin, ['-n', ns, 'create', 'token', 'robot']);
+  t.is(token.code, 0, token.stderr);
+  const sa = await tokenKubeconfig(t, token.stdout.trim());
+  const whoami = await kubectl(sa, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+  t.is(whoami.code, 0, whoami.stderr);
+  t.is(whoami.stdout, `system:serviceaccount:${ns}:robot`);
+  const deleted = await kubectl(admin, ['-n', ns, 'delete', 'serviceaccount', 'robot']);
+  t.is(deleted.code, 0, deleted.stderr);
+  // The token check reads a cache that takes the delete from its watch event.
+  const revoked = await until(() => kubectl(sa, ['auth', 'whoami']), (r) => r.code !== 0);
+  t.regex(revoked.stderr, /Unauthorized/);
+  const review = await kubectl(admin, ['create', '-f', '-', '-o', 'json'],
+    JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: token.stdout.trim() } }));
+  t.deepEqual(JSON.parse(review.stdout).status, { user: {}, error: 'serviceaccounts "robot" not found' });
 });
 
 test('kubernetes Service in default with a ClusterIP; Services get ClusterIPs and NodePorts', async (t) => {
