@@ -1,7 +1,6 @@
 // Resource requests: /api/v1/... and /apis/<g>/<v>/... after routing. Decodes the query and
 // body, calls the registry for the verb, and encodes the answer in the representation the
 // client negotiated (object, Table, PartialObjectMetadata). Watches stream from here.
-import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
 import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
@@ -229,6 +228,17 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
   const stop = () => abort.abort();
   req.on('close', stop);
   res.on('close', stop);
+  // Both listeners go when either fires: a long watch waits for 'drain' many times, and a
+  // leftover listener per wait would be memory growing with the life of the watch.
+  const drained = () => new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
   try {
     for await (const ev of events) {
       lastRv = Math.max(lastRv, ev.revision);
@@ -236,7 +246,7 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
       const object = ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev.object : convert(deps.hooks, r, ev.object, rep, q);
       // Backpressure: a slow client stops us reading the cache, which then drops it (as
       // upstream ends a watcher that cannot keep up) instead of buffering without bound.
-      if (!send(ev.type, object) && !res.destroyed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!send(ev.type, object) && !res.destroyed) await drained();
       if (ev.type === 'ERROR') break;
     }
   } finally {
