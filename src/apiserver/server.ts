@@ -191,18 +191,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     writeObject(res, 200, doc, req ? negotiate(req.headers.accept) : undefined);
   }
 
-  await ensureDefaultNamespaces(registry);
-  if (auth) {
-    await ensureBootstrapRbac(registry);
-    await auth.rbac.ready;
-    await auth.live?.ready;
+  try {
+    await ensureDefaultNamespaces(registry);
+    if (auth) {
+      await ensureBootstrapRbac(registry);
+      await auth.rbac.ready;
+      await auth.live?.ready;
+    }
+    // Before any Service is written: values leaked by a crash are freed, ones in use marked.
+    if (allocator) for (const problem of await repairServiceAllocations(opts.store, allocator)) log(`service allocation repair: ${problem}`);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
+    });
+  } catch (err) {
+    // Nothing listens yet: only the watch caches and mirrors started above need ending.
+    for (const stop of stops.splice(0)) await stop().catch(() => {});
+    throw err;
   }
-  // Before any Service is written: values leaked by a crash are freed, ones in use marked.
-  if (allocator) for (const problem of await repairServiceAllocations(opts.store, allocator)) log(`service allocation repair: ${problem}`);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
-  });
   const port = (server.address() as AddressInfo).port;
   const host = opts.host ?? '127.0.0.1';
   address = `${host}:${port}`;
