@@ -51,7 +51,9 @@ export function liveObjectsCache(store: Store, log?: (msg: string) => void, retr
   }
   const ready = Promise.all(readies).then(() => {});
   ready.catch(() => {});
-  const keyOf = (kind: LiveKind, namespace: string, name: string) => objectKey(resourceOf(kind), namespace, name);
+  // Looked up once: keyOf runs on every request that carries a ServiceAccount token.
+  const resources = new Map(KINDS.map((kind) => [kind, resourceOf(kind)] as const));
+  const keyOf = (kind: LiveKind, namespace: string, name: string) => objectKey(resources.get(kind)!, namespace, name);
   return {
     ready,
     cached: (kind, namespace, name) => maps.get(kind)!.get(keyOf(kind, namespace, name)),
