@@ -5,7 +5,9 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { checkBoundObjects, type LiveKind, type LiveObject, type LiveObjects } from '../../src/apiserver/auth/serviceaccount-token.js';
+import { liveObjectsCache } from '../../src/apiserver/wiring/live-objects.js';
 import { makeServiceAccountKey } from '../../src/apiserver/wiring/serviceaccount-key.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import { pod, startFixture, type Fixture, type Reply } from './apiserver-fixture.js';
 
 const saKey = makeServiceAccountKey();
@@ -151,4 +153,22 @@ test('checkBoundObjects: answers at once from the cache, reads misses through to
     'node UID (nu2) does not match service account node ref claim (nu)');
   const failing: LiveObjects = { cached: () => undefined, fetch: async () => { throw new Error('store down'); } };
   await t.throwsAsync(async () => checkBoundObjects(claims, failing, now), { message: 'store down' });
+});
+
+test('liveObjectsCache: keeps uid and deletionTimestamp of what is stored, follows writes, reads a key through', async (t) => {
+  const store = new MemoryStore();
+  const podKey = '/registry/core/pods/ns/p';
+  await store.create(podKey, Buffer.from(JSON.stringify({ metadata: { name: 'p', namespace: 'ns', uid: 'pu' }, spec: { containers: [] } })));
+  const cache = liveObjectsCache(store, () => {}, 10);
+  t.teardown(async () => { await cache.stop(); await store.close(); });
+  await cache.ready;
+  t.deepEqual(cache.cached('pods', 'ns', 'p'), { uid: 'pu' }, 'listed, and only what the check needs');
+  await store.create('/registry/core/nodes/n', Buffer.from(JSON.stringify({ metadata: { name: 'n', uid: 'nu', deletionTimestamp: '2026-01-01T00:00:00Z' } })));
+  t.deepEqual(await cache.fetch('nodes', '', 'n'), { uid: 'nu', deletionTimestamp: '2026-01-01T00:00:00Z' }, 'read through, whatever the cache has seen');
+  t.is(await cache.fetch('serviceaccounts', 'ns', 'none'), undefined);
+  const seen = async (what: () => unknown) => { while (!what()) await new Promise((res) => setTimeout(res, 5)); };
+  await seen(() => cache.cached('nodes', '', 'n'));
+  await store.delete(podKey);
+  await seen(() => !cache.cached('pods', 'ns', 'p'));
+  t.pass();
 });
