@@ -1,37 +1,43 @@
-// A live copy of every object under one store prefix (list, then watch from the list's
-// revision; relist when the watch fails or falls behind compaction): what an informer is to
-// a controller, for the apiserver's own in-process readers (RBAC, the serviceaccount loop).
+// A live copy of every object under one store prefix (list in pages at one revision, then
+// watch from it; relist when the watch fails or falls behind compaction): what an informer is
+// to a controller, for the apiserver's own in-process readers (RBAC, the serviceaccount loop,
+// the objects ServiceAccount tokens name). A projection keeps only what a reader needs.
 import type { Store, WatchEvent } from '../../store/types.js';
 
 export type Obj = Record<string, any>;
 
-export interface StoreMirror {
+export interface StoreMirror<T = Obj> {
   /** Resolves once the first list is in; rejects if stop() comes first. */
   readonly ready: Promise<void>;
   /** The objects now, by store key. */
-  readonly objects: ReadonlyMap<string, Obj>;
+  readonly objects: ReadonlyMap<string, T>;
   /** Ends the watch; resolves when the loop has stopped. Never rejects. */
   stop(): Promise<void>;
 }
 
-export interface MirrorOptions {
+export interface MirrorOptions<T = Obj> {
+  /** What is kept of stored bytes; undefined drops the key. Default: the parsed object. Must not throw. */
+  project?: (value: Buffer) => T | undefined;
   /** Called for every object listed or changed (undefined when deleted). Its rejections are logged, not retried. */
-  onChange?: (key: string, obj: Obj | undefined) => Promise<void> | void;
+  onChange?: (key: string, obj: T | undefined) => Promise<void> | void;
   log?: (msg: string) => void;
   /** Pause before a relist after a failure; default 500 ms. */
   retryMs?: number;
 }
 
+const PAGE = 1000;
+
 /** Starts mirroring `prefix` (ending in '/'). Never throws; store failures are logged and retried. */
-export function mirrorPrefix(store: Store, prefix: string, opts: MirrorOptions = {}): StoreMirror {
-  const objects = new Map<string, Obj>();
+export function mirrorPrefix<T = Obj>(store: Store, prefix: string, opts: MirrorOptions<T> = {}): StoreMirror<T> {
+  const project = opts.project ?? (parse as (value: Buffer) => T | undefined);
+  const objects = new Map<string, T>();
   const abort = new AbortController();
   let markReady!: () => void;
   let failReady!: (e: Error) => void;
   const ready = new Promise<void>((res, rej) => { markReady = res; failReady = rej; });
   ready.catch(() => {});
-  const changed = async (key: string, obj: Obj | undefined) => {
-    if (obj) objects.set(key, obj); else objects.delete(key);
+  const changed = async (key: string, obj: T | undefined) => {
+    if (obj !== undefined) objects.set(key, obj); else objects.delete(key);
     try {
       await opts.onChange?.(key, obj);
     } catch (e) {
@@ -42,12 +48,18 @@ export function mirrorPrefix(store: Store, prefix: string, opts: MirrorOptions =
   const loop = (async () => {
     while (!abort.signal.aborted) {
       try {
-        const { items, revision } = await store.list(prefix);
-        const seen = new Set(items.map((kv) => kv.key));
+        const seen = new Set<string>();
+        let revision: number | undefined;
+        for (let after: string | undefined; ;) {
+          const page = await store.list(prefix, { limit: PAGE, after, revision });
+          revision = page.revision;
+          for (const kv of page.items) { seen.add(kv.key); await changed(kv.key, project(kv.value)); }
+          if (!page.remaining || !page.items.length) break;
+          after = page.items.at(-1)!.key;
+        }
         for (const key of [...objects.keys()]) if (!seen.has(key)) await changed(key, undefined);
-        for (const kv of items) await changed(kv.key, parse(kv.value));
         markReady();
-        for await (const ev of store.watch(prefix, revision, abort.signal)) await apply(ev);
+        for await (const ev of store.watch(prefix, revision!, abort.signal)) await apply(ev);
       } catch (e) {
         if (abort.signal.aborted) break;
         opts.log?.(`${prefix}: watch ended (${(e as Error).message}); relisting`);
@@ -57,7 +69,7 @@ export function mirrorPrefix(store: Store, prefix: string, opts: MirrorOptions =
   })();
 
   async function apply(ev: WatchEvent): Promise<void> {
-    if (ev.type === 'put') await changed(ev.kv.key, parse(ev.kv.value));
+    if (ev.type === 'put') await changed(ev.kv.key, project(ev.kv.value));
     else await changed(ev.key, undefined);
   }
 
