@@ -21,6 +21,13 @@
       "sources": ["native/cni-shim.c"],
       "defines": ["SKIFF_NODE=\"<!(node -p process.execPath)\""],
       "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "skiff-pause",
+      "type": "executable",
+      "sources": ["native/pause.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "ldflags": ["-static"]
     }
   ]
 }
