@@ -2,31 +2,12 @@
 // requests, the default policy, RoleBindings, self reviews, TokenRequest and the `default`
 // ServiceAccounts.
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { makeServiceAccountKey } from '../../src/apiserver/wiring/serviceaccount-key.js';
-import { startFixture, type Fixture, type Reply } from './apiserver-fixture.js';
+import { startAuthFixture, until, type Fixture } from './apiserver-fixture.js';
 
 const saKey = makeServiceAccountKey();
 
-async function authFixture(t: any, extra: Record<string, unknown> = {}): Promise<Fixture & { as(token: string, method: string, path: string, body?: unknown): Promise<Reply> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'skiff-auth-unit-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const tokenFile = join(dir, 'tokens.csv');
-  await writeFile(tokenFile, 'alice-token,alice,uid-alice,"devs"\nbob-token,bob,uid-bob\n');
-  const f = await startFixture(t, { auth: { tokenFile, serviceAccountKey: saKey, ...extra } } as any);
-  return { ...f, as: (token, method, path, body) => f.call(method, path, body, { Authorization: `Bearer ${token}` }, { cert: false }) };
-}
 
-/** Retries until `done` holds: RBAC reads a live mirror of the store, so a new binding shows up after its watch event. */
-async function eventually(fn: () => Promise<Reply>, done: (r: Reply) => boolean): Promise<Reply> {
-  for (;;) {
-    const r = await fn();
-    if (done(r)) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
 
 async function namespaceWithViewer(f: Fixture, ns: string, user: string) {
   await f.call('POST', '/api/v1/namespaces', { metadata: { name: ns } });
@@ -39,10 +20,10 @@ async function namespaceWithViewer(f: Fixture, ns: string, user: string) {
 }
 
 test('a token user bound to view can list but not create: 403 in upstream words', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   t.is((await f.as('alice-token', 'GET', '/api/v1/namespaces/team/pods')).status, 403, 'nothing granted before the binding');
   await namespaceWithViewer(f, 'team', 'alice');
-  const list = await eventually(() => f.as('alice-token', 'GET', '/api/v1/namespaces/team/pods'), (r) => r.status !== 403);
+  const list = await until(() => f.as('alice-token', 'GET', '/api/v1/namespaces/team/pods'), (r) => r.status !== 403);
   t.is(list.status, 200, list.text);
   const created = await f.as('alice-token', 'POST', '/api/v1/namespaces/team/configmaps', { metadata: { name: 'c' }, data: { k: 'v' } });
   t.is(created.status, 403);
@@ -57,7 +38,7 @@ test('a token user bound to view can list but not create: 403 in upstream words'
 });
 
 test('anonymous requests: 401 on resources, 200 on health and version; bad credentials are 401 everywhere', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   const anon = (path: string) => f.call('GET', path, undefined, {}, { cert: false });
   const pods = await anon('/api/v1/pods');
   t.is(pods.status, 401);
@@ -70,18 +51,18 @@ test('anonymous requests: 401 on resources, 200 on health and version; bad crede
 });
 
 test('--anonymous-auth=false: requests without credentials are 401 even on /healthz', async (t) => {
-  const f = await authFixture(t, { anonymous: false });
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey, anonymous: false });
   t.is((await f.call('GET', '/healthz', undefined, {}, { cert: false })).status, 401);
   t.is((await f.call('GET', '/healthz')).status, 200, 'the admin certificate still works');
 });
 
 test('SelfSubjectAccessReview and SelfSubjectRulesReview answer for the requester', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   await namespaceWithViewer(f, 'team', 'alice');
   const review = (verb: string, resource: string) => f.as('alice-token', 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
     apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: 'team', verb, resource } },
   });
-  const list = await eventually(() => review('list', 'pods'), (r) => r.json?.status?.allowed === true);
+  const list = await until(() => review('list', 'pods'), (r) => r.json?.status?.allowed === true);
   t.is(list.status, 201);
   t.regex(list.json.status.reason, /RoleBinding "alice-view\/team" of ClusterRole "view"/);
   t.false((await review('create', 'configmaps')).json.status.allowed);
@@ -96,10 +77,10 @@ test('SelfSubjectAccessReview and SelfSubjectRulesReview answer for the requeste
 });
 
 test('TokenRequest: a JWT for the default ServiceAccount that authenticates as it; upstream limits', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   await f.call('POST', '/api/v1/namespaces', { metadata: { name: 'apps' } });
   // The default ServiceAccount comes from the namespace's watch event.
-  const sa = await eventually(() => f.call('GET', '/api/v1/namespaces/apps/serviceaccounts/default'), (r) => r.status === 200);
+  const sa = await until(() => f.call('GET', '/api/v1/namespaces/apps/serviceaccounts/default'), (r) => r.status === 200);
   const issued = await f.call('POST', '/api/v1/namespaces/apps/serviceaccounts/default/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} });
   t.is(issued.status, 201, issued.text);
   t.like(issued.json, { kind: 'TokenRequest', spec: { audiences: [saKey.issuer], expirationSeconds: 3600 } });
@@ -120,7 +101,7 @@ test('TokenRequest: a JWT for the default ServiceAccount that authenticates as i
 });
 
 test('the default ClusterRoles and ClusterRoleBindings are in the store at start', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   const roles = await f.call('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles');
   const names = roles.json.items.map((r: any) => r.metadata.name);
   for (const name of ['cluster-admin', 'admin', 'edit', 'view', 'system:basic-user', 'system:discovery', 'system:public-info-viewer']) t.true(names.includes(name), name);

@@ -1,6 +1,9 @@
 // An in-process apiserver over the MemoryStore, and an HTTPS client holding the admin
 // certificate, for the apiserver unit tests. One PKI per test process (RSA keys take a while).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request, Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { MemoryStore } from '../../src/store/memory.js';
 import { makePki, type Pki } from '../../src/apiserver/pki.js';
@@ -88,3 +91,32 @@ export const pod = (name: string, extra: Record<string, any> = {}) => ({
   apiVersion: 'v1', kind: 'Pod', metadata: { name, ...(extra.metadata ?? {}) },
   spec: { containers: [{ name: 'c', image: 'busybox' }], ...(extra.spec ?? {}) },
 });
+
+/** The static tokens the auth tests share: alice (group devs) and bob. */
+export const TEST_TOKENS = 'alice-token,alice,uid-alice,"devs"\nbob-token,bob,uid-bob\n';
+
+export interface AuthFixture extends Fixture {
+  /** Sends a request with `token` as its bearer and no client certificate. */
+  as(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string | string[]>): Promise<Reply>;
+}
+
+/** A server with authentication on: TEST_TOKENS as its token file, plus `auth` (e.g. serviceAccountKey). */
+export async function startAuthFixture(t: ExecutionContext, auth: Record<string, unknown> = {}, extra: Partial<ApiServerOptions> = {}): Promise<AuthFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-auth-unit-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const tokenFile = join(dir, 'tokens.csv');
+  await writeFile(tokenFile, TEST_TOKENS);
+  const f = await startFixture(t, { ...extra, auth: { tokenFile, ...auth } } as Partial<ApiServerOptions>);
+  const as: AuthFixture['as'] = (token, method, path, body, headers = {}) =>
+    f.call(method, path, body, { Authorization: `Bearer ${token}`, ...headers } as Record<string, string>, { cert: false });
+  return { ...f, as };
+}
+
+/** Retries `fn` until `done` holds: RBAC and the token caches read live mirrors of the store, which follow a write by its watch event. */
+export async function until(fn: () => Promise<Reply>, done: (r: Reply) => boolean): Promise<Reply> {
+  for (;;) {
+    const r = await fn();
+    if (done(r)) return r;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}

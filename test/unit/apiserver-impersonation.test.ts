@@ -2,34 +2,14 @@
 // verb `impersonate`, denied parts are 403 in upstream's words, and the request then runs as
 // the impersonated user (RBAC, whoami, can-i). Headers as kubectl --as/--as-group/--as-uid send them.
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { impersonate, impersonationRequests } from '../../src/apiserver/auth/impersonation.js';
 import type { Attributes, UserInfo } from '../../src/apiserver/auth/types.js';
 import { makeServiceAccountKey } from '../../src/apiserver/wiring/serviceaccount-key.js';
-import { startFixture, type Fixture, type Reply } from './apiserver-fixture.js';
+import { startAuthFixture, until, type Fixture } from './apiserver-fixture.js';
 
 const saKey = makeServiceAccountKey();
-type Headers = Record<string, string | string[]>;
 
-async function authFixture(t: any): Promise<Fixture & { as(token: string, method: string, path: string, headers?: Headers, body?: unknown): Promise<Reply> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'skiff-impersonation-unit-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const tokenFile = join(dir, 'tokens.csv');
-  await writeFile(tokenFile, 'alice-token,alice,uid-alice,"devs"\nbob-token,bob,uid-bob\n');
-  const f = await startFixture(t, { auth: { tokenFile, serviceAccountKey: saKey } });
-  return { ...f, as: (token, method, path, headers = {}, body) => f.call(method, path, body, { Authorization: `Bearer ${token}`, ...headers } as Record<string, string>, { cert: false }) };
-}
 
-/** Retries until `done` holds: RBAC reads a live mirror of the store. */
-async function eventually(fn: () => Promise<Reply>, done: (r: Reply) => boolean): Promise<Reply> {
-  for (;;) {
-    const r = await fn();
-    if (done(r)) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
 
 const rbac = '/apis/rbac.authorization.k8s.io/v1';
 const whoamiPath = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
@@ -40,7 +20,7 @@ async function create(f: Fixture, path: string, body: object) {
 }
 
 test('admin (system:masters) impersonates a user: RBAC and whoami see the impersonated user with system:authenticated', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   const asAlice = { 'Impersonate-User': 'alice' };
   const whoami = await f.call('POST', whoamiPath, {}, asAlice);
   t.is(whoami.status, 201, whoami.text);
@@ -55,7 +35,7 @@ test('admin (system:masters) impersonates a user: RBAC and whoami see the impers
 });
 
 test('a ServiceAccount user gets its groups and its RoleBinding applies', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   await create(f, '/api/v1/namespaces', { metadata: { name: 'apps' } });
   await create(f, `${rbac}/namespaces/apps/rolebindings`, {
     metadata: { name: 'sa-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
@@ -64,7 +44,7 @@ test('a ServiceAccount user gets its groups and its RoleBinding applies', async 
   const asRobot = { 'Impersonate-User': 'system:serviceaccount:apps:robot' };
   const whoami = await f.call('POST', whoamiPath, {}, asRobot);
   t.deepEqual(whoami.json.status.userInfo.groups, ['system:serviceaccounts', 'system:serviceaccounts:apps', 'system:authenticated']);
-  const list = await eventually(() => f.call('GET', '/api/v1/namespaces/apps/pods', undefined, asRobot), (r) => r.status !== 403);
+  const list = await until(() => f.call('GET', '/api/v1/namespaces/apps/pods', undefined, asRobot), (r) => r.status !== 403);
   t.is(list.status, 200, list.text);
   t.is((await f.call('GET', '/api/v1/namespaces/apps/secrets', undefined, asRobot)).status, 403);
   const explicit = await f.call('POST', whoamiPath, {}, { ...asRobot, 'Impersonate-Group': 'only' });
@@ -72,15 +52,15 @@ test('a ServiceAccount user gets its groups and its RoleBinding applies', async 
 });
 
 test('a user without the impersonate verb is 403 in upstream words; granted parts pass one by one', async (t) => {
-  const f = await authFixture(t);
-  const denied = await f.as('alice-token', 'GET', '/api/v1/pods', { 'Impersonate-User': 'bob' });
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
+  const denied = await f.as('alice-token', 'GET', '/api/v1/pods', undefined, { 'Impersonate-User': 'bob' });
   t.is(denied.status, 403);
   t.like(denied.json, {
     reason: 'Forbidden', code: 403,
     message: 'users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope',
     details: { name: 'bob', kind: 'users' },
   });
-  const sa = await f.as('alice-token', 'GET', '/api/v1/pods', { 'Impersonate-User': 'system:serviceaccount:apps:robot' });
+  const sa = await f.as('alice-token', 'GET', '/api/v1/pods', undefined, { 'Impersonate-User': 'system:serviceaccount:apps:robot' });
   t.is(sa.json.message, 'serviceaccounts "robot" is forbidden: User "alice" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "apps"');
 
   await create(f, `${rbac}/clusterroles`, {
@@ -91,20 +71,20 @@ test('a user without the impersonate verb is 403 in upstream words; granted part
     metadata: { name: 'alice-impersonates-bob' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'impersonate-bob' },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
   });
-  const asBob = await eventually(() => f.as('alice-token', 'POST', whoamiPath, { 'Impersonate-User': 'bob' }, {}), (r) => r.status === 201);
+  const asBob = await until(() => f.as('alice-token', 'POST', whoamiPath, {}, { 'Impersonate-User': 'bob' }), (r) => r.status === 201);
   t.deepEqual(asBob.json.status.userInfo, { username: 'bob', groups: ['system:authenticated'] });
-  const group = await f.as('alice-token', 'POST', whoamiPath, { 'Impersonate-User': 'bob', 'Impersonate-Group': 'admins' }, {});
+  const group = await f.as('alice-token', 'POST', whoamiPath, {}, { 'Impersonate-User': 'bob', 'Impersonate-Group': 'admins' });
   t.is(group.json.message, 'groups "admins" is forbidden: User "alice" cannot impersonate resource "groups" in API group "" at the cluster scope');
-  const uid = await f.as('alice-token', 'POST', whoamiPath, { 'Impersonate-User': 'bob', 'Impersonate-Uid': 'u-9' }, {});
+  const uid = await f.as('alice-token', 'POST', whoamiPath, {}, { 'Impersonate-User': 'bob', 'Impersonate-Uid': 'u-9' });
   t.is(uid.json.message, 'uids.authentication.k8s.io "u-9" is forbidden: User "alice" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope');
-  const extra = await f.as('alice-token', 'POST', whoamiPath, { 'Impersonate-User': 'bob', 'Impersonate-Extra-Scopes': 'v' }, {});
+  const extra = await f.as('alice-token', 'POST', whoamiPath, {}, { 'Impersonate-User': 'bob', 'Impersonate-Extra-Scopes': 'v' });
   t.is(extra.json.message, 'userextras.authentication.k8s.io "v" is forbidden: User "alice" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope');
-  const other = await f.as('alice-token', 'GET', '/api/v1/pods', { 'Impersonate-User': 'carol' });
+  const other = await f.as('alice-token', 'GET', '/api/v1/pods', undefined, { 'Impersonate-User': 'carol' });
   t.is(other.status, 403, 'resourceNames limit whom alice may be');
 });
 
 test('groups, uid or extras without a user are 400', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   const cases: Record<string, string>[] = [{ 'Impersonate-Group': 'g' }, { 'Impersonate-Uid': 'u' }, { 'Impersonate-Extra-Scopes': 's' }];
   for (const headers of cases) {
     const r = await f.call('GET', '/api/v1/pods', undefined, headers);

@@ -1,45 +1,27 @@
 // TokenReview, SubjectAccessReview and LocalSubjectAccessReview through the in-process
 // apiserver, in the JSON a kubelet's webhook authenticator/authorizer sends and reads.
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { makeServiceAccountKey } from '../../src/apiserver/wiring/serviceaccount-key.js';
-import { startFixture, type Fixture, type Reply } from './apiserver-fixture.js';
+import { startAuthFixture, until, type Fixture } from './apiserver-fixture.js';
 
 const saKey = makeServiceAccountKey();
 const TOKEN_REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
 const SARS = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
 const localSars = (ns: string) => `/apis/authorization.k8s.io/v1/namespaces/${ns}/localsubjectaccessreviews`;
 
-async function authFixture(t: any): Promise<Fixture & { as(token: string, method: string, path: string, body?: unknown): Promise<Reply> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'skiff-reviews-unit-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const tokenFile = join(dir, 'tokens.csv');
-  await writeFile(tokenFile, 'alice-token,alice,uid-alice,"devs"\n');
-  const f = await startFixture(t, { auth: { tokenFile, serviceAccountKey: saKey } });
-  return { ...f, as: (token, method, path, body) => f.call(method, path, body, { Authorization: `Bearer ${token}` }, { cert: false }) };
-}
 
-async function eventually(fn: () => Promise<Reply>, done: (r: Reply) => boolean): Promise<Reply> {
-  for (;;) {
-    const r = await fn();
-    if (done(r)) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
 
 const tokenReview = (token: string, audiences?: string[]) => ({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences ? { audiences } : {}) } });
 
 async function serviceAccountToken(f: Fixture, ns: string, audiences?: string[]): Promise<{ token: string; uid: string }> {
   await f.call('POST', '/api/v1/namespaces', { metadata: { name: ns } });
-  const sa = await eventually(() => f.call('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`), (r) => r.status === 200);
+  const sa = await until(() => f.call('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`), (r) => r.status === 200);
   const issued = await f.call('POST', `/api/v1/namespaces/${ns}/serviceaccounts/default/token`, { spec: audiences ? { audiences } : {} });
   return { token: issued.json.status.token, uid: sa.json.metadata.uid };
 }
 
 test('TokenReview: a ServiceAccount token and a static token authenticate; the answer is upstream JSON', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   const { token, uid } = await serviceAccountToken(f, 'apps');
   const r = await f.call('POST', TOKEN_REVIEWS, tokenReview(token));
   t.is(r.status, 201, r.text);
@@ -51,7 +33,7 @@ test('TokenReview: a ServiceAccount token and a static token authenticate; the a
 });
 
 test('TokenReview: bad tokens are not authenticated, with an error that never holds the token', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   const { token } = await serviceAccountToken(f, 'apps');
   const unknown = await f.call('POST', TOKEN_REVIEWS, tokenReview('no-such-token-value'));
   t.is(unknown.status, 201);
@@ -68,7 +50,7 @@ test('TokenReview: bad tokens are not authenticated, with an error that never ho
 });
 
 test('TokenReview audiences: a token is good only for a requested audience it carries', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   const { token } = await serviceAccountToken(f, 'apps', ['vault']);
   const mismatch = await f.call('POST', TOKEN_REVIEWS, tokenReview(token));
   t.deepEqual(mismatch.json.status, { user: {}, error: `token audiences ["vault"] is invalid for the target audiences ["${saKey.issuer}"]` });
@@ -79,7 +61,7 @@ test('TokenReview audiences: a token is good only for a requested audience it ca
 });
 
 test('TokenReview and SubjectAccessReview need create on them (system:auth-delegator grants it)', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   const denied = await f.as('alice-token', 'POST', TOKEN_REVIEWS, tokenReview('alice-token'));
   t.is(denied.status, 403);
   t.is(denied.json.message, 'tokenreviews.authentication.k8s.io is forbidden: User "alice" cannot create resource "tokenreviews" in API group "authentication.k8s.io" at the cluster scope');
@@ -87,21 +69,21 @@ test('TokenReview and SubjectAccessReview need create on them (system:auth-deleg
     metadata: { name: 'alice-delegator' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
   });
-  const allowed = await eventually(() => f.as('alice-token', 'POST', TOKEN_REVIEWS, tokenReview('alice-token')), (r) => r.status === 201);
+  const allowed = await until(() => f.as('alice-token', 'POST', TOKEN_REVIEWS, tokenReview('alice-token')), (r) => r.status === 201);
   t.true(allowed.json.status.authenticated);
   const sar = await f.as('alice-token', 'POST', SARS, { spec: { user: 'x', nonResourceAttributes: { path: '/healthz', verb: 'get' } } });
   t.is(sar.status, 201, sar.text);
 });
 
 test('SubjectAccessReview: allowed and denied for the subject it names, by RBAC', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   await f.call('POST', '/api/v1/namespaces', { metadata: { name: 'team' } });
   await f.call('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', {
     metadata: { name: 'devs-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'devs' }],
   });
   const review = (spec: object) => f.call('POST', SARS, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec });
-  const allowed = await eventually(() => review({ user: 'dana', groups: ['devs'], resourceAttributes: { namespace: 'team', verb: 'list', resource: 'pods' } }), (r) => r.json?.status?.allowed === true);
+  const allowed = await until(() => review({ user: 'dana', groups: ['devs'], resourceAttributes: { namespace: 'team', verb: 'list', resource: 'pods' } }), (r) => r.json?.status?.allowed === true);
   t.is(allowed.status, 201);
   t.like(allowed.json, { kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec: { user: 'dana', groups: ['devs'] } });
   t.is(allowed.json.status.reason, 'RBAC: allowed by RoleBinding "devs-view/team" of ClusterRole "view" to Group "devs"');
@@ -116,7 +98,7 @@ test('SubjectAccessReview: allowed and denied for the subject it names, by RBAC'
 });
 
 test('SubjectAccessReview validation: 422 naming the fields, in upstream words', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   const noSubject = await f.call('POST', SARS, { spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } });
   t.is(noSubject.status, 422);
   t.like(noSubject.json, {
@@ -135,7 +117,7 @@ test('SubjectAccessReview validation: 422 naming the fields, in upstream words',
 });
 
 test('LocalSubjectAccessReview: namespaced, and its namespaces must be the URL one', async (t) => {
-  const f = await authFixture(t);
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   await f.call('POST', '/api/v1/namespaces', { metadata: { name: 'team' } });
   const review = (ns: string, spec: object, metadata: object = {}) => f.call('POST', localSars(ns), { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', metadata, spec });
   const ok = await review('team', { user: 'root', groups: ['system:masters'], resourceAttributes: { namespace: 'team', verb: 'get', resource: 'secrets' } });

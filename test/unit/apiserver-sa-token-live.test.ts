@@ -8,18 +8,17 @@ import { checkBoundObjects, type LiveKind, type LiveObject, type LiveObjects } f
 import { liveObjectsCache } from '../../src/apiserver/wiring/live-objects.js';
 import { makeServiceAccountKey } from '../../src/apiserver/wiring/serviceaccount-key.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { pod, startFixture, type Fixture, type Reply } from './apiserver-fixture.js';
+import { pod, startAuthFixture, until, type AuthFixture, type Reply } from './apiserver-fixture.js';
 
 const saKey = makeServiceAccountKey();
 const TOKEN_REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
 const SELF_REVIEWS = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
 const unique = (p: string) => `${p}-${randomBytes(3).toString('hex')}`;
 
-interface Setup extends Fixture {
+interface Setup extends AuthFixture {
   ns: string;
   /** Moves the server's clock (registry timestamps and token checks alike). */
   advance(seconds: number): void;
-  as(token: string, method: string, path: string, body?: unknown): Promise<Reply>;
   serviceAccount(name: string): Promise<string>;
   token(sa: string, spec?: Record<string, unknown>): Promise<string>;
   review(token: string): Promise<Reply>;
@@ -27,14 +26,13 @@ interface Setup extends Fixture {
 
 async function setup(t: any): Promise<Setup> {
   let offsetMs = 0;
-  const f = await startFixture(t, { auth: { serviceAccountKey: saKey }, now: () => new Date(Date.now() + offsetMs) });
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey }, { now: () => new Date(Date.now() + offsetMs) });
   const ns = unique('live');
   t.is((await f.call('POST', '/api/v1/namespaces', { metadata: { name: ns } })).status, 201);
   return {
     ...f,
     ns,
     advance: (seconds) => { offsetMs += seconds * 1000; },
-    as: (token, method, path, body) => f.call(method, path, body, { Authorization: `Bearer ${token}` }, { cert: false }),
     async serviceAccount(name) {
       const r = await f.call('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name } });
       t.is(r.status, 201, r.text);
@@ -51,14 +49,6 @@ async function setup(t: any): Promise<Setup> {
 
 const whoami = (s: Setup, token: string) => s.as(token, 'POST', SELF_REVIEWS, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
 
-/** Polls until `done`: the caches take a delete from its watch event, as upstream's informers. */
-async function eventually(fn: () => Promise<Reply>, done: (r: Reply) => boolean): Promise<Reply> {
-  for (;;) {
-    const r = await fn();
-    if (done(r)) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
 
 test('a token for a just-created ServiceAccount works at once; deleting the account revokes it, recreating does not bring it back', async (t) => {
   const s = await setup(t);
@@ -70,7 +60,7 @@ test('a token for a just-created ServiceAccount works at once; deleting the acco
   t.like((await s.review(token)).json.status, { authenticated: true });
 
   t.is((await s.call('DELETE', `/api/v1/namespaces/${s.ns}/serviceaccounts/robot`)).status, 200);
-  const gone = await eventually(() => whoami(s, token), (r) => r.status === 401);
+  const gone = await until(() => whoami(s, token), (r) => r.status === 401);
   t.is(gone.json.message, 'Unauthorized', 'the reason is not told to the client');
   t.deepEqual((await s.review(token)).json.status, { user: {}, error: 'serviceaccounts "robot" not found' });
 
@@ -96,7 +86,7 @@ test('a pod-bound token carries the pod in its extras and is revoked once the po
 
   // Unscheduled: the delete removes it at once.
   t.is((await s.call('DELETE', `/api/v1/namespaces/${s.ns}/pods/p`)).status, 200);
-  await eventually(() => whoami(s, token), (r) => r.status === 401);
+  await until(() => whoami(s, token), (r) => r.status === 401);
   t.deepEqual((await s.review(token)).json.status, { user: {}, error: 'service account token has been invalidated' });
   t.is((await whoami(s, await s.token('runner'))).status, 201, 'the account itself is still there');
 });
@@ -110,7 +100,7 @@ test('a pod being deleted gracefully keeps its token good until its deletionTime
   const deleting = await s.call('DELETE', `/api/v1/namespaces/${s.ns}/pods/p?gracePeriodSeconds=30`);
   t.is(deleting.status, 200, deleting.text);
   t.truthy(deleting.json.metadata.deletionTimestamp, 'scheduled: the pod stays, marked');
-  await eventually(() => s.call('GET', `/api/v1/namespaces/${s.ns}/pods/p`), (r) => Boolean(r.json.metadata.deletionTimestamp));
+  await until(() => s.call('GET', `/api/v1/namespaces/${s.ns}/pods/p`), (r) => Boolean(r.json.metadata.deletionTimestamp));
   t.like((await s.review(token)).json.status, { authenticated: true }, 'within the grace period');
   s.advance(30 + 61);
   t.deepEqual((await s.review(token)).json.status, { user: {}, error: 'service account token has been invalidated' });
