@@ -52,6 +52,8 @@ export interface CriDeps {
   };
   /** Parent cgroup (relative to skiff's own) of pods whose config names none. */
   defaultCgroupParent: string;
+  /** The skiff-pause executable for pods sharing a pid namespace; default: found beside the build (sandbox/pid-holder.ts pauseBinary). */
+  pauseBinary?: string;
   /** Host limits the OCI spec must respect (this VM forbids negative oom_score_adj). */
   hostLimits: HostFacts;
   log(message: string): void;

@@ -7,6 +7,7 @@ import { execCases, streamingCases } from './exec.case.js';
 import type { CriFixture } from './fixtures.js';
 import { imageCases } from './image.case.js';
 import { networkCases } from './network.case.js';
+import { pidNamespaceCases } from './pid-namespace.case.js';
 import { podCases } from './pod.case.js';
 import { reopenLogCases } from './reopen-log.case.js';
 import { resourceCases } from './resources.case.js';
@@ -18,7 +19,7 @@ import { updateResourceCases } from './update-resources.case.js';
 
 /** Registers the whole CRI conformance suite; fx() must be valid by the time tests run (test.before). */
 export function registerCriSuite(test: TestFn, fx: () => CriFixture): void {
-  for (const cases of [runtimeInfoCases, imageCases, podCases, containerCases, execCases, streamingCases, streamingIoCases, configCases, securityCases, resourceCases, updateResourceCases, reopenLogCases, eventCases, sandboxStatsCases, networkCases, errorCases]) {
+  for (const cases of [runtimeInfoCases, imageCases, podCases, containerCases, execCases, streamingCases, streamingIoCases, configCases, securityCases, resourceCases, updateResourceCases, reopenLogCases, eventCases, sandboxStatsCases, networkCases, pidNamespaceCases, errorCases]) {
     cases(test, fx);
   }
 }

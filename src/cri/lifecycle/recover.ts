@@ -3,10 +3,10 @@
 // with its right state, running containers keep running (conmon holds them), and anything a
 // crash left half-made is removed.
 import type { CriDeps } from '../deps.js';
-import { plannedResources, removeSandbox, teardownNetwork } from '../sandbox/index.js';
+import { pidHolderPid, plannedResources, removePidHolder, removeSandbox, teardownNetwork } from '../sandbox/index.js';
 import { rm } from 'node:fs/promises';
 import { recordExit, watchExit } from './containers.js';
-import { sandboxDepsOf } from './sandboxes.js';
+import { pidHolderDepsOf, pidHolderRefOf, sandboxDepsOf, watchPidHolder } from './sandboxes.js';
 
 export async function recover(deps: CriDeps): Promise<void> {
   for (const c of deps.containers.list()) {
@@ -38,11 +38,23 @@ export async function recover(deps: CriDeps): Promise<void> {
     if (state.status === 'running') watchExit(deps, c.id);
   }
   for (const s of deps.sandboxes.list()) {
-    if (s.phase !== 'creating') continue;
+    const why = (err: unknown) => deps.log(`sandbox ${s.id}: ${(err as Error).message}`);
+    if (s.phase === 'created') {
+      if (!s.pidHolder || s.state !== 'SANDBOX_READY') continue;
+      // A running holder is kept (conmon holds it) and watched again; a dead one means the
+      // pod's pid namespace and everything in it are gone: not ready, as containerd reports it.
+      const pid = await pidHolderPid(deps, s.id).catch(() => undefined);
+      if (pid) watchPidHolder(deps, s);
+      else {
+        deps.log(`sandbox ${s.id}: its pid namespace holder was gone when the runtime restarted; the sandbox is not ready`);
+        await deps.sandboxes.update(s.id, (r) => void (r.state = 'SANDBOX_NOTREADY'));
+      }
+      continue;
+    }
     deps.log(`sandbox ${s.id}: run was interrupted; removing what it left`);
     const sdeps = sandboxDepsOf(deps, await deps.network());
-    const why = (err: unknown) => deps.log(`sandbox ${s.id}: ${(err as Error).message}`);
     const planned = plannedResources(deps.dirs.sandboxes, s.id, s.config);
+    await removePidHolder(pidHolderDepsOf(deps), pidHolderRefOf(s)).catch(why);
     await teardownNetwork(sdeps, s.id, s.config, planned).catch(why);
     await removeSandbox(sdeps, planned).catch(why);
     await deps.sandboxes.delete(s.id);

@@ -16,7 +16,8 @@ export interface SpecSources {
   host: HostFacts;
   /** Type and numbers of the host device nodes the request names. */
   deviceInfo?: Record<string, DeviceInfo>;
-  /** Pid of a running container of the pod, for pid namespace sharing (POD) and TARGET. */
+  /** The pid whose pid namespace a POD container joins (no containerId: the pod's pid holder,
+   *  else its first running container) or a TARGET one does (that container's). */
   podPidOf?: (containerId?: string) => number | undefined;
 }
 
@@ -28,7 +29,7 @@ export function specInputFor(src: SpecSources): SpecInput {
   let pid: NsRef = { kind: 'new' };
   if (pidMode === 'NODE') pid = { kind: 'host' };
   else if (pidMode === 'POD' || pidMode === 'TARGET') {
-    // Without a pause container the pod's pid namespace is the first running container's.
+    // The pod's pid namespace is its pid holder's (sandbox/pid-holder.ts).
     const target = src.podPidOf?.(pidMode === 'TARGET' ? src.config.linux?.securityContext?.namespaceOptions?.targetId : undefined);
     if (target) pid = { kind: 'path', path: `/proc/${target}/ns/pid` };
   }

@@ -9,7 +9,10 @@ import { emit } from '../lifecycle/containers.js';
 import { containerName } from '../lifecycle/names.js';
 import { specInputFor } from '../lifecycle/spec-input.js';
 import { containerSpec, SpecError, type DeviceInfo } from '../oci/spec.js';
-import { nowNanos, type ContainerRecord } from '../state/records.js';
+import type { CriDeps } from '../deps.js';
+import type { ContainerConfig__Output } from '../gen/runtime/v1/ContainerConfig.js';
+import { pidHolderPid } from '../sandbox/index.js';
+import { nowNanos, type ContainerRecord, type SandboxRecord } from '../state/records.js';
 import { RecordStore } from '../state/store.js';
 import type { Handler } from './types.js';
 
@@ -33,9 +36,21 @@ function specOf(input: Parameters<typeof containerSpec>[0]): ReturnType<typeof c
   }
 }
 
+/** TARGET: that container's pid; POD without a holder (a sandbox from before holders): the first running container's. */
 function podPid(containers: ContainerRecord[], sandboxId: string, target?: string): number | undefined {
   const running = containers.filter((c) => c.sandboxId === sandboxId && c.state === 'CONTAINER_RUNNING' && c.pid > 0);
   return (target ? running.find((c) => c.id === target) : running.sort((a, b) => a.startedAt.localeCompare(b.startedAt))[0])?.pid;
+}
+
+/**
+ * For pid mode POD in a pod with a pid holder: the holder's pid, whose pid namespace the
+ * container joins. FailedPrecondition when the holder is not running (the pod is going away).
+ */
+async function sharedPidOf(deps: Pick<CriDeps, 'oci'>, sandbox: SandboxRecord, config: ContainerConfig__Output): Promise<number | undefined> {
+  if (!sandbox.pidHolder || config.linux?.securityContext?.namespaceOptions?.pid !== 'POD') return undefined;
+  const pid = await pidHolderPid(deps, sandbox.id).catch(() => undefined);
+  if (!pid) throw failedPrecondition(`sandbox ${sandbox.id}: its pid namespace holder is not running`);
+  return pid;
 }
 
 export const createContainer: Handler<RuntimeRpcs['CreateContainer']> = async (req, { deps }) => {
@@ -44,6 +59,7 @@ export const createContainer: Handler<RuntimeRpcs['CreateContainer']> = async (r
   if (sandbox.state !== 'SANDBOX_READY') throw failedPrecondition(`sandbox ${sandbox.id} is not ready`);
   containerName(req.config, sandbox.config);
   const config = req.config!;
+  const holderPid = await sharedPidOf(deps, sandbox, config);
   const image = deps.images.get(config.image!.image);
   if (!image) throw notFound(`image "${config.image!.image}" not found: pull it first`);
   const id = RecordStore.newId();
@@ -61,7 +77,7 @@ export const createContainer: Handler<RuntimeRpcs['CreateContainer']> = async (r
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const rootfs = await deps.images.prepareRootfs(id, image.id, deps.host.mounter);
       const etc = async (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => undefined);
-      const input = specInputFor({ id, config, sandbox, image: image.config.config ?? {}, rootfs, cgroupsPath: deps.cgroups.runcPath(record.cgroup), etcPasswd: await etc('passwd'), etcGroup: await etc('group'), host: deps.hostLimits, deviceInfo: await devices(config.devices.map((d) => d.hostPath)), podPidOf: (target) => podPid(deps.containers.list(), sandbox.id, target) });
+      const input = specInputFor({ id, config, sandbox, image: image.config.config ?? {}, rootfs, cgroupsPath: deps.cgroups.runcPath(record.cgroup), etcPasswd: await etc('passwd'), etcGroup: await etc('group'), host: deps.hostLimits, deviceInfo: await devices(config.devices.map((d) => d.hostPath)), podPidOf: (target) => (!target && holderPid) || podPid(deps.containers.list(), sandbox.id, target) });
       if (config.linux?.securityContext?.seccomp?.profileType === 'Localhost') {
         const path = config.linux.securityContext.seccomp.localhostRef;
         input.seccompLocalhost = await readFile(path, 'utf8').catch((err: Error) => { throw invalidArgument(`seccomp profile ${path}: ${err.message}`); });

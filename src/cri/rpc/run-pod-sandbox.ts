@@ -1,13 +1,13 @@
-// RunPodSandbox: pins the pod's namespaces, writes its files, attaches it to the pod network.
-// The record is written first (phase 'creating') so a crash mid-way is cleaned up on
+// RunPodSandbox: pins the pod's namespaces, writes its files, attaches it to the pod network,
+// and for pid mode POD (shareProcessNamespace) starts the pid namespace holder. The record is written first (phase 'creating') so a crash mid-way is cleaned up on
 // restart; an error here undoes everything (setupSandbox's own undo, then the record).
 import type { RuntimeRpcs } from '../api.js';
 import { failedPrecondition, invalidArgument } from '../errors.js';
 import { sandboxName } from '../lifecycle/names.js';
-import { sandboxDepsOf } from '../lifecycle/sandboxes.js';
+import { pidHolderDepsOf, pidHolderRefOf, sandboxDepsOf, watchPidHolder } from '../lifecycle/sandboxes.js';
 import { nowNanos, type SandboxRecord } from '../state/records.js';
 import { RecordStore } from '../state/store.js';
-import { plannedResources, removeSandbox, setupSandbox, teardownNetwork } from '../sandbox/index.js';
+import { plannedResources, removePidHolder, removeSandbox, setupSandbox, startPidHolder, teardownNetwork } from '../sandbox/index.js';
 import { join } from 'node:path';
 import type { Handler } from './types.js';
 
@@ -29,15 +29,21 @@ export const runPodSandbox: Handler<RuntimeRpcs['RunPodSandbox']> = async (req, 
       if (!hostNetwork && !network) throw failedPrecondition('the pod network is not ready: no CNI configuration found');
       const res = await setupSandbox(sandboxDepsOf(deps, network), id, config);
       await deps.cgroups.create(parent);
-      await deps.sandboxes.update(id, (r) => {
+      const sharedPid = config.linux?.securityContext?.namespaceOptions?.pid === 'POD';
+      const holder = sharedPid ? await startPidHolder(pidHolderDepsOf(deps), pidHolderRefOf(record), res) : undefined;
+      const ready = await deps.sandboxes.update(id, (r) => {
         Object.assign(r, {
           phase: 'created', state: 'SANDBOX_READY', netns: res.netns, ipc: res.ipc, uts: res.uts, hostsFile: res.hostsFile,
           resolvConf: res.resolvConf, hostnameFile: res.hostnameFile, shm: res.shm, ip: res.ip, additionalIps: res.additionalIps,
+          ...(holder ? { pidHolder: holder.id } : {}),
         });
       });
+      watchPidHolder(deps, ready);
       return { podSandboxId: id };
     } catch (err) {
-      // setupSandbox undoes its own steps; this covers what failed after it (the cgroup).
+      // setupSandbox and startPidHolder undo their own steps; this covers what failed after
+      // them (the holder when the record could not be written, the network, the cgroup).
+      await removePidHolder(pidHolderDepsOf(deps), pidHolderRefOf(record)).catch(() => undefined);
       const sdeps = sandboxDepsOf(deps, await deps.network().catch(() => undefined));
       const planned = plannedResources(deps.dirs.sandboxes, id, config);
       await teardownNetwork(sdeps, id, config, planned).catch(() => undefined);

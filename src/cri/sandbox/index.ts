@@ -3,3 +3,8 @@ export { setupSandbox, teardownNetwork, removeSandbox, sandboxDir, plannedResour
 export { HOST_ETC, type HostEtc } from './files.js';
 export { pinDir } from './namespaces.js';
 export type { PodNetwork } from './network.js';
+export {
+  holderId, holderDir, holderCgroup, pauseBinary, pauseRootfs, startPidHolder, stopPidHolder, removePidHolder, pidHolderPid,
+  type PidHolderDeps, type PidHolderRef,
+} from './pid-holder.js';
+export { pidHolderSpec, HOLDER_UID, type PidHolderSpecInput } from './pid-holder-spec.js';

@@ -31,6 +31,8 @@ export interface SandboxRecord {
   additionalIps: string[];
   /** The pod's cgroup, relative to the runtime's cgroup root. */
   cgroup: string;
+  /** runc id of the pod's pid namespace holder (sandbox/pid-holder.ts); only for pid mode POD. */
+  pidHolder?: string;
 }
 
 export interface ContainerRecord {
