@@ -1,0 +1,144 @@
+import test, { type ExecutionContext } from 'ava';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { criClient, type CriClient } from '../../src/cri/client.js';
+import type { CriDeps } from '../../src/cri/deps.js';
+import type { ContainerConfig } from '../../src/cri/gen/runtime/v1/ContainerConfig.js';
+import type { PodSandboxConfig } from '../../src/cri/gen/runtime/v1/PodSandboxConfig.js';
+import { recover } from '../../src/cri/lifecycle/recover.js';
+import { holderId, pidHolderSpec } from '../../src/cri/sandbox/index.js';
+import { serveCri } from '../../src/cri/server.js';
+import { eventually } from '../helpers/names.js';
+import { fakeRuntime, type FakeRuntime } from '../helpers/cri-deps.js';
+
+// The pid namespace holder of pods with pid mode POD (shareProcessNamespace): its OCI spec
+// (pure), and its life beside the sandbox over fakes (runc/conmon, kernel, cgroups).
+
+test('the holder spec: /pause as 65535 with no capabilities in a new pid and mount namespace, joined to the pod pins', (t) => {
+  const spec = pidHolderSpec({ sandboxId: 'sb1', rootfs: '/r/.pause/rootfs', cgroupsPath: 'skiff/podu/sb1-pause', netns: '/p/sb1-net', ipc: '/p/sb1-ipc', uts: '/p/sb1-uts' });
+  t.deepEqual(spec.process.args, ['/pause']);
+  t.deepEqual(spec.process.user, { uid: 65535, gid: 65535 });
+  t.true(spec.process.noNewPrivileges);
+  t.deepEqual(Object.values(spec.process.capabilities!).flat(), []);
+  t.deepEqual(spec.root, { path: '/r/.pause/rootfs', readonly: true });
+  t.deepEqual(spec.linux.namespaces, [
+    { type: 'pid' }, { type: 'ipc', path: '/p/sb1-ipc' }, { type: 'uts', path: '/p/sb1-uts' }, { type: 'mount' }, { type: 'network', path: '/p/sb1-net' }, { type: 'cgroup' },
+  ]);
+  t.is(spec.linux.cgroupsPath, 'skiff/podu/sb1-pause');
+  t.deepEqual(spec.mounts.map((m) => m.destination), ['/proc', '/dev'], 'runc needs /proc; its device nodes go to a tmpfs, not the shared rootfs');
+  t.deepEqual(spec.linux.resources.devices, [{ allow: false, access: 'rwm' }]);
+});
+
+test('the holder spec: a host-network, host-ipc pod joins nothing but still gets its own pid namespace; bad paths are refused', (t) => {
+  const spec = pidHolderSpec({ sandboxId: 'sb1', rootfs: '/r', cgroupsPath: 'a/b' });
+  t.deepEqual(spec.linux.namespaces, [{ type: 'pid' }, { type: 'mount' }, { type: 'cgroup' }]);
+  t.throws(() => pidHolderSpec({ sandboxId: 'sb1', rootfs: '/r', cgroupsPath: '/abs' }), { message: /relative/ });
+  t.throws(() => pidHolderSpec({ sandboxId: 'sb1', rootfs: '/r', cgroupsPath: 'a/../../b' }), { message: /relative/ });
+  t.throws(() => pidHolderSpec({ sandboxId: 'sb1', rootfs: 'r', cgroupsPath: 'a' }), { message: /absolute/ });
+  t.throws(() => pidHolderSpec({ sandboxId: 'sb1', rootfs: '/r', cgroupsPath: 'a', netns: 'x' }), { message: /absolute/ });
+});
+
+// --- over fakes, through the real gRPC edge --------------------------------------------
+
+const SHARED = { network: 'POD', pid: 'POD', ipc: 'POD' } as const;
+
+function podConfig(name: string, pid: 'POD' | 'CONTAINER' = 'POD'): PodSandboxConfig {
+  return { metadata: { name, namespace: 'default', uid: `uid-${name}`, attempt: 0 }, hostname: name, logDirectory: '', linux: { securityContext: { namespaceOptions: { ...SHARED, pid } } } };
+}
+function ctrConfig(name: string): ContainerConfig {
+  return { metadata: { name, attempt: 0 }, image: { image: 'busybox' }, command: ['sleep', '1000'], linux: { securityContext: { namespaceOptions: SHARED } } };
+}
+
+/** deps with a pause "binary" (any file: the fake runc never runs it), served on a temp socket. */
+async function runtime(t: ExecutionContext): Promise<{ rt: FakeRuntime; deps: CriDeps; cri: CriClient['runtime']; serve(d: CriDeps): Promise<CriClient['runtime']> }> {
+  const rt = await fakeRuntime(t);
+  const pauseBinary = join(rt.root, 'skiff-pause');
+  await writeFile(pauseBinary, '#!fake pause\n');
+  const serve = async (d: CriDeps) => {
+    const server = await serveCri(d, join(rt.root, `cri-${Math.random().toString(36).slice(2)}.sock`));
+    const client = criClient(server.socketPath);
+    t.teardown(async () => {
+      client.close();
+      await server.close(100);
+    });
+    return client.runtime;
+  };
+  const deps = { ...rt.deps, pauseBinary };
+  return { rt, deps, cri: await serve(deps), serve };
+}
+
+test('a POD pod runs its holder; POD containers join its pid namespace; the holder is no CRI container; stop and remove take it', async (t) => {
+  const { rt, deps, cri } = await runtime(t);
+  const config = podConfig('shared');
+  const { podSandboxId } = await cri.runPodSandbox({ config });
+  const holder = await rt.oci.state(holderId(podSandboxId));
+  t.is(holder?.status, 'running');
+  t.is(deps.sandboxes.find(podSandboxId)?.pidHolder, holderId(podSandboxId));
+  const rootfs = join(deps.dirs.sandboxes, '.pause', 'rootfs');
+  t.is(await readFile(join(rootfs, 'pause'), 'utf8'), '#!fake pause\n');
+  t.is((await stat(join(rootfs, 'pause'))).mode & 0o777, 0o755);
+  const bundle = JSON.parse(await readFile(join(deps.dirs.sandboxes, podSandboxId, 'pause', 'config.json'), 'utf8'));
+  t.is(bundle.root.path, rootfs);
+  t.is(bundle.linux.cgroupsPath, rt.cgroups.runcPath(`${deps.sandboxes.find(podSandboxId)!.cgroup}/${holderId(podSandboxId)}`));
+
+  const { containerId } = await cri.createContainer({ podSandboxId, config: ctrConfig('a'), sandboxConfig: config });
+  const spec = JSON.parse(await readFile(join(deps.dirs.containers, containerId, 'config.json'), 'utf8'));
+  t.deepEqual(spec.linux.namespaces.find((n: { type: string }) => n.type === 'pid'), { type: 'pid', path: `/proc/${holder!.pid}/ns/pid` });
+  t.deepEqual((await cri.listContainers({})).containers.map((c) => c.id), [containerId]);
+  t.like(JSON.parse((await cri.podSandboxStatus({ podSandboxId, verbose: true })).info.info!), { pid: holder!.pid });
+
+  await cri.stopPodSandbox({ podSandboxId });
+  t.is((await rt.oci.state(holderId(podSandboxId)))?.status, 'stopped');
+  t.is((await cri.podSandboxStatus({ podSandboxId })).status?.state, 'SANDBOX_NOTREADY');
+  await cri.removePodSandbox({ podSandboxId });
+  t.is(await rt.oci.state(holderId(podSandboxId)), undefined);
+  t.deepEqual(await rt.oci.list(), []);
+});
+
+test('a pod without pid mode POD has no holder', async (t) => {
+  const { rt, deps, cri } = await runtime(t);
+  const { podSandboxId } = await cri.runPodSandbox({ config: podConfig('own', 'CONTAINER') });
+  t.is(await rt.oci.state(holderId(podSandboxId)), undefined);
+  t.is(deps.sandboxes.find(podSandboxId)?.pidHolder, undefined);
+});
+
+test('a holder that dies makes the pod NOTREADY, and no container can join it any more', async (t) => {
+  const { rt, cri } = await runtime(t);
+  const config = podConfig('dies');
+  const { podSandboxId } = await cri.runPodSandbox({ config });
+  await rt.oci.kill(holderId(podSandboxId), 'SIGKILL');
+  await eventually(async () => {
+    if ((await cri.podSandboxStatus({ podSandboxId })).status?.state !== 'SANDBOX_NOTREADY') throw new Error('still ready');
+  });
+  await t.throwsAsync(cri.createContainer({ podSandboxId, config: ctrConfig('late'), sandboxConfig: config }), { message: /FAILED_PRECONDITION|not ready/ });
+});
+
+test('without the skiff-pause binary RunPodSandbox fails and leaves nothing', async (t) => {
+  const { rt, deps, serve } = await runtime(t);
+  const cri = await serve({ ...deps, pauseBinary: join(rt.root, 'missing') });
+  await t.throwsAsync(cri.runPodSandbox({ config: podConfig('nobin') }), { message: /skiff-pause|missing|npm run build:native/ });
+  t.deepEqual((await cri.listPodSandbox({})).items, []);
+  t.deepEqual(deps.sandboxes.list(), []);
+  t.deepEqual(await rt.oci.list(), []);
+  t.deepEqual([...rt.host.kernel.state.pins.keys()], []);
+});
+
+test('after a restart a running holder is kept and watched, a dead one leaves the pod NOTREADY, a half-made pod loses it', async (t) => {
+  const { rt, deps, cri, serve } = await runtime(t);
+  const alive = (await cri.runPodSandbox({ config: podConfig('alive') })).podSandboxId;
+  const dead = (await cri.runPodSandbox({ config: podConfig('dead') })).podSandboxId;
+  const half = (await cri.runPodSandbox({ config: podConfig('half') })).podSandboxId;
+  await deps.sandboxes.update(half, (r) => void (r.phase = 'creating'));
+  const after = { ...(await rt.restart()), pauseBinary: deps.pauseBinary! };
+  await rt.oci.kill(holderId(dead), 'SIGKILL'); // dies while skiff is down
+  await recover(after);
+  const cri2 = await serve(after);
+  t.is((await cri2.podSandboxStatus({ podSandboxId: alive })).status?.state, 'SANDBOX_READY');
+  t.is((await cri2.podSandboxStatus({ podSandboxId: dead })).status?.state, 'SANDBOX_NOTREADY');
+  t.is(after.sandboxes.find(half), undefined);
+  t.is(await rt.oci.state(holderId(half)), undefined);
+  await rt.oci.kill(holderId(alive), 'SIGKILL');
+  await eventually(async () => {
+    if ((await cri2.podSandboxStatus({ podSandboxId: alive })).status?.state !== 'SANDBOX_NOTREADY') throw new Error('the restarted runtime does not watch it');
+  });
+});
