@@ -47,6 +47,13 @@ export const pidNamespaceCases: RegisterCases = (test, fx) => {
     }
     const init = await pid1(fx(), b);
     t.true(init === '/pause' || init === SLEEPING_PAUSE, `PID 1 of the pod is its pause process, neither container: ${init}`);
+    if (init === '/pause') {
+      // As upstream's pause image: an unprivileged user, no capabilities.
+      const status = (await exec(fx(), b, ['cat', '/proc/1/status'])).stdout;
+      t.regex(status, /^Uid:\s+65535\s/m);
+      t.regex(status, /^CapEff:\s+0+$/m);
+      t.regex(status, /^NoNewPrivs:\s+1$/m);
+    }
 
     await fx().cri.runtime.stopContainer({ containerId: a, timeout: 0 });
     await waitContainer(fx(), a, exited);
