@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
 import { criClient, type CriClient } from '../../src/cri/client.js';
+import { pauseBinary } from '../../src/cri/sandbox/pid-holder.js';
 import { realHost } from '../../src/host/index.js';
 import { buildTestImages, type TestImages } from '../helpers/images.js';
 import { uniq } from '../helpers/names.js';
@@ -107,11 +108,13 @@ export async function startNodeRegistry(cleanup: Cleanup, netns: string, dir: st
   return host;
 }
 
-/** The test images plus a pause image (busybox whose entrypoint sleeps forever) and two busybox copies for the image cases. */
+/** The test images plus a pause image (busybox with skiff-pause as /pause, its entrypoint) and two busybox copies for the image cases. */
 export async function buildCriImages(dir: string): Promise<TestImages> {
   const images = await buildTestImages(dir);
   const retag = (tag: string, ...args: string[]) => run('umoci', ['config', '--image', `${images.layout}:busybox`, '--tag', tag, ...args]);
-  await retag('pause', '--config.entrypoint', '/bin/sleep', '--config.cmd', '2147483647');
+  // A real pause (reaps orphans as PID 1), so containerd's shared pid namespace behaves like skiff's.
+  await retag('pause', '--config.entrypoint', '/pause', '--clear', 'config.cmd', '--config.user', '65535:65535');
+  await run('umoci', ['insert', '--image', `${images.layout}:pause`, pauseBinary(), '/pause']);
   // busybox with a config of their own (a label), so removing them by id removes nothing else.
   await retag('removable', '--config.label', 'skiff.test/copy=removable');
   await retag('docker', '--config.label', 'skiff.test/copy=docker');

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { registerCriSuite } from '../cri/all.js';
 import type { CriFixture } from '../cri/fixtures.js';
+import { pidNamespaceRestartCases } from '../cri/pid-namespace.case.js';
 import { restartCases } from '../cri/restart.case.js';
 import { startContainerd } from '../helpers/containerd.js';
 import { isRoot } from '../helpers/names.js';
@@ -22,4 +23,5 @@ if (isRoot) {
   });
   registerCriSuite(rt, () => fixture!);
   restartCases(rt, () => startContainerd());
+  pidNamespaceRestartCases(rt, () => startContainerd());
 }

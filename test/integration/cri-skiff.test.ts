@@ -1,6 +1,7 @@
 import test from 'ava';
 import { registerCriSuite } from '../cri/all.js';
 import type { CriFixture } from '../cri/fixtures.js';
+import { pidNamespaceRestartCases } from '../cri/pid-namespace.case.js';
 import { restartCases } from '../cri/restart.case.js';
 import { isRoot } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';
@@ -19,4 +20,5 @@ if (isRoot) {
   });
   registerCriSuite(rt, () => fixture!);
   restartCases(rt, () => startSkiffCri());
+  pidNamespaceRestartCases(rt, () => startSkiffCri());
 }
