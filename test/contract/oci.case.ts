@@ -25,11 +25,14 @@ export interface OciContractEnv {
   runtime: OciRuntime;
   /** A bundle for program, with a unique id, log path and stateDir, removed at teardown. */
   container(t: ExecutionContext, program: Program): Promise<CreateOptions>;
+  /** Resolves once a started program behaves as its Program says (see programReady); absent: at once. */
+  ready?(pid: number, program: Program): Promise<void>;
 }
 
 export function ociContract(test: TestFn, env: OciContractEnv): void {
   const rt = env.runtime;
   const named = (title: string) => `${env.name} oci: ${title}`;
+  const ready = async (id: string, program: Program) => env.ready?.((await rt.state(id))!.pid, program);
 
   test(named('create -> created, start -> running, SIGTERM -> exit 143, delete twice'), async (t) => {
     const c = await env.container(t, 'sleeper');
@@ -40,6 +43,7 @@ export function ociContract(test: TestFn, env: OciContractEnv): void {
     await rt.start(c.id);
     t.deepEqual(await rt.state(c.id), { status: 'running', pid });
     t.true((await rt.list()).some((l) => l.id === c.id && l.status === 'running' && l.pid === pid));
+    await ready(c.id, 'sleeper');
     await rt.kill(c.id, 'SIGTERM');
     const exit = await rt.waitExit(c.stateDir);
     t.is(exit.exitCode, 143);
@@ -76,6 +80,7 @@ export function ociContract(test: TestFn, env: OciContractEnv): void {
     const c = await env.container(t, 'stubborn');
     await rt.create(c);
     await rt.start(c.id);
+    await ready(c.id, 'stubborn');
     await rt.kill(c.id, 'TERM');
     t.is((await rt.state(c.id))?.status, 'running');
     t.is(await rt.exitStatus(c.stateDir), undefined);
@@ -285,6 +290,20 @@ export async function makeBundle(t: ExecutionContext, runcRoot: string, opts: Bu
   if (opts.memoryLimit) spec.linux.resources = { ...spec.linux.resources, memory: { limit: opts.memoryLimit } };
   await writeFile(join(bundle, 'config.json'), JSON.stringify(spec, null, 1));
   return c;
+}
+
+/**
+ * Resolves once process `pid` runs the program itself with its handlers set: `runc start`
+ * returns before runc init has exec'd, and a signal that lands earlier ends runc init with Go's
+ * status 2 (or meets a shell that has not set its TERM trap yet). Rejects after 10 s.
+ */
+export async function programReady(pid: number, program: Program): Promise<void> {
+  await eventually(async () => {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    if (/^Name:\s+runc/m.test(status)) throw new Error(`${pid} is still runc init`);
+    const caught = BigInt(`0x${/^SigCgt:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? '0'}`);
+    if (program === 'sleeper' && !(caught & (1n << 14n))) throw new Error(`${pid} has not set its TERM trap yet`);
+  }, 10_000);
 }
 
 export function programBundle(t: ExecutionContext, runcRoot: string, program: Program): Promise<CreateOptions> {

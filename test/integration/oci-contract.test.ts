@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { realOciRuntime } from '../../src/host/oci/real.js';
-import { ociContract, programBundle } from '../contract/oci.case.js';
+import { ociContract, programBundle, programReady } from '../contract/oci.case.js';
 import { isRoot } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';
 
@@ -12,5 +12,5 @@ const t = rootOnly(test);
 if (isRoot) {
   const runcRoot = await mkdtemp(join(tmpdir(), 'skiff-runc-'));
   test.after.always(() => rm(runcRoot, { recursive: true, force: true }));
-  ociContract(t, { name: 'real', runtime: realOciRuntime({ runcRoot }), container: (tt, program) => programBundle(tt, runcRoot, program) });
+  ociContract(t, { name: 'real', runtime: realOciRuntime({ runcRoot }), container: (tt, program) => programBundle(tt, runcRoot, program), ready: programReady });
 }

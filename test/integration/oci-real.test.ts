@@ -5,7 +5,7 @@ import test, { type ExecutionContext } from 'ava';
 import type { HostError } from '../../src/host/errors.js';
 import { realOciRuntime } from '../../src/host/oci/real.js';
 import type { CreateOptions } from '../../src/host/oci/types.js';
-import { makeBundle, type BundleOptions } from '../contract/oci.case.js';
+import { makeBundle, programReady, type BundleOptions } from '../contract/oci.case.js';
 import { eventually, isRoot, uniq } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';
 
@@ -126,6 +126,7 @@ if (isRoot) {
 
   rt0('conmon lives in its own session, survives as a restarted runtime finds it, and is reaped when done', async (t) => {
     const c = await running(t, sleeper);
+    await programReady((await oci.state(c.id))!.pid, 'sleeper');
     const meta = JSON.parse(await readFile(join(c.stateDir, 'oci.json'), 'utf8')) as { conmonPid: number };
     const stat = (await readFile(`/proc/${meta.conmonPid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
     t.is(Number(stat[3]), meta.conmonPid, 'conmon leads its own session');
