@@ -147,6 +147,8 @@ test('security contexts: ids in range, enums, contradicting privilege settings',
   t.deepEqual(one({}, { securityContext: { fsGroupChangePolicy: 'Sometimes' } }).field, 'spec.securityContext.fsGroupChangePolicy');
   t.deepEqual(one({ securityContext: { runAsUser: -1 } }).field, 'spec.containers[0].securityContext.runAsUser');
   t.deepEqual(one({ securityContext: { privileged: true, allowPrivilegeEscalation: false } }).message.endsWith('cannot set `allowPrivilegeEscalation` to false and `privileged` to true'), true);
+  t.true(one({ securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['CAP_SYS_ADMIN'] } } }).message.endsWith('cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN'));
+  t.deepEqual(causes({ securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['SYS_ADMIN'] } } }), [], 'upstream compares the literal CAP_SYS_ADMIN only');
   t.deepEqual(one({ securityContext: { seccompProfile: { type: 'Localhost' } } }).field, 'spec.containers[0].securityContext.seccompProfile.localhostProfile');
 });
 
