@@ -15,7 +15,7 @@ import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/su
 import { openWatch } from '../storage/watch.js';
 import { decodeBody, negotiate, type Representation } from './negotiate.js';
 import type { RequestInfo } from './request-info.js';
-import { readBody, writeObject } from './respond.js';
+import { drainedOrClosed, readBody, writeObject } from './respond.js';
 import { evictPod } from '../storage/eviction.js';
 
 export interface ResourceHandlerDeps {
@@ -228,17 +228,6 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
   const stop = () => abort.abort();
   req.on('close', stop);
   res.on('close', stop);
-  // Both listeners go when either fires: a long watch waits for 'drain' many times, and a
-  // leftover listener per wait would be memory growing with the life of the watch.
-  const drained = () => new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
   try {
     for await (const ev of events) {
       lastRv = Math.max(lastRv, ev.revision);
@@ -246,7 +235,7 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
       const object = ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev.object : convert(deps.hooks, r, ev.object, rep, q);
       // Backpressure: a slow client stops us reading the cache, which then drops it (as
       // upstream ends a watcher that cannot keep up) instead of buffering without bound.
-      if (!send(ev.type, object) && !res.destroyed) await drained();
+      if (!send(ev.type, object) && !res.destroyed) await drainedOrClosed(res);
       if (ev.type === 'ERROR') break;
     }
   } finally {

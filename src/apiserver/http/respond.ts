@@ -1,5 +1,6 @@
 // Writing answers: objects in the negotiated format, every error as a Kubernetes Status with
 // its code as the HTTP status, and reading bodies with upstream's 3 MiB request limit.
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
 import { ApiError, apiError, internalError, type Status } from '../status.js';
@@ -48,5 +49,22 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', (e) => reject(apiError(400, 'BadRequest', `reading the request body: ${e.message}`)));
+  });
+}
+
+/**
+ * Resolves when a writable that refused a write drains, or closes. Both listeners go when either
+ * fires: a long watch waits many times, and a leftover listener per wait would be memory growing
+ * with the life of the watch. Never rejects.
+ */
+export function drainedOrClosed(stream: EventEmitter): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
   });
 }
