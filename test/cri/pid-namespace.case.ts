@@ -55,6 +55,26 @@ export const pidNamespaceCases: RegisterCases = (test, fx) => {
     t.regex(after, /sleep 3602/);
   });
 
+  test('pid mode POD: a container\'s children die with it, stopped or exited, as containerd kills all in a joined pid namespace', async (t) => {
+    const pod = await runPod(t, fx(), shared);
+    // The background sleeps outlive their shell's exec'd main process unless the runtime
+    // kills the container's whole cgroup: re-parented to the pod's PID 1, they would run on.
+    const stopped = await startContainer(t, fx(), pod, sleeper(fx(), { ...shared, command: ['sh', '-c', 'sleep 3700 & exec sleep 3701'] }));
+    const ends = await startContainer(t, fx(), pod, sleeper(fx(), { ...shared, command: ['sh', '-c', 'sleep 3703 & exec sleep 1'] }));
+    const b = await startContainer(t, fx(), pod, sleeper(fx(), { ...shared, command: ['/bin/sleep', '3702'] }));
+    const before = (await processes(fx(), b)).join('\n');
+    for (const re of [/sleep 3700/, /sleep 3701/, /sleep 3702/]) t.regex(before, re);
+
+    await fx().cri.runtime.stopContainer({ containerId: stopped, timeout: 0 });
+    await waitContainer(fx(), ends, exited);
+    await waitContainer(fx(), stopped, exited);
+    const after = (await processes(fx(), b)).join('\n');
+    t.notRegex(after, /sleep 3700/, 'the stopped container\'s child is gone');
+    t.notRegex(after, /sleep 3701/, 'the stopped container\'s main process is gone');
+    t.notRegex(after, /sleep 3703/, 'the child of the container that exited by itself is gone');
+    t.regex(after, /sleep 3702/, 'the other container runs on');
+  });
+
   test('pid mode POD: an orphan in the shared namespace is reaped by PID 1', async (t) => {
     const { b } = await sharedPod(t, fx());
     // The exec'd shell exits at once; its sleep is re-parented to the namespace's PID 1, and

@@ -142,3 +142,33 @@ test('after a restart a running holder is kept and watched, a dead one leaves th
     if ((await cri2.podSandboxStatus({ podSandboxId: alive })).status?.state !== 'SANDBOX_NOTREADY') throw new Error('the restarted runtime does not watch it');
   });
 });
+
+test('a POD container\'s leftover processes in its cgroup die when it is stopped or exits by itself; the pod\'s other cgroups are left alone', async (t) => {
+  const { rt, deps, cri } = await runtime(t);
+  const config = podConfig('leftovers');
+  const { podSandboxId } = await cri.runPodSandbox({ config });
+  // runc makes a container's cgroup and its processes' children stay in it; the fake runc does
+  // neither, so the test puts a "child" there, as `sh -c 'sleep & exec sleep'` leaves one.
+  const withChild = async (name: string) => {
+    const { containerId } = await cri.createContainer({ podSandboxId, config: ctrConfig(name), sandboxConfig: config });
+    await cri.startContainer({ containerId });
+    const cgroup = deps.containers.find(containerId)!.cgroup;
+    await rt.cgroups.create(cgroup);
+    const child = rt.cgroups.spawn();
+    await rt.cgroups.attach(cgroup, child);
+    return { containerId, cgroup, child };
+  };
+  const stopped = await withChild('stopped');
+  const ends = await withChild('ends');
+  const other = await withChild('other');
+
+  await cri.stopContainer({ containerId: stopped.containerId, timeout: 0 });
+  t.deepEqual(await rt.cgroups.pids(stopped.cgroup), [], 'nothing of the stopped container runs once StopContainer returns');
+  rt.oci.exit(ends.containerId, 0);
+  await eventually(async () => {
+    if ((await cri.containerStatus({ containerId: ends.containerId })).status?.state !== 'CONTAINER_EXITED') throw new Error('not exited yet');
+  });
+  t.deepEqual(await rt.cgroups.pids(ends.cgroup), [], 'nothing of it runs once its exit is recorded');
+  t.deepEqual(rt.cgroups.killed.sort(), [stopped.child, ends.child].sort());
+  t.deepEqual(await rt.cgroups.pids(other.cgroup), [other.child]);
+});

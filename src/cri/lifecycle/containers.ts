@@ -2,7 +2,8 @@
 //   CREATED ──start──▶ RUNNING ──exit──▶ EXITED ──remove──▶ (gone)
 //      └──────────────stop/remove (never started)──────▶ EXITED
 // UNKNOWN appears only when a restart finds a record whose runc state cannot be read.
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CriDeps } from '../deps.js';
 import { dateNanos, nowNanos, type ContainerRecord } from '../state/records.js';
 import { forgetStats } from './stats.js';
@@ -29,9 +30,30 @@ export function watchExit(deps: Deps, id: string): void {
     .finally(() => ids.delete(id));
 }
 
-export async function recordExit(deps: Deps, id: string, exit: { exitCode: number; finishedAt: Date; oomKilled: boolean }): Promise<void> {
+const recording = new WeakMap<object, Map<string, Promise<void>>>();
+
+/**
+ * Records a container's exit (once: a second caller while it runs waits for the first).
+ * In a pid namespace it joined, whatever its main process left behind is killed first (as
+ * containerd's shim does before it reports the exit), so once the record says EXITED, nothing
+ * of the container runs. Fails only when the record cannot be written; a failed kill is logged.
+ */
+export function recordExit(deps: Deps, id: string, exit: { exitCode: number; finishedAt: Date; oomKilled: boolean }): Promise<void> {
+  const inFlight = recording.get(deps.containers) ?? new Map<string, Promise<void>>();
+  recording.set(deps.containers, inFlight);
+  const running = inFlight.get(id);
+  if (running) return running;
+  const p = writeExit(deps, id, exit).finally(() => inFlight.delete(id));
+  inFlight.set(id, p);
+  return p;
+}
+
+async function writeExit(deps: Deps, id: string, exit: { exitCode: number; finishedAt: Date; oomKilled: boolean }): Promise<void> {
   const rec = deps.containers.find(id);
   if (!rec || rec.state === 'CONTAINER_EXITED') return;
+  if (await joinsPidNamespace(rec)) {
+    await deps.cgroups.kill(rec.cgroup).catch((err: unknown) => deps.log(`container ${id}: killing what its main process left: ${(err as Error).message}`));
+  }
   const next = await deps.containers.update(id, (r) => {
     r.state = 'CONTAINER_EXITED';
     r.exitCode = exit.exitCode;
@@ -42,9 +64,26 @@ export async function recordExit(deps: Deps, id: string, exit: { exitCode: numbe
 }
 
 /**
+ * Whether the container's pid namespace is another's, joined by path (pid mode POD: the pod's
+ * holder; TARGET: another container's). Then its main process is not PID 1 of it, so the
+ * children it leaves are re-parented to that namespace's PID 1 and run on in the container's
+ * cgroup: containerd kills them (ShouldKillAllOnExit). In a namespace of its own the kernel
+ * does, when its PID 1 exits. The bundle's spec says; without it, the requested mode.
+ */
+async function joinsPidNamespace(rec: ContainerRecord): Promise<boolean> {
+  try {
+    const spec = JSON.parse(await readFile(join(rec.dir, 'config.json'), 'utf8')) as { linux?: { namespaces?: { type: string; path?: string }[] } };
+    return (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'pid' && Boolean(ns.path));
+  } catch {
+    const mode = rec.config.linux?.securityContext?.namespaceOptions?.pid;
+    return mode === 'POD' || mode === 'TARGET';
+  }
+}
+
+/**
  * Stops a container: its stop signal, then SIGKILL after timeoutSeconds (0 = at once), then
- * waits for the exit to be recorded. A container that never started is marked exited.
- * Succeeds when it is already stopped.
+ * waits for the exit to be recorded (which, in a joined pid namespace, kills what is left in
+ * its cgroup). A container that never started is marked exited. Succeeds when it is already stopped.
  */
 export async function stopContainer(deps: Deps, rec: ContainerRecord, timeoutSeconds: number, stopSignal = 'SIGTERM'): Promise<void> {
   if (rec.state === 'CONTAINER_EXITED') return;
