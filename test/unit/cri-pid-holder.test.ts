@@ -8,6 +8,8 @@ import type { PodSandboxConfig } from '../../src/cri/gen/runtime/v1/PodSandboxCo
 import { recover } from '../../src/cri/lifecycle/recover.js';
 import { holderId, pidHolderSpec } from '../../src/cri/sandbox/index.js';
 import { serveCri } from '../../src/cri/server.js';
+import { HostError } from '../../src/host/errors.js';
+import type { OciRuntime } from '../../src/host/oci/types.js';
 import { eventually } from '../helpers/names.js';
 import { fakeRuntime, type FakeRuntime } from '../helpers/cri-deps.js';
 
@@ -171,4 +173,27 @@ test('a POD container\'s leftover processes in its cgroup die when it is stopped
   t.deepEqual(await rt.cgroups.pids(ends.cgroup), [], 'nothing of it runs once its exit is recorded');
   t.deepEqual(rt.cgroups.killed.sort(), [stopped.child, ends.child].sort());
   t.deepEqual(await rt.cgroups.pids(other.cgroup), [other.child]);
+});
+
+test('after a restart, a holder whose runc state cannot be read keeps its pod READY and is watched again', async (t) => {
+  const { rt, deps, cri, serve } = await runtime(t);
+  const { podSandboxId } = await cri.runPodSandbox({ config: podConfig('unreadable') });
+  // runc state fails (EIO) for the holder, as when runc's state file is briefly unreadable.
+  const oci = new Proxy(rt.oci, {
+    get(target, key) {
+      if (key === 'state') return async (id: string) => { if (id === holderId(podSandboxId)) throw new HostError('EIO', 'runc state: something went wrong', 'runc'); return target.state(id); };
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as OciRuntime;
+  const logs: string[] = [];
+  const after = { ...(await rt.restart()), oci, pauseBinary: deps.pauseBinary!, log: (line: string) => void logs.push(line) };
+  await recover(after);
+  const cri2 = await serve(after);
+  t.is((await cri2.podSandboxStatus({ podSandboxId })).status?.state, 'SANDBOX_READY', 'an error is no proof the holder is gone');
+  t.true(logs.some((l) => /cannot read its pid namespace holder's state/.test(l)), logs.join('\n'));
+  await rt.oci.kill(holderId(podSandboxId), 'SIGKILL');
+  await eventually(async () => {
+    if ((await cri2.podSandboxStatus({ podSandboxId })).status?.state !== 'SANDBOX_NOTREADY') throw new Error('the restarted runtime does not watch it');
+  });
 });

@@ -3,7 +3,7 @@
 // with its right state, running containers keep running (conmon holds them), and anything a
 // crash left half-made is removed.
 import type { CriDeps } from '../deps.js';
-import { pidHolderPid, plannedResources, removePidHolder, removeSandbox, teardownNetwork } from '../sandbox/index.js';
+import { holderId, plannedResources, removePidHolder, removeSandbox, teardownNetwork } from '../sandbox/index.js';
 import { rm } from 'node:fs/promises';
 import { recordExit, watchExit } from './containers.js';
 import { pidHolderDepsOf, pidHolderRefOf, sandboxDepsOf, watchPidHolder } from './sandboxes.js';
@@ -43,12 +43,15 @@ export async function recover(deps: CriDeps): Promise<void> {
       if (!s.pidHolder || s.state !== 'SANDBOX_READY') continue;
       // A running holder is kept (conmon holds it) and watched again; a dead one means the
       // pod's pid namespace and everything in it are gone: not ready, as containerd reports it.
-      const pid = await pidHolderPid(deps, s.id).catch(() => undefined);
-      if (pid) watchPidHolder(deps, s);
-      else {
+      // Only runc saying so counts: when it cannot tell, the watch (conmon's exit record) decides.
+      const state = await deps.oci.state(holderId(s.id)).then((st) => st ?? ('gone' as const), (err: unknown) => err as Error);
+      if (state instanceof Error) {
+        deps.log(`sandbox ${s.id}: cannot read its pid namespace holder's state (${state.message}); watching it again`);
+        watchPidHolder(deps, s);
+      } else if (state === 'gone' || state.status === 'stopped') {
         deps.log(`sandbox ${s.id}: its pid namespace holder was gone when the runtime restarted; the sandbox is not ready`);
         await deps.sandboxes.update(s.id, (r) => void (r.state = 'SANDBOX_NOTREADY'));
-      }
+      } else watchPidHolder(deps, s);
       continue;
     }
     deps.log(`sandbox ${s.id}: run was interrupted; removing what it left`);
