@@ -197,3 +197,30 @@ test('after a restart, a holder whose runc state cannot be read keeps its pod RE
     if ((await cri2.podSandboxStatus({ podSandboxId })).status?.state !== 'SANDBOX_NOTREADY') throw new Error('the restarted runtime does not watch it');
   });
 });
+
+test('a RunPodSandbox that fails because a holder with its id exists leaves that holder alone', async (t) => {
+  const { rt, deps, serve } = await runtime(t);
+  // Someone else's runc container takes the holder's id just before the holder is created.
+  let taken = '';
+  const oci = new Proxy(rt.oci, {
+    get(target, key) {
+      if (key === 'create') {
+        return async (c: Parameters<OciRuntime['create']>[0]) => {
+          if (c.id.endsWith('-pause') && !taken) {
+            taken = c.id;
+            const other = join(rt.root, 'other');
+            await target.create({ id: c.id, bundle: other, logPath: join(other, 'log'), stateDir: other });
+          }
+          return target.create(c);
+        };
+      }
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as OciRuntime;
+  const cri = await serve({ ...deps, oci });
+  await t.throwsAsync(cri.runPodSandbox({ config: podConfig('taken') }), { message: /exists/ });
+  t.not(taken, '');
+  t.is((await rt.oci.state(taken))?.status, 'created', 'the other container is still there');
+  t.deepEqual(deps.sandboxes.list(), []);
+});

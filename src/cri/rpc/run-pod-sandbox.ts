@@ -1,6 +1,7 @@
 // RunPodSandbox: pins the pod's namespaces, writes its files, attaches it to the pod network,
-// and for pid mode POD (shareProcessNamespace) starts the pid namespace holder. The record is written first (phase 'creating') so a crash mid-way is cleaned up on
-// restart; an error here undoes everything (setupSandbox's own undo, then the record).
+// and for pid mode POD (shareProcessNamespace) starts the pid namespace holder. The record
+// is written first (phase 'creating') so a crash mid-way is cleaned up on restart; an error
+// here undoes everything (setupSandbox's own undo, then the record).
 import type { RuntimeRpcs } from '../api.js';
 import { failedPrecondition, invalidArgument } from '../errors.js';
 import { sandboxName } from '../lifecycle/names.js';
@@ -23,6 +24,7 @@ export const runPodSandbox: Handler<RuntimeRpcs['RunPodSandbox']> = async (req, 
   };
   await deps.sandboxes.add(record);
   return deps.locks.run(id, async () => {
+    let holderStarted = false;
     try {
       const hostNetwork = config.linux?.securityContext?.namespaceOptions?.network === 'NODE';
       const network = hostNetwork ? undefined : await deps.network();
@@ -31,6 +33,7 @@ export const runPodSandbox: Handler<RuntimeRpcs['RunPodSandbox']> = async (req, 
       await deps.cgroups.create(parent);
       const sharedPid = config.linux?.securityContext?.namespaceOptions?.pid === 'POD';
       const holder = sharedPid ? await startPidHolder(pidHolderDepsOf(deps), pidHolderRefOf(record), res) : undefined;
+      holderStarted = Boolean(holder);
       const ready = await deps.sandboxes.update(id, (r) => {
         Object.assign(r, {
           phase: 'created', state: 'SANDBOX_READY', netns: res.netns, ipc: res.ipc, uts: res.uts, hostsFile: res.hostsFile,
@@ -43,7 +46,8 @@ export const runPodSandbox: Handler<RuntimeRpcs['RunPodSandbox']> = async (req, 
     } catch (err) {
       // setupSandbox and startPidHolder undo their own steps; this covers what failed after
       // them (the holder when the record could not be written, the network, the cgroup).
-      await removePidHolder(pidHolderDepsOf(deps), pidHolderRefOf(record)).catch(() => undefined);
+      // Only a holder this call started: startPidHolder leaves one it found (EEXIST) alone.
+      if (holderStarted) await removePidHolder(pidHolderDepsOf(deps), pidHolderRefOf(record)).catch(() => undefined);
       const sdeps = sandboxDepsOf(deps, await deps.network().catch(() => undefined));
       const planned = plannedResources(deps.dirs.sandboxes, id, config);
       await teardownNetwork(sdeps, id, config, planned).catch(() => undefined);
