@@ -224,3 +224,15 @@ test('a RunPodSandbox that fails because a holder with its id exists leaves that
   t.is((await rt.oci.state(taken))?.status, 'created', 'the other container is still there');
   t.deepEqual(deps.sandboxes.list(), []);
 });
+
+test('StopPodSandbox stops the holder without reporting its exit as a death', async (t) => {
+  const { rt, deps, serve } = await runtime(t);
+  const logs: string[] = [];
+  const cri = await serve({ ...deps, log: (line: string) => void logs.push(line) });
+  const { podSandboxId } = await cri.runPodSandbox({ config: podConfig('stops') });
+  await cri.stopPodSandbox({ podSandboxId });
+  t.is((await rt.oci.state(holderId(podSandboxId)))?.status, 'stopped');
+  await new Promise((resolve) => setImmediate(resolve)); // a watch still armed would have run by now
+  t.deepEqual(logs.filter((l) => /pid namespace holder/.test(l)), []);
+  t.is((await cri.podSandboxStatus({ podSandboxId })).status?.state, 'SANDBOX_NOTREADY');
+});

@@ -58,22 +58,33 @@ export function watchPidHolder(deps: WatchDeps, s: SandboxRecord): void {
     });
 }
 
-/** Ends the watch of watchPidHolder (before the holder's directory goes). */
+/** Ends the watch of watchPidHolder (before the holder is stopped or its directory goes); a new one may be armed at once. */
 export function unwatchPidHolder(deps: Pick<CriDeps, 'sandboxes'>, id: string): void {
-  holderWatches.get(deps.sandboxes)?.get(id)?.abort();
+  const watches = holderWatches.get(deps.sandboxes);
+  const ac = watches?.get(id);
+  watches?.delete(id);
+  ac?.abort();
 }
 
 const holderDirOf = (s: SandboxRecord): string => holderDir({ sandboxDir: s.dir });
 
 /**
  * Stops every container of the pod (SIGKILL, as containerd does), then the pid holder if
- * the pod has one, and detaches the pod from the network. Idempotent.
+ * the pod has one (unwatched, so its exit is not reported as a death), and detaches the pod
+ * from the network. Idempotent; rejects with the failing step's error.
  */
 export async function stopSandbox(deps: CriDeps, s: SandboxRecord): Promise<void> {
   for (const c of deps.containers.list().filter((c) => c.sandboxId === s.id)) {
     await deps.locks.run(c.id, () => stopContainer(deps, deps.containers.find(c.id) ?? c, 0));
   }
-  if (s.pidHolder) await stopPidHolder(pidHolderDepsOf(deps), pidHolderRefOf(s));
+  if (s.pidHolder) {
+    // An exit the stop causes is no death to report: unwatched first, watched again if it fails.
+    unwatchPidHolder(deps, s.id);
+    await stopPidHolder(pidHolderDepsOf(deps), pidHolderRefOf(s)).catch((err: unknown) => {
+      watchPidHolder(deps, deps.sandboxes.find(s.id) ?? s);
+      throw err;
+    });
+  }
   if (s.netns) await teardownNetwork(sandboxDepsOf(deps, await deps.network()), s.id, s.config, resourcesOf(s));
   if (s.state !== 'SANDBOX_NOTREADY') await deps.sandboxes.update(s.id, (r) => void (r.state = 'SANDBOX_NOTREADY'));
 }
