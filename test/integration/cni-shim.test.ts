@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { copyFile, readdir, stat } from 'node:fs/promises';
+import { mkdirSync, watch } from 'node:fs';
+import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -141,6 +142,22 @@ test('a second server on a live socket is refused; a stale socket file is replac
   const out = await shimRunner(stale).run('skiff-loopback', { CNI_COMMAND: 'VERSION' }, '', [OURS]);
   t.is(out.exitCode, 0);
   t.is(again.served(), 1);
+});
+
+test('a socket that cannot be moved into place fails serveCni and leaves nothing listening', async (t) => {
+  const dir = await tempDir(t);
+  const socket = join(dir, 'cni.sock');
+  // The server binds in a private directory beside the socket, then renames the socket into
+  // place: a directory put at the socket's path as soon as that private directory appears
+  // makes the rename fail after listen(2).
+  const watcher = watch(dir, (_event, name) => {
+    if (name?.startsWith('.cni-sock-')) mkdirSync(socket, { recursive: true });
+  });
+  t.teardown(() => watcher.close());
+  await t.throwsAsync(serveCni({ socket, deps: host }), { code: 'EISDIR' });
+  // /proc/net/unix names a listening socket by the path it was bound to, even once unlinked.
+  const listening = (await readFile('/proc/net/unix', 'utf8')).split('\n').filter((line) => line.includes(dir));
+  t.deepEqual(listening, []);
 });
 
 test('skiff cni-server serves the executables on --socket and removes it on SIGTERM', async (t) => {

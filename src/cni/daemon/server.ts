@@ -82,7 +82,8 @@ export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
 /**
  * Binds in a fresh 0700 directory beside `socket`, makes the socket 0600, then renames it into
  * place: at no moment can anyone but root connect (a umask around bind(2) would be process-wide
- * and race with other threads creating files).
+ * and race with other threads creating files). Throws what listen, chmod or rename threw; the
+ * server is closed again by then (a listener nobody can reach would keep the process alive).
  */
 async function listen(server: Server, socket: string): Promise<void> {
   const privateDir = await mkdtemp(join(dirname(socket), '.cni-sock-'));
@@ -95,8 +96,13 @@ async function listen(server: Server, socket: string): Promise<void> {
         resolve();
       });
     });
-    await chmod(bound, 0o600);
-    await rename(bound, socket);
+    try {
+      await chmod(bound, 0o600);
+      await rename(bound, socket);
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw err;
+    }
   } finally {
     await rm(privateDir, { recursive: true, force: true });
   }
