@@ -7,6 +7,8 @@ import test, { type ExecutionContext } from 'ava';
 import { serveCni, type CniServer } from '../../src/cni/daemon/server.js';
 import { cniEnv, ExecRunner, type PluginRunner } from '../../src/cni/exec.js';
 import type { Command, NetConf } from '../../src/cni/types.js';
+import type { Netlink } from '../../src/host/netlink/types.js';
+import { MAX_BODY } from '../../src/cni/daemon/frame.js';
 import { bridgeState, host, netns, normalize, OURS, tempDir } from '../helpers/cni.js';
 import { eventually, isRoot, uniq } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';
@@ -104,6 +106,21 @@ test('a daemon that hangs up before answering is an error naming the socket, and
   t.is(err.code, 999);
   t.true(err.details.startsWith(socket), err.details);
   t.is(accepted, 1);
+});
+
+test('an answer too large for a frame is a CNI error, and the daemon keeps serving', async (t) => {
+  // A kernel error whose text alone is over the frame limit: the plugin's error JSON carries it.
+  const netlink = { apply: () => Promise.reject(new Error('x'.repeat(MAX_BODY))) } as unknown as Netlink;
+  const socket = join(await tempDir(t), 'big.sock');
+  const server = await serveCni({ socket, deps: { ...host, netlink } });
+  t.teardown(() => server.close());
+  const env = cniEnv('ADD', { containerId: 'big1', netns: '/run/netns/none', ifname: 'lo', path: [OURS] });
+  const out = await shimRunner(socket).run('skiff-loopback', env, JSON.stringify({ cniVersion: '1.1.0', name: 'big', type: 'skiff-loopback' }), [OURS]);
+  t.is(out.exitCode, 1);
+  t.like(JSON.parse(out.stdout), { code: 999, msg: 'skiff cni-server: the plugin\'s answer is too large to send' });
+  const again = await shimRunner(socket).run('skiff-loopback', { CNI_COMMAND: 'VERSION' }, '', [OURS]);
+  t.is(again.exitCode, 0, again.stdout);
+  t.is(server.served(), 2);
 });
 
 test('a malformed frame closes only its own connection', async (t) => {

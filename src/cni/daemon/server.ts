@@ -2,7 +2,9 @@ import { chmod, lstat, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { answerCall, type CniCallDeps } from './call.js';
-import { decodeRequest, encodeResponse, FrameError, FrameReader } from './frame.js';
+import { CniError } from '../types.js';
+import { CURRENT_VERSION } from '../version.js';
+import { decodeRequest, encodeResponse, FrameError, FrameReader, type CniResponse } from './frame.js';
 
 export interface CniServerOptions {
   socket: string;
@@ -54,8 +56,8 @@ export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
       }
       const call = answerCall(opts.deps, request).then((res) => {
         served++;
-        conn.end(encodeResponse(res));
-      });
+        conn.end(responseFrame(res));
+      }).catch((err: unknown) => drop(`cannot answer: ${String(err)}`));
       inFlight.add(call);
       void call.finally(() => inFlight.delete(call));
     });
@@ -77,6 +79,19 @@ export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
       await rm(opts.socket, { force: true });
     },
   };
+}
+
+/**
+ * The frame for `res`; a CNI error in its place when `res` does not fit in one (the caller
+ * learns why instead of waiting on a connection the daemon cannot answer).
+ */
+function responseFrame(res: CniResponse): Buffer {
+  try {
+    return encodeResponse(res);
+  } catch (err) {
+    const e = new CniError(999, 'skiff cni-server: the plugin\'s answer is too large to send', (err as Error).message);
+    return encodeResponse({ exitCode: 1, stdout: JSON.stringify(e.toJSON(CURRENT_VERSION)), stderr: '' });
+  }
 }
 
 /**
