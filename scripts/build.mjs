@@ -5,7 +5,7 @@
 //   dist/cni/.js/skiff-<name>.js   one bundle per cni-plugins/<name>/main.ts (CommonJS)
 // One file per entry spares Node the resolution and loading of many modules at start,
 // which is most of an exec'd CNI plugin's run time when no daemon answers.
-import { chmod, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -60,11 +60,20 @@ async function plugins() {
       },
       define: { 'import.meta.url': '__skiff_url' },
     });
-    // A copy, not a link: runtimes copy plugin files into their own bin dir.
-    await copyFile(shim, `${out}/${exe}`).catch((err) => {
-      throw new Error(`${shim} is missing: run \`npm run build:native\` first (${err.message})`);
-    });
-    await chmod(`${out}/${exe}`, 0o755);
+    // A copy, not a link: runtimes copy plugin files into their own bin dir. Written under a
+    // temp name and renamed over the old one: copying onto an executable that a runtime is
+    // running fails with ETXTBSY, and a runtime must never exec a half-written file.
+    const temp = `${out}/.${exe}.${process.pid}.tmp`;
+    try {
+      await copyFile(shim, temp).catch((err) => {
+        if (err.code !== 'ENOENT') throw err;
+        throw new Error(`${shim} is missing: run \`npm run build:native\` first (${err.message})`);
+      });
+      await chmod(temp, 0o755);
+      await rename(temp, `${out}/${exe}`);
+    } finally {
+      await rm(temp, { force: true });
+    }
   }));
   return names;
 }
