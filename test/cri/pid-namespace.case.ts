@@ -1,6 +1,6 @@
 import type { ExecutionContext, TestFn } from 'ava';
 import { eventually } from '../helpers/names.js';
-import type { CriFixture } from './fixtures.js';
+import { pidsMatching, type CriFixture } from './fixtures.js';
 import { exec, runPod, sleeper, startContainer, waitContainer, exited, type Pod, type RegisterCases } from './suite.js';
 
 // Kubernetes shareProcessNamespace: the pod's sandbox asks for pid mode POD and so does each
@@ -73,6 +73,25 @@ export const pidNamespaceCases: RegisterCases = (test, fx) => {
     t.notRegex(after, /sleep 3701/, 'the stopped container\'s main process is gone');
     t.notRegex(after, /sleep 3703/, 'the child of the container that exited by itself is gone');
     t.regex(after, /sleep 3702/, 'the other container runs on');
+  });
+
+  test('pid mode NODE: what a stopped container leaves in the node\'s pid namespace is killed with it', async (t) => {
+    const node = { linux: { securityContext: { namespaceOptions: { network: 'POD', pid: 'NODE', ipc: 'POD' } } } } as const;
+    const pod = await runPod(t, fx(), node);
+    // Seconds no other test (or runtime suite running beside this one) sleeps for.
+    const [child, main] = [4_000_000 + Math.floor(Math.random() * 1_000_000), 5_000_000 + Math.floor(Math.random() * 1_000_000)];
+    const id = await startContainer(t, fx(), pod, sleeper(fx(), { ...node, command: ['sh', '-c', `sleep ${child} & exec sleep ${main}`] }));
+    await eventually(async () => {
+      if ((await pidsMatching(`${child}`)).length !== 1) throw new Error(`sleep ${child} is not running yet`);
+    }, 20_000);
+    await fx().cri.runtime.stopContainer({ containerId: id, timeout: 0 });
+    await waitContainer(fx(), id, exited);
+    // Re-parented to the node's init, the child would run on in the container's cgroup.
+    await eventually(async () => {
+      const left = await pidsMatching(`${child}`);
+      if (left.length) throw new Error(`still running: ${left.map((p) => p.argv.join(' ')).join('; ')}`);
+    }, 10_000);
+    t.deepEqual(await pidsMatching(`${main}`), []);
   });
 
   test('pid mode POD: an orphan in the shared namespace is reaped by PID 1', async (t) => {

@@ -51,7 +51,7 @@ export function recordExit(deps: Deps, id: string, exit: { exitCode: number; fin
 async function writeExit(deps: Deps, id: string, exit: { exitCode: number; finishedAt: Date; oomKilled: boolean }): Promise<void> {
   const rec = deps.containers.find(id);
   if (!rec || rec.state === 'CONTAINER_EXITED') return;
-  if (await joinsPidNamespace(rec)) {
+  if (await sharesPidNamespace(rec)) {
     await deps.cgroups.kill(rec.cgroup).catch((err: unknown) => deps.log(`container ${id}: killing what its main process left: ${(err as Error).message}`));
   }
   const next = await deps.containers.update(id, (r) => {
@@ -64,25 +64,26 @@ async function writeExit(deps: Deps, id: string, exit: { exitCode: number; finis
 }
 
 /**
- * Whether the container's pid namespace is another's, joined by path (pid mode POD: the pod's
- * holder; TARGET: another container's). Then its main process is not PID 1 of it, so the
- * children it leaves are re-parented to that namespace's PID 1 and run on in the container's
- * cgroup: containerd kills them (ShouldKillAllOnExit). In a namespace of its own the kernel
- * does, when its PID 1 exits. The bundle's spec says; without it, the requested mode.
+ * Whether the container's pid namespace is not its own: another's joined by path (pid mode POD:
+ * the pod's holder; TARGET: another container's) or the node's (NODE). Then its main process is
+ * not PID 1 of it, so the children it leaves are re-parented and run on in the container's
+ * cgroup: containerd kills them (ShouldKillAllOnExit, for every container without a new pid
+ * namespace). In a namespace of its own the kernel does, when its PID 1 exits. The bundle's
+ * spec says; without it, the requested mode.
  */
-async function joinsPidNamespace(rec: ContainerRecord): Promise<boolean> {
+async function sharesPidNamespace(rec: ContainerRecord): Promise<boolean> {
   try {
     const spec = JSON.parse(await readFile(join(rec.dir, 'config.json'), 'utf8')) as { linux?: { namespaces?: { type: string; path?: string }[] } };
-    return (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'pid' && Boolean(ns.path));
+    const pid = (spec.linux?.namespaces ?? []).find((ns) => ns.type === 'pid');
+    return !pid || Boolean(pid.path);
   } catch {
-    const mode = rec.config.linux?.securityContext?.namespaceOptions?.pid;
-    return mode === 'POD' || mode === 'TARGET';
+    return (rec.config.linux?.securityContext?.namespaceOptions?.pid ?? 'CONTAINER') !== 'CONTAINER';
   }
 }
 
 /**
  * Stops a container: its stop signal, then SIGKILL after timeoutSeconds (0 = at once), then
- * waits for the exit to be recorded (which, in a joined pid namespace, kills what is left in
+ * waits for the exit to be recorded (which, in a shared pid namespace, kills what is left in
  * its cgroup). A container that never started is marked exited. Succeeds when it is already stopped.
  */
 export async function stopContainer(deps: Deps, rec: ContainerRecord, timeoutSeconds: number, stopSignal = 'SIGTERM'): Promise<void> {
