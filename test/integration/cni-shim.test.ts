@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, watch } from 'node:fs';
-import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -8,7 +8,7 @@ import { serveCni, type CniServer } from '../../src/cni/daemon/server.js';
 import { cniEnv, ExecRunner, type PluginRunner } from '../../src/cni/exec.js';
 import type { Command, NetConf } from '../../src/cni/types.js';
 import type { Netlink } from '../../src/host/netlink/types.js';
-import { MAX_BODY } from '../../src/cni/daemon/frame.js';
+import { encodeRequest, MAX_BODY } from '../../src/cni/daemon/frame.js';
 import { bridgeState, host, netns, normalize, OURS, tempDir } from '../helpers/cni.js';
 import { eventually, isRoot, uniq } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';
@@ -234,5 +234,89 @@ if (isRoot) {
     t.true(tables.daemon!.length > 0);
     t.false((await host.netlink.links()).some((l) => l.name === bridge), 'nothing in the daemon\'s own namespace');
     t.deepEqual((await host.netlink.links(sides.daemon.pod)).filter((l) => l.name === 'eth0'), [], 'DEL took the pod\'s eth0 back');
+  });
+}
+
+if (isRoot) {
+  /** A daemon on its own socket whose log lines the test reads. */
+  async function loggingDaemon(t: ExecutionContext): Promise<{ server: CniServer; logs: string[] }> {
+    const logs: string[] = [];
+    const server = await serveCni({ socket: join(await tempDir(t), 'cni.sock'), deps: host, log: (line) => logs.push(line) });
+    t.teardown(() => server.close());
+    return { server, logs };
+  }
+
+  const bridgeConf = (bridge: string, subnet: string, ipam: Record<string, unknown>): NetConf => ({
+    cniVersion: '1.1.0', name: 'undonet', type: 'skiff-bridge', bridge, isGateway: true, ipam: { type: 'skiff-host-local', ranges: [[{ subnet }]], ...ipam },
+  });
+
+  rt('a successful ADD whose caller hung up before the answer is taken back with a DEL', async (t) => {
+    const { server, logs } = await loggingDaemon(t);
+    const [node, pod, dataDir] = [await netns(t, 'n'), await netns(t, 'p'), await tempDir(t)];
+    const bridge = uniq('b');
+    // The frame names a live process in the node namespace, as the shim would be.
+    const holder = spawn('nsenter', [`--net=${node}`, 'sleep', '600'], { stdio: 'ignore' });
+    t.teardown(() => holder.kill('SIGKILL'));
+    const nodeIno = (await stat(node, { bigint: true })).ino;
+    await eventually(async () => {
+      if ((await stat(`/proc/${holder.pid}/ns/net`, { bigint: true })).ino !== nodeIno) throw new Error('nsenter has not entered the node namespace yet');
+    });
+    const frame = encodeRequest({
+      pid: holder.pid!, netnsInode: nodeIno, plugin: 'skiff-bridge',
+      env: cniEnv('ADD', { containerId: 'undo-c1', netns: pod, ifname: 'eth0', path: [OURS] }),
+      stdin: JSON.stringify(bridgeConf(bridge, '10.244.94.0/24', { dataDir })),
+    });
+    await new Promise<void>((resolve, reject) => {
+      const c = connect(server.socket, () => c.write(frame, () => {
+        c.destroy();
+        resolve();
+      }));
+      c.on('error', reject);
+    });
+    await eventually(() => {
+      if (server.served() !== 1) throw new Error('the ADD is not answered yet');
+    }, 20_000);
+    await server.close(); // waits for the call in flight, its DEL included
+    t.true((await host.netlink.links(node)).some((l) => l.name === bridge), 'the ADD ran, in the node namespace');
+    t.deepEqual((await host.netlink.links(pod)).filter((l) => l.name === 'eth0'), []);
+    t.deepEqual((await readdir(join(dataDir, 'undonet'))).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)), [], 'no reservation left');
+    t.true(logs.some((l) => l.includes('went away before the answer; ran DEL to take it back: exit 0')), logs.join('\n'));
+  });
+
+  rt('a shim killed mid-ADD: the call finishes in the namespace it came from, not its pid\'s, then is taken back', async (t) => {
+    const { server, logs } = await loggingDaemon(t);
+    const [node, pod, dir] = [await netns(t, 'n'), await netns(t, 'p'), await tempDir(t)];
+    const bridge = uniq('b');
+    // An exec'd IPAM that holds the ADD until the test lets it go (and records its DEL).
+    const fifo = join(dir, 'go');
+    execFileSync('mkfifo', [fifo]);
+    await writeFile(join(dir, 'hold-ipam'), `#!/bin/sh
+cat >/dev/null
+if [ "$CNI_COMMAND" = ADD ]; then
+  : > ${dir}/started
+  read go < ${fifo}
+  echo '{"cniVersion":"1.1.0","ips":[{"address":"10.244.95.2/24","gateway":"10.244.95.1"}]}'
+else
+  echo "$CNI_COMMAND $(readlink /proc/self/ns/net)" >> ${dir}/calls
+fi
+`);
+    await chmod(join(dir, 'hold-ipam'), 0o755);
+    const conf = { ...bridgeConf(bridge, '10.244.95.0/24', {}), ipam: { type: 'hold-ipam' } };
+    const env = cniEnv('ADD', { containerId: 'undo-c2', netns: pod, ifname: 'eth0', path: [OURS, dir] });
+    const shim = spawn('nsenter', [`--net=${node}`, join(OURS, 'skiff-bridge')], { env: { ...env, SKIFF_CNI_SOCKET: server.socket }, stdio: ['pipe', 'ignore', 'ignore'] });
+    t.teardown(() => shim.kill('SIGKILL'));
+    shim.stdin.end(JSON.stringify(conf));
+    await eventually(() => stat(join(dir, 'started')), 20_000);
+    // A runtime's timeout: the caller dies, its pid can be anyone's from now on.
+    const exited = new Promise((resolve) => shim.on('exit', resolve));
+    shim.kill('SIGKILL');
+    await exited;
+    await writeFile(fifo, 'go\n');
+    await server.close();
+    const nodeNs = `net:[${(await stat(node)).ino}]`;
+    t.true(logs.some((l) => l.includes('went away before the answer; ran DEL to take it back: exit 0')), logs.join('\n'));
+    t.deepEqual((await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n'), [`DEL ${nodeNs}`], 'the IPAM DEL ran in the node namespace');
+    t.deepEqual((await host.netlink.links(node)).filter((l) => l.master === bridge), [], 'no veth left on the bridge');
+    t.deepEqual((await host.netlink.links(pod)).filter((l) => l.name === 'eth0'), []);
   });
 }

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { builtins, type BuiltinDeps } from '../builtins.js';
 import { ExecRunner } from '../exec.js';
 import { runSkel } from '../skel.js';
@@ -9,16 +9,47 @@ import type { CniRequest, CniResponse } from './frame.js';
 /** What the daemon runs plugins over: the real seams (fakes in unit tests). */
 export type CniCallDeps = Omit<BuiltinDeps, 'hostNetns' | 'fallback'>;
 
+/** Hands an answer to the caller; true when it got there whole (the caller took it as given). */
+export type Deliver = (res: CniResponse) => Promise<boolean>;
+
+export interface CallOutcome {
+  delivered: boolean;
+  /** The DEL run because a successful ADD's answer did not reach the caller. */
+  undo?: CniResponse;
+}
+
 /**
  * Answers one forwarded call exactly as the executable would have: the named plugin through
  * runSkel, with the caller's network namespace as the node's, its CNI_* env and stdin, and its
- * stderr lines collected. Never rejects: every failure is a CNI error JSON with exit status 1
- * (unknown plugin, a caller whose namespace cannot be opened).
+ * stderr lines collected; then `deliver`s the answer. The caller's namespace is opened once and
+ * held for the whole call, so a caller killed mid-call (a runtime's timeout) cannot leave later
+ * steps in the namespace of whatever process reuses its pid. A successful ADD whose answer does
+ * not reach the caller is taken back with a DEL of the same env and stdin: the caller took the
+ * ADD as failed, and no address or veth may stay behind for it. Every failure is a CNI error JSON
+ * with exit status 1 (unknown plugin, a caller whose namespace cannot be opened); rejects only
+ * when `deliver` does.
  */
-export async function answerCall(deps: CniCallDeps, req: CniRequest): Promise<CniResponse> {
+export async function answerCall(deps: CniCallDeps, req: CniRequest, deliver: Deliver): Promise<CallOutcome> {
+  let caller: CallerNetns;
+  try {
+    caller = await openCallerNetns(req);
+  } catch (err) {
+    return { delivered: await deliver(errorResponse(err, '')) };
+  }
+  try {
+    const res = await runPlugin(deps, caller.path, req);
+    const delivered = await deliver(res);
+    if (delivered || res.exitCode !== 0 || req.env.CNI_COMMAND !== 'ADD') return { delivered };
+    return { delivered, undo: await runPlugin(deps, caller.path, { ...req, env: { ...req.env, CNI_COMMAND: 'DEL' } }) };
+  } finally {
+    await caller.close();
+  }
+}
+
+/** The plugin named in `req` through runSkel with `hostNetns` as the node's. Never rejects. */
+async function runPlugin(deps: CniCallDeps, hostNetns: string | undefined, req: CniRequest): Promise<CniResponse> {
   const stderr: string[] = [];
   try {
-    const hostNetns = await callerNetns(req);
     // Types that are not skiff's are exec'd where the executable would have exec'd them.
     const fallback = new ExecRunner(hostNetns ? ['nsenter', `--net=${hostNetns}`] : []);
     const plugin = builtins({ ...deps, fallback, ...(hostNetns ? { hostNetns } : {}) }).plugins.get(req.plugin);
@@ -26,29 +57,51 @@ export async function answerCall(deps: CniCallDeps, req: CniRequest): Promise<Cn
     const out = await runSkel(plugin, { env: req.env, stdin: req.stdin, stderr: (line) => stderr.push(`${line}\n`) });
     return { ...out, stderr: stderr.join('') };
   } catch (err) {
-    const e = err instanceof CniError ? err : new CniError(999, (err as Error)?.message ?? String(err));
-    return { exitCode: 1, stdout: JSON.stringify(e.toJSON(CURRENT_VERSION)), stderr: stderr.join('') };
+    return errorResponse(err, stderr.join(''));
   }
+}
+
+function errorResponse(err: unknown, stderr: string): CniResponse {
+  const e = err instanceof CniError ? err : new CniError(999, (err as Error)?.message ?? String(err));
+  return { exitCode: 1, stdout: JSON.stringify(e.toJSON(CURRENT_VERSION)), stderr };
+}
+
+interface CallerNetns {
+  /** undefined when it is the daemon's own (then the plugins take the plain path, as in-process in skiff cri). */
+  path: string | undefined;
+  close(): Promise<void>;
 }
 
 let ownNetns: Promise<bigint> | undefined;
 
 /**
- * The caller's network namespace as a path, or undefined when it is the daemon's own (then
- * the plugins take the plain path, as in-process in skiff cri). Throws CniError when the pid
- * is gone or is not the shim that sent it (a caller in another pid namespace).
+ * The caller's network namespace, opened once: a path to the daemon's own descriptor of it,
+ * valid until close() whatever becomes of the caller's pid. /proc/<daemon pid>/fd/<n>, not
+ * /proc/self/fd/<n>: nft and nsenter are child processes, where "self" is the child and the
+ * descriptor (close-on-exec) is not there. Throws CniError when the pid is gone or is not the
+ * shim that sent it (a caller in another pid namespace).
  */
-async function callerNetns(req: CniRequest): Promise<string | undefined> {
+async function openCallerNetns(req: CniRequest): Promise<CallerNetns> {
   const path = `/proc/${req.pid}/ns/net`;
   ownNetns ??= stat('/proc/self/ns/net', { bigint: true }).then((s) => s.ino);
-  let ino: bigint;
+  let fh: FileHandle;
   try {
-    ino = (await stat(path, { bigint: true })).ino;
+    fh = await open(path, 'r');
   } catch (err) {
     throw new CniError(999, 'skiff cni-server cannot open the caller\'s network namespace', `${path}: ${(err as Error).message}`);
   }
-  if (req.netnsInode !== 0n && ino !== req.netnsInode) {
-    throw new CniError(999, 'skiff cni-server: the calling pid is not the caller', `${path} is not the namespace the caller reported (is the caller in another pid namespace?)`);
+  let own: boolean;
+  try {
+    const { ino } = await fh.stat({ bigint: true });
+    if (req.netnsInode !== 0n && ino !== req.netnsInode) {
+      throw new CniError(999, 'skiff cni-server: the calling pid is not the caller', `${path} is not the namespace the caller reported (is the caller in another pid namespace?)`);
+    }
+    own = ino === (await ownNetns);
+  } catch (err) {
+    await fh.close();
+    throw err;
   }
-  return ino === (await ownNetns) ? undefined : path;
+  if (!own) return { path: `/proc/${process.pid}/fd/${fh.fd}`, close: () => fh.close() };
+  await fh.close();
+  return { path: undefined, close: async () => {} };
 }

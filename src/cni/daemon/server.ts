@@ -15,7 +15,8 @@ export interface CniServerOptions {
 
 export interface CniServer {
   readonly socket: string;
-  /** Calls answered so far (each ran a plugin, or was refused with a CNI error). */
+  /** Calls answered so far (each ran a plugin, or was refused with a CNI error), counted as
+   *  the answer is written, whether or not the caller is still there to read it. */
   served(): number;
   /** Stops accepting, lets calls in flight answer, drops idle connections, removes the socket. */
   close(): Promise<void>;
@@ -27,6 +28,7 @@ export interface CniServer {
  * is created 0700, the socket is 0600 (a caller names the namespace the plugin acts in: root
  * only). Rejects when another server listens on `socket` or the path is not a socket; a stale
  * socket file nobody listens on is replaced. A malformed frame closes that connection only.
+ * A successful ADD whose caller is gone before its answer is taken back with a DEL (call.ts).
  */
 export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
   const log = opts.log ?? (() => {});
@@ -54,9 +56,15 @@ export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
       } catch (err) {
         return drop(err instanceof FrameError ? err.message : String(err));
       }
-      const call = answerCall(opts.deps, request).then((res) => {
+      const env = request.env;
+      const deliver = (res: CniResponse) => {
         served++;
-        conn.end(responseFrame(res));
+        return answerOn(conn, res);
+      };
+      const call = answerCall(opts.deps, request, deliver).then((outcome) => {
+        if (outcome.undo) {
+          log(`skiff cni-server: the caller of ADD ${env.CNI_CONTAINERID ?? ''} ${env.CNI_IFNAME ?? ''} went away before the answer; ran DEL to take it back: exit ${outcome.undo.exitCode} ${outcome.undo.stdout}`);
+        }
       }).catch((err: unknown) => drop(`cannot answer: ${String(err)}`));
       inFlight.add(call);
       void call.finally(() => inFlight.delete(call));
@@ -82,15 +90,30 @@ export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
 }
 
 /**
+ * Writes the response frame and ends the connection; resolves whether the caller got `res`
+ * whole. A caller that is gone makes the write fail (EPIPE): that, not an EOF from it, says
+ * the answer did not get there (a client may half-close after its request).
+ */
+function answerOn(conn: Socket, res: CniResponse): Promise<boolean> {
+  const { frame, whole } = responseFrame(res);
+  if (conn.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    conn.end(frame);
+    conn.once('finish', () => resolve(whole));
+    conn.once('close', () => resolve(false)); // comes after 'finish' when the frame got there
+  });
+}
+
+/**
  * The frame for `res`; a CNI error in its place when `res` does not fit in one (the caller
  * learns why instead of waiting on a connection the daemon cannot answer).
  */
-function responseFrame(res: CniResponse): Buffer {
+function responseFrame(res: CniResponse): { frame: Buffer; whole: boolean } {
   try {
-    return encodeResponse(res);
+    return { frame: encodeResponse(res), whole: true };
   } catch (err) {
     const e = new CniError(999, 'skiff cni-server: the plugin\'s answer is too large to send', (err as Error).message);
-    return encodeResponse({ exitCode: 1, stdout: JSON.stringify(e.toJSON(CURRENT_VERSION)), stderr: '' });
+    return { frame: encodeResponse({ exitCode: 1, stdout: JSON.stringify(e.toJSON(CURRENT_VERSION)), stderr: '' }), whole: false };
   }
 }
 
