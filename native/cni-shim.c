@@ -13,18 +13,22 @@
  * Framing (the same text heads src/cni/daemon/frame.ts). Every integer is little-endian;
  * u32 unless said otherwise. One request and one response per connection.
  *
- *   request   magic "SKC1" | u32 bodyLen | body:
+ *   request   magic "SKC2" | u32 bodyLen | body:
  *               u32 pid                 this process: the daemon takes /proc/<pid>/ns/net as
  *                                       the call's host namespace (the caller's, not its own)
  *               u64 netnsInode          st_ino of /proc/self/ns/net (0: unknown), so the
  *                                       daemon can refuse a pid that is not us (other pid ns)
+ *               u64 mntnsInode          st_ino of /proc/self/ns/mnt (0: unknown): the daemon
+ *                                       resolves CNI_NETNS, CNI_PATH and dataDir in its own
+ *                                       mount namespace, so it refuses any other
  *               u32 len | plugin name
  *               u32 count | count x (u32 len | "CNI_KEY=value")   only CNI_* variables
  *               u32 len | stdin
- *   response  magic "SKC1" | u32 bodyLen | body:
+ *   response  magic "SKC2" | u32 bodyLen | body:
  *               u32 exitCode | u32 len | stdout | u32 len | stderr
  *
- * bodyLen is at most 16 MiB. A daemon that hangs up before a complete response is an error
+ * bodyLen is at most 16 MiB. The magic changes with the layout ("SKC1" had no mntnsInode):
+ * a shim and a daemon of different layouts refuse each other instead of misreading. A daemon that hangs up before a complete response is an error
  * (code 999 naming the socket), never a reason to run the plugin a second time here.
  */
 #define _GNU_SOURCE
@@ -46,7 +50,7 @@
 
 #define DEFAULT_SOCKET "/run/skiff/cni.sock"
 #define MAX_BODY (16u << 20)
-static const unsigned char MAGIC[4] = {'S', 'K', 'C', '1'};
+static const unsigned char MAGIC[4] = {'S', 'K', 'C', '2'};
 
 extern char **environ;
 
@@ -201,6 +205,7 @@ static void build_request(struct buf *req, const char *name) {
   buf_u32(&body, (uint32_t)getpid());
   struct stat ns;
   buf_u64(&body, stat("/proc/self/ns/net", &ns) == 0 ? (uint64_t)ns.st_ino : 0);
+  buf_u64(&body, stat("/proc/self/ns/mnt", &ns) == 0 ? (uint64_t)ns.st_ino : 0);
   buf_bytes(&body, name, strlen(name));
   uint32_t count = 0;
   for (char **e = environ; *e; e++) count += strncmp(*e, "CNI_", 4) == 0;

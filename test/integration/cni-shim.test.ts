@@ -238,6 +238,20 @@ if (isRoot) {
 }
 
 if (isRoot) {
+  rt('a shim in another mount namespace is refused: the daemon would resolve the call\'s paths among other files', async (t) => {
+    const server = await daemon(t);
+    // unshare(1) gives the shim a mount namespace of its own (a copy: the socket is still there).
+    const unshared = new ExecRunner(['unshare', '--mount', 'env', `SKIFF_CNI_SOCKET=${server.socket}`]);
+    const out = await unshared.run('skiff-loopback', { CNI_COMMAND: 'VERSION' }, '', [OURS]);
+    t.is(out.exitCode, 1, out.stdout);
+    const err = JSON.parse(out.stdout) as { code: number; msg: string };
+    t.is(err.code, 999);
+    t.regex(err.msg, /run skiff cni-server in the runtime's mount namespace/);
+    t.is(server.served(), 1, 'refused by the daemon, not run by the fallback');
+    const here = await shimRunner(server.socket).run('skiff-loopback', { CNI_COMMAND: 'VERSION' }, '', [OURS]);
+    t.is(here.exitCode, 0, here.stdout);
+  });
+
   /** A daemon on its own socket whose log lines the test reads. */
   async function loggingDaemon(t: ExecutionContext): Promise<{ server: CniServer; logs: string[] }> {
     const logs: string[] = [];
@@ -262,7 +276,7 @@ if (isRoot) {
       if ((await stat(`/proc/${holder.pid}/ns/net`, { bigint: true })).ino !== nodeIno) throw new Error('nsenter has not entered the node namespace yet');
     });
     const frame = encodeRequest({
-      pid: holder.pid!, netnsInode: nodeIno, plugin: 'skiff-bridge',
+      pid: holder.pid!, netnsInode: nodeIno, mntnsInode: (await stat('/proc/self/ns/mnt', { bigint: true })).ino, plugin: 'skiff-bridge',
       env: cniEnv('ADD', { containerId: 'undo-c1', netns: pod, ifname: 'eth0', path: [OURS] }),
       stdin: JSON.stringify(bridgeConf(bridge, '10.244.94.0/24', { dataDir })),
     });

@@ -1,11 +1,11 @@
 import test from 'ava';
 import {
-  decodeRequest, decodeResponse, encodeRequest, encodeResponse, FrameError, FrameReader, MAX_BODY, type CniRequest,
+  decodeRequest, decodeResponse, encodeRequest, encodeResponse, FrameError, FrameReader, MAGIC, MAX_BODY, type CniRequest,
 } from '../../src/cni/daemon/frame.js';
 
 // The shim's wire (native/cni-shim.c writes requests and reads responses in this layout).
 const request: CniRequest = {
-  pid: 4242, netnsInode: 4026531840n, plugin: 'skiff-bridge',
+  pid: 4242, netnsInode: 4026531840n, mntnsInode: 4026531841n, plugin: 'skiff-bridge',
   env: { CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/p', CNI_IFNAME: 'eth0', CNI_PATH: '/opt/cni/bin', CNI_ARGS: 'A=b=c;K=v' },
   stdin: JSON.stringify({ cniVersion: '1.1.0', name: 'net', type: 'skiff-bridge', note: 'ünïcødé' }),
 };
@@ -25,6 +25,24 @@ test('a request round-trips, also when it arrives a byte at a time', (t) => {
   const frame = encodeRequest(request);
   t.deepEqual(decodeRequest(readInPieces(frame, frame.length)!), request);
   t.deepEqual(decodeRequest(readInPieces(frame, 1)!), request);
+});
+
+test('the request layout is the shim\'s: "SKC2", then pid, the net and mount namespace inodes, the name', (t) => {
+  const frame = encodeRequest(request);
+  t.is(frame.toString('latin1', 0, 4), 'SKC2');
+  t.is(frame.readUInt32LE(4), frame.length - 8);
+  t.is(frame.readUInt32LE(8), 4242);
+  t.is(frame.readBigUInt64LE(12), 4026531840n);
+  t.is(frame.readBigUInt64LE(20), 4026531841n);
+  t.is(frame.readUInt32LE(28), 'skiff-bridge'.length);
+  t.is(frame.toString('utf8', 32, 44), 'skiff-bridge');
+  t.is(encodeResponse({ exitCode: 0, stdout: '', stderr: '' }).toString('latin1', 0, 4), 'SKC2');
+});
+
+test('a frame of the previous wire ("SKC1", no mount namespace) is refused by its magic', (t) => {
+  const old = encodeRequest(request);
+  old.write('SKC1', 0, 'latin1');
+  t.throws(() => new FrameReader().push(old), { instanceOf: FrameError, message: /magic/ });
 });
 
 test('a response round-trips with empty and non-ASCII parts', (t) => {
@@ -50,7 +68,7 @@ test('a truncated body is refused', (t) => {
 
 test('a frame over the limit is refused from its header, before its body arrives', (t) => {
   const head = Buffer.alloc(8);
-  head.write('SKC1', 'latin1');
+  MAGIC.copy(head);
   head.writeUInt32LE(MAX_BODY + 1, 4);
   t.throws(() => new FrameReader().push(head), { instanceOf: FrameError, message: /limit/ });
   t.throws(() => encodeRequest({ ...request, stdin: 'x'.repeat(MAX_BODY) }), { instanceOf: FrameError, message: /limit/ });

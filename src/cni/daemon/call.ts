@@ -26,12 +26,13 @@ export interface CallOutcome {
  * steps in the namespace of whatever process reuses its pid. A successful ADD whose answer does
  * not reach the caller is taken back with a DEL of the same env and stdin: the caller took the
  * ADD as failed, and no address or veth may stay behind for it. Every failure is a CNI error JSON
- * with exit status 1 (unknown plugin, a caller whose namespace cannot be opened); rejects only
- * when `deliver` does.
+ * with exit status 1 (unknown plugin, a caller in another mount namespace, a caller whose network
+ * namespace cannot be opened); rejects only when `deliver` does.
  */
 export async function answerCall(deps: CniCallDeps, req: CniRequest, deliver: Deliver): Promise<CallOutcome> {
   let caller: CallerNetns;
   try {
+    await checkMountNamespace(req);
     caller = await openCallerNetns(req);
   } catch (err) {
     return { delivered: await deliver(errorResponse(err, '')) };
@@ -64,6 +65,25 @@ async function runPlugin(deps: CniCallDeps, hostNetns: string | undefined, req: 
 function errorResponse(err: unknown, stderr: string): CniResponse {
   const e = err instanceof CniError ? err : new CniError(999, (err as Error)?.message ?? String(err));
   return { exitCode: 1, stdout: JSON.stringify(e.toJSON(CURRENT_VERSION)), stderr };
+}
+
+let ownMntns: Promise<bigint> | undefined;
+
+/**
+ * Throws CniError unless the caller shares the daemon's mount namespace: CNI_NETNS, CNI_PATH
+ * and the IPAM's dataDir are paths the daemon resolves in its own, and in another (a runtime
+ * in its own mount namespace, a container) they could name other files or none. An unknown
+ * namespace (0) is refused too: nothing would vouch for those paths.
+ */
+async function checkMountNamespace(req: CniRequest): Promise<void> {
+  ownMntns ??= stat('/proc/self/ns/mnt', { bigint: true }).then((s) => s.ino);
+  const own = await ownMntns;
+  if (req.mntnsInode === own) return;
+  throw new CniError(
+    999,
+    'skiff cni-server runs in another mount namespace than the caller: run skiff cni-server in the runtime\'s mount namespace',
+    `the caller's mnt:[${req.mntnsInode}], the daemon's mnt:[${own}]: the paths of the call (CNI_NETNS, CNI_PATH, dataDir) would be resolved among other files`,
+  );
 }
 
 interface CallerNetns {

@@ -4,26 +4,31 @@
 // Every integer is little-endian; u32 unless said otherwise. One request and one response
 // per connection.
 //
-//   request   magic "SKC1" | u32 bodyLen | body:
+//   request   magic "SKC2" | u32 bodyLen | body:
 //               u32 pid                 the shim: the daemon takes /proc/<pid>/ns/net as the
 //                                       call's host namespace (the caller's, not its own)
 //               u64 netnsInode          st_ino of the shim's /proc/self/ns/net (0: unknown),
 //                                       so a pid from another pid namespace is refused
+//               u64 mntnsInode          st_ino of the shim's /proc/self/ns/mnt (0: unknown):
+//                                       the daemon resolves CNI_NETNS, CNI_PATH and dataDir
+//                                       in its own mount namespace, so it refuses any other
 //               u32 len | plugin name
 //               u32 count | count x (u32 len | "CNI_KEY=value")   only CNI_* variables
 //               u32 len | stdin
-//   response  magic "SKC1" | u32 bodyLen | body:
+//   response  magic "SKC2" | u32 bodyLen | body:
 //               u32 exitCode | u32 len | stdout | u32 len | stderr
 //
-// bodyLen is at most 16 MiB.
+// bodyLen is at most 16 MiB. The magic changes with the layout ("SKC1" had no mntnsInode):
+// a shim and a daemon of different layouts refuse each other instead of misreading.
 
-export const MAGIC = Buffer.from('SKC1', 'latin1');
+export const MAGIC = Buffer.from('SKC2', 'latin1');
 export const MAX_BODY = 16 << 20;
 const HEADER = 8;
 
 export interface CniRequest {
   pid: number;
   netnsInode: bigint;
+  mntnsInode: bigint;
   plugin: string;
   /** Only CNI_* variables. */
   env: Record<string, string>;
@@ -41,7 +46,7 @@ export class FrameError extends Error {}
 
 export function encodeRequest(r: CniRequest): Buffer {
   const w = new Writer();
-  w.u32(r.pid).u64(r.netnsInode).bytes(r.plugin);
+  w.u32(r.pid).u64(r.netnsInode).u64(r.mntnsInode).bytes(r.plugin);
   const entries = Object.entries(r.env);
   w.u32(entries.length);
   for (const [k, v] of entries) w.bytes(`${k}=${v}`);
@@ -54,6 +59,7 @@ export function decodeRequest(body: Buffer): CniRequest {
   const r = new Reader(body);
   const pid = r.u32();
   const netnsInode = r.u64();
+  const mntnsInode = r.u64();
   const plugin = r.text();
   const env: Record<string, string> = {};
   for (let n = r.u32(); n > 0; n--) {
@@ -65,7 +71,7 @@ export function decodeRequest(body: Buffer): CniRequest {
   const stdin = r.text();
   r.end();
   if (!plugin || plugin.includes('/')) throw new FrameError(`invalid plugin name ${JSON.stringify(plugin)}`);
-  return { pid, netnsInode, plugin, env, stdin };
+  return { pid, netnsInode, mntnsInode, plugin, env, stdin };
 }
 
 export function encodeResponse(r: CniResponse): Buffer {
