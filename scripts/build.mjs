@@ -12,7 +12,7 @@ const root = new URL('..', import.meta.url).pathname;
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', sourcemap: 'linked' };
 
 async function cli() {
-  await build({
+  const { metafile } = await build({
     ...common,
     entryPoints: { skiff: `${root}src/cli/skiff.ts` },
     outdir: `${root}dist/cli`,
@@ -26,8 +26,13 @@ async function cli() {
     external: ['better-sqlite3', 'etcd3', 'jsonc-parser'],
     // CommonJS dependencies (commander) call require(); give the ESM bundle one.
     banner: { js: '#!/usr/bin/env node\nimport { createRequire as __skiffRequire } from "node:module";\nconst require = __skiffRequire(import.meta.url);' },
+    metafile: true,
   });
   await chmod(`${root}dist/cli/skiff.js`, 0o755);
+  // Chunk names carry content hashes: without this, every build leaves the previous ones behind.
+  const current = new Set(Object.keys(metafile.outputs).map((f) => f.split('/').pop()));
+  const chunks = `${root}dist/cli/chunks`;
+  await Promise.all((await readdir(chunks)).filter((f) => !current.has(f)).map((f) => rm(`${chunks}/${f}`, { force: true })));
 }
 
 async function plugins() {
