@@ -9,6 +9,7 @@ import { finalizerProblems, validateConfigMap, validateNamespace, validateSecret
 import { validatePodDisruptionBudget } from './validation/policy.js';
 import { validateBinding, validateRole } from './validation/rbac.js';
 import { validateWorkload } from './validation/workload.js';
+import { validateCronJob } from './validation/cronjob.js';
 
 export { selectorMatches } from './validation/workload.js';
 
@@ -103,23 +104,6 @@ function validateService(errs: Errs, o: any, old?: any): void {
   if (old && isObj(old.spec) && old.spec.type !== 'ExternalName' && s.type !== 'ExternalName') {
     if (old.spec.clusterIP && s.clusterIP !== undefined && s.clusterIP !== '' && s.clusterIP !== old.spec.clusterIP) errs.push(immutable('spec.clusterIP', s.clusterIP));
   }
-}
-
-function validateCronJob(errs: Errs, o: any, old: any): void {
-  const s = o.spec;
-  if (!isObj(s)) return void errs.push(required('spec'));
-  if (!s.schedule) errs.push(required('spec.schedule'));
-  else if (typeof s.schedule !== 'string' || (!s.schedule.startsWith('@') && s.schedule.trim().split(/\s+/).length !== 5)) {
-    errs.push(invalid('spec.schedule', s.schedule, 'unparseable schedule'));
-  }
-  const policies = ['Allow', 'Forbid', 'Replace'];
-  if (s.concurrencyPolicy !== undefined && !policies.includes(s.concurrencyPolicy)) errs.push(notSupported('spec.concurrencyPolicy', s.concurrencyPolicy, policies));
-  const jt = isObj(s.jobTemplate) ? s.jobTemplate.spec : undefined;
-  if (!isObj(jt)) return void errs.push(required('spec.jobTemplate.spec'));
-  const inner: Errs = [];
-  validateWorkload(inner, 'Job', { spec: jt }, undefined, ['OnFailure', 'Never']);
-  void old;
-  for (const e of inner) errs.push({ ...e, field: e.field?.replace(/^spec\./, 'spec.jobTemplate.spec.'), message: e.message });
 }
 
 const VALIDATORS: Record<string, (errs: Errs, o: any, old?: any) => void> = {
