@@ -69,7 +69,9 @@ test('jobs: counts, completionMode, restartPolicy, and immutable template and co
   t.deepEqual(shape(validateObject(JOB, job({ parallelism: -1, completions: -1, backoffLimit: -1 }))).map((c) => c[0]), ['spec.parallelism', 'spec.completions', 'spec.backoffLimit']);
   t.deepEqual(shape(validateObject(JOB, job({ completionMode: 'Sometimes' }))), [['spec.completionMode', 'Unsupported value: "Sometimes": supported values: "NonIndexed", "Indexed"']]);
   t.deepEqual(shape(validateObject(JOB, job({ completionMode: 'Indexed' }))), [['spec.completions', 'Required value: when completion mode is Indexed']]);
-  t.deepEqual(shape(validateObject(JOB, job({}, 'Always'))), [['spec.template.spec.restartPolicy', 'Unsupported value: "Always": supported values: "OnFailure", "Never"']]);
+  // Upstream's defaulter makes an absent restartPolicy Always, and both are refused as Required.
+  t.deepEqual(shape(validateObject(JOB, job({}, 'Always'))), [['spec.template.spec.restartPolicy', 'Required value: valid values: "OnFailure", "Never"']]);
+  t.deepEqual(shape(validateObject(JOB, { metadata: { name: 'j' }, spec: { template: template() } })), [['spec.template.spec.restartPolicy', 'Required value: valid values: "OnFailure", "Never"']]);
   t.deepEqual(shape(validateObject(JOB, job({ ttlSecondsAfterFinished: -1 }))).map((c) => c[0]), ['spec.ttlSecondsAfterFinished']);
   const old = job({ completions: 3, parallelism: 1 });
   t.deepEqual(shape(validateObject(JOB, job({ completions: 4, parallelism: 1 }), old)), [['spec.completions', 'Invalid value: 4: field is immutable']]);

@@ -3,6 +3,7 @@
 import { type Errs, forbidden, immutable, invalid, isInt, isObj, notSupported, required } from './field.js';
 import { intOrPercent, intOrPercentValue, labelSelector, nonNegative } from './common.js';
 import { sortKeys, validatePodSpec } from './pod.js';
+import { validateJobSpec } from './job.js';
 
 export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job';
 
@@ -94,14 +95,6 @@ function statefulSetSpec(errs: Errs, s: any): void {
   }
 }
 
-function jobSpec(errs: Errs, s: any): void {
-  const modes = ['NonIndexed', 'Indexed'];
-  if (s.completionMode !== undefined && !modes.includes(s.completionMode)) errs.push(notSupported('spec.completionMode', s.completionMode, modes));
-  if (s.completionMode === 'Indexed' && s.completions == null) errs.push(required('spec.completions', 'when completion mode is Indexed'));
-  for (const f of ['activeDeadlineSeconds', 'ttlSecondsAfterFinished']) nonNegative(errs, `spec.${f}`, s[f]);
-  if (isInt(s.activeDeadlineSeconds) && s.activeDeadlineSeconds === 0) errs.push(invalid('spec.activeDeadlineSeconds', 0, 'must be greater than 0'));
-}
-
 /**
  * A workload's spec; `old` is the stored object on update. The pod template's restartPolicy
  * must be one of `allowedRestart` (Always for apps, OnFailure|Never for jobs).
@@ -121,7 +114,8 @@ export function validateWorkload(errs: Errs, kind: WorkloadKind, o: any, old: an
   const labels = isObj(t.metadata) && isObj(t.metadata.labels) ? t.metadata.labels : {};
   if (hasSelector && !selectorMatches(s.selector, labels)) errs.push(invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
   validatePodSpec(errs, 'spec.template.spec', t.spec);
-  if (isObj(t.spec) && t.spec.restartPolicy !== undefined && !allowedRestart.includes(t.spec.restartPolicy)) {
+  // (a Job's restartPolicy is checked with its podFailurePolicy, in job.ts)
+  if (kind !== 'Job' && isObj(t.spec) && t.spec.restartPolicy !== undefined && !allowedRestart.includes(t.spec.restartPolicy)) {
     errs.push(notSupported('spec.template.spec.restartPolicy', t.spec.restartPolicy, allowedRestart));
   }
   if (kind !== 'Job' && isObj(t.spec) && t.spec.activeDeadlineSeconds != null) {
@@ -131,7 +125,7 @@ export function validateWorkload(errs: Errs, kind: WorkloadKind, o: any, old: an
   if (kind === 'Deployment') deploymentStrategy(errs, s);
   if (kind === 'DaemonSet') daemonSetStrategy(errs, s);
   if (kind === 'StatefulSet') statefulSetSpec(errs, s);
-  if (kind === 'Job') jobSpec(errs, s);
+  if (kind === 'Job') validateJobSpec(errs, s);
   if (old && isObj(old.spec)) validateWorkloadUpdate(errs, kind, s, old.spec);
 }
 
@@ -144,6 +138,7 @@ function validateWorkloadUpdate(errs: Errs, kind: WorkloadKind, s: any, old: any
   if (kind === 'Job') {
     if (!same(s.template, old.template)) errs.push(immutable('spec.template', s.template));
     if (old.completionMode !== undefined && s.completionMode !== old.completionMode) errs.push(immutable('spec.completionMode', s.completionMode));
+    for (const f of ['podFailurePolicy', 'backoffLimitPerIndex', 'successPolicy', 'managedBy']) if (!same(s[f], old[f])) errs.push(immutable(`spec.${f}`, s[f]));
     // Elastic indexed jobs may scale completions together with parallelism.
     const elastic = s.completionMode === 'Indexed' && s.completions === s.parallelism && old.completions === old.parallelism;
     if (old.completions != null && s.completions !== old.completions && !elastic) errs.push(immutable('spec.completions', s.completions));
