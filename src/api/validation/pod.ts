@@ -4,8 +4,9 @@ import { duplicate, type Errs, forbidden, invalid, isInt, isObj, labelProblems, 
 import { labelMap, portNameProblems } from './common.js';
 import { validateEnv, validateEnvFrom } from './env.js';
 import { validateLifecycle, validateProbe } from './probe.js';
-import { validateAffinity, validateTolerations } from './scheduling.js';
-import { validateContainerSecurityContext, validatePodSecurityContext } from './security.js';
+import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from './scheduling.js';
+import { validateContainerSecurityContext, validatePodSecurityContext, validateSysctls } from './security.js';
+import { validateDnsConfig, validateHostPorts } from './podnet.js';
 import { validateVolumeMounts, validateVolumes } from './volume.js';
 
 const RESTART = ['Always', 'OnFailure', 'Never'];
@@ -121,6 +122,10 @@ export function validatePodSpec(errs: Errs, field: string, spec: unknown): void 
   }
   labelMap(errs, `${field}.nodeSelector`, spec.nodeSelector);
   validateTolerations(errs, `${field}.tolerations`, spec.tolerations);
+  validateTopologySpreadConstraints(errs, `${field}.topologySpreadConstraints`, spec.topologySpreadConstraints);
+  validateDnsConfig(errs, `${field}.dnsConfig`, spec.dnsConfig, spec.dnsPolicy);
+  validateHostPorts(errs, `${field}.containers`, spec.containers);
+  if (isObj(spec.securityContext)) validateSysctls(errs, `${field}.securityContext.sysctls`, spec.securityContext.sysctls, spec);
   validateAffinity(errs, `${field}.affinity`, spec.affinity);
   validatePodSecurityContext(errs, `${field}.securityContext`, spec.securityContext);
 }

@@ -1,6 +1,6 @@
 // Where a pod may run: tolerations, node affinity and pod (anti-)affinity, as upstream core
 // ValidateTolerations and validateAffinity word them.
-import { type Errs, forbidden, invalid, isInt, isObj, labelValueProblems, notSupported, qualifiedNameProblems, required } from './field.js';
+import { type Errs, duplicate, forbidden, invalid, isInt, isObj, labelValueProblems, notSupported, qualifiedNameProblems, required } from './field.js';
 import { labelSelector } from './common.js';
 
 const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
@@ -103,4 +103,42 @@ export function validateAffinity(errs: Errs, field: string, affinity: unknown): 
   }
   podAffinity(errs, `${field}.podAffinity`, affinity.podAffinity);
   podAffinity(errs, `${field}.podAntiAffinity`, affinity.podAntiAffinity);
+}
+
+const WHEN_UNSATISFIABLE = ['DoNotSchedule', 'ScheduleAnyway'];
+const INCLUSION_POLICIES = ['Honor', 'Ignore'];
+const NOT_POSITIVE = 'must be greater than zero';
+
+/** topologySpreadConstraints as upstream core validateTopologySpreadConstraints; absent fields count as their zero values, as upstream's types have them. */
+export function validateTopologySpreadConstraints(errs: Errs, field: string, constraints: unknown): void {
+  if (!Array.isArray(constraints)) return;
+  constraints.forEach((c: any, i: number) => {
+    const f = `${field}[${i}]`;
+    if (!isObj(c)) return;
+    const maxSkew = c.maxSkew ?? 0;
+    if (!isInt(maxSkew) || maxSkew <= 0) errs.push(invalid(`${f}.maxSkew`, maxSkew, NOT_POSITIVE));
+    if (!c.topologyKey) errs.push(required(`${f}.topologyKey`, 'can not be empty'));
+    const when = c.whenUnsatisfiable ?? '';
+    if (!WHEN_UNSATISFIABLE.includes(when)) errs.push(notSupported(`${f}.whenUnsatisfiable`, when, WHEN_UNSATISFIABLE));
+    // Reported once, on the first of a repeated {topologyKey, whenUnsatisfiable} pair.
+    const repeated = constraints.slice(i + 1).some((o: any) => isObj(o) && (o.topologyKey ?? '') === (c.topologyKey ?? '') && (o.whenUnsatisfiable ?? '') === when);
+    if (repeated) errs.push(duplicate(`${f}.{topologyKey, whenUnsatisfiable}`, `{${c.topologyKey ?? ''}, ${when}}`));
+    if (c.minDomains != null) {
+      if (!isInt(c.minDomains) || c.minDomains <= 0) errs.push(invalid(`${f}.minDomains`, c.minDomains, NOT_POSITIVE));
+      if (when !== 'DoNotSchedule') errs.push(invalid(`${f}.minDomains`, c.minDomains, `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${when}`));
+    }
+    for (const k of ['nodeAffinityPolicy', 'nodeTaintsPolicy']) {
+      if (c[k] != null && !INCLUSION_POLICIES.includes(c[k])) errs.push(notSupported(`${f}.${k}`, c[k], INCLUSION_POLICIES));
+    }
+    if (Array.isArray(c.matchLabelKeys)) {
+      const sel = isObj(c.labelSelector) ? c.labelSelector : {};
+      const selectorKeys = new Set([...Object.keys(isObj(sel.matchLabels) ? sel.matchLabels : {}), ...(Array.isArray(sel.matchExpressions) ? sel.matchExpressions.map((e: any) => e?.key) : [])]);
+      c.matchLabelKeys.forEach((k: unknown, j: number) => {
+        const key = String(k);
+        for (const m of qualifiedNameProblems(key)) errs.push(invalid(`${f}.matchLabelKeys[${j}]`, key, m));
+        if (selectorKeys.has(key)) errs.push(invalid(`${f}.matchLabelKeys[${j}]`, key, 'exists in both matchLabelKeys and labelSelector'));
+      });
+    }
+    labelSelector(errs, `${f}.labelSelector`, c.labelSelector);
+  });
 }

@@ -37,3 +37,34 @@ export function validateContainerSecurityContext(errs: Errs, field: string, sc: 
     if (add.includes('CAP_SYS_ADMIN')) errs.push(invalid(field, sc, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN'));
   }
 }
+
+const SYSCTL_SEGMENT = '[a-z0-9]([-_a-z0-9]*[a-z0-9])?';
+const SYSCTL = new RegExp(`^(${SYSCTL_SEGMENT}[\\./])*${SYSCTL_SEGMENT}$`);
+const SYSCTL_MAX = 253;
+
+// The namespace a sysctl lives in, for the ones a pod sharing the host's may not set
+// (upstream utilsysctl.GetNamespace; names written with '/' are read as with '.').
+function sysctlNamespace(name: string): 'net' | 'ipc' | undefined {
+  const sep = name.search(/[./]/);
+  const n = sep >= 0 && name[sep] === '/' ? name.replace(/[./]/g, (c) => (c === '.' ? '/' : '.')) : name;
+  if (n.startsWith('net.')) return 'net';
+  if (n === 'kernel.sem' || n.startsWith('kernel.shm') || n.startsWith('kernel.msg') || n.startsWith('fs.mqueue.')) return 'ipc';
+  return undefined;
+}
+
+/** securityContext.sysctls of a pod spec (upstream validateSysctls): names valid, unique, and not of a namespace shared with the host. */
+export function validateSysctls(errs: Errs, field: string, sysctls: unknown, spec: Record<string, any>): void {
+  if (!Array.isArray(sysctls)) return;
+  const seen = new Set<string>();
+  sysctls.forEach((s: any, i: number) => {
+    const f = `${field}[${i}].name`;
+    const name = isObj(s) && typeof s.name === 'string' ? s.name : '';
+    if (!name) errs.push({ reason: 'FieldValueRequired', message: 'Required value', field: f });
+    else if (name.length > SYSCTL_MAX || !SYSCTL.test(name)) errs.push(invalid(f, name, `must have at most ${SYSCTL_MAX} characters and match regex ${SYSCTL.source}`));
+    else if (seen.has(name)) errs.push({ reason: 'FieldValueDuplicate', message: `Duplicate value: ${JSON.stringify(name)}`, field: f });
+    const ns = sysctlNamespace(name);
+    if (spec.hostNetwork === true && ns === 'net') errs.push(invalid(f, name, "may not be specified when 'hostNetwork' is true"));
+    if (spec.hostIPC === true && ns === 'ipc') errs.push(invalid(f, name, "may not be specified when 'hostIPC' is true"));
+    seen.add(name);
+  });
+}
