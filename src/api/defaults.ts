@@ -103,6 +103,7 @@ function jobSpec(s: any): void {
   dflt(s, 'backoffLimit', s.backoffLimitPerIndex != null ? 2147483647 : 6);
   dflt(s, 'suspend', false);
   dflt(s, 'podReplacementPolicy', s.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed');
+  if (isObj(s.podFailurePolicy)) each(s.podFailurePolicy.rules, (r) => each(r.onPodConditions, (c) => dflt(c, 'status', 'True')));
   defaultPodTemplate(s.template);
 }
 

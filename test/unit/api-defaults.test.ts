@@ -58,6 +58,9 @@ test('workload kinds get their controllers defaults', (t) => {
   const job: any = { spec: { template: { spec: { restartPolicy: 'Never', containers: [] } } } };
   defaultObject({ group: 'batch', version: 'v1', kind: 'Job' }, job);
   t.like(job.spec, { completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false });
+  const failing: any = { spec: { podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] }, template: { spec: { containers: [] } } } };
+  defaultObject({ group: 'batch', version: 'v1', kind: 'Job' }, failing);
+  t.like(failing.spec, { podReplacementPolicy: 'Failed', podFailurePolicy: { rules: [{ onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] } });
   const cj: any = { spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: { containers: [] } } } } } };
   defaultObject({ group: 'batch', version: 'v1', kind: 'CronJob' }, cj);
   t.like(cj.spec, { concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
