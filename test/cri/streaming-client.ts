@@ -7,18 +7,11 @@ import type { ClientRequestArgs } from 'node:http';
 import { dialInNetns } from '../../src/cri/streaming/netns-dial.js';
 import type { SpdySession, SpdyStream } from '../../src/cri/streaming/spdy/session.js';
 import type { Status } from '../../src/cri/streaming/status.js';
-import { CLOSE_CHANNEL, decodeFrame, encodeFrame } from '../../src/cri/streaming/websocket.js';
 import { CLIENT_GO_EXEC_PROTOCOLS, spdyConnect as connectSpdy, readAll } from '../helpers/spdy-client.js';
-import { codecOf, connect } from '../helpers/ws-client.js';
+import { wsExec as wsExecVia, type WsExecResult } from '../helpers/ws-client.js';
 
-export interface StreamResult {
-  stdout: string;
-  stderr: string;
-  /** The error stream parsed as a metav1.Status (v4/v5), else undefined. */
-  status: Status | undefined;
-  rawError: string;
-  protocol: string;
-}
+/** What an exec or attach brought back; the Status is the error stream parsed (v4/v5). */
+export type StreamResult = WsExecResult;
 
 type CreateConnection = NonNullable<ClientRequestArgs['createConnection']>;
 
@@ -78,21 +71,8 @@ export async function spdyPortForward(netns: string, url: string, port: number, 
 /** Exec over the WebSocket channel protocol, as client-go's websocket executor: stdin on
  *  channel 0 (then, for v5, the close signal), output on 1 and 2, the Status on 3. Rejects
  *  when the server refuses the upgrade or negotiates none of `protocols`. */
-export async function wsExec(netns: string, url: string, protocols: string[], o: { stdin?: string } = {}): Promise<StreamResult> {
-  const out = ['', '', '', ''];
-  const ws = await connect(url, protocols, (w, msg, isBinary) => {
-    const f = decodeFrame(codecOf(w.protocol), isBinary ? msg : msg.toString());
-    if (f && f.channel < out.length) out[f.channel] += f.data.toString();
-  }, { createConnection: viaNetns(netns, url) as never });
-  const closed = ws.readyState === ws.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => ws.once('close', () => resolve()));
-  const codec = codecOf(ws.protocol);
-  if (o.stdin !== undefined) {
-    ws.send(encodeFrame(codec, 0, Buffer.from(o.stdin)));
-    if (codec.closeSignal) ws.send(Buffer.of(CLOSE_CHANNEL, 0));
-  }
-  await closed;
-  const rawError = out[3]!;
-  return { stdout: out[1]!, stderr: out[2]!, rawError, status: rawError && /^v[45]\./.test(ws.protocol) ? (JSON.parse(rawError) as Status) : undefined, protocol: ws.protocol };
+export function wsExec(netns: string, url: string, protocols: string[], o: { stdin?: string } = {}): Promise<StreamResult> {
+  return wsExecVia(url, { ...o, protocols, connect: { createConnection: viaNetns(netns, url) as never } });
 }
 
 

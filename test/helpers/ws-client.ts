@@ -26,14 +26,18 @@ export function connect(url: string, protocols: string[], onMessage: (ws: WebSoc
   });
 }
 
-export async function wsExec(url: string, o: { stdin?: string; protocol?: string } = {}): Promise<WsExecResult> {
+/**
+ * Runs an exec or attach over WebSocket: stdin (then the close signal, where the protocol has
+ * one), output collected per channel until the server closes. The Status on channel 3 is JSON
+ * from v4 on; older protocols carry plain text there (rawError only).
+ */
+export async function wsExec(url: string, o: { stdin?: string; protocols?: string[]; connect?: ClientOptions } = {}): Promise<WsExecResult> {
   const out: string[] = ['', '', '', ''];
-  let closed!: Promise<void>;
-  const ws = await connect(url, [o.protocol ?? 'v5.channel.k8s.io'], (w, msg, isBinary) => {
+  const ws = await connect(url, o.protocols ?? ['v5.channel.k8s.io'], (w, msg, isBinary) => {
     const f = decodeFrame(codecOf(w.protocol), isBinary ? msg : msg.toString());
     if (f && f.channel < out.length) out[f.channel] += f.data.toString();
-  });
-  closed = ws.readyState === ws.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  }, o.connect);
+  const closed = ws.readyState === ws.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => ws.once('close', () => resolve()));
   const codec = codecOf(ws.protocol);
   if (o.stdin !== undefined) {
     ws.send(encodeFrame(codec, 0, Buffer.from(o.stdin)));
@@ -41,7 +45,7 @@ export async function wsExec(url: string, o: { stdin?: string; protocol?: string
   }
   await closed;
   const rawError = out[3]!;
-  return { stdout: out[1]!, stderr: out[2]!, rawError, status: rawError ? (JSON.parse(rawError) as Status) : undefined, protocol: ws.protocol };
+  return { stdout: out[1]!, stderr: out[2]!, rawError, status: rawError && /^v[45]\./.test(ws.protocol) ? (JSON.parse(rawError) as Status) : undefined, protocol: ws.protocol };
 }
 
 /** Sends `send` on each port's data channel, collects what comes back until the server

@@ -176,7 +176,7 @@ test('WebSocket v5: exec with stdin closed by the close signal; exit code in the
 
 test('WebSocket v4 base64: text frames', async (t) => {
   const s = await server(t);
-  const r = await wsExec((await s.getExec(execReq(['echo', 'b64']))).url, { protocol: 'v4.base64.channel.k8s.io' });
+  const r = await wsExec((await s.getExec(execReq(['echo', 'b64']))).url, { protocols: ['v4.base64.channel.k8s.io'] });
   t.is(r.protocol, 'v4.base64.channel.k8s.io');
   t.is(r.stdout, 'b64\n');
   t.deepEqual(r.status, { metadata: {}, status: 'Success' });
