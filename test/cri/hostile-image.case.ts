@@ -37,7 +37,7 @@ async function hostileImage(t: ExecutionContext, fx: CriFixture, dir: string, ta
 }
 
 async function tempDir(t: ExecutionContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'skiff-hostile-'));
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-cri-hostile-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
