@@ -20,7 +20,7 @@ const FileDescriptorProto = (descriptor as unknown as { FileDescriptorProto: { d
 
 /** What skiff serves (src/api/resources.ts) plus the request/response kinds around it. */
 const ROOTS = [
-  ...['Namespace', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'Node', 'Event', 'PersistentVolumeClaim', 'PersistentVolume', 'LimitRange', 'ResourceQuota']
+  ...['Namespace', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'Node', 'Event', 'PersistentVolumeClaim', 'PersistentVolume', 'LimitRange', 'ResourceQuota', 'ReplicationController', 'PodTemplate']
     .flatMap((k) => [`k8s.io.api.core.v1.${k}`, `k8s.io.api.core.v1.${k}List`]),
   'k8s.io.api.core.v1.Binding',
   ...['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision'].flatMap((k) => [`k8s.io.api.apps.v1.${k}`, `k8s.io.api.apps.v1.${k}List`]),
@@ -31,6 +31,8 @@ const ROOTS = [
   ...['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].flatMap((k) => [`k8s.io.api.rbac.v1.${k}`, `k8s.io.api.rbac.v1.${k}List`]),
   'k8s.io.api.policy.v1.PodDisruptionBudget', 'k8s.io.api.policy.v1.PodDisruptionBudgetList', 'k8s.io.api.policy.v1.Eviction',
   'k8s.io.api.events.v1.Event', 'k8s.io.api.events.v1.EventList',
+  'k8s.io.api.node.v1.RuntimeClass', 'k8s.io.api.node.v1.RuntimeClassList',
+  'k8s.io.api.scheduling.v1.PriorityClass', 'k8s.io.api.scheduling.v1.PriorityClassList',
   'k8s.io.api.autoscaling.v1.Scale', 'k8s.io.api.authentication.v1.TokenRequest', 'k8s.io.api.authentication.v1.SelfSubjectReview',
   'k8s.io.api.authorization.v1.SelfSubjectAccessReview', 'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
   ...['Status', 'DeleteOptions', 'WatchEvent', 'PartialObjectMetadata', 'PartialObjectMetadataList', 'APIResourceList', 'APIGroupList', 'APIVersions']

@@ -2,6 +2,7 @@
 // deletionTimestamp, until they are gone), graceful pod deletion (the pod stays until the
 // kubelet confirms with grace 0; an unscheduled or finished pod goes at once), namespaces
 // (Terminating; namespaces.ts empties them), and deletecollection.
+import { admitDelete } from './admission.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { StoreError } from '../../store/types.js';
 import { badRequest, conflict, notFound } from '../status.js';
@@ -30,6 +31,7 @@ const DEFAULT_POD_GRACE = 30;
 export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, name: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
   const { store } = reg.deps;
   const key = objectKey(r, ns, name);
+  admitDelete(r, name);
   if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
     throw badRequest(`gracePeriodSeconds: Invalid value: ${opts.gracePeriodSeconds}: must be >= 0`);
   }
