@@ -103,17 +103,25 @@ const resourcesOf = (c: Obj) => ({ requests: isObj(c?.resources?.requests) ? c.r
 /** Sums over containers, then each init container's value when larger (upstream podRequests/podLimits). */
 function podTotals(spec: Obj, which: 'requests' | 'limits'): Obj {
   const total: Record<string, number> = {};
+  const binary = new Set<string>();
+  const see = (k: string, v: unknown) => { if (/i$/.test(String(v))) binary.add(k); };
   for (const c of Array.isArray(spec.containers) ? spec.containers : []) {
-    for (const [k, v] of Object.entries(resourcesOf(c)[which])) total[k] = (total[k] ?? 0) + value(v);
+    for (const [k, v] of Object.entries(resourcesOf(c)[which])) { total[k] = (total[k] ?? 0) + value(v); see(k, v); }
   }
   for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) {
-    for (const [k, v] of Object.entries(resourcesOf(c)[which])) if (value(v) > (total[k] ?? 0)) total[k] = value(v);
+    for (const [k, v] of Object.entries(resourcesOf(c)[which])) if (value(v) > (total[k] ?? 0)) { total[k] = value(v); see(k, v); }
   }
-  return Object.fromEntries(Object.entries(total).map(([k, v]) => [k, formatTotal(v)]));
+  return Object.fromEntries(Object.entries(total).map(([k, v]) => [k, canonical(v, binary.has(k))]));
 }
 
-// A summed quantity as a string again: whole units when whole, milli-units otherwise.
-const formatTotal = (v: number): string => (Number.isInteger(v) ? String(v) : `${Math.round(v * 1000)}m`);
+/** A summed quantity in Quantity.String()'s canonical form: the largest suffix that keeps it whole. */
+function canonical(v: number, binary: boolean): string {
+  if (!Number.isInteger(v)) return `${Math.round(v * 1000)}m`;
+  const [base, suffixes] = binary ? [1024, ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei']] : [1000, ['', 'k', 'M', 'G', 'T', 'P', 'E']];
+  let i = 0;
+  while (v !== 0 && i < suffixes.length - 1 && v % base === 0) { v /= base; i++; }
+  return `${v}${suffixes[i]}`;
+}
 
 /** The LimitRange violations of a pod, in upstream's words; [] when it fits. */
 export function podLimitProblems(pod: Obj, ranges: readonly Obj[]): string[] {
