@@ -1,6 +1,7 @@
 // Per-kind columns and cells, as upstream's printers (pkg/printers/internalversion/printers.go).
 // Priority 1 columns are the `-o wide` ones.
 import { age, humanDuration } from './age.js';
+import { eventsV1ToCore } from '../conversion/events.js';
 
 export interface Column { name: string; type: string; format: string; description: string; priority: number }
 export interface Printer { columns: Column[]; cells: (o: any, now: number) => unknown[] }
@@ -264,6 +265,9 @@ export const PRINTERS: Record<string, Printer> = {
   'rbac.authorization.k8s.io/Role': { columns: [NAME, col('Created At', '', 0, 'date')], cells: (r) => [name(r), r.metadata?.creationTimestamp ?? ''] },
   'rbac.authorization.k8s.io/ClusterRole': { columns: [NAME, col('Created At', '', 0, 'date')], cells: (r) => [name(r), r.metadata?.creationTimestamp ?? ''] },
 };
+
+// One printer for both Event APIs, as upstream prints the internal type.
+PRINTERS['events.k8s.io/Event'] = { columns: PRINTERS['/Event']!.columns, cells: (e, now) => PRINTERS['/Event']!.cells(eventsV1ToCore(e ?? {}), now) };
 
 function subjects(b: any): string[] {
   const of = (k: string) => (b.subjects ?? []).filter((s: any) => s.kind === k).map((s: any) => (k === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name)).join(', ');

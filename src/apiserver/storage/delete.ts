@@ -41,7 +41,7 @@ export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, n
   for (let attempt = 0; ; attempt++) {
     const kv = await store.get(key).catch((err) => { throw storeToApi(err, r, name); });
     if (!kv) throw notFound(r.plural, name, r.group);
-    const obj = decode(kv);
+    const obj = decode(kv, r);
     const m = obj.metadata;
     const pre = opts.preconditions ?? {};
     if (pre.uid && pre.uid !== m.uid) {
@@ -56,7 +56,7 @@ export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, n
         if (opts.dryRun) return { object: marked, pending: true };
         // Already marked the same way: nothing to write.
         if (JSON.stringify(marked.metadata) === JSON.stringify(m) && JSON.stringify(marked.status) === JSON.stringify(obj.status)) return { object: obj, pending: true };
-        const rev = await store.update(key, encode(marked), kv.modRevision);
+        const rev = await store.update(key, encode(marked, r), kv.modRevision);
         marked.metadata.resourceVersion = String(rev);
         return { object: marked, pending: true };
       }

@@ -111,7 +111,7 @@ export class Registry {
       else throw storeToApi(err, r, name);
     }
     if (!kv) throw notFound(r.plural, name, r.group);
-    return decode(kv);
+    return decode(kv, r);
   }
 
   /** A <Kind>List honouring selectors, limit/continue and resourceVersion(Match). Throws ApiError 400/410/504. */
@@ -152,7 +152,7 @@ export class Registry {
         let i = 0;
         for (; i < page.items.length; i++) {
           const kv = page.items[i]!;
-          const obj = decode(kv);
+          const obj = decode(kv, r);
           lastKey = kv.key;
           if (!match || match(obj)) items.push(obj);
           if (limit && items.length >= limit) break;
@@ -199,7 +199,7 @@ export class Registry {
       if (r.plural === 'services' && !opts.dryRun) await this.deps.hooks.allocateService(obj);
       if (opts.dryRun) return obj;
       try {
-        const rev = await this.deps.store.create(objectKey(r, ns, m.name), encode(obj));
+        const rev = await this.deps.store.create(objectKey(r, ns, m.name), encode(obj, r));
         m.resourceVersion = String(rev);
         return obj;
       } catch (err) {
@@ -240,7 +240,7 @@ export class Registry {
         if (create) return create();
         throw notFound(r.plural, name, r.group);
       }
-      const old = decode(kv);
+      const old = decode(kv, r);
       let next = structuredClone(transform(structuredClone(old)));
       next.metadata ??= {};
       const wantRv = next.metadata.resourceVersion;
@@ -261,7 +261,7 @@ export class Registry {
       if (!opts.subresource) await admitValidate(this, r, ns, next, old);
       if (operation === 'Update') this.deps.hooks.updateManagedFields(old, next, opts.fieldManager ?? 'unknown', 'Update', this.now(), opts.subresource || undefined);
       if (r.plural === 'services' && !opts.subresource && !opts.dryRun) await this.deps.hooks.allocateService(next, old);
-      const bytes = encode(next);
+      const bytes = encode(next, r);
       // Nothing changed: no write, the resourceVersion stays (upstream skips no-op updates).
       // The stored bytes are encode()'s own output, so they compare without re-encoding `old`.
       if (bytes.equals(kv.value)) return old;
