@@ -14,6 +14,7 @@ import { validatePodTemplate, validateReplicationController } from './validation
 import { validateRuntimeClass } from './validation/node.js';
 import { validatePriorityClass } from './validation/priorityclass.js';
 import { validateCertificateSigningRequest } from './validation/certificates.js';
+import { validateCoreEvent, validateEventsV1Event } from './validation/events.js';
 
 export { selectorMatches } from './validation/workload.js';
 
@@ -120,6 +121,8 @@ const VALIDATORS: Record<string, (errs: Errs, o: any, old?: any) => void> = {
   '/v1/Service': validateService,
   '/v1/ReplicationController': validateReplicationController,
   '/v1/PodTemplate': validatePodTemplate,
+  '/v1/Event': validateCoreEvent,
+  'events.k8s.io/v1/Event': validateEventsV1Event,
   'node.k8s.io/v1/RuntimeClass': validateRuntimeClass,
   'scheduling.k8s.io/v1/PriorityClass': validatePriorityClass,
   'certificates.k8s.io/v1/CertificateSigningRequest': validateCertificateSigningRequest,

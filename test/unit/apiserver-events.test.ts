@@ -75,3 +75,22 @@ test('an Event created through events.k8s.io/v1 is stored once and read through 
   t.is(table.json.columnDefinitions[0].name, 'Last Seen');
   t.is(table.json.rows[0].cells[6], 'rebound');
 });
+
+test('create validation: legacy rules for both APIs, the strict ones for events.k8s.io/v1', async (t) => {
+  const { validateObject } = await import('../../src/api/validation.js');
+  const { call } = await startFixture(t, { hooks: { ...hooks, validateObject } });
+  const other = await call('POST', CORE, { ...coreEvent, metadata: { name: 'x' }, involvedObject: { kind: 'Pod', name: 'web', namespace: 'other' } });
+  t.is(other.status, 422);
+  t.is(other.json.details.causes[0].message, 'Invalid value: "other": does not match event.namespace');
+  const bare = await call('POST', NEW, { metadata: { name: 'y' }, regarding: { kind: 'Pod', name: 'web', namespace: 'default' }, reason: 'R', deprecatedCount: 2 });
+  t.is(bare.status, 422);
+  t.deepEqual(bare.json.details.causes.map((c: any) => [c.field, c.message]), [
+    ['eventTime', 'Required value'],
+    ['type', 'Invalid value: "": has invalid value: '],
+    ['deprecatedCount', 'Invalid value: "": needs to be unset'],
+  ]);
+  const noReporter = await call('POST', NEW, { metadata: { name: 'z' }, eventTime: '2026-01-01T00:00:00.000000Z', type: 'Normal', reason: 'R', action: 'A', regarding: { namespace: 'default' } });
+  t.deepEqual(noReporter.json.details.causes.map((c: any) => c.field), ['reportingController', 'reportingController', 'reportingInstance']);
+  const fine = await call('POST', CORE, coreEvent);
+  t.is(fine.status, 201, fine.text);
+});
