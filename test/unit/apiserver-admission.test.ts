@@ -86,7 +86,7 @@ test('LimitRanger: defaults fill containers and init containers, with the annota
 test('LimitRanger: min, max and ratio per Container, per Pod, and PVC storage, in upstream words', async (t) => {
   const { call } = await startFixture(t, { hooks });
   await call('POST', '/api/v1/namespaces/default/limitranges', { metadata: { name: 'lr' }, spec: { limits: [
-    { type: 'Container', max: { cpu: '1' }, min: { cpu: '50m' }, maxLimitRequestRatio: { cpu: '4' } },
+    { type: 'Container', max: { cpu: '1000m' }, min: { cpu: '50m' }, maxLimitRequestRatio: { cpu: '4' } },
     { type: 'Pod', max: { memory: '1Gi' } },
     { type: 'PersistentVolumeClaim', max: { storage: '2Gi' }, min: { storage: '1Gi' } },
   ] } });

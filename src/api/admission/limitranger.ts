@@ -4,6 +4,7 @@
 // containers counted as upstream's effective requests) and per PersistentVolumeClaim.
 // The caller turns the messages into one 403 Forbidden.
 import { parseQuantity } from '../validation/field.js';
+import { canonicalQuantity, formatQuantity } from '../quantity.js';
 
 type Obj = Record<string, any>;
 type Resources = Record<string, string>;
@@ -13,6 +14,8 @@ const items = (ranges: readonly Obj[], type: string): Obj[] =>
   ranges.flatMap((lr) => (Array.isArray(lr?.spec?.limits) ? lr.spec.limits : [])).filter((l: Obj) => isObj(l) && l.type === type);
 const value = (q: unknown): number => parseQuantity(q) ?? 0;
 const sortedKeys = (m: Obj) => Object.keys(m).sort();
+// Messages print quantities as Quantity.String() does.
+const q = canonicalQuantity;
 
 /** The default requests/limits a Container gets: the last LimitRange item naming each wins (upstream). */
 function containerDefaults(ranges: readonly Obj[]): { requests: Resources; limits: Resources } {
@@ -61,27 +64,27 @@ export function applyLimitRangeDefaults(pod: Obj, ranges: readonly Obj[]): void 
 }
 
 function minProblem(type: string, name: string, min: string, requests: Obj, limits: Obj): string | undefined {
-  if (requests[name] === undefined) return `minimum ${name} usage per ${type} is ${min}.  No request is specified`;
-  if (value(requests[name]) < value(min)) return `minimum ${name} usage per ${type} is ${min}, but request is ${requests[name]}`;
-  if (limits[name] !== undefined && value(limits[name]) < value(min)) return `minimum ${name} usage per ${type} is ${min}, but limit is ${limits[name]}`;
+  if (requests[name] === undefined) return `minimum ${name} usage per ${type} is ${q(min)}.  No request is specified`;
+  if (value(requests[name]) < value(min)) return `minimum ${name} usage per ${type} is ${q(min)}, but request is ${q(requests[name])}`;
+  if (limits[name] !== undefined && value(limits[name]) < value(min)) return `minimum ${name} usage per ${type} is ${q(min)}, but limit is ${q(limits[name])}`;
   return undefined;
 }
 
 function maxProblem(type: string, name: string, max: string, requests: Obj, limits: Obj): string | undefined {
-  if (limits[name] === undefined) return `maximum ${name} usage per ${type} is ${max}.  No limit is specified`;
-  if (value(limits[name]) > value(max)) return `maximum ${name} usage per ${type} is ${max}, but limit is ${limits[name]}`;
-  if (requests[name] !== undefined && value(requests[name]) > value(max)) return `maximum ${name} usage per ${type} is ${max}, but request is ${requests[name]}`;
+  if (limits[name] === undefined) return `maximum ${name} usage per ${type} is ${q(max)}.  No limit is specified`;
+  if (value(limits[name]) > value(max)) return `maximum ${name} usage per ${type} is ${q(max)}, but limit is ${q(limits[name])}`;
+  if (requests[name] !== undefined && value(requests[name]) > value(max)) return `maximum ${name} usage per ${type} is ${q(max)}, but request is ${q(requests[name])}`;
   return undefined;
 }
 
 function ratioProblem(type: string, name: string, ratio: string, requests: Obj, limits: Obj): string | undefined {
   const req = value(requests[name]);
   const lim = value(limits[name]);
-  if (requests[name] === undefined || req === 0) return `${name} max limit to request ratio per ${type} is ${ratio}, but no request is specified or request is 0`;
-  if (limits[name] === undefined || lim === 0) return `${name} max limit to request ratio per ${type} is ${ratio}, but no limit is specified or limit is 0`;
+  if (requests[name] === undefined || req === 0) return `${name} max limit to request ratio per ${type} is ${q(ratio)}, but no request is specified or request is 0`;
+  if (limits[name] === undefined || lim === 0) return `${name} max limit to request ratio per ${type} is ${q(ratio)}, but no limit is specified or limit is 0`;
   const observed = lim / req;
   // Go's %f: six decimals.
-  if (observed > value(ratio)) return `${name} max limit to request ratio per ${type} is ${ratio}, but provided ratio is ${observed.toFixed(6)}`;
+  if (observed > value(ratio)) return `${name} max limit to request ratio per ${type} is ${q(ratio)}, but provided ratio is ${observed.toFixed(6)}`;
   return undefined;
 }
 
@@ -111,16 +114,7 @@ function podTotals(spec: Obj, which: 'requests' | 'limits'): Obj {
   for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) {
     for (const [k, v] of Object.entries(resourcesOf(c)[which])) if (value(v) > (total[k] ?? 0)) { total[k] = value(v); see(k, v); }
   }
-  return Object.fromEntries(Object.entries(total).map(([k, v]) => [k, canonical(v, binary.has(k))]));
-}
-
-/** A summed quantity in Quantity.String()'s canonical form: the largest suffix that keeps it whole. */
-function canonical(v: number, binary: boolean): string {
-  if (!Number.isInteger(v)) return `${Math.round(v * 1000)}m`;
-  const [base, suffixes] = binary ? [1024, ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei']] : [1000, ['', 'k', 'M', 'G', 'T', 'P', 'E']];
-  let i = 0;
-  while (v !== 0 && i < suffixes.length - 1 && v % base === 0) { v /= base; i++; }
-  return `${v}${suffixes[i]}`;
+  return Object.fromEntries(Object.entries(total).map(([k, v]) => [k, formatQuantity(v, binary.has(k))]));
 }
 
 /** The LimitRange violations of a pod, in upstream's words; [] when it fits. */
@@ -149,8 +143,8 @@ export function pvcLimitProblems(pvc: Obj, ranges: readonly Obj[]): string[] {
     }
     if (isObj(item.max)) for (const n of sortedKeys(item.max)) {
       const max = String(item.max[n]);
-      if (requests[n] === undefined) out.push(`maximum ${n} usage per PersistentVolumeClaim is ${max}.  No request is specified`);
-      else if (value(requests[n]) > value(max)) out.push(`maximum ${n} usage per PersistentVolumeClaim is ${max}, but request is ${requests[n]}`);
+      if (requests[n] === undefined) out.push(`maximum ${n} usage per PersistentVolumeClaim is ${q(max)}.  No request is specified`);
+      else if (value(requests[n]) > value(max)) out.push(`maximum ${n} usage per PersistentVolumeClaim is ${q(max)}, but request is ${q(requests[n])}`);
     }
   }
   return out;
