@@ -8,7 +8,7 @@ import { applyPatch, serverSideApply, updateManagedFields } from '../../src/apis
 import { defaultObject } from '../../src/api/defaults.js';
 import { validateObject } from '../../src/api/validation.js';
 import { toTable } from '../../src/api/table.js';
-import { startFixture } from './apiserver-fixture.js';
+import { startFixture, testPki } from './apiserver-fixture.js';
 
 const hooks = { applyPatch, serverSideApply, updateManagedFields, defaultObject, validateObject, toTable: (gvk: any, objs: object[], inc: any) => toTable(gvk, objs, inc) };
 const TABLE = { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' };
@@ -61,6 +61,9 @@ test('ReplicationController: selector and labels default from the template, gene
   const table = await call('GET', '/api/v1/namespaces/default/replicationcontrollers', undefined, TABLE);
   t.deepEqual(table.json.columnDefinitions.map((c: any) => c.name), ['Name', 'Desired', 'Current', 'Ready', 'Age', 'Containers', 'Images', 'Selector']);
   t.deepEqual(table.json.rows[0].cells.filter((_: unknown, i: number) => i !== 4), ['web', 3, 0, 0, 'c', 'nginx', 'app=web']);
+  const status = await call('PUT', '/api/v1/namespaces/default/replicationcontrollers/web/status', { ...got.json, status: { replicas: 1, readyReplicas: 2 } });
+  t.is(status.status, 422);
+  t.is(status.json.details.causes[0].message, 'Invalid value: 2: cannot be greater than status.replicas');
   const mismatch = await call('POST', '/api/v1/namespaces/default/replicationcontrollers', { ...rc, metadata: { name: 'bad' }, spec: { ...rc.spec, selector: { app: 'other' } } });
   t.is(mismatch.status, 422);
   t.is(mismatch.json.details.causes[0].message, 'Invalid value: {"app":"web"}: `selector` does not match template `labels`');
@@ -157,8 +160,19 @@ test('CertificateSigningRequest: requestor from the caller, approval subresource
   const removed = await call('PUT', `${base}/jane/approval`, { ...approved.json, status: { conditions: [] } });
   t.is(removed.status, 422);
   t.is(removed.json.details.causes[0].message, 'Forbidden: updates may not remove a condition of type "Approved"');
+  // The signer's part: a certificate through /status, once.
+  const cert = Buffer.from(testPki().ca.cert).toString('base64');
+  const issued = await call('PUT', `${base}/jane/status`, { ...approved.json, status: { ...approved.json.status, certificate: cert } });
+  t.is(issued.status, 200, issued.text);
+  t.deepEqual(issued.json.status.conditions, approved.json.status.conditions);
   const shown = await call('GET', `${base}/jane`, undefined, TABLE);
-  t.is(shown.json.rows[0].cells[5], 'Approved');
+  t.is(shown.json.rows[0].cells[5], 'Approved,Issued');
+  const again = await call('PUT', `${base}/jane/status`, { ...issued.json, status: { ...issued.json.status, certificate: Buffer.from(testPki().serving.cert).toString('base64') } });
+  t.is(again.status, 422);
+  t.is(again.json.details.causes[0].message, 'Forbidden: updates may not modify existing certificate content');
+  const notPem = await call('PUT', `${base}/jane/status`, { ...issued.json, status: { ...issued.json.status, certificate: Buffer.from('junk').toString('base64') } });
+  t.is(notPem.status, 422);
+  t.is(notPem.json.details.causes[0].message, 'Invalid value: "<certificate data>": must contain at least one CERTIFICATE PEM block');
 });
 
 test('CertificateSigningRequest validation: signature, PEM type, signerName, usages', async (t) => {

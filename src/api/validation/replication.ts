@@ -8,6 +8,7 @@ import { validatePodSpec } from './pod.js';
 const templateLabels = (t: any): Record<string, unknown> => (isObj(t.metadata) && isObj(t.metadata.labels) ? t.metadata.labels : {});
 
 export function validateReplicationController(errs: Errs, o: any): void {
+  validateStatus(errs, o.status);
   const s = o.spec;
   if (!isObj(s)) return void errs.push(required('spec'));
   nonNegative(errs, 'spec.replicas', s.replicas);
@@ -29,6 +30,17 @@ export function validateReplicationController(errs: Errs, o: any): void {
   if (isObj(t.spec) && t.spec.activeDeadlineSeconds != null) {
     errs.push(forbidden('spec.template.spec.activeDeadlineSeconds', 'activeDeadlineSeconds in ReplicationController is not Supported'));
   }
+}
+
+/** status counts: non-negative, and each no larger than the one it is part of (ValidateReplicationControllerStatus). */
+function validateStatus(errs: Errs, st: any): void {
+  if (!isObj(st)) return;
+  for (const f of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']) nonNegative(errs, `status.${f}`, st[f]);
+  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+  if (n(st.fullyLabeledReplicas) > n(st.replicas)) errs.push(invalid('status.fullyLabeledReplicas', st.fullyLabeledReplicas, 'cannot be greater than status.replicas'));
+  if (n(st.readyReplicas) > n(st.replicas)) errs.push(invalid('status.readyReplicas', st.readyReplicas, 'cannot be greater than status.replicas'));
+  if (n(st.availableReplicas) > n(st.replicas)) errs.push(invalid('status.availableReplicas', st.availableReplicas, 'cannot be greater than status.replicas'));
+  if (n(st.availableReplicas) > n(st.readyReplicas)) errs.push(invalid('status.availableReplicas', st.availableReplicas, 'cannot be greater than readyReplicas'));
 }
 
 export function validatePodTemplate(errs: Errs, o: any): void {
