@@ -13,11 +13,11 @@ import { startFixture, testPki } from './apiserver-fixture.js';
 const hooks = { applyPatch, serverSideApply, updateManagedFields, defaultObject, validateObject, toTable: (gvk: any, objs: object[], inc: any) => toTable(gvk, objs, inc) };
 const TABLE = { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' };
 
-function csrPem(cn = 'jane'): string {
+function csrPem(cn = 'jane', org?: string): string {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const req = forge.pki.createCertificationRequest();
   req.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }) as string);
-  req.setSubject([{ name: 'commonName', value: cn }]);
+  req.setSubject([{ name: 'commonName', value: cn }, ...(org ? [{ name: 'organizationName', value: org }] : [])]);
   req.sign(forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), forge.md.sha256.create());
   return forge.pki.certificationRequestToPem(req);
 }
@@ -198,4 +198,10 @@ test('CertificateSigningRequest validation: signature, PEM type, signerName, usa
   t.is(none.json.details.causes[0].field, 'spec.usages');
   const ok = await call('POST', base, csr('ok', pem, { expirationSeconds: 3600 }));
   t.is(ok.status, 201, ok.text);
+  // CertificateSubjectRestriction: no system:masters certificates from the client signer.
+  const masters = await call('POST', base, csr('m', csrPem('eve', 'system:masters')));
+  t.is(masters.status, 403);
+  t.is(masters.json.message, 'certificatesigningrequests.certificates.k8s.io "m" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed');
+  const devs = await call('POST', base, csr('d', csrPem('eve', 'devs')));
+  t.is(devs.status, 201, devs.text);
 });

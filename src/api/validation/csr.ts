@@ -97,3 +97,31 @@ export function csrRequestProblem(pem: Buffer): string | undefined {
     return err instanceof Error && err.message.startsWith('x509:') ? err.message : 'x509: malformed certificate request';
   }
 }
+
+const ORGANIZATION = '2.5.4.10';
+
+/**
+ * The subject's Organization values (O=) of a PEM PKCS#10 request; [] when it does not parse
+ * (validation reports that). Never throws.
+ */
+export function csrOrganizations(pem: Buffer): string[] {
+  const der = pemBlock(pem);
+  if (typeof der === 'string') return [];
+  try {
+    const outer = tlv(der, 0, der.length);
+    const info = outer && children(der, outer)[0];
+    const subject = info && children(der, info)[1];
+    if (!subject || subject.tag !== 0x30) return [];
+    const out: string[] = [];
+    // Name ::= SEQUENCE OF SET OF AttributeTypeAndValue { type OID, value string }
+    for (const rdn of children(der, subject)) {
+      for (const atv of children(der, rdn)) {
+        const [type, value] = children(der, atv);
+        if (type?.tag === 0x06 && value && oid(der, type) === ORGANIZATION) out.push(der.subarray(value.body, value.end).toString('utf8'));
+      }
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}

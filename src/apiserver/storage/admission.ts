@@ -6,6 +6,7 @@ import { applyLimitRangeDefaults, podLimitProblems, pvcLimitProblems } from '../
 import { podQosClass } from '../../api/qos.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../../api/validation/priorityclass.js';
+import { csrOrganizations } from '../../api/validation/csr.js';
 import { apiError } from '../status.js';
 import type { Obj } from './codec.js';
 import type { Registry } from './registry.js';
@@ -73,9 +74,21 @@ export async function admitValidate(reg: Registry, r: ResourceInfo, ns: string, 
     const problems = r.plural === 'pods' ? podLimitProblems(obj, ranges) : pvcLimitProblems(obj, ranges);
     if (problems.length) throw admissionForbidden(r, obj.metadata?.name ?? '', aggregate(problems));
   }
+  if (!old && r.plural === 'certificatesigningrequests') certificateSubjectRestriction(r, obj);
   if (r.plural === 'priorityclasses' && obj.globalDefault === true) {
     const other = (await listAll(reg, PRIORITY_CLASSES, '')).find((c) => c.globalDefault === true && c.metadata.name !== obj.metadata.name);
     if (other) throw admissionForbidden(r, obj.metadata.name, `PriorityClass ${other.metadata.name} is already marked as default. Only one default can exist`);
+  }
+}
+
+/**
+ * CertificateSubjectRestriction: no request to the apiserver-client signer for a certificate in
+ * system:masters (that group bypasses every authorization). Throws ApiError 403.
+ */
+function certificateSubjectRestriction(r: ResourceInfo, csr: Obj): void {
+  if (csr.spec?.signerName !== 'kubernetes.io/kube-apiserver-client' || typeof csr.spec.request !== 'string') return;
+  if (csrOrganizations(Buffer.from(csr.spec.request, 'base64')).includes('system:masters')) {
+    throw admissionForbidden(r, csr.metadata.name, 'use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed');
   }
 }
 
