@@ -8,7 +8,8 @@ import { applyPatch, serverSideApply, updateManagedFields } from '../../src/apis
 import { defaultObject } from '../../src/api/defaults.js';
 import { validateObject } from '../../src/api/validation.js';
 import { toTable } from '../../src/api/table.js';
-import { startFixture, testPki } from './apiserver-fixture.js';
+import { makeServiceAccountKey } from '../../src/apiserver/wiring/serviceaccount-key.js';
+import { startAuthFixture, startFixture, testPki, until, type Fixture } from './apiserver-fixture.js';
 
 const hooks = { applyPatch, serverSideApply, updateManagedFields, defaultObject, validateObject, toTable: (gvk: any, objs: object[], inc: any) => toTable(gvk, objs, inc) };
 const TABLE = { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' };
@@ -204,4 +205,35 @@ test('CertificateSigningRequest validation: signature, PEM type, signerName, usa
   t.is(masters.json.message, 'certificatesigningrequests.certificates.k8s.io "m" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed');
   const devs = await call('POST', base, csr('d', csrPem('eve', 'devs')));
   t.is(devs.status, 201, devs.text);
+});
+
+async function grant(f: Fixture, name: string, rules: object[]): Promise<void> {
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  for (const [path, body] of [
+    [`${rbac}/clusterroles`, { metadata: { name }, rules }],
+    [`${rbac}/clusterrolebindings`, { metadata: { name }, roleRef: { kind: 'ClusterRole', name }, subjects: [{ kind: 'User', name: 'alice' }] }],
+  ] as const) {
+    const r = await f.call('POST', path, body);
+    if (r.status !== 201) throw new Error(r.text);
+  }
+}
+
+test('CertificateApproval and CertificateSigning: approving takes approve on the signer, issuing sign', async (t) => {
+  const f = await startAuthFixture(t, { serviceAccountKey: makeServiceAccountKey() });
+  const base = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+  t.is((await f.call('POST', base, csr('c', csrPem()))).status, 201);
+  await grant(f, 'csr-writer', [{ apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests', 'certificatesigningrequests/approval', 'certificatesigningrequests/status'], verbs: ['get', 'update'] }]);
+  const current = await until(() => f.as('alice-token', 'GET', `${base}/c`), (r) => r.status === 200);
+  const approve = () => f.as('alice-token', 'PUT', `${base}/c/approval`, { ...current.json, status: { conditions: [{ type: 'Approved', status: 'True' }] } });
+  const refused = await approve();
+  t.is(refused.status, 403);
+  t.is(refused.json.message, 'certificatesigningrequests.certificates.k8s.io "c" is forbidden: user not permitted to approve requests with signerName "kubernetes.io/kube-apiserver-client"');
+  // A wildcard on the signer's domain is enough, as upstream.
+  await grant(f, 'approver', [{ apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: ['kubernetes.io/*'], verbs: ['approve'] }]);
+  const approved = await until(approve, (r) => r.status !== 403);
+  t.is(approved.status, 200, approved.text);
+  const cert = Buffer.from(testPki().ca.cert).toString('base64');
+  const sign = await f.as('alice-token', 'PUT', `${base}/c/status`, { ...approved.json, status: { ...approved.json.status, certificate: cert } });
+  t.is(sign.status, 403);
+  t.is(sign.json.message, 'certificatesigningrequests.certificates.k8s.io "c" is forbidden: user not permitted to sign requests with signerName "kubernetes.io/kube-apiserver-client"');
 });

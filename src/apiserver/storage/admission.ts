@@ -10,6 +10,7 @@ import { csrOrganizations } from '../../api/validation/csr.js';
 import { apiError } from '../status.js';
 import type { Obj } from './codec.js';
 import type { Registry } from './registry.js';
+import type { Requestor } from './meta.js';
 
 const LIMIT_RANGES = findResource('', 'v1', 'limitranges')!;
 const PRIORITY_CLASSES = findResource('scheduling.k8s.io', 'v1', 'priorityclasses')!;
@@ -90,6 +91,27 @@ function certificateSubjectRestriction(r: ResourceInfo, csr: Obj): void {
   if (csrOrganizations(Buffer.from(csr.spec.request, 'base64')).includes('system:masters')) {
     throw admissionForbidden(r, csr.metadata.name, 'use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed');
   }
+}
+
+/**
+ * CertificateApproval and CertificateSigning: deciding a CSR (/approval) takes the `approve`
+ * verb, issuing its certificate (/status) the `sign` verb, on the `signers` resource named
+ * after its signerName (or `<domain>/*`). Skipped for in-process writes (no user). Rejects
+ * ApiError 403.
+ */
+export async function admitCsrSubresource(reg: Registry, r: ResourceInfo, sub: string | undefined, next: Obj, old: Obj, user?: Requestor): Promise<void> {
+  if (r.plural !== 'certificatesigningrequests' || !user) return;
+  const signer = String(next.spec?.signerName ?? '');
+  let verb: 'approve' | 'sign';
+  if (sub === 'approval') verb = 'approve';
+  else if (sub === 'status' && (next.status?.certificate ?? '') !== (old.status?.certificate ?? '')) verb = 'sign';
+  else return;
+  const who = { name: user.name, uid: user.uid, groups: user.groups ?? [], extra: user.extra };
+  const may = async (name: string) => (await reg.deps.hooks.authorize(who, {
+    user: who, verb, apiGroup: 'certificates.k8s.io', resource: 'signers', name, resourceRequest: true,
+  })).allowed;
+  if (await may(signer) || await may(`${signer.split('/')[0]}/*`)) return;
+  throw admissionForbidden(r, next.metadata.name, `user not permitted to ${verb} requests with signerName "${signer}"`);
 }
 
 /** The system PriorityClasses cannot be deleted (upstream's priorityclass storage). Throws ApiError 403. */

@@ -8,7 +8,7 @@ import type { Store } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { Gvk, ServerHooks } from '../hooks.js';
 import { apiError, badRequest, conflict, invalid, notFound } from '../status.js';
-import { admitCreate, admitValidate, finishPodCreate } from './admission.js';
+import { admitCreate, admitCsrSubresource, admitValidate, finishPodCreate } from './admission.js';
 import { Cacher } from './cacher.js';
 import { decode, encode, listPrefix, objectKey, resourcePrefix, tombstone, type Obj } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue.js';
@@ -259,6 +259,7 @@ export class Registry {
       const problems = this.deps.hooks.validateObject(gvk, next, old);
       if (problems.length) throw invalid(r.kind, name, problems, r.group);
       if (!opts.subresource) await admitValidate(this, r, ns, next, old);
+      else await admitCsrSubresource(this, r, opts.subresource, next, old, opts.user);
       if (operation === 'Update') this.deps.hooks.updateManagedFields(old, next, opts.fieldManager ?? 'unknown', 'Update', this.now(), opts.subresource || undefined);
       if (r.plural === 'services' && !opts.subresource && !opts.dryRun) await this.deps.hooks.allocateService(next, old);
       const bytes = encode(next, r);
