@@ -62,7 +62,15 @@ test('ReplicationController: selector and labels default from the template, gene
   const table = await call('GET', '/api/v1/namespaces/default/replicationcontrollers', undefined, TABLE);
   t.deepEqual(table.json.columnDefinitions.map((c: any) => c.name), ['Name', 'Desired', 'Current', 'Ready', 'Age', 'Containers', 'Images', 'Selector']);
   t.deepEqual(table.json.rows[0].cells.filter((_: unknown, i: number) => i !== 4), ['web', 3, 0, 0, 'c', 'nginx', 'app=web']);
-  const status = await call('PUT', '/api/v1/namespaces/default/replicationcontrollers/web/status', { ...got.json, status: { replicas: 1, readyReplicas: 2 } });
+  // Conditions merge by type under a strategic patch (the OpenAPI patch metadata).
+  const SMP = { 'Content-Type': 'application/strategic-merge-patch+json' };
+  for (const type of ['A', 'B']) {
+    const p = await call('PATCH', '/api/v1/namespaces/default/replicationcontrollers/web/status', { status: { conditions: [{ type, status: 'True' }] } }, SMP);
+    t.is(p.status, 200, p.text);
+  }
+  const withConditions = await call('GET', '/api/v1/namespaces/default/replicationcontrollers/web');
+  t.deepEqual(withConditions.json.status.conditions.map((c: any) => c.type), ['A', 'B']);
+  const status = await call('PUT', '/api/v1/namespaces/default/replicationcontrollers/web/status', { ...withConditions.json, status: { replicas: 1, readyReplicas: 2 } });
   t.is(status.status, 422);
   t.is(status.json.details.causes[0].message, 'Invalid value: 2: cannot be greater than status.replicas');
   const mismatch = await call('POST', '/api/v1/namespaces/default/replicationcontrollers', { ...rc, metadata: { name: 'bad' }, spec: { ...rc.spec, selector: { app: 'other' } } });
