@@ -213,6 +213,8 @@ test('CertificateSigningRequest validation: signature, PEM type, signerName, usa
   t.is(masters.json.message, 'certificatesigningrequests.certificates.k8s.io "m" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed');
   const devs = await call('POST', base, csr('d', csrPem('eve', 'devs')));
   t.is(devs.status, 201, devs.text);
+  const bySigner = await call('GET', `${base}?fieldSelector=spec.signerName=kubernetes.io/kube-apiserver-client`);
+  t.deepEqual(bySigner.json.items.map((c: any) => c.metadata.name).sort(), ['d', 'ok']);
 });
 
 async function grant(f: Fixture, name: string, rules: object[]): Promise<void> {

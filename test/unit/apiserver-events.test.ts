@@ -71,6 +71,10 @@ test('an Event created through events.k8s.io/v1 is stored once and read through 
   t.is(updated.status, 200, updated.text);
   t.is((await call('GET', `${NEW}/e2`)).json.note, 'rebound');
   t.deepEqual((await call('GET', CORE)).json.items.map((e: any) => e.metadata.name), ['e2']);
+  // Field selectors in each API's own field names.
+  t.is((await call('GET', `${NEW}?fieldSelector=regarding.name=db,reportingController=skiff.io/test`)).json.items.length, 1);
+  t.is((await call('GET', `${NEW}?fieldSelector=regarding.name=web`)).json.items.length, 0);
+  t.is((await call('GET', `${CORE}?fieldSelector=involvedObject.name=db`)).json.items.length, 1);
   const table = await call('GET', NEW, undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
   t.is(table.json.columnDefinitions[0].name, 'Last Seen');
   t.is(table.json.rows[0].cells[6], 'rebound');
