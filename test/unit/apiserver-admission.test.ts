@@ -107,4 +107,7 @@ test('LimitRanger: min, max and ratio per Container, per Pod, and PVC storage, i
   t.is(small.json.message, 'persistentvolumeclaims "small" is forbidden: minimum storage usage per PersistentVolumeClaim is 1Gi, but request is 500Mi');
   const right = await call('POST', '/api/v1/namespaces/default/persistentvolumeclaims', pvc('right', '1Gi'));
   t.is(right.status, 201, right.text);
+  const resized = await call('PUT', '/api/v1/namespaces/default/persistentvolumeclaims/right', { ...right.json, spec: { ...right.json.spec, resources: { requests: { storage: '3Gi' } } } });
+  t.is(resized.status, 403);
+  t.is(resized.json.message, 'persistentvolumeclaims "right" is forbidden: maximum storage usage per PersistentVolumeClaim is 2Gi, but request is 3Gi');
 });

@@ -66,11 +66,12 @@ async function podPriority(reg: Registry, r: ResourceInfo, pod: Obj): Promise<vo
 }
 
 /**
- * Validating admission on create and update: LimitRange limits (create only, as upstream for
- * pods) and the single globalDefault PriorityClass. Rejects ApiError 403.
+ * Validating admission on create and update: LimitRange limits (pods on create, claims on
+ * both, as upstream) and the single globalDefault PriorityClass. Rejects ApiError 403.
  */
 export async function admitValidate(reg: Registry, r: ResourceInfo, ns: string, obj: Obj, old?: Obj): Promise<void> {
-  if (!old && (r.plural === 'pods' || r.plural === 'persistentvolumeclaims')) {
+  // Pods only on create (their containers cannot change after), claims also on update (resize).
+  if ((!old && r.plural === 'pods') || r.plural === 'persistentvolumeclaims') {
     const ranges = await listAll(reg, LIMIT_RANGES, ns);
     const problems = r.plural === 'pods' ? podLimitProblems(obj, ranges) : pvcLimitProblems(obj, ranges);
     if (problems.length) throw admissionForbidden(r, obj.metadata?.name ?? '', aggregate(problems));
