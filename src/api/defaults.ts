@@ -3,6 +3,7 @@
 // the values create-time strategies and admission add that every user sees (namespace
 // finalizer, pod priority). Pure: the apiserver calls it before validation.
 import { defaultPodSpec, defaultPodTemplate, dflt } from './defaults/pod.js';
+import { defaultLimitRange } from './admission/limitranger.js';
 
 export { pullPolicyFor } from './defaults/pod.js';
 
@@ -147,11 +148,26 @@ function networkPolicy(o: any): void {
   }
 }
 
-function bindingSubjects(o: any): void {
+// An empty apiGroup counts as unset (upstream checks len() == 0).
+function binding(o: any): void {
+  if (isObj(o.roleRef) && !o.roleRef.apiGroup) o.roleRef.apiGroup = 'rbac.authorization.k8s.io';
   each(o.subjects, (s) => {
     if (s.kind === 'ServiceAccount') dflt(s, 'apiGroup', '');
-    else if (s.kind === 'User' || s.kind === 'Group') dflt(s, 'apiGroup', 'rbac.authorization.k8s.io');
+    else if ((s.kind === 'User' || s.kind === 'Group') && !s.apiGroup) s.apiGroup = 'rbac.authorization.k8s.io';
   });
+}
+
+/** An RC without a selector selects its template's labels, and takes them as its own when it has none. */
+function replicationController(o: any): void {
+  const s = o.spec;
+  if (!isObj(s)) return;
+  dflt(s, 'replicas', 1);
+  const labels = isObj(s.template) && isObj(s.template.metadata) && isObj(s.template.metadata.labels) ? s.template.metadata.labels : undefined;
+  if (labels && Object.keys(labels).length) {
+    if (!isObj(s.selector) || !Object.keys(s.selector).length) s.selector = { ...labels };
+    if (isObj(o.metadata) && (!isObj(o.metadata.labels) || !Object.keys(o.metadata.labels).length)) o.metadata.labels = { ...labels };
+  }
+  defaultPodTemplate(s.template);
 }
 
 /** stringData is write-only: upstream's conversion folds it into data, where it wins over the same key. */
@@ -166,13 +182,14 @@ function secret(o: any): void {
 const DEFAULTERS: Record<string, Defaulter> = {
   '/v1/Pod': (o) => defaultPodSpec(o.spec),
   '/v1/PodTemplate': (o) => defaultPodTemplate(o.template),
-  '/v1/ReplicationController': (o) => isObj(o.spec) && (dflt(o.spec, 'replicas', 1), defaultPodTemplate(o.spec.template)),
+  '/v1/ReplicationController': replicationController,
   '/v1/Service': service,
   '/v1/Namespace': namespace,
   '/v1/Secret': secret,
   '/v1/Endpoints': (o) => each(o.subsets, (s) => tcp(s.ports)),
   '/v1/PersistentVolumeClaim': (o) => isObj(o.spec) && dflt(o.spec, 'volumeMode', 'Filesystem'),
   '/v1/PersistentVolume': persistentVolume,
+  '/v1/LimitRange': defaultLimitRange,
   'apps/v1/Deployment': deployment,
   'apps/v1/ReplicaSet': replicaSet,
   'apps/v1/StatefulSet': statefulSet,
@@ -181,8 +198,9 @@ const DEFAULTERS: Record<string, Defaulter> = {
   'batch/v1/CronJob': cronJob,
   'discovery.k8s.io/v1/EndpointSlice': (o) => tcp(o.ports),
   'networking.k8s.io/v1/NetworkPolicy': networkPolicy,
-  'rbac.authorization.k8s.io/v1/RoleBinding': bindingSubjects,
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': bindingSubjects,
+  'rbac.authorization.k8s.io/v1/RoleBinding': binding,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': binding,
+  'scheduling.k8s.io/v1/PriorityClass': (o) => dflt(o, 'preemptionPolicy', 'PreemptLowerPriority'),
 };
 
 /**

@@ -12,7 +12,7 @@ export interface ResourceInfo {
   namespaced: boolean;
   shortNames?: string[];
   categories?: string[];
-  /** Subresources served besides the resource itself: 'status', 'scale', 'binding', 'eviction', 'token', 'log', 'exec', 'attach', 'portforward', 'proxy'. */
+  /** Subresources served besides the resource itself: 'status', 'scale', 'binding', 'eviction', 'approval', 'token', 'log', 'exec', 'attach', 'portforward', 'proxy'. */
   subresources?: string[];
   /** The verbs served on the resource itself, when not the full set (the reviews are create-only). */
   verbs?: string[];
@@ -47,6 +47,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   core('PersistentVolume', 'persistentvolumes', false, { shortNames: ['pv'], subresources: ['status'] }),
   core('LimitRange', 'limitranges', true, { shortNames: ['limits'] }),
   core('ResourceQuota', 'resourcequotas', true, { shortNames: ['quota'], subresources: ['status'] }),
+  core('ReplicationController', 'replicationcontrollers', true, { shortNames: ['rc'], categories: all, subresources: ['status', 'scale'] }),
+  core('PodTemplate', 'podtemplates', true),
   apps('Deployment', 'deployments', true, { shortNames: ['deploy'], categories: all, subresources: ['status', 'scale'] }),
   apps('ReplicaSet', 'replicasets', true, { shortNames: ['rs'], categories: all, subresources: ['status', 'scale'] }),
   apps('StatefulSet', 'statefulsets', true, { shortNames: ['sts'], categories: all, subresources: ['status', 'scale'] }),
@@ -65,6 +67,9 @@ export const RESOURCES: readonly ResourceInfo[] = [
   rbac('ClusterRoleBinding', 'clusterrolebindings', false),
   g('policy', 'v1')('PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: ['status'] }),
   g('events.k8s.io', 'v1')('Event', 'events', true, { shortNames: ['ev'] }),
+  g('node.k8s.io', 'v1')('RuntimeClass', 'runtimeclasses', false),
+  g('certificates.k8s.io', 'v1')('CertificateSigningRequest', 'certificatesigningrequests', false, { shortNames: ['csr'], subresources: ['approval', 'status'] }),
+  g('scheduling.k8s.io', 'v1')('PriorityClass', 'priorityclasses', false, { shortNames: ['pc'] }),
   authn('TokenReview', 'tokenreviews', false, createOnly),
   authn('SelfSubjectReview', 'selfsubjectreviews', false, createOnly),
   authz('SubjectAccessReview', 'subjectaccessreviews', false, createOnly),

@@ -10,6 +10,11 @@ import { validatePodDisruptionBudget } from './validation/policy.js';
 import { validateBinding, validateRole } from './validation/rbac.js';
 import { validateWorkload } from './validation/workload.js';
 import { validateCronJob } from './validation/cronjob.js';
+import { validatePodTemplate, validateReplicationController } from './validation/replication.js';
+import { validateRuntimeClass } from './validation/node.js';
+import { validatePriorityClass } from './validation/priorityclass.js';
+import { validateCertificateSigningRequest } from './validation/certificates.js';
+import { validateCoreEvent, validateEventsV1Event } from './validation/events.js';
 
 export { selectorMatches } from './validation/workload.js';
 
@@ -22,6 +27,8 @@ const NAME_RULES: Record<string, (v: string) => string[]> = {
   'rbac.authorization.k8s.io/RoleBinding': pathSegmentProblems,
   'rbac.authorization.k8s.io/ClusterRole': pathSegmentProblems,
   'rbac.authorization.k8s.io/ClusterRoleBinding': pathSegmentProblems,
+  // "We don't care what you call your certificate requests" beyond the generic path check.
+  'certificates.k8s.io/CertificateSigningRequest': pathSegmentProblems,
   // Events are named after their object plus a suffix; upstream checks them as subdomains too.
 };
 
@@ -112,6 +119,13 @@ const VALIDATORS: Record<string, (errs: Errs, o: any, old?: any) => void> = {
     if (old) validatePodSpecUpdate(errs, o.spec, old.spec);
   },
   '/v1/Service': validateService,
+  '/v1/ReplicationController': validateReplicationController,
+  '/v1/PodTemplate': validatePodTemplate,
+  '/v1/Event': validateCoreEvent,
+  'events.k8s.io/v1/Event': validateEventsV1Event,
+  'node.k8s.io/v1/RuntimeClass': validateRuntimeClass,
+  'scheduling.k8s.io/v1/PriorityClass': validatePriorityClass,
+  'certificates.k8s.io/v1/CertificateSigningRequest': validateCertificateSigningRequest,
   '/v1/ConfigMap': validateConfigMap,
   '/v1/Secret': validateSecret,
   '/v1/Namespace': validateNamespace,

@@ -7,7 +7,7 @@ type Obj = Record<string, any>;
 
 const MAIN_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const SUB_VERBS: Record<string, string[]> = {
-  status: ['get', 'patch', 'update'], scale: ['get', 'patch', 'update'], ephemeralcontainers: ['get', 'patch', 'update'],
+  status: ['get', 'patch', 'update'], approval: ['get', 'patch', 'update'], scale: ['get', 'patch', 'update'], ephemeralcontainers: ['get', 'patch', 'update'],
   binding: ['create'], eviction: ['create'], token: ['create'], log: ['get'], finalize: ['update'],
   exec: ['create', 'get'], attach: ['create', 'get'], portforward: ['create', 'get'],
   proxy: ['create', 'delete', 'get', 'patch', 'update'],

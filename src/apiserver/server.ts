@@ -12,12 +12,14 @@ import { ANONYMOUS_USER, forbidden, unauthorized } from './auth/index.js';
 import { impersonate } from './auth/impersonation.js';
 import { aggregatedDiscovery, apiGroupFor, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { standInHooks, type AuthzAttributes, type ServerHooks, type UserInfo } from './hooks.js';
+import { setRequestUser } from './http/request-user.js';
 import { negotiate } from './http/negotiate.js';
 import { requestInfo, type RequestInfo } from './http/request-info.js';
 import { handleResource } from './http/resources.js';
 import { writeError, writeObject } from './http/respond.js';
 import { apiError } from './status.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
+import { ensureSystemPriorityClasses } from './storage/admission.js';
 import { Registry } from './storage/registry.js';
 import { authWiring, type AuthOptions } from './wiring/auth.js';
 import { startDefaultServiceAccounts } from './wiring/default-serviceaccounts.js';
@@ -122,6 +124,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const acting = await impersonate(req.headersDistinct, user, hooks.authorize);
     if (acting && 'denied' in acting) throw authenticated ? forbidden(acting.denied, acting.reason) : unauthorized();
     if (acting) user = acting.user;
+    setRequestUser(req, user);
     const info = requestInfo(req.method ?? 'GET', url);
     const attrs = attributes(user, info);
     const decision = await hooks.authorize(user, attrs);
@@ -193,6 +196,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   try {
     await ensureDefaultNamespaces(registry);
+    await ensureSystemPriorityClasses(registry);
     if (auth) {
       await ensureBootstrapRbac(registry);
       await auth.rbac.ready;

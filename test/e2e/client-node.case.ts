@@ -156,16 +156,18 @@ export function clientNodeCases(anyTest: TestFn, name: BackendName): void {
     t.is((await statusOf(core.listNamespacedPod({ namespace: ns, fieldSelector: 'spec.bogus=x' }))).code, 400);
   });
 
-  test('status subresource: only status changes through it; field selectors see the new phase', async (t) => {
+  test('status subresource: status and metadata change through it, spec does not; field selectors see the new phase', async (t) => {
     const { core } = t.context.clients;
     const ns = await namespace(t);
     await core.createNamespacedPod({ namespace: ns, body: pod('p', { a: 'b' }) });
     const patched = await core.patchNamespacedPodStatus({
       name: 'p', namespace: ns,
-      body: { metadata: { labels: { sneaky: 'yes' } }, status: { phase: 'Running', podIP: '10.244.0.9' } },
+      body: { metadata: { labels: { added: 'yes' } }, spec: { activeDeadlineSeconds: 5 }, status: { phase: 'Running', podIP: '10.244.0.9' } },
     }, merge);
     t.is(patched.status!.phase, 'Running');
-    t.is(patched.metadata!.labels!.sneaky, undefined, 'metadata changes through status are dropped');
+    // As upstream's pod status strategy: spec is reset, metadata changes go through.
+    t.is(patched.metadata!.labels!.added, 'yes', 'metadata changes through status are kept');
+    t.is(patched.spec!.activeDeadlineSeconds, undefined, 'spec changes through status are dropped');
     const viaMain = await core.patchNamespacedPod({ name: 'p', namespace: ns, body: { status: { phase: 'Failed' } } }, merge);
     t.is(viaMain.status!.phase, 'Running', 'status changes through the main resource are dropped');
     const running = await core.listNamespacedPod({ namespace: ns, fieldSelector: 'status.phase=Running' });

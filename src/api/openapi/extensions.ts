@@ -90,6 +90,11 @@ export const FIELD_EXTENSIONS: Record<string, Record<string, FieldExt>> = {
   ['io.k8s.api.rbac.v1.ClusterRoleBinding']: { subjects: atomic },
   ['io.k8s.api.discovery.v1.EndpointSlice']: { endpoints: atomic, ports: atomic },
   ['io.k8s.api.networking.v1.IngressSpec']: { rules: atomic, tls: atomic },
+  [`${core}.ReplicationControllerStatus`]: { conditions },
+  ['io.k8s.api.certificates.v1.CertificateSigningRequestSpec']: { usages: atomic, groups: atomic },
+  // (map-keyed for apply, but no patch strategy: a strategic patch replaces the list)
+  ['io.k8s.api.certificates.v1.CertificateSigningRequestStatus']: { conditions: { listType: 'map', mapKeys: ['type'] } },
+  ['io.k8s.api.node.v1.Scheduling']: { tolerations: atomic },
 };
 
 /** Struct fields whose strategic-merge strategy is retainKeys (a union's discriminated members). */

@@ -1,6 +1,7 @@
 // Per-kind columns and cells, as upstream's printers (pkg/printers/internalversion/printers.go).
 // Priority 1 columns are the `-o wide` ones.
-import { age } from './age.js';
+import { age, humanDuration } from './age.js';
+import { eventsV1ToCore } from '../conversion/events.js';
 
 export interface Column { name: string; type: string; format: string; description: string; priority: number }
 export interface Printer { columns: Column[]; cells: (o: any, now: number) => unknown[] }
@@ -77,6 +78,21 @@ const selector = (sel: any): string => {
 const images = (o: any) => (o.spec?.template?.spec?.containers ?? []).map((c: any) => c.image).join(',');
 const containerNames = (o: any) => (o.spec?.template?.spec?.containers ?? []).map((c: any) => c.name).join(',');
 
+/** labels.FormatLabels: sorted `k=v` pairs, '<none>' when empty. */
+const formatLabels = (m: unknown): string => {
+  const entries = m && typeof m === 'object' ? Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+  return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(',') : '<none>';
+};
+
+/** Denied beats Approved beats Pending; Failed and Issued are appended (upstream extractCSRStatus). */
+function csrCondition(c: any): string {
+  const has = (t: string) => (c.status?.conditions ?? []).some((x: any) => x?.type === t);
+  let out = has('Denied') ? 'Denied' : has('Approved') ? 'Approved' : 'Pending';
+  if (has('Failed')) out += ',Failed';
+  if (c.status?.certificate) out += ',Issued';
+  return out;
+}
+
 function jobStatus(j: any): string {
   const conds = j.status?.conditions ?? [];
   const is = (t: string) => conds.some((c: any) => c.type === t && c.status === 'True');
@@ -141,6 +157,37 @@ export const PRINTERS: Record<string, Printer> = {
       const ns = Object.entries(d.spec?.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
       return [name(d), n(st.desiredNumberScheduled), n(st.currentNumberScheduled), n(st.numberReady), n(st.updatedNumberScheduled), n(st.numberAvailable), none(ns), created(d, now), containerNames(d), images(d), selector(d.spec?.selector)];
     },
+  },
+  '/ReplicationController': {
+    columns: [NAME, col('Desired', 'Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller', 0, 'integer'),
+      col('Current', 'Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller', 0, 'integer'),
+      col('Ready', 'The number of ready replicas for this replication controller.', 0, 'integer'), AGE,
+      col('Containers', 'Names of each container in the template.', 1), col('Images', 'Images referenced by each container in the template.', 1),
+      col('Selector', 'Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', 1)],
+    cells: (r, now) => [name(r), r.spec?.replicas ?? 1, n(r.status?.replicas), n(r.status?.readyReplicas), created(r, now), containerNames(r), images(r), formatLabels(r.spec?.selector)],
+  },
+  '/PodTemplate': {
+    columns: [NAME, col('Containers', 'Names of each container in the template.'), col('Images', 'Images referenced by each container in the template.'), col('Pod Labels', 'The labels for the pod template.')],
+    cells: (t) => {
+      const spec = t.template?.spec ?? {};
+      return [name(t), (spec.containers ?? []).map((c: any) => c.name).join(','), (spec.containers ?? []).map((c: any) => c.image).join(','), formatLabels(t.template?.metadata?.labels)];
+    },
+  },
+  'node.k8s.io/RuntimeClass': {
+    columns: [NAME, col('Handler'), AGE],
+    cells: (r, now) => [name(r), r.handler ?? '', created(r, now)],
+  },
+  'scheduling.k8s.io/PriorityClass': {
+    columns: [NAME, col('Value', 'value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.', 0, 'integer'),
+      col('Global-Default', 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.', 0, 'boolean'),
+      AGE, col('PreemptionPolicy', 'preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.')],
+    cells: (p, now) => [name(p), p.value ?? 0, p.globalDefault ?? false, created(p, now), p.preemptionPolicy ?? '<none>'],
+  },
+  'certificates.k8s.io/CertificateSigningRequest': {
+    columns: [NAME, AGE, col('SignerName', 'Name of the signer that issues the certificate.'), col('Requestor', 'Name of the user that created the request.'),
+      col('RequestedDuration', 'The requested duration of the certificate.'), col('Condition', 'The condition of the certificate request.')],
+    cells: (c, now) => [name(c), created(c, now), c.spec?.signerName || '<none>', c.spec?.username ?? '',
+      typeof c.spec?.expirationSeconds === 'number' ? humanDuration(c.spec.expirationSeconds * 1000) : '<none>', csrCondition(c)],
   },
   '/Service': {
     columns: [NAME, col('Type', 'The type of service.'), col('Cluster-IP', 'The cluster IP of the service.'), col('External-IP', 'The external IP of the service.'), col('Port(s)', 'The ports of the service.'), AGE, col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', 1)],
@@ -218,6 +265,9 @@ export const PRINTERS: Record<string, Printer> = {
   'rbac.authorization.k8s.io/Role': { columns: [NAME, col('Created At', '', 0, 'date')], cells: (r) => [name(r), r.metadata?.creationTimestamp ?? ''] },
   'rbac.authorization.k8s.io/ClusterRole': { columns: [NAME, col('Created At', '', 0, 'date')], cells: (r) => [name(r), r.metadata?.creationTimestamp ?? ''] },
 };
+
+// One printer for both Event APIs, as upstream prints the internal type.
+PRINTERS['events.k8s.io/Event'] = { columns: PRINTERS['/Event']!.columns, cells: (e, now) => PRINTERS['/Event']!.cells(eventsV1ToCore(e ?? {}), now) };
 
 function subjects(b: any): string[] {
   const of = (k: string) => (b.subjects ?? []).filter((s: any) => s.kind === k).map((s: any) => (k === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name)).join(', ');

@@ -17,6 +17,7 @@ import { decodeBody, negotiate, type Representation } from './negotiate.js';
 import type { RequestInfo } from './request-info.js';
 import { drainedOrClosed, readBody, writeObject } from './respond.js';
 import { evictPod } from '../storage/eviction.js';
+import { requestUser } from './request-user.js';
 
 export interface ResourceHandlerDeps {
   registry: Registry;
@@ -126,8 +127,8 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
       return write(200, await updateScale(registry, r, ns, info.name, (scale) => deps.hooks.applyPatch(ct, scale, patch, gvk) as Obj, opts));
     }
   }
-  if (sub === 'status' || sub === 'finalize') {
-    if (info.verb === 'get' && sub === 'status') return write(200, await registry.get(r, ns, info.name));
+  if (sub === 'status' || sub === 'finalize' || sub === 'approval') {
+    if (info.verb === 'get' && (sub === 'status' || sub === 'approval')) return write(200, await registry.get(r, ns, info.name));
     if (info.verb === 'update') return write(200, await registry.update(r, ns, info.name, await readTypedObject(req), opts));
     if (info.verb === 'patch') {
       const ct = req.headers['content-type'] ?? '';
@@ -176,7 +177,7 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   if (fieldManager !== undefined && (fieldManager.length > 128 || !/^[\x20-\x7e]*$/.test(fieldManager))) {
     throw badRequest('fieldManager: Invalid value: must be at most 128 printable ASCII characters');
   }
-  return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };
+  return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req), user: requestUser(req) };
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {

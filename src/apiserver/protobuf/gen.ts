@@ -7,7 +7,7 @@
 // openapiv2/OpenAPIv2.proto) inside the stock kubectl binary: the same generated.proto files
 // upstream, compiled, so no transcription slip can change a field number. Only the messages
 // reachable from what skiff serves are kept; comments and options are not carried.
-import { gunzipSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 
@@ -20,7 +20,7 @@ const FileDescriptorProto = (descriptor as unknown as { FileDescriptorProto: { d
 
 /** What skiff serves (src/api/resources.ts) plus the request/response kinds around it. */
 const ROOTS = [
-  ...['Namespace', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'Node', 'Event', 'PersistentVolumeClaim', 'PersistentVolume', 'LimitRange', 'ResourceQuota']
+  ...['Namespace', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'Node', 'Event', 'PersistentVolumeClaim', 'PersistentVolume', 'LimitRange', 'ResourceQuota', 'ReplicationController', 'PodTemplate']
     .flatMap((k) => [`k8s.io.api.core.v1.${k}`, `k8s.io.api.core.v1.${k}List`]),
   'k8s.io.api.core.v1.Binding',
   ...['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision'].flatMap((k) => [`k8s.io.api.apps.v1.${k}`, `k8s.io.api.apps.v1.${k}List`]),
@@ -31,6 +31,9 @@ const ROOTS = [
   ...['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].flatMap((k) => [`k8s.io.api.rbac.v1.${k}`, `k8s.io.api.rbac.v1.${k}List`]),
   'k8s.io.api.policy.v1.PodDisruptionBudget', 'k8s.io.api.policy.v1.PodDisruptionBudgetList', 'k8s.io.api.policy.v1.Eviction',
   'k8s.io.api.events.v1.Event', 'k8s.io.api.events.v1.EventList',
+  'k8s.io.api.node.v1.RuntimeClass', 'k8s.io.api.node.v1.RuntimeClassList',
+  'k8s.io.api.certificates.v1.CertificateSigningRequest', 'k8s.io.api.certificates.v1.CertificateSigningRequestList',
+  'k8s.io.api.scheduling.v1.PriorityClass', 'k8s.io.api.scheduling.v1.PriorityClassList',
   'k8s.io.api.autoscaling.v1.Scale', 'k8s.io.api.authentication.v1.TokenRequest', 'k8s.io.api.authentication.v1.SelfSubjectReview',
   'k8s.io.api.authorization.v1.SelfSubjectAccessReview', 'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
   ...['Status', 'DeleteOptions', 'WatchEvent', 'PartialObjectMetadata', 'PartialObjectMetadataList', 'APIResourceList', 'APIGroupList', 'APIVersions']
@@ -50,7 +53,9 @@ function descriptorsIn(binary: Buffer): FileD[] {
   const gzip = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 0xff]);
   for (let at = binary.indexOf(gzip); at >= 0; at = binary.indexOf(gzip, at + 1)) {
     try {
-      const raw = gunzipSync(binary.subarray(at, at + 4_000_000));
+      // The deflate stream after the fixed 10-byte header (no optional fields): gunzip would
+      // run on into a gzip member stored right after and merge two descriptors into one.
+      const raw = inflateRawSync(binary.subarray(at + gzip.length, at + 4_000_000));
       if (raw[0] === 0x0a) files.push(decodeFile(raw));
     } catch { /* not a descriptor */ }
   }

@@ -2,6 +2,7 @@
 // deletionTimestamp, until they are gone), graceful pod deletion (the pod stays until the
 // kubelet confirms with grace 0; an unscheduled or finished pod goes at once), namespaces
 // (Terminating; namespaces.ts empties them), and deletecollection.
+import { admitDelete } from './admission.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { StoreError } from '../../store/types.js';
 import { badRequest, conflict, notFound } from '../status.js';
@@ -30,6 +31,7 @@ const DEFAULT_POD_GRACE = 30;
 export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, name: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
   const { store } = reg.deps;
   const key = objectKey(r, ns, name);
+  admitDelete(r, name);
   if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
     throw badRequest(`gracePeriodSeconds: Invalid value: ${opts.gracePeriodSeconds}: must be >= 0`);
   }
@@ -39,7 +41,7 @@ export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, n
   for (let attempt = 0; ; attempt++) {
     const kv = await store.get(key).catch((err) => { throw storeToApi(err, r, name); });
     if (!kv) throw notFound(r.plural, name, r.group);
-    const obj = decode(kv);
+    const obj = decode(kv, r);
     const m = obj.metadata;
     const pre = opts.preconditions ?? {};
     if (pre.uid && pre.uid !== m.uid) {
@@ -54,7 +56,7 @@ export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, n
         if (opts.dryRun) return { object: marked, pending: true };
         // Already marked the same way: nothing to write.
         if (JSON.stringify(marked.metadata) === JSON.stringify(m) && JSON.stringify(marked.status) === JSON.stringify(obj.status)) return { object: obj, pending: true };
-        const rev = await store.update(key, encode(marked), kv.modRevision);
+        const rev = await store.update(key, encode(marked, r), kv.modRevision);
         marked.metadata.resourceVersion = String(rev);
         return { object: marked, pending: true };
       }

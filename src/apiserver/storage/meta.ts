@@ -8,7 +8,7 @@ import type { StatusCause } from '../status.js';
 import type { Obj } from './codec.js';
 
 /** Types whose metadata.generation tracks spec changes (upstream strategies that set it). */
-const GENERATION = new Set(['deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'ingresses',
+const GENERATION = new Set(['replicationcontrollers', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'ingresses',
   'networkpolicies', 'poddisruptionbudgets', 'ingressclasses', 'persistentvolumeclaims']);
 
 export const hasStatus = (r: ResourceInfo): boolean => Boolean(r.subresources?.includes('status'));
@@ -26,8 +26,14 @@ export function generatedName(base: string): string {
   return `${base.length > 58 ? base.slice(0, 58) : base}${suffix}`;
 }
 
-/** Server-set metadata for a new object; status reset for types that own it by subresource. Never throws. */
-export function prepareForCreate(r: ResourceInfo, obj: Obj, now: Date): void {
+/** Who sent a request, as a CertificateSigningRequest records its requestor. */
+export interface Requestor { name: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> }
+
+/**
+ * Server-set metadata for a new object; status reset for types that own it by subresource.
+ * A CSR's requestor fields come from `user`, never from the body (upstream csrStrategy). Never throws.
+ */
+export function prepareForCreate(r: ResourceInfo, obj: Obj, now: Date, user?: Requestor): void {
   const m = obj.metadata;
   m.uid = randomUUID();
   m.creationTimestamp = timestamp(now);
@@ -42,6 +48,9 @@ export function prepareForCreate(r: ResourceInfo, obj: Obj, now: Date): void {
     obj.status = { phase: 'Active' };
   } else if (r.plural === 'pods') {
     obj.status = { phase: 'Pending' };
+  } else if (r.plural === 'certificatesigningrequests') {
+    csrRequestor(obj, user);
+    obj.status = {};
   } else if (hasStatus(r)) {
     obj.status = {};
   }
@@ -52,6 +61,36 @@ export function prepareForCreate(r: ResourceInfo, obj: Obj, now: Date): void {
  * status of types with a status subresource, and bumps generation on a spec change. Never throws.
  */
 export function prepareForUpdate(r: ResourceInfo, next: Obj, old: Obj): void {
+  carryServerMetadata(next, old);
+  if (hasStatus(r)) {
+    if (old.status === undefined) delete next.status;
+    else next.status = old.status;
+  }
+  // A CSR is immutable but for its subresources and metadata.
+  if (r.plural === 'certificatesigningrequests') keep(next, old, 'spec');
+  const m = next.metadata;
+  if (tracksGeneration(r)) {
+    m.generation = (old.metadata.generation ?? 1) + (isDeepStrictEqual(next.spec, old.spec) ? 0 : 1);
+  }
+}
+
+function csrRequestor(obj: Obj, user: Requestor | undefined): void {
+  if (obj.spec === null || typeof obj.spec !== 'object' || Array.isArray(obj.spec)) return;
+  for (const f of ['username', 'uid', 'groups', 'extra']) delete obj.spec[f];
+  if (!user) return;
+  obj.spec.username = user.name;
+  if (user.uid) obj.spec.uid = user.uid;
+  if (user.groups?.length) obj.spec.groups = [...user.groups];
+  if (user.extra && Object.keys(user.extra).length) obj.spec.extra = structuredClone(user.extra);
+}
+
+const keep = (next: Obj, old: Obj, field: string) => {
+  if (old[field] === undefined) delete next[field];
+  else next[field] = old[field];
+};
+
+/** What no client write changes: uid, creation, namespace, the deletion fields. Never throws. */
+function carryServerMetadata(next: Obj, old: Obj): void {
   const m = next.metadata;
   const o = old.metadata;
   m.uid = o.uid;
@@ -64,18 +103,36 @@ export function prepareForUpdate(r: ResourceInfo, next: Obj, old: Obj): void {
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
   }
-  if (hasStatus(r)) {
-    if (old.status === undefined) delete next.status;
-    else next.status = old.status;
-  }
-  if (tracksGeneration(r)) {
-    m.generation = (o.generation ?? 1) + (isDeepStrictEqual(next.spec, old.spec) ? 0 : 1);
-  }
+  // Requests cannot set generation (upstream BeforeUpdate); strategies that track it bump it.
+  if (o.generation !== undefined) m.generation = o.generation;
+  else delete m.generation;
 }
 
-/** A status update changes only status (upstream status strategies): the rest stays as stored. */
-export function statusOnly(next: Obj, old: Obj): Obj {
-  return { ...old, metadata: { ...old.metadata, resourceVersion: next.metadata?.resourceVersion }, status: next.status };
+/**
+ * A write to the status (or a CSR's approval) subresource, as upstream's status strategies
+ * prepare it: spec stays as stored, metadata changes (labels, annotations, finalizers...) go
+ * through, except where a strategy resets more (a Deployment's labels, a Pod's owner
+ * references, a CSR's conditions on /status and everything but them on /approval).
+ */
+export function statusOnly(r: ResourceInfo, next: Obj, old: Obj, subresource: 'status' | 'approval'): Obj {
+  const out: Obj = { ...next, metadata: { ...(next.metadata ?? {}) } };
+  carryServerMetadata(out, old);
+  keep(out, old, 'spec');
+  if (r.plural === 'deployments') keepMeta(out, old, 'labels');
+  if (r.plural === 'pods') keepMeta(out, old, 'ownerReferences');
+  if (r.plural === 'certificatesigningrequests') {
+    const conditions = subresource === 'approval' ? next.status?.conditions : old.status?.conditions;
+    const status: Obj = { ...(subresource === 'approval' ? old.status : next.status) };
+    if (conditions === undefined) delete status.conditions;
+    else status.conditions = conditions;
+    out.status = status;
+  }
+  return out;
+}
+
+function keepMeta(next: Obj, old: Obj, field: string): void {
+  if (old.metadata[field] === undefined) delete next.metadata[field];
+  else next.metadata[field] = old.metadata[field];
 }
 
 const PATH_SEGMENT_BAD = ['/', '%'];

@@ -8,11 +8,12 @@ import type { Store } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { Gvk, ServerHooks } from '../hooks.js';
 import { apiError, badRequest, conflict, invalid, notFound } from '../status.js';
+import { admitCreate, admitCsrSubresource, admitValidate, finishPodCreate } from './admission.js';
 import { Cacher } from './cacher.js';
 import { decode, encode, listPrefix, objectKey, resourcePrefix, tombstone, type Obj } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { storeToApi } from './errors.js';
-import { generatedName, nameCauses, prepareForCreate, prepareForUpdate, statusOnly, timestamp } from './meta.js';
+import { generatedName, nameCauses, prepareForCreate, prepareForUpdate, statusOnly, timestamp, type Requestor } from './meta.js';
 import { fieldMatcher, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 
 export interface RegistryDeps {
@@ -37,6 +38,8 @@ export interface WriteOptions {
   subresource?: string;
   /** Server-side apply already recorded the managed fields (operation Apply). */
   applied?: boolean;
+  /** Who asks: a CertificateSigningRequest records it as its requestor. */
+  user?: Requestor;
 }
 
 export const gvkOf = (r: ResourceInfo): Gvk => ({ group: r.group, version: r.version, kind: r.kind });
@@ -108,7 +111,7 @@ export class Registry {
       else throw storeToApi(err, r, name);
     }
     if (!kv) throw notFound(r.plural, name, r.group);
-    return decode(kv);
+    return decode(kv, r);
   }
 
   /** A <Kind>List honouring selectors, limit/continue and resourceVersion(Match). Throws ApiError 400/410/504. */
@@ -149,7 +152,7 @@ export class Registry {
         let i = 0;
         for (; i < page.items.length; i++) {
           const kv = page.items[i]!;
-          const obj = decode(kv);
+          const obj = decode(kv, r);
           lastKey = kv.key;
           if (!match || match(obj)) items.push(obj);
           if (limit && items.length >= limit) break;
@@ -182,18 +185,21 @@ export class Registry {
     const causes = nameCauses(m.name, m.generateName);
     if (causes.length) throw invalid(r.kind, m.name ?? '', causes, r.group);
     const gvk = gvkOf(r);
-    prepareForCreate(r, obj, this.deps.now());
+    prepareForCreate(r, obj, this.deps.now(), opts.user);
     this.deps.hooks.defaultObject(gvk, obj);
+    await admitCreate(this, r, ns, obj);
+    finishPodCreate(r, obj);
     const generate = !m.name;
     for (let attempt = 0; ; attempt++) {
       if (generate) m.name = generatedName(m.generateName);
       const problems = this.deps.hooks.validateObject(gvk, obj);
       if (problems.length) throw invalid(r.kind, m.name, problems, r.group);
+      await admitValidate(this, r, ns, obj);
       if (!opts.applied) this.deps.hooks.updateManagedFields(undefined, obj, opts.fieldManager ?? 'unknown', 'Update', this.now());
       if (r.plural === 'services' && !opts.dryRun) await this.deps.hooks.allocateService(obj);
       if (opts.dryRun) return obj;
       try {
-        const rev = await this.deps.store.create(objectKey(r, ns, m.name), encode(obj));
+        const rev = await this.deps.store.create(objectKey(r, ns, m.name), encode(obj, r));
         m.resourceVersion = String(rev);
         return obj;
       } catch (err) {
@@ -234,15 +240,15 @@ export class Registry {
         if (create) return create();
         throw notFound(r.plural, name, r.group);
       }
-      const old = decode(kv);
+      const old = decode(kv, r);
       let next = structuredClone(transform(structuredClone(old)));
       next.metadata ??= {};
       const wantRv = next.metadata.resourceVersion;
       if (wantRv && wantRv !== old.metadata.resourceVersion) {
         throw conflict(r.plural, name, 'the object has been modified; please apply your changes to the latest version and try again', r.group);
       }
-      if (opts.subresource === 'status') {
-        next = statusOnly(next, old);
+      if (opts.subresource === 'status' || opts.subresource === 'approval') {
+        next = statusOnly(r, next, old, opts.subresource);
       } else if (opts.subresource !== 'binding') {
         // (binding writes spec.nodeName and a status condition together, as upstream's does)
         prepareForUpdate(r, next, old);
@@ -252,9 +258,11 @@ export class Registry {
       next.kind = old.kind;
       const problems = this.deps.hooks.validateObject(gvk, next, old);
       if (problems.length) throw invalid(r.kind, name, problems, r.group);
+      if (!opts.subresource) await admitValidate(this, r, ns, next, old);
+      else await admitCsrSubresource(this, r, opts.subresource, next, old, opts.user);
       if (operation === 'Update') this.deps.hooks.updateManagedFields(old, next, opts.fieldManager ?? 'unknown', 'Update', this.now(), opts.subresource || undefined);
       if (r.plural === 'services' && !opts.subresource && !opts.dryRun) await this.deps.hooks.allocateService(next, old);
-      const bytes = encode(next);
+      const bytes = encode(next, r);
       // Nothing changed: no write, the resourceVersion stays (upstream skips no-op updates).
       // The stored bytes are encode()'s own output, so they compare without re-encoding `old`.
       if (bytes.equals(kv.value)) return old;

@@ -160,6 +160,16 @@ const FIELDS: Record<string, Record<string, (o: Obj) => string>> = {
   '/nodes': { 'spec.unschedulable': (o) => String(Boolean(o.spec?.unschedulable)) },
   '/namespaces': { 'status.phase': (o) => str(o.status?.phase) },
   '/services': { 'spec.clusterIP': (o) => str(o.spec?.clusterIP), 'spec.type': (o) => str(o.spec?.type) },
+  // events.k8s.io/v1 names the same labels after its own fields (upstream's field label conversion).
+  'events.k8s.io/events': {
+    ...Object.fromEntries(['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']
+      .map((f) => [`regarding.${f}`, (o: Obj) => str(o.regarding?.[f])])),
+    reason: (o) => str(o.reason),
+    reportingController: (o) => str(o.reportingController),
+    type: (o) => str(o.type),
+  },
+  '/replicationcontrollers': { 'status.replicas': (o) => str(o.status?.replicas ?? 0) },
+  'certificates.k8s.io/certificatesigningrequests': { 'spec.signerName': (o) => str(o.spec?.signerName) },
   'apps/replicasets': { 'status.replicas': (o) => str(o.status?.replicas ?? 0) },
   'batch/jobs': { 'status.successful': (o) => str(o.status?.successful ?? 0) },
 };

@@ -19,14 +19,19 @@ export function selectorString(sel: Obj | undefined): string {
   return parts.join(',');
 }
 
+/** An RC's selector is a plain label map: labels.SelectorFromSet, keys sorted. */
+const setSelector = (sel: Obj | undefined): string =>
+  Object.keys(sel ?? {}).sort().map((k) => `${k}=${sel![k]}`).join(',');
+
 /** The Scale view of a scalable object. Never throws. */
 export function toScale(obj: Obj): Obj {
   const m = obj.metadata;
+  const selector = obj.kind === 'ReplicationController' ? setSelector(obj.spec?.selector) : selectorString(obj.spec?.selector);
   return {
     kind: 'Scale', apiVersion: 'autoscaling/v1',
     metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
     spec: { replicas: obj.spec?.replicas ?? 1 },
-    status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
+    status: { replicas: obj.status?.replicas ?? 0, selector },
   };
 }
 

@@ -7,7 +7,7 @@ import type { ResourceInfo } from '../../api/resources.js';
 import { StoreError } from '../../store/types.js';
 import { ApiError, gone } from '../status.js';
 import { Cacher, CursorLost } from './cacher.js';
-import { decode, listPrefix, tombstone, type Obj } from './codec.js';
+import { decode, listPrefix, served, tombstone, type Obj } from './codec.js';
 import { storeToApi } from './errors.js';
 import { parseRv, selectorPredicate, type Registry } from './registry.js';
 
@@ -54,7 +54,7 @@ export function openWatch(reg: Registry, r: ResourceInfo, ns: string, q: WatchQu
         const cacher = await reg.watchCache(r);
         const cursor = cacher.cursorAfter(from);
         if (cursor === undefined) yield* fromStore(reg, r, ns, from, match, signal);
-        else yield* fromCache(cacher, cursor, listPrefix(r, ns), match, signal);
+        else yield* fromCache(cacher, cursor, listPrefix(r, ns), (o) => served(r, o), match, signal);
       } catch (err) {
         if (signal.aborted) return;
         const status = err instanceof StoreError && err.kind === 'compacted'
@@ -86,7 +86,7 @@ function change(ev: { type: 'put' | 'delete'; object: Obj; revision: number; cre
 }
 
 /** Events from the shared watch cache; ends (without an error, as upstream) when this watcher falls out of its buffer. */
-async function* fromCache(cacher: Cacher, start: number, prefix: string, match: (o: Obj) => boolean, signal: AbortSignal): AsyncGenerator<Change> {
+async function* fromCache(cacher: Cacher, start: number, prefix: string, view: (o: Obj) => Obj, match: (o: Obj) => boolean, signal: AbortSignal): AsyncGenerator<Change> {
   const filtered = match !== all;
   let cursor = start;
   while (!signal.aborted) {
@@ -100,7 +100,8 @@ async function* fromCache(cacher: Cacher, start: number, prefix: string, match: 
     cursor = batch.cursor;
     for (const ev of batch.events) {
       if (!ev.key.startsWith(prefix)) continue;
-      const out = change(ev, match, filtered);
+      // The cache holds the stored shape, shared by every API that serves this storage.
+      const out = change({ ...ev, object: view(ev.object), prev: () => { const p = ev.prev(); return p && view(p); } }, match, filtered);
       if (out) yield out;
     }
     if (!batch.events.length) await cacher.changed(signal);
@@ -111,14 +112,14 @@ async function* fromCache(cacher: Cacher, start: number, prefix: string, match: 
 async function* fromStore(reg: Registry, r: ResourceInfo, ns: string, from: number, match: (o: Obj) => boolean, signal: AbortSignal): AsyncGenerator<Change> {
   const filtered = match !== all;
   for await (const ev of reg.deps.store.watch(listPrefix(r, ns), from, signal)) {
-    const object = ev.type === 'put' ? decode(ev.kv) : ev.prev ? decode(ev.prev) : tombstone(r, ev.key, ev.revision);
+    const object = ev.type === 'put' ? decode(ev.kv, r) : ev.prev ? decode(ev.prev, r) : served(r, tombstone(r, ev.key, ev.revision));
     if (ev.type === 'delete') object.metadata.resourceVersion = String(ev.revision);
     const out = change({
       type: ev.type,
       revision: ev.type === 'put' ? ev.kv.modRevision : ev.revision,
       object,
       created: ev.type === 'put' && ev.kv.createRevision === ev.kv.modRevision,
-      prev: () => (ev.prev ? decode(ev.prev) : undefined),
+      prev: () => (ev.prev ? decode(ev.prev, r) : undefined),
     }, match, filtered);
     if (out) yield out;
   }

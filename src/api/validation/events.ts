@@ -1,0 +1,51 @@
+// Events on create (upstream core/validation/events.go ValidateEventCreate): every Event passes
+// the legacy checks (its object's namespace matches its own; one with an eventTime names its
+// reporter, action and reason); one created through events.k8s.io/v1 must also be a "new"
+// Event: eventTime set, type Normal|Warning, the deprecated fields unset, a series of 2 or more.
+import { eventsV1ToCore } from '../conversion/events.js';
+import { type Errs, invalid, isObj, qualifiedNameProblems, required } from './field.js';
+
+const LIMITS = { reportingInstance: 128, action: 128, reason: 128 } as const;
+const NOTE_LIMIT = 1024;
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+function legacy(errs: Errs, e: any, reportingField: string, messageField: string): void {
+  const ns = str(e.metadata?.namespace);
+  const objNs = str(e.involvedObject?.namespace);
+  const mismatch = () => errs.push(invalid('involvedObject.namespace', objNs, 'does not match event.namespace'));
+  if (!e.eventTime) {
+    if (objNs === '' ? ns !== '' && ns !== 'default' : ns !== objNs) mismatch();
+    return;
+  }
+  if (objNs === '' && ns !== 'default' && ns !== 'kube-system') mismatch();
+  const controller = str(e.reportingComponent);
+  if (!controller) errs.push(required(reportingField));
+  for (const m of qualifiedNameProblems(controller)) errs.push(invalid(reportingField, controller, m));
+  for (const [f, limit] of Object.entries(LIMITS)) {
+    const v = str(e[f]);
+    if (!v) errs.push(required(f));
+    if (v.length > limit) errs.push(invalid(f, '', `can have at most ${limit} characters`));
+  }
+  if (str(e.message).length > NOTE_LIMIT) errs.push(invalid(messageField, '', `can have at most ${NOTE_LIMIT} characters`));
+}
+
+/** A core/v1 Event on create. */
+export function validateCoreEvent(errs: Errs, o: any, old?: any): void {
+  if (!old) legacy(errs, o, 'reportingComponent', 'message');
+}
+
+/** An events.k8s.io/v1 Event on create: legacy rules on its core form, then the strict ones. */
+export function validateEventsV1Event(errs: Errs, o: any, old?: any): void {
+  if (old) return;
+  legacy(errs, eventsV1ToCore(o), 'reportingController', 'note');
+  if (isObj(o.series)) {
+    if (typeof o.series.count !== 'number' || o.series.count < 2) errs.push(invalid('series.count', '', 'should be at least 2'));
+    if (!o.series.lastObservedTime) errs.push(required('series.lastObservedTime'));
+  }
+  if (!o.eventTime) errs.push(required('eventTime'));
+  if (o.type !== 'Normal' && o.type !== 'Warning') errs.push(invalid('type', '', `has invalid value: ${str(o.type)}`));
+  if (o.deprecatedFirstTimestamp) errs.push(invalid('deprecatedFirstTimestamp', '', 'needs to be unset'));
+  if (o.deprecatedLastTimestamp) errs.push(invalid('deprecatedLastTimestamp', '', 'needs to be unset'));
+  if (o.deprecatedCount) errs.push(invalid('deprecatedCount', '', 'needs to be unset'));
+  if (isObj(o.deprecatedSource) && (o.deprecatedSource.component || o.deprecatedSource.host)) errs.push(invalid('deprecatedSource', '', 'needs to be unset'));
+}
