@@ -19,6 +19,7 @@ import { writeError, writeObject } from './http/respond.js';
 import { apiError } from './status.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
 import { Registry } from './storage/registry.js';
+import { admissionWiring } from './wiring/admission.js';
 import { authWiring, type AuthOptions } from './wiring/auth.js';
 import { startDefaultServiceAccounts } from './wiring/default-serviceaccounts.js';
 import { serveAuthEndpoint } from './wiring/endpoints.js';
@@ -85,8 +86,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const auth = authOpts ? authWiring(authOpts, opts.store, log, now) : undefined;
   const allocator = opts.services === false ? undefined : new ServiceAllocator(opts.store, opts.services);
   const allocation = allocator ? serviceAllocation(allocator, log) : undefined;
-  const hooks: ServerHooks = { ...standInHooks(), ...auth?.hooks, ...(allocation ? { allocateService: allocation.allocateService, releaseService: allocation.releaseService } : {}), ...opts.hooks };
-  const registry = new Registry({ store: opts.store, hooks, now });
+  const authorize = opts.hooks?.authorize ?? auth?.hooks.authorize;
+  const admission = auth && authorize ? admissionWiring({ rbac: auth.rbac, authorize, registry: () => registry }) : undefined;
+  const hooks: ServerHooks = {
+    ...standInHooks(), ...auth?.hooks, ...(admission ? { admit: admission.admit } : {}),
+    ...(allocation ? { allocateService: allocation.allocateService, releaseService: allocation.releaseService } : {}), ...opts.hooks,
+  };
+  const registry: Registry = new Registry({ store: opts.store, hooks, now });
   // The watch caches hold store watches: end them, or an etcd client never lets the process exit.
   const stops: (() => Promise<void>)[] = [() => registry.close()];
   if (auth) stops.push(() => auth.rbac.stop());
@@ -131,7 +137,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
       if (await serveReview(reviewDeps, info, req, res)) return;
       const handle = () => handleResource(deps, info, url, req, res);
-      return allocation ? allocation.inRequest(handle) : handle();
+      const allocated = allocation ? () => allocation.inRequest(handle) : handle;
+      // Every write this request causes is admitted as `user`'s (wiring/admission.ts).
+      return admission ? admission.actingAs(user, allocated) : allocated();
     }
     if (PUBLIC_PATHS.has(base)) return servePublic(base, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
