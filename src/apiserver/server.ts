@@ -21,6 +21,7 @@ import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/name
 import { Registry } from './storage/registry.js';
 import { admissionWiring } from './wiring/admission.js';
 import { authWiring, type AuthOptions } from './wiring/auth.js';
+import { startClusterRoleAggregation } from './wiring/clusterrole-aggregation.js';
 import { startDefaultServiceAccounts } from './wiring/default-serviceaccounts.js';
 import { serveAuthEndpoint } from './wiring/endpoints.js';
 import { serveReview } from './wiring/token-review.js';
@@ -203,6 +204,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await ensureDefaultNamespaces(registry);
     if (auth) {
       await ensureBootstrapRbac(registry);
+      // admin, edit and view get their rules from it (as upstream's controller manager runs it).
+      const aggregation = startClusterRoleAggregation(opts.store, registry, log);
+      stops.push(() => aggregation.stop());
+      await aggregation.ready;
       await auth.rbac.ready;
       await auth.live?.ready;
     }

@@ -1,9 +1,12 @@
 import test from 'ava';
+import { aggregatedRules } from '../../src/controllers/clusterrole-aggregation/aggregate.js';
 import { bootstrapRbac, forbidden, rbacAuthorizer, ruleAllows, type Attributes, type RbacSource, type UserInfo } from '../../src/apiserver/auth/index.js';
 
-/** RBAC objects held in memory, as an informer cache would hold them. */
+/** RBAC objects held in memory, as an informer cache would hold them once aggregation has settled. */
 function source(extra: any[] = []): RbacSource {
   const all = [...bootstrapRbac(), ...extra];
+  const clusterRoles = all.filter((o) => o.kind === 'ClusterRole');
+  for (let pass = 0; pass < 3; pass++) for (const r of clusterRoles) r.rules = aggregatedRules(r, clusterRoles) ?? r.rules;
   const of = (kind: string, ns?: string) => all.filter((o) => o.kind === kind && (ns === undefined || o.metadata.namespace === ns));
   return {
     roles: async (ns) => of('Role', ns),

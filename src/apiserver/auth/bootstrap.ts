@@ -1,7 +1,8 @@
 // The default ClusterRoles and ClusterRoleBindings an apiserver creates at start (upstream
 // bootstrappolicy), so kubectl users find cluster-admin/admin/edit/view and the system:
-// roles they expect. admin/edit/view keep their aggregationRule but carry the aggregated
-// rules already flattened, so they work without an aggregation controller.
+// roles they expect. admin/edit/view are created with an aggregationRule and no rules: the
+// ClusterRole aggregation controller (src/controllers/clusterrole-aggregation) fills them from
+// the system:aggregate-to-* roles, and from any other role labelled to aggregate into them.
 import type { PolicyRule, Subject } from './rbac.js';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
@@ -160,14 +161,11 @@ const healthURLs = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
  * (create each if absent at server start). Never fails.
  */
 export function bootstrapRbac(): any[] {
-  const view = [...aggregateToView];
-  const edit = [...aggregateToEdit, ...view];
-  const admin = [...aggregateToAdmin, ...edit];
   const roles = [
     clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
-    clusterRole('admin', admin, {}, 'aggregate-to-admin'),
-    clusterRole('edit', edit, { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' }, 'aggregate-to-edit'),
-    clusterRole('view', view, { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }, 'aggregate-to-view'),
+    clusterRole('admin', [], {}, 'aggregate-to-admin'),
+    clusterRole('edit', [], { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' }, 'aggregate-to-edit'),
+    clusterRole('view', [], { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }, 'aggregate-to-view'),
     clusterRole('system:aggregate-to-admin', aggregateToAdmin, { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' }),
     clusterRole('system:aggregate-to-edit', aggregateToEdit, { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }),
     clusterRole('system:aggregate-to-view', aggregateToView, { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' }),
