@@ -98,6 +98,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const stops: (() => Promise<void>)[] = [() => registry.close()];
   if (auth) stops.push(() => auth.rbac.stop());
   if (auth?.live) stops.push(() => auth.live!.stop());
+  if (auth) stops.push(() => auth.nodeGraph.stop());
   let address = '';
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
@@ -130,28 +131,32 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (acting && 'denied' in acting) throw authenticated ? forbidden(acting.denied, acting.reason) : unauthorized();
     if (acting) user = acting.user;
     const info = requestInfo(req.method ?? 'GET', url);
-    const attrs = attributes(user, info);
+    const attrs = attributes(user, info, url);
     const decision = await hooks.authorize(user, attrs);
     // Anonymous requests RBAC does not allow are told to authenticate; others are forbidden.
     if (!decision.allowed) throw authenticated ? forbidden(attrs, decision.reason) : unauthorized();
     if (info.resourceRequest) {
-      if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
-      if (await serveReview(reviewDeps, info, req, res)) return;
-      const handle = () => handleResource(deps, info, url, req, res);
-      const allocated = allocation ? () => allocation.inRequest(handle) : handle;
+      const serveResource = async () => {
+        if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
+        if (await serveReview(reviewDeps, info, req, res)) return;
+        const handle = () => handleResource(deps, info, url, req, res);
+        return allocation ? allocation.inRequest(handle) : handle();
+      };
       // Every write this request causes is admitted as `user`'s (wiring/admission.ts).
-      return admission ? admission.actingAs(user, allocated) : allocated();
+      return admission ? admission.actingAs(user, serveResource) : serveResource();
     }
     if (PUBLIC_PATHS.has(base)) return servePublic(base, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     return serveNonResource(path, req, res);
   }
 
-  function attributes(user: UserInfo, info: RequestInfo): AuthzAttributes {
+  function attributes(user: UserInfo, info: RequestInfo, url: URL): AuthzAttributes {
     const verb = info.resourceRequest ? info.verb : (info.verb === 'head' ? 'get' : info.verb);
+    const fieldSelector = url.searchParams.get('fieldSelector') ?? undefined;
     return {
       user, verb, apiGroup: info.apiGroup, resource: info.resource, subresource: info.subresource,
       namespace: info.namespace, name: info.name, resourceRequest: info.resourceRequest, path: info.path,
+      ...(fieldSelector !== undefined ? { fieldSelector } : {}),
     };
   }
 
@@ -210,6 +215,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await aggregation.ready;
       await auth.rbac.ready;
       await auth.live?.ready;
+      await auth.nodeGraph.ready;
     }
     // Before any Service is written: values leaked by a crash are freed, ones in use marked.
     if (allocator) for (const problem of await repairServiceAllocations(opts.store, allocator)) log(`service allocation repair: ${problem}`);

@@ -57,7 +57,8 @@ test('the bootstrap roles: discovery for the authenticated, health for everyone'
   t.true((await authz.authorize(path(anonymous, '/version'))).allowed);
   t.true((await authz.authorize(res(alice, 'create', 'selfsubjectaccessreviews', { apiGroup: 'authorization.k8s.io' }))).allowed);
   t.true((await authz.authorize(res({ name: 'system:kube-scheduler', groups: ['system:authenticated'] }, 'create', 'pods', { subresource: 'binding', namespace: 'x' }))).allowed);
-  t.true((await authz.authorize(res({ name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] }, 'patch', 'nodes', { subresource: 'status', name: 'n1' }))).allowed);
+  t.false((await authz.authorize(res({ name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] }, 'patch', 'nodes', { subresource: 'status', name: 'n1' }))).allowed,
+    'system:node is bound to nobody, as upstream: the Node authorizer grants kubelets their rights');
 });
 
 test('a RoleBinding to a ClusterRole grants it in that namespace only', async (t) => {

@@ -147,6 +147,9 @@ const node: PolicyRule[] = [
   rule(['node.k8s.io'], ['runtimeclasses'], READ),
 ];
 
+/** The rules every node holds (upstream NodeRules): the Node authorizer's static half, and the system:node role. */
+export const nodeRules = (): PolicyRule[] => structuredClone(node);
+
 const nodeProxier: PolicyRule[] = [
   rule([''], ['endpoints', 'services'], ['list', 'watch']),
   rule([''], ['nodes'], READ),
@@ -190,9 +193,9 @@ export function bootstrapRbac(): any[] {
     binding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
     binding('system:monitoring', 'system:monitoring', [group('system:monitoring')]),
     binding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
-    // Upstream leaves system:node unbound and relies on the Node authorizer; skiff has none,
-    // so kubelets (group system:nodes, as their certificates say) get the role directly.
-    binding('system:node', 'system:node', [group('system:nodes')]),
+    // Without subjects, as upstream: kubelets are authorized by the Node authorizer (auth/node),
+    // which grants the same rules scoped to each node's own objects.
+    binding('system:node', 'system:node', []),
     binding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy')]),
     binding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
     binding('system:kube-controller-manager', 'system:kube-controller-manager', [user('system:kube-controller-manager')]),
