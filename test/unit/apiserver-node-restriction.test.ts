@@ -125,3 +125,22 @@ test('a node gets tokens only bound to its own pods; its lease only in kube-node
   t.is((await lease('default', 'n1')).status, 403);
   t.is((await lease('kube-node-lease', 'n1')).status, 201);
 });
+
+test('a data dir from before the Node authorizer loses its system:node binding to the group system:nodes at start', async (t) => {
+  const { MemoryStore } = await import('../../src/store/memory.js');
+  const { Registry } = await import('../../src/apiserver/storage/registry.js');
+  const { standInHooks } = await import('../../src/apiserver/hooks.js');
+  const { ensureBootstrapRbac } = await import('../../src/apiserver/wiring/startup.js');
+  const { findResource } = await import('../../src/api/resources.js');
+  const store = new MemoryStore();
+  t.teardown(() => store.close());
+  const registry = new Registry({ store, hooks: standInHooks(), now: () => new Date() });
+  const crbs = findResource('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')!;
+  const old = (name: string, annotations: Record<string, string>) => registry.create(crbs, '', {
+    metadata: { name, annotations }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:nodes' }, { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:node:legacy' }],
+  });
+  await old('system:node', { 'rbac.authorization.kubernetes.io/autoupdate': 'true' });
+  await ensureBootstrapRbac(registry);
+  t.deepEqual((await registry.get(crbs, '', 'system:node')).subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:node:legacy' }]);
+});
