@@ -6,6 +6,11 @@ import test from 'ava';
 import { Agent, request } from 'node:https';
 import { issueClientCertificate } from '../../src/apiserver/pki.js';
 import { makeServiceAccountKey } from '../../src/apiserver/wiring/serviceaccount-key.js';
+import { ensureBootstrapRbac } from '../../src/apiserver/wiring/startup.js';
+import { standInHooks } from '../../src/apiserver/hooks.js';
+import { Registry } from '../../src/apiserver/storage/registry.js';
+import { findResource } from '../../src/api/resources.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import { pod, startAuthFixture, testPki, until, type AuthFixture, type Reply } from './apiserver-fixture.js';
 
 const PATCH = { 'Content-Type': 'application/merge-patch+json' };
@@ -127,11 +132,6 @@ test('a node gets tokens only bound to its own pods; its lease only in kube-node
 });
 
 test('a data dir from before the Node authorizer loses its system:node binding to the group system:nodes at start', async (t) => {
-  const { MemoryStore } = await import('../../src/store/memory.js');
-  const { Registry } = await import('../../src/apiserver/storage/registry.js');
-  const { standInHooks } = await import('../../src/apiserver/hooks.js');
-  const { ensureBootstrapRbac } = await import('../../src/apiserver/wiring/startup.js');
-  const { findResource } = await import('../../src/api/resources.js');
   const store = new MemoryStore();
   t.teardown(() => store.close());
   const registry = new Registry({ store, hooks: standInHooks(), now: () => new Date() });
