@@ -32,18 +32,27 @@ export function clusterRoleAggregation(deps: ClusterRoleAggregationDeps): Cluste
   let failures = 0;
   let retry: NodeJS.Timeout | undefined;
 
-  /** One pass; false when some write failed. */
+  /**
+   * One pass; false when some write failed. Sweeps until nothing changes, reading back what it
+   * wrote, so a chain (view into edit into admin) settles in one pass rather than one per link
+   * of the informer's echo. Each sweep fills at least one more role, so it ends.
+   */
   async function reconcileAll(): Promise<boolean> {
-    const all = deps.list();
+    const all = deps.list().map((r) => ({ ...r }));
     let ok = true;
-    for (const role of all) {
-      const want = aggregatedRules(role, all);
-      if (!want || sameRules(want, role.rules)) continue;
-      try {
-        await deps.writeRules(role.metadata.name, want);
-      } catch (e) {
-        ok = false;
-        deps.log?.(`clusterrole aggregation: ${role.metadata?.name}: ${(e as Error).message}`);
+    for (let sweep = 0, changed = true; changed && sweep <= all.length; sweep++) {
+      changed = false;
+      for (const role of all) {
+        const want = aggregatedRules(role, all);
+        if (!want || sameRules(want, role.rules)) continue;
+        try {
+          await deps.writeRules(role.metadata.name, want);
+          role.rules = want;
+          changed = true;
+        } catch (e) {
+          ok = false;
+          deps.log?.(`clusterrole aggregation: ${role.metadata?.name}: ${(e as Error).message}`);
+        }
       }
     }
     return ok;
