@@ -81,9 +81,14 @@ test('a node patches only its own Node, without restricted labels or taints, and
   const theirPod = await f.node('PATCH', '/api/v1/namespaces/default/pods/on-n2/status', { status: { phase: 'Failed' } }, PATCH);
   t.is(theirPod.status, 403);
   t.is(theirPod.json.message, 'pods "on-n2" is forbidden: node "n1" can only update pod status for pods with spec.nodeName set to itself');
+  const evict = await f.node('POST', '/api/v1/namespaces/default/pods/on-n2/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'on-n2' } });
+  t.is(evict.status, 403, evict.text);
+  t.is(evict.json.message, 'pods "on-n2" is forbidden: node n1 can only evict pods with spec.nodeName set to itself');
   const del = await f.node('DELETE', '/api/v1/namespaces/default/pods/on-n2');
   t.is(del.status, 403);
   t.is(del.json.message, 'pods "on-n2" is forbidden: node "n1" can only delete pods with spec.nodeName set to itself');
+  t.is((await f.call('GET', '/api/v1/namespaces/default/pods/on-n2')).status, 200, 'still there');
+  t.is((await f.node('POST', '/api/v1/namespaces/default/pods/on-n1/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'on-n1' } })).status, 201, 'its own pod it may evict');
 });
 
 test('a node creates only mirror pods bound to and owned by itself, referring to nothing', async (t) => {

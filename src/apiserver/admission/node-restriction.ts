@@ -79,11 +79,16 @@ export function nodeRestriction(deps: NodeRestrictionDeps): Admit {
       case '':
         if (a.operation === 'CREATE') return podCreate(node, a, a.object!);
         if (a.operation === 'DELETE') {
-          // A DELETE here is a delete or an eviction (which deletes): both only of its own pods.
           if (a.oldObject?.spec?.nodeName !== node) throw forbidden(a, `node "${node}" can only delete pods with spec.nodeName set to itself`);
           return;
         }
         throw forbidden(a, `unexpected operation "${a.operation}", node "${node}" can only create and delete mirror pods`);
+      case 'eviction':
+        if (a.operation !== 'CREATE') throw forbidden(a, `unexpected operation ${a.operation}`);
+        return deps.get('pods', a.namespace, a.name).then((pod) => {
+          if (!pod) throw apiError(404, 'NotFound', `pods "${a.name}" not found`, { name: a.name, kind: 'pods' });
+          if (pod.spec?.nodeName !== node) throw forbidden(a, `node ${node} can only evict pods with spec.nodeName set to itself`);
+        });
       case 'status':
         if (a.oldObject?.spec?.nodeName !== node) throw forbidden(a, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
         if (!same(a.oldObject?.metadata?.labels, a.object?.metadata?.labels)) throw forbidden(a, `node "${node}" cannot update labels through pod status`);
