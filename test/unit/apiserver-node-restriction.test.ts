@@ -149,3 +149,10 @@ test('a data dir from before the Node authorizer loses its system:node binding t
   await ensureBootstrapRbac(registry);
   t.deepEqual((await registry.get(crbs, '', 'system:node')).subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:node:legacy' }]);
 });
+
+test('a node\'s SelfSubjectRulesReview is incomplete, as upstream: its rights hang on the graph', async (t) => {
+  const f = await setup(t);
+  const r = await f.node('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } });
+  t.is(r.status, 201, r.text);
+  t.like(r.json.status, { incomplete: true, evaluationError: 'node authorizer does not support user rule resolution' });
+});

@@ -55,6 +55,17 @@ test('a user who may create RoleBindings cannot bind himself to cluster-admin: 4
   t.is((await f.call('GET', `${RBAC}/namespaces/team/rolebindings/bob-admin`)).status, 404, 'nothing was stored');
   const own = await f.as('bob-token', 'POST', `${RBAC}/namespaces/team/rolebindings`, binding('bob-again', 'Role', 'rbac-writer'));
   t.is(own.status, 201, 'binding a role whose rights he holds is fine');
+  // An existing binding of a role he does not hold: adding himself as a subject is a grant too.
+  const carol = await f.call('POST', `${RBAC}/namespaces/team/rolebindings`, { ...binding('carol-admin', 'ClusterRole', 'admin'), subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'carol' }] });
+  t.is(carol.status, 201, carol.text);
+  const join = await f.as('bob-token', 'PATCH', `${RBAC}/namespaces/team/rolebindings/carol-admin`,
+    [{ op: 'add', path: '/subjects/-', value: { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' } }], { 'Content-Type': 'application/json-patch+json' });
+  t.is(join.status, 403, join.text);
+  t.regex(join.json.message, /^rolebindings\.rbac\.authorization\.k8s\.io "carol-admin" is forbidden: user "bob" .* not currently held:\n/);
+  const retarget = await f.as('bob-token', 'PATCH', `${RBAC}/namespaces/team/rolebindings/bob-again`,
+    { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' } }, { 'Content-Type': 'application/merge-patch+json' });
+  t.is(retarget.status, 422, 'roleRef is immutable, as upstream');
+  t.regex(retarget.json.message, /roleRef: Invalid value: .*cannot change roleRef/);
   const missing = await f.as('bob-token', 'POST', `${RBAC}/namespaces/team/rolebindings`, binding('bob-ghost', 'Role', 'ghost'));
   t.is(missing.status, 404, missing.text);
   t.is(missing.json.message, 'roles.rbac.authorization.k8s.io "ghost" not found');
