@@ -78,3 +78,15 @@ rules: []
   t.not(agg.code, 0);
   t.regex(agg.stderr, new RegExp(`clusterroles\\.rbac\\.authorization\\.k8s\\.io "${name}" is forbidden: must have cluster-admin privileges to use the aggregationRule`));
 });
+
+test('a RoleBinding writer cannot add himself to an existing binding of a role he does not hold', async (t) => {
+  const { lab, mallory, ns } = t.context;
+  const created = await lab.admin(['-n', ns, 'create', 'rolebinding', 'carol-admin', '--clusterrole=admin', '--user=carol']);
+  t.is(created.code, 0, created.stderr);
+  const r = await kubectl(mallory, ['-n', ns, 'patch', 'rolebinding', 'carol-admin', '--type=json', '-p', '[{"op":"add","path":"/subjects/-","value":{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"mallory"}}]']);
+  t.not(r.code, 0);
+  t.regex(r.stderr, /rolebindings\.rbac\.authorization\.k8s\.io "carol-admin" is forbidden: user "mallory"/);
+  t.regex(r.stderr, NOT_HELD);
+  const subjects = await lab.admin(['-n', ns, 'get', 'rolebinding', 'carol-admin', '-o', 'jsonpath={.subjects[*].name}']);
+  t.is(subjects.stdout, 'carol');
+});
