@@ -1,6 +1,9 @@
 // Rule coverage as upstream's escalation check computes it (component-helpers
 // auth/rbac/validation Covers), and the compact description of what is missing.
 import test from 'ava';
+import fc from 'fast-check';
+import { ruleAllows } from '../../src/apiserver/auth/rbac.js';
+import type { Attributes } from '../../src/apiserver/auth/types.js';
 import { breakdownRule, covers, describeMissing, compactString } from '../../src/apiserver/auth/rule-coverage.js';
 import type { PolicyRule } from '../../src/apiserver/auth/rbac.js';
 
@@ -64,4 +67,33 @@ test('missing rights are described compactly and sorted bytewise, as upstream pr
     '{NonResourceURLs:["*"], Verbs:["*"]}',
   ].join('\n'));
   t.is(compactString(r(['get'], [''], ['secrets'], ['a'])), '{APIGroups:[""], Resources:["secrets"], ResourceNames:["a"], Verbs:["get"]}');
+});
+
+// The escalation check and the authorizer must agree: a rule covers a concrete atom exactly when
+// it allows the request that atom describes (upstream's two halves, Covers and RuleAllows).
+test('property: for concrete atoms, coverage agrees with what the authorizer allows', (t) => {
+  const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
+  const some = <T>(xs: readonly T[]) => fc.uniqueArray(pick(xs), { minLength: 1, maxLength: 3 });
+  const owner = fc.oneof(
+    fc.record({ verbs: some(['get', 'list', '*']), apiGroups: some(['', 'apps', '*']), resources: some(['pods', 'pods/log', '*/log', '*', 'secrets']), resourceNames: fc.option(some(['a', 'b']), { nil: undefined }) }),
+    fc.record({ verbs: some(['get', 'post', '*']), nonResourceURLs: some(['*', '/healthz', '/heal*', '/apis/*', '/apis']) }),
+  );
+  const atom = fc.oneof(
+    fc.record({ verb: pick(['get', 'list']), group: pick(['', 'apps']), resource: pick(['pods', 'secrets']), sub: pick(['', 'log', 'exec']), name: pick(['', 'a', 'c']) }),
+    fc.record({ verb: pick(['get', 'post']), path: pick(['/healthz', '/healthz/ready', '/apis', '/apis/apps', '/api']) }),
+  );
+  fc.assert(fc.property(owner, atom, (o, at) => {
+    const user = { name: 'u', groups: [] };
+    let wanted: PolicyRule;
+    let attrs: Attributes;
+    if ('path' in at) {
+      wanted = u([at.verb], [at.path]);
+      attrs = { user, verb: at.verb, apiGroup: '', resource: '', path: at.path, resourceRequest: false };
+    } else {
+      wanted = r([at.verb], [at.group], [at.sub ? `${at.resource}/${at.sub}` : at.resource], at.name ? [at.name] : undefined);
+      attrs = { user, verb: at.verb, apiGroup: at.group, resource: at.resource, subresource: at.sub || undefined, name: at.name || undefined, resourceRequest: true };
+    }
+    return covers([o as PolicyRule], [wanted]).covered === ruleAllows(attrs, o as PolicyRule);
+  }), { numRuns: 2000 });
+  t.pass();
 });
