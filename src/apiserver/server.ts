@@ -153,11 +153,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   function attributes(user: UserInfo, info: RequestInfo, url: URL): AuthzAttributes {
     const verb = info.resourceRequest ? info.verb : (info.verb === 'head' ? 'get' : info.verb);
     const fieldSelector = url.searchParams.get('fieldSelector') ?? undefined;
+    // As upstream's RequestInfoFactory: a list or watch of one object by metadata.name is about
+    // that name (what lets RBAC resourceNames, and a kubelet's watch of one Secret, apply).
+    const listed = info.resourceRequest && !info.name && (verb === 'list' || verb === 'watch') ? selectedName(fieldSelector) : undefined;
     return {
       user, verb, apiGroup: info.apiGroup, resource: info.resource, subresource: info.subresource,
-      namespace: info.namespace, name: info.name, resourceRequest: info.resourceRequest, path: info.path,
+      namespace: info.namespace, name: listed ?? info.name, resourceRequest: info.resourceRequest, path: info.path,
       ...(fieldSelector !== undefined ? { fieldSelector } : {}),
     };
+  }
+
+  /** The value of a `metadata.name=` (or `==`) requirement, if it is a valid path segment. */
+  function selectedName(selector: string | undefined): string | undefined {
+    for (const req of (selector ?? '').split(',')) {
+      const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(req);
+      if (m) return m[1] && !['.', '..'].includes(m[1]) && !/[/%]/.test(m[1]) ? m[1] : undefined;
+    }
+    return undefined;
   }
 
   function servePublic(base: string, res: ServerResponse): void {

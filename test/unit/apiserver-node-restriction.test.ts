@@ -53,6 +53,10 @@ test('a node reads its own pods\' secrets, not others\'; lists only its pods; re
   t.is(theirs.status, 403);
   t.is(theirs.json.message, 'secrets "theirs" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node \'n1\' and this object');
   t.is((await f.node('GET', '/api/v1/namespaces/default/secrets')).status, 403, 'no listing secrets');
+  const one = await f.node('GET', '/api/v1/namespaces/default/secrets?fieldSelector=metadata.name%3Dmine');
+  t.is(one.status, 200, 'a list of one secret by metadata.name is about that secret, as upstream (the kubelet watches them so)');
+  t.deepEqual(one.json.items.map((s: any) => s.metadata.name), ['mine']);
+  t.is((await f.node('GET', '/api/v1/namespaces/default/secrets?fieldSelector=metadata.name%3Dtheirs')).status, 403);
   const all = await f.node('GET', '/api/v1/pods');
   t.is(all.status, 403);
   t.regex(all.json.message, /can only list\/watch pods with spec\.nodeName field selector$/);
