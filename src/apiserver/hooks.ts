@@ -4,6 +4,7 @@
 // Until one lands, `standInHooks` fills its slot with the simplest honest behaviour, noted on
 // each member, so the server is usable without claiming what it does not do.
 import type { IncomingMessage } from 'node:http';
+import type { WriteAttributes } from './admission/types.js';
 import type { Attributes, Decision, UserInfo } from './auth/types.js';
 import type { StatusCause } from './status.js';
 import { apiError } from './status.js';
@@ -54,6 +55,12 @@ export interface ServerHooks {
   allocateService(svc: object, old?: object): Promise<ServiceAllocation | void> | ServiceAllocation | void;
   /** Frees what a deleted Service (or one whose create failed) holds. Rejects when the store does. */
   releaseService(svc: object): Promise<void> | void;
+  /**
+   * Validating admission of a write the storage is about to make: the final object (after
+   * patching, defaulting and validation) or the one to delete. Rejects with an ApiError to
+   * refuse it; resolves to let it go on.
+   */
+  admit(a: WriteAttributes): Promise<void>;
 }
 
 type Obj = Record<string, any>;
@@ -131,5 +138,6 @@ export function standInHooks(): ServerHooks {
       : { allowed: false, reason: '' }),
     allocateService: () => {},
     releaseService: () => {},
+    admit: async () => {},
   };
 }

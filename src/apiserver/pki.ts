@@ -93,6 +93,25 @@ export function makePki(hosts: readonly string[] = []): Pki {
   };
 }
 
+/**
+ * A client certificate signed by `ca`: CN = the user, one O per group (e.g. system:node:n1 in
+ * system:nodes, what a kubelet presents). Throws when the CA key or certificate is not PEM.
+ */
+export function issueClientCertificate(ca: CertPair, user: string, groups: readonly string[] = []): CertPair {
+  const caCert = forge.pki.certificateFromPem(ca.cert);
+  const caKey = forge.pki.privateKeyFromPem(ca.key) as forge.pki.rsa.PrivateKey;
+  const keys = rsaKeys();
+  const cert = certificate(keys, [
+    { name: 'commonName', value: user },
+    ...groups.map((g) => ({ name: 'organizationName', value: g })),
+  ], caCert.subject.attributes as forge.pki.CertificateField[], caKey, [
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
+  return { cert: forge.pki.certificateToPem(cert), key: keys.pem };
+}
+
 interface Keys {
   pem: string;
   privateKey: forge.pki.rsa.PrivateKey;

@@ -21,7 +21,9 @@ import { apiError } from './status.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
 import { ensureSystemPriorityClasses } from './storage/admission.js';
 import { Registry } from './storage/registry.js';
+import { admissionWiring } from './wiring/admission.js';
 import { authWiring, type AuthOptions } from './wiring/auth.js';
+import { startClusterRoleAggregation } from './wiring/clusterrole-aggregation.js';
 import { startDefaultServiceAccounts } from './wiring/default-serviceaccounts.js';
 import { serveAuthEndpoint } from './wiring/endpoints.js';
 import { serveReview } from './wiring/token-review.js';
@@ -87,12 +89,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const auth = authOpts ? authWiring(authOpts, opts.store, log, now) : undefined;
   const allocator = opts.services === false ? undefined : new ServiceAllocator(opts.store, opts.services);
   const allocation = allocator ? serviceAllocation(allocator, log) : undefined;
-  const hooks: ServerHooks = { ...standInHooks(), ...auth?.hooks, ...(allocation ? { allocateService: allocation.allocateService, releaseService: allocation.releaseService } : {}), ...opts.hooks };
-  const registry = new Registry({ store: opts.store, hooks, now });
+  const authorize = opts.hooks?.authorize ?? auth?.hooks.authorize;
+  const admission = auth && authorize ? admissionWiring({ rbac: auth.rbac, authorize, registry: () => registry }) : undefined;
+  const hooks: ServerHooks = {
+    ...standInHooks(), ...auth?.hooks, ...(admission ? { admit: admission.admit } : {}),
+    ...(allocation ? { allocateService: allocation.allocateService, releaseService: allocation.releaseService } : {}), ...opts.hooks,
+  };
+  const registry: Registry = new Registry({ store: opts.store, hooks, now });
   // The watch caches hold store watches: end them, or an etcd client never lets the process exit.
   const stops: (() => Promise<void>)[] = [() => registry.close()];
   if (auth) stops.push(() => auth.rbac.stop());
   if (auth?.live) stops.push(() => auth.live!.stop());
+  if (auth) stops.push(() => auth.nodeGraph.stop());
   let address = '';
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
@@ -126,27 +134,45 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (acting) user = acting.user;
     setRequestUser(req, user);
     const info = requestInfo(req.method ?? 'GET', url);
-    const attrs = attributes(user, info);
+    const attrs = attributes(user, info, url);
     const decision = await hooks.authorize(user, attrs);
     // Anonymous requests RBAC does not allow are told to authenticate; others are forbidden.
     if (!decision.allowed) throw authenticated ? forbidden(attrs, decision.reason) : unauthorized();
     if (info.resourceRequest) {
-      if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
-      if (await serveReview(reviewDeps, info, req, res)) return;
-      const handle = () => handleResource(deps, info, url, req, res);
-      return allocation ? allocation.inRequest(handle) : handle();
+      const serveResource = async () => {
+        if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
+        if (await serveReview(reviewDeps, info, req, res)) return;
+        const handle = () => handleResource(deps, info, url, req, res);
+        return allocation ? allocation.inRequest(handle) : handle();
+      };
+      // Every write this request causes is admitted as `user`'s (wiring/admission.ts).
+      return admission ? admission.actingAs(user, serveResource) : serveResource();
     }
     if (PUBLIC_PATHS.has(base)) return servePublic(base, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     return serveNonResource(path, req, res);
   }
 
-  function attributes(user: UserInfo, info: RequestInfo): AuthzAttributes {
+  function attributes(user: UserInfo, info: RequestInfo, url: URL): AuthzAttributes {
     const verb = info.resourceRequest ? info.verb : (info.verb === 'head' ? 'get' : info.verb);
+    const fieldSelector = url.searchParams.get('fieldSelector') ?? undefined;
+    // As upstream's RequestInfoFactory: a list or watch of one object by metadata.name is about
+    // that name (what lets RBAC resourceNames, and a kubelet's watch of one Secret, apply).
+    const listed = info.resourceRequest && !info.name && (verb === 'list' || verb === 'watch') ? selectedName(fieldSelector) : undefined;
     return {
       user, verb, apiGroup: info.apiGroup, resource: info.resource, subresource: info.subresource,
-      namespace: info.namespace, name: info.name, resourceRequest: info.resourceRequest, path: info.path,
+      namespace: info.namespace, name: listed ?? info.name, resourceRequest: info.resourceRequest, path: info.path,
+      ...(fieldSelector !== undefined ? { fieldSelector } : {}),
     };
+  }
+
+  /** The value of a `metadata.name=` (or `==`) requirement, if it is a valid path segment. */
+  function selectedName(selector: string | undefined): string | undefined {
+    for (const req of (selector ?? '').split(',')) {
+      const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(req);
+      if (m) return m[1] && !['.', '..'].includes(m[1]) && !/[/%]/.test(m[1]) ? m[1] : undefined;
+    }
+    return undefined;
   }
 
   function servePublic(base: string, res: ServerResponse): void {
@@ -199,8 +225,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await ensureSystemPriorityClasses(registry);
     if (auth) {
       await ensureBootstrapRbac(registry);
+      // admin, edit and view get their rules from it (as upstream's controller manager runs it).
+      const aggregation = startClusterRoleAggregation(opts.store, registry, log);
+      stops.push(() => aggregation.stop());
+      await aggregation.ready;
       await auth.rbac.ready;
       await auth.live?.ready;
+      await auth.nodeGraph.ready;
     }
     // Before any Service is written: values leaked by a crash are freed, ones in use marked.
     if (allocator) for (const problem of await repairServiceAllocations(opts.store, allocator)) log(`service allocation repair: ${problem}`);

@@ -91,6 +91,20 @@ test('a pod-bound token carries the pod in its extras and is revoked once the po
   t.is((await whoami(s, await s.token('runner'))).status, 201, 'the account itself is still there');
 });
 
+test('a token cannot be bound to a pod that runs as another ServiceAccount: 400 as upstream', async (t) => {
+  const s = await setup(t);
+  await s.serviceAccount('sa3');
+  t.is((await s.call('POST', `/api/v1/namespaces/${s.ns}/pods`, pod('as-default'))).status, 201);
+  t.is((await s.call('POST', `/api/v1/namespaces/${s.ns}/pods`, pod('as-sa3', { spec: { serviceAccountName: 'sa3' } }))).status, 201);
+  const refused = await s.call('POST', `/api/v1/namespaces/${s.ns}/serviceaccounts/sa3/token`, { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'as-default' } } });
+  t.is(refused.status, 400, refused.text);
+  t.like(refused.json, { kind: 'Status', reason: 'BadRequest', message: 'cannot bind token for serviceaccount "sa3" to pod running with different serviceaccount name.' });
+  const own = await s.call('POST', `/api/v1/namespaces/${s.ns}/serviceaccounts/sa3/token`, { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'as-sa3' } } });
+  t.is(own.status, 201, 'its own pod is fine');
+  const byDefault = await s.call('POST', `/api/v1/namespaces/${s.ns}/serviceaccounts/default/token`, { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'as-default' } } });
+  t.is(byDefault.status, 201, 'a pod without serviceAccountName runs as default');
+});
+
 test('a pod being deleted gracefully keeps its token good until its deletionTimestamp is more than 60 s past', async (t) => {
   const s = await setup(t);
   await s.serviceAccount('runner');

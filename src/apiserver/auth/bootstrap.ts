@@ -1,7 +1,8 @@
 // The default ClusterRoles and ClusterRoleBindings an apiserver creates at start (upstream
 // bootstrappolicy), so kubectl users find cluster-admin/admin/edit/view and the system:
-// roles they expect. admin/edit/view keep their aggregationRule but carry the aggregated
-// rules already flattened, so they work without an aggregation controller.
+// roles they expect. admin/edit/view are created with an aggregationRule and no rules: the
+// ClusterRole aggregation controller (src/controllers/clusterrole-aggregation) fills them from
+// the system:aggregate-to-* roles, and from any other role labelled to aggregate into them.
 import type { PolicyRule, Subject } from './rbac.js';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
@@ -146,6 +147,9 @@ const node: PolicyRule[] = [
   rule(['node.k8s.io'], ['runtimeclasses'], READ),
 ];
 
+/** The rules every node holds (upstream NodeRules): the Node authorizer's static half, and the system:node role. */
+export const nodeRules = (): PolicyRule[] => structuredClone(node);
+
 const nodeProxier: PolicyRule[] = [
   rule([''], ['endpoints', 'services'], ['list', 'watch']),
   rule([''], ['nodes'], READ),
@@ -160,14 +164,11 @@ const healthURLs = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
  * (create each if absent at server start). Never fails.
  */
 export function bootstrapRbac(): any[] {
-  const view = [...aggregateToView];
-  const edit = [...aggregateToEdit, ...view];
-  const admin = [...aggregateToAdmin, ...edit];
   const roles = [
     clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
-    clusterRole('admin', admin, {}, 'aggregate-to-admin'),
-    clusterRole('edit', edit, { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' }, 'aggregate-to-edit'),
-    clusterRole('view', view, { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }, 'aggregate-to-view'),
+    clusterRole('admin', [], {}, 'aggregate-to-admin'),
+    clusterRole('edit', [], { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' }, 'aggregate-to-edit'),
+    clusterRole('view', [], { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }, 'aggregate-to-view'),
     clusterRole('system:aggregate-to-admin', aggregateToAdmin, { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' }),
     clusterRole('system:aggregate-to-edit', aggregateToEdit, { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }),
     clusterRole('system:aggregate-to-view', aggregateToView, { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' }),
@@ -192,9 +193,9 @@ export function bootstrapRbac(): any[] {
     binding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
     binding('system:monitoring', 'system:monitoring', [group('system:monitoring')]),
     binding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
-    // Upstream leaves system:node unbound and relies on the Node authorizer; skiff has none,
-    // so kubelets (group system:nodes, as their certificates say) get the role directly.
-    binding('system:node', 'system:node', [group('system:nodes')]),
+    // Without subjects, as upstream: kubelets are authorized by the Node authorizer (auth/node),
+    // which grants the same rules scoped to each node's own objects.
+    binding('system:node', 'system:node', []),
     binding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy')]),
     binding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
     binding('system:kube-controller-manager', 'system:kube-controller-manager', [user('system:kube-controller-manager')]),

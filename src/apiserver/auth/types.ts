@@ -39,6 +39,8 @@ export interface Attributes {
   name?: string;
   /** The request path; what non-resource rules match. */
   path?: string;
+  /** The raw fieldSelector of a list or watch (the Node authorizer scopes a kubelet's pod list by it). */
+  fieldSelector?: string;
   resourceRequest: boolean;
 }
 

@@ -50,6 +50,7 @@ export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, n
     if (pre.resourceVersion && pre.resourceVersion !== m.resourceVersion) {
       throw conflict(r.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion}`, r.group);
     }
+    await reg.deps.hooks.admit({ operation: 'DELETE', group: r.group, resource: r.plural, subresource: '', namespace: ns, name, oldObject: obj, dryRun: Boolean(opts.dryRun) });
     const marked = markForDeletion(r, obj, opts, reg.deps.now());
     try {
       if (marked) {

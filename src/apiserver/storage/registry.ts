@@ -195,6 +195,7 @@ export class Registry {
       const problems = this.deps.hooks.validateObject(gvk, obj);
       if (problems.length) throw invalid(r.kind, m.name, problems, r.group);
       await admitValidate(this, r, ns, obj);
+      await this.deps.hooks.admit({ operation: 'CREATE', group: r.group, resource: r.plural, subresource: '', namespace: ns, name: m.name, object: obj, dryRun: Boolean(opts.dryRun) });
       if (!opts.applied) this.deps.hooks.updateManagedFields(undefined, obj, opts.fieldManager ?? 'unknown', 'Update', this.now());
       if (r.plural === 'services' && !opts.dryRun) await this.deps.hooks.allocateService(obj);
       if (opts.dryRun) return obj;
@@ -260,6 +261,7 @@ export class Registry {
       if (problems.length) throw invalid(r.kind, name, problems, r.group);
       if (!opts.subresource) await admitValidate(this, r, ns, next, old);
       else await admitCsrSubresource(this, r, opts.subresource, next, old, opts.user);
+      await this.deps.hooks.admit({ operation: 'UPDATE', group: r.group, resource: r.plural, subresource: opts.subresource ?? '', namespace: ns, name, object: next, oldObject: old, dryRun: Boolean(opts.dryRun) });
       if (operation === 'Update') this.deps.hooks.updateManagedFields(old, next, opts.fieldManager ?? 'unknown', 'Update', this.now(), opts.subresource || undefined);
       if (r.plural === 'services' && !opts.subresource && !opts.dryRun) await this.deps.hooks.allocateService(next, old);
       const bytes = encode(next, r);

@@ -4,6 +4,7 @@
 // which answer for the subject they name (a kubelet's webhook authorizer asks these). All
 // use the same authorizer that guards requests.
 import type { Decision, RbacSource, UserInfo } from '../auth/index.js';
+import { nodeIdentity } from '../auth/node/authorizer.js';
 import { subjectMatches, type PolicyRule } from '../auth/index.js';
 import type { AuthzAttributes } from '../hooks.js';
 import { apiError, badRequest, type ApiError, type StatusCause } from '../status.js';
@@ -46,7 +47,9 @@ export async function selfSubjectRulesReview(user: UserInfo, body: unknown, src:
   if (!ns) throw badRequest('no namespace on request');
   const masters = user.groups.includes('system:masters');
   const rules: PolicyRule[] = masters ? [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }] : [];
-  const errors: string[] = [];
+  // Upstream's union asks the Node authorizer first, which cannot list a node's rights (they
+  // hang on its graph): the answer is incomplete for a kubelet.
+  const errors: string[] = nodeIdentity(user) === undefined ? [] : ['node authorizer does not support user rule resolution'];
   if (!masters) {
     const clusterRoles = new Map((await src.clusterRoles()).map((r) => [r.metadata?.name, r]));
     const roles = new Map((await src.roles(ns)).map((r) => [r.metadata?.name, r]));

@@ -10,6 +10,9 @@ import { liveTokenAuthenticator, tokenAuthenticator, type LiveTokenAuthenticator
 import { parseCertBundle, userFromClientCertificate } from '../auth/x509.js';
 import type { ServerHooks } from '../hooks.js';
 import { liveObjectsCache, type LiveObjectsCache } from './live-objects.js';
+import { nodeRules } from '../auth/bootstrap.js';
+import { nodeAuthorizer } from '../auth/node/authorizer.js';
+import { nodeGraphCache, type NodeGraphCache } from './node-graph.js';
 import { rbacCache, type RbacCache } from './rbac-source.js';
 
 export interface AuthOptions {
@@ -32,6 +35,8 @@ export interface AuthWiring {
   tokens: LiveTokenAuthenticator;
   /** The objects ServiceAccount tokens name; present with a service-account key. Ready before serving, stopped on close. */
   live?: LiveObjectsCache;
+  /** What the Node authorizer reads. Ready before serving, stopped on close. */
+  nodeGraph: NodeGraphCache;
 }
 
 /**
@@ -60,12 +65,15 @@ export function authWiring(opts: AuthOptions & { clientCA: string }, store: Stor
     return user;
   };
   const rbac = rbacCache(store, log);
-  const authorizer = rbacAuthorizer(rbac);
+  const rbacAuthz = rbacAuthorizer(rbac);
+  const nodeGraph = nodeGraphCache(store, log);
+  const nodeAuthz = nodeAuthorizer(nodeGraph.graph, nodeRules());
   const tokenUser = (found: TokenAuthentication) => found.user;
   const tokenFailure = (e: unknown): never => { throw unauthorized((e as Error).message); };
   return {
     rbac,
     tokens,
+    nodeGraph,
     ...(live ? { live } : {}),
     hooks: {
       authenticate(req) {
@@ -86,7 +94,15 @@ export function authWiring(opts: AuthOptions & { clientCA: string }, store: Stor
         if (cert instanceof Error) throw unauthorized(cert.message);
         return undefined;
       },
-      authorize: (_user, attrs) => authorizer.authorize(attrs),
+      // Upstream's kubeadm order, --authorization-mode=Node,RBAC: the first to allow wins; the
+      // reasons of those without an opinion are joined into the 403.
+      async authorize(_user, attrs) {
+        const byNode = nodeAuthz.authorize(attrs);
+        if (byNode.allowed) return byNode;
+        const byRbac = await rbacAuthz.authorize(attrs);
+        if (byRbac.allowed) return byRbac;
+        return { allowed: false, reason: [byNode.reason, byRbac.reason].filter(Boolean).join('\n') };
+      },
     },
   };
 }

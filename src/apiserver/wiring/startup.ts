@@ -21,12 +21,24 @@ const resource = (group: string, version: string, plural: string): ResourceInfo 
 
 const isConflict = (e: unknown) => e instanceof ApiError && e.code === 409;
 
-/** Creates each default ClusterRole/ClusterRoleBinding that is absent; existing ones are left as they are. Rejects with the registry's ApiError. */
+/**
+ * Creates each default ClusterRole/ClusterRoleBinding that is absent; existing ones are left as
+ * they are, but for one migration (below). Rejects with the registry's ApiError.
+ */
 export async function ensureBootstrapRbac(registry: Registry): Promise<void> {
   for (const obj of bootstrapRbac()) {
     const r = resource('rbac.authorization.k8s.io', 'v1', obj.kind === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings');
     await registry.create(r, '', obj).catch((e) => { if (!isConflict(e)) throw e; });
   }
+  // Before the Node authorizer, skiff bound system:node to the group system:nodes, which would
+  // now give every kubelet every Secret past the Node authorizer. A binding still marked for
+  // auto-update loses that subject (others added by hand stay).
+  const crbs = resource('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings');
+  const legacy = (s: Obj) => s?.kind === 'Group' && s?.name === 'system:nodes';
+  await registry.guaranteedUpdate(crbs, '', 'system:node', {}, (b) => {
+    if (b.metadata?.annotations?.['rbac.authorization.kubernetes.io/autoupdate'] !== 'true' || !(b.subjects ?? []).some(legacy)) return b;
+    return { ...b, subjects: b.subjects.filter((s: Obj) => !legacy(s)) };
+  }, 'Update').catch((e) => { if (!(e instanceof ApiError && e.code === 404)) throw e; });
 }
 
 /** Rebuilds the allocation bitmaps from every stored Service; returns the problems found. Rejects when the store does. */

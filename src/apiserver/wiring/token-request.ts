@@ -26,7 +26,7 @@ const BOUND_KINDS: Record<string, { group: string; version: string; plural: stri
 
 /**
  * Issues the token for ServiceAccount ns/name and returns the TokenRequest with its status.
- * Throws ApiError 400 (not a TokenRequest), 404 (no such account or bound object), 409
+ * Throws ApiError 400 (not a TokenRequest, or a Pod running as another account), 404 (no such account or bound object), 409
  * (bound object's uid differs), 422 (bad expiration or bound object kind).
  */
 export async function createToken(deps: TokenRequestDeps, ns: string, name: string, body: unknown): Promise<Obj> {
@@ -44,8 +44,11 @@ export async function createToken(deps: TokenRequestDeps, ns: string, name: stri
   const ref: Obj | undefined = spec.boundObjectRef ?? undefined;
   if (ref && !BOUND_KINDS[ref.kind]) causes.push({ reason: 'FieldValueNotSupported', field: 'spec.boundObjectRef.kind', message: `Unsupported value: "${ref.kind}": supported values: "Pod", "Secret", "Node"` });
   if (causes.length) throw invalid('TokenRequest', name, causes, 'authentication.k8s.io');
+  // Stored nowhere, but admitted as a create of serviceaccounts/token (NodeRestriction: a
+  // kubelet's tokens must be bound to its own pods).
+  await deps.registry.deps.hooks.admit({ operation: 'CREATE', group: '', resource: 'serviceaccounts', subresource: 'token', namespace: ns, name, object: { ...reqObj, spec }, dryRun: false });
 
-  const boundObject = ref ? await bound(deps.registry, ns, ref) : undefined;
+  const boundObject = ref ? await bound(deps.registry, ns, name, ref) : undefined;
   const now = deps.now();
   const token = issueServiceAccountToken(deps.key, { namespace: ns, name, uid: sa.metadata.uid }, {
     audiences: spec.audiences, expirationSeconds: seconds, now, ...(boundObject ? { boundObject } : {}),
@@ -58,9 +61,16 @@ export async function createToken(deps: TokenRequestDeps, ns: string, name: stri
   };
 }
 
-async function bound(registry: Registry, ns: string, ref: Obj): Promise<BoundObject> {
+async function bound(registry: Registry, ns: string, serviceAccount: string, ref: Obj): Promise<BoundObject> {
   const kind = BOUND_KINDS[ref.kind]!;
   const obj = await registry.get(findResource(kind.group, kind.version, kind.plural)!, kind.namespaced ? ns : '', ref.name ?? '');
+  // A token bound to a pod must be the pod's own account's: otherwise it would carry the pod's
+  // (and its node's) identity for another account. Pods run as `default` unless they say
+  // otherwise (upstream's ServiceAccount admission writes that in; skiff leaves it unset).
+  // Upstream checks nothing of the kind for Secrets and Nodes; neither does skiff.
+  if (ref.kind === 'Pod' && (obj.spec?.serviceAccountName || 'default') !== serviceAccount) {
+    throw badRequest(`cannot bind token for serviceaccount "${serviceAccount}" to pod running with different serviceaccount name.`);
+  }
   if (ref.uid && ref.uid !== obj.metadata.uid) {
     throw conflict(kind.plural, ref.name, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
   }

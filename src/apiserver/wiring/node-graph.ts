@@ -1,0 +1,52 @@
+// The Node authorizer's graph, fed by store mirrors of pods, PersistentVolumeClaims and
+// PersistentVolumes (upstream's graph populator over informers). Like RBAC, it sees a write
+// after its watch event: a pod bound a moment ago may not yet open its secrets to its node.
+import { findResource } from '../../api/resources.js';
+import type { Store } from '../../store/types.js';
+import { NodeGraph } from '../auth/node/graph.js';
+import { resourcePrefix } from '../storage/codec.js';
+import { mirrorPrefix, type Obj, type StoreMirror } from './store-mirror.js';
+
+export interface NodeGraphCache {
+  graph: NodeGraph;
+  /** Resolves once every mirror has its first list. */
+  ready: Promise<void>;
+  /** Never rejects. */
+  stop(): Promise<void>;
+}
+
+// Only what the graph reads: no status, no managed fields.
+const specOnly = (value: Buffer): Obj | undefined => {
+  try {
+    const o = JSON.parse(value.toString('utf8'));
+    return { metadata: { name: o?.metadata?.name }, spec: o?.spec ?? {} };
+  } catch {
+    return undefined;
+  }
+};
+
+/** Starts the mirrors. Never throws; store failures are logged and retried. */
+export function nodeGraphCache(store: Store, log?: (msg: string) => void): NodeGraphCache {
+  const graph = new NodeGraph();
+  const watch = (plural: string, set: (ns: string, name: string, obj: Obj | undefined) => void, namespaced: boolean): StoreMirror => {
+    const prefix = resourcePrefix(findResource('', 'v1', plural)!);
+    return mirrorPrefix(store, prefix, {
+      log, project: specOnly,
+      onChange(key, obj) {
+        const rest = key.slice(prefix.length).split('/');
+        if (namespaced ? rest.length !== 2 : rest.length !== 1) return;
+        if (namespaced) set(rest[0]!, rest[1]!, obj); else set('', rest[0]!, obj);
+      },
+    });
+  };
+  const mirrors = [
+    watch('pods', (ns, name, o) => graph.setPod(ns, name, o), true),
+    watch('persistentvolumeclaims', (ns, name, o) => graph.setClaim(ns, name, o), true),
+    watch('persistentvolumes', (_ns, name, o) => graph.setVolume(name, o), false),
+  ];
+  return {
+    graph,
+    ready: Promise.all(mirrors.map((m) => m.ready)).then(() => {}),
+    async stop() { await Promise.all(mirrors.map((m) => m.stop())); },
+  };
+}
