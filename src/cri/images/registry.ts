@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sha256 } from './content.js';
 import { isLocalRegistry, registryEndpoint, type ImageRef } from './reference.js';
@@ -45,7 +46,11 @@ export interface FetchedManifest {
 }
 
 export class RegistryClient {
+  /** Authorization headers that worked, by registry, scope and the credentials that got
+   *  them (see credentialKey): a caller only ever sends what its own credentials earned. */
   private readonly tokens = new Map<string, string>();
+  /** Keys credentialKey's HMAC, so the map's keys say nothing about the secrets. */
+  private readonly keySecret = randomBytes(32);
   private readonly fetch: typeof fetch;
 
   constructor(private readonly opts: RegistryOptions = {}) {
@@ -81,7 +86,7 @@ export class RegistryClient {
   private async request(ref: ImageRef, path: string, creds: Credentials | undefined, headers: Record<string, string>): Promise<Response> {
     const url = `${this.base(ref)}/${path}`;
     const scope = `repository:${ref.repository}:pull`;
-    const cacheKey = `${ref.registry} ${scope}`;
+    const cacheKey = `${ref.registry} ${scope} ${this.credentialKey(creds)}`;
     const attempt = async (authorization?: string) => {
       try {
         return await this.fetch(url, { headers: { ...headers, ...(authorization ? { authorization } : {}) }, redirect: 'follow' });
@@ -96,11 +101,20 @@ export class RegistryClient {
       await res.body?.cancel();
       const authorization = challenge?.scheme === 'basic' ? basic(creds, ref.registry) : challenge?.scheme === 'bearer' ? await this.token(challenge.params, scope, creds, ref.registry) : undefined;
       if (!authorization) throw new RegistryError(`registry ${ref.registry} asks for authentication (${res.headers.get('www-authenticate') ?? 'no challenge'}) and no usable credentials were given`, 401, 'UNAUTHORIZED');
-      this.tokens.set(cacheKey, authorization);
       res = await attempt(authorization);
+      if (res.status === 401 || res.status === 403) this.tokens.delete(cacheKey);
+      else this.tokens.set(cacheKey, authorization);
     }
     if (!res.ok) throw await errorOf(res, ref, path);
     return res;
+  }
+
+  /** Who is asking: 'anonymous', or an HMAC of every credential field, so two callers share
+   *  a cached token only when they hold the same credentials. */
+  private credentialKey(creds: Credentials | undefined): string {
+    if (!creds) return 'anonymous';
+    const fields = [creds.username, creds.password, creds.auth, creds.identityToken, creds.registryToken].map((f) => f ?? '');
+    return createHmac('sha256', this.keySecret).update(JSON.stringify(fields)).digest('hex');
   }
 
   private async token(params: Record<string, string>, scope: string, creds: Credentials | undefined, registry: string): Promise<string> {
