@@ -6,7 +6,7 @@ import { ContentStore } from '../../src/cri/images/content.js';
 import { pullImage } from '../../src/cri/images/pull.js';
 import { parseReference } from '../../src/cri/images/reference.js';
 import { RegistryClient, RegistryError } from '../../src/cri/images/registry.js';
-import { PLATFORM, putImage, startHostileRegistry } from '../helpers/hostile-registry.js';
+import { LAYER_GZIP, OCI_INDEX, OCI_MANIFEST, PLATFORM, putImage, startHostileRegistry, type HostileRegistry } from '../helpers/hostile-registry.js';
 
 // Pulls from registries that lie, stall or attack, scripted on 127.0.0.1.
 
@@ -32,4 +32,106 @@ test('bearer tokens stay with the credentials that got them: anonymous and wrong
   const from = reg.seen.length;
   await pullImage(ref, deps, { username: 'alice', password: 's3cret' }, PLATFORM);
   t.is(reg.seen.slice(from).filter((s) => s.path === '/token').length, 0, 'alice reuses her own cached token');
+});
+
+/** Answers `path` with an endless JSON-ish body (no length), counting what it wrote. */
+function endless(reg: HostileRegistry, path: string, mediaType: string, headers: Record<string, string> = {}): { sent: number } {
+  const counter = { sent: 0 };
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  reg.route = (_req, res, p) => {
+    if (p !== path) return false;
+    res.writeHead(200, { 'content-type': mediaType, ...headers });
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk)) counter.sent += chunk.length;
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    res.write('{"schemaVersion":2,"x":"');
+    pump();
+    return true;
+  };
+  return counter;
+}
+
+test('an endless manifest is cut at containerd\'s 4 MiB limit: the pull fails and the connection closes', async (t) => {
+  const reg = await startHostileRegistry(t);
+  const stream = endless(reg, '/v2/e/big/manifests/v1', OCI_MANIFEST);
+  const deps = { registry: new RegistryClient(), content: await contentStore(t) };
+  const err = await t.throwsAsync<RegistryError>(pullImage(parseReference(`${reg.host}/e/big:v1`), deps, undefined, PLATFORM));
+  t.is(err?.status, 404, 'refused as containerd does (not found)');
+  t.regex(err!.message, /rejecting .* byte manifest for .*e\/big:v1: the limit is 4393216 bytes/);
+  await reg.hungUp;
+  // What sits in the kernel's socket buffers was written but never read; the body itself
+  // is endless, so reaching here at all means the client stopped.
+  t.true(stream.sent < 64 * 1024 * 1024, `sent ${stream.sent}`);
+});
+
+test('a manifest declaring more than the limit is refused before its body is read', async (t) => {
+  const reg = await startHostileRegistry(t);
+  endless(reg, '/v2/e/big/manifests/v1', OCI_MANIFEST, { 'content-length': String(256 * 1024 * 1024) });
+  const deps = { registry: new RegistryClient(), content: await contentStore(t) };
+  const err = await t.throwsAsync<RegistryError>(pullImage(parseReference(`${reg.host}/e/big:v1`), deps, undefined, PLATFORM));
+  t.regex(err!.message, /rejecting 268435456 byte manifest/);
+  await reg.hungUp;
+});
+
+test('an index entry or layer whose digest is not a digest is refused before it reaches a URL', async (t) => {
+  const reg = await startHostileRegistry(t);
+  const { manifest } = putImage(reg, 'v1', [Buffer.from('layer')]);
+  putImage(reg, 'other', [Buffer.from('another repository\'s')]);
+  const deps = { registry: new RegistryClient(), content: await contentStore(t) };
+  for (const digest of ['v1', '../../../e/other/manifests/v1', 'sha256:../../../e/other/manifests/v1', `sha256:${'A'.repeat(64)}`, 42]) {
+    const tag = `bad${reg.seen.length}`;
+    reg.put({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...manifest, digest, platform: PLATFORM }] }, OCI_INDEX, tag);
+    const from = reg.seen.length;
+    const err = await t.throwsAsync<RegistryError>(pullImage(parseReference(`${reg.host}/e/app:${tag}`), deps, undefined, PLATFORM));
+    t.is(err?.code, 'DIGEST_INVALID', String(digest));
+    t.regex(err!.message, /is not a sha256 digest/);
+    t.deepEqual(reg.seen.slice(from).map((s) => s.path), [`/v2/e/app/manifests/${tag}`], 'only the index was fetched');
+  }
+  const layer = reg.put({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: manifest, layers: [{ mediaType: LAYER_GZIP, digest: 'sha256:../../../../e/other/blobs/x', size: 1 }] }, OCI_MANIFEST, 'badlayer');
+  const from = reg.seen.length;
+  const err = await t.throwsAsync<RegistryError>(pullImage(parseReference(`${reg.host}/e/app@${layer.digest}`), deps, undefined, PLATFORM));
+  t.is(err?.code, 'DIGEST_INVALID');
+  t.is(reg.seen.length, from + 1, 'no blob was fetched');
+});
+
+test('what is fetched by digest must match it; configs over the limit or larger than declared are refused', async (t) => {
+  const reg = await startHostileRegistry(t);
+  const { manifest } = putImage(reg, 'v1', [Buffer.from('layer')]);
+  const other = putImage(reg, 'v2', [Buffer.from('LAYER')]).manifest;
+  const deps = { registry: new RegistryClient(), content: await contentStore(t) };
+  // The index names manifest v1; the registry answers that digest with v2's bytes.
+  reg.put({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...manifest, platform: PLATFORM }] }, OCI_INDEX, 'idx');
+  reg.route = (_req, res, p) => {
+    if (p !== `/v2/e/app/manifests/${manifest.digest}`) return false;
+    res.writeHead(307, { location: `/v2/e/app/manifests/${other.digest}` }).end();
+    return true;
+  };
+  const swapped = await t.throwsAsync<RegistryError>(pullImage(parseReference(`${reg.host}/e/app:idx`), deps, undefined, PLATFORM));
+  t.is(swapped?.code, 'DIGEST_INVALID');
+  t.regex(swapped!.message, /whose digest is/);
+  // ... or with more bytes than the index gives for it.
+  const longer = putImage(reg, 'v3', [Buffer.from('a longer layer')]).manifest;
+  reg.route = (_req, res, p) => {
+    if (p !== `/v2/e/app/manifests/${manifest.digest}`) return false;
+    res.writeHead(307, { location: `/v2/e/app/manifests/${longer.digest}` }).end();
+    return true;
+  };
+  const grown = await t.throwsAsync<RegistryError>(pullImage(parseReference(`${reg.host}/e/app:idx`), deps, undefined, PLATFORM));
+  t.is(grown?.code, 'DIGEST_INVALID');
+  t.regex(grown!.message, /sent .* bytes where its descriptor gives/);
+  reg.route = undefined;
+
+  const config = reg.put(Buffer.alloc(5 * 1024 * 1024, 0x20), 'application/vnd.oci.image.config.v1+json');
+  const huge = reg.put({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [] }, OCI_MANIFEST, 'hugeconfig');
+  const from = reg.seen.length;
+  const err = await t.throwsAsync<RegistryError>(pullImage(parseReference(`${reg.host}/e/app@${huge.digest}`), deps, undefined, PLATFORM));
+  t.regex(err!.message, /config: rejecting 5242880 bytes, the limit is 4393216/);
+  t.is(reg.seen.length, from + 1, 'the config was not fetched');
+
+  // A config that is endless where its descriptor says 100 bytes: cut at 100.
+  const liar = reg.put({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { ...config, size: 100 }, layers: [] }, OCI_MANIFEST, 'liar');
+  endless(reg, `/v2/e/app/blobs/${config.digest}`, 'application/octet-stream');
+  await t.throwsAsync(pullImage(parseReference(`${reg.host}/e/app@${liar.digest}`), deps, undefined, PLATFORM), { name: 'DigestMismatch', message: /more than the 100 bytes/ });
+  await reg.hungUp;
 });

@@ -71,6 +71,9 @@ export class ContentStore {
       source.on('data', (chunk: Buffer) => {
         hash.update(chunk);
         size += chunk.length;
+        // A source that sends more than the descriptor says is wrong already: stop reading
+        // rather than fill the disk with an endless body.
+        if (expectedSize !== undefined && size > expectedSize) source.destroy(new DigestMismatch(digest, `more than the ${expectedSize} bytes its descriptor gives`));
       });
       await pipeline(source, createWriteStream(tmp, { mode: 0o644 }));
       const got = `sha256:${hash.digest('hex')}`;
@@ -90,6 +93,12 @@ export class DigestMismatch extends Error {
   constructor(readonly expected: string, readonly actual: string) {
     super(`content digest mismatch: expected ${expected}, got ${actual}`);
   }
+}
+
+/** Whether d is a digest this store can address ('sha256:' and 64 lowercase hex): checked
+ *  before a digest from a manifest goes into a URL or a path. */
+export function isDigest(d: unknown): d is string {
+  return typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d);
 }
 
 export function splitDigest(digest: string): [string, string] {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { sha256 } from './content.js';
+import { isDigest, sha256 } from './content.js';
 import { isLocalRegistry, registryEndpoint, type ImageRef } from './reference.js';
 
 // The pull side of the OCI distribution API (v2): manifests and blobs, with the
@@ -13,6 +13,12 @@ export const MediaType = {
   DockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
   DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
 } as const;
+/** The largest manifest, index or image config accepted: containerd's MaxManifestSize
+ *  (remotes/docker/resolver.go, `4 * 1048 * 1048`, sic: 4,393,216 bytes). */
+export const MAX_MANIFEST_BYTES = 4 * 1048 * 1048;
+/** A token response is a few KB of JSON; a hostile realm does not get to send more. */
+const MAX_TOKEN_BYTES = 1 << 20;
+const TAG = /^[\w][\w.-]{0,127}$/;
 const ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerList, MediaType.DockerManifest].join(', ');
 
 /** CRI AuthConfig, as the kubelet passes it. */
@@ -57,20 +63,39 @@ export class RegistryClient {
     this.fetch = opts.fetch ?? fetch;
   }
 
-  /** A manifest or index by tag or digest; by digest, the bytes are checked against it. */
-  async manifest(ref: ImageRef, reference: string, creds?: Credentials): Promise<FetchedManifest> {
+  /**
+   * A manifest or index by tag or digest; by digest, the bytes are checked against it.
+   * Reading stops past `size` (a descriptor's) or MAX_MANIFEST_BYTES. Rejects with a
+   * RegistryError: 400 MANIFEST_INVALID for a reference that is neither tag nor digest (it
+   * would go into the URL), 404 MANIFEST_TOO_LARGE for a body over the limit (as
+   * containerd), 502 DIGEST_INVALID for bytes that do not match the digest or the size, or
+   * what request() rejects with.
+   */
+  async manifest(ref: ImageRef, reference: string, creds?: Credentials, opts: { size?: number } = {}): Promise<FetchedManifest> {
+    if (!isDigest(reference) && !TAG.test(reference)) throw new RegistryError(`${ref.registry}/${ref.repository}: "${reference}" is neither a tag nor a sha256 digest`, 400, 'MANIFEST_INVALID');
+    const max = Math.min(opts.size ?? MAX_MANIFEST_BYTES, MAX_MANIFEST_BYTES);
     const res = await this.request(ref, `manifests/${reference}`, creds, { accept: ACCEPT });
-    const body = Buffer.from(await res.arrayBuffer());
+    const what = `${ref.registry}/${ref.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
+    const tooLarge = (size: string) => opts.size !== undefined && opts.size < MAX_MANIFEST_BYTES
+      ? new RegistryError(`manifest ${what}: the registry sent ${size} bytes where its descriptor gives ${opts.size}`, 502, 'DIGEST_INVALID')
+      : new RegistryError(`rejecting ${size} byte manifest for ${what}: the limit is ${max} bytes`, 404, 'MANIFEST_TOO_LARGE');
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (declared > max) {
+      await res.body?.cancel();
+      throw tooLarge(String(declared));
+    }
+    const body = await readAtMost(res, max, () => tooLarge(`a more than ${max}`));
     const digest = sha256(body);
     if (reference.startsWith('sha256:') && digest !== reference) {
       throw new RegistryError(`manifest ${reference} of ${ref.repository}: the registry sent bytes whose digest is ${digest}`, 502, 'DIGEST_INVALID');
     }
-    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType || MediaType.OciManifest;
+    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || (parseJson(body, `manifest ${reference} of ${ref.repository}`) as { mediaType?: string }).mediaType || MediaType.OciManifest;
     return { digest, mediaType, body };
   }
 
   /** A blob as a stream (the caller verifies its digest while storing it). */
   async blob(ref: ImageRef, digest: string, creds?: Credentials): Promise<Readable> {
+    if (!isDigest(digest)) throw new RegistryError(`${ref.registry}/${ref.repository}: blob "${digest}" is not a sha256 digest`, 400, 'DIGEST_INVALID');
     const res = await this.request(ref, `blobs/${digest}`, creds, { accept: '*/*' });
     if (!res.body) throw new RegistryError(`blob ${digest}: empty response`, res.status);
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
@@ -126,11 +151,39 @@ export class RegistryClient {
     const res = await this.fetch(url, { headers: authorization ? { authorization } : {} }).catch((err: Error) => {
       throw new RegistryError(`token service ${url.origin} unreachable: ${err.message}`, 0, 'UNREACHABLE');
     });
+    if (!res.ok) await res.body?.cancel();
     if (!res.ok) throw new RegistryError(`token service for ${registry} refused: HTTP ${res.status}`, res.status === 401 || res.status === 403 ? 401 : res.status, 'UNAUTHORIZED');
-    const body = (await res.json()) as { token?: string; access_token?: string };
+    const body = parseJson(await readAtMost(res, MAX_TOKEN_BYTES, () => new RegistryError(`token service for ${registry} sent more than ${MAX_TOKEN_BYTES} bytes`, 502, 'UNAUTHORIZED')), `token of ${registry}`) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError(`token service for ${registry} sent no token`, 502, 'UNAUTHORIZED');
     return `Bearer ${token}`;
+  }
+}
+
+/** The body, read chunk by chunk and cut off (connection closed) past max bytes. */
+async function readAtMost(res: Response, max: number, tooLarge: () => Error): Promise<Buffer> {
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, size);
+    size += value.length;
+    if (size > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+}
+
+/** JSON from a registry; a body that is not JSON is the registry's fault (502). */
+export function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new RegistryError(`${what} is not JSON: ${(err as Error).message}`, 502, 'MANIFEST_INVALID');
   }
 }
 
@@ -156,7 +209,8 @@ async function errorOf(res: Response, ref: ImageRef, path: string): Promise<Regi
   let code: string | undefined;
   let detail = '';
   try {
-    const body = (await res.json()) as { errors?: { code?: string; message?: string }[] };
+    // As containerd (remotes/errors): at most 64 KB of an error body is read.
+    const body = JSON.parse((await readAtMost(res, 64_000, () => new Error('error body too long'))).toString('utf8')) as { errors?: { code?: string; message?: string }[] };
     code = body.errors?.[0]?.code;
     detail = body.errors?.map((e) => `${e.code}: ${e.message}`).join('; ') ?? '';
   } catch {}
