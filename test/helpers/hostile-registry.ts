@@ -34,6 +34,8 @@ export interface HostileRegistry {
   /** Stores JSON (or bytes) under its digest and, when given, a tag; returns the descriptor. */
   put(body: object | Buffer, mediaType: string, tag?: string): { mediaType: string; digest: string; size: number };
   route?: Route;
+  /** Blobs are answered after this many ms (so downloads that may overlap do). */
+  blobDelayMs?: number;
 }
 
 export function digestOf(b: Buffer): string {
@@ -95,8 +97,12 @@ export async function startHostileRegistry(t: ExecutionContext, opts: { bearer?:
       res.writeHead(404, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ errors: [{ code: m?.[2] === 'blobs' ? 'BLOB_UNKNOWN' : 'MANIFEST_UNKNOWN', message: 'unknown' }] }));
     }
-    res.writeHead(200, { 'content-type': found.mediaType, 'content-length': found.body.length });
-    res.end(found.body);
+    const answer = () => {
+      res.writeHead(200, { 'content-type': found.mediaType, 'content-length': found.body.length });
+      res.end(found.body);
+    };
+    if (m[2] === 'blobs' && reg.blobDelayMs) setTimeout(answer, reg.blobDelayMs);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   reg.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;

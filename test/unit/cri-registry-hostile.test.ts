@@ -3,10 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { ContentStore } from '../../src/cri/images/content.js';
+import { pullError } from '../../src/cri/images/cri.js';
+import { PullStalled } from '../../src/cri/images/limits.js';
+import { ImageStore } from '../../src/cri/images/store.js';
+import { FakeFsMeta } from '../../src/host/fs/fake.js';
 import { pullImage } from '../../src/cri/images/pull.js';
 import { parseReference } from '../../src/cri/images/reference.js';
 import { RegistryClient, RegistryError } from '../../src/cri/images/registry.js';
-import { LAYER_GZIP, OCI_INDEX, OCI_MANIFEST, PLATFORM, putImage, startHostileRegistry, type HostileRegistry } from '../helpers/hostile-registry.js';
+import { digestOf, LAYER_GZIP, OCI_INDEX, OCI_MANIFEST, PLATFORM, putImage, startHostileRegistry, type HostileRegistry } from '../helpers/hostile-registry.js';
 
 // Pulls from registries that lie, stall or attack, scripted on 127.0.0.1.
 
@@ -134,4 +138,78 @@ test('what is fetched by digest must match it; configs over the limit or larger 
   endless(reg, `/v2/e/app/blobs/${config.digest}`, 'application/octet-stream');
   await t.throwsAsync(pullImage(parseReference(`${reg.host}/e/app@${liar.digest}`), deps, undefined, PLATFORM), { name: 'DigestMismatch', message: /more than the 100 bytes/ });
   await reg.hungUp;
+});
+
+/** Makes `path` answer with its headers and one byte, then a byte every 3 s (for 3,000 s:
+ *  layers it serves are 1,000 bytes). */
+function trickle(reg: HostileRegistry, path: string): { asked: Promise<void> } {
+  let asked!: () => void;
+  const seen = new Promise<void>((r) => (asked = r));
+  const prev = reg.route;
+  reg.route = (req, res, p) => {
+    if (p !== path) return prev?.(req, res, p) ?? false;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000' });
+    res.write('x');
+    const timer = setInterval(() => res.write('x'), 3000);
+    res.once('close', () => clearInterval(timer));
+    asked();
+    return true;
+  };
+  return { asked: seen };
+}
+
+test('a registry that stops sending cancels the pull after the progress timeout, and the download is closed', async (t) => {
+  const reg = await startHostileRegistry(t);
+  const { layers } = putImage(reg, 'v1', [Buffer.from('layer one'), Buffer.alloc(1000, 'x')]);
+  trickle(reg, `/v2/e/slow/blobs/${layers[1]!.digest}`);
+  const deps = { registry: new RegistryClient(), content: await contentStore(t) };
+  // 1 s: far above what answering the manifest and config takes here, below the trickle's 3 s.
+  const err = await t.throwsAsync(pullImage(parseReference(`${reg.host}/e/slow:v1`), deps, undefined, PLATFORM, { progressTimeoutMs: 1000 }));
+  t.true(err instanceof PullStalled, String(err));
+  t.regex(err!.message, /no data from the registry for 1s/);
+  await reg.hungUp;
+  t.false(await deps.content.has(layers[1]!.digest));
+  t.is(pullError(err, 'image.image').kind, 'cancelled', 'CRI callers see Canceled, as from containerd');
+});
+
+test('a registry that never answers a request counts as no progress too', async (t) => {
+  const reg = await startHostileRegistry(t);
+  reg.route = () => true; // never answered
+  const deps = { registry: new RegistryClient(), content: await contentStore(t) };
+  await t.throwsAsync(pullImage(parseReference(`${reg.host}/e/mute:v1`), deps, undefined, PLATFORM, { progressTimeoutMs: 200 }), { instanceOf: PullStalled });
+  await reg.hungUp;
+});
+
+test('an image of many layers downloads at most 3 blobs at once (or as configured)', async (t) => {
+  const reg = await startHostileRegistry(t);
+  const layers = Array.from({ length: 40 }, (_, i) => Buffer.from(`layer ${i}`));
+  putImage(reg, 'v1', layers);
+  reg.blobDelayMs = 5;
+  for (const [limit, expected] of [[undefined, 3], [5, 5]] as const) {
+    reg.maxInFlight = 0;
+    const deps = { registry: new RegistryClient(), content: await contentStore(t) };
+    await pullImage(parseReference(`${reg.host}/e/many:v1`), deps, undefined, PLATFORM, limit ? { maxConcurrentDownloads: limit } : {});
+    t.true(reg.maxInFlight <= expected, `at most ${expected} at once, saw ${reg.maxInFlight}`);
+    for (const l of layers) t.true(await deps.content.has(digestOf(l)));
+  }
+});
+
+test('a cancelled PullImage stops its downloads once its last caller has left', async (t) => {
+  const reg = await startHostileRegistry(t);
+  const { layers } = putImage(reg, 'v1', [Buffer.alloc(1000, 'x')]);
+  const { asked } = trickle(reg, `/v2/e/app/blobs/${layers[0]!.digest}`);
+  const root = await mkdtemp(join(tmpdir(), 'skiff-hostile-'));
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const store = await ImageStore.open(root, { fs: new FakeFsMeta(), platform: PLATFORM });
+  const [first, second] = [new AbortController(), new AbortController()];
+  const ref = `${reg.host}/e/app:v1`;
+  const pulls = [store.pull(ref, undefined, first.signal), store.pull(ref, undefined, second.signal)];
+  await asked;
+  first.abort(new Error('first caller gone'));
+  await t.throwsAsync(pulls[0]!, { message: 'first caller gone' });
+  t.is(reg.inFlight, 1, 'the other caller still waits: the download goes on');
+  second.abort(Object.assign(new Error('deadline exceeded'), { name: 'AbortError' }));
+  await t.throwsAsync(pulls[1]!, { message: 'deadline exceeded' });
+  await reg.hungUp;
+  t.is(store.list().length, 0);
 });

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ContentStore, isDigest } from './content.js';
+import { DEFAULT_MAX_CONCURRENT_DOWNLOADS, DEFAULT_PULL_PROGRESS_TIMEOUT_MS, PullProgress, Semaphore } from './limits.js';
 import { formatReference, repoName, type ImageRef } from './reference.js';
-import { MAX_MANIFEST_BYTES, MediaType, parseJson, RegistryClient, RegistryError, type Credentials } from './registry.js';
+import { MAX_MANIFEST_BYTES, MediaType, parseJson, RegistryClient, RegistryError, type Credentials, type RequestIo } from './registry.js';
 
 export interface Platform {
   os: string;
@@ -60,14 +61,45 @@ export function hostPlatform(): Platform {
   return { os: 'linux', architecture: arch[process.arch] ?? process.arch };
 }
 
+export interface PullOptions {
+  /** Blobs downloaded at once; default DEFAULT_MAX_CONCURRENT_DOWNLOADS (containerd's 3). */
+  maxConcurrentDownloads?: number;
+  /** Cancel when no byte arrives for this long while a request is open; 0: never.
+   *  Default DEFAULT_PULL_PROGRESS_TIMEOUT_MS (containerd's 5m). */
+  progressTimeoutMs?: number;
+  /** Cancels the pull: every request and download stops. */
+  signal?: AbortSignal;
+}
+
 /**
  * Fetches an image into the content store: the manifest (the host platform's entry when
  * the reference names an index), its config and its layers, each checked against its
- * digest. Layers already present are not fetched again.
+ * digest, a few blobs at a time. Layers already present are not fetched again. Rejects
+ * with RegistryError, DigestMismatch, PullStalled (no progress), or the signal's reason.
  */
-export async function pullImage(ref: ImageRef, deps: { registry: RegistryClient; content: ContentStore }, creds?: Credentials, platform = hostPlatform()): Promise<PulledImage> {
+export async function pullImage(ref: ImageRef, deps: { registry: RegistryClient; content: ContentStore }, creds?: Credentials, platform = hostPlatform(), opts: PullOptions = {}): Promise<PulledImage> {
+  const cancel = new AbortController();
+  const onAbort = () => cancel.abort(opts.signal!.reason);
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const progress = new PullProgress(opts.progressTimeoutMs ?? DEFAULT_PULL_PROGRESS_TIMEOUT_MS, (stalled) => cancel.abort(stalled));
+  try {
+    const downloads = new Semaphore(opts.maxConcurrentDownloads ?? DEFAULT_MAX_CONCURRENT_DOWNLOADS);
+    return await fetchImage(ref, deps, creds, platform, { signal: cancel.signal, progress }, downloads, (err) => cancel.abort(err));
+  } catch (err) {
+    // Whatever a cancelled request failed with, the cause is the cancellation (or the
+    // first failure, which cancels the rest).
+    throw cancel.signal.aborted ? cancel.signal.reason : err;
+  } finally {
+    progress.stop();
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function fetchImage(ref: ImageRef, deps: { registry: RegistryClient; content: ContentStore }, creds: Credentials | undefined, platform: Platform, io: Required<RequestIo>, downloads: Semaphore, stop: (err: unknown) => void): Promise<PulledImage> {
+  io.signal.throwIfAborted();
   const name = formatReference(ref);
-  const top = await deps.registry.manifest(ref, ref.digest ?? ref.tag ?? 'latest', creds);
+  const top = await deps.registry.manifest(ref, ref.digest ?? ref.tag ?? 'latest', creds, io);
   let manifestDigest = top.digest;
   let body = top.body;
   if (top.mediaType === MediaType.OciIndex || top.mediaType === MediaType.DockerList) {
@@ -75,7 +107,7 @@ export async function pullImage(ref: ImageRef, deps: { registry: RegistryClient;
     const chosen = choosePlatform(index, platform);
     if (!chosen) throw new RegistryError(`${name}: no manifest for ${platform.os}/${platform.architecture} in the index`, 404, 'MANIFEST_UNKNOWN');
     checkDescriptor(chosen, `${name}: index ${top.digest}: manifest for ${platform.os}/${platform.architecture}`, MAX_MANIFEST_BYTES);
-    const m = await deps.registry.manifest(ref, chosen.digest, creds, { size: chosen.size });
+    const m = await deps.registry.manifest(ref, chosen.digest, creds, { size: chosen.size, ...io });
     manifestDigest = m.digest;
     body = m.body;
   }
@@ -90,7 +122,13 @@ export async function pullImage(ref: ImageRef, deps: { registry: RegistryClient;
   }
   await deps.content.ingest(manifestDigest, async () => Readable.from([body]));
   const blobs = [manifest.config, ...manifest.layers];
-  await Promise.all(blobs.map((d) => deps.content.ingest(d.digest, () => deps.registry.blob(ref, d.digest, creds), d.size)));
+  // The first failure stops the other downloads; the pull settles only when all have, so
+  // nothing is still being written when the caller collects what the pull left.
+  const fetched = await Promise.allSettled(blobs.map((d) => downloads.run(() => deps.content.ingest(d.digest, () => deps.registry.blob(ref, d.digest, creds, io), d.size), io.signal).catch((err: unknown) => {
+    stop(err);
+    throw err;
+  })));
+  for (const r of fetched) if (r.status === 'rejected') throw r.reason;
   const config = parseJson(await readFile(deps.content.path(manifest.config.digest)), `${name}: config ${manifest.config.digest}`) as ImageConfig;
   return {
     repoDigest: `${repoName(ref)}@${top.digest}`,

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { isDigest, sha256 } from './content.js';
+import type { PullProgress } from './limits.js';
 import { isLocalRegistry, registryEndpoint, type ImageRef } from './reference.js';
 
 // The pull side of the OCI distribution API (v2): manifests and blobs, with the
@@ -45,6 +46,14 @@ export class RegistryError extends Error {
   }
 }
 
+/** What a pull brings to each of its requests. */
+export interface RequestIo {
+  /** Aborts the request and its body; the request rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Told when each request starts and ends and of every byte of its body. */
+  progress?: PullProgress;
+}
+
 export interface FetchedManifest {
   digest: string;
   mediaType: string;
@@ -71,10 +80,10 @@ export class RegistryClient {
    * containerd), 502 DIGEST_INVALID for bytes that do not match the digest or the size, or
    * what request() rejects with.
    */
-  async manifest(ref: ImageRef, reference: string, creds?: Credentials, opts: { size?: number } = {}): Promise<FetchedManifest> {
+  async manifest(ref: ImageRef, reference: string, creds?: Credentials, opts: { size?: number } & RequestIo = {}): Promise<FetchedManifest> {
     if (!isDigest(reference) && !TAG.test(reference)) throw new RegistryError(`${ref.registry}/${ref.repository}: "${reference}" is neither a tag nor a sha256 digest`, 400, 'MANIFEST_INVALID');
     const max = Math.min(opts.size ?? MAX_MANIFEST_BYTES, MAX_MANIFEST_BYTES);
-    const res = await this.request(ref, `manifests/${reference}`, creds, { accept: ACCEPT });
+    const res = await this.request(ref, `manifests/${reference}`, creds, { accept: ACCEPT }, opts);
     const what = `${ref.registry}/${ref.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
     const tooLarge = (size: string) => opts.size !== undefined && opts.size < MAX_MANIFEST_BYTES
       ? new RegistryError(`manifest ${what}: the registry sent ${size} bytes where its descriptor gives ${opts.size}`, 502, 'DIGEST_INVALID')
@@ -94,9 +103,9 @@ export class RegistryClient {
   }
 
   /** A blob as a stream (the caller verifies its digest while storing it). */
-  async blob(ref: ImageRef, digest: string, creds?: Credentials): Promise<Readable> {
+  async blob(ref: ImageRef, digest: string, creds?: Credentials, io: RequestIo = {}): Promise<Readable> {
     if (!isDigest(digest)) throw new RegistryError(`${ref.registry}/${ref.repository}: blob "${digest}" is not a sha256 digest`, 400, 'DIGEST_INVALID');
-    const res = await this.request(ref, `blobs/${digest}`, creds, { accept: '*/*' });
+    const res = await this.request(ref, `blobs/${digest}`, creds, { accept: '*/*' }, io);
     if (!res.body) throw new RegistryError(`blob ${digest}: empty response`, res.status);
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
   }
@@ -108,23 +117,17 @@ export class RegistryClient {
     return `${plain ? 'http' : 'https'}://${host}/v2/${ref.repository}`;
   }
 
-  private async request(ref: ImageRef, path: string, creds: Credentials | undefined, headers: Record<string, string>): Promise<Response> {
+  private async request(ref: ImageRef, path: string, creds: Credentials | undefined, headers: Record<string, string>, io: RequestIo): Promise<Response> {
     const url = `${this.base(ref)}/${path}`;
     const scope = `repository:${ref.repository}:pull`;
     const cacheKey = `${ref.registry} ${scope} ${this.credentialKey(creds)}`;
-    const attempt = async (authorization?: string) => {
-      try {
-        return await this.fetch(url, { headers: { ...headers, ...(authorization ? { authorization } : {}) }, redirect: 'follow' });
-      } catch (err) {
-        throw new RegistryError(`cannot reach registry ${ref.registry}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, 0, 'UNREACHABLE');
-      }
-    };
+    const attempt = (authorization?: string) => this.send(url, { headers: { ...headers, ...(authorization ? { authorization } : {}) }, redirect: 'follow' }, io, `cannot reach registry ${ref.registry}`);
     const cached = this.tokens.get(cacheKey);
     let res = await attempt(cached ?? (creds?.registryToken ? `Bearer ${creds.registryToken}` : undefined));
     if (res.status === 401) {
       const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
       await res.body?.cancel();
-      const authorization = challenge?.scheme === 'basic' ? basic(creds, ref.registry) : challenge?.scheme === 'bearer' ? await this.token(challenge.params, scope, creds, ref.registry) : undefined;
+      const authorization = challenge?.scheme === 'basic' ? basic(creds, ref.registry) : challenge?.scheme === 'bearer' ? await this.token(challenge.params, scope, creds, ref.registry, io) : undefined;
       if (!authorization) throw new RegistryError(`registry ${ref.registry} asks for authentication (${res.headers.get('www-authenticate') ?? 'no challenge'}) and no usable credentials were given`, 401, 'UNAUTHORIZED');
       res = await attempt(authorization);
       if (res.status === 401 || res.status === 403) this.tokens.delete(cacheKey);
@@ -142,15 +145,59 @@ export class RegistryClient {
     return createHmac('sha256', this.keySecret).update(JSON.stringify(fields)).digest('hex');
   }
 
-  private async token(params: Record<string, string>, scope: string, creds: Credentials | undefined, registry: string): Promise<string> {
+  /**
+   * fetch, with io's signal, and the response's body counted into io's progress (the
+   * request ends there when the body ends, fails or is cancelled). Rejects with the
+   * signal's reason once it aborted, or RegistryError UNREACHABLE (`unreachable`: cause).
+   */
+  private async send(url: string | URL, init: RequestInit, io: RequestIo, unreachable: string): Promise<Response> {
+    const end = io.progress?.begin();
+    let res: Response;
+    try {
+      res = await this.fetch(url, { ...init, ...(io.signal ? { signal: io.signal } : {}) });
+    } catch (err) {
+      end?.();
+      if (io.signal?.aborted) throw io.signal.reason;
+      throw new RegistryError(`${unreachable}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, 0, 'UNREACHABLE');
+    }
+    if (!end || !io.progress) return res;
+    if (!res.body || [101, 204, 205, 304].includes(res.status)) {
+      end();
+      return res;
+    }
+    const progress = io.progress;
+    const reader = res.body.getReader();
+    const counted = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            end();
+            controller.close();
+          } else {
+            progress.received(value.length);
+            controller.enqueue(value);
+          }
+        } catch (err) {
+          end();
+          controller.error(io.signal?.aborted ? io.signal.reason : err);
+        }
+      },
+      cancel(reason) {
+        end();
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+
+  private async token(params: Record<string, string>, scope: string, creds: Credentials | undefined, registry: string, io: RequestIo): Promise<string> {
     if (!params.realm) throw new RegistryError(`registry ${registry}: bearer challenge without a realm`, 401, 'UNAUTHORIZED');
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', params.scope ?? scope);
     const authorization = basic(creds, registry, false);
-    const res = await this.fetch(url, { headers: authorization ? { authorization } : {} }).catch((err: Error) => {
-      throw new RegistryError(`token service ${url.origin} unreachable: ${err.message}`, 0, 'UNREACHABLE');
-    });
+    const res = await this.send(url, { headers: authorization ? { authorization } : {} }, io, `token service ${url.origin} unreachable`);
     if (!res.ok) await res.body?.cancel();
     if (!res.ok) throw new RegistryError(`token service for ${registry} refused: HTTP ${res.status}`, res.status === 401 || res.status === 403 ? 401 : res.status, 'UNAUTHORIZED');
     const body = parseJson(await readAtMost(res, MAX_TOKEN_BYTES, () => new RegistryError(`token service for ${registry} sent more than ${MAX_TOKEN_BYTES} bytes`, 502, 'UNAUTHORIZED')), `token of ${registry}`) as { token?: string; access_token?: string };
