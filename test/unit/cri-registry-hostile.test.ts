@@ -213,3 +213,32 @@ test('a cancelled PullImage stops its downloads once its last caller has left', 
   await reg.hungUp;
   t.is(store.list().length, 0);
 });
+
+test('a pull sharing a blob download with a cancelled pull fetches it anew and succeeds', async (t) => {
+  const reg = await startHostileRegistry(t);
+  const shared = Buffer.alloc(1000, 'x');
+  const { layers } = putImage(reg, 'a', [shared]);
+  putImage(reg, 'b', [shared, Buffer.from('b only')]);
+  // The first request for the shared layer stalls; later ones are answered.
+  const { asked } = trickle(reg, `/v2/e/app/blobs/${layers[0]!.digest}`);
+  const stalled = reg.route!;
+  reg.route = (req, res, p) => {
+    if (!stalled(req, res, p)) return false;
+    reg.route = undefined;
+    return true;
+  };
+  const deps = { registry: new RegistryClient(), content: await contentStore(t) };
+  const gone = new AbortController();
+  const a = pullImage(parseReference(`${reg.host}/e/app:a`), deps, undefined, PLATFORM, { signal: gone.signal });
+  await asked;
+  const b = pullImage(parseReference(`${reg.host}/e/app:b`), deps, undefined, PLATFORM);
+  // b asks for its own layer once it has joined a's download of the shared one (its blobs
+  // start together); only then does a's caller leave.
+  const bOnly = `/v2/e/app/blobs/${digestOf(Buffer.from('b only'))}`;
+  while (!reg.seen.some((s) => s.path === bOnly)) await new Promise((r) => setTimeout(r, 5));
+  gone.abort(new Error('a cancelled'));
+  await t.throwsAsync(a, { message: 'a cancelled' });
+  const pulled = await b;
+  t.is(pulled.layers.length, 2);
+  t.true(await deps.content.has(layers[0]!.digest));
+});

@@ -124,7 +124,7 @@ async function fetchImage(ref: ImageRef, deps: { registry: RegistryClient; conte
   const blobs = [manifest.config, ...manifest.layers];
   // The first failure stops the other downloads; the pull settles only when all have, so
   // nothing is still being written when the caller collects what the pull left.
-  const fetched = await Promise.allSettled(blobs.map((d) => downloads.run(() => deps.content.ingest(d.digest, () => deps.registry.blob(ref, d.digest, creds, io), d.size), io.signal).catch((err: unknown) => {
+  const fetched = await Promise.allSettled(blobs.map((d) => downloads.run(() => deps.content.ingest(d.digest, () => deps.registry.blob(ref, d.digest, creds, io), d.size, io.signal), io.signal).catch((err: unknown) => {
     stop(err);
     throw err;
   })));
