@@ -141,3 +141,21 @@ export function putImage(reg: HostileRegistry, tag: string, layers: Buffer[]): {
   const manifest = reg.put({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: layerDescs }, OCI_MANIFEST, tag);
   return { manifest, layers: layerDescs };
 }
+
+/** Makes `path` answer with its headers and one byte, then a byte every 3 s (for 3,000 s:
+ *  layers it serves are 1,000 bytes). */
+export function trickle(reg: HostileRegistry, path: string): { asked: Promise<void> } {
+  let asked!: () => void;
+  const seen = new Promise<void>((r) => (asked = r));
+  const prev = reg.route;
+  reg.route = (req, res, p) => {
+    if (p !== path) return prev?.(req, res, p) ?? false;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000' });
+    res.write('x');
+    const timer = setInterval(() => res.write('x'), 3000);
+    res.once('close', () => clearInterval(timer));
+    asked();
+    return true;
+  };
+  return { asked: seen };
+}

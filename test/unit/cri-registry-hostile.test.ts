@@ -10,7 +10,7 @@ import { FakeFsMeta } from '../../src/host/fs/fake.js';
 import { pullImage } from '../../src/cri/images/pull.js';
 import { parseReference } from '../../src/cri/images/reference.js';
 import { RegistryClient, RegistryError } from '../../src/cri/images/registry.js';
-import { digestOf, LAYER_GZIP, OCI_INDEX, OCI_MANIFEST, PLATFORM, putImage, startHostileRegistry, type HostileRegistry } from '../helpers/hostile-registry.js';
+import { digestOf, LAYER_GZIP, OCI_INDEX, OCI_MANIFEST, PLATFORM, putImage, startHostileRegistry, trickle, type HostileRegistry } from '../helpers/hostile-registry.js';
 
 // Pulls from registries that lie, stall or attack, scripted on 127.0.0.1.
 
@@ -139,24 +139,6 @@ test('what is fetched by digest must match it; configs over the limit or larger 
   await t.throwsAsync(pullImage(parseReference(`${reg.host}/e/app@${liar.digest}`), deps, undefined, PLATFORM), { name: 'DigestMismatch', message: /more than the 100 bytes/ });
   await reg.hungUp;
 });
-
-/** Makes `path` answer with its headers and one byte, then a byte every 3 s (for 3,000 s:
- *  layers it serves are 1,000 bytes). */
-function trickle(reg: HostileRegistry, path: string): { asked: Promise<void> } {
-  let asked!: () => void;
-  const seen = new Promise<void>((r) => (asked = r));
-  const prev = reg.route;
-  reg.route = (req, res, p) => {
-    if (p !== path) return prev?.(req, res, p) ?? false;
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000' });
-    res.write('x');
-    const timer = setInterval(() => res.write('x'), 3000);
-    res.once('close', () => clearInterval(timer));
-    asked();
-    return true;
-  };
-  return { asked: seen };
-}
 
 test('a registry that stops sending cancels the pull after the progress timeout, and the download is closed', async (t) => {
   const reg = await startHostileRegistry(t);
