@@ -85,15 +85,19 @@ export class RegistryClient {
     const max = Math.min(opts.size ?? MAX_MANIFEST_BYTES, MAX_MANIFEST_BYTES);
     const res = await this.request(ref, `manifests/${reference}`, creds, { accept: ACCEPT }, opts);
     const what = `${ref.registry}/${ref.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
-    const tooLarge = (size: string) => opts.size !== undefined && opts.size < MAX_MANIFEST_BYTES
-      ? new RegistryError(`manifest ${what}: the registry sent ${size} bytes where its descriptor gives ${opts.size}`, 502, 'DIGEST_INVALID')
-      : new RegistryError(`rejecting ${size} byte manifest for ${what}: the limit is ${max} bytes`, 404, 'MANIFEST_TOO_LARGE');
+    // `size` is what the registry declared; unknown when it sent more than max unasked.
+    const tooLarge = (size?: number) => {
+      const sent = size === undefined ? `more than ${max}` : String(size);
+      return opts.size !== undefined && opts.size < MAX_MANIFEST_BYTES
+        ? new RegistryError(`manifest ${what}: the registry sent ${sent} bytes where its descriptor gives ${opts.size}`, 502, 'DIGEST_INVALID')
+        : new RegistryError(`rejecting ${size === undefined ? '' : `${size} byte `}manifest for ${what}: ${size === undefined ? `more than ${max} bytes, the limit` : `the limit is ${max} bytes`}`, 404, 'MANIFEST_TOO_LARGE');
+    };
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (declared > max) {
       await res.body?.cancel();
-      throw tooLarge(String(declared));
+      throw tooLarge(declared);
     }
-    const body = await readAtMost(res, max, () => tooLarge(`a more than ${max}`));
+    const body = await readAtMost(res, max, () => tooLarge());
     const digest = sha256(body);
     if (reference.startsWith('sha256:') && digest !== reference) {
       throw new RegistryError(`manifest ${reference} of ${ref.repository}: the registry sent bytes whose digest is ${digest}`, 502, 'DIGEST_INVALID');
