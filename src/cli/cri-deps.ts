@@ -17,6 +17,7 @@ import { containerKey, sandboxKey } from '../cri/lifecycle/names.js';
 import { ContainerEvents } from '../cri/state/events.js';
 import { KeyedLock } from '../cri/state/locks.js';
 import type { ContainerRecord, SandboxRecord } from '../cri/state/records.js';
+import { privateDir } from '../cri/state/private-dir.js';
 import { RecordStore } from '../cri/state/store.js';
 import type { StreamingServer } from '../cri/streaming/server.js';
 import type { CriOptions } from './cri.js';
@@ -24,6 +25,9 @@ import type { CriOptions } from './cri.js';
 export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise<NetworkStatus>, streaming: (deps: CriDeps) => Promise<StreamingServer>): Promise<CriDeps> {
   const host = realHost();
   const log = (message: string) => process.stderr.write(`skiff cri: ${message}\n`);
+  // The root first: 0700 before anything is made under it, so nothing is ever reachable.
+  await privateDir(opts.root);
+  await Promise.all(['state', 'sandboxes', 'containers'].map((d) => privateDir(join(opts.root, d))));
   const state = join(opts.root, 'state');
   const sandboxes = await RecordStore.open<SandboxRecord>(join(state, 'sandboxes'), 'sandbox', sandboxKey);
   const containers = await RecordStore.open<ContainerRecord>(join(state, 'containers'), 'container', containerKey);

@@ -22,7 +22,7 @@ export class HostError extends Error {
 /** The errnos the host layer produces itself (fakes, validation); the rest come from the kernel. */
 export const ERRNO: Readonly<Record<string, number>> = {
   EPERM: 1, ENOENT: 2, ESRCH: 3, E2BIG: 7, EBUSY: 16, EEXIST: 17, ENOTDIR: 20, EINVAL: 22,
-  ERANGE: 34, ENODEV: 19, ENOTEMPTY: 39, EOPNOTSUPP: 95, EADDRNOTAVAIL: 99, ENETUNREACH: 101,
+  EFBIG: 27, ERANGE: 34, ELOOP: 40, ESTALE: 116, ENODEV: 19, ENOTEMPTY: 39, EOPNOTSUPP: 95, EADDRNOTAVAIL: 99, ENETUNREACH: 101,
 };
 
 /** Input refused by validation before it reached the kernel. */

@@ -5,6 +5,7 @@ import { errorCases } from './errors.case.js';
 import { eventCases } from './events.case.js';
 import { execCases, streamingCases } from './exec.case.js';
 import type { CriFixture } from './fixtures.js';
+import { hostileImageCases } from './hostile-image.case.js';
 import { imageCases } from './image.case.js';
 import { networkCases } from './network.case.js';
 import { pidNamespaceCases } from './pid-namespace.case.js';
@@ -19,7 +20,7 @@ import { updateResourceCases } from './update-resources.case.js';
 
 /** Registers the whole CRI conformance suite; fx() must be valid by the time tests run (test.before). */
 export function registerCriSuite(test: TestFn, fx: () => CriFixture): void {
-  for (const cases of [runtimeInfoCases, imageCases, podCases, containerCases, execCases, streamingCases, streamingIoCases, configCases, securityCases, resourceCases, updateResourceCases, reopenLogCases, eventCases, sandboxStatsCases, networkCases, pidNamespaceCases, errorCases]) {
+  for (const cases of [runtimeInfoCases, imageCases, podCases, containerCases, execCases, streamingCases, streamingIoCases, configCases, securityCases, resourceCases, updateResourceCases, reopenLogCases, eventCases, sandboxStatsCases, networkCases, pidNamespaceCases, errorCases, hostileImageCases]) {
     cases(test, fx);
   }
 }

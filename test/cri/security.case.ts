@@ -1,4 +1,5 @@
-import { exec, runPod, sleeper, startContainer, type RegisterCases } from './suite.js';
+import type { CriError } from '../../src/cri/errors.js';
+import { createContainer, exec, runPod, sleeper, startContainer, type RegisterCases } from './suite.js';
 
 // cri-tools validate/security_context.go: users, a read-only rootfs, capabilities.
 const CAP_CHOWN = 0;
@@ -46,5 +47,16 @@ export const securityCases: RegisterCases = (test, fx) => {
     t.true(has(a, CAP_NET_ADMIN));
     t.false(has(a, CAP_CHOWN));
     t.is(n, 0n);
+  });
+
+  test('run_as_group without run_as_user or run_as_username is refused', async (t) => {
+    // cri-tools: "runtime should return error if RunAsGroup is set without RunAsUser".
+    const pod = await runPod(t, fx());
+    const err = await t.throwsAsync<CriError>(createContainer(t, fx(), pod, sleeper(fx(), { linux: { securityContext: { runAsGroup: { value: 5678 } } } })));
+    // skiff answers INVALID_ARGUMENT; containerd 1.6 the same message as UNKNOWN (an unclassified error).
+    t.log(`${fx().name}: ${err?.kind}: ${err?.message}`);
+    t.true(err?.kind === 'invalidArgument' || err?.kind === 'unknown', String(err));
+    t.regex(err?.message ?? '', /user group "5678" is specified without user/);
+    t.deepEqual((await fx().cri.runtime.listContainers({ filter: { podSandboxId: pod.id } })).containers, []);
   });
 };

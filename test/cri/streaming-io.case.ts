@@ -64,6 +64,29 @@ export const streamingIoCases: RegisterCases = (test, fx) => {
     t.is(res.error, '');
   });
 
+  test('PortForward to a host-network pod reaches a port it listens on in the node netns', async (t) => {
+    // cri-tools: "runtime should support portforward in host network". The node netns is the
+    // suite's own, so any free port will do; a random one keeps parallel cases apart.
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    // As the kubelet sends a host-network pod: no hostname (it has the node's UTS namespace;
+    // runc refuses to set one), and the pod's namespace options with each container too.
+    const namespaceOptions = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } as const;
+    const pod = await runPod(t, fx(), { hostname: '', linux: { securityContext: { namespaceOptions } } });
+    await startContainer(t, fx(), pod, {
+      image: { image: fx().images.httpd }, command: ['/bin/httpd', '-f', '-p', `127.0.0.1:${port}`, '-h', '/www'],
+      linux: { securityContext: { namespaceOptions } },
+    });
+    const res = await eventually(async () => {
+      const { url } = await fx().cri.runtime.portForward({ podSandboxId: pod.id, port: [port] });
+      const r = await spdyPortForward(fx().nodeNetns, url, port, 'GET /index.html HTTP/1.0\r\n\r\n');
+      if (!r.data.startsWith('HTTP/1.')) throw new Error(`no answer yet: ${JSON.stringify(r)}`);
+      return r;
+    }, 30_000);
+    t.regex(res.data, /^HTTP\/1\.[01] 200/);
+    t.true(res.data.endsWith('hello from skiff\n'), res.data);
+    t.is(res.error, '');
+  });
+
   test('Attach over SPDY: stdin reaches a stdinOnce container and its output comes back', async (t) => {
     const { runtime } = fx().cri;
     const pod = await runPod(t, fx());

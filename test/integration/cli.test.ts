@@ -36,14 +36,18 @@ test('skiff cri refuses bad pull limits: a concurrency below 1, a duration that 
   t.regex(run('cri', '--help').stdout, /--image-pull-progress-timeout <duration>.*\(default: 5m\)/s);
 });
 
-test('skiff cri serves CRI on its socket and stops on SIGTERM, removing it', async (t) => {
-  const { mkdtemp, rm, stat } = await import('node:fs/promises');
+test('skiff cri serves CRI on its socket and stops on SIGTERM, removing it; its state dirs are private', async (t) => {
+  const { chmod, mkdir, mkdtemp, rm, stat } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { spawn } = await import('node:child_process');
   const { criClient } = await import('../../src/cri/client.js');
   const dir = await mkdtemp(`${tmpdir()}/skiff-cli-cri-`);
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const socket = `${dir}/cri.sock`;
+  // A root an older skiff left world-readable is tightened at start.
+  await mkdir(`${dir}/root/images/layers`, { recursive: true });
+  for (const d of ['root', 'root/images', 'root/images/layers']) await chmod(`${dir}/${d}`, 0o755);
+  await chmod(dir, 0o755);
   const child = spawn(process.execPath, [cli, 'cri', '--socket', socket, '--root', `${dir}/root`, '--cni-conf-dir', `${dir}/net.d`], { stdio: ['ignore', 'ignore', 'pipe'] });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -54,6 +58,9 @@ test('skiff cri serves CRI on its socket and stops on SIGTERM, removing it', asy
   });
   const cri = criClient(`unix://${socket}`);
   t.like(await cri.runtime.version({ version: 'v1' }), { runtimeName: 'skiff', runtimeApiVersion: 'v1' });
+  for (const d of ['root', 'root/images', 'root/images/layers', 'root/images/content', 'root/images/rootfs', 'root/containers', 'root/sandboxes', 'root/state']) {
+    t.is((await stat(`${dir}/${d}`)).mode & 0o777, 0o700, d);
+  }
   const status = await cri.runtime.status({ verbose: false });
   t.like(status.status?.conditions?.find((c) => c.type === 'NetworkReady'), { status: false, reason: 'NetworkPluginNotReady' });
   cri.close();

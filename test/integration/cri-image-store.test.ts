@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -142,5 +142,24 @@ if (isRoot) {
     t.deepEqual(await readdir(join(root, 'content/blobs/sha256')).catch(() => []), []);
     corrupt = false;
     t.truthy(await store.pull(busybox), 'a clean pull afterwards works');
+  });
+
+  rt('only root reaches the store: root, content, layers and rootfs are 0700 (tightened at open), layers keep their own modes', async (t) => {
+    const { root, store, busybox } = await setup(t);
+    const rec = await store.pull(busybox);
+    const key = rootfsKey(t, store);
+    await store.prepareRootfs(key, rec.id, mounter);
+    // As an older skiff left it: world-readable, and every directory above it too.
+    for (const d of [join(root, '..'), root, join(root, 'content'), join(root, 'layers'), join(root, 'rootfs')]) await chmod(d, 0o755);
+    const busyboxBin = join(root, 'layers', rec.diffIds[0]!.slice('sha256:'.length), 'bin/busybox');
+    const asNobody = (path: string) => run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/busybox', 'stat', '-c', '%a', path]).then(() => 'read', (err: { stderr?: string }) => err.stderr ?? 'failed');
+    t.is(await asNobody(busyboxBin), 'read', 'the setup reaches the layer before the store is reopened');
+    const reopened = await ImageStore.open(root);
+    t.truthy(reopened.get(busybox));
+    for (const d of [root, join(root, 'content'), join(root, 'layers'), join(root, 'rootfs')]) t.is((await stat(d)).mode & 0o7777, 0o700, d);
+    t.regex(await asNobody(busyboxBin), /Permission denied/);
+    t.regex(await asNobody(join(root, 'rootfs', key)), /Permission denied/);
+    // The layer dir is the container's /: its mode stays the image's.
+    t.is((await stat(join(busyboxBin, '../..'))).mode & 0o777, 0o755);
   });
 }

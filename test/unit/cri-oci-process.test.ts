@@ -76,6 +76,16 @@ test('user: a name missing from the image is an error naming it', (t) => {
   t.throws(() => containerSpec(input({ image: { User: 'app' }, etcPasswd: undefined })), { message: /app/ });
 });
 
+test('user: run_as_group without a CRI user is refused, whatever the image user', (t) => {
+  for (const imageUser of [undefined, 'app']) {
+    const err = t.throws(() => containerSpec(input({ container: container({ command: ['/x'], sc: { runAsGroup: { value: '5' } } }), image: imageUser ? { User: imageUser } : {} })), { instanceOf: SpecError });
+    t.is(err?.field, 'runAsGroup');
+    t.regex(err!.message, /user group "5" is specified without user/);
+  }
+  const { spec } = containerSpec(input({ container: container({ command: ['/x'], sc: { runAsUsername: 'app', runAsGroup: { value: '5' } } }) }));
+  t.is(spec.process.user.gid, 5);
+});
+
 test('noNewPrivileges follows no_new_privs', (t) => {
   t.true(containerSpec(input({ container: container({ command: ['/x'], sc: { noNewPrivs: true } }) })).spec.process.noNewPrivileges);
   t.false(containerSpec(input()).spec.process.noNewPrivileges);

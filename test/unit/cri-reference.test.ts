@@ -23,8 +23,18 @@ test('malformed references are refused with a reason', (t) => {
   }
 });
 
-test('loopback registries are plain HTTP', (t) => {
-  t.true(isLocalRegistry('127.0.0.1:5000'));
-  t.true(isLocalRegistry('localhost:5000'));
-  t.false(isLocalRegistry('registry.example.com'));
+test('loopback registries are plain HTTP: localhost and loopback addresses, as containerd matches them', (t) => {
+  for (const local of ['127.0.0.1:5000', '127.0.0.1', '127.255.3.4:443', 'localhost:5000', 'localhost', '::1', '[::1]', '[::1]:5000', '[::ffff:127.0.0.1]:5000', '[0:0:0:0:0:0:0:1]:80']) {
+    t.true(isLocalRegistry(local), local);
+  }
+});
+
+test('names that only look local are not: 127.example.com gets TLS and no plain-HTTP credentials', (t) => {
+  for (const remote of [
+    'registry.example.com', '127.example.com', '127.example.com:5000', '127.0.0.1.nip.io', '127.0.0.1.evil.com:5000', 'localhost.example.com',
+    '127.1', '0177.0.0.1', '0x7f.0.0.1', '127.000.0.1', '2130706433', // forms Go's net.ParseIP refuses: names, not addresses
+    '128.0.0.1:5000', '10.0.0.1', '[::2]:5000', '[::ffff:10.0.0.1]', '::2', '127.0.0.1:', '127.0.0.1:abc', '[::1', 'localhost:5000:1',
+  ]) {
+    t.false(isLocalRegistry(remote), remote);
+  }
 });

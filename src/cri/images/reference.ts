@@ -1,6 +1,7 @@
 // Image references as the container runtimes read them (the docker "distribution
 // reference" grammar): 'busybox' is docker.io/library/busybox:latest, a first component with
 // a '.' or ':' or equal to 'localhost' is a registry host, '@sha256:...' pins a digest.
+import ipaddr from 'ipaddr.js';
 
 export interface ImageRef {
   /** Registry host as written, with the port: 'docker.io', '127.0.0.1:5000'. */
@@ -65,8 +66,23 @@ export function registryEndpoint(registry: string): string {
   return registry === DEFAULT_REGISTRY ? 'registry-1.docker.io' : registry;
 }
 
-/** Loopback registries are spoken to over plain HTTP, as docker and containerd do. */
+/**
+ * Loopback registries are spoken to over plain HTTP, as docker and containerd do. As
+ * containerd's docker.MatchLocalhost: `localhost`, or a host that parses as a loopback IP
+ * (127.0.0.0/8 in dotted decimal, ::1, an IPv4-mapped 127.x), with an optional port; a
+ * name such as `127.example.com` is not an address, and octal or short forms (`0177.1`)
+ * are names too (Go's net.ParseIP refuses them).
+ */
 export function isLocalRegistry(registry: string): boolean {
-  const host = registry.replace(/:\d+$/, '');
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+  if (registry === '::1') return true; // a bare IPv6 address: the one containerd knows
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(registry);
+  if (!m) return false;
+  const host = m[1] ?? m[2]!;
+  if (host === 'localhost') return true;
+  if (ipaddr.IPv4.isValidFourPartDecimal(host)) return ipaddr.IPv4.parse(host).range() === 'loopback';
+  if (m[1] && ipaddr.IPv6.isValid(host)) { // Go's SplitHostPort wants IPv6 in brackets
+    const ip = ipaddr.IPv6.parse(host);
+    return ip.range() === 'loopback' || (ip.isIPv4MappedAddress() && ip.toIPv4Address().range() === 'loopback');
+  }
+  return false;
 }

@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { privateDir } from '../state/private-dir.js';
 import { join } from 'node:path';
 import { RealFsMeta } from '../../host/fs/real.js';
 import type { FsMeta } from '../../host/fs/types.js';
@@ -91,7 +92,10 @@ export class ImageStore {
    * half-done. Rejects when root cannot be created or images.json is unreadable.
    */
   static async open(root: string, opts: ImageStoreOptions = {}): Promise<ImageStore> {
-    await Promise.all(['content', 'layers', 'rootfs'].map((d) => mkdir(join(root, d), { recursive: true })));
+    // Only root may walk to a layer's files (setuid binaries, secrets, as in the image): the
+    // layer and upper dirs themselves keep the image's modes, since they are the containers' /.
+    await privateDir(root);
+    await Promise.all(['content', 'layers', 'rootfs'].map((d) => privateDir(join(root, d))));
     const store = new ImageStore(
       root,
       new ContentStore(join(root, 'content')),

@@ -1,11 +1,12 @@
 // What the streaming server runs requests against: `runc exec` (on a pseudo-terminal for
 // tty) for exec, conmon's attach socket for attach, the sandbox's network namespace for
-// port-forward.
+// port-forward (the runtime's own for a host-network pod).
 import { finished } from 'node:stream/promises';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { CriDeps } from '../deps.js';
 import { failedPrecondition, notFound } from '../errors.js';
-import { dialInNetns } from '../streaming/netns-dial.js';
+import { namespaceModes } from '../sandbox/namespaces.js';
+import { dialInNetns, dialLoopback } from '../streaming/netns-dial.js';
 import type { StreamingBackend, StreamingIo, TerminalSize } from '../streaming/server.js';
 
 /** Copies a process's output into the client's stream without ending it; resolves when the output ended. */
@@ -66,7 +67,10 @@ export function streamingBackend(deps: Pick<CriDeps, 'containers' | 'sandboxes' 
     async portForward(sandboxId: string, port: number): Promise<Duplex> {
       const s = deps.sandboxes.find(sandboxId);
       if (!s) throw notFound(`sandbox "${sandboxId}" not found`);
-      if (!s.netns || s.state !== 'SANDBOX_READY') throw failedPrecondition(`sandbox ${s.id} has no network namespace to forward into`);
+      if (s.state !== 'SANDBOX_READY') throw failedPrecondition(`sandbox ${s.id} is not ready`);
+      // A host-network pod listens in the node's namespace, which is the runtime's own.
+      if (namespaceModes(s.config).hostNetwork) return dialLoopback(port);
+      if (!s.netns) throw failedPrecondition(`sandbox ${s.id} has no network namespace to forward into`);
       return dialInNetns(s.netns, port);
     },
   };

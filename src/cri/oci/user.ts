@@ -92,16 +92,18 @@ function nameOf(uid: number, passwd: PasswdEntry[]): { name?: string } {
  * The OCI process.user of a container. Supplementary groups: the primary gid (docker and
  * containerd list it), supplemental_groups, and with policy Merge (the default) every
  * /etc/group entry naming the user as a member; sorted, without duplicates.
- * Throws SpecError('user' | 'runAsGroup' | 'supplementalGroups', ...).
+ * Throws SpecError('user' | 'runAsGroup' | 'supplementalGroups', ...); 'runAsGroup' also when
+ * it comes without run_as_user or run_as_username.
  */
 export function processUser(sc: LinuxContainerSecurityContext__Output | null | undefined, imageUser: string | undefined, etcPasswd?: string, etcGroup?: string): User {
+  // containerd's rule (and critest's): a group only goes with a user named in the request;
+  // the image's user does not count.
+  if (sc?.runAsGroup && !sc.runAsUser && !sc.runAsUsername) throw new SpecError('runAsGroup', `user group "${sc.runAsGroup.value}" is specified without user`);
   const passwd = parsePasswd(etcPasswd);
   const groups = parseGroup(etcGroup);
   const userstr = userString(sc, imageUser);
   const resolved = resolveUser(userstr, passwd, groups);
   let gid = resolved.gid;
-  // CRI-O's reading: run_as_group sets the group even when the user comes from the image
-  // (containerd refuses a group without a CRI user; the kubelet allows it).
   if (sc?.runAsGroup) gid = id(sc.runAsGroup.value, 'runAsGroup');
   const gids = new Set<number>([gid]);
   for (const g of sc?.supplementalGroups ?? []) gids.add(id(g, 'supplementalGroups'));

@@ -3,6 +3,8 @@
 // container exists (state CREATED) and StartContainer only has to `runc start` it.
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { HostError } from '../../host/errors.js';
+import { readFileInRoot } from '../../host/fs/rooted-read.js';
 import type { RuntimeRpcs } from '../api.js';
 import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import { emit } from '../lifecycle/containers.js';
@@ -25,6 +27,23 @@ async function devices(paths: string[]): Promise<Record<string, DeviceInfo>> {
     out[path] = { type: st.isCharacterDevice() ? 'c' : 'b', major: Math.floor(st.rdev / 256) & 0xfff, minor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00), fileMode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   }
   return out;
+}
+
+/** A bound on the image's /etc/passwd and /etc/group (containerd reads them whole). */
+export const MAX_ETC_FILE_BYTES = 1 << 20;
+
+/**
+ * The image's /etc/<name> as the container will see it: resolved inside the rootfs, a
+ * regular file or nothing (a FIFO, device or directory there counts as absent). Too big or
+ * a symlink loop is the image's fault: InvalidArgument.
+ */
+async function imageEtcFile(rootfs: string, name: 'passwd' | 'group'): Promise<string | undefined> {
+  try {
+    return (await readFileInRoot(rootfs, `/etc/${name}`, MAX_ETC_FILE_BYTES))?.toString('utf8');
+  } catch (err) {
+    if (err instanceof HostError && (err.code === 'EFBIG' || err.code === 'ELOOP')) throw invalidArgument(`image ${name} file: ${err.message}`);
+    throw err;
+  }
 }
 
 function specOf(input: Parameters<typeof containerSpec>[0]): ReturnType<typeof containerSpec> {
@@ -76,8 +95,7 @@ export const createContainer: Handler<RuntimeRpcs['CreateContainer']> = async (r
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const rootfs = await deps.images.prepareRootfs(id, image.id, deps.host.mounter);
-      const etc = async (f: string) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => undefined);
-      const input = specInputFor({ id, config, sandbox, image: image.config.config ?? {}, rootfs, cgroupsPath: deps.cgroups.runcPath(record.cgroup), etcPasswd: await etc('passwd'), etcGroup: await etc('group'), host: deps.hostLimits, deviceInfo: await devices(config.devices.map((d) => d.hostPath)), podPidOf: (target) => (!target && holderPid) || podPid(deps.containers.list(), sandbox.id, target) });
+      const input = specInputFor({ id, config, sandbox, image: image.config.config ?? {}, rootfs, cgroupsPath: deps.cgroups.runcPath(record.cgroup), etcPasswd: await imageEtcFile(rootfs, 'passwd'), etcGroup: await imageEtcFile(rootfs, 'group'), host: deps.hostLimits, deviceInfo: await devices(config.devices.map((d) => d.hostPath)), podPidOf: (target) => (!target && holderPid) || podPid(deps.containers.list(), sandbox.id, target) });
       if (config.linux?.securityContext?.seccomp?.profileType === 'Localhost') {
         const path = config.linux.securityContext.seccomp.localhostRef;
         input.seccompLocalhost = await readFile(path, 'utf8').catch((err: Error) => { throw invalidArgument(`seccomp profile ${path}: ${err.message}`); });

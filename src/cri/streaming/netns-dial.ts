@@ -4,6 +4,7 @@
 // as containerd once did with socat. busybox nc half-closes the socket when its stdin ends
 // and exits when the peer closes, so both directions of a Duplex map onto it.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { connect } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
 
@@ -28,6 +29,23 @@ export async function dialInNetns(netnsPath: string, port: number, opts: DialOpt
     child.once('error', reject);
   });
   return new NetnsConnection(child);
+}
+
+/**
+ * Connects to 127.0.0.1:port in the runtime's own network namespace, which is a host-network
+ * pod's (containerd dials tcp4 localhost there too). Resolves once connected; rejects with the
+ * socket's error (ECONNREFUSED ...). The socket half-closes like the netns connection does.
+ */
+export function dialLoopback(port: number): Promise<Duplex> {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return Promise.reject(new RangeError(`port ${port} out of range`));
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+  });
 }
 
 class NetnsConnection extends Duplex {
