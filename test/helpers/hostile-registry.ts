@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionContext } from 'ava';
 
@@ -48,7 +49,15 @@ export interface BearerAuth {
   users: Record<string, string>;
 }
 
+/** A hostile registry stopped when the test ends. */
 export async function startHostileRegistry(t: ExecutionContext, opts: { bearer?: BearerAuth } = {}): Promise<HostileRegistry> {
+  const { reg, close } = await serveHostileRegistry(opts);
+  t.teardown(close);
+  return reg;
+}
+
+/** A hostile registry and how to stop it (closing every connection). */
+export async function serveHostileRegistry(opts: { bearer?: BearerAuth; events?: (line: string) => void } = {}): Promise<{ reg: HostileRegistry; close: () => Promise<void> }> {
   const manifests = new Map<string, { body: Buffer; mediaType: string }>();
   const blobs = new Map<string, Buffer>();
   let hangUp!: () => void;
@@ -75,6 +84,7 @@ export async function startHostileRegistry(t: ExecutionContext, opts: { bearer?:
     reg.seen.push({ method: req.method ?? '', path, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
     reg.inFlight++;
     reg.maxInFlight = Math.max(reg.maxInFlight, reg.inFlight);
+    opts.events?.(JSON.stringify({ method: req.method, path, inFlight: reg.inFlight }));
     let done = false;
     const finish = () => {
       if (!done) reg.inFlight--;
@@ -82,7 +92,10 @@ export async function startHostileRegistry(t: ExecutionContext, opts: { bearer?:
     };
     res.once('finish', finish);
     res.once('close', () => {
-      if (!res.writableFinished) hangUp();
+      if (!res.writableFinished) {
+        opts.events?.(JSON.stringify({ hungUp: path }));
+        hangUp();
+      }
       finish();
     });
     if (opts.bearer && path === '/token') return token(req, res, opts.bearer);
@@ -106,11 +119,11 @@ export async function startHostileRegistry(t: ExecutionContext, opts: { bearer?:
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   reg.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t.teardown(() => {
+  const close = () => {
     server.closeAllConnections();
     return new Promise<void>((r) => server.close(() => r()));
-  });
-  return reg;
+  };
+  return { reg, close };
 }
 
 function authorized(req: IncomingMessage, auth: BearerAuth): boolean {
@@ -158,4 +171,33 @@ export function trickle(reg: HostileRegistry, path: string): { asked: Promise<vo
     return true;
   };
   return { asked: seen };
+}
+
+/** A gzip'd tar of one regular file: a layer runtimes unpack; diffId is the tar's digest. */
+export function tarLayer(name: string, content: string): { gz: Buffer; diffId: string } {
+  const data = Buffer.from(content);
+  const header = Buffer.alloc(512);
+  const field = (value: string, offset: number, length: number) => header.write(value.slice(0, length), offset, 'ascii');
+  field(name, 0, 100);
+  field('0000644\0', 100, 8);
+  field('0000000\0', 108, 8);
+  field('0000000\0', 116, 8);
+  field(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 12);
+  field('00000000000\0', 136, 12);
+  field('        ', 148, 8);
+  field('0', 156, 1);
+  field('ustar\0', 257, 6);
+  field('00', 263, 2);
+  const sum = header.reduce((a, b) => a + b, 0);
+  field(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+  const tar = Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512), Buffer.alloc(1024)]);
+  return { gz: gzipSync(tar), diffId: digestOf(tar) };
+}
+
+/** An image runtimes can unpack: one tarLayer per file name. */
+export function putTarImage(reg: HostileRegistry, tag: string, files: string[]): ReturnType<HostileRegistry['put']> {
+  const layers = files.map((f) => tarLayer(f, `${f}\n`));
+  const layerDescs = layers.map((l) => reg.put(l.gz, LAYER_GZIP));
+  const config = reg.put({ ...PLATFORM, config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } }, 'application/vnd.oci.image.config.v1+json');
+  return reg.put({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: layerDescs }, OCI_MANIFEST, tag);
 }
