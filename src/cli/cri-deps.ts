@@ -40,7 +40,7 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
   });
   const deps: Omit<CriDeps, 'streaming'> & { streaming?: StreamingServer } = {
     networkReady, cgroupDriver: 'cgroupfs', host, log, network,
-    images: await ImageStore.open(join(opts.root, 'images')),
+    images: await ImageStore.open(join(opts.root, 'images'), { pullLimits: { maxConcurrentDownloads: opts.maxConcurrentDownloads, progressTimeoutMs: opts.imagePullProgressTimeoutMs } }),
     oci: realOciRuntime({ runcRoot: join(opts.root, 'runc') }),
     cgroups: await detectCgroups({ root: '' }),
     sandboxes: sandboxes.store, containers: containers.store, locks: new KeyedLock(), events: new ContainerEvents(),

@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfDir } from '../cni/invoker/conflist.js';
 import { findPlugin } from '../cni/exec.js';
 import type { NetworkStatus } from '../cri/deps.js';
+import { DEFAULT_MAX_CONCURRENT_DOWNLOADS, DEFAULT_PULL_PROGRESS_TIMEOUT_MS } from '../cri/images/limits.js';
 
 // `skiff cri`: the CRI runtime alone on a unix socket, for crictl and any kubelet.
 // Composition root: parses flags, builds the runtime's deps, serves until a signal.
@@ -13,6 +14,10 @@ export interface CriOptions {
   cniBinDir: string[];
   cgroupParent: string;
   streamingAddress: string;
+  /** Per image pull, as containerd's max_concurrent_downloads. */
+  maxConcurrentDownloads: number;
+  /** As containerd's image_pull_progress_timeout; 0 disables. */
+  imagePullProgressTimeoutMs: number;
 }
 
 export function registerCri(program: Command): void {
@@ -25,8 +30,11 @@ export function registerCri(program: Command): void {
     .option('--cni-bin-dir <dirs>', 'CNI plugin directories, colon-separated', '/opt/cni/bin')
     .option('--cgroup-parent <path>', 'cgroup (relative to skiff\'s own) under which pods are placed', 'kubepods')
     .option('--streaming-address <host:port>', 'address of the exec/attach/port-forward server', '127.0.0.1:0')
-    .action(async (raw: Omit<CriOptions, 'cniBinDir'> & { cniBinDir: string }) => {
-      await runCri({ ...raw, cniBinDir: raw.cniBinDir.split(':').filter(Boolean) });
+    .option('--max-concurrent-downloads <n>', 'blobs one image pull downloads at once (containerd\'s max_concurrent_downloads)', positiveInteger, DEFAULT_MAX_CONCURRENT_DOWNLOADS)
+    .addOption(new Option('--image-pull-progress-timeout <duration>', 'cancel a pull when its registry sends nothing for this long, e.g. 5m, 30s; 0 never (containerd\'s image_pull_progress_timeout)')
+      .argParser(durationMs).default(DEFAULT_PULL_PROGRESS_TIMEOUT_MS, `${DEFAULT_PULL_PROGRESS_TIMEOUT_MS / 60_000}m`))
+    .action(async ({ imagePullProgressTimeout, ...raw }: Omit<CriOptions, 'cniBinDir' | 'imagePullProgressTimeoutMs'> & { cniBinDir: string; imagePullProgressTimeout: number }) => {
+      await runCri({ ...raw, imagePullProgressTimeoutMs: imagePullProgressTimeout, cniBinDir: raw.cniBinDir.split(':').filter(Boolean) });
     });
 }
 
@@ -48,6 +56,22 @@ export async function runCri(opts: CriOptions): Promise<void> {
   });
   await server.close();
   await deps.streaming.close();
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration as containerd's config takes it ('5m', '1m30s', '500ms', '0'), in ms. */
+export function durationMs(value: string): number {
+  if (value === '0') return 0;
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== value) throw new InvalidArgumentError(`"${value}" is not a duration such as 5m, 1m30s or 500ms.`);
+  return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * UNIT_MS[p[2]!]!, 0));
 }
 
 /** As containerd reports it: ready once a valid network config and its plugins exist. */

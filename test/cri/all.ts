@@ -6,10 +6,12 @@ import { eventCases } from './events.case.js';
 import { execCases, streamingCases } from './exec.case.js';
 import type { CriFixture } from './fixtures.js';
 import { hostileImageCases } from './hostile-image.case.js';
+import { hostileRegistryCases } from './hostile-registry.case.js';
 import { imageCases } from './image.case.js';
 import { networkCases } from './network.case.js';
 import { pidNamespaceCases } from './pid-namespace.case.js';
 import { podCases } from './pod.case.js';
+import { registryAuthCases } from './registry-auth.case.js';
 import { reopenLogCases } from './reopen-log.case.js';
 import { resourceCases } from './resources.case.js';
 import { sandboxStatsCases } from './sandbox-stats.case.js';
@@ -20,7 +22,7 @@ import { updateResourceCases } from './update-resources.case.js';
 
 /** Registers the whole CRI conformance suite; fx() must be valid by the time tests run (test.before). */
 export function registerCriSuite(test: TestFn, fx: () => CriFixture): void {
-  for (const cases of [runtimeInfoCases, imageCases, podCases, containerCases, execCases, streamingCases, streamingIoCases, configCases, securityCases, resourceCases, updateResourceCases, reopenLogCases, eventCases, sandboxStatsCases, networkCases, pidNamespaceCases, errorCases, hostileImageCases]) {
+  for (const cases of [runtimeInfoCases, imageCases, podCases, containerCases, execCases, streamingCases, streamingIoCases, configCases, securityCases, resourceCases, updateResourceCases, reopenLogCases, eventCases, sandboxStatsCases, networkCases, pidNamespaceCases, errorCases, hostileImageCases, registryAuthCases, hostileRegistryCases]) {
     cases(test, fx);
   }
 }

@@ -73,8 +73,9 @@ export async function buildTestImages(dir: string): Promise<TestImages> {
 }
 
 /** Copies a tag of the layout to the registry as repo:tag (plain HTTP, as for 127.0.0.1). */
-export async function push(images: TestImages, tag: string, registry: string, repo: string, format: 'oci' | 'v2s2' = 'oci'): Promise<string> {
+export async function push(images: TestImages, tag: string, registry: string, repo: string, format: 'oci' | 'v2s2' = 'oci', creds?: { username: string; password: string }): Promise<string> {
   const ref = `${registry}/${repo}:${tag}`;
-  await run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', '--format', format, `oci:${images.layout}:${tag}`, `docker://${ref}`]);
+  const auth = creds ? ['--dest-creds', `${creds.username}:${creds.password}`] : [];
+  await run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', ...auth, '--format', format, `oci:${images.layout}:${tag}`, `docker://${ref}`]);
   return ref;
 }

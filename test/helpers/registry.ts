@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
 import { tempDir } from './cni.js';
 
@@ -9,37 +10,42 @@ export interface Registry {
   host: string;
   /** Basic-auth credentials when started with auth. */
   auth?: { username: string; password: string };
+  /** The registry's log so far (the last 1 MB). */
+  log(): string;
 }
 
 /**
  * A real OCI distribution registry (Debian's docker-registry) on 127.0.0.1 with a port the
- * kernel picks, storing under a temp dir; stopped by PID when the test ends.
+ * kernel picks, storing under a temp dir; stopped by PID when the test ends. With `auth`,
+ * every request needs those basic credentials (htpasswd auth).
  */
-export async function startRegistry(t: ExecutionContext): Promise<Registry> {
-  const { child, host } = await spawnRegistry(await tempDir(t));
+export async function startRegistry(t: ExecutionContext, opts: { auth?: { username: string; password: string } } = {}): Promise<Registry> {
+  const { child, host, log } = await spawnRegistry(await tempDir(t), [], opts);
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  return { host: await host };
+  return { host: await host, ...(opts.auth ? { auth: opts.auth } : {}), log };
 }
 
 /**
  * docker-registry serving `dir` on 127.0.0.1:0, its command line prefixed by `wrap` (e.g.
  * nsenter into a node netns). The caller stops `child`; `host` rejects if it does not start.
  */
-export async function spawnRegistry(dir: string, wrap: readonly string[] = []): Promise<{ child: ChildProcess; host: Promise<string> }> {
+export async function spawnRegistry(dir: string, wrap: readonly string[] = [], opts: { auth?: { username: string; password: string } } = {}): Promise<{ child: ChildProcess; host: Promise<string>; log: () => string }> {
   await mkdir(join(dir, 'data'), { recursive: true });
+  if (opts.auth) await writeFile(join(dir, 'htpasswd'), `${opts.auth.username}:${await bcrypt(opts.auth.password)}\n`);
   await writeFile(join(dir, 'config.yml'), [
     'version: 0.1',
     'log: { level: info }',
     `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
     'http: { addr: "127.0.0.1:0" }',
+    ...(opts.auth ? [`auth: { htpasswd: { realm: skiff-test, path: ${join(dir, 'htpasswd')} } }`] : []),
     '',
   ].join('\n'));
   const [cmd, ...args] = [...wrap, 'docker-registry', 'serve', join(dir, 'config.yml')];
   const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
   const host = new Promise<string>((resolve, reject) => {
-    let log = '';
     const timer = setTimeout(() => reject(new Error(`registry did not start: ${log}`)), 15_000);
     child.stderr!.on('data', (d: Buffer) => {
       log += d.toString();
@@ -47,13 +53,26 @@ export async function spawnRegistry(dir: string, wrap: readonly string[] = []): 
       const m = /listening on (127\.0\.0\.1:\d+)/.exec(log);
       if (m) {
         clearTimeout(timer);
-        // Keep draining: a registry whose stderr pipe fills up stops serving.
+        // Keep draining (a registry whose stderr pipe fills up stops serving), and keep the
+        // log for tests that read what the registry saw.
         child.stderr!.removeAllListeners('data');
-        child.stderr!.resume();
+        child.stderr!.on('data', (d: Buffer) => {
+          log += d.toString();
+          if (log.length > 2_000_000) log = log.slice(-1_000_000);
+        });
         resolve(m[1]!);
       }
     });
     child.once('exit', (code) => reject(new Error(`registry exited with ${code}: ${log}`)));
   });
-  return { child, host };
+  return { child, host, log: () => log };
+}
+
+/** An htpasswd bcrypt hash (the only kind docker-registry takes), by libcrypt through perl
+ *  (Debian's perl-base), as apache2-utils' htpasswd is not installed. */
+async function bcrypt(password: string): Promise<string> {
+  const salt = Array.from({ length: 22 }, () => './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 64)]).join('');
+  const { stdout } = await promisify(execFile)('perl', ['-e', 'print crypt($ARGV[0], $ARGV[1])', password, `$2b$05$${salt}`]);
+  if (!stdout.startsWith('$2b$')) throw new Error(`libcrypt made no bcrypt hash: ${stdout}`);
+  return stdout;
 }

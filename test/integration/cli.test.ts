@@ -25,6 +25,17 @@ test('an unknown subcommand fails with a message and status 1', (t) => {
   t.regex(r.stderr, /error/);
 });
 
+test('skiff cri refuses bad pull limits: a concurrency below 1, a duration that is not one', async (t) => {
+  const { durationMs } = await import('../../src/cli/cri.js');
+  t.deepEqual(['5m', '1m30s', '500ms', '0', '2h', '1.5s'].map(durationMs), [300_000, 90_000, 500, 0, 7_200_000, 1500]);
+  for (const [flag, value, why] of [['--max-concurrent-downloads', '0', /must be a positive integer/], ['--max-concurrent-downloads', '2.5', /must be a positive integer/], ['--image-pull-progress-timeout', '5x', /not a duration/], ['--image-pull-progress-timeout', '-1m', /not a duration/]] as const) {
+    const r = run('cri', flag, value, '--socket', '/nonexistent/cri.sock');
+    t.is(r.status, 1, `${flag} ${value}`);
+    t.regex(r.stderr, why);
+  }
+  t.regex(run('cri', '--help').stdout, /--image-pull-progress-timeout <duration>.*\(default: 5m\)/s);
+});
+
 test('skiff cri serves CRI on its socket and stops on SIGTERM, removing it; its state dirs are private', async (t) => {
   const { chmod, mkdir, mkdtemp, rm, stat } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');

@@ -7,7 +7,9 @@ import { CriError } from '../../src/cri/errors.js';
 import { ImageStore } from '../../src/cri/images/store.js';
 import { imageRpcs } from '../../src/cri/rpc/images.js';
 import { serveCri } from '../../src/cri/server.js';
+import { FakeFsMeta } from '../../src/host/fs/fake.js';
 import { RealFsMeta } from '../../src/host/fs/real.js';
+import { PLATFORM, putImage, startHostileRegistry, trickle } from '../helpers/hostile-registry.js';
 import { tempDir } from '../helpers/cni.js';
 import { buildTestImages, push } from '../helpers/images.js';
 import { isRoot, uniq } from '../helpers/names.js';
@@ -133,3 +135,36 @@ if (isRoot) {
     await t.throwsAsync(fs.apply([{ op: 'chmod', path: 'relative', mode: 0 }]), { message: /absolute/ });
   });
 }
+
+/** PullImage served over gRPC from a store pulling from a registry that stalls on a layer. */
+async function stalledPull(t: ExecutionContext, progressTimeoutMs: number) {
+  const [dir, root, reg] = [await tempDir(t), await tempDir(t), await startHostileRegistry(t)];
+  const { layers } = putImage(reg, 'v1', [Buffer.alloc(1000, 'x')]);
+  const { asked } = trickle(reg, `/v2/e/app/blobs/${layers[0]!.digest}`);
+  const store = await ImageStore.open(root, { fs: new FakeFsMeta(), platform: PLATFORM, pullLimits: { progressTimeoutMs } });
+  const deps = { images: store, networkReady: async () => ({ ready: true }), cgroupDriver: 'cgroupfs' } as Partial<CriDeps> as CriDeps;
+  const server = await serveCri(deps, join(dir, 'cri.sock'), { runtime: {}, image: imageRpcs });
+  const client = criClient(server.socketPath);
+  t.teardown(async () => {
+    client.close();
+    await server.close(1000);
+  });
+  return { reg, asked, store, image: client.image, ref: `${reg.host}/e/app:v1` };
+}
+
+test('a PullImage whose client deadline passes stops its download: the registry sees the connection go', async (t) => {
+  const { reg, asked, store, image, ref } = await stalledPull(t, 0);
+  const pulled = rejection(image.pullImage({ image: { image: ref } }, { timeoutMs: 1000 }));
+  await asked;
+  t.is((await pulled).kind, 'deadlineExceeded');
+  await reg.hungUp;
+  t.deepEqual(store.list(), []);
+});
+
+test('a registry that stops sending fails PullImage with Canceled after the progress timeout, as containerd', async (t) => {
+  const { reg, image, ref } = await stalledPull(t, 1000);
+  const err = await rejection(image.pullImage({ image: { image: ref } }));
+  t.is(err.kind, 'cancelled');
+  t.regex(err.message, /pull cancelled: no data from the registry for 1s/);
+  await reg.hungUp;
+});

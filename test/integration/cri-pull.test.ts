@@ -64,3 +64,35 @@ if (isRoot) {
     t.is(blobFetches, 4, 'config + 3 layers, once each');
   });
 }
+
+if (isRoot) {
+  rt('credentials stay with their caller: after alice pulls, anonymous and wrong-password pulls get 401 and send nothing of hers', async (t) => {
+    const alice = { username: 'alice', password: 's3cret' };
+    const [dir, store, registry] = [await tempDir(t), await tempDir(t), await startRegistry(t, { auth: alice })];
+    const images = await buildTestImages(dir);
+    const ref = parseReference(await push(images, 'httpd', registry.host, 'private/httpd', 'oci', alice));
+    const sent: (string | null)[] = [];
+    const recording: typeof fetch = (input, init) => {
+      sent.push(new Headers(init?.headers).get('authorization'));
+      return fetch(input, init);
+    };
+    // One client for every caller, as the runtime has one.
+    const deps = { registry: new RegistryClient({ fetch: recording }), content: new ContentStore(store) };
+    const authorized = () => registry.log().match(/msg="authorized request"/g)?.length ?? 0;
+    await pullImage(ref, deps, alice);
+    t.true(authorized() > 0, 'the registry took alice\'s credentials');
+    const herHeader = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
+    t.true(sent.includes(herHeader));
+    for (const creds of [undefined, { username: 'alice', password: 'wrong' }, { username: 'mallory', password: 's3cret' }, { auth: Buffer.from('alice:nope').toString('base64') }]) {
+      const before = authorized();
+      sent.length = 0;
+      const err = await t.throwsAsync<RegistryError>(pullImage(ref, deps, creds), undefined, JSON.stringify(creds));
+      t.is(err?.status, 401, JSON.stringify(creds));
+      t.false(sent.includes(herHeader), `no request of ${JSON.stringify(creds)} carries alice's header`);
+      t.is(authorized(), before, 'the registry authorized none of them');
+    }
+    // Alice herself still pulls, from the cache or anew.
+    await pullImage(ref, deps, alice);
+    await pullImage(ref, deps, { auth: Buffer.from('alice:s3cret').toString('base64') });
+  });
+}

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
  * digest share one download.
  */
 export class ContentStore {
-  private readonly inflight = new Map<string, Promise<string>>();
+  private readonly inflight = new Map<string, { job: Promise<string>; signal?: AbortSignal }>();
 
   constructor(readonly root: string) {}
 
@@ -48,14 +48,24 @@ export class ContentStore {
 
   /**
    * Stores what `open` streams under `digest`, unless already present. Rejects with a
-   * DigestMismatch (and keeps nothing) when the bytes hash to something else.
+   * DigestMismatch (and keeps nothing) when the bytes hash to something else. `signal` is
+   * the one `open`'s download stops by: another caller sharing it fetches anew then.
    */
-  ingest(digest: string, open: () => Promise<Readable>, expectedSize?: number): Promise<string> {
+  ingest(digest: string, open: () => Promise<Readable>, expectedSize?: number, signal?: AbortSignal): Promise<string> {
     const running = this.inflight.get(digest);
-    if (running) return running;
-    const job = this.write(digest, open, expectedSize).finally(() => this.inflight.delete(digest));
-    this.inflight.set(digest, job);
-    return job;
+    if (running) {
+      // A download cancelled by its own caller is no failure of this one's: fetch anew.
+      return running.job.catch((err: unknown) => {
+        if (running.signal?.aborted && !signal?.aborted) return this.ingest(digest, open, expectedSize, signal);
+        throw err;
+      });
+    }
+    const entry = { job: this.write(digest, open, expectedSize), ...(signal ? { signal } : {}) };
+    this.inflight.set(digest, entry);
+    entry.job.catch(() => {}).finally(() => {
+      if (this.inflight.get(digest) === entry) this.inflight.delete(digest);
+    });
+    return entry.job;
   }
 
   private async write(digest: string, open: () => Promise<Readable>, expectedSize?: number): Promise<string> {
@@ -71,6 +81,9 @@ export class ContentStore {
       source.on('data', (chunk: Buffer) => {
         hash.update(chunk);
         size += chunk.length;
+        // A source that sends more than the descriptor says is wrong already: stop reading
+        // rather than fill the disk with an endless body.
+        if (expectedSize !== undefined && size > expectedSize) source.destroy(new DigestMismatch(digest, `more than the ${expectedSize} bytes its descriptor gives`));
       });
       await pipeline(source, createWriteStream(tmp, { mode: 0o644 }));
       const got = `sha256:${hash.digest('hex')}`;
@@ -90,6 +103,12 @@ export class DigestMismatch extends Error {
   constructor(readonly expected: string, readonly actual: string) {
     super(`content digest mismatch: expected ${expected}, got ${actual}`);
   }
+}
+
+/** Whether d is a digest this store can address ('sha256:' and 64 lowercase hex): checked
+ *  before a digest from a manifest goes into a URL or a path. */
+export function isDigest(d: unknown): d is string {
+  return typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d);
 }
 
 export function splitDigest(digest: string): [string, string] {

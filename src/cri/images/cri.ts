@@ -3,6 +3,7 @@
 import type { ImageRpcs } from '../api.js';
 import { CriError, internal, invalidArgument, notFound } from '../errors.js';
 import { DigestMismatch } from './content.js';
+import { PullStalled } from './limits.js';
 import type { ImageRecord } from './records.js';
 import { ReferenceError } from './reference.js';
 import { RegistryError } from './registry.js';
@@ -40,6 +41,8 @@ export function pullError(err: unknown, field: string): CriError {
   }
   if (err instanceof DigestMismatch) return new CriError('aborted', `pulled content failed verification, nothing was kept: ${err.message}`, { cause: err });
   if (err instanceof UnpackError) return new CriError('failedPrecondition', `image layer refused: ${err.message}`, { cause: err });
+  // containerd cancels the pull's context: the caller sees Canceled.
+  if (err instanceof PullStalled) return new CriError('cancelled', `pull cancelled: ${err.message}`, { cause: err });
   if (err instanceof Error && err.name === 'AbortError') return new CriError('cancelled', `pull cancelled: ${err.message}`, { cause: err });
   return internal(err instanceof Error ? err.message : String(err), err);
 }

@@ -1,5 +1,7 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { sha256 } from './content.js';
+import { isDigest, sha256 } from './content.js';
+import type { PullProgress } from './limits.js';
 import { isLocalRegistry, registryEndpoint, type ImageRef } from './reference.js';
 
 // The pull side of the OCI distribution API (v2): manifests and blobs, with the
@@ -12,6 +14,12 @@ export const MediaType = {
   DockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
   DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
 } as const;
+/** The largest manifest, index or image config accepted: containerd's MaxManifestSize
+ *  (remotes/docker/resolver.go, `4 * 1048 * 1048`, sic: 4,393,216 bytes). */
+export const MAX_MANIFEST_BYTES = 4 * 1048 * 1048;
+/** A token response is a few KB of JSON; a hostile realm does not get to send more. */
+const MAX_TOKEN_BYTES = 1 << 20;
+const TAG = /^[\w][\w.-]{0,127}$/;
 const ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerList, MediaType.DockerManifest].join(', ');
 
 /** CRI AuthConfig, as the kubelet passes it. */
@@ -38,6 +46,14 @@ export class RegistryError extends Error {
   }
 }
 
+/** What a pull brings to each of its requests. */
+export interface RequestIo {
+  /** Aborts the request and its body; the request rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Told when each request starts and ends and of every byte of its body. */
+  progress?: PullProgress;
+}
+
 export interface FetchedManifest {
   digest: string;
   mediaType: string;
@@ -45,28 +61,55 @@ export interface FetchedManifest {
 }
 
 export class RegistryClient {
+  /** Authorization headers that worked, by registry, scope and the credentials that got
+   *  them (see credentialKey): a caller only ever sends what its own credentials earned. */
   private readonly tokens = new Map<string, string>();
+  /** Keys credentialKey's HMAC, so the map's keys say nothing about the secrets. */
+  private readonly keySecret = randomBytes(32);
   private readonly fetch: typeof fetch;
 
   constructor(private readonly opts: RegistryOptions = {}) {
     this.fetch = opts.fetch ?? fetch;
   }
 
-  /** A manifest or index by tag or digest; by digest, the bytes are checked against it. */
-  async manifest(ref: ImageRef, reference: string, creds?: Credentials): Promise<FetchedManifest> {
-    const res = await this.request(ref, `manifests/${reference}`, creds, { accept: ACCEPT });
-    const body = Buffer.from(await res.arrayBuffer());
+  /**
+   * A manifest or index by tag or digest; by digest, the bytes are checked against it.
+   * Reading stops past `size` (a descriptor's) or MAX_MANIFEST_BYTES. Rejects with a
+   * RegistryError: 400 MANIFEST_INVALID for a reference that is neither tag nor digest (it
+   * would go into the URL), 404 MANIFEST_TOO_LARGE for a body over the limit (as
+   * containerd), 502 DIGEST_INVALID for bytes that do not match the digest or the size, or
+   * what request() rejects with.
+   */
+  async manifest(ref: ImageRef, reference: string, creds?: Credentials, opts: { size?: number } & RequestIo = {}): Promise<FetchedManifest> {
+    if (!isDigest(reference) && !TAG.test(reference)) throw new RegistryError(`${ref.registry}/${ref.repository}: "${reference}" is neither a tag nor a sha256 digest`, 400, 'MANIFEST_INVALID');
+    const max = Math.min(opts.size ?? MAX_MANIFEST_BYTES, MAX_MANIFEST_BYTES);
+    const res = await this.request(ref, `manifests/${reference}`, creds, { accept: ACCEPT }, opts);
+    const what = `${ref.registry}/${ref.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
+    // `size` is what the registry declared; unknown when it sent more than max unasked.
+    const tooLarge = (size?: number) => {
+      const sent = size === undefined ? `more than ${max}` : String(size);
+      return opts.size !== undefined && opts.size < MAX_MANIFEST_BYTES
+        ? new RegistryError(`manifest ${what}: the registry sent ${sent} bytes where its descriptor gives ${opts.size}`, 502, 'DIGEST_INVALID')
+        : new RegistryError(`rejecting ${size === undefined ? '' : `${size} byte `}manifest for ${what}: ${size === undefined ? `more than ${max} bytes, the limit` : `the limit is ${max} bytes`}`, 404, 'MANIFEST_TOO_LARGE');
+    };
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (declared > max) {
+      await res.body?.cancel();
+      throw tooLarge(declared);
+    }
+    const body = await readAtMost(res, max, () => tooLarge());
     const digest = sha256(body);
     if (reference.startsWith('sha256:') && digest !== reference) {
       throw new RegistryError(`manifest ${reference} of ${ref.repository}: the registry sent bytes whose digest is ${digest}`, 502, 'DIGEST_INVALID');
     }
-    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType || MediaType.OciManifest;
+    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || (parseJson(body, `manifest ${reference} of ${ref.repository}`) as { mediaType?: string }).mediaType || MediaType.OciManifest;
     return { digest, mediaType, body };
   }
 
   /** A blob as a stream (the caller verifies its digest while storing it). */
-  async blob(ref: ImageRef, digest: string, creds?: Credentials): Promise<Readable> {
-    const res = await this.request(ref, `blobs/${digest}`, creds, { accept: '*/*' });
+  async blob(ref: ImageRef, digest: string, creds?: Credentials, io: RequestIo = {}): Promise<Readable> {
+    if (!isDigest(digest)) throw new RegistryError(`${ref.registry}/${ref.repository}: blob "${digest}" is not a sha256 digest`, 400, 'DIGEST_INVALID');
+    const res = await this.request(ref, `blobs/${digest}`, creds, { accept: '*/*' }, io);
     if (!res.body) throw new RegistryError(`blob ${digest}: empty response`, res.status);
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
   }
@@ -78,45 +121,120 @@ export class RegistryClient {
     return `${plain ? 'http' : 'https'}://${host}/v2/${ref.repository}`;
   }
 
-  private async request(ref: ImageRef, path: string, creds: Credentials | undefined, headers: Record<string, string>): Promise<Response> {
+  private async request(ref: ImageRef, path: string, creds: Credentials | undefined, headers: Record<string, string>, io: RequestIo): Promise<Response> {
     const url = `${this.base(ref)}/${path}`;
     const scope = `repository:${ref.repository}:pull`;
-    const cacheKey = `${ref.registry} ${scope}`;
-    const attempt = async (authorization?: string) => {
-      try {
-        return await this.fetch(url, { headers: { ...headers, ...(authorization ? { authorization } : {}) }, redirect: 'follow' });
-      } catch (err) {
-        throw new RegistryError(`cannot reach registry ${ref.registry}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, 0, 'UNREACHABLE');
-      }
-    };
+    const cacheKey = `${ref.registry} ${scope} ${this.credentialKey(creds)}`;
+    const attempt = (authorization?: string) => this.send(url, { headers: { ...headers, ...(authorization ? { authorization } : {}) }, redirect: 'follow' }, io, `cannot reach registry ${ref.registry}`);
     const cached = this.tokens.get(cacheKey);
     let res = await attempt(cached ?? (creds?.registryToken ? `Bearer ${creds.registryToken}` : undefined));
     if (res.status === 401) {
       const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
       await res.body?.cancel();
-      const authorization = challenge?.scheme === 'basic' ? basic(creds, ref.registry) : challenge?.scheme === 'bearer' ? await this.token(challenge.params, scope, creds, ref.registry) : undefined;
+      const authorization = challenge?.scheme === 'basic' ? basic(creds, ref.registry) : challenge?.scheme === 'bearer' ? await this.token(challenge.params, scope, creds, ref.registry, io) : undefined;
       if (!authorization) throw new RegistryError(`registry ${ref.registry} asks for authentication (${res.headers.get('www-authenticate') ?? 'no challenge'}) and no usable credentials were given`, 401, 'UNAUTHORIZED');
-      this.tokens.set(cacheKey, authorization);
       res = await attempt(authorization);
+      if (res.status === 401 || res.status === 403) this.tokens.delete(cacheKey);
+      else this.tokens.set(cacheKey, authorization);
     }
     if (!res.ok) throw await errorOf(res, ref, path);
     return res;
   }
 
-  private async token(params: Record<string, string>, scope: string, creds: Credentials | undefined, registry: string): Promise<string> {
+  /** Who is asking: 'anonymous', or an HMAC of every credential field, so two callers share
+   *  a cached token only when they hold the same credentials. */
+  private credentialKey(creds: Credentials | undefined): string {
+    if (!creds) return 'anonymous';
+    const fields = [creds.username, creds.password, creds.auth, creds.identityToken, creds.registryToken].map((f) => f ?? '');
+    return createHmac('sha256', this.keySecret).update(JSON.stringify(fields)).digest('hex');
+  }
+
+  /**
+   * fetch, with io's signal, and the response's body counted into io's progress (the
+   * request ends there when the body ends, fails or is cancelled). Rejects with the
+   * signal's reason once it aborted, or RegistryError UNREACHABLE (`unreachable`: cause).
+   */
+  private async send(url: string | URL, init: RequestInit, io: RequestIo, unreachable: string): Promise<Response> {
+    const end = io.progress?.begin();
+    let res: Response;
+    try {
+      res = await this.fetch(url, { ...init, ...(io.signal ? { signal: io.signal } : {}) });
+    } catch (err) {
+      end?.();
+      if (io.signal?.aborted) throw io.signal.reason;
+      throw new RegistryError(`${unreachable}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, 0, 'UNREACHABLE');
+    }
+    if (!end || !io.progress) return res;
+    if (!res.body || [101, 204, 205, 304].includes(res.status)) {
+      end();
+      return res;
+    }
+    const progress = io.progress;
+    const reader = res.body.getReader();
+    const counted = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            end();
+            controller.close();
+          } else {
+            progress.received(value.length);
+            controller.enqueue(value);
+          }
+        } catch (err) {
+          end();
+          controller.error(io.signal?.aborted ? io.signal.reason : err);
+        }
+      },
+      cancel(reason) {
+        end();
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+
+  private async token(params: Record<string, string>, scope: string, creds: Credentials | undefined, registry: string, io: RequestIo): Promise<string> {
     if (!params.realm) throw new RegistryError(`registry ${registry}: bearer challenge without a realm`, 401, 'UNAUTHORIZED');
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', params.scope ?? scope);
     const authorization = basic(creds, registry, false);
-    const res = await this.fetch(url, { headers: authorization ? { authorization } : {} }).catch((err: Error) => {
-      throw new RegistryError(`token service ${url.origin} unreachable: ${err.message}`, 0, 'UNREACHABLE');
-    });
+    const res = await this.send(url, { headers: authorization ? { authorization } : {} }, io, `token service ${url.origin} unreachable`);
+    if (!res.ok) await res.body?.cancel();
     if (!res.ok) throw new RegistryError(`token service for ${registry} refused: HTTP ${res.status}`, res.status === 401 || res.status === 403 ? 401 : res.status, 'UNAUTHORIZED');
-    const body = (await res.json()) as { token?: string; access_token?: string };
+    const body = parseJson(await readAtMost(res, MAX_TOKEN_BYTES, () => new RegistryError(`token service for ${registry} sent more than ${MAX_TOKEN_BYTES} bytes`, 502, 'UNAUTHORIZED')), `token of ${registry}`) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError(`token service for ${registry} sent no token`, 502, 'UNAUTHORIZED');
     return `Bearer ${token}`;
+  }
+}
+
+/** The body, read chunk by chunk and cut off (connection closed) past max bytes. */
+async function readAtMost(res: Response, max: number, tooLarge: () => Error): Promise<Buffer> {
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, size);
+    size += value.length;
+    if (size > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+}
+
+/** JSON from a registry; a body that is not JSON is the registry's fault (502). */
+export function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new RegistryError(`${what} is not JSON: ${(err as Error).message}`, 502, 'MANIFEST_INVALID');
   }
 }
 
@@ -142,7 +260,8 @@ async function errorOf(res: Response, ref: ImageRef, path: string): Promise<Regi
   let code: string | undefined;
   let detail = '';
   try {
-    const body = (await res.json()) as { errors?: { code?: string; message?: string }[] };
+    // As containerd (remotes/errors): at most 64 KB of an error body is read.
+    const body = JSON.parse((await readAtMost(res, 64_000, () => new Error('error body too long'))).toString('utf8')) as { errors?: { code?: string; message?: string }[] };
     code = body.errors?.[0]?.code;
     detail = body.errors?.map((e) => `${e.code}: ${e.message}`).join('; ') ?? '';
   } catch {}

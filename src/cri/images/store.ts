@@ -7,7 +7,7 @@ import type { Mounter } from '../../host/mount/types.js';
 import { trace } from '../../trace.js';
 import { ContentStore, sha256 } from './content.js';
 import { LayerStore } from './layers.js';
-import { hostPlatform, pullImage, type Platform } from './pull.js';
+import { hostPlatform, pullImage, type Platform, type PullOptions } from './pull.js';
 import { recordOf, writeJsonAtomic, type ImageRecord } from './records.js';
 import { formatReference, parseReference, repoName } from './reference.js';
 import { RegistryClient, RegistryError, type Credentials } from './registry.js';
@@ -26,6 +26,16 @@ export interface ImageStoreOptions {
   /** Metadata ops while unpacking; default: the addon's. Tests pass a fake. */
   fs?: FsMeta;
   fetch?: typeof fetch;
+  /** Per pull: blobs downloaded at once, and how long a pull may go without progress. */
+  pullLimits?: Pick<PullOptions, 'maxConcurrentDownloads' | 'progressTimeoutMs'>;
+}
+
+/** A pull shared by the callers asking for one reference with the same credentials. */
+interface SharedPull {
+  job: Promise<ImageRecord>;
+  /** Cancels the pull once every caller has given up on it. */
+  cancel: AbortController;
+  waiting: number;
 }
 
 export interface ImageFsUsage {
@@ -61,7 +71,7 @@ interface State {
  */
 export class ImageStore {
   private images = new Map<string, ImageRecord>();
-  private readonly pulls = new Map<string, Promise<ImageRecord>>();
+  private readonly pulls = new Map<string, SharedPull>();
   private lock: Promise<unknown> = Promise.resolve();
   /** Pulls in flight: their blobs and layers are not in any record yet, so GC waits. */
   private pulling = 0;
@@ -74,6 +84,7 @@ export class ImageStore {
     private readonly snapshots: Snapshots,
     private readonly registry: RegistryClient,
     private readonly platform: Platform,
+    private readonly pullLimits: ImageStoreOptions['pullLimits'] = {},
   ) {}
 
   /**
@@ -92,6 +103,7 @@ export class ImageStore {
       new Snapshots(join(root, 'rootfs')),
       new RegistryClient({ ...(opts.plainHttp ? { plainHttp: opts.plainHttp } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
       opts.platform ?? hostPlatform(),
+      opts.pullLimits,
     );
     const state = await readFile(join(root, 'images.json'), 'utf8').then((t) => JSON.parse(t) as State, (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return { images: [] };
@@ -106,20 +118,28 @@ export class ImageStore {
   /**
    * Pulls ref (normalized: 'busybox' is docker.io/library/busybox:latest), unpacks its
    * layers, and records it; a tag moves here from any image that had it (which keeps its
-   * repo digests and stays listed, as in containerd). Concurrent pulls of one ref share the
-   * work; `signal` abandons this caller's wait, not the shared pull. Rejects with
-   * ReferenceError (bad ref), RegistryError (status 404 unknown, 401 auth, 0 unreachable),
-   * DigestMismatch (content or diffID), UnpackError (hostile layer), or the signal's reason.
+   * repo digests and stays listed, as in containerd). Concurrent pulls of one ref with the
+   * same credentials share the work; `signal` abandons this caller's wait, and the pull's
+   * downloads stop when every caller has abandoned it. Rejects with ReferenceError (bad
+   * ref), RegistryError (status 404 unknown, 401 auth, 0 unreachable), DigestMismatch
+   * (content or diffID), UnpackError (hostile layer), PullStalled (the registry stopped
+   * sending), or the signal's reason.
    */
   pull(ref: string, auth?: Credentials, signal?: AbortSignal): Promise<ImageRecord> {
     const parsed = parseReference(ref);
     const key = `${formatReference(parsed)} ${auth ? sha256(JSON.stringify(auth)) : ''}`;
-    let job = this.pulls.get(key);
-    if (!job) {
-      job = this.fetchAndRecord(formatReference(parsed), auth).finally(() => this.pulls.delete(key));
-      this.pulls.set(key, job);
+    let shared = this.pulls.get(key);
+    // A pull every caller has left is being cancelled: a new caller starts afresh.
+    if (!shared || shared.cancel.signal.aborted) {
+      const cancel = new AbortController();
+      const started: SharedPull = { job: this.fetchAndRecord(formatReference(parsed), auth, cancel.signal), cancel, waiting: 0 };
+      started.job.catch(() => {}).finally(() => {
+        if (this.pulls.get(key) === started) this.pulls.delete(key);
+      });
+      this.pulls.set(key, started);
+      shared = started;
     }
-    return abortable(job, signal);
+    return waitFor(shared, signal);
   }
 
   /**
@@ -233,12 +253,13 @@ export class ImageStore {
     }
   }
 
-  private async fetchAndRecord(ref: string, auth?: Credentials): Promise<ImageRecord> {
+  private async fetchAndRecord(ref: string, auth: Credentials | undefined, signal: AbortSignal): Promise<ImageRecord> {
     const parsed = parseReference(ref);
     this.pulling++;
     let failed = true;
     try {
-      const pulled = await pullImage(parsed, { registry: this.registry, content: this.content }, auth, this.platform);
+      const pulled = await pullImage(parsed, { registry: this.registry, content: this.content }, auth, this.platform, { ...this.pullLimits, signal });
+      signal.throwIfAborted();
       const diffIds = pulled.config.rootfs?.diff_ids ?? [];
       if (diffIds.length !== pulled.layers.length) {
         throw new RegistryError(`${ref}: image config lists ${diffIds.length} diff_ids for ${pulled.layers.length} layers`, 502, 'MANIFEST_INVALID');
@@ -292,12 +313,24 @@ export class ImageStore {
   }
 }
 
-function abortable<T>(job: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return job;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+/** The shared pull's result for one caller, who may leave early by `signal`; the last
+ *  caller to leave cancels the pull. */
+function waitFor(shared: SharedPull, signal?: AbortSignal): Promise<ImageRecord> {
+  shared.waiting++;
+  const leave = (reason: unknown) => {
+    if (--shared.waiting === 0) shared.cancel.abort(reason);
+  };
+  if (!signal) return shared.job;
+  if (signal.aborted) {
+    leave(signal.reason);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<ImageRecord>((resolve, reject) => {
+    const onAbort = () => {
+      leave(signal.reason);
+      reject(signal.reason);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
-    job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    shared.job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
