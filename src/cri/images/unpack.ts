@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { link, mkdir, rm, symlink } from 'node:fs/promises';
+import { link, mkdir, rm, symlink, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { FsMeta, FsMetaOp } from '../../host/fs/types.js';
@@ -44,6 +44,8 @@ class Node {
   queuedIn = -1;
   /** A directory's times, applied after everything under it. */
   times?: FsMetaOp;
+  /** Made by link(2): on disk at once, whatever is queued for it. */
+  linked = false;
   constructor(public kind: Kind, readonly parent: Node | null, readonly name: string) {}
 }
 
@@ -93,13 +95,13 @@ class LayerTree {
     if (base.startsWith(WHITEOUT)) {
       const name = base.slice(WHITEOUT.length);
       if (!name || name === '.' || name === '..') throw new UnpackError(`layer entry "${printable(h.name)}" is a whiteout of nothing`);
-      await this.remove(parent.children.get(name));
+      await this.remove(child(parent, name));
       const node = this.attach(parent, name, 'special');
       const path = this.abs(node);
       this.push(node, { op: 'mknod', path, type: 'char', mode: 0, major: 0, minor: 0 }, { op: 'chown', path, uid: id(h.uid), gid: id(h.gid) });
       return;
     }
-    const existing = parent.children.get(base);
+    const existing = child(parent, base);
     if (existing && existing.kind === 'dir' && h.type === 'directory') {
       this.describe(existing, h);
       return;
@@ -150,7 +152,7 @@ class LayerTree {
     while (stack.length > 0) {
       const n = stack.pop()!;
       order.push(n);
-      for (const c of n.children.values()) if (c.kind === 'dir') stack.push(c);
+      for (const c of n.children.values()) if (c.kind === 'dir' && !c.dead) stack.push(c);
     }
     let batch: FsMetaOp[] = [];
     for (let i = order.length - 1; i >= 0; i--) {
@@ -169,7 +171,7 @@ class LayerTree {
     let target: Node | undefined = parts.length > 0 ? this.root : undefined;
     for (const [i, part] of parts.entries()) {
       if (target!.kind !== 'dir') throw new UnpackError(`hard link target "${printable(h.linkname)}" lies under the ${target!.kind} "${printable(parts.slice(0, i).join('/'))}"`);
-      target = target!.children.get(part);
+      target = child(target!, part);
       if (!target) break;
     }
     if (!target) throw new UnpackError(`layer entry "${printable(h.name)}" is a hard link to "${printable(h.linkname)}", which is not in this layer`);
@@ -178,6 +180,7 @@ class LayerTree {
     // a later removal of the target would drop them.
     if (target.queuedIn === this.generation) await this.flush();
     const node = this.attach(parent, base, target.kind);
+    node.linked = true;
     await link(this.abs(target), this.abs(node));
   }
 
@@ -236,7 +239,7 @@ class LayerTree {
   private async ensureDirs(parts: string[], entry: string): Promise<Node> {
     let node = this.root;
     for (const part of parts) {
-      let next = node.children.get(part);
+      let next = child(node, part);
       if (next && next.kind !== 'dir') {
         throw new UnpackError(`layer entry "${printable(entry)}" lies under ${next.kind === 'symlink' ? 'the symlink' : 'the non-directory'} "${printable(pathOf(next))}"`);
       }
@@ -253,8 +256,12 @@ class LayerTree {
    *  of what is removed. */
   private async remove(node: Node | undefined): Promise<void> {
     if (!node) return;
-    await rm(this.abs(node), { recursive: true, force: true });
-    node.parent!.children.delete(node.name);
+    // A device or whiteout whose mknod is still queued is not on disk yet.
+    const onDisk = !(node.kind === 'special' && node.queuedIn === this.generation && !node.linked);
+    if (onDisk && node.kind === 'dir') await rm(this.abs(node), { recursive: true, force: true });
+    else if (onDisk) await unlink(this.abs(node));
+    // Left in its parent's Map, marked dead: V8's Map turns a delete and set of one key into
+    // a rehash of the whole Map every so often, which made replacing one path quadratic again.
     const stack = [node];
     while (stack.length > 0) {
       const n = stack.pop()!;
@@ -267,6 +274,12 @@ class LayerTree {
     const rel = pathOf(node);
     return rel ? `${this.dir}/${fsName(rel)}` : this.dir;
   }
+}
+
+/** The live node at name under parent. */
+function child(parent: Node, name: string): Node | undefined {
+  const n = parent.children.get(name);
+  return n && !n.dead ? n : undefined;
 }
 
 function pathOf(node: Node): string {
