@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { link, mkdir, rm, symlink, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import type { FsMeta, FsMetaOp } from '../../host/fs/types.js';
+import type { FsMeta, FsMetaOp, FsPath } from '../../host/fs/types.js';
 import { trace } from '../../trace.js';
 import { paxTime, printable, readTar, UnpackError, type TarHeader } from './tar.js';
 
@@ -270,9 +270,9 @@ class LayerTree {
     }
   }
 
-  private abs(node: Node): string {
+  private abs(node: Node): FsPath {
     const rel = pathOf(node);
-    return rel ? `${this.dir}/${fsName(rel)}` : this.dir;
+    return rel ? fsPath(this.dir, rel) : this.dir;
   }
 }
 
@@ -288,9 +288,12 @@ function pathOf(node: Node): string {
   return parts.reverse().join('/');
 }
 
-/** A latin1 (byte) path as Node's fs takes it. */
-function fsName(rel: string): string {
-  return Buffer.from(rel, 'latin1').toString('utf8');
+/** dir/rel with rel's bytes as they are: a string where they are UTF-8, else a Buffer
+ *  (Node's fs and the addon take both), so a name is never rewritten to U+FFFD. */
+function fsPath(dir: string, rel: string): FsPath {
+  const bytes = Buffer.from(rel, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text).equals(bytes) ? `${dir}/${text}` : Buffer.concat([Buffer.from(`${dir}/`), bytes]);
 }
 
 /**
