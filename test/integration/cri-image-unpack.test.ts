@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -9,7 +9,7 @@ import { RealFsMeta } from '../../src/host/fs/real.js';
 import { tempDir } from '../helpers/cni.js';
 import { isRoot } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';
-import { padded, ustarHeader } from '../helpers/tar.js';
+import { padded, tarOf, ustarHeader } from '../helpers/tar.js';
 
 // The unpack against the kernel (the addon's fsApply): what containerd 1.6 accepts, with
 // the bytes of names and xattr values kept (issue 12, item 9).
@@ -57,5 +57,21 @@ if (isRoot) {
     const whiteout = await lstat(Buffer.concat([Buffer.from(`${dir}/d/`), name]));
     t.true(whiteout.isCharacterDevice());
     t.is(whiteout.rdev, 0);
+  });
+
+  rt('a hard link keeps its inode\'s metadata when the name it linked to is replaced', async (t) => {
+    const dir = join(await tempDir(t), 'layer');
+    await mkdir(dir);
+    const tar = await tarOf([
+      { name: 'a', body: 'first', mode: 0o4750, uid: 5, gid: 6 },
+      { name: 'b', type: 'link', linkname: 'a' },
+      { name: 'a', body: 'second', mode: 0o644 },
+    ]);
+    await extractTar(Readable.from([tar]), dir, new RealFsMeta());
+    const b = await lstat(join(dir, 'b'));
+    t.is(await readFile(join(dir, 'b'), 'utf8'), 'first');
+    t.is(b.mode & 0o7777, 0o4750);
+    t.deepEqual([b.uid, b.gid], [5, 6]);
+    t.is((await lstat(join(dir, 'a'))).mode & 0o7777, 0o644);
   });
 }

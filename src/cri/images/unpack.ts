@@ -46,6 +46,8 @@ class Node {
   times?: FsMetaOp;
   /** Made by link(2): on disk at once, whatever is queued for it. */
   linked = false;
+  /** Another name links to its inode: its queued metadata must land even if it goes. */
+  shared = false;
   constructor(public kind: Kind, readonly parent: Node | null, readonly name: string) {}
 }
 
@@ -176,9 +178,9 @@ class LayerTree {
     }
     if (!target) throw new UnpackError(`layer entry "${printable(h.name)}" is a hard link to "${printable(h.linkname)}", which is not in this layer`);
     if (target.kind === 'dir') throw new UnpackError(`layer entry "${printable(h.name)}" is a hard link to directory "${printable(h.linkname)}"`);
-    // The link shares the target's inode: its queued mknod and metadata must land first, or
-    // a later removal of the target would drop them.
-    if (target.queuedIn === this.generation) await this.flush();
+    // A device node or fifo exists only once its queued mknod has run.
+    if (isUnmade(target, this.generation)) await this.flush();
+    target.shared = true;
     const node = this.attach(parent, base, target.kind);
     node.linked = true;
     await link(this.abs(target), this.abs(node));
@@ -256,24 +258,26 @@ class LayerTree {
    *  of what is removed. */
   private async remove(node: Node | undefined): Promise<void> {
     if (!node) return;
-    // A device or whiteout whose mknod is still queued is not on disk yet.
-    const onDisk = !(node.kind === 'special' && node.queuedIn === this.generation && !node.linked);
-    if (onDisk && node.kind === 'dir') await rm(this.abs(node), { recursive: true, force: true });
-    else if (onDisk) await unlink(this.abs(node));
+    const doomed = [node];
+    for (let i = 0; i < doomed.length; i++) for (const c of doomed[i]!.children.values()) if (!c.dead) doomed.push(c);
+    // An inode another name links to keeps the metadata queued under this name.
+    if (doomed.some((n) => n.shared && n.queuedIn === this.generation)) await this.flush();
+    if (node.kind === 'dir') await rm(this.abs(node), { recursive: true, force: true });
+    else if (!isUnmade(node, this.generation)) await unlink(this.abs(node));
     // Left in its parent's Map, marked dead: V8's Map turns a delete and set of one key into
     // a rehash of the whole Map every so often, which made replacing one path quadratic again.
-    const stack = [node];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      n.dead = true;
-      for (const c of n.children.values()) stack.push(c);
-    }
+    for (const n of doomed) n.dead = true;
   }
 
   private abs(node: Node): FsPath {
     const rel = pathOf(node);
     return rel ? fsPath(this.dir, rel) : this.dir;
   }
+}
+
+/** A device node, fifo or whiteout whose mknod is still queued: not on disk yet. */
+function isUnmade(node: Node, generation: number): boolean {
+  return node.kind === 'special' && !node.linked && node.queuedIn === generation;
 }
 
 /** The live node at name under parent. */
