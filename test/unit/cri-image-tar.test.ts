@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -8,7 +8,7 @@ import { FakeFsMeta } from '../../src/host/fs/fake.js';
 import { LayerStore } from '../../src/cri/images/layers.js';
 import { extractTar, UnpackError } from '../../src/cri/images/unpack.js';
 import { tempDir } from '../helpers/cni.js';
-import { tarOf } from '../helpers/tar.js';
+import { padded, tarOf, ustarHeader } from '../helpers/tar.js';
 
 // Where a layer tar may end (Go's archive/tar, as containerd reads layers) and where it may not.
 
@@ -73,4 +73,19 @@ test('LayerStore: a truncated layer verifies against the digest of the bytes it 
   await writeFile(join(root, 'blob'), gzipSync(cut));
   const dir = await layers.unpack(`sha256:${createHash('sha256').update(cut).digest('hex')}`, join(root, 'blob'));
   t.deepEqual((await readdir(join(dir, 'etc'))).sort(), ['first', 'last']);
+});
+
+test('old header forms: a NUL type flag on a name ending in "/" is a directory; GNU long names', async (t) => {
+  const long = `${'d'.repeat(200)}/${'f'.repeat(200)}`;
+  const tar = Buffer.concat([
+    ustarHeader(Buffer.from('olddir/'), 0, '\0'),
+    ustarHeader(Buffer.from('olddir/f'), 2, '\0'), padded(Buffer.from('ok')),
+    ustarHeader(Buffer.from('././@LongLink'), long.length, 'L'), padded(Buffer.from(long)),
+    ustarHeader(Buffer.from(long.slice(0, 100)), 1), padded(Buffer.from('L')),
+    Buffer.alloc(1024),
+  ]);
+  const dir = await unpack(t, tar);
+  t.true((await lstat(join(dir, 'olddir'))).isDirectory());
+  t.is(await readFile(join(dir, 'olddir/f'), 'utf8'), 'ok');
+  t.is(await readFile(join(dir, long), 'utf8'), 'L');
 });

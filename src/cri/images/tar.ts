@@ -145,7 +145,7 @@ export async function* readTar(source: Readable | AsyncIterable<Buffer>): AsyncG
       continue; // 'g': global records are ignored, as containerd does
     }
     if (raw.typeflag === 'S') throw new UnpackError('layer tar has a GNU sparse file, which is not supported');
-    const header = finish(raw, pax, longName, longLink);
+    const header = toHeader(raw, pax, longName, longLink);
     pax = new Map();
     longName = longLink = undefined;
     let left = header.size;
@@ -196,7 +196,7 @@ function parseBlock(b: Buffer): RawHeader {
   return {
     name,
     linkname: cString(b.subarray(157, 257)),
-    typeflag: b[156] === 0 ? '0' : String.fromCharCode(b[156]!),
+    typeflag: String.fromCharCode(b[156]!),
     mode: numeric(b, 100, 8, 'mode'),
     uid: numeric(b, 108, 8, 'uid'),
     gid: numeric(b, 116, 8, 'gid'),
@@ -209,16 +209,17 @@ function parseBlock(b: Buffer): RawHeader {
 
 const TYPES: Record<string, TarType> = { '0': 'file', '7': 'file', '1': 'link', '2': 'symlink', '3': 'char', '4': 'block', '5': 'directory', '6': 'fifo' };
 
-function finish(raw: RawHeader, pax: Map<string, Buffer>, longName?: Buffer, longLink?: Buffer): TarHeader {
-  const type = TYPES[raw.typeflag] ?? 'other';
+function toHeader(raw: RawHeader, pax: Map<string, Buffer>, longName?: Buffer, longLink?: Buffer): TarHeader {
   const text = (key: string) => pax.get(key)?.toString('latin1');
+  const name = text('path') ?? (longName ?? raw.name).toString('latin1');
+  // Old tars' NUL type flag: a directory when the name ends in '/' (as Go reads it).
+  const type = raw.typeflag === '\0' ? (name.endsWith('/') ? 'directory' : 'file') : TYPES[raw.typeflag] ?? 'other';
   const int = (key: string, fallback: number) => {
     const v = text(key);
     if (v === undefined) return fallback;
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UnpackError(`layer tar has a bad PAX ${key} "${printable(v)}"`);
     return Number(v);
   };
-  const name = text('path') ?? (longName ?? raw.name).toString('latin1');
   const mtimeNs = paxTime(text('mtime')) ?? BigInt(raw.mtime) * 1_000_000_000n;
   // Go reads no data for these whatever the size field says.
   const headerOnly = type !== 'file' && type !== 'other';
