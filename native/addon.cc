@@ -435,6 +435,14 @@ int64_t Nanos(const Napi::Object& o, const char* key) {
   throw ArgError{std::string(key) + " must be a bigint or a decimal string of nanoseconds"};
 }
 
+// A path as a string (UTF-8) or a Buffer of raw bytes: a layer's file names need not be UTF-8.
+std::string PathBytes(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsBuffer()) return Str(o, key);
+  auto b = v.As<Napi::Buffer<char>>();
+  return std::string(b.Data(), b.Length());
+}
+
 FsOp ToFsOp(const Napi::Value& v) {
   if (!v.IsObject()) throw ArgError{"op must be an object"};
   Napi::Object o = v.As<Napi::Object>();
@@ -442,7 +450,7 @@ FsOp ToFsOp(const Napi::Value& v) {
   if (kind == kFsOpNames.end()) throw ArgError{"unknown op " + Str(o, "op")};
   FsOp op;
   op.kind = kind->second;
-  op.path = Str(o, "path");
+  op.path = PathBytes(o, "path");
   switch (op.kind) {
     case FsOpKind::Mknod:
       op.mode = U32(o, "mode");

@@ -144,13 +144,14 @@ export interface NativeRoute {
 export type NativeResult = undefined | string | NativeLink[] | NativeAddr[] | NativeRoute[] | NativeBridgeVlan[];
 
 /** File metadata ops for fsApply; none follows a symlink at the last component (chmod is
- *  never asked of one). Nanoseconds are bigint or a decimal string (they exceed 2^53). */
+ *  never asked of one). Nanoseconds are bigint or a decimal string (they exceed 2^53). A path
+ *  is a string (UTF-8) or a Buffer of raw bytes (file names from a layer need not be UTF-8). */
 export type NativeFsOp =
-  | { op: 'mknod'; path: string; mode: number; major: number; minor: number } // mode includes S_IFCHR/S_IFBLK/S_IFIFO
-  | { op: 'lsetxattr'; path: string; name: string; value: Buffer | string }
-  | { op: 'lchown'; path: string; uid: number; gid: number }
-  | { op: 'chmod'; path: string; mode: number } // permission bits incl. setuid/setgid/sticky
-  | { op: 'lutimes'; path: string; atimeNs: bigint | string; mtimeNs: bigint | string };
+  | { op: 'mknod'; path: string | Buffer; mode: number; major: number; minor: number } // mode includes S_IFCHR/S_IFBLK/S_IFIFO
+  | { op: 'lsetxattr'; path: string | Buffer; name: string; value: Buffer | string }
+  | { op: 'lchown'; path: string | Buffer; uid: number; gid: number }
+  | { op: 'chmod'; path: string | Buffer; mode: number } // permission bits incl. setuid/setgid/sticky
+  | { op: 'lutimes'; path: string | Buffer; atimeNs: bigint | string; mtimeNs: bigint | string };
 
 export interface Binding {
   /**

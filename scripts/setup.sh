@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # CNI plugins (/usr/lib/cni) the interop tests and benchmarks compare against;
 # docker-registry, skopeo, umoci, busybox-static: test images built locally and served by a
 # registry on 127.0.0.1; runc + conmon: the CRI runtime's containers; containerd: the
-# reference CRI runtime the conformance suite and `bench cri` compare against.
+# reference CRI runtime the conformance suite and `bench cri` compare against; zstd: zstd'd
+# image layers are decoded by Debian's zstd in a child process (src/cri/images/decompress.ts).
 # Toolchain for the addon: python3, make, g++.
-PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static runc conmon containerd etcd-server python3 make g++)
+PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static runc conmon containerd etcd-server zstd python3 make g++)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -7,7 +7,7 @@ import type { ExecutionContext } from 'ava';
 import { criClient, type CriClient } from '../../src/cri/client.js';
 import { pauseBinary } from '../../src/cri/sandbox/pid-holder.js';
 import { realHost } from '../../src/host/index.js';
-import { buildTestImages, type TestImages } from '../helpers/images.js';
+import { buildTestImages, insertFile, type TestImages } from '../helpers/images.js';
 import { uniq } from '../helpers/names.js';
 import { spawnRegistry } from '../helpers/registry.js';
 
@@ -30,6 +30,8 @@ export interface CriImages {
   httpd: string;
   /** The sandbox image for runtimes that need one: `sleep 2147483647`. */
   pause: string;
+  /** busybox plus /etc/inserted in a layer from umoci 0.4.7 insert (no padding, no end blocks). */
+  inserted: string;
   /** A reference the registry does not hold. */
   missing: string;
 }
@@ -118,7 +120,9 @@ export async function buildCriImages(dir: string): Promise<TestImages> {
   // busybox with a config of their own (a label), so removing them by id removes nothing else.
   await retag('removable', '--config.label', 'skiff.test/copy=removable');
   await retag('docker', '--config.label', 'skiff.test/copy=docker');
-  return { ...images, tags: [...images.tags, 'pause', 'removable', 'docker'] };
+  // A top layer that ends right after its data, as umoci 0.4.7 insert writes it.
+  await insertFile(images, 'busybox', 'inserted', '/etc/inserted', 'inserted by umoci\n');
+  return { ...images, tags: [...images.tags, 'pause', 'removable', 'docker', 'inserted'] };
 }
 
 /** Pushes the images to a registry inside netns (skopeo runs there: the registry is on its loopback). */
@@ -128,14 +132,15 @@ export async function pushCriImages(images: TestImages, registry: string, netns:
     await run('nsenter', [`--net=${netns}`, 'skopeo', 'copy', '--quiet', '--dest-tls-verify=false', '--format', format, `oci:${images.layout}:${tag}`, `docker://${ref}`]);
     return ref;
   };
-  const [busybox, busyboxDocker, removable, httpd, pause] = await Promise.all([
+  const [busybox, busyboxDocker, removable, httpd, pause, inserted] = await Promise.all([
     copy('busybox', 'skiff-test/busybox', 'oci'),
     copy('docker', 'skiff-test/busybox-docker', 'v2s2'),
     copy('removable', 'skiff-test/removable', 'oci'),
     copy('httpd', 'skiff-test/httpd', 'oci'),
     copy('pause', 'skiff-test/pause', 'oci'),
+    copy('inserted', 'skiff-test/inserted', 'oci'),
   ]);
-  return { busybox, busyboxDocker, removable, httpd, pause, missing: `${registry}/skiff-test/missing:nope` };
+  return { busybox, busyboxDocker, removable, httpd, pause, inserted, missing: `${registry}/skiff-test/missing:nope` };
 }
 
 /** Waits until a CRI server answers Version on the socket. */

@@ -1,4 +1,4 @@
-import type { RegisterCases } from './suite.js';
+import { runPod, startContainer, waitForLog, type RegisterCases } from './suite.js';
 
 // cri-tools validate/image.go: pull by tag and by digest, list, status, remove (twice),
 // and the failures. The refs pulled and removed here are used by no other case.
@@ -32,6 +32,15 @@ export const imageCases: RegisterCases = (test, fx) => {
       await t.notThrowsAsync(image.removeImage({ image: { image: ref } }), 'removing an absent image succeeds');
     });
   }
+
+  test('an image whose top layer ends right after its data (umoci 0.4.7 insert) pulls and runs', async (t) => {
+    const ref = fx().images.inserted;
+    await fx().cri.image.pullImage({ image: { image: ref } });
+    const pod = await runPod(t, fx());
+    const id = await startContainer(t, fx(), pod, { command: ['/bin/cat', '/etc/inserted'], image: { image: ref } });
+    await waitForLog(fx(), id, 'inserted by umoci');
+    t.pass();
+  });
 
   test('ImageStatus of an image never pulled is null', async (t) => {
     const { image } = await fx().cri.image.imageStatus({ image: { image: fx().images.missing } });

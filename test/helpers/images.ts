@@ -79,3 +79,17 @@ export async function push(images: TestImages, tag: string, registry: string, re
   await run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', ...auth, '--format', format, `oci:${images.layout}:${tag}`, `docker://${ref}`]);
   return ref;
 }
+
+/**
+ * Tags `tag` as a copy of `from` with one more layer written by `umoci insert`: the file
+ * `target` holding `content`. Debian's umoci 0.4.7 ends that layer right after the file's
+ * data (no padding, no end-of-archive blocks), as images built this way in the wild do;
+ * keep `content` off a multiple of 512 bytes to get the cut.
+ */
+export async function insertFile(images: TestImages, from: string, tag: string, target: string, content: string): Promise<void> {
+  const file = join(images.layout, '..', `insert-${tag}`);
+  await writeFile(file, content);
+  await run('umoci', ['config', '--image', `${images.layout}:${from}`, '--tag', tag, '--config.label', `skiff.test/copy=${tag}`]);
+  await run('umoci', ['insert', '--image', `${images.layout}:${tag}`, file, target]);
+  await rm(file);
+}

@@ -7,7 +7,7 @@ import { DigestMismatch } from '../../src/cri/images/content.js';
 import { ImageStore } from '../../src/cri/images/store.js';
 import { RealMounter } from '../../src/host/mount/real.js';
 import { tempDir } from '../helpers/cni.js';
-import { buildTestImages, push } from '../helpers/images.js';
+import { buildTestImages, insertFile, push } from '../helpers/images.js';
 import { isRoot, uniq } from '../helpers/names.js';
 import { startRegistry } from '../helpers/registry.js';
 import { rootOnly } from '../helpers/root.js';
@@ -53,6 +53,18 @@ if (isRoot) {
     t.true(motd.isCharacterDevice(), 'the deleted /etc/motd is an overlay whiteout');
     t.is(motd.rdev, 0);
     t.deepEqual(await readdir(join(root, 'layers')).then((n) => n.sort()), rec.diffIds.map((d) => d.slice(7)).sort(), 'no temp dirs left');
+  });
+
+  rt('a layer written by umoci 0.4.7 insert (ends right after its data) pulls and unpacks', async (t) => {
+    const [dir, root, registry] = [await tempDir(t), await tempDir(t), await startRegistry(t)];
+    const images = await buildTestImages(dir);
+    await insertFile(images, 'busybox', 'inserted', '/etc/inserted', 'inserted by umoci\n');
+    const ref = await push(images, 'inserted', registry.host, `skiff-test/${uniq()}`);
+    const store = await ImageStore.open(root);
+    const rec = await store.pull(ref);
+    t.is(rec.diffIds.length, 4);
+    const top = join(root, 'layers', rec.diffIds[3]!.slice('sha256:'.length));
+    t.is(await readFile(join(top, 'etc/inserted'), 'utf8'), 'inserted by umoci\n');
   });
 
   rt('prepareRootfs shows the merged view (whiteout applied), writes go to its own upper; idempotent; removal cleans up', async (t) => {

@@ -4,30 +4,17 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
-import { pack } from 'tar-stream';
 import { FakeFsMeta } from '../../src/host/fs/fake.js';
 import { DigestMismatch } from '../../src/cri/images/content.js';
 import { LayerStore } from '../../src/cri/images/layers.js';
-import { archivePath, extractTar, paxTime, UnpackError } from '../../src/cri/images/unpack.js';
+import { cleanPath, extractTar, paxTime, UnpackError } from '../../src/cri/images/unpack.js';
 import { tempDir } from '../helpers/cni.js';
+import { tarOf, type TarEntrySpec } from '../helpers/tar.js';
 
 // Unpack rules against the fake metadata seam: the bytes, dirs, links land on disk in a temp
 // dir; device nodes, ownership, modes, times and xattrs land in the fake's table.
 
-type Entry = { name: string; type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo'; body?: string; linkname?: string; mode?: number; uid?: number; gid?: number; mtime?: Date; devmajor?: number; devminor?: number; pax?: Record<string, string> };
-
-async function tarOf(entries: Entry[]): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  const collected = (async () => { for await (const c of p) chunks.push(Buffer.from(c as Uint8Array)); })();
-  for (const e of entries) {
-    const { body = '', ...header } = e;
-    await new Promise<void>((ok, fail) => p.entry({ type: 'file', mode: 0o644, mtime: new Date(1_700_000_000_000), ...header }, body, (err) => (err ? fail(err) : ok())));
-  }
-  p.finalize();
-  await collected;
-  return Buffer.concat(chunks);
-}
+type Entry = TarEntrySpec;
 
 async function unpacked(t: Parameters<typeof tempDir>[0], entries: Entry[]): Promise<{ dir: string; fs: FakeFsMeta }> {
   const dir = join(await tempDir(t), 'layer');
@@ -144,7 +131,7 @@ test('path traversal is refused and writes nothing outside the layer', async (t)
     t.true(err instanceof UnpackError, `${JSON.stringify(entries)}: ${err?.message}`);
     t.deepEqual(await readdir(base), ['layer'], 'nothing beside the layer');
   }
-  t.deepEqual(archivePath('./a//b/./c/'), ['a', 'b', 'c']);
+  t.deepEqual(cleanPath('./a//b/./c/'), ['a', 'b', 'c']);
   t.is(paxTime('-1.5'), -1_500_000_000n);
 });
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import type { FsMeta } from '../../host/fs/types.js';
 import { DigestMismatch, splitDigest } from './content.js';
 import { compressionOf, decompressor } from './decompress.js';
@@ -81,10 +81,11 @@ export class LayerStore {
           done(null, chunk);
         },
       });
-      const blob = createReadStream(blobPath);
       const inflate = decompressor(await compressionOf(blobPath));
-      for (const s of [blob, inflate]) s.on('error', (err: Error) => tap.destroy(err));
-      await extractTar(blob.pipe(inflate).pipe(tap), tmp, this.fs);
+      // pipeline: an error anywhere, or the unpack giving up on tap, ends every stage
+      // (and the zstd process).
+      pipeline(createReadStream(blobPath), inflate, tap, () => {});
+      await extractTar(tap, tmp, this.fs);
       const got = `sha256:${hash.digest('hex')}`;
       if (got !== diffId) throw new DigestMismatch(diffId, got);
       await rename(tmp, final).catch(async (err: NodeJS.ErrnoException) => {

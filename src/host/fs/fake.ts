@@ -1,7 +1,6 @@
 import { lstatSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { HostError } from '../errors.js';
-import type { FsMeta, FsMetaOp } from './types.js';
+import type { FsMeta, FsMetaOp, FsPath } from './types.js';
 import { checkFsOps } from './validate.js';
 
 /** What the fake knows about a path beyond its bytes. */
@@ -38,21 +37,21 @@ export class FakeFsMeta implements FsMeta {
   }
 
   /** The recorded metadata of path, if any op touched it. */
-  node(path: string): FakeNode | undefined {
-    return this.nodes.get(path);
+  node(path: FsPath): FakeNode | undefined {
+    return this.nodes.get(key(path));
   }
 
   private one(o: FsMetaOp): void {
     if (o.op === 'mknod') {
       if (exists(o.path)) throw new HostError('EEXIST', `mknod "${o.path}": File exists`, 'mknod');
-      if (!exists(dirname(o.path))) throw new HostError('ENOENT', `mknod "${o.path}": No such file or directory`, 'mknod');
+      if (!exists(parentOf(o.path))) throw new HostError('ENOENT', `mknod "${o.path}": No such file or directory`, 'mknod');
       writeFileSync(o.path, '');
-      this.nodes.set(o.path, { special: { type: o.type, major: o.major, minor: o.minor }, mode: o.mode, xattrs: new Map() });
+      this.nodes.set(key(o.path), { special: { type: o.type, major: o.major, minor: o.minor }, mode: o.mode, xattrs: new Map() });
       return;
     }
     if (!exists(o.path)) throw new HostError('ENOENT', `${o.op} "${o.path}": No such file or directory`, o.op);
-    const n = this.nodes.get(o.path) ?? { xattrs: new Map<string, Buffer>() };
-    this.nodes.set(o.path, n);
+    const n = this.nodes.get(key(o.path)) ?? { xattrs: new Map<string, Buffer>() };
+    this.nodes.set(key(o.path), n);
     if (o.op === 'setxattr') n.xattrs.set(o.name, Buffer.from(o.value));
     else if (o.op === 'chown') [n.uid, n.gid] = [o.uid, o.gid];
     else if (o.op === 'chmod') n.mode = o.mode;
@@ -60,7 +59,17 @@ export class FakeFsMeta implements FsMeta {
   }
 }
 
-function exists(path: string): boolean {
+/** One key per byte path, whether it came as a string or a Buffer. */
+function key(path: FsPath): string {
+  return (typeof path === 'string' ? Buffer.from(path) : path).toString('latin1');
+}
+
+function parentOf(path: FsPath): Buffer {
+  const bytes = typeof path === 'string' ? Buffer.from(path) : path;
+  return bytes.subarray(0, Math.max(1, bytes.lastIndexOf(0x2f)));
+}
+
+function exists(path: FsPath): boolean {
   try {
     lstatSync(path);
     return true;

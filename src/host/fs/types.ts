@@ -1,12 +1,15 @@
+/** An absolute path: a string, or a Buffer of raw bytes for a name that is not UTF-8. */
+export type FsPath = string | Buffer;
+
 /** One metadata change to a path. None follows a symlink at the last component. */
 export type FsMetaOp =
-  | { op: 'mknod'; path: string; type: 'char' | 'block' | 'fifo'; mode: number; major: number; minor: number }
-  | { op: 'setxattr'; path: string; name: string; value: Buffer }
-  | { op: 'chown'; path: string; uid: number; gid: number }
+  | { op: 'mknod'; path: FsPath; type: 'char' | 'block' | 'fifo'; mode: number; major: number; minor: number }
+  | { op: 'setxattr'; path: FsPath; name: string; value: Buffer }
+  | { op: 'chown'; path: FsPath; uid: number; gid: number }
   /** Permission bits incl. setuid/setgid/sticky; never asked of a symlink. */
-  | { op: 'chmod'; path: string; mode: number }
+  | { op: 'chmod'; path: FsPath; mode: number }
   /** Nanoseconds since the epoch. */
-  | { op: 'utimes'; path: string; atimeNs: bigint; mtimeNs: bigint };
+  | { op: 'utimes'; path: FsPath; atimeNs: bigint; mtimeNs: bigint };
 
 /**
  * What Node's fs cannot do (device nodes, fifos, xattrs) or cannot do in one call

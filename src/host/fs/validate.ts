@@ -11,7 +11,9 @@ export function checkFsOps(ops: readonly FsMetaOp[]): void {
       e.opIndex = i;
       return e;
     };
-    if (typeof o?.path !== 'string' || !o.path.startsWith('/') || o.path.includes('\0')) throw bad('path must be absolute');
+    const path: unknown = o?.path;
+    const absolute = typeof path === 'string' ? path.startsWith('/') && !path.includes('\0') : Buffer.isBuffer(path) && path[0] === 0x2f && !path.includes(0);
+    if (!absolute) throw bad('path must be absolute');
     switch (o.op) {
       case 'mknod':
         if (!['char', 'block', 'fifo'].includes(o.type)) throw bad(`type "${String(o.type)}" is not char, block or fifo`);
