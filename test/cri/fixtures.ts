@@ -30,6 +30,8 @@ export interface CriImages {
   httpd: string;
   /** The sandbox image for runtimes that need one: `sleep 2147483647`. */
   pause: string;
+  /** busybox with a label of its own, copied into private registries by the credential cases (they remove it by id). */
+  private: string;
   /** busybox plus /etc/inserted in a layer from umoci 0.4.7 insert (no padding, no end blocks). */
   inserted: string;
   /** A reference the registry does not hold. */
@@ -120,9 +122,10 @@ export async function buildCriImages(dir: string): Promise<TestImages> {
   // busybox with a config of their own (a label), so removing them by id removes nothing else.
   await retag('removable', '--config.label', 'skiff.test/copy=removable');
   await retag('docker', '--config.label', 'skiff.test/copy=docker');
+  await retag('private', '--config.label', 'skiff.test/copy=private');
   // A top layer that ends right after its data, as umoci 0.4.7 insert writes it.
   await insertFile(images, 'busybox', 'inserted', '/etc/inserted', 'inserted by umoci\n');
-  return { ...images, tags: [...images.tags, 'pause', 'removable', 'docker', 'inserted'] };
+  return { ...images, tags: [...images.tags, 'pause', 'removable', 'docker', 'private', 'inserted'] };
 }
 
 /** Pushes the images to a registry inside netns (skopeo runs there: the registry is on its loopback). */
@@ -132,15 +135,16 @@ export async function pushCriImages(images: TestImages, registry: string, netns:
     await run('nsenter', [`--net=${netns}`, 'skopeo', 'copy', '--quiet', '--dest-tls-verify=false', '--format', format, `oci:${images.layout}:${tag}`, `docker://${ref}`]);
     return ref;
   };
-  const [busybox, busyboxDocker, removable, httpd, pause, inserted] = await Promise.all([
+  const [busybox, busyboxDocker, removable, httpd, pause, inserted, priv] = await Promise.all([
     copy('busybox', 'skiff-test/busybox', 'oci'),
     copy('docker', 'skiff-test/busybox-docker', 'v2s2'),
     copy('removable', 'skiff-test/removable', 'oci'),
     copy('httpd', 'skiff-test/httpd', 'oci'),
     copy('pause', 'skiff-test/pause', 'oci'),
     copy('inserted', 'skiff-test/inserted', 'oci'),
+    copy('private', 'skiff-test/private', 'oci'),
   ]);
-  return { busybox, busyboxDocker, removable, httpd, pause, inserted, missing: `${registry}/skiff-test/missing:nope` };
+  return { busybox, busyboxDocker, removable, httpd, pause, inserted, private: priv, missing: `${registry}/skiff-test/missing:nope` };
 }
 
 /** Waits until a CRI server answers Version on the socket. */

@@ -9,6 +9,8 @@ import type { RegisterCases } from './suite.js';
 // Registry credentials belong to the PullImage that carries them: after one caller pulls a
 // private image with its password, callers with none or a wrong one are refused, and the
 // registry never sees the first caller's credentials on their behalf (both runtimes).
+// The image copied there has a config of its own: RemoveImage removes an image by id, with
+// every tag, and busybox's id is what the other cases run.
 
 export const registryAuthCases: RegisterCases = (test, fx) => {
   test('after a pull with credentials, pulls of the private image with none or wrong ones fail and send none of hers', async (t) => {
@@ -20,7 +22,7 @@ export const registryAuthCases: RegisterCases = (test, fx) => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     const ref = `${await host}/private/${uniq()}:v1`;
-    const copied = await fx().inNode(['skopeo', 'copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `docker://${fx().images.busybox}`, `docker://${ref}`], 60_000);
+    const copied = await fx().inNode(['skopeo', 'copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `docker://${fx().images.private}`, `docker://${ref}`], 60_000);
     if (copied.code !== 0) throw new Error(`skopeo copy: ${copied.stderr}`);
     t.teardown(() => fx().cri.image.removeImage({ image: { image: ref } }).then(() => undefined, () => undefined));
     const authorized = () => log().match(/msg="authorized request"/g)?.length ?? 0;
