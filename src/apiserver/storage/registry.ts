@@ -187,6 +187,7 @@ export class Registry {
     // A CSR records who asks as its requestor (the request scope's user; none for the server's own).
     prepareForCreate(r, obj, this.deps.now(), admission.requester());
     this.deps.hooks.defaultObject(gvk, obj);
+    // Built per phase: a generated name is known only from the validating phase on.
     const attrs = (): WriteAttributes => ({ operation: 'CREATE', group: r.group, resource: r.plural, subresource: '', namespace: ns, name: m.name ?? '', object: obj, dryRun: Boolean(opts.dryRun) });
     await admission.admit(attrs());
     prepareAdmittedForCreate(r, obj);
