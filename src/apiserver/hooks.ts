@@ -1,10 +1,10 @@
-// What the apiserver core calls but does not own: admission (defaults, validation), patching,
+// What the apiserver core calls but does not own: defaults, validation, admission, patching,
 // OpenAPI, tables, authentication/authorization and service allocation. Each is built in its
 // own folder (src/api, src/apiserver/patch, auth, alloc); the composition root passes them in.
 // Until one lands, `standInHooks` fills its slot with the simplest honest behaviour, noted on
 // each member, so the server is usable without claiming what it does not do.
 import type { IncomingMessage } from 'node:http';
-import type { WriteAttributes } from './admission/types.js';
+import { admissionChain, type AdmissionChain } from './admission/chain.js';
 import type { Attributes, Decision, UserInfo } from './auth/types.js';
 import type { StatusCause } from './status.js';
 import { apiError } from './status.js';
@@ -56,11 +56,12 @@ export interface ServerHooks {
   /** Frees what a deleted Service (or one whose create failed) holds. Rejects when the store does. */
   releaseService(svc: object): Promise<void> | void;
   /**
-   * Validating admission of a write the storage is about to make: the final object (after
-   * patching, defaulting and validation) or the one to delete. Rejects with an ApiError to
-   * refuse it; resolves to let it go on.
+   * The admission chain (admission/chain.ts) and its request scope: the storage calls its
+   * mutating phase on the defaulted object, its validating phase on the final one (after
+   * patching, defaulting and validation) or the one to delete; both reject with an ApiError to
+   * refuse the write. The scope tells who asks (a CSR records it as its requestor).
    */
-  admit(a: WriteAttributes): Promise<void>;
+  admission: AdmissionChain;
 }
 
 type Obj = Record<string, any>;
@@ -84,8 +85,9 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
  * patch answers 415, server-side apply merges without field ownership, no OpenAPI documents
  * (404), a minimal Name/Created At table, a client certificate signed by the CA makes its CN
  * the user (O the groups), everyone authenticated is allowed (anonymous users only the health
- * and version paths), no ClusterIP allocation. startApiServer replaces the auth and service
- * members with the real ones unless told not to.
+ * and version paths), no ClusterIP allocation, no admission plugins (only the request scope).
+ * startApiServer replaces the auth and service members with the real ones unless told not to,
+ * and always the admission chain.
  */
 export function standInHooks(): ServerHooks {
   const users = new WeakMap<object, UserInfo | undefined>();
@@ -138,6 +140,6 @@ export function standInHooks(): ServerHooks {
       : { allowed: false, reason: '' }),
     allocateService: () => {},
     releaseService: () => {},
-    admit: async () => {},
+    admission: admissionChain([]),
   };
 }

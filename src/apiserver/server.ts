@@ -12,14 +12,13 @@ import { ANONYMOUS_USER, forbidden, unauthorized } from './auth/index.js';
 import { impersonate } from './auth/impersonation.js';
 import { aggregatedDiscovery, apiGroupFor, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { standInHooks, type AuthzAttributes, type ServerHooks, type UserInfo } from './hooks.js';
-import { setRequestUser } from './http/request-user.js';
 import { negotiate } from './http/negotiate.js';
 import { requestInfo, type RequestInfo } from './http/request-info.js';
 import { handleResource } from './http/resources.js';
 import { writeError, writeObject } from './http/respond.js';
 import { apiError } from './status.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
-import { ensureSystemPriorityClasses } from './storage/admission.js';
+import { ensureSystemPriorityClasses } from './storage/priority-classes.js';
 import { Registry } from './storage/registry.js';
 import { admissionWiring } from './wiring/admission.js';
 import { authWiring, type AuthOptions } from './wiring/auth.js';
@@ -89,10 +88,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const auth = authOpts ? authWiring(authOpts, opts.store, log, now) : undefined;
   const allocator = opts.services === false ? undefined : new ServiceAllocator(opts.store, opts.services);
   const allocation = allocator ? serviceAllocation(allocator, log) : undefined;
-  const authorize = opts.hooks?.authorize ?? auth?.hooks.authorize;
-  const admission = auth && authorize ? admissionWiring({ rbac: auth.rbac, authorize, registry: () => registry }) : undefined;
+  // The final authorizer (opts.hooks may replace it), read when a plugin asks.
+  const admission = admissionWiring({ rbac: auth?.rbac, authorize: (user, attrs) => hooks.authorize(user, attrs), registry: () => registry });
   const hooks: ServerHooks = {
-    ...standInHooks(), ...auth?.hooks, ...(admission ? { admit: admission.admit } : {}),
+    ...standInHooks(), ...auth?.hooks, admission,
     ...(allocation ? { allocateService: allocation.allocateService, releaseService: allocation.releaseService } : {}), ...opts.hooks,
   };
   const registry: Registry = new Registry({ store: opts.store, hooks, now });
@@ -132,7 +131,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const acting = await impersonate(req.headersDistinct, user, hooks.authorize);
     if (acting && 'denied' in acting) throw authenticated ? forbidden(acting.denied, acting.reason) : unauthorized();
     if (acting) user = acting.user;
-    setRequestUser(req, user);
     const info = requestInfo(req.method ?? 'GET', url);
     const attrs = attributes(user, info, url);
     const decision = await hooks.authorize(user, attrs);
@@ -145,8 +143,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         const handle = () => handleResource(deps, info, url, req, res);
         return allocation ? allocation.inRequest(handle) : handle();
       };
-      // Every write this request causes is admitted as `user`'s (wiring/admission.ts).
-      return admission ? admission.actingAs(user, serveResource) : serveResource();
+      // Every write this request causes is admitted as `user`'s (admission/chain.ts).
+      return hooks.admission.actingAs(user, serveResource);
     }
     if (PUBLIC_PATHS.has(base)) return servePublic(base, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');

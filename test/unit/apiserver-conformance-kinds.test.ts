@@ -8,6 +8,7 @@ import { applyPatch, serverSideApply, updateManagedFields } from '../../src/apis
 import { defaultObject } from '../../src/api/defaults.js';
 import { validateObject } from '../../src/api/validation.js';
 import { toTable } from '../../src/api/table.js';
+import { findResource } from '../../src/api/resources.js';
 import { makeServiceAccountKey } from '../../src/apiserver/wiring/serviceaccount-key.js';
 import { startAuthFixture, startFixture, testPki, until, type Fixture } from './apiserver-fixture.js';
 
@@ -182,6 +183,18 @@ test('CertificateSigningRequest: requestor from the caller, approval subresource
   const notPem = await call('PUT', `${base}/jane/status`, { ...issued.json, status: { ...issued.json.status, certificate: Buffer.from('junk').toString('base64') } });
   t.is(notPem.status, 422);
   t.is(notPem.json.details.causes[0].message, 'Invalid value: "<certificate data>": must contain at least one CERTIFICATE PEM block');
+});
+
+test('CertificateSigningRequest: created by server-side apply it records the requestor too; the server\'s own has none', async (t) => {
+  const { call, server } = await startFixture(t, { hooks });
+  const base = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+  const applied = await call('PATCH', `${base}/sso?fieldManager=me`, JSON.stringify({ ...csr('sso', csrPem()), spec: { ...csr('sso', csrPem()).spec, username: 'forged' } }),
+    { 'Content-Type': 'application/apply-patch+yaml' });
+  t.is(applied.status, 201, applied.text);
+  t.is(applied.json.spec.username, 'admin');
+  t.true(applied.json.spec.groups.includes('system:masters'));
+  const own = await server.registry.create(findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')!, '', { ...csr('own', csrPem()), spec: { ...csr('own', csrPem()).spec, username: 'forged' } });
+  t.is(own.spec.username, undefined);
 });
 
 test('CertificateSigningRequest validation: signature, PEM type, signerName, usages', async (t) => {

@@ -13,7 +13,9 @@
 import { nodeIdentity } from '../auth/node/authorizer.js';
 import { apiError } from '../status.js';
 import { podConfigMapNames, podSecretNames } from '../auth/node/pod-references.js';
-import type { Admit, AdmissionAttributes, Obj } from './types.js';
+import { requestersOnly } from './chain.js';
+import { admissionForbidden as forbidden } from './forbidden.js';
+import type { AdmissionPlugin, Obj, RequestAttributes } from './types.js';
 
 export interface NodeRestrictionDeps {
   /** The stored object, read live (undefined when absent). */
@@ -44,17 +46,10 @@ export function forbiddenNodeLabels(labels: Obj | undefined, old: Obj | undefine
   return [...modified].filter((k) => within(labelNamespace(k), 'node-restriction.kubernetes.io') || (isKubernetesLabel(k) && !isKubeletLabel(k))).sort();
 }
 
-/** Upstream admission.NewForbidden: `<resource>[.<group>] "<name>" is forbidden: <why>`. */
-function forbidden(a: AdmissionAttributes, why: string) {
-  const name = a.name || a.object?.metadata?.name || '';
-  const resource = a.group ? `${a.resource}.${a.group}` : a.resource;
-  return apiError(403, 'Forbidden', `${resource}${name ? ` "${name}"` : ''} is forbidden: ${why}`, { ...(name ? { name } : {}), group: a.group, kind: a.resource });
-}
-
 const same = (x: unknown, y: unknown) => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
 
-export function nodeRestriction(deps: NodeRestrictionDeps): Admit {
-  async function podCreate(node: string, a: AdmissionAttributes, pod: Obj): Promise<void> {
+export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
+  async function podCreate(node: string, a: RequestAttributes, pod: Obj): Promise<void> {
     if (!Object.hasOwn(pod.metadata?.annotations ?? {}, MIRROR)) throw forbidden(a, `pod does not have "${MIRROR}" annotation, node "${node}" can only create mirror pods`);
     if (pod.spec?.nodeName !== node) throw forbidden(a, `node "${node}" can only create pods with spec.nodeName set to itself`);
     const owners: Obj[] = Array.isArray(pod.metadata?.ownerReferences) ? pod.metadata.ownerReferences : [];
@@ -74,7 +69,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): Admit {
     if (volumes.some((v) => v?.persistentVolumeClaim)) throw forbidden(a, `node "${node}" can not create pods that reference persistentvolumeclaims`);
   }
 
-  function admitPod(node: string, a: AdmissionAttributes): Promise<void> | void {
+  function admitPod(node: string, a: RequestAttributes): Promise<void> | void {
     switch (a.subresource) {
       case '':
         if (a.operation === 'CREATE') return podCreate(node, a, a.object!);
@@ -98,7 +93,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): Admit {
     }
   }
 
-  function admitNode(node: string, a: AdmissionAttributes): void {
+  function admitNode(node: string, a: RequestAttributes): void {
     if (a.operation === 'DELETE') return; // RBAC decides (the node rules hold no delete)
     if (a.name !== node) throw forbidden(a, `node "${node}" is not allowed to modify node "${a.name}"`);
     const obj = a.object ?? {};
@@ -115,7 +110,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): Admit {
     if (bad.length) throw forbidden(a, `is not allowed to modify labels: ${bad.join(', ')}`);
   }
 
-  function admitClaimStatus(node: string, a: AdmissionAttributes): void {
+  function admitClaimStatus(node: string, a: RequestAttributes): void {
     if (a.subresource !== 'status') throw forbidden(a, 'may only update PVC status');
     if (a.operation !== 'UPDATE') throw forbidden(a, `unexpected operation "${a.operation}"`);
     const strip = (o: Obj | undefined) => {
@@ -126,7 +121,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): Admit {
     if (!same(strip(a.object), strip(a.oldObject))) throw forbidden(a, `node "${node}" is not allowed to update fields other than status.capacity and status.conditions`);
   }
 
-  async function admitToken(a: AdmissionAttributes): Promise<void> {
+  async function admitToken(a: RequestAttributes): Promise<void> {
     if (a.operation !== 'CREATE' || a.subresource !== 'token') return;
     const ref = a.object?.spec?.boundObjectRef;
     if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw forbidden(a, 'node requested token not bound to a pod');
@@ -138,7 +133,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): Admit {
     if (pod.spec?.nodeName !== node) throw forbidden(a, 'node requested token bound to a pod scheduled on a different node');
   }
 
-  return async (a) => {
+  async function validate(a: RequestAttributes): Promise<void> {
     const node = nodeIdentity(a.user);
     if (node === undefined) return;
     if (!node) throw forbidden(a, `could not determine node from user "${a.user.name}"`);
@@ -153,5 +148,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): Admit {
       if (own !== node) throw forbidden(a, 'can only access node lease with the same name as the requesting node');
     }
     if (a.group === 'storage.k8s.io' && a.resource === 'csinodes' && own !== node) throw forbidden(a, 'can only access CSINode with the same name as the requesting node');
-  };
+  }
+
+  return requestersOnly({ name: 'NodeRestriction', validate });
 }

@@ -6,13 +6,15 @@
 // An aggregationRule on a ClusterRole (being set, changed or kept) can gather anything, so
 // writing one without `escalate` needs all rights (`*` on `*.*` and on every URL). Updates
 // that change only ownerReferences and finalizers (the garbage collector's) are not checked.
-import { apiError, notFound } from '../status.js';
+import { notFound } from '../status.js';
 import type { Attributes, Decision, UserInfo } from '../auth/types.js';
 import { MASTERS } from '../auth/types.js';
 import type { PolicyRule, RbacSource } from '../auth/rbac.js';
 import { rulesFor } from '../auth/rule-resolver.js';
 import { covers, describeMissing, goQuote, goQuoteList } from '../auth/rule-coverage.js';
-import type { Admit, AdmissionAttributes, Obj } from './types.js';
+import { requestersOnly } from './chain.js';
+import { admissionForbidden } from './forbidden.js';
+import type { AdmissionPlugin, Obj, RequestAttributes } from './types.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const ROLES = new Set(['roles', 'clusterroles']);
@@ -31,8 +33,7 @@ export interface EscalationDeps {
   getRole(kind: 'Role' | 'ClusterRole', namespace: string, name: string): Promise<Obj | undefined>;
 }
 
-const forbiddenWrite = (resource: string, name: string, why: string) =>
-  apiError(403, 'Forbidden', `${resource}.${RBAC}${name ? ` "${name}"` : ''} is forbidden: ${why}`, { ...(name ? { name } : {}), group: RBAC, kind: resource });
+const forbiddenWrite = (resource: string, name: string, why: string) => admissionForbidden({ group: RBAC, resource, name }, why);
 
 /** Upstream IsOnlyMutatingGCFields: the update changes nothing but ownerReferences and finalizers. */
 export function onlyGcFieldsChange(next: Obj, old: Obj | undefined): boolean {
@@ -47,7 +48,7 @@ export function onlyGcFieldsChange(next: Obj, old: Obj | undefined): boolean {
 const hasAggregationRule = (role: Obj | undefined) => (role?.aggregationRule?.clusterRoleSelectors?.length ?? 0) > 0;
 
 /** The admission plugin; see the header for what it refuses (403) and 404 for a binding to a missing role. */
-export function rbacEscalationCheck(deps: EscalationDeps): Admit {
+export function rbacEscalationCheck(deps: EscalationDeps): AdmissionPlugin {
   /** Upstream ConfirmNoEscalation: null when `wanted` is covered, else the reason. */
   async function missingRights(user: UserInfo, namespace: string, wanted: PolicyRule[]): Promise<string | null> {
     const held = await rulesFor(deps.rbac, user, namespace);
@@ -61,7 +62,7 @@ export function rbacEscalationCheck(deps: EscalationDeps): Admit {
   const allowed = async (user: UserInfo, a: Omit<Attributes, 'user' | 'resourceRequest'>) =>
     (await deps.authorize(user, { ...a, user, resourceRequest: true })).allowed;
 
-  async function checkRole(a: AdmissionAttributes, obj: Obj): Promise<void> {
+  async function checkRole(a: RequestAttributes, obj: Obj): Promise<void> {
     // RoleEscalationAuthorized: by the request's name (none on a create) and namespace.
     const urlName = a.operation === 'CREATE' ? '' : a.name;
     if (await allowed(a.user, { verb: 'escalate', apiGroup: RBAC, resource: a.resource, namespace: a.namespace || undefined, name: urlName || undefined })) return;
@@ -73,7 +74,7 @@ export function rbacEscalationCheck(deps: EscalationDeps): Admit {
     }
   }
 
-  async function checkBinding(a: AdmissionAttributes, obj: Obj): Promise<void> {
+  async function checkBinding(a: RequestAttributes, obj: Obj): Promise<void> {
     const ref = obj.roleRef ?? {};
     const kind = ref.kind === 'Role' || ref.kind === 'ClusterRole' ? ref.kind : undefined;
     if (!kind) return; // validation has refused it already
@@ -87,12 +88,14 @@ export function rbacEscalationCheck(deps: EscalationDeps): Admit {
     if (why) throw forbiddenWrite(a.resource, a.name, why);
   }
 
-  return async (a) => {
+  async function validate(a: RequestAttributes): Promise<void> {
     if (a.group !== RBAC || a.operation === 'DELETE' || !a.object) return;
     const isRole = ROLES.has(a.resource);
     if (!isRole && !BINDINGS.has(a.resource)) return;
     if (a.user.groups.includes(MASTERS)) return;
     if (a.operation === 'UPDATE' && onlyGcFieldsChange(a.object, a.oldObject)) return;
     return isRole ? checkRole(a, a.object) : checkBinding(a, a.object);
-  };
+  }
+
+  return requestersOnly({ name: 'RBACEscalation', validate });
 }

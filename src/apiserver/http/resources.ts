@@ -17,7 +17,6 @@ import { decodeBody, negotiate, type Representation } from './negotiate.js';
 import type { RequestInfo } from './request-info.js';
 import { drainedOrClosed, readBody, writeObject } from './respond.js';
 import { evictPod } from '../storage/eviction.js';
-import { requestUser } from './request-user.js';
 
 export interface ResourceHandlerDeps {
   registry: Registry;
@@ -177,7 +176,7 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   if (fieldManager !== undefined && (fieldManager.length > 128 || !/^[\x20-\x7e]*$/.test(fieldManager))) {
     throw badRequest('fieldManager: Invalid value: must be at most 128 printable ASCII characters');
   }
-  return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req), user: requestUser(req) };
+  return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {

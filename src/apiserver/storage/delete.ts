@@ -2,13 +2,13 @@
 // deletionTimestamp, until they are gone), graceful pod deletion (the pod stays until the
 // kubelet confirms with grace 0; an unscheduled or finished pod goes at once), namespaces
 // (Terminating; namespaces.ts empties them), and deletecollection.
-import { admitDelete } from './admission.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { StoreError } from '../../store/types.js';
 import { badRequest, conflict, notFound } from '../status.js';
 import { decode, encode, objectKey, type Obj } from './codec.js';
 import { storeToApi } from './errors.js';
 import { timestamp } from './meta.js';
+import { refuseSystemClassDelete } from './priority-classes.js';
 import type { ListQuery, Registry } from './registry.js';
 
 export interface DeleteOptions {
@@ -31,7 +31,7 @@ const DEFAULT_POD_GRACE = 30;
 export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, name: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
   const { store } = reg.deps;
   const key = objectKey(r, ns, name);
-  admitDelete(r, name);
+  refuseSystemClassDelete(r, name);
   if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
     throw badRequest(`gracePeriodSeconds: Invalid value: ${opts.gracePeriodSeconds}: must be >= 0`);
   }
@@ -50,7 +50,7 @@ export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, n
     if (pre.resourceVersion && pre.resourceVersion !== m.resourceVersion) {
       throw conflict(r.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion}`, r.group);
     }
-    await reg.deps.hooks.admit({ operation: 'DELETE', group: r.group, resource: r.plural, subresource: '', namespace: ns, name, oldObject: obj, dryRun: Boolean(opts.dryRun) });
+    await reg.deps.hooks.admission.validate({ operation: 'DELETE', group: r.group, resource: r.plural, subresource: '', namespace: ns, name, oldObject: obj, dryRun: Boolean(opts.dryRun) });
     const marked = markForDeletion(r, obj, opts, reg.deps.now());
     try {
       if (marked) {

@@ -25,7 +25,7 @@ export async function evictPod(reg: Registry, r: ResourceInfo, ns: string, name:
     throw badRequest(`name in URL does not match name in Eviction object`);
   }
   // Admitted as what it is, a create of pods/eviction (NodeRestriction: a kubelet evicts only its own pods).
-  await reg.deps.hooks.admit({ operation: 'CREATE', group: r.group, resource: r.plural, subresource: 'eviction', namespace: ns, name, object: eviction, dryRun: false });
+  await reg.deps.hooks.admission.validate({ operation: 'CREATE', group: r.group, resource: r.plural, subresource: 'eviction', namespace: ns, name, object: eviction, dryRun: false });
   const pod = await reg.get(r, ns, name);
   const options = (eviction?.deleteOptions ?? {}) as DeleteOptions;
   // Terminal, pending and already-deleting pods do not count against a budget (upstream's canIgnorePDB).

@@ -3,6 +3,7 @@
 // upstream registry strategies do it (PrepareForCreate / PrepareForUpdate).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { podQosClass } from '../../api/qos.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { StatusCause } from '../status.js';
 import type { Obj } from './codec.js';
@@ -54,6 +55,12 @@ export function prepareForCreate(r: ResourceInfo, obj: Obj, now: Date, user?: Re
   } else if (hasStatus(r)) {
     obj.status = {};
   }
+}
+
+/** The part of PrepareForCreate that needs the admitted spec (after LimitRange defaults): a pod's status.qosClass. Never throws. */
+export function prepareAdmittedForCreate(r: ResourceInfo, obj: Obj): void {
+  if (r.plural !== 'pods') return;
+  obj.status = { ...(obj.status ?? {}), qosClass: podQosClass(obj.spec) };
 }
 
 /**

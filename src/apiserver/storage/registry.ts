@@ -6,14 +6,14 @@ import type { ResourceInfo } from '../../api/resources.js';
 import { findResource } from '../../api/resources.js';
 import type { Store } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
+import type { WriteAttributes } from '../admission/types.js';
 import type { Gvk, ServerHooks } from '../hooks.js';
 import { apiError, badRequest, conflict, invalid, notFound } from '../status.js';
-import { admitCreate, admitCsrSubresource, admitValidate, finishPodCreate } from './admission.js';
 import { Cacher } from './cacher.js';
 import { decode, encode, listPrefix, objectKey, resourcePrefix, tombstone, type Obj } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { storeToApi } from './errors.js';
-import { generatedName, nameCauses, prepareForCreate, prepareForUpdate, statusOnly, timestamp, type Requestor } from './meta.js';
+import { generatedName, nameCauses, prepareAdmittedForCreate, prepareForCreate, prepareForUpdate, statusOnly, timestamp } from './meta.js';
 import { fieldMatcher, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 
 export interface RegistryDeps {
@@ -38,8 +38,6 @@ export interface WriteOptions {
   subresource?: string;
   /** Server-side apply already recorded the managed fields (operation Apply). */
   applied?: boolean;
-  /** Who asks: a CertificateSigningRequest records it as its requestor. */
-  user?: Requestor;
 }
 
 export const gvkOf = (r: ResourceInfo): Gvk => ({ group: r.group, version: r.version, kind: r.kind });
@@ -185,17 +183,20 @@ export class Registry {
     const causes = nameCauses(m.name, m.generateName);
     if (causes.length) throw invalid(r.kind, m.name ?? '', causes, r.group);
     const gvk = gvkOf(r);
-    prepareForCreate(r, obj, this.deps.now(), opts.user);
+    const { admission } = this.deps.hooks;
+    // A CSR records who asks as its requestor (the request scope's user; none for the server's own).
+    prepareForCreate(r, obj, this.deps.now(), admission.requester());
     this.deps.hooks.defaultObject(gvk, obj);
-    await admitCreate(this, r, ns, obj);
-    finishPodCreate(r, obj);
+    // Built per phase: a generated name is known only from the validating phase on.
+    const attrs = (): WriteAttributes => ({ operation: 'CREATE', group: r.group, resource: r.plural, subresource: '', namespace: ns, name: m.name ?? '', object: obj, dryRun: Boolean(opts.dryRun) });
+    await admission.admit(attrs());
+    prepareAdmittedForCreate(r, obj);
     const generate = !m.name;
     for (let attempt = 0; ; attempt++) {
       if (generate) m.name = generatedName(m.generateName);
       const problems = this.deps.hooks.validateObject(gvk, obj);
       if (problems.length) throw invalid(r.kind, m.name, problems, r.group);
-      await admitValidate(this, r, ns, obj);
-      await this.deps.hooks.admit({ operation: 'CREATE', group: r.group, resource: r.plural, subresource: '', namespace: ns, name: m.name, object: obj, dryRun: Boolean(opts.dryRun) });
+      await admission.validate(attrs());
       if (!opts.applied) this.deps.hooks.updateManagedFields(undefined, obj, opts.fieldManager ?? 'unknown', 'Update', this.now());
       if (r.plural === 'services' && !opts.dryRun) await this.deps.hooks.allocateService(obj);
       if (opts.dryRun) return obj;
@@ -257,11 +258,11 @@ export class Registry {
       }
       next.apiVersion = old.apiVersion;
       next.kind = old.kind;
+      const attrs: WriteAttributes = { operation: 'UPDATE', group: r.group, resource: r.plural, subresource: opts.subresource ?? '', namespace: ns, name, object: next, oldObject: old, dryRun: Boolean(opts.dryRun) };
+      await this.deps.hooks.admission.admit(attrs);
       const problems = this.deps.hooks.validateObject(gvk, next, old);
       if (problems.length) throw invalid(r.kind, name, problems, r.group);
-      if (!opts.subresource) await admitValidate(this, r, ns, next, old);
-      else await admitCsrSubresource(this, r, opts.subresource, next, old, opts.user);
-      await this.deps.hooks.admit({ operation: 'UPDATE', group: r.group, resource: r.plural, subresource: opts.subresource ?? '', namespace: ns, name, object: next, oldObject: old, dryRun: Boolean(opts.dryRun) });
+      await this.deps.hooks.admission.validate(attrs);
       if (operation === 'Update') this.deps.hooks.updateManagedFields(old, next, opts.fieldManager ?? 'unknown', 'Update', this.now(), opts.subresource || undefined);
       if (r.plural === 'services' && !opts.subresource && !opts.dryRun) await this.deps.hooks.allocateService(next, old);
       const bytes = encode(next, r);

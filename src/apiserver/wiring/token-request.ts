@@ -46,7 +46,7 @@ export async function createToken(deps: TokenRequestDeps, ns: string, name: stri
   if (causes.length) throw invalid('TokenRequest', name, causes, 'authentication.k8s.io');
   // Stored nowhere, but admitted as a create of serviceaccounts/token (NodeRestriction: a
   // kubelet's tokens must be bound to its own pods).
-  await deps.registry.deps.hooks.admit({ operation: 'CREATE', group: '', resource: 'serviceaccounts', subresource: 'token', namespace: ns, name, object: { ...reqObj, spec }, dryRun: false });
+  await deps.registry.deps.hooks.admission.validate({ operation: 'CREATE', group: '', resource: 'serviceaccounts', subresource: 'token', namespace: ns, name, object: { ...reqObj, spec }, dryRun: false });
 
   const boundObject = ref ? await bound(deps.registry, ns, name, ref) : undefined;
   const now = deps.now();
