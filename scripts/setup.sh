@@ -10,7 +10,11 @@ cd "$(dirname "$0")/.."
 # registry on 127.0.0.1; runc + conmon: the CRI runtime's containers; containerd: the
 # reference CRI runtime the conformance suite and `bench cri` compare against.
 # Toolchain for the addon: python3, make, g++.
-PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static runc conmon containerd etcd-server python3 make g++)
+# golang-go, golang-google-grpc-dev, golang-google-protobuf-dev: the tests build a grpc-go
+# CRI client (test/grpc-go) in GOPATH mode, an upstream client like crictl and the kubelet
+# that sends the socket path as :authority; curl: a raw HTTP/2 request on the CRI socket.
+PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static runc conmon containerd etcd-server python3 make g++
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev curl)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
