@@ -48,31 +48,50 @@ export class HeaderBlockDecoder {
   }
 }
 
-/** Encodes fields as literals without indexing (never-indexed where asked), no Huffman. */
+/** Encodes fields as literals without indexing (never-indexed where asked), no Huffman.
+ *  One allocation per block: this runs once per request. */
 export function encodeHeaderBlock(fields: readonly HeaderField[]): Buffer {
-  const parts: Buffer[] = [];
+  let size = 0;
+  for (const f of fields) size += 1 + integerBytes(f.name.length, 7) + f.name.length + integerBytes(f.value.length, 7) + f.value.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
   for (const f of fields) {
-    const name = Buffer.from(f.name, 'latin1');
-    const value = Buffer.from(f.value, 'latin1');
-    parts.push(Buffer.from([f.neverIndex ? 0x10 : 0x00]), encodeString(name), encodeString(value));
+    out[at++] = f.neverIndex ? 0x10 : 0x00;
+    at = writeInteger(out, at, f.name.length, 7, 0x00);
+    at += out.write(f.name, at, 'latin1');
+    at = writeInteger(out, at, f.value.length, 7, 0x00);
+    at += out.write(f.value, at, 'latin1');
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
-function encodeString(octets: Buffer): Buffer {
-  return Buffer.concat([encodeInteger(octets.length, 7, 0x00), octets]);
+function integerBytes(n: number, prefixBits: number): number {
+  const max = (1 << prefixBits) - 1;
+  if (n < max) return 1;
+  let bytes = 2;
+  for (let rest = n - max; rest >= 0x80; rest = Math.floor(rest / 128)) bytes++;
+  return bytes;
+}
+
+function writeInteger(out: Buffer, at: number, n: number, prefixBits: number, flags: number): number {
+  const max = (1 << prefixBits) - 1;
+  if (n < max) {
+    out[at] = flags | n;
+    return at + 1;
+  }
+  out[at++] = flags | max;
+  let rest = n - max;
+  while (rest >= 0x80) {
+    out[at++] = (rest & 0x7f) | 0x80;
+    rest = Math.floor(rest / 128);
+  }
+  out[at] = rest;
+  return at + 1;
 }
 
 /** RFC 7541 5.1: an integer in an N-bit prefix, continued in 7-bit groups. */
 export function encodeInteger(n: number, prefixBits: number, firstByteFlags: number): Buffer {
-  const max = (1 << prefixBits) - 1;
-  if (n < max) return Buffer.from([firstByteFlags | n]);
-  const out = [firstByteFlags | max];
-  let rest = n - max;
-  while (rest >= 0x80) {
-    out.push((rest & 0x7f) | 0x80);
-    rest = Math.floor(rest / 128);
-  }
-  out.push(rest);
-  return Buffer.from(out);
+  const out = Buffer.alloc(integerBytes(n, prefixBits));
+  writeInteger(out, 0, n, prefixBits, firstByteFlags);
+  return out;
 }
