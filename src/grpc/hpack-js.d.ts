@@ -1,23 +1,28 @@
-// The part of hpack.js 2.1.6 (no published types) that hpack.ts uses: its stateful
-// decompressor, driven synchronously.
+// The parts of hpack.js 2.1.6 (no published types) that hpack.ts uses: its bit-level
+// decoder of one header block and its header table (static + dynamic, RFC 7541 2.3).
 declare module 'hpack.js' {
-  interface DecodedField {
-    /** Octets as latin1 code units (one char per byte). */
+  interface BlockDecoder {
+    push(chunk: Buffer): void;
+    isEmpty(): boolean;
+    decodeBit(): 0 | 1;
+    decodeInt(): number;
+    /** Raw octets (a Buffer), or the Huffman-decoded octets as numbers. */
+    decodeStr(): Buffer | number[];
+  }
+  interface TableEntry {
     name: string;
     value: string;
-    neverIndex: boolean;
   }
-  interface Decompressor {
-    /** Queues a header block's bytes (synchronous: nothing is piped). */
-    write(chunk: Buffer): boolean;
-    /** Decodes everything queued; a decoding failure is emitted as 'error'. */
-    execute(): void;
-    /** The next decoded field, or null. */
-    read(): DecodedField | null;
-    on(event: 'error', listener: (err: Error) => void): this;
+  interface Table {
+    /** Throws for index 0 or past the end. */
+    lookup(index: number): TableEntry;
+    add(name: string, value: string, nameSize: number, valueSize: number): void;
+    /** Throws above the table's maxSize. */
+    updateSize(size: number): void;
   }
   const hpack: {
-    decompressor: { create(options: { table: { maxSize: number } }): Decompressor };
+    decoder: { create(): BlockDecoder };
+    table: { create(options: { maxSize: number }): Table };
   };
   export default hpack;
 }

@@ -1,8 +1,10 @@
 // HPACK (RFC 7541) for the request header blocks the authority rewriter passes on.
-// Decoding must follow the client's encoder exactly (its dynamic table, size updates),
-// so it is hpack.js's stateful decompressor, one per connection. Encoding is ours and
-// deliberately stateless: every field a literal without indexing and without Huffman,
-// so nghttp2's decoder table stays empty and nothing has to be kept in step with it.
+// Decoding must follow the client's encoder exactly (its dynamic table, size updates):
+// hpack.js's integer/string/Huffman decoder and header table, driven here one field at a
+// time so the decoded size is bounded as it grows (an "HPACK bomb" of 1-byte references
+// to a 4 KiB entry stops at the limit instead of building gigabytes). Encoding is ours and
+// deliberately stateless: every field a literal without indexing and without Huffman, so
+// nghttp2's decoder table stays empty and nothing has to be kept in step with it.
 import hpack from 'hpack.js';
 
 /** A header field as octets: each string holds one latin1 char per byte. */
@@ -20,32 +22,80 @@ export class HpackError extends Error {
 /** The header table size the decoder (the server) allows the client's encoder; nghttp2's
  *  default, which Node and grpc-js leave unchanged. */
 export const DEFAULT_HEADER_TABLE_SIZE = 4096;
+/** Decoded size (RFC 7541 4.1: name + value + 32 per field) above which a block is refused;
+ *  far above what nghttp2 accepts anyway (SETTINGS_MAX_HEADER_LIST_SIZE 64 KiB in Node). */
+export const DEFAULT_MAX_HEADER_LIST_BYTES = 1 << 20;
+const FIELD_OVERHEAD = 32;
+
+export interface DecoderOptions {
+  maxTableSize?: number;
+  maxHeaderListBytes?: number;
+}
 
 /** Decodes one connection's request header blocks in order. After a decode throws, the
  *  table is out of step with the client: the connection must end. */
 export class HeaderBlockDecoder {
-  readonly #inflater;
-  #failure: Error | undefined;
+  readonly #table;
+  readonly #maxList: number;
+  #failed = false;
 
-  constructor(maxTableSize = DEFAULT_HEADER_TABLE_SIZE) {
-    this.#inflater = hpack.decompressor.create({ table: { maxSize: maxTableSize } });
-    this.#inflater.on('error', (err) => { this.#failure ??= err; });
+  constructor(opts: DecoderOptions = {}) {
+    this.#table = hpack.table.create({ maxSize: opts.maxTableSize ?? DEFAULT_HEADER_TABLE_SIZE });
+    this.#maxList = opts.maxHeaderListBytes ?? DEFAULT_MAX_HEADER_LIST_BYTES;
   }
 
-  /** Throws HpackError for a block that is malformed or refers past the table. */
+  /** Throws HpackError for a block that is malformed, refers past the table, updates the
+   *  table size after a field or beyond the limit, or decodes to more than the list limit. */
   decode(block: Buffer): HeaderField[] {
-    if (this.#failure) throw new HpackError(`header decoding already failed: ${this.#failure.message}`);
-    if (block.length === 0) return [];
-    this.#inflater.write(block);
-    this.#inflater.execute();
+    if (this.#failed) throw new HpackError('header decoding already failed on this connection');
+    try {
+      return this.#decode(block);
+    } catch (err) {
+      this.#failed = true;
+      if (err instanceof HpackError) throw err;
+      // hpack.js asserts with plain Errors; reading past the block's end is a TypeError.
+      throw new HpackError(`malformed header block: ${(err as Error).message}`);
+    }
+  }
+
+  #decode(block: Buffer): HeaderField[] {
+    const table = this.#table;
+    const d = hpack.decoder.create();
+    if (block.length > 0) d.push(block);
     const fields: HeaderField[] = [];
-    for (let f = this.#inflater.read(); f !== null; f = this.#inflater.read()) fields.push(f);
-    // hpack.js reports its own asserts as 'error'; reading past the block's end surfaces
-    // as a TypeError from its buffer, caught by execute() the same way.
-    const failure = this.#failure as Error | undefined; // set by the 'error' listener during execute()
-    if (failure) throw new HpackError(`malformed header block: ${failure.message}`);
+    let listBytes = 0;
+    while (!d.isEmpty()) {
+      let field: HeaderField;
+      if (d.decodeBit()) { // 1xxxxxxx indexed
+        const e = table.lookup(d.decodeInt());
+        field = { name: e.name, value: e.value, neverIndex: false };
+      } else {
+        const incremental = d.decodeBit() === 1; // 01xxxxxx literal with incremental indexing
+        let neverIndex = false;
+        if (!incremental) {
+          if (d.decodeBit()) { // 001xxxxx dynamic table size update
+            if (fields.length > 0) throw new HpackError('dynamic table size update after a header field');
+            table.updateSize(d.decodeInt());
+            continue;
+          }
+          neverIndex = d.decodeBit() === 1; // 0001xxxx never indexed, 0000xxxx without indexing
+        }
+        const index = d.decodeInt();
+        const name = index === 0 ? octets(d.decodeStr()) : table.lookup(index).name;
+        const value = octets(d.decodeStr());
+        if (incremental) table.add(name, value, name.length, value.length);
+        field = { name, value, neverIndex };
+      }
+      listBytes += field.name.length + field.value.length + FIELD_OVERHEAD;
+      if (listBytes > this.#maxList) throw new HpackError(`decoded header list over ${this.#maxList} bytes`);
+      fields.push(field);
+    }
     return fields;
   }
+}
+
+function octets(s: Buffer | number[]): string {
+  return Buffer.isBuffer(s) ? s.toString('latin1') : Buffer.from(s).toString('latin1');
 }
 
 /** Encodes fields as literals without indexing (never-indexed where asked), no Huffman.

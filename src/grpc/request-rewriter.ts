@@ -68,7 +68,7 @@ export class RequestAuthorityRewriter {
   replaced = 0;
 
   constructor(opts: RewriterOptions = {}) {
-    this.#decoder = new HeaderBlockDecoder(opts.maxTableSize ?? DEFAULT_HEADER_TABLE_SIZE);
+    this.#decoder = new HeaderBlockDecoder({ maxTableSize: opts.maxTableSize ?? DEFAULT_HEADER_TABLE_SIZE });
     this.#maxBlock = opts.maxHeaderBlockBytes ?? DEFAULT_MAX_HEADER_BLOCK_BYTES;
   }
 

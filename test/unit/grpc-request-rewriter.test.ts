@@ -215,7 +215,15 @@ test('a reference to an evicted entry, or a table size over the limit, ends the 
   t.throws(() => rewriteAll([preface, frame(HEADERS, END_HEADERS, 1, sizeUpdate(8192))]), { instanceOf: H2FramingError, message: /Table size/ });
 });
 
+test('an HPACK bomb (1-byte references to a 4 KiB table entry) stops at the decoded-size limit', (t) => {
+  const big = indexedName(1, 'a'.repeat(4000)); // one 4 KiB dynamic entry, index 62
+  const refs = Buffer.alloc(16_000, indexed(62)[0]!); // would decode to 64 MB
+  const r = new RequestAuthorityRewriter();
+  t.throws(() => r.push(Buffer.concat([preface, frame(HEADERS, END_HEADERS, 1, big), frame(HEADERS, END_HEADERS, 3, refs)])), { instanceOf: H2FramingError, message: /decoded header list over 1048576 bytes/ });
+});
+
 const malformed: Array<[string, Buffer[], RegExp]> = [
+  ['a table size update after a field', [preface, frame(HEADERS, END_HEADERS, 1, Buffer.concat([GET_HTTP_ROOT, sizeUpdate(0)]))], /size update after a header field/],
   ['an HTTP/1 request', [Buffer.from('GET / HTTP/1.1\r\n\r\n')], /preface/],
   ['CONTINUATION without HEADERS', [preface, frame(CONTINUATION, END_HEADERS, 1, Buffer.alloc(0))], /without HEADERS/],
   ['DATA inside a header block', [preface, frame(HEADERS, 0, 1, GET_HTTP_ROOT), frame(DATA, 0, 1, Buffer.from('x'))], /inside the header block/],
