@@ -30,7 +30,20 @@ async function serving(t: { teardown(fn: () => Promise<void>): void }): Promise<
 
 interface Answer { status: number | undefined; grpcStatus: string | undefined; body: Buffer }
 
-function versionCall(session: ClientHttp2Session, authority: string): Promise<Answer> {
+/** A VersionRequest whose version field holds `bytes` bytes, as one gRPC message. */
+function bigVersionRequest(bytes: number): Buffer {
+  const varint: number[] = [];
+  for (let n = bytes; ; n = Math.floor(n / 128)) {
+    if (n < 128) { varint.push(n); break; }
+    varint.push((n & 0x7f) | 0x80);
+  }
+  const msg = Buffer.concat([Buffer.from([0x0a, ...varint]), Buffer.alloc(bytes, 0x76)]);
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(msg.length, 1);
+  return Buffer.concat([prefix, msg]);
+}
+
+function versionCall(session: ClientHttp2Session, authority: string, body = EMPTY_MESSAGE): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = session.request({ ':method': 'POST', ':path': '/runtime.v1.RuntimeService/Version', ':authority': authority, 'content-type': 'application/grpc', te: 'trailers' });
     const parts: Buffer[] = [];
@@ -41,12 +54,13 @@ function versionCall(session: ClientHttp2Session, authority: string): Promise<An
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => resolve({ status, grpcStatus, body: Buffer.concat(parts) }));
     req.on('error', reject);
-    req.end(EMPTY_MESSAGE);
+    req.end(body);
   });
 }
 
 function h2(socketPath: string): ClientHttp2Session {
-  const session = connect('http://localhost', { createConnection: () => createConnection(socketPath) });
+  // maxSessionMemory: Node's client refuses its own 15 MiB request at the default 10 MB.
+  const session = connect('http://localhost', { createConnection: () => createConnection(socketPath), maxSessionMemory: 64 });
   session.on('error', () => {});
   return session;
 }
@@ -61,6 +75,17 @@ test('a request whose :authority is the socket path is answered (Node http2 clie
     t.is(answer.grpcStatus, '0');
     t.true(answer.body.includes(Buffer.from('skiff')), 'the VersionResponse names skiff');
   }
+});
+
+test('100 concurrent requests and a 15 MiB request on one connection, all with the path as :authority', async (t) => {
+  const server = await serving(t);
+  const session = h2(server.socketPath);
+  t.teardown(() => { session.destroy(); });
+  const answers = await Promise.all([
+    versionCall(session, server.socketPath, bigVersionRequest(15 << 20)),
+    ...Array.from({ length: 100 }, () => versionCall(session, server.socketPath)),
+  ]);
+  t.deepEqual(new Set(answers.map((a) => `${a.status} ${a.grpcStatus}`)), new Set(['200 0']));
 });
 
 test('curl --http2-prior-knowledge with the socket path as Host gets a gRPC answer', async (t) => {
