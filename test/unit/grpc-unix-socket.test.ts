@@ -43,7 +43,7 @@ function bigVersionRequest(bytes: number): Buffer {
   return Buffer.concat([prefix, msg]);
 }
 
-function versionCall(session: ClientHttp2Session, authority: string, body = EMPTY_MESSAGE): Promise<Answer> {
+function versionCall(session: ClientHttp2Session, authority: string, body: Buffer = EMPTY_MESSAGE): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = session.request({ ':method': 'POST', ':path': '/runtime.v1.RuntimeService/Version', ':authority': authority, 'content-type': 'application/grpc', te: 'trailers' });
     const parts: Buffer[] = [];
