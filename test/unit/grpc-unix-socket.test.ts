@@ -102,7 +102,7 @@ test('curl --http2-prior-knowledge with the socket path as Host gets a gRPC answ
   t.regex(stdout, /^grpc-status: 0/m);
 });
 
-test('a connection that breaks HTTP/2 framing is closed; the server goes on serving others', async (t) => {
+test('a connection that breaks HTTP/2 framing is closed, one cut mid-request is dropped; the server goes on serving others', async (t) => {
   const server = await serving(t);
   const bad = createConnection(server.socketPath);
   bad.on('error', () => {});
@@ -115,6 +115,12 @@ test('a connection that breaks HTTP/2 framing is closed; the server goes on serv
   // a valid preface, then a HEADERS frame whose block refers to table index 0
   garbage.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 1, 1, 5, 0, 0, 0, 1, 0x80])]));
   await new Promise<void>((r) => garbage.once('close', () => r()));
+  // closed abruptly in the middle of a header block
+  const reset = createConnection(server.socketPath);
+  reset.on('error', () => {});
+  await new Promise<void>((r) => reset.once('connect', () => r()));
+  reset.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 9, 1, 4, 0, 0, 0, 1, 0x82])]));
+  reset.destroy();
   const client = criClient(server.socketPath);
   t.teardown(() => client.close());
   t.is((await client.runtime.version({})).runtimeName, 'skiff');
