@@ -11,6 +11,8 @@ const log = trace('grpc');
 export class AuthorityRewritingStream extends Duplex {
   readonly #socket: Socket;
   readonly #rewriter: RequestAuthorityRewriter;
+  /** The callback of a write the socket has not taken yet: called on its 'drain'. */
+  #pendingWrite: (() => void) | undefined;
 
   constructor(socket: Socket, opts: RewriterOptions = {}) {
     super({ allowHalfOpen: false });
@@ -46,8 +48,6 @@ export class AuthorityRewritingStream extends Duplex {
   override _read(): void {
     this.#socket.resume();
   }
-
-  #pendingWrite: (() => void) | undefined;
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     if (this.#socket.write(chunk)) done();
