@@ -11,7 +11,11 @@ cd "$(dirname "$0")/.."
 # reference CRI runtime the conformance suite and `bench cri` compare against; zstd: zstd'd
 # image layers are decoded by Debian's zstd in a child process (src/cri/images/decompress.ts).
 # Toolchain for the addon: python3, make, g++.
-PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static runc conmon containerd etcd-server zstd python3 make g++)
+# golang-go, golang-google-grpc-dev, golang-google-protobuf-dev: the tests build a grpc-go
+# CRI client (test/grpc-go) in GOPATH mode, an upstream client like crictl and the kubelet
+# that sends the socket path as :authority; curl: a raw HTTP/2 request on the CRI socket.
+PACKAGES=(iproute2 nftables conntrack containernetworking-plugins docker-registry skopeo umoci busybox-static runc conmon containerd etcd-server zstd python3 make g++
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev curl)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -3,14 +3,13 @@
 // the handler, and turns thrown CriErrors into gRPC statuses. RPCs without a handler
 // answer UNIMPLEMENTED naming the RPC.
 import { once } from 'node:events';
-import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { CriDeps } from './deps.js';
 import { toStatus, unimplemented } from './errors.js';
 import { criDefinitions } from './load.js';
 import { imageHandlers, runtimeHandlers } from './rpc/index.js';
 import type { ImageHandlers, RpcContext, RuntimeHandlers } from './rpc/types.js';
+import { serveOnUnixSocket } from '../grpc/unix-socket.js';
 import { trace } from '../trace.js';
 
 /** What the kubelet allows for CRI messages (ListContainers on a busy node exceeds 4 MiB). */
@@ -39,11 +38,7 @@ export async function serveCri(
   socketPath: string,
   handlers: CriHandlers = { runtime: runtimeHandlers, image: imageHandlers },
 ): Promise<CriServer> {
-  const path = resolve(socketPath);
   const defs = criDefinitions();
-  await mkdir(dirname(path), { recursive: true });
-  await removeStaleSocket(path);
-
   const closing = new AbortController();
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -51,42 +46,17 @@ export async function serveCri(
   });
   server.addService(defs.RuntimeService, implement('runtime.v1.RuntimeService', defs.RuntimeService, handlers.runtime, deps, closing.signal));
   server.addService(defs.ImageService, implement('runtime.v1.ImageService', defs.ImageService, handlers.image, deps, closing.signal));
-  try {
-    await new Promise<void>((ok, fail) => {
-      server.bindAsync(`unix://${path}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? fail(err) : ok()));
-    });
-    await chmod(path, 0o660);
-  } catch (err) {
-    server.forceShutdown();
-    throw err;
-  }
-  log(() => `serving on ${path}`);
-
-  let closed: Promise<void> | undefined;
+  // Our own listener, not bindAsync: it lets grpc-go clients that send the socket path as
+  // :authority (crictl, critest, kubelets before 1.30) through; see src/grpc/README.md.
+  const listener = await serveOnUnixSocket(server, socketPath);
+  log(() => `serving on ${listener.socketPath}`);
   return {
-    socketPath: path,
+    socketPath: listener.socketPath,
     close(graceMs = 5000) {
-      closed ??= (async () => {
-        closing.abort();
-        await new Promise<void>((done) => {
-          const timer = setTimeout(() => { server.forceShutdown(); done(); }, graceMs);
-          server.tryShutdown(() => { clearTimeout(timer); done(); });
-        });
-        await rm(path, { force: true }).catch(() => {});
-      })();
-      return closed;
+      closing.abort();
+      return listener.close(graceMs);
     },
   };
-}
-
-async function removeStaleSocket(path: string): Promise<void> {
-  const st = await lstat(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (!st) return;
-  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
-  await rm(path);
 }
 
 // Handlers are typed per RPC in rpc/types.ts; here, where requests are dispatched by name,
