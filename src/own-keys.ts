@@ -1,0 +1,34 @@
+// Keys that come from outside (request bodies, CRI maps, wire headers, environment) are data,
+// never a way into the prototype chain. Plain `obj[key]` reads inherited members
+// (`constructor`, `toString`) and `obj[key] = v` with key "__proto__" replaces the object's
+// prototype — or, when the read returned Object.prototype itself, lets the next write
+// pollute every object in the process. These helpers make such keys ordinary own properties.
+
+/** obj[key] when it is obj's own property; undefined for anything inherited. */
+export function ownValue<T>(obj: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/**
+ * Sets key as an own enumerable property. Assignment would set the prototype for "__proto__",
+ * and throws for inherited names (`toString`) once Object.prototype is frozen.
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (Object.hasOwn(obj, key) || !(key in obj)) obj[key] = value;
+  else Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** An empty map-shaped object with no prototype: lookups see only what was put in. */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/**
+ * Makes Object.prototype and Array.prototype immutable for the rest of the process: a
+ * pollution that slipped past the helpers above then fails (TypeError in strict code)
+ * instead of changing every object. Called first by the long-running server roles.
+ */
+export function freezeIntrinsics(): void {
+  Object.freeze(Object.prototype);
+  Object.freeze(Array.prototype);
+}
