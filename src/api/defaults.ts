@@ -3,6 +3,7 @@
 // the values create-time strategies and admission add that every user sees (namespace
 // finalizer, pod priority). Pure: the apiserver calls it before validation.
 import { defaultPodSpec, defaultPodTemplate, dflt } from './defaults/pod.js';
+import { setOwn } from '../own-keys.js';
 
 export { pullPolicyFor } from './defaults/pod.js';
 
@@ -159,7 +160,7 @@ function secret(o: any): void {
   dflt(o, 'type', 'Opaque');
   if (!isObj(o.stringData) || !Object.values(o.stringData).every((v) => typeof v === 'string')) return;
   if (!isObj(o.data)) o.data = {};
-  for (const [k, v] of Object.entries(o.stringData)) o.data[k] = Buffer.from(v as string, 'utf8').toString('base64');
+  for (const [k, v] of Object.entries(o.stringData)) setOwn(o.data, k, Buffer.from(v as string, 'utf8').toString('base64'));
   delete o.stringData;
 }
 

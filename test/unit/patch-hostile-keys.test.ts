@@ -121,6 +121,6 @@ test('own-keys helpers: setOwn keeps __proto__ and inherited names as data; dict
   t.deepEqual(Object.keys(o), ['__proto__', 'toString']);
   t.is(ownValue(o, 'constructor'), undefined);
   const d = dict<string>();
-  t.is(d.constructor, undefined);
+  t.is(Reflect.get(d, 'constructor') as unknown, undefined);
   t.false('toString' in d);
 });
