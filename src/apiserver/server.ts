@@ -14,7 +14,7 @@ import { aggregatedDiscovery, apiGroupFor, apiGroupList, apiResourceList, apiVer
 import { standInHooks, type AuthzAttributes, type ServerHooks, type UserInfo } from './hooks.js';
 import { negotiate } from './http/negotiate.js';
 import { requestInfo, type RequestInfo } from './http/request-info.js';
-import { handleResource } from './http/resources.js';
+import { clusterScopedInNamespace, handleResource } from './http/resources.js';
 import { writeError, writeObject } from './http/respond.js';
 import { apiError } from './status.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
@@ -128,6 +128,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // Anonymous requests RBAC does not allow are told to authenticate; others are forbidden.
     if (!decision.allowed) throw authenticated ? forbidden(attrs, decision.reason) : unauthorized();
     if (info.resourceRequest) {
+      if (clusterScopedInNamespace(info)) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
       if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
       if (await serveReview(reviewDeps, info, req, res)) return;
       const handle = () => handleResource(deps, info, url, req, res);

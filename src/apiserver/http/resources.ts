@@ -14,7 +14,7 @@ import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
 import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/subresources.js';
 import { openWatch } from '../storage/watch.js';
 import { decodeBody, negotiate, type Representation } from './negotiate.js';
-import type { RequestInfo } from './request-info.js';
+import { hasNamespacePrefix, type RequestInfo } from './request-info.js';
 import { drainedOrClosed, readBody, writeObject } from './respond.js';
 import { evictPod } from '../storage/eviction.js';
 
@@ -26,16 +26,30 @@ export interface ResourceHandlerDeps {
 }
 
 const notServed = () => apiError(404, 'NotFound', 'the server could not find the requested resource');
+const methodNotAllowed = () => apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 const CONVERSIONS = ['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList'];
 const KUBELET_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy', 'token', 'ephemeralcontainers']);
+
+/**
+ * Upstream routes cluster-scoped resources only outside /namespaces/<ns>/: any verb there is a
+ * 404 (after authorization in that namespace, which must not reach cluster-wide objects).
+ * Checked before every handler of resource paths (reviews and tokens too).
+ */
+export function clusterScopedInNamespace(info: RequestInfo): boolean {
+  const r = findResource(info.apiGroup, info.apiVersion, info.resource);
+  return !!r && !r.namespaced && hasNamespacePrefix(info);
+}
 
 /** Serves one resource request. Throws ApiError (the caller writes it as a Status). */
 export async function handleResource(deps: ResourceHandlerDeps, info: RequestInfo, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const r = findResource(info.apiGroup, info.apiVersion, info.resource);
   if (!r) throw notServed();
   const ns = r.namespaced ? info.namespace : '';
-  if (!r.namespaced && info.namespace && r.plural !== 'namespaces') throw notServed();
+  if (clusterScopedInNamespace(info)) throw notServed();
   const needsName = !['list', 'watch', 'create', 'deletecollection'].includes(info.verb);
+  // Without a namespace a namespaced resource has only its list/watch route: other verbs on
+  // that collection path are a 405 (go-restful's answer for a known path), names a 404.
+  if (r.namespaced && !ns && !info.name && (info.verb === 'create' || info.verb === 'deletecollection')) throw methodNotAllowed();
   if (r.namespaced && !ns && info.verb !== 'list' && info.verb !== 'watch') throw notServed();
   if (needsName && !info.name) throw notServed();
   if (info.subresource && !(r.subresources ?? []).includes(info.subresource)) throw notServed();
