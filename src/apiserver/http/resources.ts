@@ -16,6 +16,7 @@ import { openWatch } from '../storage/watch.js';
 import { decodeBody, negotiate, type Representation } from './negotiate.js';
 import { hasNamespacePrefix, type RequestInfo } from './request-info.js';
 import { drainedOrClosed, readBody, writeObject } from './respond.js';
+import { WarningRecorder } from './warnings.js';
 import { evictPod } from '../storage/eviction.js';
 
 export interface ResourceHandlerDeps {
@@ -272,9 +273,21 @@ function directiveOf(q: URLSearchParams): Directive {
   return (q.get('fieldValidation') as Directive | null) || 'Warn';
 }
 
+/** Upstream's strict JSON decoder (sigs.k8s.io/json) keeps the first 100 distinct strict errors of a decode. */
+const MAX_STRICT_ERRORS = 100;
+
+function firstDistinct(items: string[]): string[] {
+  const out = new Set<string>();
+  for (const item of items) {
+    if (out.size >= MAX_STRICT_ERRORS) break;
+    out.add(item);
+  }
+  return [...out];
+}
+
 /** One request's field problems: decides between failing and warning, and writes the warnings. */
 class FieldReport {
-  private readonly warnings: string[] = [];
+  private readonly warnings = new WarningRecorder();
   /** Duplicate-field complaints about the patch body, reported with the patched object's unknown fields. */
   private patchProblems: string[] = [];
   constructor(readonly directive: Directive) {}
@@ -282,13 +295,12 @@ class FieldReport {
   /** Fails (Strict: 400 with `message(problems)`) or records warnings (Warn). */
   report(problems: string[], message: (joined: string) => string, warnings = problems): void {
     if (!problems.length || this.directive === 'Ignore') return;
-    if (this.directive === 'Strict') throw badRequest(message(`strict decoding error: ${problems.join(', ')}`));
-    for (const w of warnings) if (!this.warnings.includes(w)) this.warnings.push(w);
+    if (this.directive === 'Strict') throw badRequest(message(`strict decoding error: ${firstDistinct(problems).join(', ')}`));
+    for (const w of firstDistinct(warnings)) this.warnings.add(w);
   }
 
   setWarningHeaders(res: ServerResponse): void {
-    // RFC 7234 warn-text: a quoted string; upstream's agent is "-".
-    if (this.warnings.length) res.setHeader('Warning', this.warnings.map((w) => `299 - "${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`));
+    if (this.warnings.values.length) res.setHeader('Warning', [...this.warnings.values]);
   }
 
   /**
