@@ -6,6 +6,7 @@
 import jsonc from 'jsonc-parser';
 import { LineCounter, parseDocument, isPair, isScalar, visit as visitYaml } from 'yaml';
 import { fieldNode, itemNode, type FieldNode } from './fieldvalidation.js';
+import { jsonDepthError, yamlDepthError } from './nesting-depth.js';
 
 /** What a JSON body's strict read checks fields against. */
 export type JsonShape =
@@ -81,6 +82,9 @@ const quiet = (node: FieldNode | 'untyped' | undefined) => node === undefined ||
  * beginning of value`, `unexpected end of JSON input`); undefined when it is JSON. Never throws.
  */
 export function jsonSyntaxError(text: string): string | undefined {
+  // Before anything walks the text: past 10,000 levels is a syntax error for Go too.
+  const deep = jsonDepthError(text);
+  if (deep) return deep;
   try {
     JSON.parse(text);
     return undefined;
@@ -136,6 +140,8 @@ export interface YamlDecoded {
  * Throws an Error worded `yaml: line N: <why>` when the text is not YAML.
  */
 export function decodeYaml(text: string): YamlDecoded {
+  const deep = yamlDepthError(text);
+  if (deep) throw new Error(`yaml: ${deep}`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: false, lineCounter });
   const err = doc.errors[0];

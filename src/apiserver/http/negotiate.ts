@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { decodeProtobufObject } from '../protobuf/codec.js';
 import { PROTOBUF_MEDIA_TYPE } from '../protobuf/envelope.js';
 import { apiError, badRequest } from '../status.js';
+import { jsonDepthError, yamlDepthError } from '../../api/nesting-depth.js';
 
 export interface MediaType {
   type: string;
@@ -70,6 +71,8 @@ export function decodeBody(contentType: string | undefined, body: Buffer): unkno
   if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(body);
   const text = body.toString('utf8');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
+    const deep = yamlDepthError(text);
+    if (deep) throw badRequest(`error converting YAML to JSON: yaml: ${deep}`);
     try {
       return parseYaml(text, { maxAliasCount: 100 });
     } catch (err) {
@@ -77,6 +80,8 @@ export function decodeBody(contentType: string | undefined, body: Buffer): unkno
     }
   }
   if (type === 'application/json' || type.endsWith('+json') || type === '') {
+    const deep = jsonDepthError(text);
+    if (deep) throw badRequest(`json: cannot unmarshal request body: ${deep}`);
     try {
       return JSON.parse(text);
     } catch (err) {
