@@ -3,6 +3,7 @@
 // 400 in Go's words, never a 500 or a stall.
 import test from 'ava';
 import { jsonDepthError, yamlDepthError } from '../../src/api/nesting-depth.js';
+import { decodeYaml } from '../../src/api/strict-decode.js';
 import { startFixture } from './apiserver-fixture.js';
 
 const nestedJson = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
@@ -57,7 +58,7 @@ test('the apiserver answers deep bodies with 400 in upstream words, and deep-but
   const yaml = await f.call('POST', '/api/v1/namespaces/default/configmaps', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata: ${'['.repeat(1_500_000)}`, { 'Content-Type': 'application/yaml' });
   t.is(yaml.status, 400);
   t.regex(yaml.json.message, /error converting YAML to JSON: yaml: exceeded max depth of 500/);
-  const block = await f.call('POST', '/api/v1/namespaces/default/configmaps', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata:\n  a: ${'- '.repeat(1_000_000)}x\n`, { 'Content-Type': 'application/yaml' });
+  const block = await f.call('POST', '/api/v1/namespaces/default/configmaps', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata:\n  a:\n  ${'- '.repeat(1_000_000)}x\n`, { 'Content-Type': 'application/yaml' });
   t.is(block.status, 400, block.text.slice(0, 200));
   t.is((await f.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'c' }, data: { k: 'v' } })).status, 201);
   for (const [type, body] of [
@@ -69,4 +70,13 @@ test('the apiserver answers deep bodies with 400 in upstream words, and deep-but
     const r = await f.call('PATCH', '/api/v1/namespaces/default/configmaps/c', body, { 'Content-Type': type! });
     t.true(r.status < 500, `${type}: ${r.status} ${r.text.slice(0, 200)}`);
   }
+});
+
+test('YAML bodies that are JSON text parse as JSON: same value, duplicates still reported in go-yaml words', (t) => {
+  const text = '{"apiVersion":"v1","kind":"ConfigMap","data":{"a":"1","b":[1,2.5,true,null]},"__proto__":{"x":1}}';
+  const fast = decodeYaml(text);
+  t.deepEqual(fast.value, JSON.parse(text));
+  t.true(Object.hasOwn(fast.value as object, '__proto__'));
+  const dup = decodeYaml('{"data":{"a":"1","\\u0061":"2"}}');
+  t.deepEqual(dup.duplicates, ['line 1: key "a" already set in map']);
 });

@@ -7,6 +7,7 @@ import { decodeProtobufObject } from '../protobuf/codec.js';
 import { PROTOBUF_MEDIA_TYPE } from '../protobuf/envelope.js';
 import { apiError, badRequest } from '../status.js';
 import { jsonDepthError, yamlDepthError } from '../../api/nesting-depth.js';
+import { jsonAsYaml } from '../../api/strict-decode.js';
 
 export interface MediaType {
   type: string;
@@ -73,6 +74,8 @@ export function decodeBody(contentType: string | undefined, body: Buffer): unkno
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
     const deep = yamlDepthError(text);
     if (deep) throw badRequest(`error converting YAML to JSON: yaml: ${deep}`);
+    const json = jsonAsYaml(text);
+    if (json !== undefined) return json;
     try {
       return parseYaml(text, { maxAliasCount: 100 });
     } catch (err) {
