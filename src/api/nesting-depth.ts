@@ -58,6 +58,7 @@ export function yamlDepthError(text: string, max = MAX_YAML_DEPTH): string | und
       // Compact indicators open one level each: `- - - x`, `? - x`.
       while ((text[i] === '-' || text[i] === '?') && (i + 1 >= end || text[i + 1] === ' ')) {
         blocks.push(i - lineStart);
+        if (blocks.length > max) return tooDeep;
         i += 2;
         while (i < end && text[i] === ' ') i++;
       }
