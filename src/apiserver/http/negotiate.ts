@@ -8,6 +8,7 @@ import { PROTOBUF_MEDIA_TYPE } from '../protobuf/envelope.js';
 import { apiError, badRequest } from '../status.js';
 import { jsonDepthError, yamlDepthError } from '../../api/nesting-depth.js';
 import { jsonAsYaml } from '../../api/strict-decode.js';
+import { parseYamlAsync } from '../../api/yaml-offload.js';
 
 export interface MediaType {
   type: string;
@@ -67,6 +68,25 @@ export function negotiate(accept: string | undefined, conversions: readonly stri
  * JSON). Throws ApiError 400 on malformed input, 415 on an unknown type or a kind with no
  * protobuf message.
  */
+/**
+ * decodeBody with YAML parsed off the event loop (api/yaml-offload.ts): what request handlers
+ * use. Throws the same ApiErrors (400 for a YAML document past its parse deadline too).
+ */
+export async function decodeBodyAsync(contentType: string | undefined, body: Buffer): Promise<unknown> {
+  const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (!YAML_MEDIA_TYPES.has(type)) return decodeBody(contentType, body);
+  const text = body.toString('utf8');
+  const deep = yamlDepthError(text);
+  if (deep) throw badRequest(`error converting YAML to JSON: yaml: ${deep}`);
+  try {
+    return await parseYamlAsync(text);
+  } catch (err) {
+    throw badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+const YAML_MEDIA_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml', 'text/yaml']);
+
 export function decodeBody(contentType: string | undefined, body: Buffer): unknown {
   const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(body);

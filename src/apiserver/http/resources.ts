@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
 import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
-import { decodeYaml, JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
+import { JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
+import { decodeYamlAsync } from '../../api/yaml-offload.js';
 import type { ServerHooks } from '../hooks.js';
 import { apiError, badRequest } from '../status.js';
 import type { Obj } from '../storage/codec.js';
@@ -13,7 +14,7 @@ import { deleteCollection, deleteObject, type DeleteOptions } from '../storage/d
 import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
 import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/subresources.js';
 import { openWatch } from '../storage/watch.js';
-import { decodeBody, negotiate, type Representation } from './negotiate.js';
+import { decodeBodyAsync, negotiate, type Representation } from './negotiate.js';
 import { hasNamespacePrefix, type RequestInfo } from './request-info.js';
 import { drainedOrClosed, readBody, writeObject } from './respond.js';
 import { WarningRecorder } from './warnings.js';
@@ -87,7 +88,7 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
       if (ct.startsWith('application/apply-patch') && !q.get('fieldManager')) {
         throw badRequest('PATCH requests using the apply patch type require fieldManager');
       }
-      const patch = fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
+      const patch = await fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
       const force = q.get('force') === 'true';
       let created = false;
       const obj = await registry.patch(r, ns, info.name, ct, patch, { ...opts, force, onCreate: () => { created = true; } });
@@ -136,7 +137,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
     }
     if (info.verb === 'patch') {
       const ct = req.headers['content-type'] ?? '';
-      const patch = decodeBody(ct, await readBody(req));
+      const patch = await decodeBodyAsync(ct, await readBody(req));
       const gvk = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
       return write(200, await updateScale(registry, r, ns, info.name, (scale) => deps.hooks.applyPatch(ct, scale, patch, gvk) as Obj, opts));
     }
@@ -146,7 +147,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
     if (info.verb === 'update') return write(200, await registry.update(r, ns, info.name, await readTypedObject(req), opts));
     if (info.verb === 'patch') {
       const ct = req.headers['content-type'] ?? '';
-      const patch = fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
+      const patch = await fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
       return write(200, await registry.patch(r, ns, info.name, ct, patch, { ...opts, force: q.get('force') === 'true' }));
     }
   }
@@ -154,7 +155,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
 }
 
 async function readObject(req: IncomingMessage): Promise<Obj> {
-  const body = decodeBody(req.headers['content-type'], await readBody(req));
+  const body = await decodeBodyAsync(req.headers['content-type'], await readBody(req));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be an object');
   return body as Obj;
 }
@@ -196,7 +197,7 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage) {
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const raw = await readBody(req);
-  const body = (raw.length ? decodeBody(req.headers['content-type'], raw) : {}) as Obj;
+  const body = (raw.length ? await decodeBodyAsync(req.headers['content-type'], raw) : {}) as Obj;
   return {
     gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') ?? body?.gracePeriodSeconds,
     propagationPolicy: q.get('propagationPolicy') ?? body?.propagationPolicy,
@@ -327,14 +328,14 @@ class FieldReport {
    * a body that is not JSON/YAML, on duplicates under Strict, and on apply configurations with
    * fields the kind does not declare.
    */
-  readPatch(contentType: string, raw: Buffer, gvk: { group: string; version: string; kind: string }, ns: string, name: string): unknown {
+  async readPatch(contentType: string, raw: Buffer, gvk: { group: string; version: string; kind: string }, ns: string, name: string): Promise<unknown> {
     const type = mediaType(contentType);
     const text = raw.toString('utf8');
     const strictish = this.directive !== 'Ignore';
     if (type === 'application/apply-patch+yaml') {
       let decoded;
       try {
-        decoded = decodeYaml(text);
+        decoded = await decodeYamlAsync(text);
       } catch (err) {
         throw badRequest(`error decoding YAML: error converting YAML to JSON: ${(err as Error).message}`);
       }
@@ -351,7 +352,7 @@ class FieldReport {
       }
       return decoded.value;
     }
-    if (!JSON_TYPES.has(type)) return decodeBody(contentType, raw);
+    if (!JSON_TYPES.has(type)) return decodeBodyAsync(contentType, raw);
     const syntax = jsonSyntaxError(text);
     if (type === 'application/merge-patch+json') {
       if (syntax) throw badRequest(strictish ? `error decoding patch: ${syntax}` : 'Invalid JSON Patch');
@@ -387,7 +388,7 @@ async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: Fi
     value = JSON.parse(text);
   } else if (YAML_TYPES.has(type)) {
     try {
-      const decoded = decodeYaml(text);
+      const decoded = await decodeYamlAsync(text);
       value = decoded.value;
       if (decoded.duplicates.length) {
         problems = [`yaml: unmarshal errors:\n  ${decoded.duplicates.join('\n  ')}`];
@@ -397,7 +398,7 @@ async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: Fi
       throw badRequest(unrecognized(target, `error converting YAML to JSON: ${(err as Error).message}`, raw));
     }
   } else {
-    value = decodeBody(req.headers['content-type'], raw);
+    value = await decodeBodyAsync(req.headers['content-type'], raw);
   }
   const kind = checkBodyKind(target, value, raw);
   if (!kind.ok) throw badRequest(kind.message);

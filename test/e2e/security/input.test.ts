@@ -241,6 +241,19 @@ test('deep nesting: a million levels of JSON or YAML is a 400 in Go\'s words, an
   t.true(slowestHealthzMs < HEALTHZ_BOUND_MS, `slowest /healthz ${slowestHealthzMs} ms`);
 });
 
+test('a few MiB of genuine YAML (a million-item flow list) is parsed off the event loop: /healthz stays responsive', async (t) => {
+  const ns = await namespace(t);
+  await grant(t, ns, 'carol', '[{apiGroups: [""], resources: [configmaps], verbs: [create]}]', ['create', 'configmaps']);
+  const yaml = join(t.context.tmp, `${unique('wide')}.yaml`);
+  await writeFile(yaml, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: wide}\ndata:\n  a: [${Array.from({ length: 1_000_000 }, () => '1').join(',')}]\n`);
+  const started = Date.now();
+  const { result, slowestHealthzMs } = await whileMeasuring(t, () => curl(t, `/api/v1/namespaces/${ns}/configmaps`,
+    ['-X', 'POST', '-H', 'Content-Type: application/yaml', '--data-binary', `@${yaml}`], { token: t.context.tokens.carol }));
+  t.log(`answered ${result.status} after ${Date.now() - started} ms; slowest /healthz ${slowestHealthzMs} ms`);
+  t.true(result.status >= 400 && result.status < 500, `${result.status} ${result.body.slice(0, 300)}`);
+  t.true(slowestHealthzMs < HEALTHZ_BOUND_MS, `slowest /healthz ${slowestHealthzMs} ms`);
+});
+
 test('anonymous requests are system:anonymous: 403 from RBAC, public health and version', async (t) => {
   const secrets = await curl(t, '/api/v1/namespaces/kube-system/secrets');
   t.is(secrets.status, 403);
