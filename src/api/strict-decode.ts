@@ -31,9 +31,34 @@ interface Frame { node: FieldNode | 'untyped' | undefined; path: string; array: 
  * The strict-decoding problems of a syntactically valid JSON text, in document order:
  * `unknown field "spec.foo"`, `duplicate field "spec.paused"` (each with `prefix`, e.g.
  * 'json patch '). Nothing is reported inside unknown fields or raw values. Never throws.
+ * Stops at the first 100 distinct problems, as upstream's decoder keeps no more (and a body
+ * of 100,000 unknown fields need not be scanned to its end).
  */
 export function strictJsonProblems(text: string, shape: JsonShape, prefix = ''): string[] {
-  const problems: string[] = [];
+  try {
+    return scanStrictProblems(text, shape, prefix);
+  } catch (e) {
+    if (e instanceof EnoughProblems) return e.problems;
+    throw e;
+  }
+}
+
+/** Upstream's sigs.k8s.io/json keeps the first 100 distinct strict errors of a decode. */
+const MAX_STRICT_PROBLEMS = 100;
+
+class EnoughProblems extends Error {
+  constructor(readonly problems: string[]) { super('enough strict decoding problems'); }
+}
+
+function scanStrictProblems(text: string, shape: JsonShape, prefix: string): string[] {
+  const seenProblems = new Set<string>();
+  const problems = {
+    push(p: string) {
+      if (seenProblems.has(p)) return;
+      seenProblems.add(p);
+      if (seenProblems.size >= MAX_STRICT_PROBLEMS) throw new EnoughProblems([...seenProblems]);
+    },
+  };
   const stack: Frame[] = [];
   // The node and path of the value about to start (set by a property, or the root).
   let pending: { node: FieldNode | 'untyped' | undefined; path: string } = { node: shape, path: '' };
@@ -71,7 +96,7 @@ export function strictJsonProblems(text: string, shape: JsonShape, prefix = ''):
       pending = { node: child, path };
     },
   }, { disallowComments: true, allowTrailingComma: false });
-  return problems;
+  return [...seenProblems];
 }
 
 // Raw values (RawExtension, FieldsV1) are never looked into.
