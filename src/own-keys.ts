@@ -24,11 +24,16 @@ export function dict<T>(): Record<string, T> {
 }
 
 /**
- * Makes Object.prototype and Array.prototype immutable for the rest of the process: a
- * pollution that slipped past the helpers above then fails (TypeError in strict code)
- * instead of changing every object. Called first by the long-running server roles.
+ * Defense in depth for the long-running server roles, once their modules have loaded: no new
+ * property can be added to Object.prototype or Array.prototype (a pollution that slipped past
+ * the helpers above fails instead of reaching every object), and the `__proto__` accessor is
+ * gone (as node --disable-proto=delete), so `obj["__proto__"] = v` makes an own property.
+ * Not Object.freeze: frozen members turn `obj.toString = v` into a silent no-op in sloppy code
+ * (the "override mistake"), and protobufjs's generated decoders then drop CRI labels and
+ * annotations named toString, constructor or valueOf.
  */
-export function freezeIntrinsics(): void {
-  Object.freeze(Object.prototype);
-  Object.freeze(Array.prototype);
+export function hardenIntrinsics(): void {
+  delete (Object.prototype as { __proto__?: unknown }).__proto__;
+  Object.preventExtensions(Object.prototype);
+  Object.preventExtensions(Array.prototype);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { freezeIntrinsics } from '../own-keys.js';
+import { hardenIntrinsics } from '../own-keys.js';
 import { loadConfDir } from '../cni/invoker/conflist.js';
 import { findPlugin } from '../cni/exec.js';
 import type { NetworkStatus } from '../cri/deps.js';
@@ -37,7 +37,7 @@ export async function runCri(opts: CriOptions): Promise<void> {
     import('../cri/lifecycle/streaming-backend.js'), import('../host/subreaper.js'),
   ]);
   // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
-  freezeIntrinsics();
+  hardenIntrinsics();
   // conmon daemonizes: its orphans must come back to us, not to a PID 1 that may not reap.
   becomeChildSubreaper();
   const deps = await buildCriDeps(opts, () => networkStatus(opts), (d) => startStreamingServer({ address: opts.streamingAddress, backend: streamingBackend(d) }));
