@@ -10,8 +10,9 @@ export function ownValue<T>(obj: Readonly<Record<string, T>>, key: string): T | 
 }
 
 /**
- * Sets key as an own enumerable property. Assignment would set the prototype for "__proto__",
- * and throws for inherited names (`toString`) once Object.prototype is frozen.
+ * Sets key as an own enumerable property. Plain assignment would set the prototype for
+ * "__proto__" (where the accessor exists: everywhere but the hardened server roles), and would
+ * fail for inherited names were those members ever made read-only.
  */
 export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   if (Object.hasOwn(obj, key) || !(key in obj)) obj[key] = value;
