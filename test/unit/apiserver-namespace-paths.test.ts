@@ -41,6 +41,7 @@ test('every verb on a cluster-scoped resource under a namespace path is 404, for
         ['POST', collection, r.body('made-under-team')], ['DELETE', collection],
         ['GET', item], ['PUT', item, r.body(existing[r.plural]!)], ['PATCH', item, { metadata: { labels: { pwned: 'yes' } } }, merge],
         ['DELETE', item], ['GET', `${item}/status`],
+        ['GET', `${r.base}/%6eamespaces/team/${r.plural}`], ['DELETE', `${r.base}/%6eamespaces/team/${r.plural}/${existing[r.plural]}`],
       ];
       for (const [method, path, body, headers] of requests) {
         const reply = await send(method, path, body, headers);

@@ -25,10 +25,11 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
  */
 export function hasNamespacePrefix(info: RequestInfo): boolean {
   if (!info.resourceRequest) return false;
-  const parts = info.path.split('/').filter((p) => p !== '');
+  // Decoded as requestInfo decodes them: /api/v1/%6eamespaces/team/nodes is the same path.
+  const parts = info.path.split('/').filter((p) => p !== '').map(decodeURIComponent);
   let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
   if (rest[0] === 'watch') rest = rest.slice(1);
-  return rest[0] === 'namespaces' && rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(decodeURIComponent(rest[2]!));
+  return rest[0] === 'namespaces' && rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2]!);
 }
 
 /** Parses the request. Throws ApiError 400 on a malformed percent-encoding. */
