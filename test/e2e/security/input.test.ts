@@ -189,6 +189,8 @@ test('namespace confusion: cluster-scoped resources under /namespaces/<ns>/ are 
   t.regex(deleted.stderr, /NotFound|the server could not find the requested resource/);
   const killSystem = await curl(t, `/api/v1/namespaces/${ns}/namespaces/kube-system`, ['-X', 'DELETE'], { token });
   t.is(killSystem.status, 404);
+  const encoded = await curl(t, `/api/v1/%6eamespaces/${ns}/namespaces`, ['--path-as-is'], { token });
+  t.is(encoded.status, 404, 'percent-encoded segments are the same path');
   const still = await kubectl(admin, ['get', 'namespace', victim, 'kube-system', '-o', 'jsonpath={.items[*].status.phase} {.items[0].metadata.labels.owned}']);
   t.is(still.stdout.trim(), 'Active Active');
 });
