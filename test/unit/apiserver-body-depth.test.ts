@@ -4,6 +4,9 @@
 import test from 'ava';
 import { jsonDepthError, yamlDepthError } from '../../src/api/nesting-depth.js';
 import { decodeYaml } from '../../src/api/strict-decode.js';
+import { decodeProtobufObject } from '../../src/apiserver/protobuf/codec.js';
+import { encodeEnvelope } from '../../src/apiserver/protobuf/envelope.js';
+import { ApiError } from '../../src/apiserver/status.js';
 import { startFixture } from './apiserver-fixture.js';
 
 const nestedJson = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
@@ -79,4 +82,13 @@ test('YAML bodies that are JSON text parse as JSON: same value, duplicates still
   t.true(Object.hasOwn(fast.value as object, '__proto__'));
   const dup = decodeYaml('{"data":{"a":"1","\\u0061":"2"}}');
   t.deepEqual(dup.duplicates, ['line 1: key "a" already set in map']);
+});
+
+test('protobuf: a million nested groups is a 400 (protobufjs stops at its nesting limit)', (t) => {
+  // Field 99 (unknown to ConfigMap), wire type 3 (start group), over and over.
+  const raw = Buffer.alloc(2_000_000);
+  for (let i = 0; i < raw.length; i += 2) { raw[i] = 0x9b; raw[i + 1] = 0x06; }
+  const err = t.throws(() => decodeProtobufObject(encodeEnvelope({ apiVersion: 'v1', kind: 'ConfigMap', raw })), { instanceOf: ApiError });
+  t.is(err?.code, 400);
+  t.regex(err?.message ?? '', /unable to decode v1, Kind=ConfigMap from protobuf: maximum nesting depth exceeded/);
 });

@@ -33,6 +33,6 @@ test('CRI labels and annotations named toString, constructor, valueOf or __proto
 test('YAML and plain assignment of inherited names still work', (t) => {
   t.deepEqual(Object.entries(parseYaml('toString: x\nconstructor: y\n')), [['toString', 'x'], ['constructor', 'y']]);
   const o: Record<string, unknown> = {};
-  o.toString = 'own';
-  t.is(o.toString, 'own');
+  o['toString'] = 'own';
+  t.is(o['toString'], 'own');
 });
