@@ -84,6 +84,23 @@ test('server-side apply and managedFields with hostile keys leave Object.prototy
   t.true(pristine());
 });
 
+test('managedFields sent or stored with hostile fieldsV1 keys leave Object.prototype alone', (t) => {
+  const fieldKey = fc.oneof(key.map((k) => `f:${k}`), key, fc.constantFrom('.', 'k:{"name":"__proto__"}', 'v:"constructor"', 'i:0'));
+  const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
+    tree: fc.oneof({ depthSize: 'small' }, fc.constant({}), fc.array(fc.tuple(fieldKey, tie('tree')), { maxLength: 4 }).map(entries)),
+  }));
+  fc.assert(fc.property(tree, (fieldsV1) => {
+    const managed = [{ manager: 'evil', operation: 'Update', apiVersion: 'v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1 }];
+    const current = { ...base(), metadata: { ...base().metadata, managedFields: managed } };
+    const next = JSON.parse(JSON.stringify({ ...current, data: { k: 'changed' } }));
+    attempt(() => updateManagedFields(current, next, 'other', 'Update', '2026-01-01T00:00:00Z'));
+    if (!assertClean(next)) return false;
+    const applied = attempt(() => serverSideApply(current, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { k: 'x' } }, { manager: 'm', force: true, gvk: pod, now: '2026-01-01T00:00:00Z' }));
+    return assertClean(applied);
+  }), { numRuns: 300 });
+  t.true(pristine());
+});
+
 test('the reported exploit: a __proto__ key in a merge or strategic patch is an ordinary key', (t) => {
   const evil = JSON.parse('{"data":{"__proto__":{"apiGroups":["*"],"resources":["*"]}},"metadata":{"__proto__":{"verbs":["*"]}}}');
   for (const type of ['application/merge-patch+json', 'application/strategic-merge-patch+json']) {
