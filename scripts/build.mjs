@@ -1,5 +1,6 @@
 // Bundles the entry points with esbuild (types are checked separately by `tsc --noEmit`):
 //   dist/cli/skiff.js              the skiff binary (ESM)
+//   dist/cli/yaml-worker.js        the apiserver's YAML parsing thread
 //   dist/cni/skiff-<name>          a copy of build/Release/cni-shim (native/cni-shim.c): forwards
 //                                  the call to `skiff cni-server`, or runs the bundle below
 //   dist/cni/.js/skiff-<name>.js   one bundle per cni-plugins/<name>/main.ts (CommonJS)
@@ -14,7 +15,9 @@ const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'wa
 async function cli() {
   const { metafile } = await build({
     ...common,
-    entryPoints: { skiff: `${root}src/cli/skiff.ts` },
+    // The apiserver parses big YAML bodies on a worker thread (src/api/yaml-offload.ts), which
+    // loads dist/cli/yaml-worker.js.
+    entryPoints: { skiff: `${root}src/cli/skiff.ts`, 'yaml-worker': `${root}src/api/yaml-worker.ts` },
     outdir: `${root}dist/cli`,
     format: 'esm',
     // Roles load their subsystems with import(): chunks, so `skiff --version` parses little.

@@ -4,6 +4,7 @@
 // finalizer, pod priority). Pure: the apiserver calls it before validation.
 import { defaultPodSpec, defaultPodTemplate, dflt } from './defaults/pod.js';
 import { defaultLimitRange } from './admission/limitranger.js';
+import { setOwn } from '../own-keys.js';
 
 export { pullPolicyFor } from './defaults/pod.js';
 
@@ -175,7 +176,7 @@ function secret(o: any): void {
   dflt(o, 'type', 'Opaque');
   if (!isObj(o.stringData) || !Object.values(o.stringData).every((v) => typeof v === 'string')) return;
   if (!isObj(o.data)) o.data = {};
-  for (const [k, v] of Object.entries(o.stringData)) o.data[k] = Buffer.from(v as string, 'utf8').toString('base64');
+  for (const [k, v] of Object.entries(o.stringData)) setOwn(o.data, k, Buffer.from(v as string, 'utf8').toString('base64'));
   delete o.stringData;
 }
 

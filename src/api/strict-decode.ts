@@ -6,6 +6,7 @@
 import jsonc from 'jsonc-parser';
 import { LineCounter, parseDocument, isPair, isScalar, visit as visitYaml } from 'yaml';
 import { fieldNode, itemNode, type FieldNode } from './fieldvalidation.js';
+import { jsonDepthError, yamlDepthError } from './nesting-depth.js';
 
 /** What a JSON body's strict read checks fields against. */
 export type JsonShape =
@@ -30,9 +31,34 @@ interface Frame { node: FieldNode | 'untyped' | undefined; path: string; array: 
  * The strict-decoding problems of a syntactically valid JSON text, in document order:
  * `unknown field "spec.foo"`, `duplicate field "spec.paused"` (each with `prefix`, e.g.
  * 'json patch '). Nothing is reported inside unknown fields or raw values. Never throws.
+ * Stops at the first 100 distinct problems, as upstream's decoder keeps no more (and a body
+ * of 100,000 unknown fields need not be scanned to its end).
  */
 export function strictJsonProblems(text: string, shape: JsonShape, prefix = ''): string[] {
-  const problems: string[] = [];
+  try {
+    return scanStrictProblems(text, shape, prefix);
+  } catch (e) {
+    if (e instanceof EnoughProblems) return e.problems;
+    throw e;
+  }
+}
+
+/** Upstream's sigs.k8s.io/json keeps the first 100 distinct strict errors of a decode. */
+const MAX_STRICT_PROBLEMS = 100;
+
+class EnoughProblems extends Error {
+  constructor(readonly problems: string[]) { super('enough strict decoding problems'); }
+}
+
+function scanStrictProblems(text: string, shape: JsonShape, prefix: string): string[] {
+  const seenProblems = new Set<string>();
+  const problems = {
+    push(p: string) {
+      if (seenProblems.has(p)) return;
+      seenProblems.add(p);
+      if (seenProblems.size >= MAX_STRICT_PROBLEMS) throw new EnoughProblems([...seenProblems]);
+    },
+  };
   const stack: Frame[] = [];
   // The node and path of the value about to start (set by a property, or the root).
   let pending: { node: FieldNode | 'untyped' | undefined; path: string } = { node: shape, path: '' };
@@ -70,7 +96,7 @@ export function strictJsonProblems(text: string, shape: JsonShape, prefix = ''):
       pending = { node: child, path };
     },
   }, { disallowComments: true, allowTrailingComma: false });
-  return problems;
+  return [...seenProblems];
 }
 
 // Raw values (RawExtension, FieldsV1) are never looked into.
@@ -80,7 +106,54 @@ const quiet = (node: FieldNode | 'untyped' | undefined) => node === undefined ||
  * Go's encoding/json wording of why `text` is not JSON (`invalid character 'x' looking for
  * beginning of value`, `unexpected end of JSON input`); undefined when it is JSON. Never throws.
  */
+/**
+ * A YAML body that is JSON text (what kubectl sends as apply-patch+yaml), parsed as JSON: the
+ * same value the YAML parser gives, at JSON.parse speed (the `yaml` package takes seconds for
+ * a few MiB). Undefined when the text is not JSON, or has duplicate keys (the YAML path
+ * reports those in go-yaml's words).
+ */
+export function jsonAsYaml(text: string): unknown {
+  const first = /\S/.exec(text)?.[0];
+  if (first !== '{' && first !== '[') return undefined;
+  if (jsonDepthError(text)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return hasDuplicateKeys(text) ? undefined : value;
+}
+
+/** Whether any JSON object in `text` (valid JSON) repeats a key. One linear pass. */
+function hasDuplicateKeys(text: string): boolean {
+  const stack: (Set<string> | undefined)[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b) stack.push(new Set());
+    else if (c === 0x5b) stack.push(undefined);
+    else if (c === 0x7d || c === 0x5d) stack.pop();
+    else if (c === 0x22) {
+      const start = i;
+      let escaped = false;
+      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) { escaped = true; i++; }
+      let j = i + 1;
+      while (j < text.length && /\s/.test(text[j]!)) j++;
+      const keys = stack[stack.length - 1];
+      if (text[j] !== ':' || !keys) continue;
+      const raw = text.slice(start, i + 1);
+      const key = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+      if (keys.has(key)) return true;
+      keys.add(key);
+    }
+  }
+  return false;
+}
+
 export function jsonSyntaxError(text: string): string | undefined {
+  // Before anything walks the text: past 10,000 levels is a syntax error for Go too.
+  const deep = jsonDepthError(text);
+  if (deep) return deep;
   try {
     JSON.parse(text);
     return undefined;
@@ -136,6 +209,10 @@ export interface YamlDecoded {
  * Throws an Error worded `yaml: line N: <why>` when the text is not YAML.
  */
 export function decodeYaml(text: string): YamlDecoded {
+  const deep = yamlDepthError(text);
+  if (deep) throw new Error(`yaml: ${deep}`);
+  const json = jsonAsYaml(text);
+  if (json !== undefined) return { value: json, duplicates: [] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: false, lineCounter });
   const err = doc.errors[0];

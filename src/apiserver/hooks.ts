@@ -8,6 +8,7 @@ import { admissionChain, type AdmissionChain } from './admission/chain.js';
 import type { Attributes, Decision, UserInfo } from './auth/types.js';
 import type { StatusCause } from './status.js';
 import { apiError } from './status.js';
+import { ownValue, setOwn } from '../own-keys.js';
 
 // Who is asking and what for: the shapes of src/apiserver/auth (upstream's user.Info and
 // authorizer.Attributes), so the authenticator and RBAC plug in without translation.
@@ -74,7 +75,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out: Obj = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Obj) } : {};
   for (const [k, v] of Object.entries(patch as Obj)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else setOwn(out, k, mergePatch(ownValue(out, k), v));
   }
   return out;
 }

@@ -1,11 +1,13 @@
-// The apiserver: HTTPS on node:https, client certificates requested (not required: anonymous
-// requests reach authentication and get 401/403 there), then per request
+// The apiserver: HTTPS on node:https, client certificates requested (not required: requests
+// without credentials are system:anonymous, 403 unless RBAC allows; 401 with
+// --anonymous-auth=false or bad credentials), then per request
 //   authenticate ─▶ request info ─▶ authorize ─▶ health/version/discovery/openapi | resources
 // with every failure written as a Kubernetes Status. Storage is the generic registry over the
 // Store seam; namespaces' lifecycle runs alongside.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Store } from '../store/types.js';
 import { ServiceAllocator, type ServiceAllocatorOptions } from './alloc/index.js';
 import { ANONYMOUS_USER, forbidden, unauthorized } from './auth/index.js';
@@ -14,7 +16,7 @@ import { aggregatedDiscovery, apiGroupFor, apiGroupList, apiResourceList, apiVer
 import { standInHooks, type AuthzAttributes, type ServerHooks, type UserInfo } from './hooks.js';
 import { negotiate } from './http/negotiate.js';
 import { requestInfo, type RequestInfo } from './http/request-info.js';
-import { handleResource } from './http/resources.js';
+import { clusterScopedInNamespace, handleResource } from './http/resources.js';
 import { writeError, writeObject } from './http/respond.js';
 import { apiError } from './status.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
@@ -75,6 +77,28 @@ export const VERSION_INFO = {
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 /**
+ * Go's default suites (what kube-apiserver offers without --tls-cipher-suites): TLS 1.3's, and
+ * for TLS 1.2 only ECDHE key exchange with AES-GCM, ChaCha20-Poly1305 or AES-CBC.
+ */
+const TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-SHA', 'ECDHE-RSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-RSA-AES256-SHA',
+].join(':');
+
+/**
+ * Plain HTTP sent to the TLS port gets Go's answer instead of a dropped connection. OpenSSL
+ * recognizes the request line (ERR_SSL_HTTP_REQUEST); the raw socket under the TLS one is
+ * Node's `_parent` (not public API, hence the checks).
+ */
+function answerPlainHttp(err: Error & { code?: string }, tls: TLSSocket): void {
+  const raw = (tls as TLSSocket & { _parent?: Socket })._parent;
+  if (err.code !== 'ERR_SSL_HTTP_REQUEST' || !raw || raw.destroyed || !raw.writable) return;
+  raw.end('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
+}
+
+/**
  * Creates the default namespaces and RBAC policy, repairs the Service allocations, listens,
  * then makes the `kubernetes` Service and the `default` ServiceAccounts before answering
  * requests (those that arrive earlier wait). Rejects when the store fails at start, the auth
@@ -114,10 +138,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     tokens: auth?.tokens,
   };
 
-  const server: Server = createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false },
-    (req, res) => {
-      serve(req, res).catch((err) => writeError(res, err, log));
-    });
+  const server: Server = createServer({
+    cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false,
+    ciphers: TLS_CIPHERS,
+    // Upstream's ReadHeaderTimeout (32 s); checked every second, not Node's default 30 s.
+    headersTimeout: 32_000, connectionsCheckingInterval: 1_000,
+  }, (req, res) => {
+    serve(req, res).catch((err) => writeError(res, err, log));
+  });
+  server.on('tlsClientError', answerPlainHttp);
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     await ready;
@@ -129,14 +158,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     let user = authenticated ?? ANONYMOUS_USER;
     // Impersonate-* headers: from here on the request is the impersonated user's.
     const acting = await impersonate(req.headersDistinct, user, hooks.authorize);
-    if (acting && 'denied' in acting) throw authenticated ? forbidden(acting.denied, acting.reason) : unauthorized();
+    // Anonymous requests are system:anonymous from here on: refused by RBAC (403), as upstream.
+    if (acting && 'denied' in acting) throw forbidden(acting.denied, acting.reason);
     if (acting) user = acting.user;
     const info = requestInfo(req.method ?? 'GET', url);
     const attrs = attributes(user, info, url);
     const decision = await hooks.authorize(user, attrs);
-    // Anonymous requests RBAC does not allow are told to authenticate; others are forbidden.
-    if (!decision.allowed) throw authenticated ? forbidden(attrs, decision.reason) : unauthorized();
+    if (!decision.allowed) throw forbidden(attrs, decision.reason);
     if (info.resourceRequest) {
+      if (clusterScopedInNamespace(info)) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
       const serveResource = async () => {
         if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
         if (await serveReview(reviewDeps, info, req, res)) return;

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { hardenIntrinsics } from '../own-keys.js';
 import { loadConfDir } from '../cni/invoker/conflist.js';
 import { findPlugin } from '../cni/exec.js';
 import type { NetworkStatus } from '../cri/deps.js';
@@ -43,6 +44,8 @@ export async function runCri(opts: CriOptions): Promise<void> {
     import('../cri/server.js'), import('./cri-deps.js'), import('../cri/lifecycle/recover.js'), import('../cri/streaming/server.js'),
     import('../cri/lifecycle/streaming-backend.js'), import('../host/subreaper.js'),
   ]);
+  // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
+  hardenIntrinsics();
   // conmon daemonizes: its orphans must come back to us, not to a PID 1 that may not reap.
   becomeChildSubreaper();
   const deps = await buildCriDeps(opts, () => networkStatus(opts), (d) => startStreamingServer({ address: opts.streamingAddress, backend: streamingBackend(d) }));

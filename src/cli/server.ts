@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { hardenIntrinsics } from '../own-keys.js';
 
 // `skiff server`: the control plane's apiserver over the embedded SQLite store (or etcd with
 // --etcd-endpoints). Composition root: PKI, ServiceAccount signing key and admin.kubeconfig on
@@ -69,6 +70,8 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     import('../apiserver/server.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
     import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
   ]);
+  // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
+  hardenIntrinsics();
   const { host, port } = parseListen(opts.listen);
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   const pki = await ensurePki(opts.dataDir, [host]);

@@ -1,5 +1,6 @@
 import { CniError, COMMANDS, ErrorCode, type Attachment, type CniArgs, type Command, type NetConf, type Result } from './types.js';
 import { CURRENT_VERSION, convertResult, isVersion, negotiate, SUPPORTED_VERSIONS } from './version.js';
+import { setOwn } from '../own-keys.js';
 
 // The protocol half of every plugin: CNI_* env and stdin in, a result or an error JSON out,
 // with the exit status the spec asks for. Everything is injected, so the whole protocol is
@@ -117,7 +118,7 @@ export function parseCniArgs(raw: string): Record<string, string> {
   for (const pair of raw.split(';').filter(Boolean)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new CniError(ErrorCode.InvalidEnvironment, 'invalid CNI_ARGS', `"${pair}" is not KEY=VALUE`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+    setOwn(out, pair.slice(0, eq), pair.slice(eq + 1)); // a key like __proto__ is an ordinary key
   }
   return out;
 }

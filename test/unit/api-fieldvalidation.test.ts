@@ -73,3 +73,13 @@ test('body kinds: defaults from the endpoint, upstream wording for the wrong kin
   t.regex(msg({ kind: 5 }), /couldn't get version\/kind; json parse error: json: cannot unmarshal number into Go struct field \.kind of type string/);
   t.regex(msg([1]), /cannot unmarshal array into Go value of type struct/);
 });
+
+test('strict JSON problems stop at upstream\'s 100 distinct ones, in document order', (t) => {
+  const fields = Array.from({ length: 5_000 }, (_, i) => `"u${i}":1`).join(',');
+  const problems = strictJsonProblems(`{"apiVersion":"v1","kind":"ConfigMap",${fields}}`, 'untyped');
+  t.is(problems.length, 0, 'untyped: no unknown fields');
+  const typed = strictJsonProblems(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"a":1,"a":2,"a":3},${fields}}`, kindNode({ group: '', version: 'v1', kind: 'ConfigMap' })!);
+  t.is(typed.length, 100);
+  t.deepEqual(typed.slice(0, 3), ['unknown field "metadata.a"', 'unknown field "u0"', 'unknown field "u1"']);
+  t.is(typed[99], 'unknown field "u98"');
+});

@@ -37,13 +37,16 @@ test('a token user bound to view can list but not create: 403 in upstream words'
   t.is((await f.as('bob-token', 'GET', '/api/v1/namespaces/team/pods')).status, 403, 'bob is not bound');
 });
 
-test('anonymous requests: 401 on resources, 200 on health and version; bad credentials are 401 everywhere', async (t) => {
+test('anonymous requests: system:anonymous, 403 on resources, 200 on health and version; bad credentials are 401 everywhere', async (t) => {
   const f = await startAuthFixture(t, { serviceAccountKey: saKey });
   const anon = (path: string) => f.call('GET', path, undefined, {}, { cert: false });
   const pods = await anon('/api/v1/pods');
-  t.is(pods.status, 401);
-  t.like(pods.json, { kind: 'Status', reason: 'Unauthorized', message: 'Unauthorized' });
-  t.is((await anon('/api')).status, 401, 'discovery is for authenticated users');
+  t.is(pods.status, 403);
+  t.like(pods.json, { kind: 'Status', reason: 'Forbidden', message: 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope' });
+  t.is((await anon('/api')).status, 403, 'discovery is for authenticated users');
+  const impersonating = await f.call('GET', '/api/v1/pods', undefined, { 'Impersonate-User': 'alice' }, { cert: false });
+  t.is(impersonating.status, 403);
+  t.regex(impersonating.json.message, /User "system:anonymous" cannot impersonate resource "users"/);
   for (const path of ['/healthz', '/livez', '/readyz', '/version']) t.is((await anon(path)).status, 200, path);
   t.is((await f.as('no-such-token', 'GET', '/healthz')).status, 401);
   t.is((await f.as('no-such-token', 'GET', '/api/v1/pods')).status, 401);

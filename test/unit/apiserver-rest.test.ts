@@ -70,9 +70,9 @@ test('bad input gets a Status, never a 500', async (t) => {
   t.deepEqual(yaml.json.data, { a: 'b' });
 });
 
-test('anonymous requests get 401, health and version are public', async (t) => {
+test('anonymous requests are system:anonymous and get 403, health and version are public', async (t) => {
   const { call } = await startFixture(t);
-  t.is((await call('GET', '/api/v1/pods', undefined, {}, { cert: false })).status, 401);
+  t.is((await call('GET', '/api/v1/pods', undefined, {}, { cert: false })).status, 403);
   const h = await call('GET', '/healthz', undefined, {}, { cert: false });
   t.is(h.status, 200);
   t.is(h.text, 'ok');

@@ -41,3 +41,12 @@ test('field selectors: common and per-type fields, escapes, unsupported fields a
   t.is(err?.code, 400);
   t.is(err?.message, 'field label not supported: spec.nodeName');
 });
+
+test('field and label selectors: Object.prototype member names are not field labels or labels', (t) => {
+  for (const field of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    const err = t.throws(() => fieldMatcher(pods, parseFieldSelector(`${field}=x`)), { instanceOf: ApiError }, field);
+    t.is(err?.message, `field label not supported: ${field}`);
+  }
+  t.false(matchLabels(parseLabelSelector('constructor'), { app: 'web' }), 'Exists on an inherited name');
+  t.true(matchLabels(parseLabelSelector('!toString'), { app: 'web' }));
+});

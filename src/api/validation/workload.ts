@@ -4,6 +4,7 @@ import { type Errs, forbidden, immutable, invalid, isInt, isObj, notSupported, r
 import { intOrPercent, intOrPercentValue, labelSelector, nonNegative } from './common.js';
 import { sortKeys, validatePodSpec } from './pod.js';
 import { validateJobSpec } from './job.js';
+import { ownValue } from '../../own-keys.js';
 
 export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job';
 
@@ -26,10 +27,11 @@ function validateSelector(errs: Errs, kind: WorkloadKind, field: string, selecto
 
 /** Whether a LabelSelector selects a label set (matchLabels and matchExpressions). */
 export function selectorMatches(selector: any, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (labels[k] !== v) return false;
+  // Keys are the request's: own labels only (`constructor` is not a label of every object).
+  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (ownValue(labels, k) !== v) return false;
   for (const e of selector?.matchExpressions ?? []) {
-    const has = e.key in labels;
-    const val = labels[e.key];
+    const has = typeof e.key === 'string' && Object.hasOwn(labels, e.key);
+    const val = has ? labels[e.key] : undefined;
     if (e.operator === 'In' && !(has && e.values?.includes(val))) return false;
     if (e.operator === 'NotIn' && has && e.values?.includes(val)) return false;
     if (e.operator === 'Exists' && !has) return false;

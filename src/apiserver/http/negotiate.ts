@@ -6,6 +6,9 @@ import { parse as parseYaml } from 'yaml';
 import { decodeProtobufObject } from '../protobuf/codec.js';
 import { PROTOBUF_MEDIA_TYPE } from '../protobuf/envelope.js';
 import { apiError, badRequest } from '../status.js';
+import { jsonDepthError, yamlDepthError } from '../../api/nesting-depth.js';
+import { jsonAsYaml } from '../../api/strict-decode.js';
+import { parseYamlAsync } from '../../api/yaml-offload.js';
 
 export interface MediaType {
   type: string;
@@ -65,11 +68,34 @@ export function negotiate(accept: string | undefined, conversions: readonly stri
  * JSON). Throws ApiError 400 on malformed input, 415 on an unknown type or a kind with no
  * protobuf message.
  */
+/**
+ * decodeBody with YAML parsed off the event loop (api/yaml-offload.ts): what request handlers
+ * use. Throws the same ApiErrors (400 for a YAML document past its parse deadline too).
+ */
+export async function decodeBodyAsync(contentType: string | undefined, body: Buffer): Promise<unknown> {
+  const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (!YAML_MEDIA_TYPES.has(type)) return decodeBody(contentType, body);
+  const text = body.toString('utf8');
+  const deep = yamlDepthError(text);
+  if (deep) throw badRequest(`error converting YAML to JSON: yaml: ${deep}`);
+  try {
+    return await parseYamlAsync(text);
+  } catch (err) {
+    throw badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+const YAML_MEDIA_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml', 'text/yaml']);
+
 export function decodeBody(contentType: string | undefined, body: Buffer): unknown {
   const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(body);
   const text = body.toString('utf8');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
+    const deep = yamlDepthError(text);
+    if (deep) throw badRequest(`error converting YAML to JSON: yaml: ${deep}`);
+    const json = jsonAsYaml(text);
+    if (json !== undefined) return json;
     try {
       return parseYaml(text, { maxAliasCount: 100 });
     } catch (err) {
@@ -77,6 +103,8 @@ export function decodeBody(contentType: string | undefined, body: Buffer): unkno
     }
   }
   if (type === 'application/json' || type.endsWith('+json') || type === '') {
+    const deep = jsonDepthError(text);
+    if (deep) throw badRequest(`json: cannot unmarshal request body: ${deep}`);
     try {
       return JSON.parse(text);
     } catch (err) {

@@ -17,6 +17,21 @@ export interface RequestInfo {
 // Namespace subresources stay on the namespace itself: /api/v1/namespaces/x/status.
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/**
+ * Whether the path names a namespace before the resource: /api/v1/namespaces/<ns>/<resource>...
+ * (not /api/v1/namespaces/<name>[/status|/finalize], the namespace object itself). Request info
+ * cannot tell `/namespaces/a/namespaces/b` from `/namespaces/b` by namespace alone (upstream's
+ * cannot either, and authorizes both in namespace a); routing must refuse the first.
+ */
+export function hasNamespacePrefix(info: RequestInfo): boolean {
+  if (!info.resourceRequest) return false;
+  // Decoded as requestInfo decodes them: /api/v1/%6eamespaces/team/nodes is the same path.
+  const parts = info.path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
+  if (rest[0] === 'watch') rest = rest.slice(1);
+  return rest[0] === 'namespaces' && rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2]!);
+}
+
 /** Parses the request. Throws ApiError 400 on a malformed percent-encoding. */
 export function requestInfo(method: string, url: URL): RequestInfo {
   const path = url.pathname;

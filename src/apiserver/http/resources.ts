@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
 import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
-import { decodeYaml, JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
+import { JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
+import { decodeYamlAsync } from '../../api/yaml-offload.js';
 import type { ServerHooks } from '../hooks.js';
 import { apiError, badRequest } from '../status.js';
 import type { Obj } from '../storage/codec.js';
@@ -13,9 +14,10 @@ import { deleteCollection, deleteObject, type DeleteOptions } from '../storage/d
 import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
 import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/subresources.js';
 import { openWatch } from '../storage/watch.js';
-import { decodeBody, negotiate, type Representation } from './negotiate.js';
-import type { RequestInfo } from './request-info.js';
+import { decodeBodyAsync, negotiate, type Representation } from './negotiate.js';
+import { hasNamespacePrefix, type RequestInfo } from './request-info.js';
 import { drainedOrClosed, readBody, writeObject } from './respond.js';
+import { WarningRecorder } from './warnings.js';
 import { evictPod } from '../storage/eviction.js';
 
 export interface ResourceHandlerDeps {
@@ -26,16 +28,30 @@ export interface ResourceHandlerDeps {
 }
 
 const notServed = () => apiError(404, 'NotFound', 'the server could not find the requested resource');
+const methodNotAllowed = () => apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 const CONVERSIONS = ['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList'];
 const KUBELET_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy', 'token', 'ephemeralcontainers']);
+
+/**
+ * Upstream routes cluster-scoped resources only outside /namespaces/<ns>/: any verb there is a
+ * 404 (after authorization in that namespace, which must not reach cluster-wide objects).
+ * Checked before every handler of resource paths (reviews and tokens too).
+ */
+export function clusterScopedInNamespace(info: RequestInfo): boolean {
+  const r = findResource(info.apiGroup, info.apiVersion, info.resource);
+  return !!r && !r.namespaced && hasNamespacePrefix(info);
+}
 
 /** Serves one resource request. Throws ApiError (the caller writes it as a Status). */
 export async function handleResource(deps: ResourceHandlerDeps, info: RequestInfo, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const r = findResource(info.apiGroup, info.apiVersion, info.resource);
   if (!r) throw notServed();
   const ns = r.namespaced ? info.namespace : '';
-  if (!r.namespaced && info.namespace && r.plural !== 'namespaces') throw notServed();
+  if (clusterScopedInNamespace(info)) throw notServed();
   const needsName = !['list', 'watch', 'create', 'deletecollection'].includes(info.verb);
+  // Without a namespace a namespaced resource has only its list/watch route: other verbs on
+  // that collection path are a 405 (go-restful's answer for a known path), names a 404.
+  if (r.namespaced && !ns && !info.name && (info.verb === 'create' || info.verb === 'deletecollection')) throw methodNotAllowed();
   if (r.namespaced && !ns && info.verb !== 'list' && info.verb !== 'watch') throw notServed();
   if (needsName && !info.name) throw notServed();
   if (info.subresource && !(r.subresources ?? []).includes(info.subresource)) throw notServed();
@@ -72,7 +88,7 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
       if (ct.startsWith('application/apply-patch') && !q.get('fieldManager')) {
         throw badRequest('PATCH requests using the apply patch type require fieldManager');
       }
-      const patch = fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
+      const patch = await fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
       const force = q.get('force') === 'true';
       let created = false;
       const obj = await registry.patch(r, ns, info.name, ct, patch, { ...opts, force, onCreate: () => { created = true; } });
@@ -121,7 +137,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
     }
     if (info.verb === 'patch') {
       const ct = req.headers['content-type'] ?? '';
-      const patch = decodeBody(ct, await readBody(req));
+      const patch = await decodeBodyAsync(ct, await readBody(req));
       const gvk = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
       return write(200, await updateScale(registry, r, ns, info.name, (scale) => deps.hooks.applyPatch(ct, scale, patch, gvk) as Obj, opts));
     }
@@ -131,7 +147,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
     if (info.verb === 'update') return write(200, await registry.update(r, ns, info.name, await readTypedObject(req), opts));
     if (info.verb === 'patch') {
       const ct = req.headers['content-type'] ?? '';
-      const patch = fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
+      const patch = await fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
       return write(200, await registry.patch(r, ns, info.name, ct, patch, { ...opts, force: q.get('force') === 'true' }));
     }
   }
@@ -139,7 +155,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
 }
 
 async function readObject(req: IncomingMessage): Promise<Obj> {
-  const body = decodeBody(req.headers['content-type'], await readBody(req));
+  const body = await decodeBodyAsync(req.headers['content-type'], await readBody(req));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be an object');
   return body as Obj;
 }
@@ -181,7 +197,7 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage) {
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const raw = await readBody(req);
-  const body = (raw.length ? decodeBody(req.headers['content-type'], raw) : {}) as Obj;
+  const body = (raw.length ? await decodeBodyAsync(req.headers['content-type'], raw) : {}) as Obj;
   return {
     gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') ?? body?.gracePeriodSeconds,
     propagationPolicy: q.get('propagationPolicy') ?? body?.propagationPolicy,
@@ -258,9 +274,21 @@ function directiveOf(q: URLSearchParams): Directive {
   return (q.get('fieldValidation') as Directive | null) || 'Warn';
 }
 
+/** Upstream's strict JSON decoder (sigs.k8s.io/json) keeps the first 100 distinct strict errors of a decode. */
+const MAX_STRICT_ERRORS = 100;
+
+function firstDistinct(items: string[]): string[] {
+  const out = new Set<string>();
+  for (const item of items) {
+    if (out.size >= MAX_STRICT_ERRORS) break;
+    out.add(item);
+  }
+  return [...out];
+}
+
 /** One request's field problems: decides between failing and warning, and writes the warnings. */
 class FieldReport {
-  private readonly warnings: string[] = [];
+  private readonly warnings = new WarningRecorder();
   /** Duplicate-field complaints about the patch body, reported with the patched object's unknown fields. */
   private patchProblems: string[] = [];
   constructor(readonly directive: Directive) {}
@@ -268,13 +296,12 @@ class FieldReport {
   /** Fails (Strict: 400 with `message(problems)`) or records warnings (Warn). */
   report(problems: string[], message: (joined: string) => string, warnings = problems): void {
     if (!problems.length || this.directive === 'Ignore') return;
-    if (this.directive === 'Strict') throw badRequest(message(`strict decoding error: ${problems.join(', ')}`));
-    for (const w of warnings) if (!this.warnings.includes(w)) this.warnings.push(w);
+    if (this.directive === 'Strict') throw badRequest(message(`strict decoding error: ${firstDistinct(problems).join(', ')}`));
+    for (const w of firstDistinct(warnings)) this.warnings.add(w);
   }
 
   setWarningHeaders(res: ServerResponse): void {
-    // RFC 7234 warn-text: a quoted string; upstream's agent is "-".
-    if (this.warnings.length) res.setHeader('Warning', this.warnings.map((w) => `299 - "${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`));
+    if (this.warnings.values.length) res.setHeader('Warning', [...this.warnings.values]);
   }
 
   /**
@@ -301,14 +328,14 @@ class FieldReport {
    * a body that is not JSON/YAML, on duplicates under Strict, and on apply configurations with
    * fields the kind does not declare.
    */
-  readPatch(contentType: string, raw: Buffer, gvk: { group: string; version: string; kind: string }, ns: string, name: string): unknown {
+  async readPatch(contentType: string, raw: Buffer, gvk: { group: string; version: string; kind: string }, ns: string, name: string): Promise<unknown> {
     const type = mediaType(contentType);
     const text = raw.toString('utf8');
     const strictish = this.directive !== 'Ignore';
     if (type === 'application/apply-patch+yaml') {
       let decoded;
       try {
-        decoded = decodeYaml(text);
+        decoded = await decodeYamlAsync(text);
       } catch (err) {
         throw badRequest(`error decoding YAML: error converting YAML to JSON: ${(err as Error).message}`);
       }
@@ -325,7 +352,7 @@ class FieldReport {
       }
       return decoded.value;
     }
-    if (!JSON_TYPES.has(type)) return decodeBody(contentType, raw);
+    if (!JSON_TYPES.has(type)) return decodeBodyAsync(contentType, raw);
     const syntax = jsonSyntaxError(text);
     if (type === 'application/merge-patch+json') {
       if (syntax) throw badRequest(strictish ? `error decoding patch: ${syntax}` : 'Invalid JSON Patch');
@@ -361,7 +388,7 @@ async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: Fi
     value = JSON.parse(text);
   } else if (YAML_TYPES.has(type)) {
     try {
-      const decoded = decodeYaml(text);
+      const decoded = await decodeYamlAsync(text);
       value = decoded.value;
       if (decoded.duplicates.length) {
         problems = [`yaml: unmarshal errors:\n  ${decoded.duplicates.join('\n  ')}`];
@@ -371,7 +398,7 @@ async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: Fi
       throw badRequest(unrecognized(target, `error converting YAML to JSON: ${(err as Error).message}`, raw));
     }
   } else {
-    value = decodeBody(req.headers['content-type'], raw);
+    value = await decodeBodyAsync(req.headers['content-type'], raw);
   }
   const kind = checkBodyKind(target, value, raw);
   if (!kind.ok) throw badRequest(kind.message);

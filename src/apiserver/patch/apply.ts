@@ -2,6 +2,7 @@
 // into the live object, drop what this manager applied before but no longer does (unless
 // someone else owns it), and refuse to take fields other managers set to other values
 // unless forced.
+import { ownValue, setOwn } from '../../own-keys.js';
 import { apiError, badRequest } from '../status.js';
 import { compare, FieldSet, itemKey, pathString, toFieldSet, type Path } from './fieldpath.js';
 import { clone, isObject, jsonEqual, type Json, type JsonObject } from './json.js';
@@ -89,7 +90,7 @@ function mergeValue(live: Json | undefined, config: Json, meta: FieldMeta): Json
     for (const [k, v] of Object.entries(config)) {
       // An applied null asks for the field to be absent (typed decoding drops it upstream).
       if (v === null) delete out[k];
-      else out[k] = mergeValue(out[k], v, fieldMeta(meta, k));
+      else setOwn(out, k, mergeValue(ownValue(out, k), v, fieldMeta(meta, k)));
     }
     return out;
   }
@@ -181,7 +182,7 @@ function removePath(obj: JsonObject, path: Path, meta: FieldMeta): void {
       const name = el.slice(2);
       if (last) { delete node[name]; return; }
       m = fieldMeta(m, name);
-      node = node[name] as Json;
+      node = ownValue(node, name) as Json;
       continue;
     }
     if (!Array.isArray(node)) return;

@@ -4,6 +4,8 @@
 // tree, kept here until the OpenAPI schemas of src/api/ can feed it. Anything not listed
 // follows upstream's default: lists are atomic (replaced whole), maps merge key by key.
 
+import { ownValue } from '../../own-keys.js';
+
 export type Gvk = { group: string; version: string; kind: string };
 
 export interface FieldMeta {
@@ -119,13 +121,14 @@ const empty: FieldMeta = {};
 /** The metadata of a kind's top level (ObjectMeta included); unknown kinds get ObjectMeta only. Never fails. */
 export function kindMeta(gvk: Gvk): FieldMeta {
   const gv = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
-  const fields = KINDS[`${gv}/${gvk.kind}`] ?? {};
+  const fields = ownValue(KINDS, `${gv}/${gvk.kind}`) ?? {};
   return { fields: { metadata: struct(objectMeta), ...fields } };
 }
 
 /** The metadata of one field of a struct (or of each item's field for lists); {} when unknown. */
 export function fieldMeta(parent: FieldMeta, name: string): FieldMeta {
-  return parent.fields?.[name] ?? empty;
+  // Field names come from request bodies: `constructor` is not a field of any kind.
+  return (parent.fields && ownValue(parent.fields, name)) ?? empty;
 }
 
 /** Server-side apply's list type: listed types, else 'set' for SMP-merged primitives, else atomic. */

@@ -2,6 +2,7 @@
 // replace unless their field says `merge` (then objects merge by the field's merge key and
 // primitives union), plus the directives kubectl sends: `$patch`, `$retainKeys`,
 // `$setElementOrder/<field>`, `$deleteFromPrimitiveList/<field>`, and null to delete.
+import { ownValue, setOwn } from '../../own-keys.js';
 import { badPatch, unprocessablePatch } from './errors.js';
 import { clone, isObject, jsonEqual, type Json, type JsonObject } from './json.js';
 import { fieldMeta, type FieldMeta } from './schema.js';
@@ -28,7 +29,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: FieldMeta): Jso
     delete rest[PATCH];
     if (directive === 'replace') return mergeMap({}, rest, meta);
     // 'merge' is the default behaviour spelled out.
-    if (directive !== 'merge') throw badPatch(`unknown patch type: ${String(directive)} in map: ${JSON.stringify(patch)}`);
+    if (directive !== 'merge') throw badPatch(`unknown patch type: ${typeof directive === 'string' ? directive : JSON.stringify(directive)} in map: ${JSON.stringify(patch)}`);
     patch = rest;
   }
   applyRetainKeys(original, patch);
@@ -43,11 +44,12 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: FieldMeta): Jso
       delete original[key];
       continue;
     }
+    // Keys are the patch's data: own properties only, so `__proto__` or `constructor` are ordinary keys.
     const field = fieldMeta(meta, key);
-    const current = original[key];
-    if (isObject(current) && isObject(value)) original[key] = field.strategy === 'replace' ? mergeMap({}, value, field) : mergeMap(current, value, field);
-    else if (Array.isArray(current) && Array.isArray(value)) original[key] = mergeList(current, value, field);
-    else original[key] = fresh(value, field);
+    const current = ownValue(original, key);
+    if (isObject(current) && isObject(value)) setOwn(original, key, field.strategy === 'replace' ? mergeMap({}, value, field) : mergeMap(current, value, field));
+    else if (Array.isArray(current) && Array.isArray(value)) setOwn(original, key, mergeList(current, value, field));
+    else setOwn(original, key, fresh(value, field));
   }
   return original;
 }
@@ -73,9 +75,9 @@ function applyRetainKeys(original: JsonObject, patch: JsonObject): void {
 
 function deleteFromPrimitiveList(original: JsonObject, field: string, values: Json | undefined): void {
   if (!Array.isArray(values)) throw badPatch('invalid patch format of primitive list');
-  const list = original[field];
+  const list = ownValue(original, field);
   if (!Array.isArray(list)) return;
-  original[field] = list.filter((item) => !values.some((v) => jsonEqual(v, item)));
+  setOwn(original, field, list.filter((item) => !values.some((v) => jsonEqual(v, item))));
 }
 
 /** Merges each list that has a `$setElementOrder` and puts it in that order; returns the fields it handled. */
@@ -88,8 +90,9 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, meta: Fie
     if (!Array.isArray(order)) throw badPatch('invalid patch format of setElementOrder list');
     const identity = identityOf(field);
     if (field.mergeKey && order.some((o) => !isObject(o) || o[field.mergeKey!] === undefined)) throw badPatch('invalid patch format of setElementOrder list');
-    const before = Array.isArray(original[name]) ? (original[name] as Json[]) : undefined;
-    const patchList = patch[name];
+    const current = ownValue(original, name);
+    const before = Array.isArray(current) ? current : undefined;
+    const patchList = ownValue(patch, name);
     if (patchList === null) continue; // the list is deleted; nothing to order
     if (patchList !== undefined && !Array.isArray(patchList)) continue; // a type change: the plain merge handles it
     if (patchList) {
@@ -100,7 +103,7 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, meta: Fie
     if (!before && !patchList) continue;
     const merged = before && patchList ? mergeList(before, patchList, field) : before ?? fresh(patchList!, field) as Json[];
     const inOrder = (item: Json) => order.some((o) => jsonEqual(identity(o), identity(item)));
-    original[name] = normalizeOrder(merged.filter(inOrder), merged.filter((i) => !inOrder(i)), order, before ?? [], identity);
+    setOwn(original, name, normalizeOrder(merged.filter(inOrder), merged.filter((i) => !inOrder(i)), order, before ?? [], identity));
     handled.add(name);
   }
   return handled;
@@ -154,7 +157,7 @@ function applyListDirectives(original: Json[], patch: Json[], mergeKey: string):
     } else if (directive === 'merge') {
       throw badPatch('merging lists cannot yet be specified in the patch');
     } else {
-      throw badPatch(`unknown patch type: ${String(directive)} in map: ${JSON.stringify(item)}`);
+      throw badPatch(`unknown patch type: ${typeof directive === 'string' ? directive : JSON.stringify(directive)} in map: ${JSON.stringify(item)}`);
     }
   }
   return replace ? { base: [], items } : { base, items };

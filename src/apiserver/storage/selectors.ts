@@ -2,6 +2,7 @@
 // labels.Parse / fields.ParseSelector), compiled once per request into a predicate.
 import { badRequest } from '../status.js';
 import type { ResourceInfo } from '../../api/resources.js';
+import { ownValue } from '../../own-keys.js';
 
 type Obj = Record<string, any>;
 
@@ -186,7 +187,8 @@ const COMMON: Record<string, (o: Obj) => string> = {
 export function fieldMatcher(resource: ResourceInfo, reqs: readonly FieldRequirement[]): (o: Obj) => boolean {
   const own = FIELDS[`${resource.group}/${resource.plural}`] ?? {};
   const getters = reqs.map((r) => {
-    const get = COMMON[r.field] ?? own[r.field];
+    // The field name is the query's: `constructor` or `toString` is not a field label.
+    const get = ownValue(COMMON, r.field) ?? ownValue(own, r.field);
     if (!get) throw badRequest(`field label not supported: ${r.field}`);
     return { get, r };
   });

@@ -6,6 +6,7 @@ import type { PodSandbox } from '../gen/runtime/v1/PodSandbox.js';
 import type { PodSandboxFilter__Output } from '../gen/runtime/v1/PodSandboxFilter.js';
 import type { PodSandboxStatus } from '../gen/runtime/v1/PodSandboxStatus.js';
 import type { ContainerRecord, SandboxRecord } from '../state/records.js';
+import { ownValue } from '../../own-keys.js';
 
 export function sandboxEntry(s: SandboxRecord): PodSandbox {
   return {
@@ -57,7 +58,7 @@ export function containerMatches(c: ContainerRecord, f: ContainerFilter__Output 
 }
 
 function labelsMatch(labels: Record<string, string>, selector: Record<string, string>): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+  return Object.entries(selector ?? {}).every(([k, v]) => !!labels && ownValue(labels, k) === v);
 }
 
 /** The reason the kubelet shows for an exited container, as containerd sets it. */

@@ -110,7 +110,7 @@ export function describeObject(obj: NftObject): string {
 
 function validate(verb: Verb, obj: NftObject): void {
   const what = `${verb} ${obj?.kind ?? 'object'}`;
-  if (!obj || !(obj.kind in VERBS)) throw invalid(`${what}: unknown object kind "${String(obj?.kind)}"`);
+  if (!obj || typeof obj.kind !== 'string' || !Object.hasOwn(VERBS, obj.kind)) throw invalid(`${what}: unknown object kind "${String(obj?.kind)}"`);
   if (!VERBS[obj.kind].includes(verb)) throw invalid(`${what}: nft has no "${verb}" for a ${obj.kind}`);
   if (!FAMILIES.includes(obj.family)) throw invalid(`${what}: unknown family "${String(obj.family)}"`);
   if (obj.kind === 'table') {

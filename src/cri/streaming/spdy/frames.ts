@@ -5,6 +5,7 @@
 // call and frame order never depends on a callback.
 import { Deflate, Inflate, Z_SYNC_FLUSH } from 'pako';
 import { SPDY3_DICTIONARY } from './dictionary.js';
+import { setOwn } from '../../../own-keys.js';
 
 export const SPDY_VERSION = 3;
 /** Window every stream and the session start with, until SETTINGS says otherwise. */
@@ -77,8 +78,9 @@ function decodeHeaderBlock(block: Buffer, streamId: number): Headers {
     const name = take();
     const value = take();
     if (name === '' || name !== name.toLowerCase()) throw fail(`header name ${JSON.stringify(name)} is empty or not lowercase`);
-    if (name in headers) throw fail(`duplicate header ${name}`);
-    headers[name] = value;
+    // Names are the peer's: `constructor` or `__proto__` are headers like any other.
+    if (Object.hasOwn(headers, name)) throw fail(`duplicate header ${name}`);
+    setOwn(headers, name, value);
   }
   return headers;
 }
