@@ -105,6 +105,16 @@ test('a token cannot be bound to a pod that runs as another ServiceAccount: 400 
   t.is(byDefault.status, 201, 'a pod without serviceAccountName runs as default');
 });
 
+test('a bound object kind named like an Object.prototype member is 422, not a lookup of it', async (t) => {
+  const s = await setup(t);
+  await s.serviceAccount('sa4');
+  for (const kind of ['constructor', 'toString', '__proto__']) {
+    const res = await s.call('POST', `/api/v1/namespaces/${s.ns}/serviceaccounts/sa4/token`, { spec: { boundObjectRef: { kind, apiVersion: 'v1', name: 'x' } } });
+    t.is(res.status, 422, `${kind}: ${res.text}`);
+    t.regex(res.json.message, /Unsupported value/);
+  }
+});
+
 test('a pod being deleted gracefully keeps its token good until its deletionTimestamp is more than 60 s past', async (t) => {
   const s = await setup(t);
   await s.serviceAccount('runner');

@@ -18,11 +18,13 @@ export interface TokenRequestDeps {
 const DEFAULT_SECONDS = 3600;
 const MIN_SECONDS = 600;
 const MAX_SECONDS = 2 ** 32;
-const BOUND_KINDS: Record<string, { group: string; version: string; plural: string; namespaced: boolean }> = {
-  Pod: { group: '', version: 'v1', plural: 'pods', namespaced: true },
-  Secret: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
-  Node: { group: '', version: 'v1', plural: 'nodes', namespaced: false },
-};
+// A Map: the kind comes from the request body, and a plain object would answer for
+// inherited names such as `constructor`.
+const BOUND_KINDS = new Map<string, { group: string; version: string; plural: string; namespaced: boolean }>([
+  ['Pod', { group: '', version: 'v1', plural: 'pods', namespaced: true }],
+  ['Secret', { group: '', version: 'v1', plural: 'secrets', namespaced: true }],
+  ['Node', { group: '', version: 'v1', plural: 'nodes', namespaced: false }],
+]);
 
 /**
  * Issues the token for ServiceAccount ns/name and returns the TokenRequest with its status.
@@ -42,7 +44,7 @@ export async function createToken(deps: TokenRequestDeps, ns: string, name: stri
   if (!Number.isInteger(seconds) || seconds < MIN_SECONDS) causes.push({ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${spec.expirationSeconds}: may not specify a duration less than 10 minutes` });
   else if (seconds > MAX_SECONDS) causes.push({ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${spec.expirationSeconds}: may not specify a duration larger than 2^32 seconds` });
   const ref: Obj | undefined = spec.boundObjectRef ?? undefined;
-  if (ref && !BOUND_KINDS[ref.kind]) causes.push({ reason: 'FieldValueNotSupported', field: 'spec.boundObjectRef.kind', message: `Unsupported value: "${ref.kind}": supported values: "Pod", "Secret", "Node"` });
+  if (ref && !BOUND_KINDS.has(ref.kind)) causes.push({ reason: 'FieldValueNotSupported', field: 'spec.boundObjectRef.kind', message: `Unsupported value: "${ref.kind}": supported values: "Pod", "Secret", "Node"` });
   if (causes.length) throw invalid('TokenRequest', name, causes, 'authentication.k8s.io');
   // Stored nowhere, but admitted as a create of serviceaccounts/token (NodeRestriction: a
   // kubelet's tokens must be bound to its own pods).
@@ -62,7 +64,7 @@ export async function createToken(deps: TokenRequestDeps, ns: string, name: stri
 }
 
 async function bound(registry: Registry, ns: string, serviceAccount: string, ref: Obj): Promise<BoundObject> {
-  const kind = BOUND_KINDS[ref.kind]!;
+  const kind = BOUND_KINDS.get(ref.kind)!;
   const obj = await registry.get(findResource(kind.group, kind.version, kind.plural)!, kind.namespaced ? ns : '', ref.name ?? '');
   // A token bound to a pod must be the pod's own account's: otherwise it would carry the pod's
   // (and its node's) identity for another account. Pods run as `default` unless they say
