@@ -104,21 +104,35 @@ let shared: YamlWorkerQueue | undefined;
 /** decodeYaml (values and go-yaml's duplicate complaints) off the event loop. Rejects with decodeYaml's errors, or the deadline's. */
 export async function decodeYamlAsync(text: string, opts: YamlOffloadOptions = {}): Promise<YamlDecoded> {
   if (text.length <= (opts.inlineChars ?? INLINE_YAML_CHARS)) return decodeYaml(text);
-  // The linear checks stay here: a too-deep body or JSON text never needs the worker.
-  const deep = yamlDepthError(text);
-  if (deep) throw new Error(`yaml: ${deep}`);
-  const json = jsonAsYaml(text);
-  if (json !== undefined) return { value: json, duplicates: [] };
+  const settled = settledWithoutParser(text);
+  if (settled) return { value: settled.value, duplicates: [] };
   const answer = await (shared ??= new YamlWorkerQueue()).run(text, 'decode', opts.deadlineMs ?? YAML_DEADLINE_MS);
   if (!answer.ok) throw new Error(answer.message);
   return { value: answer.value, duplicates: answer.duplicates };
 }
 
-/** The yaml package's parse (duplicate keys are errors) off the event loop. Rejects with its errors, or the deadline's. */
-export async function parseYamlAsync(text: string, opts: YamlOffloadOptions = {}): Promise<unknown> {
-  if (text.length <= (opts.inlineChars ?? INLINE_YAML_CHARS)) return parseYaml(text, { maxAliasCount: 100 });
+/**
+ * What the linear checks settle without the parser, on the calling thread: a body nested too
+ * deep throws `yaml: exceeded max depth of …`; JSON text is its value; undefined otherwise.
+ */
+function settledWithoutParser(text: string): { value: unknown } | undefined {
+  const deep = yamlDepthError(text);
+  if (deep) throw new Error(`yaml: ${deep}`);
   const json = jsonAsYaml(text);
-  if (json !== undefined) return json;
+  return json === undefined ? undefined : { value: json };
+}
+
+/** The yaml package's parse (duplicate keys are errors) on this thread, after the linear checks. Throws their errors or its own. */
+export function parseYamlChecked(text: string): unknown {
+  const settled = settledWithoutParser(text);
+  return settled ? settled.value : parseYaml(text, { maxAliasCount: 100 });
+}
+
+/** parseYamlChecked, with the parse of a large body off the event loop. Rejects with its errors, or the deadline's. */
+export async function parseYamlAsync(text: string, opts: YamlOffloadOptions = {}): Promise<unknown> {
+  if (text.length <= (opts.inlineChars ?? INLINE_YAML_CHARS)) return parseYamlChecked(text);
+  const settled = settledWithoutParser(text);
+  if (settled) return settled.value;
   const answer = await (shared ??= new YamlWorkerQueue()).run(text, 'parse', opts.deadlineMs ?? YAML_DEADLINE_MS);
   if (!answer.ok) throw new Error(answer.message);
   return answer.value;

@@ -254,7 +254,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (auth) {
       await ensureBootstrapRbac(registry);
       // admin, edit and view get their rules from it (as upstream's controller manager runs it).
-      const aggregation = startClusterRoleAggregation(opts.store, registry, log);
+      const aggregation = startClusterRoleAggregation(auth.rbac, registry, log);
       stops.push(() => aggregation.stop());
       await aggregation.ready;
       await auth.rbac.ready;

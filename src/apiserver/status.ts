@@ -50,6 +50,15 @@ export const alreadyExists = (resource: string, name: string, group = '') =>
   apiError(409, 'AlreadyExists', `${resource}${group ? `.${group}` : ''} "${name}" already exists`, { name, group, kind: resource });
 export const conflict = (resource: string, name: string, why: string, group = '') =>
   apiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource}${group ? `.${group}` : ''} "${name}": ${why}`, { name, group, kind: resource });
+/**
+ * `pods "web" is forbidden: why` (upstream errors.NewForbidden): the one 403 wording of the
+ * authorizer's denials and admission's refusals. The name is left out when empty; empty
+ * details are omitted, as Go's omitempty does.
+ */
+export function forbiddenError(resource: string, name: string, why: string, group = ''): ApiError {
+  const qualified = group ? `${resource}.${group}` : resource;
+  return apiError(403, 'Forbidden', `${qualified}${name ? ` "${name}"` : ''} is forbidden: ${why}`, { ...(name ? { name } : {}), ...(group ? { group } : {}), kind: resource });
+}
 export const badRequest = (message: string) => apiError(400, 'BadRequest', message);
 export const gone = (message: string) => apiError(410, 'Expired', message);
 /** 422 with the field causes, message as upstream: `Pod "x" is invalid: [spec.containers: Required value, ...]`. */

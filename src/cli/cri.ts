@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { hardenIntrinsics } from '../own-keys.js';
+import { parseGoDuration } from '../go-duration.js';
 import { loadConfDir } from '../cni/invoker/conflist.js';
 import { findPlugin } from '../cni/exec.js';
 import type { NetworkStatus } from '../cri/deps.js';
@@ -67,14 +68,16 @@ function positiveInteger(value: string): number {
   return n;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go duration as containerd's config takes it ('5m', '1m30s', '500ms', '0'), in ms. */
+/** A Go duration as containerd's config takes it ('5m', '1m30s', '500ms', '0'), in ms; not negative. */
 export function durationMs(value: string): number {
-  if (value === '0') return 0;
-  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (!parts.length || parts.map((p) => p[0]).join('') !== value) throw new InvalidArgumentError(`"${value}" is not a duration such as 5m, 1m30s or 500ms.`);
-  return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * UNIT_MS[p[2]!]!, 0));
+  let ns: number;
+  try {
+    ns = parseGoDuration(value);
+  } catch {
+    ns = -1;
+  }
+  if (ns < 0) throw new InvalidArgumentError(`"${value}" is not a duration such as 5m, 1m30s or 500ms.`);
+  return Math.round(ns / 1e6);
 }
 
 /** As containerd reports it: ready once a valid network config and its plugins exist. */

@@ -20,11 +20,8 @@ import { rootOnly } from '../helpers/root.js';
 // addon's fsApply on its own.
 const rt = rootOnly(test);
 
-async function serving(t: ExecutionContext) {
-  const [dir, root, registry] = [await tempDir(t), await tempDir(t), await startRegistry(t)];
-  const images = await buildTestImages(dir);
-  const repo = `skiff-test/${uniq()}`;
-  const store = await ImageStore.open(root);
+/** The ImageService RPCs of `store` on a socket in dir, and a client of them; both closed at teardown. */
+async function serveImages(t: ExecutionContext, dir: string, store: ImageStore) {
   // Only the image store is needed by these handlers; the rest of CriDeps belongs to other RPCs.
   const deps = { images: store, networkReady: async () => ({ ready: true }), cgroupDriver: 'cgroupfs' } as Partial<CriDeps> as CriDeps;
   const server = await serveCri(deps, join(dir, 'cri.sock'), { runtime: {}, image: imageRpcs });
@@ -33,6 +30,15 @@ async function serving(t: ExecutionContext) {
     client.close();
     await server.close(1000);
   });
+  return client;
+}
+
+async function serving(t: ExecutionContext) {
+  const [dir, root, registry] = [await tempDir(t), await tempDir(t), await startRegistry(t)];
+  const images = await buildTestImages(dir);
+  const repo = `skiff-test/${uniq()}`;
+  const store = await ImageStore.open(root);
+  const client = await serveImages(t, dir, store);
   return {
     image: client.image, root, registry, repo,
     busybox: await push(images, 'busybox', registry.host, repo),
@@ -142,13 +148,7 @@ async function stalledPull(t: ExecutionContext, progressTimeoutMs: number) {
   const { layers } = putImage(reg, 'v1', [Buffer.alloc(1000, 'x')]);
   const { asked } = trickle(reg, `/v2/e/app/blobs/${layers[0]!.digest}`);
   const store = await ImageStore.open(root, { fs: new FakeFsMeta(), platform: PLATFORM, pullLimits: { progressTimeoutMs } });
-  const deps = { images: store, networkReady: async () => ({ ready: true }), cgroupDriver: 'cgroupfs' } as Partial<CriDeps> as CriDeps;
-  const server = await serveCri(deps, join(dir, 'cri.sock'), { runtime: {}, image: imageRpcs });
-  const client = criClient(server.socketPath);
-  t.teardown(async () => {
-    client.close();
-    await server.close(1000);
-  });
+  const client = await serveImages(t, dir, store);
   return { reg, asked, store, image: client.image, ref: `${reg.host}/e/app:v1` };
 }
 

@@ -17,8 +17,8 @@ export interface Reply { status: number; headers: Record<string, string | string
 export interface Fixture {
   server: ApiServer;
   store: MemoryStore;
-  /** Sends a request as admin (or with `cert: false`, anonymously). Body objects are sent as JSON. */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>, opts?: { cert?: boolean }): Promise<Reply>;
+  /** Sends a request as admin (with `cert: false` anonymously, with `agent` as that agent's client certificate). Body objects are sent as JSON. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>, opts?: { cert?: boolean; agent?: Agent }): Promise<Reply>;
   /** Opens a watch and collects its events until `stop()`. */
   watch(path: string): { events: any[]; next(n: number): Promise<any[]>; stop(): void };
 }
@@ -40,7 +40,7 @@ export async function startFixture(t: ExecutionContext, extra: Partial<ApiServer
   const call: Fixture['call'] = (method, path, body, headers = {}, opts = {}) => new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const req = request(`${server.url}${path}`, {
-      method, agent: opts.cert === false ? anon : agent,
+      method, agent: opts.agent ?? (opts.cert === false ? anon : agent),
       headers: { ...(data !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) } : {}), ...headers },
     }, (res) => {
       const chunks: Buffer[] = [];

@@ -3,7 +3,7 @@
 // Lease, mirror pods, and the secrets of pods bound to it; everything else is 403 in
 // upstream's words.
 import test from 'ava';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { issueClientCertificate } from '../../src/apiserver/pki.js';
 import { makeServiceAccountKey } from '../../src/apiserver/wiring/serviceaccount-key.js';
 import { ensureBootstrapRbac } from '../../src/apiserver/wiring/startup.js';
@@ -21,21 +21,7 @@ async function setup(t: any): Promise<AuthFixture & { node(method: string, path:
   const cert = issueClientCertificate(testPki().ca, 'system:node:n1', ['system:nodes']);
   const agent = new Agent({ keepAlive: true, ca: testPki().ca.cert, cert: cert.cert, key: cert.key });
   t.teardown(() => agent.destroy());
-  const node = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => new Promise<Reply>((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(`${f.server.url}${path}`, { method, agent, headers: { ...(data ? { 'Content-Type': 'application/json' } : {}), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: any;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
+  const node = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => f.call(method, path, body, headers, { agent });
   const ok = (r: Reply) => { if (r.status >= 300) throw new Error(r.text); return r; };
   ok(await f.call('POST', '/api/v1/nodes', { metadata: { name: 'n1' } }));
   ok(await f.call('POST', '/api/v1/nodes', { metadata: { name: 'n2', labels: { 'node-restriction.kubernetes.io/pci': 'true' } } }));

@@ -2,7 +2,8 @@
 // over a fake lister/client, and the running server (admin/edit/view filled at start, a new
 // labelled role flowing into view, then edit and admin).
 import test from 'ava';
-import { aggregatedRules, labelSelectorMatches, sameRules } from '../../src/controllers/clusterrole-aggregation/aggregate.js';
+import { selectorMatches } from '../../src/api/validation.js';
+import { aggregatedRules, sameRules } from '../../src/controllers/clusterrole-aggregation/aggregate.js';
 import { clusterRoleAggregation } from '../../src/controllers/clusterrole-aggregation/controller.js';
 import { startAuthFixture, until } from './apiserver-fixture.js';
 
@@ -25,14 +26,14 @@ test('rules are gathered per selector, from matching roles sorted by name, each 
 
 test('label selectors: matchLabels and every operator; inherited keys never match', (t) => {
   const labels = { tier: 'web', env: 'prod' };
-  t.true(labelSelectorMatches({ matchLabels: { tier: 'web' } }, labels));
-  t.false(labelSelectorMatches({ matchLabels: { tier: 'db' } }, labels));
-  t.true(labelSelectorMatches({ matchExpressions: [{ key: 'env', operator: 'In', values: ['prod', 'dev'] }] }, labels));
-  t.false(labelSelectorMatches({ matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['prod'] }] }, labels));
-  t.true(labelSelectorMatches({ matchExpressions: [{ key: 'x', operator: 'DoesNotExist' }] }, labels));
-  t.false(labelSelectorMatches({ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] }, labels));
-  t.false(labelSelectorMatches({ matchLabels: { toString: 'x' } }, labels));
-  t.true(labelSelectorMatches({}, labels), 'an empty selector matches everything, as upstream');
+  t.true(selectorMatches({ matchLabels: { tier: 'web' } }, labels));
+  t.false(selectorMatches({ matchLabels: { tier: 'db' } }, labels));
+  t.true(selectorMatches({ matchExpressions: [{ key: 'env', operator: 'In', values: ['prod', 'dev'] }] }, labels));
+  t.false(selectorMatches({ matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['prod'] }] }, labels));
+  t.true(selectorMatches({ matchExpressions: [{ key: 'x', operator: 'DoesNotExist' }] }, labels));
+  t.false(selectorMatches({ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] }, labels));
+  t.false(selectorMatches({ matchLabels: { toString: 'x' } }, labels));
+  t.true(selectorMatches({}, labels), 'an empty selector matches everything, as upstream');
 });
 
 test('rule lists compare as upstream: order counts, a missing list equals an empty one', (t) => {

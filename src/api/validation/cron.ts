@@ -4,6 +4,8 @@
 // (cron-parser takes an optional seconds field, L/W/# and no `@every`), so they would accept
 // what the apiserver refuses and word their refusals differently.
 
+import { parseGoDuration } from '../../go-duration.js';
+
 type Bounds = { min: number; max: number; names?: Record<string, number> };
 
 const MINUTES: Bounds = { min: 0, max: 59 };
@@ -71,30 +73,6 @@ function checkRange(expr: string, b: Bounds): void {
   if (step === 0n) fail(`step of range should be a positive number: ${expr}`);
 }
 
-const UNITS = new Set(['ns', 'us', 'µs', 'μs', 'ms', 's', 'm', 'h']);
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration grammar `[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+`, with its error texts. */
-function checkDuration(orig: string): void {
-  const invalidDuration = () => fail(`time: invalid duration ${quote(orig)}`);
-  let s = orig;
-  if (s.startsWith('-') || s.startsWith('+')) s = s.slice(1);
-  if (s === '0') return;
-  if (s === '') invalidDuration();
-  let total = 0;
-  while (s !== '') {
-    const m = /^([0-9]*)(?:\.([0-9]*))?/.exec(s)!;
-    if (m[0] === '' || (m[1] === '' && !m[2])) invalidDuration();
-    s = s.slice(m[0].length);
-    const unit = /^[^0-9.]*/.exec(s)![0];
-    if (unit === '') fail(`time: missing unit in duration ${quote(orig)}`);
-    if (!UNITS.has(unit)) fail(`time: unknown unit ${quote(unit)} in duration ${quote(orig)}`);
-    s = s.slice(unit.length);
-    total += Number(`${m[1] || '0'}.${m[2] || '0'}`) * UNIT_NS[unit]!;
-    if (total > 2 ** 63) invalidDuration();
-  }
-}
-
 /**
  * Why robfig/cron's standard parser refuses `schedule`, in its words, or undefined when it
  * parses. A `TZ=`/`CRON_TZ=` prefix is understood as the parser does (the location must load);
@@ -116,7 +94,7 @@ export function scheduleProblem(schedule: string): string | undefined {
       if (DESCRIPTORS.has(spec)) return undefined;
       if (spec.startsWith('@every ')) {
         try {
-          checkDuration(spec.slice('@every '.length));
+          parseGoDuration(spec.slice('@every '.length));
         } catch (e) {
           fail(`failed to parse duration ${spec}: ${(e as Error).message}`);
         }

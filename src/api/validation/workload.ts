@@ -4,7 +4,6 @@ import { type Errs, forbidden, immutable, invalid, isInt, isObj, notSupported, r
 import { intOrPercent, intOrPercentValue, labelSelector, nonNegative } from './common.js';
 import { sortKeys, validatePodSpec } from './pod.js';
 import { validateJobSpec } from './job.js';
-import { ownValue } from '../../own-keys.js';
 
 export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job';
 
@@ -25,17 +24,25 @@ function validateSelector(errs: Errs, kind: WorkloadKind, field: string, selecto
   return errs.length === before;
 }
 
-/** Whether a LabelSelector selects a label set (matchLabels and matchExpressions). */
-export function selectorMatches(selector: any, labels: Record<string, string>): boolean {
+/**
+ * Whether a LabelSelector selects a label set (matchLabels and matchExpressions); an empty
+ * selector selects everything, an operator validation refuses selects nothing (upstream's
+ * LabelSelectorAsSelector fails on it).
+ */
+export function selectorMatches(selector: any, labels: Record<string, string> | undefined): boolean {
   // Keys are the request's: own labels only (`constructor` is not a label of every object).
-  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (ownValue(labels, k) !== v) return false;
+  const has = (k: unknown): k is string => typeof k === 'string' && !!labels && Object.hasOwn(labels, k);
+  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (!has(k) || labels![k] !== v) return false;
   for (const e of selector?.matchExpressions ?? []) {
-    const has = typeof e.key === 'string' && Object.hasOwn(labels, e.key);
-    const val = has ? labels[e.key] : undefined;
-    if (e.operator === 'In' && !(has && e.values?.includes(val))) return false;
-    if (e.operator === 'NotIn' && has && e.values?.includes(val)) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
+    const present = has(e?.key);
+    const values: unknown[] = Array.isArray(e?.values) ? e.values : [];
+    switch (e?.operator) {
+      case 'In': if (!present || !values.includes(labels![e.key])) return false; break;
+      case 'NotIn': if (present && values.includes(labels![e.key])) return false; break;
+      case 'Exists': if (!present) return false; break;
+      case 'DoesNotExist': if (present) return false; break;
+      default: return false;
+    }
   }
   return true;
 }

@@ -11,7 +11,7 @@
 //   serviceaccounts tokens only bound to a pod (with uid) running on itself
 //   leases, csinodes  only its own (leases in kube-node-lease)
 import { nodeIdentity } from '../auth/node/authorizer.js';
-import { apiError } from '../status.js';
+import { notFound } from '../status.js';
 import { podConfigMapNames, podSecretNames } from '../auth/node/pod-references.js';
 import { requestersOnly } from './chain.js';
 import { admissionForbidden as forbidden } from './forbidden.js';
@@ -59,7 +59,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
     if (owner.controller !== true) throw forbidden(a, `node "${node}" can only create pods with a controller owner reference set to itself`);
     if (owner.blockOwnerDeletion === true) throw forbidden(a, `node "${node}" must not set blockOwnerDeletion on an owner reference`);
     const nodeObj = await deps.get('nodes', '', node);
-    if (!nodeObj) throw apiError(404, 'NotFound', `nodes "${node}" not found`, { name: node, kind: 'nodes' });
+    if (!nodeObj) throw notFound('nodes', node);
     if (owner.uid !== nodeObj.metadata?.uid) throw forbidden(a, `node ${node} UID mismatch: expected ${owner.uid} got ${nodeObj.metadata?.uid}`);
     if (pod.spec?.serviceAccountName) throw forbidden(a, `node "${node}" can not create pods that reference a service account`);
     if (podSecretNames(pod).size) throw forbidden(a, `node "${node}" can not create pods that reference secrets`);
@@ -81,7 +81,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
       case 'eviction':
         if (a.operation !== 'CREATE') throw forbidden(a, `unexpected operation ${a.operation}`);
         return deps.get('pods', a.namespace, a.name).then((pod) => {
-          if (!pod) throw apiError(404, 'NotFound', `pods "${a.name}" not found`, { name: a.name, kind: 'pods' });
+          if (!pod) throw notFound('pods', a.name);
           if (pod.spec?.nodeName !== node) throw forbidden(a, `node ${node} can only evict pods with spec.nodeName set to itself`);
         });
       case 'status':
@@ -127,7 +127,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
     if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw forbidden(a, 'node requested token not bound to a pod');
     if (!ref.uid) throw forbidden(a, 'node requested token with a pod binding without a uid');
     const pod = await deps.get('pods', a.namespace, ref.name);
-    if (!pod) throw apiError(404, 'NotFound', `pods "${ref.name}" not found`, { name: ref.name, kind: 'pods' });
+    if (!pod) throw notFound('pods', ref.name);
     if (ref.uid !== pod.metadata?.uid) throw forbidden(a, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
     const node = nodeIdentity(a.user);
     if (pod.spec?.nodeName !== node) throw forbidden(a, 'node requested token bound to a pod scheduled on a different node');

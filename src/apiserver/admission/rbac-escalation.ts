@@ -36,7 +36,7 @@ export interface EscalationDeps {
 const forbiddenWrite = (resource: string, name: string, why: string) => admissionForbidden({ group: RBAC, resource, name }, why);
 
 /** Upstream IsOnlyMutatingGCFields: the update changes nothing but ownerReferences and finalizers. */
-export function onlyGcFieldsChange(next: Obj, old: Obj | undefined): boolean {
+function onlyGcFieldsChange(next: Obj, old: Obj | undefined): boolean {
   if (!old) return false;
   const strip = (o: Obj, from: Obj) => {
     const { resourceVersion: _rv, managedFields: _mf, ownerReferences: _or, finalizers: _f, ...meta } = o.metadata ?? {};

@@ -1,6 +1,6 @@
 // The 403 a denied request gets, worded as upstream's responsewriters.Forbidden so users
 // and scripts see the familiar `pods is forbidden: User "x" cannot list resource ...`.
-import { apiError, type ApiError } from '../status.js';
+import { apiError, type ApiError, forbiddenError } from '../status.js';
 import type { Attributes } from './types.js';
 
 /** Upstream's forbiddenMessage: what the user cannot do, and where. */
@@ -16,8 +16,5 @@ export function forbiddenMessage(a: Attributes): string {
 export function forbidden(a: Attributes, reason = ''): ApiError {
   const why = reason ? `${forbiddenMessage(a)}: ${reason}` : forbiddenMessage(a);
   if (!a.resourceRequest || !a.resource) return apiError(403, 'Forbidden', `forbidden: ${why}`, {});
-  const qualified = a.apiGroup ? `${a.resource}.${a.apiGroup}` : a.resource;
-  const message = a.name ? `${qualified} "${a.name}" is forbidden: ${why}` : `${qualified} is forbidden: ${why}`;
-  // Go omits empty detail fields; so do we.
-  return apiError(403, 'Forbidden', message, { ...(a.name ? { name: a.name } : {}), ...(a.apiGroup ? { group: a.apiGroup } : {}), kind: a.resource });
+  return forbiddenError(a.resource, a.name ?? '', why, a.apiGroup);
 }

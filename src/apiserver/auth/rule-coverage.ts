@@ -40,7 +40,7 @@ function resourcesCover(owner: readonly string[] | undefined, wanted: readonly s
 const urlCovers = (owner: string, path: string) => owner === path || (owner.endsWith('*') && path.startsWith(owner.replace(/\*+$/, '')));
 
 /** Whether `owner` (any shape) covers the atom `sub` (from breakdownRule). */
-export function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
+function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
   const verbs = has(owner.verbs, '*') || hasAll(owner.verbs, sub.verbs);
   const groups = has(owner.apiGroups, '*') || hasAll(owner.apiGroups, sub.apiGroups);
   const resources = resourcesCover(owner.resources, sub.resources);
@@ -59,7 +59,7 @@ export function covers(owner: readonly PolicyRule[], wanted: readonly PolicyRule
  * Upstream CompactRules: atoms that differ only by verb (one group, one resource, at most one
  * name, no URLs) are merged into one rule with all their verbs.
  */
-export function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
+function compactRules(rules: readonly PolicyRule[]): PolicyRule[] {
   const out: PolicyRule[] = [];
   const simple = new Map<string, PolicyRule>();
   for (const r of rules) {

@@ -2,13 +2,11 @@
 // (JSON or YAML; a meta.k8s.io Table or PartialObjectMetadata; aggregated discovery), and
 // how a request body is decoded (JSON, YAML, or Kubernetes protobuf as kubectl's generators
 // send it). Answers are JSON or YAML: clients that accept protobuf also accept JSON.
-import { parse as parseYaml } from 'yaml';
 import { decodeProtobufObject } from '../protobuf/codec.js';
 import { PROTOBUF_MEDIA_TYPE } from '../protobuf/envelope.js';
 import { apiError, badRequest } from '../status.js';
-import { jsonDepthError, yamlDepthError } from '../../api/nesting-depth.js';
-import { jsonAsYaml } from '../../api/strict-decode.js';
-import { parseYamlAsync } from '../../api/yaml-offload.js';
+import { jsonDepthError } from '../../api/nesting-depth.js';
+import { parseYamlAsync, parseYamlChecked } from '../../api/yaml-offload.js';
 
 export interface MediaType {
   type: string;
@@ -62,44 +60,41 @@ export function negotiate(accept: string | undefined, conversions: readonly stri
   throw apiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml`);
 }
 
+const YAML_MEDIA_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml', 'text/yaml']);
+
+/** A body's media type, without parameters; JSON when the request names none. */
+const bodyMediaType = (contentType: string | undefined) => (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+
+const yamlBodyError = (err: unknown) => badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
+
+/**
+ * decodeBody with YAML parsed off the event loop (api/yaml-offload.ts): what request handlers
+ * use. Throws the same ApiErrors (400 for a YAML document past its parse deadline too).
+ */
+export async function decodeBodyAsync(contentType: string | undefined, body: Buffer): Promise<unknown> {
+  if (!YAML_MEDIA_TYPES.has(bodyMediaType(contentType))) return decodeBody(contentType, body);
+  try {
+    return await parseYamlAsync(body.toString('utf8'));
+  } catch (err) {
+    throw yamlBodyError(err);
+  }
+}
+
 /**
  * Decodes a request body by its Content-Type: JSON (and the JSON patch types), YAML (and
  * apply-patch+yaml) or application/vnd.kubernetes.protobuf (objects of the served kinds, as
  * JSON). Throws ApiError 400 on malformed input, 415 on an unknown type or a kind with no
  * protobuf message.
  */
-/**
- * decodeBody with YAML parsed off the event loop (api/yaml-offload.ts): what request handlers
- * use. Throws the same ApiErrors (400 for a YAML document past its parse deadline too).
- */
-export async function decodeBodyAsync(contentType: string | undefined, body: Buffer): Promise<unknown> {
-  const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  if (!YAML_MEDIA_TYPES.has(type)) return decodeBody(contentType, body);
-  const text = body.toString('utf8');
-  const deep = yamlDepthError(text);
-  if (deep) throw badRequest(`error converting YAML to JSON: yaml: ${deep}`);
-  try {
-    return await parseYamlAsync(text);
-  } catch (err) {
-    throw badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
-  }
-}
-
-const YAML_MEDIA_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml', 'text/yaml']);
-
 export function decodeBody(contentType: string | undefined, body: Buffer): unknown {
-  const type = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  const type = bodyMediaType(contentType);
   if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(body);
   const text = body.toString('utf8');
-  if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
-    const deep = yamlDepthError(text);
-    if (deep) throw badRequest(`error converting YAML to JSON: yaml: ${deep}`);
-    const json = jsonAsYaml(text);
-    if (json !== undefined) return json;
+  if (YAML_MEDIA_TYPES.has(type)) {
     try {
-      return parseYaml(text, { maxAliasCount: 100 });
+      return parseYamlChecked(text);
     } catch (err) {
-      throw badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
+      throw yamlBodyError(err);
     }
   }
   if (type === 'application/json' || type.endsWith('+json') || type === '') {

@@ -50,7 +50,9 @@ export function authWiring(opts: AuthOptions & { clientCA: string }, store: Stor
     tokenFile: opts.tokenFile, serviceAccountKey: opts.serviceAccountKey,
     apiAudiences: opts.apiAudiences, now,
   });
-  const live = opts.serviceAccountKey ? liveObjectsCache(store, log) : undefined;
+  const nodeGraph = nodeGraphCache(store, log);
+  // Pods are mirrored once, for the Node authorizer's graph and the token check alike.
+  const live = opts.serviceAccountKey ? liveObjectsCache(store, log, undefined, { pods: nodeGraph.pods }) : undefined;
   const tokens: LiveTokenAuthenticator = live ? liveTokenAuthenticator(verified, live, now) : verified;
   const byConnection = new WeakMap<Socket, UserInfo | Error | undefined>();
   const certificateUser = (req: IncomingMessage): UserInfo | Error | undefined => {
@@ -66,7 +68,6 @@ export function authWiring(opts: AuthOptions & { clientCA: string }, store: Stor
   };
   const rbac = rbacCache(store, log);
   const rbacAuthz = rbacAuthorizer(rbac);
-  const nodeGraph = nodeGraphCache(store, log);
   const nodeAuthz = nodeAuthorizer(nodeGraph.graph, nodeRules());
   const tokenUser = (found: TokenAuthentication) => found.user;
   const tokenFailure = (e: unknown): never => { throw unauthorized((e as Error).message); };

@@ -1,27 +1,27 @@
 // The ClusterRole aggregation controller inside the server, until a controller manager runs
-// it: a store mirror of ClusterRoles is its lister, the registry its client (writes as the
-// server itself, so no admission: upstream's controller holds escalate on clusterroles too).
+// it: the RBAC cache's mirror of ClusterRoles (the one the authorizer reads) is its lister,
+// the registry its client (writes as the server itself, so no admission: upstream's
+// controller holds escalate on clusterroles too).
 import { findResource } from '../../api/resources.js';
 import { clusterRoleAggregation, FIELD_MANAGER } from '../../controllers/clusterrole-aggregation/controller.js';
-import type { Store } from '../../store/types.js';
-import { resourcePrefix } from '../storage/codec.js';
 import type { Registry } from '../storage/registry.js';
-import { mirrorPrefix } from './store-mirror.js';
+import type { RbacCache } from './rbac-source.js';
 
 const CLUSTER_ROLES = findResource('rbac.authorization.k8s.io', 'v1', 'clusterroles')!;
 
 export interface RunningAggregation {
-  /** Resolves once the mirror is filled and the first pass is done. */
+  /** Resolves once the RBAC cache is filled and the first pass is done. */
   ready: Promise<void>;
+  /** Stops the controller; the RBAC cache is its owner's to stop. */
   stop(): Promise<void>;
 }
 
-/** Never throws; store failures are logged and retried by the mirror, write failures by the controller. */
-export function startClusterRoleAggregation(store: Store, registry: Registry, log?: (msg: string) => void): RunningAggregation {
+/** Never throws; store failures are retried by the RBAC cache's mirror, write failures by the controller. */
+export function startClusterRoleAggregation(rbac: Pick<RbacCache, 'ready' | 'clusterRolesNow' | 'onClusterRoleChange'>, registry: Registry, log?: (msg: string) => void): RunningAggregation {
   let notify = () => {};
-  const mirror = mirrorPrefix(store, resourcePrefix(CLUSTER_ROLES), { log, onChange: () => notify() });
+  rbac.onClusterRoleChange(() => notify());
   const controller = clusterRoleAggregation({
-    list: () => [...mirror.objects.values()],
+    list: () => rbac.clusterRolesNow(),
     async writeRules(name, rules) {
       await registry.guaranteedUpdate(CLUSTER_ROLES, '', name, { fieldManager: FIELD_MANAGER },
         // A role that lost its aggregationRule meanwhile is no longer ours to fill.
@@ -29,7 +29,7 @@ export function startClusterRoleAggregation(store: Store, registry: Registry, lo
     },
     log,
   });
-  const ready = mirror.ready.then(async () => {
+  const ready = rbac.ready.then(async () => {
     notify = () => controller.changed();
     controller.changed();
     await controller.idle();
@@ -38,7 +38,6 @@ export function startClusterRoleAggregation(store: Store, registry: Registry, lo
     ready,
     async stop() {
       controller.stop();
-      await mirror.stop();
     },
   };
 }

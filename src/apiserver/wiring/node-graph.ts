@@ -5,21 +5,28 @@ import { findResource } from '../../api/resources.js';
 import type { Store } from '../../store/types.js';
 import { NodeGraph } from '../auth/node/graph.js';
 import { resourcePrefix } from '../storage/codec.js';
+import type { LiveObject } from '../auth/serviceaccount-token.js';
+import { liveObjectOf } from './live-objects.js';
 import { mirrorPrefix, type Obj, type StoreMirror } from './store-mirror.js';
 
 export interface NodeGraphCache {
   graph: NodeGraph;
+  /** The pods mirror, for other readers of pods (live-objects.ts); stopped by stop(). */
+  pods: StoreMirror<PodView>;
   /** Resolves once every mirror has its first list. */
   ready: Promise<void>;
   /** Never rejects. */
   stop(): Promise<void>;
 }
 
-// Only what the graph reads: no status, no managed fields.
-const specOnly = (value: Buffer): Obj | undefined => {
+/** A pod as the graph reads it, with the uid and deletionTimestamp ServiceAccount tokens bound to it are checked against (live-objects.ts reads this mirror too). */
+export type PodView = Partial<LiveObject> & { metadata: { name?: string }; spec: Obj };
+
+// Only what the graph (and, for pods, the token check) reads: no status, no managed fields.
+const specOnly = (value: Buffer): PodView | undefined => {
   try {
     const o = JSON.parse(value.toString('utf8'));
-    return { metadata: { name: o?.metadata?.name }, spec: o?.spec ?? {} };
+    return { ...liveObjectOf(o), metadata: { name: o?.metadata?.name }, spec: o?.spec ?? {} };
   } catch {
     return undefined;
   }
@@ -39,13 +46,15 @@ export function nodeGraphCache(store: Store, log?: (msg: string) => void): NodeG
       },
     });
   };
+  const pods = watch('pods', (ns, name, o) => graph.setPod(ns, name, o), true) as StoreMirror<PodView>;
   const mirrors = [
-    watch('pods', (ns, name, o) => graph.setPod(ns, name, o), true),
+    pods,
     watch('persistentvolumeclaims', (ns, name, o) => graph.setClaim(ns, name, o), true),
     watch('persistentvolumes', (_ns, name, o) => graph.setVolume(name, o), false),
   ];
   return {
     graph,
+    pods,
     ready: Promise.all(mirrors.map((m) => m.ready)).then(() => {}),
     async stop() { await Promise.all(mirrors.map((m) => m.stop())); },
   };

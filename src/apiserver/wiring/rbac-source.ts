@@ -10,13 +10,23 @@ const PREFIX = '/registry/rbac.authorization.k8s.io/';
 export interface RbacCache extends RbacSource {
   /** Resolves once the first list is in. */
   ready: Promise<void>;
+  /** Every ClusterRole now: a lister for the in-server controllers. */
+  clusterRolesNow(): Obj[];
+  /** Calls `listener` on every ClusterRole the mirror lists, adds, changes or deletes. */
+  onClusterRoleChange(listener: () => void): void;
   /** Never rejects. */
   stop(): Promise<void>;
 }
 
 /** Starts mirroring the RBAC objects of `store`. Never throws; store failures are logged and retried. */
 export function rbacCache(store: Store, log?: (msg: string) => void): RbacCache {
-  const mirror: StoreMirror = mirrorPrefix(store, PREFIX, { log });
+  const clusterRoleListeners: (() => void)[] = [];
+  const mirror: StoreMirror = mirrorPrefix(store, PREFIX, {
+    log,
+    onChange(key) {
+      if (key.startsWith(`${PREFIX}clusterroles/`)) for (const listener of clusterRoleListeners) listener();
+    },
+  });
   // Keys: <PREFIX><plural>/<name> (cluster scope) or <PREFIX><plural>/<namespace>/<name>.
   const select = (plural: string, ns?: string): Obj[] => {
     const start = ns === undefined ? `${PREFIX}${plural}/` : `${PREFIX}${plural}/${ns}/`;
@@ -30,6 +40,8 @@ export function rbacCache(store: Store, log?: (msg: string) => void): RbacCache 
     roles: async (ns) => select('roles', ns),
     roleBindings: async (ns) => select('rolebindings', ns),
     clusterRoles: async () => select('clusterroles'),
+    clusterRolesNow: () => select('clusterroles'),
+    onClusterRoleChange: (listener) => { clusterRoleListeners.push(listener); },
     clusterRoleBindings: async () => select('clusterrolebindings'),
   };
 }

@@ -107,7 +107,7 @@ export class DigestMismatch extends Error {
 
 /** Whether d is a digest this store can address ('sha256:' and 64 lowercase hex): checked
  *  before a digest from a manifest goes into a URL or a path. */
-export function isDigest(d: unknown): d is string {
+export function isDigest(d: unknown): boolean {
   return typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d);
 }
 

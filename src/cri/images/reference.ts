@@ -2,6 +2,7 @@
 // reference" grammar): 'busybox' is docker.io/library/busybox:latest, a first component with
 // a '.' or ':' or equal to 'localhost' is a registry host, '@sha256:...' pins a digest.
 import ipaddr from 'ipaddr.js';
+import { isDigest } from './content.js';
 
 export interface ImageRef {
   /** Registry host as written, with the port: 'docker.io', '127.0.0.1:5000'. */
@@ -15,7 +16,6 @@ export interface ImageRef {
 export const DEFAULT_REGISTRY = 'docker.io';
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 export class ReferenceError extends Error {
   override readonly name = 'ReferenceError';
@@ -30,7 +30,7 @@ export function parseReference(text: string): ImageRef {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw new ReferenceError(`image reference "${text}": "${digest}" is not a sha256 digest`);
+    if (!isDigest(digest)) throw new ReferenceError(`image reference "${text}": "${digest}" is not a sha256 digest`);
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');

@@ -5,7 +5,7 @@ import { RealFsMeta } from '../../host/fs/real.js';
 import type { FsMeta } from '../../host/fs/types.js';
 import type { Mounter } from '../../host/mount/types.js';
 import { trace } from '../../trace.js';
-import { ContentStore, sha256 } from './content.js';
+import { ContentStore, isDigest, sha256 } from './content.js';
 import { LayerStore } from './layers.js';
 import { hostPlatform, pullImage, type Platform, type PullOptions } from './pull.js';
 import { recordOf, writeJsonAtomic, type ImageRecord } from './records.js';
@@ -148,7 +148,7 @@ export class ImageStore {
    */
   get(ref: string): ImageRecord | undefined {
     if (typeof ref !== 'string' || !ref) return undefined;
-    if (/^sha256:[a-f0-9]{64}$/.test(ref)) return this.images.get(ref);
+    if (isDigest(ref)) return this.images.get(ref);
     try {
       const r = parseReference(ref);
       const name = formatReference(r);

@@ -7,49 +7,23 @@
 // Run `node scripts/build.mjs` first.
 import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectl, removeDir, startServer, type RunningServer } from '../skiff-server.js';
+import { kubectl } from '../skiff-server.js';
+import { startLab, unique, type Lab } from './attacker.js';
 
-interface Ctx { server: RunningServer; tmp: string; tokens: Record<'alice' | 'bob' | 'carol', string>; ca: string }
+type Ctx = Omit<Lab, 'tokens'> & { tokens: Record<'alice' | 'bob' | 'carol', string>; ca: string };
 const test = anyTest as TestFn<Ctx>;
 
 test.before(async (t) => {
-  const tmp = await mkdtemp(join(tmpdir(), 'skiff-e2e-security-'));
-  t.context.tmp = tmp;
-  const tokens = { alice: randomBytes(16).toString('hex'), bob: randomBytes(16).toString('hex'), carol: randomBytes(16).toString('hex') };
-  t.context.tokens = tokens;
-  await writeFile(join(tmp, 'tokens.csv'), Object.entries(tokens).map(([user, token]) => `${token},${user},uid-${user}\n`).join(''), { mode: 0o600 });
-  t.context.server = await startServer(['--token-auth-file', join(tmp, 'tokens.csv')]);
-  t.context.ca = join(t.context.server.dir, 'pki', 'ca.crt');
+  const lab = await startLab(['alice', 'bob', 'carol']);
+  Object.assign(t.context, lab, { ca: join(lab.server.dir, 'pki', 'ca.crt') });
 });
 test.after.always(async (t) => {
-  const s = t.context.server;
-  if (s) {
-    await s.stop();
-    await removeDir(s.dir);
-  }
-  if (t.context.tmp) await removeDir(t.context.tmp);
+  await t.context.stop?.();
 });
-
-const unique = (p: string) => `${p}-${randomBytes(3).toString('hex')}`;
-
-/** A kubeconfig with only a bearer token (no client certificate). */
-async function userKubeconfig(t: ExecutionContext<Ctx>, user: keyof Ctx['tokens']): Promise<string> {
-  const path = join(t.context.tmp, `${unique(user)}.yaml`);
-  await writeFile(path, `apiVersion: v1
-kind: Config
-clusters: [{name: skiff, cluster: {server: ${t.context.server.url}, certificate-authority: ${t.context.ca}}}]
-users: [{name: u, user: {token: ${t.context.tokens[user]}}}]
-contexts: [{name: u, context: {cluster: skiff, user: u}}]
-current-context: u
-`, { mode: 0o600 });
-  return path;
-}
 
 interface CurlResult { code: number; status: number; headers: string; body: string }
 
@@ -93,7 +67,7 @@ metadata: {name: ${user}, namespace: ${ns}}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ${user}}
 subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: ${user}}]
 `);
-  const kc = await userKubeconfig(t, user);
+  const kc = await t.context.tokenKubeconfig(user);
   for (;;) {
     const r = await kubectl(kc, ['-n', ns, 'auth', 'can-i', ...probe]);
     if (r.stdout.trim() === 'yes') return;
@@ -141,7 +115,7 @@ test('prototype pollution: a __proto__ key in a merge or strategic patch grants 
   const secret = unique('s');
   await asAdmin(t, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ${ns}}\ndata: {k: v}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: ${secret}, namespace: kube-system}\nstringData: {password: hunter2}\n`);
   await grant(t, ns, 'alice', '[{apiGroups: [""], resources: [configmaps], resourceNames: [c], verbs: [get, patch]}]', ['patch', 'configmap/c']);
-  const alice = await userKubeconfig(t, 'alice');
+  const alice = await t.context.tokenKubeconfig('alice');
   const anonymousRead = () => curl(t, `/api/v1/namespaces/kube-system/secrets/${secret}`);
   t.is((await anonymousRead()).status, 403, 'before the attack');
 
@@ -172,7 +146,7 @@ test('namespace confusion: cluster-scoped resources under /namespaces/<ns>/ are 
   const ns = await namespace(t);
   const victim = await namespace(t);
   await grant(t, ns, 'bob', '[{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]', ['delete', 'namespaces']);
-  const bob = await userKubeconfig(t, 'bob');
+  const bob = await t.context.tokenKubeconfig('bob');
   const token = t.context.tokens.bob;
   for (const plural of ['namespaces', 'nodes', 'persistentvolumes']) {
     const list = await kubectl(bob, ['get', '--raw', `/api/v1/namespaces/${ns}/${plural}`]);
