@@ -3,12 +3,13 @@
 // client negotiated (object, Table, PartialObjectMetadata). Watches stream from here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
+import { decodeTypeError, goPrint } from '../../api/decode-types.js';
 import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
 import { decodeYamlAsync } from '../../api/yaml-offload.js';
 import type { ServerHooks } from '../hooks.js';
-import { apiError, badRequest } from '../status.js';
+import { apiError, badRequest, invalid } from '../status.js';
 import type { Obj } from '../storage/codec.js';
 import { deleteCollection, deleteObject, type DeleteOptions } from '../storage/delete.js';
 import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
@@ -315,7 +316,9 @@ class FieldReport {
       hooks: {
         ...hooks,
         applyPatch: (type, current, patch, gvk) => {
-          const { pruned, unknown } = pruneUnknownFields(gvk, hooks.applyPatch(type, current, patch, gvk));
+          const patched = hooks.applyPatch(type, current, patch, gvk);
+          checkPatchedTypes(type, patched, patch, gvk);
+          const { pruned, unknown } = pruneUnknownFields(gvk, patched);
           this.report([...this.patchProblems, ...unknown.map((p) => `unknown field "${p}"`)], (m) => m);
           return pruned;
         },
@@ -370,6 +373,19 @@ class FieldReport {
 }
 
 /**
+ * Throws upstream's 422 when the patched object does not decode into the kind: a json or merge
+ * patch's result is decoded by encoding/json and shown whole; a strategic patch's by the
+ * unstructured converter, showing the patch as Go prints a map (handlers/patch.go).
+ */
+function checkPatchedTypes(contentType: string, patched: unknown, patch: unknown, gvk: { group: string; version: string; kind: string }): void {
+  const strategic = mediaType(contentType) === 'application/strategic-merge-patch+json';
+  const why = decodeTypeError(gvk, patched, strategic ? 'unstructured' : 'json');
+  if (!why) return;
+  const shown = strategic ? goPrint(patch) : JSON.stringify(patched);
+  throw invalid('', '', [{ reason: 'FieldValueInvalid', field: 'patch', message: `Invalid value: ${JSON.stringify(shown)}: ${why}` }]);
+}
+
+/**
  * A create/update body as the kind `r` with its unknown fields dropped: kind and apiVersion
  * checked, duplicates and unknown fields reported per the directive. Throws ApiError 400
  * (upstream's decode errors), 413 (too large), 415 (unknown media type).
@@ -402,6 +418,9 @@ async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: Fi
   }
   const kind = checkBodyKind(target, value, raw);
   if (!kind.ok) throw badRequest(kind.message);
+  // A type error fails the decode whatever the field validation directive (it is not a strict error).
+  const typeError = decodeTypeError(target, value);
+  if (typeError) throw badRequest(cannotHandle(kind.gvk, target, typeError));
   const { pruned, unknown } = pruneUnknownFields(target, value as Obj);
   if (fields.directive !== 'Ignore') {
     // JSON is checked in one pass in document order, as upstream's streaming decoder does.
