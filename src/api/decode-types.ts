@@ -195,7 +195,12 @@ function goTypeOf(node: FieldNode, depth = 0): string {
   if (depth > 8) return 'interface {}';
   switch (node.type) {
     case 'struct': return node.goType ?? 'struct {}';
-    case 'map': return `map[string]${goTypeOf(node.values(), depth + 1)}`;
+    case 'map': {
+      const values = node.values();
+      // Every map of quantities in the built-in kinds is core/v1's named ResourceList.
+      if (values.type === 'scalar' && values.scalar === 'quantity') return 'v1.ResourceList';
+      return `map[string]${goTypeOf(values, depth + 1)}`;
+    }
     case 'list': return `[]${goTypeOf(node.items(), depth + 1)}`;
     case 'any': return 'interface {}';
     case 'scalar': return SCALAR_GO_TYPES[node.scalar ?? 'string'];

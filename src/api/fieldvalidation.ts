@@ -189,7 +189,7 @@ function walkApply(node: FieldNode, value: unknown, path: string, out: string[])
   }
 }
 
-function listItemPath(node: FieldNode & { type: 'list' }, item: unknown, i: number): string {
+export function listItemPath(node: FieldNode & { type: 'list' }, item: unknown, i: number): string {
   if (!node.mapKeys?.length || !isObject(item)) return `[${i}]`;
   return `[${node.mapKeys.filter((k) => item[k] !== undefined).map((k) => `${k}=${JSON.stringify(item[k])}`).join(',')}]`;
 }

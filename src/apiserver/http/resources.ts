@@ -3,6 +3,7 @@
 // client negotiated (object, Table, PartialObjectMetadata). Watches stream from here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
+import { applyTypeErrors } from '../../api/apply-types.js';
 import { decodeTypeError, goPrint } from '../../api/decode-types.js';
 import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
@@ -342,11 +343,12 @@ class FieldReport {
       } catch (err) {
         throw badRequest(`error decoding YAML: error converting YAML to JSON: ${(err as Error).message}`);
       }
-      const undeclared = undeclaredApplyPaths(gvk, decoded.value);
-      if (undeclared.length) {
+      // Structured-merge-diff checks declared fields and value types in one pass and tells all.
+      const problems = [...undeclaredApplyPaths(gvk, decoded.value).map((p) => `${p}: field not declared in schema`), ...applyTypeErrors(gvk, decoded.value)];
+      if (problems.length) {
         // Upstream answers this with a 500 (kubernetes#139253); the client is at fault: 400.
         const gvkText = `${gvk.group}/${gvk.version}, Kind=${gvk.kind}`;
-        const why = undeclared.length === 1 ? `${undeclared[0]}: field not declared in schema` : `errors:\n  ${undeclared.map((p) => `${p}: field not declared in schema`).join('\n  ')}`;
+        const why = problems.length === 1 ? problems[0] : `errors:\n  ${problems.join('\n  ')}`;
         throw badRequest(`failed to create typed patch object (${gvkText} ${ns ? `${ns}/` : ''}${name}): ${why}`);
       }
       if (decoded.duplicates.length) {

@@ -1,0 +1,137 @@
+import test from 'ava';
+import { applyTypeErrors } from '../../src/api/apply-types.js';
+import { base64Error, decodeTypeError, firstTypeError, goPrint } from '../../src/api/decode-types.js';
+import type { FieldNode } from '../../src/api/fieldvalidation.js';
+
+const cm = { group: '', version: 'v1', kind: 'ConfigMap' };
+const secret = { group: '', version: 'v1', kind: 'Secret' };
+const pod = { group: '', version: 'v1', kind: 'Pod' };
+const deploy = { group: 'apps', version: 'v1', kind: 'Deployment' };
+const svc = { group: '', version: 'v1', kind: 'Service' };
+const podWith = (container: Record<string, unknown>, spec: Record<string, unknown> = {}) => ({ spec: { containers: [{ name: 'c', ...container }], ...spec } });
+
+test('scalars: a value of another JSON type is encoding/json\'s error, with the innermost struct and the field path', (t) => {
+  t.is(decodeTypeError(cm, { data: { a: { b: 1 } } }), 'json: cannot unmarshal object into Go struct field ConfigMap.data of type string');
+  t.is(decodeTypeError(cm, { metadata: { name: 5 } }), 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string');
+  t.is(decodeTypeError(deploy, { spec: { replicas: '3' } }), 'json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
+  t.is(decodeTypeError(deploy, { spec: { paused: 'true' } }), 'json: cannot unmarshal string into Go struct field DeploymentSpec.spec.paused of type bool');
+  t.is(decodeTypeError(cm, { immutable: 1 }), 'json: cannot unmarshal number into Go struct field ConfigMap.immutable of type bool');
+  t.is(decodeTypeError(pod, podWith({}, { securityContext: { runAsUser: 'root' } })),
+    'json: cannot unmarshal string into Go struct field PodSecurityContext.spec.securityContext.runAsUser of type int64');
+  // Right types pass, whatever their values.
+  t.is(decodeTypeError(deploy, { spec: { replicas: 3, paused: false, template: { spec: { containers: [] } } } }), undefined);
+});
+
+test('integers: fractions and numbers past the Go type\'s range are named, int64 takes what int32 does not', (t) => {
+  t.is(decodeTypeError(deploy, { spec: { replicas: 1.5 } }), 'json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32');
+  t.is(decodeTypeError(deploy, { spec: { replicas: 2 ** 31 } }), 'json: cannot unmarshal number 2147483648 into Go struct field DeploymentSpec.spec.replicas of type int32');
+  t.is(decodeTypeError(deploy, { spec: { replicas: -(2 ** 31) } }), undefined);
+  t.is(decodeTypeError(pod, podWith({}, { securityContext: { runAsUser: 2 ** 40 } })), undefined);
+  t.is(decodeTypeError(pod, podWith({}, { activeDeadlineSeconds: 1e300 })),
+    'json: cannot unmarshal number 1e+300 into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64');
+});
+
+test('nested lists and maps: the path names struct fields only; containers of the wrong shape name Go\'s slice and map types', (t) => {
+  t.is(decodeTypeError(pod, podWith({ ports: [{ containerPort: 80 }, { containerPort: '81' }] })),
+    'json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32');
+  t.is(decodeTypeError(pod, { spec: { containers: 'c' } }), 'json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container');
+  t.is(decodeTypeError(pod, { spec: { containers: {} } }), 'json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container');
+  t.is(decodeTypeError(pod, { spec: [] }), 'json: cannot unmarshal array into Go struct field Pod.spec of type v1.PodSpec');
+  t.is(decodeTypeError(cm, { metadata: { labels: ['a'] } }), 'json: cannot unmarshal array into Go struct field ObjectMeta.metadata.labels of type map[string]string');
+  t.is(decodeTypeError(pod, podWith({ args: ['a', 1] })), 'json: cannot unmarshal number into Go struct field Container.spec.containers.args of type string');
+});
+
+test('the first mismatch is told, in document order, and the decode goes on past it', (t) => {
+  t.is(decodeTypeError(cm, { data: { a: 1 }, metadata: { name: 5 } }), 'json: cannot unmarshal number into Go struct field ConfigMap.data of type string');
+  t.is(decodeTypeError(cm, { metadata: { name: 5 }, data: { a: 1 } }), 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string');
+  // Unknown fields are skipped, not type-checked.
+  t.is(decodeTypeError(cm, { nope: { deep: [1] }, data: null }), undefined);
+});
+
+test('null is fine for every type: maps, lists, structs and scalars', (t) => {
+  t.is(decodeTypeError(pod, { metadata: { name: null, labels: null }, spec: { containers: null, securityContext: null, activeDeadlineSeconds: null, hostNetwork: null } }), undefined);
+  t.is(decodeTypeError(pod, podWith({ ports: [null], resources: { limits: { cpu: null } } })), undefined);
+  t.is(decodeTypeError(svc, { spec: { ports: [{ port: 80, targetPort: null }] } }), undefined);
+});
+
+test('int-or-string: strings and int32s; anything else fails at once as an int32, ahead of an earlier saved mismatch', (t) => {
+  t.is(decodeTypeError(svc, { spec: { ports: [{ port: 80, targetPort: 'http' }, { port: 81, targetPort: 8081 }] } }), undefined);
+  t.is(decodeTypeError(svc, { spec: { ports: [{ port: 80, targetPort: true }] } }),
+    'json: cannot unmarshal bool into Go struct field ServicePort.spec.ports.targetPort of type int32');
+  t.is(decodeTypeError(svc, { spec: { ports: [{ port: 80, targetPort: 1.5 }] } }),
+    'json: cannot unmarshal number 1.5 into Go struct field ServicePort.spec.ports.targetPort of type int32');
+  t.is(decodeTypeError(svc, { metadata: { name: 1 }, spec: { ports: [{ port: 80, targetPort: {} }] } }),
+    'json: cannot unmarshal object into Go struct field ServicePort.spec.ports.targetPort of type int32');
+});
+
+test('quantities: strings and numbers that parse; others fail with resource.ParseQuantity\'s error', (t) => {
+  t.is(decodeTypeError(pod, podWith({ resources: { limits: { cpu: '500m', memory: 1073741824 }, requests: { cpu: 0.5 } } })), undefined);
+  const regex = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+  t.is(decodeTypeError(pod, podWith({ resources: { limits: { cpu: {} } } })), regex);
+  t.is(decodeTypeError(pod, podWith({ resources: { limits: { cpu: true } } })), regex);
+  t.is(decodeTypeError(pod, podWith({ resources: { limits: { cpu: 'lots' } } })), regex);
+  t.is(decodeTypeError(pod, podWith({ resources: { limits: { cpu: '1.2.3' } } })), 'unable to parse numeric part of quantity');
+  t.is(decodeTypeError(pod, podWith({ resources: { limits: 'cpu' } })),
+    'json: cannot unmarshal string into Go struct field ResourceRequirements.spec.containers.resources.limits of type v1.ResourceList');
+});
+
+test('bytes: base64 strings with Go\'s offsets of the bad input; times must be strings', (t) => {
+  t.is(decodeTypeError(secret, { data: { a: 'aGVsbG8=' } }), undefined);
+  t.is(decodeTypeError(secret, { data: { a: 'hello!' } }), 'illegal base64 data at input byte 5');
+  t.is(decodeTypeError(secret, { data: { a: 5 } }), 'json: cannot unmarshal number into Go struct field Secret.data of type []uint8');
+  t.is(decodeTypeError(cm, { binaryData: { a: 'abc' } }), 'illegal base64 data at input byte 0');
+  t.is(base64Error(''), undefined);
+  t.is(base64Error('YQ=='), undefined);
+  t.is(base64Error('YQ\n=='), undefined);
+  t.is(base64Error('YQ='), 'illegal base64 data at input byte 3');
+  t.is(base64Error('YQ==YQ=='), 'illegal base64 data at input byte 4');
+  t.is(base64Error('Y==='), 'illegal base64 data at input byte 1');
+  t.is(base64Error('YWJjZA'), 'illegal base64 data at input byte 4');
+  t.is(decodeTypeError(cm, { metadata: { creationTimestamp: 5 } }),
+    'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.creationTimestamp of type string');
+});
+
+test('raw values are not looked into; a self-referencing schema is walked as deep as the value', (t) => {
+  const raw: FieldNode = { type: 'struct', goType: 'v1.X', fields: new Map([['raw', () => ({ type: 'any' })]]) };
+  t.is(firstTypeError(raw, { raw: { anything: [1, 'a', { b: true }] } }), undefined);
+  const crd = { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition' };
+  const schema = (depth: number): unknown => (depth === 0 ? { type: 5 } : { type: 'object', properties: { p: schema(depth - 1) } });
+  t.regex(decodeTypeError(crd, { spec: { versions: [{ name: 'v1', schema: { openAPIV3Schema: schema(30) } }] } }) ?? '',
+    /^json: cannot unmarshal number into Go struct field JSONSchemaProps\.spec\.versions\.schema\.openAPIV3Schema(\.properties)+\.type of type string$/);
+});
+
+test('a large hostile body is walked once: 200,000 wrong values report the first', (t) => {
+  const data: Record<string, unknown> = {};
+  for (let i = 0; i < 200_000; i++) data[`k${i}`] = { v: i };
+  t.is(decodeTypeError(cm, { data }), 'json: cannot unmarshal object into Go struct field ConfigMap.data of type string');
+});
+
+test('the unstructured converter\'s words (strategic patches): first error ends it', (t) => {
+  t.is(decodeTypeError(cm, { data: { a: { b: 1 } } }, 'unstructured'), 'unrecognized type: string');
+  t.is(decodeTypeError(cm, { data: { a: 1 } }, 'unstructured'), 'cannot convert int64 to string');
+  t.is(decodeTypeError(deploy, { spec: { replicas: '3' } }, 'unstructured'), 'unrecognized type: int32');
+  t.is(decodeTypeError(deploy, { spec: { replicas: 1.5 } }, 'unstructured'), 'cannot convert float64 to int32');
+  t.is(decodeTypeError(deploy, { spec: { replicas: 2 ** 40 } }, 'unstructured'), undefined);
+  t.is(decodeTypeError(pod, { spec: 'x' }, 'unstructured'), 'cannot restore struct from: string');
+  t.is(decodeTypeError(pod, { spec: { containers: {} } }, 'unstructured'), 'cannot restore slice from map');
+  t.is(decodeTypeError(cm, { data: [] }, 'unstructured'), 'cannot restore map from slice');
+  t.is(decodeTypeError(secret, { data: { a: 'hello!' } }, 'unstructured'), 'error decoding from json: illegal base64 data at input byte 5');
+  t.is(decodeTypeError(svc, { spec: { ports: [{ port: 80, targetPort: true }] } }, 'unstructured'), 'json: cannot unmarshal bool into Go value of type int32');
+});
+
+test('server-side apply: structured-merge-diff\'s words, every error, field paths with list keys', (t) => {
+  t.deepEqual(applyTypeErrors(cm, { data: { a: { b: 1 }, c: 'ok', d: 2 } }), [
+    '.data.a: expected string, got &value.valueUnstructured{Value:map[string]interface {}{"b":1}}',
+    '.data.d: expected string, got &value.valueUnstructured{Value:2}',
+  ]);
+  t.deepEqual(applyTypeErrors(deploy, { spec: { replicas: '3', paused: 'no' } }), [
+    '.spec.paused: expected boolean, got &{no}', '.spec.replicas: expected numeric (int or float), got string',
+  ]);
+  t.deepEqual(applyTypeErrors(pod, podWith({ ports: [{ containerPort: '80' }] })), ['.spec.containers[name="c"].ports[containerPort="80"].containerPort: expected numeric (int or float), got string']);
+  t.deepEqual(applyTypeErrors(pod, { spec: { containers: 'x' }, metadata: { labels: [] } }), ['.metadata.labels: expected map, got &{[]}', '.spec.containers: expected list, got &{x}']);
+  t.deepEqual(applyTypeErrors(deploy, { spec: { replicas: 1.5, template: null } }), []);
+});
+
+test('goPrint: a decoded value as Go prints a map[string]interface{}', (t) => {
+  t.is(goPrint({ data: { b: [1, 'x', null, true], a: 1.5 }, kind: 'ConfigMap' }), 'map[data:map[a:1.5 b:[1 x <nil> true]] kind:ConfigMap]');
+});
