@@ -103,3 +103,13 @@ test('server-side apply: structured-merge-diff\'s words for every value of the w
     'failed to create typed patch object (apps/v1, Kind=Deployment default/d): .spec.replicas: expected numeric (int or float), got string');
   t.is((await call('GET', `${CMS}/x`)).status, 404);
 });
+
+test('the scale subresource: a patched Scale that does not decode is the same 422, and replicas stay', async (t) => {
+  const { call } = await startFixture(t, { hooks });
+  t.is((await call('POST', DEPLOYS, deployment('d', { replicas: 2 }))).status, 201);
+  failure(t, await call('PATCH', `${DEPLOYS}/d/scale`, '{"spec":{"replicas":"5"}}', MERGE), 422, 'Invalid',
+    /: json: cannot unmarshal string into Go struct field ScaleSpec\.spec\.replicas of type int32$/);
+  t.is((await call('GET', `${DEPLOYS}/d`)).json.spec.replicas, 2);
+  const ok = await call('PATCH', `${DEPLOYS}/d/scale`, '{"spec":{"replicas":5}}', MERGE);
+  t.is(ok.status, 200, ok.text);
+});

@@ -141,7 +141,11 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
       const ct = req.headers['content-type'] ?? '';
       const patch = await decodeBodyAsync(ct, await readBody(req));
       const gvk = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
-      return write(200, await updateScale(registry, r, ns, info.name, (scale) => deps.hooks.applyPatch(ct, scale, patch, gvk) as Obj, opts));
+      return write(200, await updateScale(registry, r, ns, info.name, (scale) => {
+        const patched = deps.hooks.applyPatch(ct, scale, patch, gvk) as Obj;
+        checkPatchedTypes(ct, patched, patch, gvk);
+        return patched;
+      }, opts));
     }
   }
   if (sub === 'status' || sub === 'finalize' || sub === 'approval') {
