@@ -14,6 +14,7 @@
 // and words it by reflect kinds: `cannot restore struct from: string`, `unrecognized type: int32`.
 // One walk over the value: linear in its size, recursive only as deep as the body (whose depth
 // the decoders bound before this runs).
+import jsonc from 'jsonc-parser';
 import { fieldNode, itemNode, kindNode, type FieldNode, type Gvk, type ScalarType } from './fieldvalidation.js';
 import { parseQuantity, QUANTITY_MESSAGE } from './validation/field.js';
 
@@ -29,125 +30,144 @@ export function decodeTypeError(gvk: Gvk, value: unknown, dialect: DecodeDialect
 /** Same as decodeTypeError, from a node of the schema tree. */
 export function firstTypeError(root: FieldNode, value: unknown, dialect: DecodeDialect = 'json'): string | undefined {
   const walk = new TypeWalk(dialect);
-  try {
-    walk.visit(root, value, { struct: '', path: '' });
-  } catch (e) {
-    if (e instanceof FatalDecodeError) return e.message;
-    throw e;
-  }
-  return walk.saved;
+  return walk.run(() => walk.visit(root, value, ROOT));
+}
+
+/**
+ * encoding/json's first error decoding the JSON `text` (syntactically valid) as `gvk`; undefined
+ * when it decodes. Read from the text in one streaming pass, so it sees what Go sees and the
+ * parsed value hides: fields in document order, every repeated key, number literals as written
+ * (`1e3` or `1.0` is no int32). Never throws.
+ */
+export function jsonTextTypeError(gvk: Gvk, text: string): string | undefined {
+  const root = kindNode(gvk);
+  if (!root) return undefined;
+  const walk = new TypeWalk('json');
+  return walk.run(() => walkText(walk, root, text));
 }
 
 /** Go's errorContext: the innermost struct's name and the struct fields walked from the top. */
 interface Context { struct: string; path: string }
+const ROOT: Context = { struct: '', path: '' };
+
+/** A JSON value as the decoder meets it; numbers keep their literal text. */
+type Literal = { kind: 'string'; value: string } | { kind: 'number'; text: string } | { kind: 'bool' } | { kind: 'object' } | { kind: 'array' };
 
 /** An error that ends the decode (UnmarshalJSON's, or any of the converter's). */
 class FatalDecodeError extends Error {}
 
-const INT32 = [-(2 ** 31), 2 ** 31 - 1] as const;
-// Past 2^53 a JS number is not exact; Go's range is ±2^63, which a double rounds to 2^63.
-const INT64 = [-(2 ** 63), 2 ** 63 - 1] as const;
-const UINT8 = [0, 255] as const;
-const inRange = (n: number, [min, max]: readonly [number, number]) => Number.isInteger(n) && n >= min && n <= max;
+const INT32 = [-(2n ** 31n), 2n ** 31n - 1n] as const;
+const INT64 = [-(2n ** 63n), 2n ** 63n - 1n] as const;
+const UINT8 = [0n, 255n] as const;
+/** Whether a number literal is an integer Go's strconv.ParseInt takes, within the range. */
+const intFits = (text: string, [min, max]: readonly [bigint, bigint]) => /^-?\d+$/.test(text) && BigInt(text) >= min && BigInt(text) <= max;
+
+const childContext = (struct: string, ctx: Context, key: string): Context => ({ struct, path: ctx.path ? `${ctx.path}.${key}` : key });
+const structName = (node: FieldNode & { type: 'struct' }, ctx: Context) => (node.goType ? node.goType.slice(node.goType.indexOf('.') + 1) : ctx.struct);
 
 class TypeWalk {
   saved: string | undefined;
-  constructor(private readonly dialect: DecodeDialect) {}
+  constructor(readonly dialect: DecodeDialect) {}
 
+  /** Runs a walk; the first fatal error, else the first saved one. */
+  run(walk: () => void): string | undefined {
+    try {
+      walk();
+    } catch (e) {
+      if (e instanceof FatalDecodeError) return e.message;
+      throw e;
+    }
+    return this.saved;
+  }
+
+  /** Walks a decoded value. Recursive in depth only (bounded by the body depth limit). */
   visit(node: FieldNode, value: unknown, ctx: Context): void {
     if (value === null || value === undefined || node.type === 'any') return;
-    switch (node.type) {
-      case 'struct': {
-        if (!isPlainObject(value)) return this.fail(node, value, ctx);
-        const struct = node.goType ? node.goType.slice(node.goType.indexOf('.') + 1) : ctx.struct;
-        for (const key of Object.keys(value)) {
-          const child = fieldNode(node, key);
-          if (child) this.visit(child, value[key], { struct, path: ctx.path ? `${ctx.path}.${key}` : key });
-        }
-        return;
+    if (isPlainObject(value) && node.type === 'struct') {
+      const struct = structName(node, ctx);
+      for (const key of Object.keys(value)) {
+        const child = fieldNode(node, key);
+        if (child) this.visit(child, value[key], childContext(struct, ctx, key));
       }
-      case 'map': {
-        if (!isPlainObject(value)) return this.fail(node, value, ctx);
-        const values = node.values();
-        for (const key of Object.keys(value)) this.visit(values, value[key], ctx);
-        return;
-      }
-      case 'list': {
-        const items = itemNode(node);
-        if (!Array.isArray(value)) return this.fail(node, value, ctx);
-        for (const item of value) this.visit(items, item, ctx);
-        return;
-      }
-      case 'scalar':
-        return this.scalar(node.scalar ?? 'string', value, ctx);
+    } else if (isPlainObject(value) && node.type === 'map') {
+      const values = node.values();
+      for (const key of Object.keys(value)) this.visit(values, value[key], ctx);
+    } else if (Array.isArray(value) && node.type === 'list') {
+      const items = itemNode(node);
+      for (const item of value) this.visit(items, item, ctx);
+    } else if (Array.isArray(value) && isByteNode(node)) {
+      for (const item of value) if (item !== null) this.byteItem(literalOf(item), ctx);
+    } else {
+      this.leaf(node, literalOf(value), ctx);
     }
   }
 
-  private scalar(type: ScalarType, value: unknown, ctx: Context): void {
+  /** A value that `node` cannot descend into: a scalar, or a container of the wrong kind. */
+  leaf(node: FieldNode, lit: Literal, ctx: Context): void {
+    if (node.type === 'any') return;
+    if (node.type === 'scalar') return this.scalar(node.scalar ?? 'string', lit, ctx);
+    if (this.dialect === 'json') return this.save(unmarshalTypeError(lit, goTypeOf(node), ctx));
+    const what = node.type === 'struct' ? 'struct from:' : node.type === 'map' ? 'map from' : 'slice from';
+    throw new FatalDecodeError(`cannot restore ${what} ${reflectKind(lit)}`);
+  }
+
+  /** One item of a JSON array decoded into a []byte. */
+  byteItem(lit: Literal, ctx: Context): void {
+    if (lit.kind !== 'number') return this.mismatch(lit, 'uint8', ctx);
+    if (!intFits(lit.text, UINT8)) this.outOfRange(lit.text, 'uint8', ctx);
+  }
+
+  private scalar(type: ScalarType, lit: Literal, ctx: Context): void {
     switch (type) {
       case 'string': case 'bool': case 'float64':
-        if (typeof value !== GO_TO_JS[type]) this.mismatch(value, type, ctx);
+        if (lit.kind !== SCALAR_LITERAL[type]) this.mismatch(lit, type, ctx);
+        else if (lit.kind === 'number' && !Number.isFinite(Number(lit.text))) this.outOfRange(lit.text, type, ctx);
         return;
       case 'int32': case 'int64':
-        if (typeof value !== 'number') return this.mismatch(value, type, ctx);
-        if (!inRange(value, type === 'int32' ? INT32 : INT64)) this.outOfRange(value, type, ctx);
+        if (lit.kind !== 'number') return this.mismatch(lit, type, ctx);
+        if (!intFits(lit.text, type === 'int32' ? INT32 : INT64)) this.outOfRange(lit.text, type, ctx);
         return;
-      case 'byte':
-        if (typeof value === 'string') {
-          const bad = base64Error(value);
-          if (bad && this.dialect === 'unstructured') throw new FatalDecodeError(`error decoding from json: ${bad}`);
-          if (bad) this.save(bad);
-        } else if (Array.isArray(value)) {
-          // A []byte fills from a JSON array of small numbers too.
-          for (const item of value) {
-            if (item === null) continue;
-            if (typeof item !== 'number') this.mismatch(item, 'uint8', ctx);
-            else if (!inRange(item, UINT8)) this.outOfRange(item, 'uint8', ctx);
-          }
-        } else this.mismatch(value, '[]uint8', ctx);
+      case 'byte': {
+        if (lit.kind !== 'string') return this.mismatch(lit, '[]uint8', ctx);
+        const bad = base64Error(lit.value);
+        if (bad && this.dialect === 'unstructured') throw new FatalDecodeError(`error decoding from json: ${bad}`);
+        if (bad) this.save(bad);
         return;
+      }
       case 'int-or-string':
         // IntOrString.UnmarshalJSON: a string is a string, anything else decodes as an int32,
         // with a fresh decoder (encoding/json then adds the outer field path; the converter does not).
-        if (typeof value === 'string' || (typeof value === 'number' && inRange(value, INT32))) return;
-        throw new FatalDecodeError(unmarshalTypeError(value, 'int32', this.dialect === 'json' ? ctx : NO_CONTEXT, true));
+        if (lit.kind === 'string' || (lit.kind === 'number' && intFits(lit.text, INT32))) return;
+        throw new FatalDecodeError(unmarshalTypeError(lit, 'int32', this.dialect === 'json' ? ctx : ROOT, true));
       case 'quantity': {
         // Quantity.UnmarshalJSON parses a string's contents or a number's text.
-        const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
-        const why = quantityError(text);
+        const why = quantityError(lit.kind === 'string' ? lit.value.trim() : lit.kind === 'number' ? lit.text : '');
         if (why) throw new FatalDecodeError(why);
         return;
       }
       case 'time':
         // Time.UnmarshalJSON decodes a string first: other JSON types fail as a string would.
-        if (typeof value !== 'string') throw new FatalDecodeError(unmarshalTypeError(value, 'string', this.dialect === 'json' ? ctx : NO_CONTEXT));
+        if (lit.kind !== 'string') throw new FatalDecodeError(unmarshalTypeError(lit, 'string', this.dialect === 'json' ? ctx : ROOT));
         return;
     }
   }
 
-  /** A struct, map or list given the wrong JSON type. */
-  private fail(node: FieldNode, value: unknown, ctx: Context): void {
-    if (this.dialect === 'json') return this.save(unmarshalTypeError(value, goTypeOf(node), ctx));
-    const what = node.type === 'struct' ? 'struct from:' : node.type === 'map' ? 'map from' : 'slice from';
-    throw new FatalDecodeError(`cannot restore ${what} ${reflectKind(value)}`);
-  }
-
   /** A scalar field given the wrong JSON type. */
-  private mismatch(value: unknown, goType: string, ctx: Context): void {
-    if (this.dialect === 'json') return this.save(unmarshalTypeError(value, goType, ctx));
+  private mismatch(lit: Literal, goType: string, ctx: Context): void {
+    if (this.dialect === 'json') return this.save(unmarshalTypeError(lit, goType, ctx));
     // The converter converts between numbers, and from an integer to a string (as Go's
     // reflect allows) only to refuse it; anything else reaches its "unrecognized type".
-    const source = unstructuredType(value);
-    const numeric = typeof value === 'number';
+    const source = unstructuredType(lit);
+    const numeric = lit.kind === 'number';
     const convertible = numeric && (goType !== 'string' && goType !== '[]uint8' && goType !== 'bool' || goType === 'string' && source === 'int64');
     throw new FatalDecodeError(convertible ? `cannot convert ${source} to ${goType}` : `unrecognized type: ${goType === '[]uint8' ? 'slice' : goType}`);
   }
 
-  /** A number that does not fit an integer field. */
-  private outOfRange(value: number, goType: string, ctx: Context): void {
-    if (this.dialect === 'json') return this.save(unmarshalTypeError(value, goType, ctx, true));
-    // The converter truncates nothing and checks no range: only a fraction fails.
-    if (!Number.isInteger(value)) throw new FatalDecodeError(`cannot convert float64 to ${goType}`);
+  /** A number that does not fit a numeric field. */
+  private outOfRange(text: string, goType: string, ctx: Context): void {
+    if (this.dialect === 'json') return this.save(unmarshalTypeError({ kind: 'number', text }, goType, ctx, true));
+    // The converter checks no range: only a fraction fails.
+    if (!/^-?\d+$/.test(text) && !Number.isInteger(Number(text))) throw new FatalDecodeError(`cannot convert float64 to ${goType}`);
   }
 
   private save(message: string): void {
@@ -155,32 +175,87 @@ class TypeWalk {
   }
 }
 
-const GO_TO_JS = { string: 'string', bool: 'boolean', float64: 'number' } as const;
-const NO_CONTEXT: Context = { struct: '', path: '' };
+const SCALAR_LITERAL = { string: 'string', bool: 'bool', float64: 'number' } as const;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isByteNode = (node: FieldNode) => node.type === 'scalar' && node.scalar === 'byte';
 
-/** Go's UnmarshalTypeError text; `withNumber`: Go names the number when it does not fit an integer. */
-function unmarshalTypeError(value: unknown, goType: string, ctx: Context, withNumber = false): string {
-  const what = typeof value === 'number' ? (withNumber ? `number ${goNumber(value)}` : 'number')
-    : typeof value === 'string' ? 'string'
-    : typeof value === 'boolean' ? 'bool'
-    : Array.isArray(value) ? 'array' : 'object';
+function literalOf(value: unknown): Literal {
+  if (typeof value === 'string') return { kind: 'string', value };
+  if (typeof value === 'number') return { kind: 'number', text: Number.isInteger(value) && Math.abs(value) < 1e21 ? BigInt(value).toString() : goNumber(value) };
+  if (typeof value === 'boolean') return { kind: 'bool' };
+  return Array.isArray(value) ? { kind: 'array' } : { kind: 'object' };
+}
+
+/**
+ * The streaming walk over JSON text: a stack of open objects and arrays, each knowing its
+ * schema node (undefined: skipped, as unknown fields and mismatched values are) and context.
+ */
+function walkText(walk: TypeWalk, root: FieldNode, text: string): void {
+  interface Frame { node: FieldNode | undefined; ctx: Context; array: boolean }
+  const stack: Frame[] = [];
+  let pending: { node: FieldNode | undefined; ctx: Context } = { node: root, ctx: ROOT };
+  const next = (): { node: FieldNode | undefined; ctx: Context } => {
+    const top = stack[stack.length - 1];
+    if (!top?.array) return pending;
+    if (!top.node) return { node: undefined, ctx: top.ctx };
+    // Items of a []byte are bytes: marked with a node of their own below.
+    return { node: top.node.type === 'list' ? itemNode(top.node) : BYTE_ITEM, ctx: top.ctx };
+  };
+  const open = (array: boolean) => {
+    const { node, ctx } = next();
+    let keep: FieldNode | undefined;
+    if (node && node.type !== 'any' && node !== BYTE_ITEM) {
+      if (array ? node.type === 'list' || isByteNode(node) : node.type === 'struct' || node.type === 'map') keep = node;
+      else walk.leaf(node, { kind: array ? 'array' : 'object' }, ctx);
+    } else if (node === BYTE_ITEM) walk.byteItem({ kind: array ? 'array' : 'object' }, ctx);
+    stack.push({ node: keep, ctx, array });
+  };
+  jsonc.visit(text, {
+    onObjectBegin: () => open(false),
+    onArrayBegin: () => open(true),
+    onObjectEnd: () => { stack.pop(); },
+    onArrayEnd: () => { stack.pop(); },
+    onObjectProperty: (key) => {
+      const top = stack[stack.length - 1]!;
+      const node = top.node;
+      if (!node) pending = { node: undefined, ctx: top.ctx };
+      else if (node.type === 'map') pending = { node: node.values(), ctx: top.ctx };
+      else if (node.type === 'struct') pending = { node: fieldNode(node, key), ctx: childContext(structName(node, top.ctx), top.ctx, key) };
+    },
+    onLiteralValue: (value, offset, length) => {
+      const { node, ctx } = next();
+      if (!node || value === null) return;
+      const lit: Literal = typeof value === 'number' ? { kind: 'number', text: text.slice(offset, offset + length) } : literalOf(value);
+      if (node === BYTE_ITEM) walk.byteItem(lit, ctx);
+      else walk.leaf(node, lit, ctx);
+    },
+  }, { disallowComments: true, allowTrailingComma: false });
+}
+
+/** Marks the items of a JSON array decoded into a []byte. */
+const BYTE_ITEM: FieldNode = { type: 'scalar', scalar: 'int32' };
+
+/** Go's UnmarshalTypeError text; `withNumber`: Go names the number when it does not fit. */
+function unmarshalTypeError(lit: Literal, goType: string, ctx: Context, withNumber = false): string {
+  const what = lit.kind === 'number' ? (withNumber ? `number ${lit.text}` : 'number') : lit.kind;
   const into = ctx.path ? `Go struct field ${ctx.struct}.${ctx.path}` : 'Go value';
   return `json: cannot unmarshal ${what} into ${into} of type ${goType}`;
 }
 
 /** The Go type a JSON value decodes to in a map[string]interface{} (k8s.io/apimachinery's util/json keeps integers int64). */
-function unstructuredType(value: unknown): string {
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int64' : 'float64';
-  if (typeof value === 'string') return 'string';
-  if (typeof value === 'boolean') return 'bool';
-  return Array.isArray(value) ? '[]interface {}' : 'map[string]interface {}';
+function unstructuredType(lit: Literal): string {
+  switch (lit.kind) {
+    case 'number': return /^-?\d+$/.test(lit.text) ? 'int64' : 'float64';
+    case 'array': return '[]interface {}';
+    case 'object': return 'map[string]interface {}';
+    default: return lit.kind;
+  }
 }
 
 /** reflect.Kind's name of that type. */
-function reflectKind(value: unknown): string {
-  const t = unstructuredType(value);
+function reflectKind(lit: Literal): string {
+  const t = unstructuredType(lit);
   return t.startsWith('[]') ? 'slice' : t.startsWith('map') ? 'map' : t;
 }
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { applyTypeErrors } from '../../src/api/apply-types.js';
-import { base64Error, decodeTypeError, firstTypeError, goPrint } from '../../src/api/decode-types.js';
+import { base64Error, decodeTypeError, firstTypeError, goPrint, jsonTextTypeError } from '../../src/api/decode-types.js';
 import type { FieldNode } from '../../src/api/fieldvalidation.js';
 
 const cm = { group: '', version: 'v1', kind: 'ConfigMap' };
@@ -134,4 +134,24 @@ test('server-side apply: structured-merge-diff\'s words, every error, field path
 
 test('goPrint: a decoded value as Go prints a map[string]interface{}', (t) => {
   t.is(goPrint({ data: { b: [1, 'x', null, true], a: 1.5 }, kind: 'ConfigMap' }), 'map[data:map[a:1.5 b:[1 x <nil> true]] kind:ConfigMap]');
+});
+
+test('JSON text: number literals as written, document order, every repeated key, the same words as the value walk', (t) => {
+  t.is(jsonTextTypeError(deploy, '{"spec":{"replicas":1e3}}'), 'json: cannot unmarshal number 1e3 into Go struct field DeploymentSpec.spec.replicas of type int32');
+  t.is(jsonTextTypeError(deploy, '{"spec":{"replicas":1.0}}'), 'json: cannot unmarshal number 1.0 into Go struct field DeploymentSpec.spec.replicas of type int32');
+  t.is(jsonTextTypeError(deploy, '{"spec":{"replicas":-2147483648}}'), undefined);
+  t.is(jsonTextTypeError(pod, '{"spec":{"activeDeadlineSeconds":9223372036854775808}}'),
+    'json: cannot unmarshal number 9223372036854775808 into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64');
+  t.is(jsonTextTypeError(pod, '{"spec":{"activeDeadlineSeconds":9223372036854775807}}'), undefined);
+  // JSON.parse puts integer-like keys first and keeps only the last of a repeated key; Go does neither.
+  t.is(jsonTextTypeError(cm, '{"data":{"b":{},"1":[]}}'), 'json: cannot unmarshal object into Go struct field ConfigMap.data of type string');
+  t.is(jsonTextTypeError(cm, '{"data":{"a":1,"a":"x"}}'), 'json: cannot unmarshal number into Go struct field ConfigMap.data of type string');
+  t.is(jsonTextTypeError(pod, '{"spec":{"containers":[{"name":"c","ports":[{"containerPort":"80"}]}]}}'),
+    'json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32');
+  t.is(jsonTextTypeError(svc, '{"metadata":{"name":1},"spec":{"ports":[{"targetPort":1e2}]}}'),
+    'json: cannot unmarshal number 1e2 into Go struct field ServicePort.spec.ports.targetPort of type int32');
+  t.is(jsonTextTypeError(pod, '{"spec":{"containers":[{"resources":{"limits":{"cpu":1e3,"memory":"1Gi"}}}]}}'), undefined);
+  t.is(jsonTextTypeError(secret, '{"data":{"a":[104,105],"b":[256]}}'), 'json: cannot unmarshal number 256 into Go struct field Secret.data of type uint8');
+  t.is(jsonTextTypeError(cm, '{"unknown":{"x":[1,{"y":2}]},"metadata":{"labels":null,"annotations":{"a":null}},"data":{"k":"v"}}'), undefined);
+  t.is(jsonTextTypeError(cm, '{"metadata":{"managedFields":[{"fieldsV1":{"f:data":{"x":1}}}]}}'), undefined);
 });

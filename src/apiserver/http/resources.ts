@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
 import { applyTypeErrors } from '../../api/apply-types.js';
-import { decodeTypeError, goPrint } from '../../api/decode-types.js';
+import { decodeTypeError, goPrint, jsonTextTypeError } from '../../api/decode-types.js';
 import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
@@ -425,7 +425,7 @@ async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: Fi
   const kind = checkBodyKind(target, value, raw);
   if (!kind.ok) throw badRequest(kind.message);
   // A type error fails the decode whatever the field validation directive (it is not a strict error).
-  const typeError = decodeTypeError(target, value);
+  const typeError = JSON_TYPES.has(type) ? jsonTextTypeError(target, text) : decodeTypeError(target, value);
   if (typeError) throw badRequest(cannotHandle(kind.gvk, target, typeError));
   const { pruned, unknown } = pruneUnknownFields(target, value as Obj);
   if (fields.directive !== 'Ignore') {
