@@ -113,3 +113,17 @@ test('the scale subresource: a patched Scale that does not decode is the same 42
   const ok = await call('PATCH', `${DEPLOYS}/d/scale`, '{"spec":{"replicas":5}}', MERGE);
   t.is(ok.status, 200, ok.text);
 });
+
+test('subresource bodies (binding, eviction, scale) decode into their own kinds: the same 400', async (t) => {
+  const { call } = await startFixture(t, { hooks });
+  t.is((await call('POST', PODS, pod('p'))).status, 201);
+  failure(t, await call('POST', `${PODS}/p/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p' }, target: { kind: 'Node', name: 5 } }), 400, 'BadRequest',
+    'Binding in version "v1" cannot be handled as a Binding: json: cannot unmarshal number into Go struct field ObjectReference.target.name of type string');
+  failure(t, await call('POST', `${PODS}/p/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'p' }, deleteOptions: { gracePeriodSeconds: 'now' } }), 400, 'BadRequest',
+    'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal string into Go struct field DeleteOptions.deleteOptions.gracePeriodSeconds of type int64');
+  t.is((await call('GET', `${PODS}/p`)).json.spec.nodeName, undefined);
+  t.is((await call('POST', DEPLOYS, deployment('d', { replicas: 2 }))).status, 201);
+  failure(t, await call('PUT', `${DEPLOYS}/d/scale`, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'd' }, spec: { replicas: '3' } }), 400, 'BadRequest',
+    'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32');
+  t.is((await call('GET', `${DEPLOYS}/d`)).json.spec.replicas, 2);
+});

@@ -120,18 +120,18 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
   if (KUBELET_SUBRESOURCES.has(sub)) kubeletSubresource(sub);
   if (sub === 'binding') {
     if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-    await bindPod(registry, r, ns, info.name, await readObject(req));
+    await bindPod(registry, r, ns, info.name, await readObject(req, BINDING));
     return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
   if (sub === 'eviction' && r.plural === 'pods') {
     if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-    await evictPod(registry, r, ns, info.name, await readObject(req));
+    await evictPod(registry, r, ns, info.name, await readObject(req, EVICTION));
     return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
   if (sub === 'scale') {
     if (info.verb === 'get') return write(200, toScale(await registry.get(r, ns, info.name)));
     if (info.verb === 'update') {
-      const scale = await readObject(req);
+      const scale = await readObject(req, SCALE);
       if (scale.metadata?.name !== undefined && scale.metadata.name !== info.name) {
         throw badRequest(`the name of the object (${scale.metadata.name}) does not match the name on the URL (${info.name})`);
       }
@@ -160,11 +160,18 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
   throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 }
 
-async function readObject(req: IncomingMessage): Promise<Obj> {
+/** A subresource's body (Binding, Eviction, Scale): an object whose values fit `kind`'s types. Throws ApiError 400. */
+async function readObject(req: IncomingMessage, kind: { group: string; version: string; kind: string }): Promise<Obj> {
   const body = await decodeBodyAsync(req.headers['content-type'], await readBody(req));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be an object');
+  const typeError = decodeTypeError(kind, body);
+  if (typeError) throw badRequest(cannotHandle(kind, kind, typeError));
   return body as Obj;
 }
+
+const BINDING = { group: '', version: 'v1', kind: 'Binding' };
+const EVICTION = { group: 'policy', version: 'v1', kind: 'Eviction' };
+const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 
 function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
