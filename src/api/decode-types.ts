@@ -16,6 +16,7 @@
 // the decoders bound before this runs).
 import jsonc from 'jsonc-parser';
 import { fieldNode, itemNode, kindNode, type FieldNode, type Gvk, type ScalarType } from './fieldvalidation.js';
+import { goTimeParseError, RFC3339, RFC3339_MICRO } from './go-time.js';
 import { parseQuantity, QUANTITY_MESSAGE } from './validation/field.js';
 
 /** Whose words: encoding/json's (bodies, json and merge patches) or the unstructured converter's (strategic patches). */
@@ -145,10 +146,14 @@ class TypeWalk {
         if (why) throw new FatalDecodeError(why);
         return;
       }
-      case 'time':
-        // Time.UnmarshalJSON decodes a string first: other JSON types fail as a string would.
+      case 'time': case 'microtime': {
+        // Time.UnmarshalJSON decodes a string (other JSON types fail as a string would), then
+        // time.Parse's it as RFC3339 (MicroTime: with six fraction digits).
         if (lit.kind !== 'string') throw new FatalDecodeError(unmarshalTypeError(lit, 'string', this.dialect === 'json' ? ctx : ROOT));
+        const why = goTimeParseError(lit.value, type === 'time' ? RFC3339 : RFC3339_MICRO);
+        if (why) throw new FatalDecodeError(why);
         return;
+      }
     }
   }
 
@@ -284,7 +289,7 @@ function goTypeOf(node: FieldNode, depth = 0): string {
 
 const SCALAR_GO_TYPES: Record<ScalarType, string> = {
   string: 'string', int32: 'int32', int64: 'int64', float64: 'float64', bool: 'bool', byte: '[]uint8',
-  'int-or-string': 'intstr.IntOrString', quantity: 'resource.Quantity', time: 'v1.Time',
+  'int-or-string': 'intstr.IntOrString', quantity: 'resource.Quantity', time: 'v1.Time', microtime: 'v1.MicroTime',
 };
 
 /** resource.ParseQuantity's error for `text`; undefined when it parses. */

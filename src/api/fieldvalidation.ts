@@ -12,7 +12,7 @@ export interface Gvk { group: string; version: string; kind: string }
  * The Go type of a scalar field, as the decoder treats it: int-or-string, quantity and time
  * are json.Unmarshalers of their own; byte is a base64 `[]byte`.
  */
-export type ScalarType = 'string' | 'int32' | 'int64' | 'float64' | 'bool' | 'byte' | 'int-or-string' | 'quantity' | 'time';
+export type ScalarType = 'string' | 'int32' | 'int64' | 'float64' | 'bool' | 'byte' | 'int-or-string' | 'quantity' | 'time' | 'microtime';
 
 /** What the decoder expects at one position of an object. */
 export type FieldNode =
@@ -32,7 +32,7 @@ const SELF_DECODING: Record<string, ScalarType> = {
   'io.k8s.apimachinery.pkg.api.resource.Quantity': 'quantity',
   'io.k8s.apimachinery.pkg.util.intstr.IntOrString': 'int-or-string',
   'io.k8s.apimachinery.pkg.apis.meta.v1.Time': 'time',
-  'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime': 'time',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime': 'microtime',
 };
 
 /** `io.k8s.api.core.v1.PodSpec` → `v1.PodSpec`, the Go package's name and the type's. */

@@ -155,3 +155,23 @@ test('JSON text: number literals as written, document order, every repeated key,
   t.is(jsonTextTypeError(cm, '{"unknown":{"x":[1,{"y":2}]},"metadata":{"labels":null,"annotations":{"a":null}},"data":{"k":"v"}}'), undefined);
   t.is(jsonTextTypeError(cm, '{"metadata":{"managedFields":[{"fieldsV1":{"f:data":{"x":1}}}]}}'), undefined);
 });
+
+test('times: RFC3339 strings as Go\'s time.Parse reads them, its errors word for word; MicroTime wants six fraction digits', async (t) => {
+  const { goTimeParseError, RFC3339_MICRO } = await import('../../src/api/go-time.js');
+  for (const ok of ['2024-02-29T23:59:59Z', '2024-01-01T00:00:00.123456789+05:30', '2024-01-01T1:00:00Z', '+999-01-01T00:00:00Z']) t.is(goTimeParseError(ok), undefined, ok);
+  t.is(goTimeParseError('garbage'), 'parsing time "garbage" as "2006-01-02T15:04:05Z07:00": cannot parse "garbage" as "2006"');
+  t.is(goTimeParseError(''), 'parsing time "" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "2006"');
+  t.is(goTimeParseError('2024/01/01T00:00:00Z'), 'parsing time "2024/01/01T00:00:00Z" as "2006-01-02T15:04:05Z07:00": cannot parse "/01/01T00:00:00Z" as "-"');
+  t.is(goTimeParseError('2024-13-01T00:00:00Z'), 'parsing time "2024-13-01T00:00:00Z": month out of range');
+  t.is(goTimeParseError('2023-02-29T00:00:00Z'), 'parsing time "2023-02-29T00:00:00Z": day out of range');
+  t.is(goTimeParseError('2024-01-01T24:00:00Z'), 'parsing time "2024-01-01T24:00:00Z": hour out of range');
+  t.is(goTimeParseError('2024-01-01T00:00:00'), 'parsing time "2024-01-01T00:00:00" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "Z07:00"');
+  t.is(goTimeParseError('2024-01-01T00:00:00Zjunk'), 'parsing time "2024-01-01T00:00:00Zjunk": extra text: "junk"');
+  t.is(goTimeParseError('2024-01-01T00:00:00.000000Z', RFC3339_MICRO), undefined);
+  t.is(goTimeParseError('2024-01-01T00:00:00.000Z', RFC3339_MICRO),
+    'parsing time "2024-01-01T00:00:00.000Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".000Z" as ".000000"');
+  t.is(decodeTypeError(cm, { metadata: { creationTimestamp: 'yesterday' } }),
+    'parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"');
+  t.is(decodeTypeError(pod, { metadata: { name: 5 }, status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z' }] } }),
+    'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string');
+});
