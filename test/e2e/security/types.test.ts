@@ -54,3 +54,16 @@ test('server-side apply of a number where a string is: structured-merge-diff\'s 
   t.not(r.code, 0);
   t.regex(r.stderr, /failed to create typed patch object \(.*\): \.data\.count: expected string, got &value\.valueUnstructured\{Value:5\}/);
 });
+
+test('an unparsable time (it would break every typed client listing the kind): refused in time.Parse\'s words', async (t) => {
+  const { admin } = t.context.lab;
+  const name = unique('cm');
+  const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, creationTimestamp: 'yesterday' } });
+  // kubectl's own decoder refuses it in the same words before sending; a raw body reaches the server.
+  const local = await admin(['create', '-f', '-'], body);
+  t.regex(local.stderr, /^error: unable to decode "STDIN": parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"/);
+  const r = await admin(['create', '--raw', '/api/v1/namespaces/default/configmaps', '-f', '-'], body);
+  t.not(r.code, 0);
+  t.regex(r.stderr, /^Error from server \(BadRequest\): .*ConfigMap in version "v1" cannot be handled as a ConfigMap: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"/);
+  t.not((await admin(['get', 'cm', name])).code, 0);
+});
