@@ -175,3 +175,21 @@ test('times: RFC3339 strings as Go\'s time.Parse reads them, its errors word for
   t.is(decodeTypeError(pod, { metadata: { name: 5 }, status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z' }] } }),
     'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string');
 });
+
+test('word for word what Go says: metadata errors as the stock kubectl\'s own decoder printed them', (t) => {
+  // `kubectl create --dry-run=client --validate=false -f -` decodes ObjectMeta with encoding/json
+  // and printed these (kubectl 1.3x); the server-side decode words them the same.
+  const cases: [string, string][] = [
+    ['{"metadata":{"name":5}}', 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string'],
+    ['{"metadata":{"name":"x","labels":{"a":1}}}', 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string'],
+    ['{"metadata":{"name":"x","generation":"x"}}', 'json: cannot unmarshal string into Go struct field ObjectMeta.metadata.generation of type int64'],
+    ['{"metadata":{"name":"x","generation":1.5}}', 'json: cannot unmarshal number 1.5 into Go struct field ObjectMeta.metadata.generation of type int64'],
+    ['{"metadata":{"name":"x","annotations":[]}}', 'json: cannot unmarshal array into Go struct field ObjectMeta.metadata.annotations of type map[string]string'],
+    ['{"metadata":{"name":"x","ownerReferences":[{"controller":"yes"}]}}', 'json: cannot unmarshal string into Go struct field OwnerReference.metadata.ownerReferences.controller of type bool'],
+    ['{"metadata":{"name":"x","creationTimestamp":"2024-13-01T00:00:00Z"}}', 'parsing time "2024-13-01T00:00:00Z": month out of range'],
+  ];
+  for (const [body, go] of cases) {
+    t.is(jsonTextTypeError(cm, body), go, body);
+    t.is(decodeTypeError(cm, JSON.parse(body)), go, body);
+  }
+});
