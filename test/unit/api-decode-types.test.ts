@@ -193,3 +193,33 @@ test('word for word what Go says: metadata errors as the stock kubectl\'s own de
     t.is(decodeTypeError(cm, JSON.parse(body)), go, body);
   }
 });
+
+test('word for word what Go says: whole kinds as the stock kubectl\'s typed decoder printed them', (t) => {
+  // `kubectl set env --local -f - -o json A=b` decodes the whole object with encoding/json and
+  // printed these (kubectl 1.3x). Not here: an enum field's Go type is named (`v1.Protocol`),
+  // which the schemas do not tell; skiff says `string`.
+  const cases: [string, string | undefined][] = [
+    ["{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"replicas\":\"3\"}}", "json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"],
+    ["{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"replicas\":1e3}}", "json: cannot unmarshal number 1e3 into Go struct field DeploymentSpec.spec.replicas of type int32"],
+    ["{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"replicas\":1.0}}", "json: cannot unmarshal number 1.0 into Go struct field DeploymentSpec.spec.replicas of type int32"],
+    ["{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"replicas\":3000000000}}", "json: cannot unmarshal number 3000000000 into Go struct field DeploymentSpec.spec.replicas of type int32"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"},\"data\":{\"a\":{\"b\":1}}}", "json: cannot unmarshal object into Go struct field ConfigMap.data of type string"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"ports\":[{\"containerPort\":\"80\"}]}]}}", "json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":\"cpu\"}}]}}", "json: cannot unmarshal string into Go struct field ResourceRequirements.spec.containers.resources.limits of type v1.ResourceList"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":\"c\"}}", "json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"spec\":[]}", "json: cannot unmarshal array into Go struct field Pod.spec of type v1.PodSpec"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":5},\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":{\"cpu\":\"x\"}}}]}}", "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"args\":[\"a\",1]}]}}", "json: cannot unmarshal number into Go struct field Container.spec.containers.args of type string"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"securityContext\":{\"runAsUser\":\"0\"},\"containers\":null}}", "json: cannot unmarshal string into Go struct field PodSecurityContext.spec.securityContext.runAsUser of type int64"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"livenessProbe\":{\"httpGet\":{\"port\":1.5}}}]}}", "json: cannot unmarshal number 1.5 into Go struct field HTTPGetAction.spec.containers.livenessProbe.httpGet.port of type int32"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"x\"},\"data\":{\"a\":[104,256]}}", "json: cannot unmarshal number 256 into Go struct field Secret.data of type uint8"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":null,\"ports\":null,\"resources\":{\"limits\":{\"cpu\":null}}}],\"hostNetwork\":null,\"nodeSelector\":null}}", undefined],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"spec\":{\"overhead\":{\"cpu\":\"1\"},\"activeDeadlineSeconds\":9223372036854775808}}", "json: cannot unmarshal number 9223372036854775808 into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64"],
+    ["{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"},\"binaryData\":{\"a\":\"YQ=\"}}", "illegal base64 data at input byte 3"],
+  ];
+  for (const [body, go] of cases) {
+    const o = JSON.parse(body);
+    const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+    t.is(jsonTextTypeError({ group, version, kind: o.kind }, body), go, body);
+  }
+});
