@@ -127,3 +127,16 @@ test('subresource bodies (binding, eviction, scale) decode into their own kinds:
     'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32');
   t.is((await call('GET', `${DEPLOYS}/d`)).json.spec.replicas, 2);
 });
+
+test('server-side apply: a long list key repeated in thousands of error paths is told up to 64 KiB, not joined whole', async (t) => {
+  const { call } = await startFixture(t, { hooks });
+  const longName = 'n'.repeat(10_000);
+  const env = Array.from({ length: 2000 }, (_, i) => ({ name: `E${i}`, value: i }));
+  const body = JSON.stringify(pod('p', { name: longName, env }));
+  const r = await call('PATCH', `${PODS}/p?fieldManager=m`, body, APPLY);
+  t.is(r.status, 400, r.text.slice(0, 200));
+  t.true(r.json.message.length <= 70 * 1024, String(r.json.message.length));
+  t.true(r.json.message.startsWith('failed to create typed patch object (/v1, Kind=Pod default/p): errors:\n  .spec.containers[name="nnn'));
+  const told = r.json.message.split('\n').length - 1;
+  t.true(told >= 2 && told < 10, String(told));
+});

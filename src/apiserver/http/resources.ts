@@ -299,6 +299,25 @@ function firstDistinct(items: string[]): string[] {
   return [...out];
 }
 
+/**
+ * How much of an apply configuration's error list is told. Each error repeats its whole path,
+ * and a path holds list keys of any length (`[name="<1 MB>"]`): 10,000 errors under one such
+ * item would join into 10 GB. Upstream lists them all; skiff stops at 64 KiB.
+ */
+const MAX_APPLY_ERROR_TEXT = 64 * 1024;
+
+/** The leading items whose lengths sum to at most `max` characters (at least one). */
+function firstWithin(items: string[], max: number): string[] {
+  const out: string[] = [];
+  let size = 0;
+  for (const item of items) {
+    size += item.length + 3;
+    if (out.length && size > max) break;
+    out.push(item.length > max ? item.slice(0, max) : item);
+  }
+  return out;
+}
+
 /** One request's field problems: decides between failing and warning, and writes the warnings. */
 class FieldReport {
   private readonly warnings = new WarningRecorder();
@@ -359,7 +378,8 @@ class FieldReport {
       if (problems.length) {
         // Upstream answers this with a 500 (kubernetes#139253); the client is at fault: 400.
         const gvkText = `${gvk.group}/${gvk.version}, Kind=${gvk.kind}`;
-        const why = problems.length === 1 ? problems[0] : `errors:\n  ${problems.join('\n  ')}`;
+        const shown = firstWithin(problems, MAX_APPLY_ERROR_TEXT);
+        const why = shown.length === 1 ? shown[0] : `errors:\n  ${shown.join('\n  ')}`;
         throw badRequest(`failed to create typed patch object (${gvkText} ${ns ? `${ns}/` : ''}${name}): ${why}`);
       }
       if (decoded.duplicates.length) {
