@@ -97,6 +97,11 @@ export function kindNode(gvk: Gvk): FieldNode | undefined {
   return name ? compileDefinition(name) : undefined;
 }
 
+/** The node of a definition by its swagger name (`io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions`); an unknown name is raw. */
+export function definitionNode(name: string): FieldNode {
+  return compileDefinition(name);
+}
+
 /** The node of `key` inside an object at `node`: undefined when the key is unknown there. */
 export function fieldNode(node: FieldNode, key: string): FieldNode | undefined {
   switch (node.type) {

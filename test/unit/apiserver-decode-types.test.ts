@@ -140,3 +140,14 @@ test('server-side apply: a long list key repeated in thousands of error paths is
   const told = r.json.message.split('\n').length - 1;
   t.true(told >= 2 && told < 10, String(told));
 });
+
+test('delete bodies decode as DeleteOptions: a wrong type is refused in Go\'s words and nothing is deleted', async (t) => {
+  const { call } = await startFixture(t, { hooks });
+  t.is((await call('POST', CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })).status, 201);
+  failure(t, await call('DELETE', `${CMS}/x`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 'now' }), 400, 'BadRequest',
+    'json: cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64');
+  failure(t, await call('DELETE', `${CMS}/x`, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 5 } }), 400, 'BadRequest',
+    'json: cannot unmarshal number into Go struct field Preconditions.preconditions.uid of type string');
+  t.is((await call('GET', `${CMS}/x`)).status, 200);
+  t.is((await call('DELETE', `${CMS}/x`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 })).status, 200);
+});

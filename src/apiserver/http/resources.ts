@@ -4,8 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
 import { applyTypeErrors } from '../../api/apply-types.js';
-import { decodeTypeError, goPrint, jsonTextTypeError } from '../../api/decode-types.js';
-import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
+import { decodeTypeError, firstTypeError, goPrint, jsonTextTypeError } from '../../api/decode-types.js';
+import { definitionNode, kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
 import { decodeYamlAsync } from '../../api/yaml-offload.js';
@@ -208,9 +208,15 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };
 }
 
+const DELETE_OPTIONS = 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions';
+
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const raw = await readBody(req);
   const body = (raw.length ? await decodeBodyAsync(req.headers['content-type'], raw) : {}) as Obj;
+  // Upstream decodes the body into metav1.DeleteOptions and answers a type error with a 500
+  // carrying Go's words; the client is at fault: 400 with the same words.
+  const typeError = raw.length ? firstTypeError(definitionNode(DELETE_OPTIONS), body) : undefined;
+  if (typeError) throw badRequest(typeError);
   return {
     gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') ?? body?.gracePeriodSeconds,
     propagationPolicy: q.get('propagationPolicy') ?? body?.propagationPolicy,
