@@ -8,18 +8,38 @@ import type { Schema } from './openapi/models.js';
 
 export interface Gvk { group: string; version: string; kind: string }
 
+/**
+ * The Go type of a scalar field, as the decoder treats it: int-or-string, quantity and time
+ * are json.Unmarshalers of their own; byte is a base64 `[]byte`.
+ */
+export type ScalarType = 'string' | 'int32' | 'int64' | 'float64' | 'bool' | 'byte' | 'int-or-string' | 'quantity' | 'time' | 'microtime';
+
 /** What the decoder expects at one position of an object. */
 export type FieldNode =
-  | { type: 'struct'; fields: ReadonlyMap<string, () => FieldNode> }
+  /** goType: the Go type's name as reflect prints it (`v1.PodSpec`). */
+  | { type: 'struct'; fields: ReadonlyMap<string, () => FieldNode>; goType?: string }
   | { type: 'map'; values: () => FieldNode }
   | { type: 'list'; items: () => FieldNode; mapKeys?: readonly string[] }
   // Anything goes (RawExtension, FieldsV1, preserve-unknown-fields): upstream keeps it raw.
   | { type: 'any' }
-  | { type: 'scalar' };
+  | { type: 'scalar'; scalar?: ScalarType };
 
 const ANY: FieldNode = { type: 'any' };
-const SCALAR: FieldNode = { type: 'scalar' };
 const compiled = new Map<string, FieldNode>();
+
+// Definitions whose Go types decode themselves (UnmarshalJSON), by definition name.
+const SELF_DECODING: Record<string, ScalarType> = {
+  'io.k8s.apimachinery.pkg.api.resource.Quantity': 'quantity',
+  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': 'int-or-string',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Time': 'time',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime': 'microtime',
+};
+
+/** `io.k8s.api.core.v1.PodSpec` → `v1.PodSpec`, the Go package's name and the type's. */
+function goTypeName(definition: string): string {
+  const parts = definition.split('.');
+  return parts.slice(-2).join('.');
+}
 
 function refName(ref: string): string {
   return ref.slice(ref.lastIndexOf('/') + 1);
@@ -30,12 +50,13 @@ function compileDefinition(name: string): FieldNode {
   if (node) return node;
   const schema = schemaDefinitions()[name];
   // Registered before compiling the members: definitions refer to themselves (JSONSchemaProps).
-  node = schema ? compileSchema(schema) : ANY;
+  const selfDecoding = SELF_DECODING[name];
+  node = selfDecoding ? { type: 'scalar', scalar: selfDecoding } : schema ? compileSchema(schema, goTypeName(name)) : ANY;
   compiled.set(name, node);
   return node;
 }
 
-function compileSchema(s: Schema): FieldNode {
+function compileSchema(s: Schema, goType?: string): FieldNode {
   if (typeof s.$ref === 'string') return compileDefinition(refName(s.$ref));
   if (s['x-kubernetes-preserve-unknown-fields']) return ANY;
   if (s.type === 'array') {
@@ -47,12 +68,21 @@ function compileSchema(s: Schema): FieldNode {
     if (s.properties) {
       const fields = new Map<string, () => FieldNode>();
       for (const [k, v] of Object.entries<Schema>(s.properties)) fields.set(k, lazy(v));
-      return { type: 'struct', fields };
+      return { type: 'struct', fields, ...(goType ? { goType } : {}) };
     }
     if (s.additionalProperties && typeof s.additionalProperties === 'object') return { type: 'map', values: lazy(s.additionalProperties) };
     return ANY;
   }
-  return SCALAR;
+  return { type: 'scalar', scalar: scalarType(s) };
+}
+
+function scalarType(s: Schema): ScalarType {
+  switch (s.type) {
+    case 'integer': return s.format === 'int64' ? 'int64' : 'int32';
+    case 'number': return 'float64';
+    case 'boolean': return 'bool';
+    default: return s.format === 'byte' ? 'byte' : s.format === 'int-or-string' ? 'int-or-string' : 'string';
+  }
 }
 
 // Members compile on first use: most requests touch a small part of a kind's tree.
@@ -65,6 +95,11 @@ function lazy(s: Schema): () => FieldNode {
 export function kindNode(gvk: Gvk): FieldNode | undefined {
   const name = definitionFor(gvk);
   return name ? compileDefinition(name) : undefined;
+}
+
+/** The node of a definition by its swagger name (`io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions`); an unknown name is raw. */
+export function definitionNode(name: string): FieldNode {
+  return compileDefinition(name);
 }
 
 /** The node of `key` inside an object at `node`: undefined when the key is unknown there. */
@@ -159,7 +194,7 @@ function walkApply(node: FieldNode, value: unknown, path: string, out: string[])
   }
 }
 
-function listItemPath(node: FieldNode & { type: 'list' }, item: unknown, i: number): string {
+export function listItemPath(node: FieldNode & { type: 'list' }, item: unknown, i: number): string {
   if (!node.mapKeys?.length || !isObject(item)) return `[${i}]`;
   return `[${node.mapKeys.filter((k) => item[k] !== undefined).map((k) => `${k}=${JSON.stringify(item[k])}`).join(',')}]`;
 }

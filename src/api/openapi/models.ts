@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { propertyFormats, type ScalarFormat } from './formats.js';
 
 /** A JSON schema as swagger 2.0 `definitions` hold it; `$ref` is '#/definitions/<name>'. */
 export type Schema = Record<string, any>;
@@ -51,13 +52,14 @@ function splitUnversioned(exported: string): [string, string, string] {
   return [exported.slice(0, at), '', exported.slice(at)];
 }
 
-interface Parsed { name: string; schema: Schema; gvk?: { group: string; version: string; kind: string } }
+interface Parsed { name: string; schema: Schema; gvk?: { group: string; version: string; kind: string }; validator?: string }
 
 /** Parses one generated .d.ts file; undefined for files that declare no definition (index.d.ts). */
 function parseFile(text: string): Parsed | undefined {
   const exp = /export \{ I(\w+) as IIoK8s(\w+)/.exec(text) ?? /export \{ (\w+) as IIoK8s(\w+)/.exec(text);
   if (!exp) return undefined;
   const name = definitionName(`IoK8s${exp[2]!}`);
+  const validator = `IoK8s${exp[2]!}.js`;
   if (SCALARS[name]) return { name, schema: { ...SCALARS[name], ...descr(leadingDoc(text, text.indexOf('export declare type'))) } };
   const start = text.indexOf('export interface ');
   if (start < 0) return undefined;
@@ -86,9 +88,9 @@ function parseFile(text: string): Parsed | undefined {
   if (Object.keys(properties).length) schema.properties = properties;
   const req = required.filter((r) => r !== 'apiVersion' && r !== 'kind');
   if (req.length) schema.required = req;
-  if (!apiVersion || !kind) return { name, schema };
+  if (!apiVersion || !kind) return { name, schema, validator };
   const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
-  return { name, schema, gvk: { group, version, kind } };
+  return { name, schema, gvk: { group, version, kind }, validator };
 }
 
 function leadingDoc(text: string, before: number): string | undefined {
@@ -148,6 +150,7 @@ export function models(): Models {
       const parsed = parseFile(readFileSync(file, 'utf8'));
       if (!parsed) continue;
       resolveSelf(parsed.schema, parsed.name);
+      if (parsed.validator) addFormats(parsed.schema, join(root, '_schemas', parsed.validator));
       definitions[parsed.name] = parsed.schema;
       if (parsed.gvk) {
         parsed.schema['x-kubernetes-group-version-kind'] = [parsed.gvk];
@@ -158,6 +161,29 @@ export function models(): Models {
   for (const [name, schema] of Object.entries(SCALARS)) definitions[name] ??= { ...schema };
   cached = { definitions, byGvk };
   return cached;
+}
+
+/** Puts back the int64/double/byte formats the .d.ts lost (see formats.ts). */
+function addFormats(schema: Schema, validatorFile: string): void {
+  if (!schema.properties) return;
+  let js: string;
+  try {
+    js = readFileSync(validatorFile, 'utf8');
+  } catch {
+    return; // no compiled validator: the .d.ts types stand
+  }
+  for (const [prop, format] of propertyFormats(js)) {
+    let scalar: Schema | undefined = schema.properties[prop];
+    while (scalar && (scalar.type === 'array' || scalar.additionalProperties)) scalar = scalar.items ?? scalar.additionalProperties;
+    if (!scalar || scalar.$ref) continue;
+    setFormat(scalar, format);
+  }
+}
+
+function setFormat(scalar: Schema, format: ScalarFormat): void {
+  if (scalar.type === 'integer' && (format === 'int32' || format === 'int64')) scalar.format = format;
+  else if (scalar.type === 'integer' && format === 'double') Object.assign(scalar, { type: 'number', format });
+  else if (scalar.type === 'string' && format === 'byte') scalar.format = format;
 }
 
 // `Array<IJSONSchemaProps>` inside JSONSchemaProps itself: the only self references.

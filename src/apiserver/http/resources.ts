@@ -3,12 +3,14 @@
 // client negotiated (object, Table, PartialObjectMetadata). Watches stream from here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
-import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
+import { applyTypeErrors } from '../../api/apply-types.js';
+import { decodeTypeError, firstTypeError, goPrint, jsonTextTypeError } from '../../api/decode-types.js';
+import { definitionNode, kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
 import { decodeYamlAsync } from '../../api/yaml-offload.js';
 import type { ServerHooks } from '../hooks.js';
-import { apiError, badRequest } from '../status.js';
+import { apiError, badRequest, invalid } from '../status.js';
 import type { Obj } from '../storage/codec.js';
 import { deleteCollection, deleteObject, type DeleteOptions } from '../storage/delete.js';
 import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
@@ -118,18 +120,18 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
   if (KUBELET_SUBRESOURCES.has(sub)) kubeletSubresource(sub);
   if (sub === 'binding') {
     if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-    await bindPod(registry, r, ns, info.name, await readObject(req));
+    await bindPod(registry, r, ns, info.name, await readObject(req, BINDING));
     return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
   if (sub === 'eviction' && r.plural === 'pods') {
     if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-    await evictPod(registry, r, ns, info.name, await readObject(req));
+    await evictPod(registry, r, ns, info.name, await readObject(req, EVICTION));
     return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
   if (sub === 'scale') {
     if (info.verb === 'get') return write(200, toScale(await registry.get(r, ns, info.name)));
     if (info.verb === 'update') {
-      const scale = await readObject(req);
+      const scale = await readObject(req, SCALE);
       if (scale.metadata?.name !== undefined && scale.metadata.name !== info.name) {
         throw badRequest(`the name of the object (${scale.metadata.name}) does not match the name on the URL (${info.name})`);
       }
@@ -139,7 +141,11 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
       const ct = req.headers['content-type'] ?? '';
       const patch = await decodeBodyAsync(ct, await readBody(req));
       const gvk = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
-      return write(200, await updateScale(registry, r, ns, info.name, (scale) => deps.hooks.applyPatch(ct, scale, patch, gvk) as Obj, opts));
+      return write(200, await updateScale(registry, r, ns, info.name, (scale) => {
+        const patched = deps.hooks.applyPatch(ct, scale, patch, gvk) as Obj;
+        checkPatchedTypes(ct, patched, patch, gvk);
+        return patched;
+      }, opts));
     }
   }
   if (sub === 'status' || sub === 'finalize' || sub === 'approval') {
@@ -154,11 +160,18 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
   throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 }
 
-async function readObject(req: IncomingMessage): Promise<Obj> {
+/** A subresource's body (Binding, Eviction, Scale): an object whose values fit `kind`'s types. Throws ApiError 400. */
+async function readObject(req: IncomingMessage, kind: { group: string; version: string; kind: string }): Promise<Obj> {
   const body = await decodeBodyAsync(req.headers['content-type'], await readBody(req));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be an object');
+  const typeError = decodeTypeError(kind, body);
+  if (typeError) throw badRequest(cannotHandle(kind, kind, typeError));
   return body as Obj;
 }
+
+const BINDING = { group: '', version: 'v1', kind: 'Binding' };
+const EVICTION = { group: 'policy', version: 'v1', kind: 'Eviction' };
+const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 
 function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
@@ -195,9 +208,15 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };
 }
 
+const DELETE_OPTIONS = 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions';
+
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const raw = await readBody(req);
   const body = (raw.length ? await decodeBodyAsync(req.headers['content-type'], raw) : {}) as Obj;
+  // Upstream decodes the body into metav1.DeleteOptions and answers a type error with a 500
+  // carrying Go's words; the client is at fault: 400 with the same words.
+  const typeError = raw.length ? firstTypeError(definitionNode(DELETE_OPTIONS), body) : undefined;
+  if (typeError) throw badRequest(typeError);
   return {
     gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') ?? body?.gracePeriodSeconds,
     propagationPolicy: q.get('propagationPolicy') ?? body?.propagationPolicy,
@@ -286,6 +305,25 @@ function firstDistinct(items: string[]): string[] {
   return [...out];
 }
 
+/**
+ * How much of an apply configuration's error list is told. Each error repeats its whole path,
+ * and a path holds list keys of any length (`[name="<1 MB>"]`): 10,000 errors under one such
+ * item would join into 10 GB. Upstream lists them all; skiff stops at 64 KiB.
+ */
+const MAX_APPLY_ERROR_TEXT = 64 * 1024;
+
+/** The leading items whose lengths sum to at most `max` characters (at least one). */
+function firstWithin(items: string[], max: number): string[] {
+  const out: string[] = [];
+  let size = 0;
+  for (const item of items) {
+    size += item.length + 3;
+    if (out.length && size > max) break;
+    out.push(item.length > max ? item.slice(0, max) : item);
+  }
+  return out;
+}
+
 /** One request's field problems: decides between failing and warning, and writes the warnings. */
 class FieldReport {
   private readonly warnings = new WarningRecorder();
@@ -315,7 +353,9 @@ class FieldReport {
       hooks: {
         ...hooks,
         applyPatch: (type, current, patch, gvk) => {
-          const { pruned, unknown } = pruneUnknownFields(gvk, hooks.applyPatch(type, current, patch, gvk));
+          const patched = hooks.applyPatch(type, current, patch, gvk);
+          checkPatchedTypes(type, patched, patch, gvk);
+          const { pruned, unknown } = pruneUnknownFields(gvk, patched);
           this.report([...this.patchProblems, ...unknown.map((p) => `unknown field "${p}"`)], (m) => m);
           return pruned;
         },
@@ -339,11 +379,13 @@ class FieldReport {
       } catch (err) {
         throw badRequest(`error decoding YAML: error converting YAML to JSON: ${(err as Error).message}`);
       }
-      const undeclared = undeclaredApplyPaths(gvk, decoded.value);
-      if (undeclared.length) {
+      // Structured-merge-diff checks declared fields and value types in one pass and tells all.
+      const problems = [...undeclaredApplyPaths(gvk, decoded.value).map((p) => `${p}: field not declared in schema`), ...applyTypeErrors(gvk, decoded.value)];
+      if (problems.length) {
         // Upstream answers this with a 500 (kubernetes#139253); the client is at fault: 400.
         const gvkText = `${gvk.group}/${gvk.version}, Kind=${gvk.kind}`;
-        const why = undeclared.length === 1 ? `${undeclared[0]}: field not declared in schema` : `errors:\n  ${undeclared.map((p) => `${p}: field not declared in schema`).join('\n  ')}`;
+        const shown = firstWithin(problems, MAX_APPLY_ERROR_TEXT);
+        const why = shown.length === 1 ? shown[0] : `errors:\n  ${shown.join('\n  ')}`;
         throw badRequest(`failed to create typed patch object (${gvkText} ${ns ? `${ns}/` : ''}${name}): ${why}`);
       }
       if (decoded.duplicates.length) {
@@ -367,6 +409,19 @@ class FieldReport {
     if (strictish) this.patchProblems = type === 'application/json-patch+json' ? strictJsonProblems(text, JSON_PATCH_SHAPE, 'json patch ') : strictJsonProblems(text, 'untyped');
     return JSON.parse(text);
   }
+}
+
+/**
+ * Throws upstream's 422 when the patched object does not decode into the kind: a json or merge
+ * patch's result is decoded by encoding/json and shown whole; a strategic patch's by the
+ * unstructured converter, showing the patch as Go prints a map (handlers/patch.go).
+ */
+function checkPatchedTypes(contentType: string, patched: unknown, patch: unknown, gvk: { group: string; version: string; kind: string }): void {
+  const strategic = mediaType(contentType) === 'application/strategic-merge-patch+json';
+  const why = decodeTypeError(gvk, patched, strategic ? 'unstructured' : 'json');
+  if (!why) return;
+  const shown = strategic ? goPrint(patch) : JSON.stringify(patched);
+  throw invalid('', '', [{ reason: 'FieldValueInvalid', field: 'patch', message: `Invalid value: ${JSON.stringify(shown)}: ${why}` }]);
 }
 
 /**
@@ -402,6 +457,9 @@ async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: Fi
   }
   const kind = checkBodyKind(target, value, raw);
   if (!kind.ok) throw badRequest(kind.message);
+  // A type error fails the decode whatever the field validation directive (it is not a strict error).
+  const typeError = JSON_TYPES.has(type) ? jsonTextTypeError(target, text) : decodeTypeError(target, value);
+  if (typeError) throw badRequest(cannotHandle(kind.gvk, target, typeError));
   const { pruned, unknown } = pruneUnknownFields(target, value as Obj);
   if (fields.directive !== 'Ignore') {
     // JSON is checked in one pass in document order, as upstream's streaming decoder does.
