@@ -139,3 +139,18 @@ test('deletecollection with a selector deletes only the selected', async (t) => 
   const left = await call('GET', '/api/v1/namespaces/default/configmaps');
   t.deepEqual(left.json.items.map((i: any) => i.metadata.name), ['b']);
 });
+
+test('timeoutSeconds 0 is the default and one past a timer range waits; a limit past 2^53 is a 400', async (t) => {
+  const { call, watch } = await startFixture(t);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));
+  // Both ended at once before: 0 was taken as "no time at all", 1e10 s overflowed Node's timer to 1 ms.
+  const zero = watch('/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=0');
+  const huge = watch('/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=10000000000');
+  await zero.next(1);
+  await huge.next(1);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('b'));
+  t.is((await zero.next(2))[1].object.metadata.name, 'b');
+  t.is((await huge.next(2))[1].object.metadata.name, 'b');
+  const limit = await call('GET', '/api/v1/namespaces/default/configmaps?limit=99999999999999999999');
+  t.is(limit.status, 400, limit.text);
+});

@@ -160,10 +160,13 @@ async function readObject(req: IncomingMessage): Promise<Obj> {
   return body as Obj;
 }
 
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw badRequest(`${name}: invalid value "${v}": must be an integer`);
+  // Past 2^53 a Number is no longer the integer sent (limit=1e20 reached SQLite as a float: 503).
+  if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw badRequest(`${name}: invalid value "${v}": must be an integer`);
   return Number(v);
 }
 
@@ -232,7 +235,9 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
     sendInitialEvents: sie === null ? undefined : sie === 'true',
   }, abort.signal);
   // Upstream's default: between the minimum request timeout (30 min) and twice that.
-  const timeout = intParam(q, 'timeoutSeconds') ?? Math.round(1800 * (1 + Math.random()));
+  // 0 is "not set" (upstream's zero value); a timer cannot wait past 2^31-1 ms (Node fires a
+  // longer one after 1 ms), so longer timeouts wait that long.
+  const timeout = Math.min(intParam(q, 'timeoutSeconds') || Math.round(1800 * (1 + Math.random())), MAX_TIMER_SECONDS);
   res.writeHead(200, { 'Content-Type': rep.format === 'json' ? 'application/json' : rep.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   let lastRv = 0;
