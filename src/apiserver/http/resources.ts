@@ -8,7 +8,7 @@ import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
 import { decodeYamlAsync } from '../../api/yaml-offload.js';
 import type { ServerHooks } from '../hooks.js';
-import { apiError, badRequest } from '../status.js';
+import { apiError, badRequest, type StatusCause } from '../status.js';
 import type { Obj } from '../storage/codec.js';
 import { deleteCollection, deleteObject, type DeleteOptions } from '../storage/delete.js';
 import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
@@ -186,16 +186,34 @@ function managerFromAgent(req: IncomingMessage): string {
   return ua.split('/')[0]!.slice(0, 128) || 'unknown';
 }
 
+/** The options kind upstream validates a write's query against (ValidateCreateOptions, ...). */
+const OPTIONS_KIND: Readonly<Record<string, string>> = { POST: 'CreateOptions', PUT: 'UpdateOptions', PATCH: 'PatchOptions', DELETE: 'DeleteOptions' };
+
 function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   const dryRun = q.getAll('dryRun');
-  if (dryRun.some((d) => d !== 'All')) throw badRequest(`dryRun: Unsupported value: "${dryRun.find((d) => d !== 'All')}": supported values: "All"`);
   const fv = q.get('fieldValidation');
   if (fv && !['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
-  const fieldManager = q.get('fieldManager') ?? undefined;
-  if (fieldManager !== undefined && (fieldManager.length > 128 || !/^[\x20-\x7e]*$/.test(fieldManager))) {
-    throw badRequest('fieldManager: Invalid value: must be at most 128 printable ASCII characters');
-  }
+  const fieldManager = q.get('fieldManager') || undefined;
+  const kind = Object.hasOwn(OPTIONS_KIND, req.method ?? '') ? OPTIONS_KIND[req.method!]! : undefined;
+  if (kind) checkWriteOptions(kind, dryRun, kind === 'DeleteOptions' ? undefined : fieldManager);
   return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };
+}
+
+/** Upstream's 422 for the options of a write: dryRun values and fieldManager (128 bytes, printable). */
+function checkWriteOptions(kind: string, dryRun: string[], fieldManager: string | undefined): void {
+  const causes: StatusCause[] = [];
+  const unsupported = dryRun.find((d) => d !== 'All');
+  if (unsupported !== undefined) causes.push({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${JSON.stringify(unsupported)}: supported values: "All"` });
+  if (fieldManager !== undefined) {
+    if (Buffer.byteLength(fieldManager) > 128) causes.push({ reason: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: may not be more than 128 bytes' });
+    // Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
+    const bad = /[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.exec(fieldManager);
+    if (bad) causes.push({ reason: 'FieldValueInvalid', field: 'fieldManager', message: `Invalid value: ${JSON.stringify(fieldManager)}: invalid character at position ${bad.index}` });
+  }
+  if (!causes.length) return;
+  const list = causes.map((c) => `${c.field}: ${c.message}`);
+  throw apiError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`,
+    { name: '', group: 'meta.k8s.io', kind, causes });
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
