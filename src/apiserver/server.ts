@@ -22,6 +22,7 @@ import { apiError } from './status.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
 import { ensureSystemPriorityClasses } from './storage/priority-classes.js';
 import { Registry } from './storage/registry.js';
+import { requiredFieldValues } from './storage/selectors.js';
 import { admissionWiring } from './wiring/admission.js';
 import { authWiring, type AuthOptions } from './wiring/auth.js';
 import { startClusterRoleAggregation } from './wiring/clusterrole-aggregation.js';
@@ -196,11 +197,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   /** The value of a `metadata.name=` (or `==`) requirement, if it is a valid path segment. */
   function selectedName(selector: string | undefined): string | undefined {
-    for (const req of (selector ?? '').split(',')) {
-      const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(req);
-      if (m) return m[1] && !['.', '..'].includes(m[1]) && !/[/%]/.test(m[1]) ? m[1] : undefined;
-    }
-    return undefined;
+    // The first exact requirement, as upstream's RequiresExactMatch, read by the list's own parser.
+    const [name] = requiredFieldValues(selector, 'metadata.name');
+    return name && !['.', '..'].includes(name) && !/[/%]/.test(name) ? name : undefined;
   }
 
   function servePublic(base: string, res: ServerResponse): void {

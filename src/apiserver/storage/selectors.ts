@@ -122,6 +122,22 @@ export function parseFieldSelector(text: string): FieldRequirement[] {
   return out;
 }
 
+/**
+ * The values a field selector requires `field` to equal, as authorization must read them: with
+ * the parser the list itself uses (escapes included), so `a!=x\\,metadata.name=n` is one
+ * requirement on `a`, not one on metadata.name. Empty when the selector does not parse. Never throws.
+ */
+export function requiredFieldValues(text: string | undefined, field: string): string[] {
+  if (!text) return [];
+  let reqs: FieldRequirement[];
+  try {
+    reqs = parseFieldSelector(text);
+  } catch {
+    return [];
+  }
+  return reqs.filter((r) => r.field === field && r.op === '=').map((r) => r.value);
+}
+
 function splitUnescaped(s: string, sep: string): string[] {
   const parts: string[] = [];
   let cur = '';
