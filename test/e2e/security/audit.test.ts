@@ -20,6 +20,8 @@ test.before(async (t) => {
   }
   await lab.admin(['-n', a, 'create', 'role', 'reader', '--verb=get,list,watch', '--resource=configmaps']);
   await lab.admin(['-n', a, 'create', 'rolebinding', 'reader', '--role=reader', '--user=mallory']);
+  await lab.admin(['-n', b, 'create', 'role', 'one', '--verb=get,list,watch', '--resource=configmaps', '--resource-name=c1']);
+  await lab.admin(['-n', b, 'create', 'rolebinding', 'one', '--role=one', '--user=mallory']);
 });
 test.after.always(async (t) => { await t.context.lab?.stop(); });
 
@@ -77,7 +79,7 @@ test('kubectl pages through ClusterRoles whose names hold ".."', async (t) => {
 test('dot segments and doubled slashes are authorized as the path they are served as', async (t) => {
   const { lab, a, b } = t.context;
   for (const path of [`/api/v1/namespaces/${a}/../${b}/configmaps`, `/api/v1/namespaces/${a}/configmaps/../../${b}/configmaps`,
-    `/api/v1/namespaces/${a}/%2e%2e/${b}/configmaps`, `/api/v1//namespaces/${b}/configmaps`, `/api/v1/namespaces/${a}/configmaps/c1/../../../${b}/configmaps/c1`]) {
+    `/api/v1/namespaces/${a}/%2e%2e/${b}/configmaps`, `/api/v1//namespaces/${b}/configmaps`, `/api/v1/namespaces/${a}/configmaps/c1/../../../${b}/configmaps/c2`]) {
     const r = await curl(lab, path);
     t.is(r.status, 403, `${path}: ${r.body}`);
     t.notRegex(r.body, new RegExp(`${b}-c`), path);
@@ -97,4 +99,16 @@ test('Impersonate-Extra keys named like Object.prototype members, and a bearer t
   t.deepEqual(Object.entries(extra).sort(), [['__proto__', ['b']], ['constructor', ['a']], ['tostring', ['c']]]);
   const spaced = await curl(lab, `/api/v1/namespaces/${a}/configmaps`, ['-H', `Authorization: Bearer  ${lab.tokens.mallory}`], '');
   t.is(spaced.status, 403, 'two spaces: no token, so system:anonymous');
+});
+
+test('RBAC resourceNames on one ConfigMap list that one only, escaped commas or not', async (t) => {
+  const { lab, b } = t.context;
+  const list = (selector: string) => curl(lab, `/api/v1/namespaces/${b}/configmaps?fieldSelector=${encodeURIComponent(selector)}`);
+  let one = await list('metadata.name=c1');
+  while (one.status === 403) one = await new Promise((res) => setTimeout(res, 100)).then(() => list('metadata.name=c1'));
+  t.deepEqual(JSON.parse(one.body).items.map((i: { metadata: { name: string } }) => i.metadata.name), ['c1']);
+  // One requirement on metadata.namespace that every ConfigMap meets: it listed all of them.
+  const escaped = await list('metadata.namespace!=x\\,metadata.name=c1');
+  t.is(escaped.status, 403, escaped.body);
+  t.notRegex(escaped.body, new RegExp(`${b}-c2`));
 });
