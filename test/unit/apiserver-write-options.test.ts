@@ -33,3 +33,16 @@ test('an unknown dryRun value is a 422 on writes and ignored by reads', async (t
   t.is((await call('DELETE', `${CMS}/a?dryRun=Some`)).json.details?.kind, 'DeleteOptions');
   t.is((await call('GET', `${CMS}?dryRun=Some&fieldManager=${'m'.repeat(200)}`)).status, 200);
 });
+
+test('server-side apply needs a fieldManager, and force belongs to apply only', async (t) => {
+  const { call } = await startFixture(t);
+  const apply = { 'Content-Type': 'application/apply-patch+yaml' };
+  const body = JSON.stringify(cm('s'));
+  const unnamed = await call('PATCH', `${CMS}/s`, body, apply);
+  t.is(unnamed.status, 422, unnamed.text);
+  t.is(unnamed.json.message, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+  t.is((await call('PATCH', `${CMS}/s?fieldManager=me&force=true`, body, apply)).status, 201);
+  const forced = await call('PATCH', `${CMS}/s?force=true`, '{}', { 'Content-Type': 'application/merge-patch+json' });
+  t.is(forced.status, 422, forced.text);
+  t.is(forced.json.message, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+});

@@ -195,13 +195,17 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   if (fv && !['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
   const fieldManager = q.get('fieldManager') || undefined;
   const kind = Object.hasOwn(OPTIONS_KIND, req.method ?? '') ? OPTIONS_KIND[req.method!]! : undefined;
-  if (kind) checkWriteOptions(kind, dryRun, kind === 'DeleteOptions' ? undefined : fieldManager);
+  const apply = kind === 'PatchOptions' && /^application\/apply-patch\+(yaml|cbor)\s*(;|$)/.test(req.headers['content-type'] ?? '');
+  if (kind) checkWriteOptions(kind, dryRun, kind === 'DeleteOptions' ? undefined : fieldManager, kind === 'PatchOptions' ? { apply, force: q.has('force') } : undefined);
   return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };
 }
 
-/** Upstream's 422 for the options of a write: dryRun values and fieldManager (128 bytes, printable). */
-function checkWriteOptions(kind: string, dryRun: string[], fieldManager: string | undefined): void {
+/** Upstream's 422 for the options of a write: dryRun values, fieldManager (128 bytes, printable; required by apply), force (apply only). */
+function checkWriteOptions(kind: string, dryRun: string[], fieldManager: string | undefined, patch?: { apply: boolean; force: boolean }): void {
   const causes: StatusCause[] = [];
+  // Server-side apply records who owns what: it has no User-Agent default. `force` is apply's.
+  if (patch?.apply && fieldManager === undefined) causes.push({ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' });
+  if (patch && !patch.apply && patch.force) causes.push({ reason: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' });
   const unsupported = dryRun.find((d) => d !== 'All');
   if (unsupported !== undefined) causes.push({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${JSON.stringify(unsupported)}: supported values: "All"` });
   if (fieldManager !== undefined) {
