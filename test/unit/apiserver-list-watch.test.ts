@@ -154,3 +154,17 @@ test('timeoutSeconds 0 is the default and one past a timer range waits; a limit 
   const limit = await call('GET', '/api/v1/namespaces/default/configmaps?limit=99999999999999999999');
   t.is(limit.status, 400, limit.text);
 });
+
+test('a get at a resourceVersion is a minimum: the latest object, never an old or deleted one; a future one is a 504', async (t) => {
+  const { call } = await startFixture(t);
+  const old = await call('POST', '/api/v1/namespaces/default/configmaps', { ...cm('h'), data: { v: 'old' } });
+  const rv = old.json.metadata.resourceVersion;
+  t.is((await call('PUT', '/api/v1/namespaces/default/configmaps/h', { ...old.json, data: { v: 'new' } })).status, 200);
+  t.deepEqual((await call('GET', `/api/v1/namespaces/default/configmaps/h?resourceVersion=${rv}`)).json.data, { v: 'new' });
+  t.deepEqual((await call('GET', '/api/v1/namespaces/default/configmaps/h?resourceVersion=0')).json.data, { v: 'new' });
+  await call('DELETE', '/api/v1/namespaces/default/configmaps/h');
+  t.is((await call('GET', `/api/v1/namespaces/default/configmaps/h?resourceVersion=${rv}`)).status, 404, 'deleted stays deleted');
+  const future = await call('GET', '/api/v1/namespaces/default/configmaps/h?resourceVersion=999999');
+  t.is(future.status, 504);
+  t.is(future.json.reason, 'Timeout');
+});
