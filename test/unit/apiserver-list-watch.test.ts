@@ -168,3 +168,15 @@ test('a get at a resourceVersion is a minimum: the latest object, never an old o
   t.is(future.status, 504);
   t.is(future.json.reason, 'Timeout');
 });
+
+test('boolean query values as upstream converts them: anything but 0 and false is true', async (t) => {
+  const { call, watch } = await startFixture(t, { bookmarkIntervalMs: 50 });
+  const c = await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));
+  // watch=True was a list here, and allowWatchBookmarks=1 no bookmarks.
+  const w = watch(`/api/v1/namespaces/default/configmaps?watch=True&allowWatchBookmarks=1&resourceVersion=${Number(c.json.metadata.resourceVersion) - 1}`);
+  const events = await w.next(2);
+  t.deepEqual(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
+  w.stop();
+  t.is((await call('GET', '/api/v1/namespaces/default/configmaps?watch=FALSE')).json.kind, 'ConfigMapList');
+  t.is((await call('GET', '/api/v1/namespaces/default/configmaps?watch=0')).json.kind, 'ConfigMapList');
+});

@@ -15,7 +15,7 @@ import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
 import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/subresources.js';
 import { openWatch } from '../storage/watch.js';
 import { decodeBodyAsync, negotiate, type Representation } from './negotiate.js';
-import { hasNamespacePrefix, type RequestInfo } from './request-info.js';
+import { hasNamespacePrefix, queryBool, type RequestInfo } from './request-info.js';
 import { drainedOrClosed, readBody, writeObject } from './respond.js';
 import { WarningRecorder } from './warnings.js';
 import { evictPod } from '../storage/eviction.js';
@@ -89,7 +89,7 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
         throw badRequest('PATCH requests using the apply patch type require fieldManager');
       }
       const patch = await fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
-      const force = q.get('force') === 'true';
+      const force = queryBool(q, 'force') === true;
       let created = false;
       const obj = await registry.patch(r, ns, info.name, ct, patch, { ...opts, force, onCreate: () => { created = true; } });
       return write(created ? 201 : 200, obj);
@@ -148,7 +148,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
     if (info.verb === 'patch') {
       const ct = req.headers['content-type'] ?? '';
       const patch = await fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
-      return write(200, await registry.patch(r, ns, info.name, ct, patch, { ...opts, force: q.get('force') === 'true' }));
+      return write(200, await registry.patch(r, ns, info.name, ct, patch, { ...opts, force: queryBool(q, 'force') === true }));
     }
   }
   throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -249,12 +249,11 @@ function convert(hooks: ServerHooks, r: ResourceInfo, obj: Obj, rep: Representat
 async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: string, q: URLSearchParams, rep: Representation,
   req: IncomingMessage, res: ServerResponse): Promise<void> {
   const abort = new AbortController();
-  const bookmarks = q.get('allowWatchBookmarks') === 'true';
-  const sie = q.get('sendInitialEvents');
+  const bookmarks = queryBool(q, 'allowWatchBookmarks') === true;
   const events = openWatch(deps.registry, r, ns, {
     labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined,
     resourceVersion: q.get('resourceVersion') ?? undefined, allowWatchBookmarks: bookmarks,
-    sendInitialEvents: sie === null ? undefined : sie === 'true',
+    sendInitialEvents: queryBool(q, 'sendInitialEvents'),
   }, abort.signal);
   // Upstream's default: between the minimum request timeout (30 min) and twice that.
   // 0 is "not set" (upstream's zero value); a timer cannot wait past 2^31-1 ms (Node fires a
