@@ -180,3 +180,20 @@ test('boolean query values as upstream converts them: anything but 0 and false i
   t.is((await call('GET', '/api/v1/namespaces/default/configmaps?watch=FALSE')).json.kind, 'ConfigMapList');
   t.is((await call('GET', '/api/v1/namespaces/default/configmaps?watch=0')).json.kind, 'ConfigMapList');
 });
+
+test('watch-list options as upstream validates them: sendInitialEvents needs NotOlderThan and bookmarks, and is no list option', async (t) => {
+  const { call, watch } = await startFixture(t);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));
+  const base = '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1';
+  const bare = await call('GET', `${base}&sendInitialEvents=true`);
+  t.is(bare.status, 422, bare.text);
+  t.is(bare.json.message, 'ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan, allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true]');
+  t.is((await call('GET', `${base}&resourceVersionMatch=NotOlderThan`)).status, 422, 'resourceVersionMatch on a watch without sendInitialEvents');
+  t.is((await call('GET', `${base}&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=Exact`)).status, 422);
+  const list = await call('GET', '/api/v1/namespaces/default/configmaps?sendInitialEvents=true');
+  t.is(list.json.message, 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');
+  const w = watch('/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan');
+  const events = await w.next(2);
+  t.deepEqual(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
+  t.is(events[1].object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+});

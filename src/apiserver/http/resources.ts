@@ -8,13 +8,14 @@ import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
 import { decodeYamlAsync } from '../../api/yaml-offload.js';
 import type { ServerHooks } from '../hooks.js';
-import { apiError, badRequest, type StatusCause } from '../status.js';
+import { apiError, badRequest } from '../status.js';
 import type { Obj } from '../storage/codec.js';
 import { deleteCollection, deleteObject, type DeleteOptions } from '../storage/delete.js';
 import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
 import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/subresources.js';
 import { openWatch } from '../storage/watch.js';
 import { decodeBodyAsync, negotiate, type Representation } from './negotiate.js';
+import { checkListOptions, checkWriteOptions } from './options.js';
 import { hasNamespacePrefix, queryBool, type RequestInfo } from './request-info.js';
 import { drainedOrClosed, readBody, writeObject } from './respond.js';
 import { WarningRecorder } from './warnings.js';
@@ -72,10 +73,15 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
     case 'get':
       return write(200, await registry.get(r, ns, info.name, q.get('resourceVersion') ?? undefined));
     case 'list':
-      return write(200, await registry.list(r, ns, listQuery(q)));
-    case 'watch':
+    case 'watch': {
+      checkListOptions({
+        watch: info.verb === 'watch', sendInitialEvents: queryBool(q, 'sendInitialEvents'),
+        allowWatchBookmarks: queryBool(q, 'allowWatchBookmarks') === true, resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+      });
+      if (info.verb === 'list') return write(200, await registry.list(r, ns, listQuery(q)));
       if (info.name) throw notServed();
       return streamWatch(deps, r, ns, q, rep, req, res);
+    }
     case 'create': {
       if (info.name) throw apiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       const body = await readObject(req);
@@ -198,26 +204,6 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   const apply = kind === 'PatchOptions' && /^application\/apply-patch\+(yaml|cbor)\s*(;|$)/.test(req.headers['content-type'] ?? '');
   if (kind) checkWriteOptions(kind, dryRun, kind === 'DeleteOptions' ? undefined : fieldManager, kind === 'PatchOptions' ? { apply, force: q.has('force') } : undefined);
   return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };
-}
-
-/** Upstream's 422 for the options of a write: dryRun values, fieldManager (128 bytes, printable; required by apply), force (apply only). */
-function checkWriteOptions(kind: string, dryRun: string[], fieldManager: string | undefined, patch?: { apply: boolean; force: boolean }): void {
-  const causes: StatusCause[] = [];
-  // Server-side apply records who owns what: it has no User-Agent default. `force` is apply's.
-  if (patch?.apply && fieldManager === undefined) causes.push({ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' });
-  if (patch && !patch.apply && patch.force) causes.push({ reason: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' });
-  const unsupported = dryRun.find((d) => d !== 'All');
-  if (unsupported !== undefined) causes.push({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${JSON.stringify(unsupported)}: supported values: "All"` });
-  if (fieldManager !== undefined) {
-    if (Buffer.byteLength(fieldManager) > 128) causes.push({ reason: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: may not be more than 128 bytes' });
-    // Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
-    const bad = /[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.exec(fieldManager);
-    if (bad) causes.push({ reason: 'FieldValueInvalid', field: 'fieldManager', message: `Invalid value: ${JSON.stringify(fieldManager)}: invalid character at position ${bad.index}` });
-  }
-  if (!causes.length) return;
-  const list = causes.map((c) => `${c.field}: ${c.message}`);
-  throw apiError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`,
-    { name: '', group: 'meta.k8s.io', kind, causes });
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
