@@ -100,6 +100,9 @@ test('Table and PartialObjectMetadata representations; 406 for what cannot be se
   t.is(table.json.rows[0].object.metadata.name, 'a');
   t.truthy(table.json.metadata.resourceVersion);
   t.regex(String(table.headers['content-type']), /as=Table/);
+  const bogus = await call('GET', '/api/v1/namespaces/default/configmaps?includeObject=Bogus', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+  t.is(bogus.status, 400, bogus.text);
+  t.is(bogus.json.message, 'Invalid table options: [includeObject: Unsupported value: "Bogus": supported values: "Metadata", "None", "Object"]');
   const partial = await call('GET', '/api/v1/namespaces/default/configmaps/a', undefined, { Accept: 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io' });
   t.is(partial.json.kind, 'PartialObjectMetadata');
   t.is(partial.json.metadata.name, 'a');

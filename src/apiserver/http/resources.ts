@@ -222,7 +222,11 @@ function convert(hooks: ServerHooks, r: ResourceInfo, obj: Obj, rep: Representat
   if (!rep.as || obj.kind === 'Status') return obj;
   const isList = Array.isArray(obj.items);
   if (rep.as === 'Table') {
-    const include = (q.get('includeObject') ?? 'Metadata') as 'None' | 'Object' | 'Metadata';
+    const include = (q.get('includeObject') || 'Metadata') as 'None' | 'Object' | 'Metadata';
+    // Upstream's ValidateTableOptions: any other value was served as if it were Metadata.
+    if (!['None', 'Object', 'Metadata'].includes(include)) {
+      throw badRequest(`Invalid table options: [includeObject: Unsupported value: ${JSON.stringify(include)}: supported values: "Metadata", "None", "Object"]`);
+    }
     const table = hooks.toTable(gvkOf(r), isList ? obj.items : [obj], include) as Obj;
     table.metadata = { ...(table.metadata ?? {}), resourceVersion: obj.metadata?.resourceVersion, ...(obj.metadata?.continue ? { continue: obj.metadata.continue } : {}) };
     return table;
