@@ -200,3 +200,17 @@ test('watch-list options as upstream validates them: sendInitialEvents needs Not
   t.deepEqual(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
   t.is(events[1].object.metadata.annotations['k8s.io/initial-events-end'], 'true');
 });
+
+test('the legacy /watch/ path of one name watches that object only; ?watch on a name is a get', async (t) => {
+  const { call, watch } = await startFixture(t);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('one'));
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('two'));
+  const w = watch('/api/v1/watch/namespaces/default/configmaps/one');
+  t.is((await w.next(1))[0].object.metadata.name, 'one');
+  await call('PATCH', '/api/v1/namespaces/default/configmaps/two', { data: { a: 'b' } }, { 'Content-Type': 'application/merge-patch+json' });
+  await call('PATCH', '/api/v1/namespaces/default/configmaps/one', { data: { a: 'b' } }, { 'Content-Type': 'application/merge-patch+json' });
+  t.deepEqual((await w.next(2)).map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED one', 'MODIFIED one']);
+  const got = await call('GET', '/api/v1/namespaces/default/configmaps/one?watch=true');
+  t.is(got.status, 200, got.text);
+  t.is(got.json.kind, 'ConfigMap');
+});

@@ -65,7 +65,8 @@ export function requestInfo(method: string, url: URL): RequestInfo {
   info.name = rest[1] ?? '';
   info.subresource = rest[2] ?? '';
   if (rest.length > 3) throw badRequest(`the server could not find the requested resource: too many path segments in ${path}`);
-  const watching = watchPath || queryBool(url.searchParams, 'watch') === true;
+  // As upstream: ?watch makes a collection GET a watch; a GET of one name stays a get.
+  const watching = watchPath || (!info.name && queryBool(url.searchParams, 'watch') === true);
   switch (method) {
     case 'GET': case 'HEAD': info.verb = watching ? 'watch' : info.name ? 'get' : 'list'; break;
     case 'POST': info.verb = 'create'; break;

@@ -79,8 +79,7 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
         allowWatchBookmarks: queryBool(q, 'allowWatchBookmarks') === true, resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
       });
       if (info.verb === 'list') return write(200, await registry.list(r, ns, listQuery(q)));
-      if (info.name) throw notServed();
-      return streamWatch(deps, r, ns, q, rep, req, res);
+      return streamWatch(deps, r, ns, q, rep, req, res, info.name);
     }
     case 'create': {
       if (info.name) throw apiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
@@ -236,12 +235,15 @@ function convert(hooks: ServerHooks, r: ResourceInfo, obj: Obj, rep: Representat
   return partial(obj);
 }
 
+/** `name`: the legacy /watch/.../<name> path, a watch of that one object (upstream narrows it by metadata.name). */
 async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: string, q: URLSearchParams, rep: Representation,
-  req: IncomingMessage, res: ServerResponse): Promise<void> {
+  req: IncomingMessage, res: ServerResponse, name = ''): Promise<void> {
+  const selected = q.get('fieldSelector') ?? undefined;
+  const byName = name ? `metadata.name=${name.replace(/[\\,=]/g, '\\$&')}` : undefined;
   const abort = new AbortController();
   const bookmarks = queryBool(q, 'allowWatchBookmarks') === true;
   const events = openWatch(deps.registry, r, ns, {
-    labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined,
+    labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: byName && selected ? `${byName},${selected}` : byName ?? selected,
     resourceVersion: q.get('resourceVersion') ?? undefined, allowWatchBookmarks: bookmarks,
     sendInitialEvents: queryBool(q, 'sendInitialEvents'),
   }, abort.signal);
