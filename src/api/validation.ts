@@ -56,7 +56,8 @@ function validateMeta(errs: Errs, gvk: Gvk, meta: unknown): void {
     let size = 0;
     for (const [k, v] of Object.entries(meta.annotations)) {
       for (const m of qualifiedNameProblems(k.toLowerCase())) errs.push(invalid('metadata.annotations', k, m));
-      size += k.length + (typeof v === 'string' ? v.length : 0);
+      // Bytes, as upstream counts them: 140,000 'é' are 280,000 bytes, not 140,000.
+      size += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
     }
     if (size > 256 * 1024) errs.push({ reason: 'FieldValueTooLong', message: `Too long: may not be more than ${256 * 1024} bytes`, field: 'metadata.annotations' });
   }

@@ -22,6 +22,8 @@ import { apiError } from './status.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
 import { ensureSystemPriorityClasses } from './storage/priority-classes.js';
 import { Registry } from './storage/registry.js';
+import { requiredFieldValues } from './storage/selectors.js';
+import { inFlightLimiter, type InFlightLimits } from './http/max-in-flight.js';
 import { admissionWiring } from './wiring/admission.js';
 import { authWiring, type AuthOptions } from './wiring/auth.js';
 import { startClusterRoleAggregation } from './wiring/clusterrole-aggregation.js';
@@ -58,6 +60,8 @@ export interface ApiServerOptions {
   log?: (msg: string) => void;
   /** Interval of BOOKMARK events on watches that allow them (default 60 s). */
   bookmarkIntervalMs?: number;
+  /** Requests in flight past which others are a 429 (default upstream's 400 read-only, 200 mutating; 0: no limit). */
+  maxInFlight?: InFlightLimits;
 }
 
 export interface ApiServer {
@@ -138,6 +142,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     tokens: auth?.tokens,
   };
 
+  const inFlight = inFlightLimiter(opts.maxInFlight);
   const server: Server = createServer({
     cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false,
     ciphers: TLS_CIPHERS,
@@ -162,6 +167,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (acting && 'denied' in acting) throw forbidden(acting.denied, acting.reason);
     if (acting) user = acting.user;
     const info = requestInfo(req.method ?? 'GET', url);
+    // Where upstream's chain has it: after impersonation, before authorization.
+    inFlight.admit(user, info, res);
     const attrs = attributes(user, info, url);
     const decision = await hooks.authorize(user, attrs);
     if (!decision.allowed) throw forbidden(attrs, decision.reason);
@@ -196,11 +203,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   /** The value of a `metadata.name=` (or `==`) requirement, if it is a valid path segment. */
   function selectedName(selector: string | undefined): string | undefined {
-    for (const req of (selector ?? '').split(',')) {
-      const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(req);
-      if (m) return m[1] && !['.', '..'].includes(m[1]) && !/[/%]/.test(m[1]) ? m[1] : undefined;
-    }
-    return undefined;
+    // The first exact requirement, as upstream's RequiresExactMatch, read by the list's own parser.
+    const [name] = requiredFieldValues(selector, 'metadata.name');
+    return name && !['.', '..'].includes(name) && !/[/%]/.test(name) ? name : undefined;
   }
 
   function servePublic(base: string, res: ServerResponse): void {

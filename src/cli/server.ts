@@ -20,6 +20,10 @@ export interface ServerOptions {
   serviceClusterIpRange?: string;
   /** NodePort range, `low-high` (default 30000-32767). */
   serviceNodePortRange?: string;
+  /** Read-only requests in flight past which others are a 429 (upstream's flag, default 400; 0: no limit). */
+  maxRequestsInflight?: number;
+  /** Mutating requests in flight past which others are a 429 (default 200; 0: no limit). */
+  maxMutatingRequestsInflight?: number;
 }
 
 export function registerServer(program: Command): void {
@@ -33,6 +37,8 @@ export function registerServer(program: Command): void {
     .option('--anonymous-auth [bool]', 'serve requests without credentials as system:anonymous (what RBAC grants it)', parseBool, true)
     .option('--service-cluster-ip-range <cidr>', 'CIDR Service ClusterIPs come from', '10.96.0.0/12')
     .option('--service-node-port-range <low-high>', 'range NodePorts come from', '30000-32767')
+    .option('--max-requests-inflight <n>', 'read-only requests in flight before others get 429 (0: no limit)', parseCount, 400)
+    .option('--max-mutating-requests-inflight <n>', 'mutating requests in flight before others get 429 (0: no limit)', parseCount, 200)
     .action(async (opts: ServerOptions) => {
       await runServer(opts);
       // The etcd client can keep sockets and timers alive after close: a stopped server exits.
@@ -45,6 +51,12 @@ export function parseBool(value: string | undefined): boolean {
   if (value === undefined || /^(true|1|t)$/i.test(value)) return true;
   if (/^(false|0|f)$/i.test(value)) return false;
   throw new Error(`invalid boolean value ${JSON.stringify(value)}`);
+}
+
+/** A non-negative integer. Throws Error on anything else. */
+export function parseCount(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new Error(`invalid count ${JSON.stringify(value)}`);
+  return Number(value);
 }
 
 /** `low-high`. Throws Error on a malformed range. */
@@ -87,6 +99,7 @@ export async function runServer(opts: ServerOptions): Promise<void> {
       ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
     },
     services: { serviceCidr: opts.serviceClusterIpRange ?? '10.96.0.0/12', nodePortRange },
+    maxInFlight: { readOnly: opts.maxRequestsInflight ?? 400, mutating: opts.maxMutatingRequestsInflight ?? 200 },
     hooks: {
       applyPatch: patch.applyPatch,
       serverSideApply: patch.serverSideApply,

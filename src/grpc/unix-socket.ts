@@ -30,7 +30,8 @@ export interface UnixListenOptions {
  *  there is refused. Rejects if the socket cannot be bound (nothing is left listening). */
 export async function serveOnUnixSocket(server: grpc.Server, socketPath: string, opts: UnixListenOptions = {}): Promise<UnixGrpcListener> {
   const path = resolve(socketPath);
-  await mkdir(dirname(path), { recursive: true });
+  // As containerd: a directory it creates is the owner's and group's only (0770 less the umask).
+  await mkdir(dirname(path), { recursive: true, mode: 0o770 });
   await removeStaleSocket(path);
 
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());

@@ -54,3 +54,11 @@ test('namespace and metadata finalizers are qualified names (or standard ones in
   t.deepEqual(validateObject(CM, { metadata: { name: 'c', finalizers: ['example.com/keep'] } }), []);
   t.deepEqual(shape(validateObject(CM, { metadata: { name: 'c', finalizers: ['bad finalizer!'] } })).map((c) => c[0]), ['metadata.finalizers']);
 });
+
+test('size limits count UTF-8 bytes, as upstream: annotations (256 KiB) and Secret stringData (1 MiB)', (t) => {
+  const annotated = (v: string) => ({ metadata: { name: 'c', annotations: { k: v } } });
+  t.deepEqual(shape(validateObject(CM, annotated('é'.repeat(140_000)))), [['metadata.annotations', 'Too long: may not be more than 262144 bytes']]);
+  t.deepEqual(shape(validateObject(CM, annotated('😀'.repeat(70_000)))), [['metadata.annotations', 'Too long: may not be more than 262144 bytes']]);
+  t.deepEqual(validateObject(CM, annotated('é'.repeat(131_000))), []);
+  t.deepEqual(shape(validateObject(SECRET, { metadata: { name: 's' }, type: 'Opaque', stringData: { big: 'é'.repeat(600_000) } })), [['data', 'Too long: may not be more than 1048576 bytes']]);
+});

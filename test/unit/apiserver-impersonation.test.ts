@@ -110,3 +110,15 @@ test('impersonate(): anonymous gets system:unauthenticated; checks run in upstre
   t.deepEqual(impersonationRequests({ 'impersonate-user': ['system:serviceaccount:ns:sa'] }), [{ kind: 'ServiceAccount', namespace: 'ns', name: 'sa' }]);
   t.deepEqual(impersonationRequests({ 'impersonate-user': ['system:serviceaccount:too:many:parts'] }), [{ kind: 'User', name: 'system:serviceaccount:too:many:parts' }]);
 });
+
+test('impersonate(): extra keys named like Object.prototype members are ordinary keys', async (t) => {
+  const allowAll = async () => ({ allowed: true, reason: '' });
+  const admin: UserInfo = { name: 'admin', groups: ['system:masters'] };
+  // Header names are lower-cased by Node: 'Impersonate-Extra-constructor' pushed onto Object (500).
+  const r = await impersonate({ 'impersonate-user': ['x'], 'impersonate-extra-constructor': ['a', 'b'], 'impersonate-extra-__proto__': ['c'], 'impersonate-extra-tostring': ['d'] }, admin, allowAll);
+  const extra = r && 'user' in r ? r.user.extra! : {};
+  t.deepEqual(Object.keys(extra).sort(), ['__proto__', 'constructor', 'tostring']);
+  t.deepEqual([...Object.hasOwn(extra, 'constructor') ? extra.constructor as unknown as string[] : []], ['a', 'b']);
+  t.true(Object.hasOwn(extra, '__proto__'));
+  t.is(Object.getPrototypeOf(extra), Object.prototype);
+});

@@ -100,6 +100,9 @@ test('Table and PartialObjectMetadata representations; 406 for what cannot be se
   t.is(table.json.rows[0].object.metadata.name, 'a');
   t.truthy(table.json.metadata.resourceVersion);
   t.regex(String(table.headers['content-type']), /as=Table/);
+  const bogus = await call('GET', '/api/v1/namespaces/default/configmaps?includeObject=Bogus', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+  t.is(bogus.status, 400, bogus.text);
+  t.is(bogus.json.message, 'Invalid table options: [includeObject: Unsupported value: "Bogus": supported values: "Metadata", "None", "Object"]');
   const partial = await call('GET', '/api/v1/namespaces/default/configmaps/a', undefined, { Accept: 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io' });
   t.is(partial.json.kind, 'PartialObjectMetadata');
   t.is(partial.json.metadata.name, 'a');
@@ -138,4 +141,76 @@ test('deletecollection with a selector deletes only the selected', async (t) => 
   t.is(d.status, 200);
   const left = await call('GET', '/api/v1/namespaces/default/configmaps');
   t.deepEqual(left.json.items.map((i: any) => i.metadata.name), ['b']);
+});
+
+test('timeoutSeconds 0 is the default and one past a timer range waits; a limit past 2^53 is a 400', async (t) => {
+  const { call, watch } = await startFixture(t);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));
+  // Both ended at once before: 0 was taken as "no time at all", 1e10 s overflowed Node's timer to 1 ms.
+  const zero = watch('/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=0');
+  const huge = watch('/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=10000000000');
+  await zero.next(1);
+  await huge.next(1);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('b'));
+  t.is((await zero.next(2))[1].object.metadata.name, 'b');
+  t.is((await huge.next(2))[1].object.metadata.name, 'b');
+  const limit = await call('GET', '/api/v1/namespaces/default/configmaps?limit=99999999999999999999');
+  t.is(limit.status, 400, limit.text);
+});
+
+test('a get at a resourceVersion is a minimum: the latest object, never an old or deleted one; a future one is a 504', async (t) => {
+  const { call } = await startFixture(t);
+  const old = await call('POST', '/api/v1/namespaces/default/configmaps', { ...cm('h'), data: { v: 'old' } });
+  const rv = old.json.metadata.resourceVersion;
+  t.is((await call('PUT', '/api/v1/namespaces/default/configmaps/h', { ...old.json, data: { v: 'new' } })).status, 200);
+  t.deepEqual((await call('GET', `/api/v1/namespaces/default/configmaps/h?resourceVersion=${rv}`)).json.data, { v: 'new' });
+  t.deepEqual((await call('GET', '/api/v1/namespaces/default/configmaps/h?resourceVersion=0')).json.data, { v: 'new' });
+  await call('DELETE', '/api/v1/namespaces/default/configmaps/h');
+  t.is((await call('GET', `/api/v1/namespaces/default/configmaps/h?resourceVersion=${rv}`)).status, 404, 'deleted stays deleted');
+  const future = await call('GET', '/api/v1/namespaces/default/configmaps/h?resourceVersion=999999');
+  t.is(future.status, 504);
+  t.is(future.json.reason, 'Timeout');
+});
+
+test('boolean query values as upstream converts them: anything but 0 and false is true', async (t) => {
+  const { call, watch } = await startFixture(t, { bookmarkIntervalMs: 50 });
+  const c = await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));
+  // watch=True was a list here, and allowWatchBookmarks=1 no bookmarks.
+  const w = watch(`/api/v1/namespaces/default/configmaps?watch=True&allowWatchBookmarks=1&resourceVersion=${Number(c.json.metadata.resourceVersion) - 1}`);
+  const events = await w.next(2);
+  t.deepEqual(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
+  w.stop();
+  t.is((await call('GET', '/api/v1/namespaces/default/configmaps?watch=FALSE')).json.kind, 'ConfigMapList');
+  t.is((await call('GET', '/api/v1/namespaces/default/configmaps?watch=0')).json.kind, 'ConfigMapList');
+});
+
+test('watch-list options as upstream validates them: sendInitialEvents needs NotOlderThan and bookmarks, and is no list option', async (t) => {
+  const { call, watch } = await startFixture(t);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));
+  const base = '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1';
+  const bare = await call('GET', `${base}&sendInitialEvents=true`);
+  t.is(bare.status, 422, bare.text);
+  t.is(bare.json.message, 'ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan, allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true]');
+  t.is((await call('GET', `${base}&resourceVersionMatch=NotOlderThan`)).status, 422, 'resourceVersionMatch on a watch without sendInitialEvents');
+  t.is((await call('GET', `${base}&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=Exact`)).status, 422);
+  const list = await call('GET', '/api/v1/namespaces/default/configmaps?sendInitialEvents=true');
+  t.is(list.json.message, 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');
+  const w = watch('/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan');
+  const events = await w.next(2);
+  t.deepEqual(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
+  t.is(events[1].object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+});
+
+test('the legacy /watch/ path of one name watches that object only; ?watch on a name is a get', async (t) => {
+  const { call, watch } = await startFixture(t);
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('one'));
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('two'));
+  const w = watch('/api/v1/watch/namespaces/default/configmaps/one');
+  t.is((await w.next(1))[0].object.metadata.name, 'one');
+  await call('PATCH', '/api/v1/namespaces/default/configmaps/two', { data: { a: 'b' } }, { 'Content-Type': 'application/merge-patch+json' });
+  await call('PATCH', '/api/v1/namespaces/default/configmaps/one', { data: { a: 'b' } }, { 'Content-Type': 'application/merge-patch+json' });
+  t.deepEqual((await w.next(2)).map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED one', 'MODIFIED one']);
+  const got = await call('GET', '/api/v1/namespaces/default/configmaps/one?watch=true');
+  t.is(got.status, 200, got.text);
+  t.is(got.json.kind, 'ConfigMap');
 });

@@ -43,6 +43,12 @@ test('a node reads its own pods\' secrets, not others\'; lists only its pods; re
   t.is(one.status, 200, 'a list of one secret by metadata.name is about that secret, as upstream (the kubelet watches them so)');
   t.deepEqual(one.json.items.map((s: any) => s.metadata.name), ['mine']);
   t.is((await f.node('GET', '/api/v1/namespaces/default/secrets?fieldSelector=metadata.name%3Dtheirs')).status, 403);
+  // One requirement on metadata.namespace (the comma is escaped) that every secret meets: it was
+  // authorized as a list of 'mine' and answered with every secret of the namespace.
+  const escaped = await f.node('GET', `/api/v1/namespaces/default/secrets?fieldSelector=${encodeURIComponent('metadata.namespace!=x\\,metadata.name=mine')}`);
+  t.is(escaped.status, 403, escaped.text);
+  const pods = await f.node('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent('status.phase!=x\\,spec.nodeName=n1')}`);
+  t.is(pods.status, 403, pods.text);
   const all = await f.node('GET', '/api/v1/pods');
   t.is(all.status, 403);
   t.regex(all.json.message, /can only list\/watch pods with spec\.nodeName field selector$/);

@@ -105,6 +105,17 @@ test('pods: graceful deletion keeps a scheduled pod, an unscheduled one goes at 
   t.is((await call('GET', '/api/v1/namespaces/default/pods/bound')).status, 404);
 });
 
+test('a bound pod deleted with a grace of millions of years waits until year 9999; past 2^53 it is a 400', async (t) => {
+  const { call } = await startFixture(t);
+  t.is((await call('POST', '/api/v1/namespaces/default/pods', { ...pod('long'), spec: { ...pod('long').spec, nodeName: 'n1' } })).status, 201);
+  // Both were a 500 'Invalid time value': the deletion time was past what a Date holds.
+  t.is((await call('DELETE', '/api/v1/namespaces/default/pods/long', { gracePeriodSeconds: 1e300 })).status, 400);
+  const d = await call('DELETE', '/api/v1/namespaces/default/pods/long', { gracePeriodSeconds: 99999999999999 });
+  t.is(d.status, 200, d.text);
+  t.is(d.json.metadata.deletionTimestamp, '9999-12-31T23:59:59Z');
+  t.is(d.json.metadata.deletionGracePeriodSeconds, 99999999999999);
+});
+
 test('finalizers hold an object until removed', async (t) => {
   const { call } = await startFixture(t);
   await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'f', finalizers: ['example.com/x'] } });

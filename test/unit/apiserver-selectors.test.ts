@@ -50,3 +50,13 @@ test('field and label selectors: Object.prototype member names are not field lab
   t.false(matchLabels(parseLabelSelector('constructor'), { app: 'web' }), 'Exists on an inherited name');
   t.true(matchLabels(parseLabelSelector('!toString'), { app: 'web' }));
 });
+
+test('set-based requirements are read into a Set, so matching costs the same for 3 or 3,000 values', (t) => {
+  const values = Array.from({ length: 3000 }, (_, i) => `v${i}`);
+  const [req] = parseLabelSelector(`k in (${values.join(',')},v7)`);
+  t.true(req!.op === 'in' && req!.values instanceof Set && req!.values.size === 3000);
+  t.true(matchLabels([req!], { k: 'v2999' }));
+  t.false(matchLabels([req!], { k: 'v3000' }));
+  t.false(matchLabels(parseLabelSelector(`k notin (${values.join(',')})`), { k: 'v0' }));
+  t.true(matchLabels(parseLabelSelector('k in ()'), { k: '' }), "'()' is the set of the empty value, as upstream parses it");
+});

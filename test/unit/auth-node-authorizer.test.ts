@@ -85,6 +85,10 @@ test('tokens, leases, nodes and pods are scoped to the node; the rest follows th
   t.true(a('watch', 'pods', { fieldSelector: 'metadata.namespace!=x,spec.nodeName==n1' }).allowed);
   t.deepEqual(a('list', 'pods', { fieldSelector: 'spec.nodeName=n2' }), { allowed: false, reason: 'can only list/watch pods with spec.nodeName field selector' });
   t.false(a('list', 'pods').allowed);
+  // The escaped comma makes this one requirement on status.phase, which every pod meets: the
+  // selector must be read with the list's own parser, not split on commas.
+  t.false(a('list', 'pods', { fieldSelector: 'status.phase!=x\\,spec.nodeName=n1' }).allowed);
+  t.false(a('list', 'pods', { fieldSelector: 'spec.nodeName!=n1' }).allowed);
   t.true(a('create', 'events', { namespace: 'team' }).allowed, 'static rule');
   t.true(a('get', 'services', { namespace: 'team', name: 's' }).allowed, 'static rule');
   t.false(a('delete', 'namespaces', { name: 'kube-system' }).allowed);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import jwt from 'jsonwebtoken';
-import { authenticator, issueServiceAccountToken, parseTokenCsv, type ServiceAccountKey } from '../../src/apiserver/auth/index.js';
+import { authenticator, bearerToken, issueServiceAccountToken, parseTokenCsv, type ServiceAccountKey } from '../../src/apiserver/auth/index.js';
 import { ApiError } from '../../src/apiserver/status.js';
 
 function key(kind: 'rsa' | 'ec', issuer = 'https://kubernetes.default.svc.cluster.local'): ServiceAccountKey {
@@ -90,4 +90,15 @@ test('expired, wrong-audience, tampered and foreign tokens are 401', (t) => {
   unauthorized(t, () => at(now).authenticate(bearer(issue({}, key('rsa', rsa.issuer)))), 'same issuer, another key');
   unauthorized(t, () => at(now).authenticate(bearer(issue({}, key('ec', 'https://elsewhere')))), 'another issuer');
   t.truthy(authenticator({ serviceAccountKey: rsa, apiAudiences: ['vault', 'api'], now: () => now }).authenticate(bearer(issue({ audiences: ['api'] }))));
+});
+
+test('bearerToken reads the Authorization header as upstream splits it', (t) => {
+  const tokenOf = (authorization: string) => bearerToken({ headers: { authorization } } as unknown as IncomingMessage);
+  t.is(tokenOf('Bearer abc'), 'abc');
+  t.is(tokenOf('bearer abc '), 'abc');
+  t.is(tokenOf('Bearer abc def'), 'abc', 'a third part is ignored');
+  t.is(tokenOf('Bearer  abc'), undefined, 'a space before the token: no token (upstream warns and ignores it)');
+  t.is(tokenOf('Bearer\tabc'), undefined);
+  t.is(tokenOf('Basic YTpi'), undefined);
+  t.is(tokenOf('Bearer'), undefined);
 });

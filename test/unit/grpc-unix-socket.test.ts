@@ -131,6 +131,9 @@ test('the socket is 0660, and close removes it and ends open client connections'
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const server = await serveCri(deps, join(dir, 'cri.sock'));
   t.is((await stat(server.socketPath)).mode & 0o777, 0o660);
+  const made = await serveCri(deps, join(dir, 'made', 'deeper', 'cri.sock'));
+  t.teardown(() => made.close(0));
+  for (const d of ['made', 'made/deeper']) t.is((await stat(join(dir, d))).mode & 0o007, 0, `${d} is closed to others`);
   const session = h2(server.socketPath);
   await versionCall(session, server.socketPath);
   const closedSession = new Promise<void>((r) => session.once('close', () => r()));

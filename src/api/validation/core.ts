@@ -81,7 +81,7 @@ export function validateSecret(errs: Errs, o: any, old?: any): void {
   secretType(errs, o);
   let size = 0;
   for (const [k, v] of Object.entries(isObj(o.data) ? o.data : {})) size += k.length + decoded(v).length;
-  for (const [k, v] of Object.entries(isObj(o.stringData) ? o.stringData : {})) size += k.length + String(v).length;
+  for (const [k, v] of Object.entries(isObj(o.stringData) ? o.stringData : {})) size += k.length + Buffer.byteLength(String(v));
   if (size > MAX_DATA) errs.push(tooLong('data', MAX_DATA));
   if (!old) return;
   if (old.type !== undefined && o.type !== old.type) errs.push(immutable('type', o.type));

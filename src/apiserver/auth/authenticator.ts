@@ -161,7 +161,8 @@ const WS_TOKEN_PREFIX = 'base64url.bearer.authorization.k8s.io.';
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization?.trim();
   if (header) {
-    const [scheme, token] = header.split(/\s+/, 2);
+    // Split on single spaces as upstream: 'Bearer  <token>' (two spaces) is no token at all.
+    const [scheme, token] = header.split(' ', 2);
     if (scheme?.toLowerCase() === 'bearer' && token) return token;
   }
   const protocols = req.headers['sec-websocket-protocol'];

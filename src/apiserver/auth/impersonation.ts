@@ -2,6 +2,7 @@
 // Impersonate-* headers name who the request should act as. Each part named is authorized
 // for the real requester as verb `impersonate` (upstream's impersonation filter), then the
 // rest of the request sees only the impersonated user.
+import { ownValue, setOwn } from '../../own-keys.js';
 import { badRequest } from '../status.js';
 import { parseServiceAccountUsername, serviceAccountUsername } from './serviceaccount-token.js';
 import { AUTHENTICATED, UNAUTHENTICATED, type Attributes, type Decision, type UserInfo } from './types.js';
@@ -96,6 +97,7 @@ export async function impersonate(
   let name = '';
   let uid = '';
   let groups: string[] = [];
+  // Keys come from header names: 'constructor' found Object's own function and pushed to it (500).
   const extra: Record<string, string[]> = {};
   for (const r of requests) {
     const attrs = impersonationAttributes(requestor, r);
@@ -106,7 +108,11 @@ export async function impersonate(
       name = serviceAccountUsername(r.namespace, r.name);
       if (!groupsGiven) groups = ['system:serviceaccounts', `system:serviceaccounts:${r.namespace}`];
     } else if (r.kind === 'Group') groups.push(r.name);
-    else if (r.kind === 'UserExtra') (extra[r.key] ??= []).push(r.value);
+    else if (r.kind === 'UserExtra') {
+      const values = ownValue(extra, r.key);
+      if (values) values.push(r.value);
+      else setOwn(extra, r.key, [r.value]);
+    }
     else uid = r.uid;
   }
   if (name !== ANONYMOUS) {

@@ -65,8 +65,8 @@ export function requestInfo(method: string, url: URL): RequestInfo {
   info.name = rest[1] ?? '';
   info.subresource = rest[2] ?? '';
   if (rest.length > 3) throw badRequest(`the server could not find the requested resource: too many path segments in ${path}`);
-  const watchParam = url.searchParams.get('watch');
-  const watching = watchPath || watchParam === 'true' || watchParam === '1';
+  // As upstream: ?watch makes a collection GET a watch; a GET of one name stays a get.
+  const watching = watchPath || (!info.name && queryBool(url.searchParams, 'watch') === true);
   switch (method) {
     case 'GET': case 'HEAD': info.verb = watching ? 'watch' : info.name ? 'get' : 'list'; break;
     case 'POST': info.verb = 'create'; break;
@@ -76,4 +76,14 @@ export function requestInfo(method: string, url: URL): RequestInfo {
     default: info.verb = method.toLowerCase();
   }
   return info;
+}
+
+/**
+ * A boolean query parameter as upstream converts one (Convert_Slice_string_To_bool): absent is
+ * undefined; "0" and "false" (any case) are false; anything else, the empty string too, is true.
+ */
+export function queryBool(q: URLSearchParams, name: string): boolean | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  return !(v === '0' || v.toLowerCase() === 'false');
 }

@@ -17,7 +17,8 @@ import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
 import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/subresources.js';
 import { openWatch } from '../storage/watch.js';
 import { decodeBodyAsync, negotiate, type Representation } from './negotiate.js';
-import { hasNamespacePrefix, type RequestInfo } from './request-info.js';
+import { checkListOptions, checkWriteOptions } from './options.js';
+import { hasNamespacePrefix, queryBool, type RequestInfo } from './request-info.js';
 import { drainedOrClosed, readBody, writeObject } from './respond.js';
 import { WarningRecorder } from './warnings.js';
 import { evictPod } from '../storage/eviction.js';
@@ -74,10 +75,14 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
     case 'get':
       return write(200, await registry.get(r, ns, info.name, q.get('resourceVersion') ?? undefined));
     case 'list':
-      return write(200, await registry.list(r, ns, listQuery(q)));
-    case 'watch':
-      if (info.name) throw notServed();
-      return streamWatch(deps, r, ns, q, rep, req, res);
+    case 'watch': {
+      checkListOptions({
+        watch: info.verb === 'watch', sendInitialEvents: queryBool(q, 'sendInitialEvents'),
+        allowWatchBookmarks: queryBool(q, 'allowWatchBookmarks') === true, resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+      });
+      if (info.verb === 'list') return write(200, await registry.list(r, ns, listQuery(q)));
+      return streamWatch(deps, r, ns, q, rep, req, res, info.name);
+    }
     case 'create': {
       if (info.name) throw apiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       const body = await readObject(req);
@@ -91,7 +96,7 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
         throw badRequest('PATCH requests using the apply patch type require fieldManager');
       }
       const patch = await fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
-      const force = q.get('force') === 'true';
+      const force = queryBool(q, 'force') === true;
       let created = false;
       const obj = await registry.patch(r, ns, info.name, ct, patch, { ...opts, force, onCreate: () => { created = true; } });
       return write(created ? 201 : 200, obj);
@@ -154,7 +159,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
     if (info.verb === 'patch') {
       const ct = req.headers['content-type'] ?? '';
       const patch = await fields.readPatch(ct, await readBody(req), gvkOf(r), ns, info.name);
-      return write(200, await registry.patch(r, ns, info.name, ct, patch, { ...opts, force: q.get('force') === 'true' }));
+      return write(200, await registry.patch(r, ns, info.name, ct, patch, { ...opts, force: queryBool(q, 'force') === true }));
     }
   }
   throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -172,11 +177,13 @@ async function readObject(req: IncomingMessage, kind: { group: string; version: 
 const BINDING = { group: '', version: 'v1', kind: 'Binding' };
 const EVICTION = { group: 'policy', version: 'v1', kind: 'Eviction' };
 const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw badRequest(`${name}: invalid value "${v}": must be an integer`);
+  // Past 2^53 a Number is no longer the integer sent (limit=1e20 reached SQLite as a float: 503).
+  if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw badRequest(`${name}: invalid value "${v}": must be an integer`);
   return Number(v);
 }
 
@@ -196,15 +203,17 @@ function managerFromAgent(req: IncomingMessage): string {
   return ua.split('/')[0]!.slice(0, 128) || 'unknown';
 }
 
+/** The options kind upstream validates a write's query against (ValidateCreateOptions, ...). */
+const OPTIONS_KIND: Readonly<Record<string, string>> = { POST: 'CreateOptions', PUT: 'UpdateOptions', PATCH: 'PatchOptions', DELETE: 'DeleteOptions' };
+
 function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   const dryRun = q.getAll('dryRun');
-  if (dryRun.some((d) => d !== 'All')) throw badRequest(`dryRun: Unsupported value: "${dryRun.find((d) => d !== 'All')}": supported values: "All"`);
   const fv = q.get('fieldValidation');
   if (fv && !['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
-  const fieldManager = q.get('fieldManager') ?? undefined;
-  if (fieldManager !== undefined && (fieldManager.length > 128 || !/^[\x20-\x7e]*$/.test(fieldManager))) {
-    throw badRequest('fieldManager: Invalid value: must be at most 128 printable ASCII characters');
-  }
+  const fieldManager = q.get('fieldManager') || undefined;
+  const kind = Object.hasOwn(OPTIONS_KIND, req.method ?? '') ? OPTIONS_KIND[req.method!]! : undefined;
+  const apply = kind === 'PatchOptions' && /^application\/apply-patch\+(yaml|cbor)\s*(;|$)/.test(req.headers['content-type'] ?? '');
+  if (kind) checkWriteOptions(kind, dryRun, kind === 'DeleteOptions' ? undefined : fieldManager, kind === 'PatchOptions' ? { apply, force: q.has('force') } : undefined);
   return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };
 }
 
@@ -230,7 +239,11 @@ function convert(hooks: ServerHooks, r: ResourceInfo, obj: Obj, rep: Representat
   if (!rep.as || obj.kind === 'Status') return obj;
   const isList = Array.isArray(obj.items);
   if (rep.as === 'Table') {
-    const include = (q.get('includeObject') ?? 'Metadata') as 'None' | 'Object' | 'Metadata';
+    const include = (q.get('includeObject') || 'Metadata') as 'None' | 'Object' | 'Metadata';
+    // Upstream's ValidateTableOptions: any other value was served as if it were Metadata.
+    if (!['None', 'Object', 'Metadata'].includes(include)) {
+      throw badRequest(`Invalid table options: [includeObject: Unsupported value: ${JSON.stringify(include)}: supported values: "Metadata", "None", "Object"]`);
+    }
     const table = hooks.toTable(gvkOf(r), isList ? obj.items : [obj], include) as Obj;
     table.metadata = { ...(table.metadata ?? {}), resourceVersion: obj.metadata?.resourceVersion, ...(obj.metadata?.continue ? { continue: obj.metadata.continue } : {}) };
     return table;
@@ -240,18 +253,22 @@ function convert(hooks: ServerHooks, r: ResourceInfo, obj: Obj, rep: Representat
   return partial(obj);
 }
 
+/** `name`: the legacy /watch/.../<name> path, a watch of that one object (upstream narrows it by metadata.name). */
 async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: string, q: URLSearchParams, rep: Representation,
-  req: IncomingMessage, res: ServerResponse): Promise<void> {
+  req: IncomingMessage, res: ServerResponse, name = ''): Promise<void> {
+  const selected = q.get('fieldSelector') ?? undefined;
+  const byName = name ? `metadata.name=${name.replace(/[\\,=]/g, '\\$&')}` : undefined;
   const abort = new AbortController();
-  const bookmarks = q.get('allowWatchBookmarks') === 'true';
-  const sie = q.get('sendInitialEvents');
+  const bookmarks = queryBool(q, 'allowWatchBookmarks') === true;
   const events = openWatch(deps.registry, r, ns, {
-    labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined,
+    labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: byName && selected ? `${byName},${selected}` : byName ?? selected,
     resourceVersion: q.get('resourceVersion') ?? undefined, allowWatchBookmarks: bookmarks,
-    sendInitialEvents: sie === null ? undefined : sie === 'true',
+    sendInitialEvents: queryBool(q, 'sendInitialEvents'),
   }, abort.signal);
   // Upstream's default: between the minimum request timeout (30 min) and twice that.
-  const timeout = intParam(q, 'timeoutSeconds') ?? Math.round(1800 * (1 + Math.random()));
+  // 0 is "not set" (upstream's zero value); a timer cannot wait past 2^31-1 ms (Node fires a
+  // longer one after 1 ms), so longer timeouts wait that long.
+  const timeout = Math.min(intParam(q, 'timeoutSeconds') || Math.round(1800 * (1 + Math.random())), MAX_TIMER_SECONDS);
   res.writeHead(200, { 'Content-Type': rep.format === 'json' ? 'application/json' : rep.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   let lastRv = 0;

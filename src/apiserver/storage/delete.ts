@@ -26,13 +26,16 @@ export interface DeleteResult {
 }
 
 const DEFAULT_POD_GRACE = 30;
+/** The last instant RFC 3339 can write with a four-digit year (what Go clients parse). */
+const LATEST_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /** Throws ApiError 400 (bad options), 404, 409 (precondition or race lost too often). */
 export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, name: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
   const { store } = reg.deps;
   const key = objectKey(r, ns, name);
   refuseSystemClassDelete(r, name);
-  if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
+  // Past 2^53 a number is no longer the integer sent (upstream's int64 refuses 1e300 too).
+  if (opts.gracePeriodSeconds !== undefined && (!Number.isSafeInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
     throw badRequest(`gracePeriodSeconds: Invalid value: ${opts.gracePeriodSeconds}: must be >= 0`);
   }
   if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
@@ -87,7 +90,8 @@ function markForDeletion(r: ResourceInfo, obj: Obj, opts: DeleteOptions, now: Da
     if (m.deletionGracePeriodSeconds !== undefined && m.deletionGracePeriodSeconds < grace) grace = m.deletionGracePeriodSeconds;
     if (grace > 0) {
       if (m.deletionGracePeriodSeconds === grace) return next;
-      nm.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000));
+      // A grace of millions of years is allowed (int64 upstream); the timestamp stops at year 9999.
+      nm.deletionTimestamp = timestamp(new Date(Math.min(now.getTime() + grace * 1000, LATEST_TIMESTAMP_MS)));
       nm.deletionGracePeriodSeconds = grace;
       return next;
     }

@@ -97,16 +97,19 @@ export class Registry {
 
   private now(): string { return timestamp(this.deps.now()); }
 
-  /** The object, at `resourceVersion` when given exactly. Throws ApiError 404/410/400. */
+  /**
+   * The latest object. A resourceVersion is a minimum, as upstream's get: "0" takes any, a
+   * revision the store has not reached is a 504; the past is never served (it was: a GET at an
+   * old resourceVersion returned the object's old or deleted contents). Throws ApiError 404/504/400.
+   */
   async get(r: ResourceInfo, ns: string, name: string, resourceVersion?: string): Promise<Obj> {
     const rv = parseRv(resourceVersion);
     let kv;
     try {
-      // "0" means any version is fine: the latest is one of them.
-      kv = await this.deps.store.get(objectKey(r, ns, name), rv ? rv : undefined);
+      if (rv && (await this.deps.store.revision()) < rv) throw new StoreError('futureRevision', 'too large', { revision: rv });
+      kv = await this.deps.store.get(objectKey(r, ns, name));
     } catch (err) {
-      if (err instanceof StoreError && err.kind === 'futureRevision') kv = await this.deps.store.get(objectKey(r, ns, name));
-      else throw storeToApi(err, r, name);
+      throw storeToApi(err, r, name);
     }
     if (!kv) throw notFound(r.plural, name, r.group);
     return decode(kv, r);

