@@ -150,16 +150,28 @@ function hasDuplicateKeys(text: string): boolean {
   return false;
 }
 
-export function jsonSyntaxError(text: string): string | undefined {
-  // Before anything walks the text: past 10,000 levels is a syntax error for Go too.
+/**
+ * Parses a JSON body once: its value, or the syntax error in Go's encoding/json words (deep
+ * nesting included). Never throws.
+ */
+export function parseJson(text: string): { value: unknown; error?: undefined } | { error: string } {
+  // Before anything walks the text: too deep is a syntax error for Go too.
   const deep = jsonDepthError(text);
-  if (deep) return deep;
+  if (deep) return { error: deep };
   try {
-    JSON.parse(text);
-    return undefined;
+    return { value: JSON.parse(text) as unknown };
   } catch {
-    // fall through: find where and why, in Go's words
+    return { error: goSyntaxError(text) };
   }
+}
+
+/** The syntax error of a JSON text in Go's words; undefined when it parses. */
+export function jsonSyntaxError(text: string): string | undefined {
+  return parseJson(text).error;
+}
+
+/** Where and why a text that JSON.parse refused is not JSON, as Go's decoder words it. */
+function goSyntaxError(text: string): string {
   let found: { code: number; offset: number; inArray: boolean; depth: number } | undefined;
   const containers: boolean[] = []; // true = array
   jsonc.visit(text, {

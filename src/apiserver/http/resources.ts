@@ -7,7 +7,7 @@ import { applyTypeErrors } from '../../api/apply-types.js';
 import { decodeTypeError, firstTypeError, goPrint, jsonTextTypeError } from '../../api/decode-types.js';
 import { definitionNode, kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
-import { JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../api/strict-decode.js';
+import { JSON_PATCH_SHAPE, parseJson, strictJsonProblems } from '../../api/strict-decode.js';
 import { decodeYamlAsync } from '../../api/yaml-offload.js';
 import type { ServerHooks } from '../hooks.js';
 import { apiError, badRequest, invalid } from '../status.js';
@@ -412,19 +412,19 @@ class FieldReport {
       return decoded.value;
     }
     if (!JSON_TYPES.has(type)) return decodeBodyAsync(contentType, raw);
-    const syntax = jsonSyntaxError(text);
+    const parsed = parseJson(text);
     if (type === 'application/merge-patch+json') {
-      if (syntax) throw badRequest(strictish ? `error decoding patch: ${syntax}` : 'Invalid JSON Patch');
-      const value = JSON.parse(text);
+      if (parsed.error !== undefined) throw badRequest(strictish ? `error decoding patch: ${parsed.error}` : 'Invalid JSON Patch');
+      const value = parsed.value;
       if (strictish && (value === null || typeof value !== 'object' || Array.isArray(value))) {
         throw badRequest(`error decoding patch: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value} into Go value of type map[string]interface {}`);
       }
       if (strictish) this.patchProblems = strictJsonProblems(text, 'untyped');
       return value;
     }
-    if (syntax) throw badRequest(syntax);
+    if (parsed.error !== undefined) throw badRequest(parsed.error);
     if (strictish) this.patchProblems = type === 'application/json-patch+json' ? strictJsonProblems(text, JSON_PATCH_SHAPE, 'json patch ') : strictJsonProblems(text, 'untyped');
-    return JSON.parse(text);
+    return parsed.value;
   }
 }
 
@@ -455,9 +455,9 @@ async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: Fi
   let problems: string[] = [];
   let warnings: string[] | undefined;
   if (JSON_TYPES.has(type)) {
-    const syntax = jsonSyntaxError(text);
-    if (syntax) throw badRequest(unrecognized(target, `couldn't get version/kind; json parse error: ${syntax}`, raw));
-    value = JSON.parse(text);
+    const parsed = parseJson(text);
+    if (parsed.error !== undefined) throw badRequest(unrecognized(target, `couldn't get version/kind; json parse error: ${parsed.error}`, raw));
+    value = parsed.value;
   } else if (YAML_TYPES.has(type)) {
     try {
       const decoded = await decodeYamlAsync(text);
