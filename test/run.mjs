@@ -1,9 +1,10 @@
 // `npm test`: runs ava over unit + integration tests, then fails the run if the machine
 // holds anything the tests created and did not remove (namespaces, host links, mounts, nft
-// tables, daemons and monitors they started). Snapshots are diffed, so whatever was there
+// tables, daemons and monitors they started, temp dirs). Snapshots are diffed, so whatever was there
 // before the run is not blamed.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 function lines(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -16,7 +17,9 @@ function snapshot() {
   // /run/netns bound onto itself and made shared is what `ip netns add` leaves too: not a leak.
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[4]).filter((m) => m !== '/run/netns');
   const tables = lines('nft', ['list', 'tables']);
-  return { 'network namespaces': netns, 'host links': links, mounts, 'nft tables': tables, processes: testProcesses() };
+  // Temp dirs: every test names its own with the skiff- prefix and removes it.
+  const tempDirs = readdirSync(tmpdir()).filter((n) => n.startsWith('skiff-'));
+  return { 'network namespaces': netns, 'host links': links, mounts, 'nft tables': tables, processes: testProcesses(), 'temp dirs': tempDirs };
 }
 
 // What tests start and must stop: servers, runtimes and monitors, and anything running from a

@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { definitionFor, openapiV2, openapiV3, openapiV3Index } from '../../src/api/openapi.js';
 import { groupVersion, RESOURCES } from '../../src/api/resources.js';
 
@@ -58,7 +61,7 @@ test('v3 declares server-side field validation on PATCH, as kubectl checks befor
 });
 
 // kubectl explain against a server that serves only legacy discovery and our OpenAPI v3.
-async function fakeServer(t: import('ava').ExecutionContext): Promise<string> {
+async function fakeServer(t: ExecutionContext): Promise<string> {
   const gvs = [...new Set(RESOURCES.map(groupVersion))];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -93,21 +96,25 @@ async function fakeServer(t: import('ava').ExecutionContext): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const explain = async (server: string, what: string) =>
-  (await run(KUBECTL, ['--server', server, '--cache-dir', `/tmp/skiff-kubectl-cache-${process.pid}-${Math.random()}`, 'explain', what], { env: { ...process.env, KUBECONFIG: '/dev/null' } })).stdout;
+/** kubectl explain against `server`, with a discovery cache of its own that the test removes. */
+async function explainer(t: ExecutionContext, server: string): Promise<(what: string) => Promise<string>> {
+  const cache = await mkdtemp(join(tmpdir(), 'skiff-kubectl-cache-'));
+  t.teardown(() => rm(cache, { recursive: true, force: true }));
+  return async (what) => (await run(KUBECTL, ['--server', server, '--cache-dir', cache, 'explain', what], { env: { ...process.env, KUBECONFIG: '/dev/null' } })).stdout;
+}
 
 const withKubectl = existsSync(KUBECTL) ? test : test.skip;
 
 withKubectl('kubectl explain reads fields and descriptions for pods, deployments and services', async (t) => {
-  const server = await fakeServer(t);
-  const containers = await explain(server, 'pod.spec.containers');
+  const explain = await explainer(t, await fakeServer(t));
+  const containers = await explain('pod.spec.containers');
   t.regex(containers, /KIND:\s+Pod/);
   t.regex(containers, /FIELD:\s+containers <\[\]Container>/);
   t.regex(containers, /imagePullPolicy\s+<string>/);
   t.regex(containers, /name\s+<string> -required-/);
-  const deploy = await explain(server, 'deployments.spec.strategy');
+  const deploy = await explain('deployments.spec.strategy');
   t.regex(deploy, /GROUP:\s+apps/);
   t.regex(deploy, /rollingUpdate\s+<RollingUpdateDeployment>/);
-  const svc = await explain(server, 'svc.spec.ports.targetPort');
+  const svc = await explain('svc.spec.ports.targetPort');
   t.regex(svc, /Number or name of the port to access/);
 });
