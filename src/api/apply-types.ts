@@ -1,39 +1,58 @@
-// The type errors server-side apply finds in an apply configuration, in structured-merge-diff's
-// words (typed/validate.go): its schema knows numbers (any int or float, unranged), strings,
-// booleans and untyped scalars (int-or-string, quantity), maps and lists, and null is always
-// fine. Unlike encoding/json it reports every error, each with its path in field-path form
-// (`.data.a`, `.spec.containers[name="c"].ports[0].containerPort`).
+// What server-side apply finds wrong in an apply configuration, in structured-merge-diff's
+// words (typed/validate.go), in one walk: fields the schema does not declare, and values of the
+// wrong type. Its schema knows numbers (any int or float, unranged), strings, booleans and
+// untyped scalars (int-or-string, quantity), maps and lists, and null is always fine. Unlike
+// encoding/json it reports every error, each with its path in field-path form (`.data.a`,
+// `.spec.containers[name="c"].ports[0].containerPort`).
 import { fieldNode, itemNode, kindNode, listItemPath, type FieldNode, type Gvk } from './fieldvalidation.js';
 import { goNumber, goPrint } from './decode-types.js';
 
-/** `path: why` for each value of the wrong type in `applied`, keys in sorted order. Never throws. */
-export function applyTypeErrors(gvk: Gvk, applied: unknown): string[] {
+export interface ApplyProblems {
+  /** Paths of fields the schema does not have (`.spec.foo`), depth first, keys sorted. */
+  undeclared: string[];
+  /** `path: why` for each value of the wrong type, in the same order. */
+  typeErrors: string[];
+}
+
+/** Both kinds of problem of `applied` as `gvk`; none for an unknown kind. Never throws. */
+export function applyProblems(gvk: Gvk, applied: unknown): ApplyProblems {
+  const out: ApplyProblems = { undeclared: [], typeErrors: [] };
   const root = kindNode(gvk);
-  const out: string[] = [];
   if (root) walk(root, applied, '', out);
   return out;
 }
 
-function walk(node: FieldNode, value: unknown, path: string, out: string[]): void {
+/** `path: why` for each value of the wrong type in `applied`, keys in sorted order. Never throws. */
+export function applyTypeErrors(gvk: Gvk, applied: unknown): string[] {
+  return applyProblems(gvk, applied).typeErrors;
+}
+
+/** The paths of the fields `applied` has and the schema does not; empty when none. Never throws. */
+export function undeclaredApplyPaths(gvk: Gvk, applied: unknown): string[] {
+  return applyProblems(gvk, applied).undeclared;
+}
+
+function walk(node: FieldNode, value: unknown, path: string, out: ApplyProblems): void {
   if (value === null || value === undefined || node.type === 'any') return;
   switch (node.type) {
     case 'struct': case 'map': {
-      if (!isPlainObject(value)) return void out.push(`${path}: expected map, got ${valueV(value)}`);
+      if (!isPlainObject(value)) return void out.typeErrors.push(`${path}: expected map, got ${valueV(value)}`);
       for (const key of Object.keys(value).sort()) {
         const child = fieldNode(node, key);
         if (child) walk(child, value[key], `${path}.${key}`, out);
+        else out.undeclared.push(`${path}.${key}`);
       }
       return;
     }
     case 'list': {
-      if (!Array.isArray(value)) return void out.push(`${path}: expected list, got ${valueV(value)}`);
+      if (!Array.isArray(value)) return void out.typeErrors.push(`${path}: expected list, got ${valueV(value)}`);
       const items = itemNode(node);
       value.forEach((item, i) => walk(items, item, `${path}${listItemPath(node, item, i)}`, out));
       return;
     }
     case 'scalar': {
       const why = scalarError(node.scalar ?? 'string', value);
-      if (why) out.push(`${path}: ${why}`);
+      if (why) out.typeErrors.push(`${path}: ${why}`);
     }
   }
 }

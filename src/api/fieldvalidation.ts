@@ -166,34 +166,6 @@ function prune(node: FieldNode, value: unknown, path: string, unknown: string[])
   return out ?? value;
 }
 
-/**
- * Server-side apply's path of the first fields `applied` has and the schema does not, in
- * structured-merge-diff's form (`.spec.foo`, `.spec.containers[name="c"].bar`); empty when
- * it has none. Never throws.
- */
-export function undeclaredApplyPaths(gvk: Gvk, applied: unknown): string[] {
-  const root = kindNode(gvk);
-  const out: string[] = [];
-  if (root) walkApply(root, applied, '', out);
-  return out;
-}
-
-function walkApply(node: FieldNode, value: unknown, path: string, out: string[]): void {
-  if (node.type === 'any' || node.type === 'scalar') return;
-  if (Array.isArray(value)) {
-    if (node.type !== 'list') return;
-    const items = node.items();
-    value.forEach((item, i) => walkApply(items, item, `${path}${listItemPath(node, item, i)}`, out));
-    return;
-  }
-  if (!isObject(value) || node.type === 'list') return;
-  for (const key of Object.keys(value).sort()) {
-    const child = fieldNode(node, key);
-    if (!child) out.push(`${path}.${key}`);
-    else walkApply(child, value[key], `${path}.${key}`, out);
-  }
-}
-
 export function listItemPath(node: FieldNode & { type: 'list' }, item: unknown, i: number): string {
   if (!node.mapKeys?.length || !isObject(item)) return `[${i}]`;
   return `[${node.mapKeys.filter((k) => item[k] !== undefined).map((k) => `${k}=${JSON.stringify(item[k])}`).join(',')}]`;

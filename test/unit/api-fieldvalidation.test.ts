@@ -1,6 +1,7 @@
 import test from 'ava';
 import { checkBodyKind } from '../../src/api/body-kind.js';
-import { kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../src/api/fieldvalidation.js';
+import { undeclaredApplyPaths } from '../../src/api/apply-types.js';
+import { kindNode, pruneUnknownFields } from '../../src/api/fieldvalidation.js';
 import { decodeYaml, JSON_PATCH_SHAPE, jsonSyntaxError, strictJsonProblems } from '../../src/api/strict-decode.js';
 
 const deployment = { group: 'apps', version: 'v1', kind: 'Deployment' };

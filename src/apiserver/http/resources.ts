@@ -3,9 +3,9 @@
 // client negotiated (object, Table, PartialObjectMetadata). Watches stream from here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkBodyKind, cannotHandle, unrecognized } from '../../api/body-kind.js';
-import { applyTypeErrors } from '../../api/apply-types.js';
+import { applyProblems } from '../../api/apply-types.js';
 import { decodeTypeError, firstTypeError, goPrint, jsonTextTypeError } from '../../api/decode-types.js';
-import { definitionNode, kindNode, pruneUnknownFields, undeclaredApplyPaths } from '../../api/fieldvalidation.js';
+import { definitionNode, kindNode, pruneUnknownFields } from '../../api/fieldvalidation.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { JSON_PATCH_SHAPE, parseJson, strictJsonProblems } from '../../api/strict-decode.js';
 import { decodeYamlAsync } from '../../api/yaml-offload.js';
@@ -397,7 +397,8 @@ class FieldReport {
         throw badRequest(`error decoding YAML: error converting YAML to JSON: ${(err as Error).message}`);
       }
       // Structured-merge-diff checks declared fields and value types in one pass and tells all.
-      const problems = [...undeclaredApplyPaths(gvk, decoded.value).map((p) => `${p}: field not declared in schema`), ...applyTypeErrors(gvk, decoded.value)];
+      const { undeclared, typeErrors } = applyProblems(gvk, decoded.value);
+      const problems = [...undeclared.map((p) => `${p}: field not declared in schema`), ...typeErrors];
       if (problems.length) {
         // Upstream answers this with a 500 (kubernetes#139253); the client is at fault: 400.
         const gvkText = `${gvk.group}/${gvk.version}, Kind=${gvk.kind}`;
