@@ -3,6 +3,8 @@
 // image_pull_progress_timeout). Grammar `[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+` or `0`, units
 // ns us µs μs ms s m h, at most 2^63 ns; errors in Go's words.
 
+import { ownValue } from './own-keys.js';
+
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 const quote = (s: string) => JSON.stringify(s);
@@ -26,9 +28,10 @@ export function parseGoDuration(text: string): number {
     s = s.slice(m[0].length);
     const unit = /^[^0-9.]*/.exec(s)![0];
     if (unit === '') throw new Error(`time: missing unit in duration ${quote(text)}`);
-    if (!Object.hasOwn(UNIT_NS, unit)) throw new Error(`time: unknown unit ${quote(unit)} in duration ${quote(text)}`);
+    const unitNs = ownValue(UNIT_NS, unit);
+    if (unitNs === undefined) throw new Error(`time: unknown unit ${quote(unit)} in duration ${quote(text)}`);
     s = s.slice(unit.length);
-    total += Number(`${m[1] || '0'}.${m[2] || '0'}`) * UNIT_NS[unit]!;
+    total += Number(`${m[1] || '0'}.${m[2] || '0'}`) * unitNs;
     if (total > 2 ** 63) throw invalid();
   }
   return negative ? -total : total;

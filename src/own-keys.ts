@@ -6,6 +6,7 @@
 
 /** obj[key] when it is obj's own property; undefined for anything inherited. */
 export function ownValue<T>(obj: Readonly<Record<string, T>>, key: string): T | undefined {
+  // eslint-disable-next-line skiff/no-outside-key-index -- guarded by hasOwn: this is the helper
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
@@ -15,13 +16,20 @@ export function ownValue<T>(obj: Readonly<Record<string, T>>, key: string): T | 
  * fail for inherited names were those members ever made read-only.
  */
 export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  // eslint-disable-next-line no-restricted-syntax, skiff/no-outside-key-index -- this is the helper
   if (Object.hasOwn(obj, key) || !(key in obj)) obj[key] = value;
   else Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
+/**
+ * A map-shaped object with no prototype, so any key is data. The brand lets lint
+ * (scripts/eslint/no-outside-key-index.mjs) tell it from a plain object.
+ */
+export type Dict<T> = { [key: string]: T } & { readonly __nullPrototype?: never };
+
 /** An empty map-shaped object with no prototype: lookups see only what was put in. */
-export function dict<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
+export function dict<T>(): Dict<T> {
+  return Object.create(null) as Dict<T>;
 }
 
 /**

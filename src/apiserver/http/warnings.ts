@@ -54,7 +54,6 @@ export class WarningRecorder {
 
 /** RFC 7234 warn-text with upstream's agent "-"; undefined for text with control characters (upstream refuses it). */
 function warningHeader(text: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) return undefined;
   return `299 - "${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
