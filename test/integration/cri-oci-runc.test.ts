@@ -12,7 +12,7 @@ import { capabilitiesFromMask } from '../../src/cri/oci/capabilities.js';
 import { containerSpec, type SpecInput } from '../../src/cri/oci/spec.js';
 import { rootOnly } from '../helpers/root.js';
 import { uniq } from '../helpers/names.js';
-import { container, GROUP, mount, PASSWD, sandbox } from '../unit/cri-oci-fixture.js';
+import { container, GROUP, mount, PASSWD, sandbox } from '../unit/cri/oci/fixture.js';
 
 const run = promisify(execFile);
 const APPLETS = ['sh', 'id', 'grep', 'cat', 'hostname', 'touch', 'echo'];
