@@ -167,6 +167,63 @@ export type CephFSVolumeSource = {
   user?: string;
 };
 
+/** CertificateSigningRequest objects provide a mechanism to obtain x509 certificates by submitting a certificate signing request, and having it asynchronously approved and issued. */
+export type CertificateSigningRequest = {
+  /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+  apiVersion?: string;
+  /** Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+  kind?: string;
+  metadata: ObjectMeta;
+  /** spec contains the certificate request, and is immutable after creation. Only the request, signerName, expirationSeconds, and usages fields can be set on creation. Other fields are derived by Kubernetes and cannot be modified by users. */
+  spec: CertificateSigningRequestSpec;
+  /** status contains information about whether the request is approved or denied, and the certificate issued by the signer, or the failure condition indicating signer failure. */
+  status?: CertificateSigningRequestStatus;
+};
+
+/** CertificateSigningRequestCondition describes a condition of a CertificateSigningRequest object */
+export type CertificateSigningRequestCondition = {
+  /** lastTransitionTime is the time the condition last transitioned from one status to another. If unset, when a new condition type is added or an existing condition's status is changed, the server defaults this to the current time. */
+  lastTransitionTime?: Time;
+  /** lastUpdateTime is the time of the last update to this condition */
+  lastUpdateTime?: Time;
+  /** message contains a human readable message with details about the request state */
+  message?: string;
+  /** reason indicates a brief reason for the request state */
+  reason?: string;
+  /** status of the condition, one of True, False, Unknown. Approved, Denied, and Failed conditions may not be "False" or "Unknown". */
+  status: string;
+  /** type of the condition. Known conditions are "Approved", "Denied", and "Failed". */
+  type: string;
+};
+
+/** CertificateSigningRequestSpec contains the certificate request. */
+export type CertificateSigningRequestSpec = {
+  /** expirationSeconds is the requested duration of validity of the issued certificate. The certificate signer may issue a certificate with a different validity duration so a client must check the delta between the notBefore and and notAfter fields in the issued certificate to determine the actual duration. */
+  expirationSeconds?: number;
+  /** extra contains extra attributes of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable. */
+  extra?: Record<string, string[]>;
+  /** groups contains group membership of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable. */
+  groups?: string[];
+  /** request contains an x509 certificate signing request encoded in a "CERTIFICATE REQUEST" PEM block. When serialized as JSON or YAML, the data is additionally base64-encoded. */
+  request: string;
+  /** signerName indicates the requested signer, and is a qualified name. */
+  signerName: string;
+  /** uid contains the uid of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable. */
+  uid?: string;
+  /** usages specifies a set of key usages requested in the issued certificate. */
+  usages?: Array<'any' | 'cert sign' | 'client auth' | 'code signing' | 'content commitment' | 'crl sign' | 'data encipherment' | 'decipher only' | 'digital signature' | 'email protection' | 'encipher only' | 'ipsec end system' | 'ipsec tunnel' | 'ipsec user' | 'key agreement' | 'key encipherment' | 'microsoft sgc' | 'netscape sgc' | 'ocsp signing' | 's/mime' | 'server auth' | 'signing' | 'timestamping'>;
+  /** username contains the name of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable. */
+  username?: string;
+};
+
+/** CertificateSigningRequestStatus contains conditions used to indicate approved/denied/failed status of the request, and the issued certificate. */
+export type CertificateSigningRequestStatus = {
+  /** certificate is populated with an issued certificate by the signer after an Approved condition is present. This field is set via the /status subresource. Once populated, this field is immutable. */
+  certificate?: string;
+  /** conditions applied to the request. Known conditions are "Approved", "Denied", and "Failed". */
+  conditions?: CertificateSigningRequestCondition[];
+};
+
 /** Represents a cinder volume resource in Openstack. A Cinder volume must exist before mounting to a container. The volume must also be in the same region as the kubelet. Cinder volumes support ownership management and SELinux relabeling. */
 export type CinderPersistentVolumeSource = {
   /** fsType Filesystem type to mount. Must be a filesystem type supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://examples.k8s.io/mysql-cinder-pd/README.md */
@@ -1623,6 +1680,40 @@ export type LifecycleHandler = {
   tcpSocket?: TCPSocketAction;
 };
 
+/** LimitRange sets resource usage limits for each kind of resource in a Namespace. */
+export type LimitRange = {
+  /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+  apiVersion?: string;
+  /** Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+  kind?: string;
+  /** Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
+  metadata: ObjectMeta;
+  /** Spec defines the limits enforced. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status */
+  spec?: LimitRangeSpec;
+};
+
+/** LimitRangeItem defines a min/max usage limit for any resource that matches on kind. */
+export type LimitRangeItem = {
+  /** Default resource requirement limit value by resource name if resource limit is omitted. */
+  default?: Record<string, Quantity>;
+  /** DefaultRequest is the default resource requirement request value by resource name if resource request is omitted. */
+  defaultRequest?: Record<string, Quantity>;
+  /** Max usage constraints on this kind by resource name. */
+  max?: Record<string, Quantity>;
+  /** MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value; this represents the max burst for the named resource. */
+  maxLimitRequestRatio?: Record<string, Quantity>;
+  /** Min usage constraints on this kind by resource name. */
+  min?: Record<string, Quantity>;
+  /** Type of resource that this limit applies to. */
+  type: string;
+};
+
+/** LimitRangeSpec defines a min/max usage limit for resources that match on kind. */
+export type LimitRangeSpec = {
+  /** Limits is the list of LimitRangeItem objects that are enforced. */
+  limits: LimitRangeItem[];
+};
+
 /** LinuxContainerUser represents user identity information in Linux containers */
 export type LinuxContainerUser = {
   /** GID is the primary gid initially attached to the first process in the container */
@@ -2024,6 +2115,12 @@ export type ObjectReference = {
   uid?: string;
 };
 
+/** Overhead structure represents the resource overhead associated with running a pod. */
+export type Overhead = {
+  /** podFixed represents the fixed resource overhead associated with running a pod. */
+  podFixed?: Record<string, Quantity>;
+};
+
 /** PersistentVolume (PV) is a storage resource provisioned by an administrator. It is analogous to a node. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes */
 export type PersistentVolume = {
   /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
@@ -2315,6 +2412,60 @@ export type PodDNSConfigOption = {
   value?: string;
 };
 
+/** PodDisruptionBudget is an object to define the max disruption that can be caused to a collection of pods */
+export type PodDisruptionBudget = {
+  /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+  apiVersion?: string;
+  /** Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+  kind?: string;
+  /** Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
+  metadata: ObjectMeta;
+  /** Specification of the desired behavior of the PodDisruptionBudget. */
+  spec?: PodDisruptionBudgetSpec;
+  /** Most recently observed status of the PodDisruptionBudget. */
+  status?: PodDisruptionBudgetStatus;
+};
+
+/** PodDisruptionBudgetSpec is a description of a PodDisruptionBudget. */
+export type PodDisruptionBudgetSpec = {
+  /** An eviction is allowed if at most "maxUnavailable" pods selected by "selector" are unavailable after the eviction, i.e. even in absence of the evicted pod. For example, one can prevent all voluntary evictions by specifying 0. This is a mutually exclusive setting with "minAvailable". */
+  maxUnavailable?: IntOrString;
+  /** An eviction is allowed if at least "minAvailable" pods selected by "selector" will still be available after the eviction, i.e. even in the absence of the evicted pod.  So for example you can prevent all voluntary evictions by specifying "100%". */
+  minAvailable?: IntOrString;
+  /** Label query over pods whose evictions are managed by the disruption budget. A null selector will match no pods, while an empty ({}) selector will select all pods within the namespace. */
+  selector?: LabelSelector;
+  /** UnhealthyPodEvictionPolicy defines the criteria for when unhealthy pods should be considered for eviction. Current implementation considers healthy pods, as pods that have status.conditions item with type="Ready",status="True". */
+  unhealthyPodEvictionPolicy?: 'AlwaysAllow' | 'IfHealthyBudget';
+};
+
+/** PodDisruptionBudgetStatus represents information about the status of a PodDisruptionBudget. Status may trail the actual state of a system. */
+export type PodDisruptionBudgetStatus = {
+  /**
+   * Conditions contain conditions for PDB. The disruption controller sets the DisruptionAllowed condition. The following are known values for the reason field (additional reasons could be added in the future): - SyncFailed: The controller encountered an error and wasn't able to compute
+   *               the number of allowed disruptions. Therefore no disruptions are
+   *               allowed and the status of the condition will be False.
+   * - InsufficientPods: The number of pods are either at or below the number
+   *                     required by the PodDisruptionBudget. No disruptions are
+   *                     allowed and the status of the condition will be False.
+   * - SufficientPods: There are more pods than required by the PodDisruptionBudget.
+   *                   The condition will be True, and the number of allowed
+   *                   disruptions are provided by the disruptionsAllowed property.
+   */
+  conditions?: Condition[];
+  /** current number of healthy pods */
+  currentHealthy: number;
+  /** minimum desired number of healthy pods */
+  desiredHealthy: number;
+  /** DisruptedPods contains information about pods whose eviction was processed by the API server eviction subresource handler but has not yet been observed by the PodDisruptionBudget controller. A pod will be in this map from the time when the API server processed the eviction request to the time when the pod is seen by PDB controller as having been marked for deletion (or after a timeout). The key in the map is the name of the pod and the value is the time when the API server processed the eviction request. If the deletion didn't occur and a pod is still there it will be removed from the list automatically by PodDisruptionBudget controller after some time. If everything goes smooth this map should be empty for the most of the time. Large number of entries in the map may indicate problems with pod deletions. */
+  disruptedPods?: Record<string, Time>;
+  /** Number of pod disruptions that are currently allowed. */
+  disruptionsAllowed: number;
+  /** total number of pods counted by this disruption budget */
+  expectedPods: number;
+  /** Most recent generation observed when updating this PDB status. DisruptionsAllowed and other status information is valid only if observedGeneration equals to PDB's object generation. */
+  observedGeneration?: number;
+};
+
 /** PodFailurePolicy describes how failed pods influence the backoffLimit. */
 export type PodFailurePolicy = {
   /** A list of pod failure policy rules. The rules are evaluated in order. Once a rule matches a Pod failure, the remaining of the rules are ignored. When no rule matches the Pod failure, the default handling applies - the counter of pod failures is incremented and it is checked against the backoffLimit. At most 20 elements are allowed. */
@@ -2541,6 +2692,18 @@ export type PodStatus = {
   resourceClaimStatuses?: PodResourceClaimStatus[];
   /** RFC 3339 date and time at which the object was acknowledged by the Kubelet. This is before the Kubelet pulled the container image(s) for the pod. */
   startTime?: Time;
+};
+
+/** PodTemplate describes a template for creating copies of a predefined pod. */
+export type PodTemplate = {
+  /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+  apiVersion?: string;
+  /** Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+  kind?: string;
+  /** Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
+  metadata: ObjectMeta;
+  /** Template defines the pods that will be created from this pod template. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status */
+  template?: PodTemplateSpec;
 };
 
 /** PodTemplateSpec describes the data a pod should have when created from a template */
@@ -2932,6 +3095,25 @@ export type RollingUpdateStatefulSetStrategy = {
   partition?: number;
 };
 
+/** RuntimeClass defines a class of container runtime supported in the cluster. The RuntimeClass is used to determine which container runtime is used to run all containers in a pod. RuntimeClasses are manually defined by a user or cluster provisioner, and referenced in the PodSpec. The Kubelet is responsible for resolving the RuntimeClassName reference before running the pod.  For more details, see https://kubernetes.io/docs/concepts/containers/runtime-class/ */
+export type RuntimeClass = {
+  /** APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+  apiVersion?: string;
+  /** handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class. The possible values are specific to the node & CRI configuration.  It is assumed that all handlers are available on every node, and handlers of the same name are equivalent on every node. For example, a handler called "runc" might specify that the runc OCI runtime (using native Linux containers) will be used to run the containers in a pod. The Handler must be lowercase, conform to the DNS Label (RFC 1123) requirements, and is immutable. */
+  handler: string;
+  /** Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+  kind?: string;
+  /** More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata */
+  metadata: ObjectMeta;
+  /**
+   * overhead represents the resource overhead associated with running a pod for a given RuntimeClass. For more details, see
+   *  https://kubernetes.io/docs/concepts/scheduling-eviction/pod-overhead/
+   */
+  overhead?: Overhead;
+  /** scheduling holds the scheduling constraints to ensure that pods running with this RuntimeClass are scheduled to nodes that support it. If scheduling is nil, this RuntimeClass is assumed to be supported by all nodes. */
+  scheduling?: Scheduling;
+};
+
 /** SELinuxOptions are the labels to be applied to the container */
 export type SELinuxOptions = {
   /** Level is SELinux level label that applies to the container. */
@@ -2990,6 +3172,14 @@ export type ScaleIOVolumeSource = {
   system: string;
   /** volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source. */
   volumeName?: string;
+};
+
+/** Scheduling specifies the scheduling constraints for nodes supporting a RuntimeClass. */
+export type Scheduling = {
+  /** nodeSelector lists labels that must be present on nodes that support this RuntimeClass. Pods using this RuntimeClass can only be scheduled to a node matched by this selector. The RuntimeClass nodeSelector is merged with a pod's existing nodeSelector. Any conflicts will cause the pod to be rejected in admission. */
+  nodeSelector?: Record<string, string>;
+  /** tolerations are appended (excluding duplicates) to pods running with this RuntimeClass during admission, effectively unioning the set of nodes tolerated by the pod and the RuntimeClass. */
+  tolerations?: Toleration[];
 };
 
 /** SeccompProfile defines a pod/container's seccomp profile settings. Only one profile source may be set. */

@@ -20,6 +20,8 @@ export const ROOT_KINDS: readonly string[] = [
   'io.k8s.api.core.v1.PersistentVolume',
   'io.k8s.api.core.v1.PersistentVolumeClaim',
   'io.k8s.api.core.v1.ReplicationController',
+  'io.k8s.api.core.v1.PodTemplate',
+  'io.k8s.api.core.v1.LimitRange',
   'io.k8s.api.discovery.v1.EndpointSlice',
   'io.k8s.api.events.v1.Event',
   'io.k8s.api.coordination.v1.Lease',
@@ -38,6 +40,10 @@ export const ROOT_KINDS: readonly string[] = [
   'io.k8s.api.rbac.v1.ClusterRole',
   'io.k8s.api.rbac.v1.RoleBinding',
   'io.k8s.api.rbac.v1.ClusterRoleBinding',
+  // served kinds whose printers, defaults or admission read fields of their own
+  'io.k8s.api.node.v1.RuntimeClass',
+  'io.k8s.api.policy.v1.PodDisruptionBudget',
+  'io.k8s.api.certificates.v1.CertificateSigningRequest',
 ];
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
