@@ -20,7 +20,8 @@ test('every root kind is generated, with metadata required and referenced types 
   }
   t.regex(text, /^export type IntOrString = number \| string;$/m);
   t.regex(text, /^export type Quantity = string;$/m);
-  const code = text.replace(/\/\*\*[^]*?\*\//g, '').replace(/^\/\/.*$/gm, '');
+  // Code only: descriptions and string literals (a CSR usage is called 'any') may say anything.
+  const code = text.replace(/\/\*\*[^]*?\*\//g, '').replace(/^\/\/.*$/gm, '').replace(/'[^'\n]*'/g, "''");
   t.notRegex(code, /\bany\b|\bDate\b|\bclass\b|\binterface\b/);
 });
 
