@@ -13,8 +13,11 @@ export function sandboxDepsOf(deps: CriDeps, network: PodNetwork | undefined): S
   return { host: deps.host, files: deps.files, network, runDir: deps.dirs.sandboxes };
 }
 
-export function pidHolderDepsOf(deps: Pick<CriDeps, 'oci' | 'cgroups' | 'files' | 'dirs' | 'pauseBinary'>): PidHolderDeps {
-  return { oci: deps.oci, cgroups: deps.cgroups, files: deps.files, runDir: deps.dirs.sandboxes, ...(deps.pauseBinary ? { pauseBinary: deps.pauseBinary } : {}) };
+export function pidHolderDepsOf(deps: Pick<CriDeps, 'oci' | 'cgroups' | 'files' | 'dirs' | 'pauseBinary' | 'state'>): PidHolderDeps {
+  return {
+    oci: deps.oci, cgroups: deps.cgroups, files: deps.files, runDir: deps.dirs.sandboxes, installs: deps.state.pauseInstalls,
+    ...(deps.pauseBinary ? { pauseBinary: deps.pauseBinary } : {}),
+  };
 }
 
 export function pidHolderRefOf(s: Pick<SandboxRecord, 'id' | 'resources' | 'cgroup'>): PidHolderRef {

@@ -20,6 +20,9 @@ export interface PidHolderDeps {
   runDir: string;
   /** The skiff-pause executable to install; default: found by pauseBinary(). */
   pauseBinary?: string;
+  /** The holders' rootfs installs under way or done, by rootfs path: one per run dir for the
+   *  owner's life (the runtime's state), so concurrent pods wait for the same copy. */
+  installs: Map<string, Promise<string>>;
 }
 
 /** Where a holder is: all derived from the sandbox id and directory, so a crash leaves nothing unnamed. */
@@ -52,16 +55,15 @@ export function pauseBinary(files: Pick<Files, 'existsSync'> = new RealFiles()):
   return paths.find((p) => files.existsSync(p)) ?? paths[paths.length - 1]!;
 }
 
-const installed = new Map<string, Promise<string>>();
-
 /**
  * The holders' shared root filesystem, <runDir>/.pause/rootfs: /pause, and the empty
- * directories proc/ and dev/ that runc mounts over. Installed once per run dir per process
+ * directories proc/ and dev/ that runc mounts over. Installed once per run dir per deps.installs
  * (a copy renamed into place, so a running holder keeps the file it started with).
  * Rejects with an fs error, ENOENT naming the path when skiff-pause has not been built.
  */
-export function pauseRootfs(deps: Pick<PidHolderDeps, 'runDir' | 'files' | 'pauseBinary'>): Promise<string> {
+export function pauseRootfs(deps: Pick<PidHolderDeps, 'runDir' | 'files' | 'pauseBinary' | 'installs'>): Promise<string> {
   const rootfs = join(deps.runDir, '.pause', 'rootfs');
+  const installed = deps.installs;
   let p = installed.get(rootfs);
   if (!p) {
     p = (async () => {

@@ -1,7 +1,7 @@
 // Everything the CRI runtime keeps while it runs, owned by one object that the composition
 // root makes and hands to every handler in deps: the records, the per-id locks, the event
 // feed, the watchers that turn conmon's exit reports into record changes, the CPU samples
-// stats need for rates, and the clock every timestamp is read from. A second RuntimeState
+// stats need for rates, the pid holders' rootfs install, and the clock every timestamp is read from. A second RuntimeState
 // (a restart in a test) shares none of it.
 import { join } from 'node:path';
 import type { Clock } from '../../host/clock.js';
@@ -32,6 +32,8 @@ export class RuntimeState {
   readonly holderWatches = new Map<string, AbortController>();
   /** The previous CPU sample per container id or 'pod:<sandbox id>', for usage_nano_cores. */
   readonly cpuSamples = new Map<string, CpuSample>();
+  /** The pid holders' shared rootfs, installed once (sandbox/pid-holder.ts pauseRootfs). */
+  readonly pauseInstalls = new Map<string, Promise<string>>();
 
   constructor(readonly sandboxes: RecordStore<SandboxRecord>, readonly containers: RecordStore<ContainerRecord>, readonly clock: Clock) {}
 
