@@ -11,7 +11,8 @@ import { serveCri } from '../../../../src/cri/server.js';
 import type { ContainerRecord, SandboxRecord } from '../../../../src/cri/state/records.js';
 import { RuntimeState } from '../../../../src/cri/state/runtime-state.js';
 import { FakeClock } from '../../../../src/host/clock.js';
-import { fakeRuntime, type FakeRuntime } from '../../../helpers/cri-deps.js';
+import { BUSYBOX, fakeRuntime, type FakeRuntime } from '../../../helpers/cri-deps.js';
+import { sha256 } from '../../../../src/cri/images/content.js';
 
 // The runtime's state owner over fakes: its clock stamps every record, its transition table
 // refuses illegal moves without writing, and records an older skiff wrote still recover.
@@ -162,4 +163,22 @@ test('an unreadable record is reported, not loaded; the others load', async (t) 
   t.is(errors.length, 1);
   t.regex(errors[0]!, /not a sandbox record/);
   t.truthy(state.sandboxes.find(podSandboxId));
+});
+
+test('the stop signal is decided at create time: removing the image does not turn its STOPSIGNAL into SIGTERM', async (t) => {
+  const rt = await fakeRuntime(t);
+  // An image whose STOPSIGNAL is SIGQUIT, beside busybox (the restart loads it).
+  const quitting = { ...BUSYBOX, id: sha256('config quitting'), repoTags: ['docker.io/library/quitting:latest'], repoDigests: [], config: { config: { ...BUSYBOX.config.config, StopSignal: 'SIGQUIT' } } };
+  await writeFile(join(rt.root, 'images', 'images.json'), JSON.stringify({ images: [BUSYBOX, quitting] }));
+  const deps = await rt.restart();
+  const cri = await serve(t, rt, deps);
+  const config = podConfig();
+  const { podSandboxId } = await cri.runPodSandbox({ config });
+  const { containerId } = await cri.createContainer({ podSandboxId, config: { ...ctrConfig(), image: { image: 'quitting' } }, sandboxConfig: config });
+  await cri.startContainer({ containerId });
+  t.is(deps.state.containers.mustGet(containerId).stopSignal, 'SIGQUIT');
+  await deps.images.remove('quitting');
+  t.is(deps.images.get('quitting'), undefined);
+  await cri.stopContainer({ containerId, timeout: 5 });
+  t.is((await cri.containerStatus({ containerId })).status!.exitCode, 128 + 3, 'ended by SIGQUIT');
 });
