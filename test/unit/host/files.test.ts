@@ -1,71 +1,99 @@
-import test from 'ava';
-import { mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
+import test, { type ExecutionContext } from 'ava';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostError } from '../../../src/host/errors.js';
+import { FakeFiles } from '../../../src/host/files/fake.js';
 import { RealFiles } from '../../../src/host/files/real.js';
+import type { Files } from '../../../src/host/files/types.js';
 
-// The Files seam on the real disk (a temp dir): what it promises callers about modes,
-// idempotent removal and the HostError codes they classify failures by.
+// The Files seam: one set of cases on the real disk (a temp dir) and on the fake, so the fake
+// keeps the promises callers rely on (modes, idempotent removal, the HostError codes).
 
-async function dir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'skiff-files-'));
-  t.teardown(() => rm(d, { recursive: true, force: true }));
-  return d;
+type Env = { files: Files; dir: string };
+
+const envs: Record<'real' | 'fake', (t: ExecutionContext) => Promise<Env>> = {
+  async real(t) {
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-files-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    return { files: new RealFiles(), dir };
+  },
+  async fake() {
+    const files = new FakeFiles();
+    await files.mkdir('/tmp/skiff-files-fake', { recursive: true });
+    return { files, dir: '/tmp/skiff-files-fake' };
+  },
+};
+
+function both(title: string, fn: (t: ExecutionContext, env: Env) => Promise<void>): void {
+  for (const [name, make] of Object.entries(envs)) test(`${name}: ${title}`, async (t) => fn(t, await make(t)));
 }
 
-const files = new RealFiles();
+async function code(t: ExecutionContext, p: Promise<unknown>): Promise<string> {
+  const err = await t.throwsAsync(p, { instanceOf: HostError });
+  return (err as HostError).code;
+}
 
-test('mkdir: recursive tolerates an existing directory; otherwise an existing path is EEXIST', async (t) => {
-  const d = await dir(t);
-  await files.mkdir(join(d, 'a', 'b'), { recursive: true, mode: 0o700 });
-  await files.mkdir(join(d, 'a', 'b'), { recursive: true });
-  const err = await t.throwsAsync(files.mkdir(join(d, 'a')), { instanceOf: HostError });
-  t.is((err as HostError).code, 'EEXIST');
-  t.is((err as HostError).syscall, 'mkdir');
+both('mkdir: recursive tolerates an existing directory; otherwise an existing path is EEXIST, a missing parent ENOENT', async (t, { files, dir }) => {
+  await files.mkdir(join(dir, 'a', 'b'), { recursive: true, mode: 0o700 });
+  t.is((await files.stat(join(dir, 'a', 'b')))?.mode, 0o700);
+  await files.mkdir(join(dir, 'a', 'b'), { recursive: true });
+  t.is(await code(t, files.mkdir(join(dir, 'a'))), 'EEXIST');
+  t.is(await code(t, files.mkdir(join(dir, 'x', 'y'))), 'ENOENT');
+  await files.write(join(dir, 'f'), 'x');
+  t.is(await code(t, files.mkdir(join(dir, 'f', 'y'))), 'ENOTDIR');
 });
 
-test('write, copy, chmod, rename and readText; chmod sets the bits exactly', async (t) => {
-  const d = await dir(t);
-  await files.write(join(d, 'f'), 'one\n', { mode: 0o600 });
-  await files.copy(join(d, 'f'), join(d, 'g'));
-  await files.chmod(join(d, 'g'), 0o4755);
-  t.is((await stat(join(d, 'g'))).mode & 0o7777, 0o4755);
-  await files.rename(join(d, 'g'), join(d, 'h'));
-  t.is(await files.readText(join(d, 'h')), 'one\n');
-  t.false(files.existsSync(join(d, 'g')));
-  t.true(files.existsSync(join(d, 'h')));
-  await files.write(join(d, 'h'), new Uint8Array([0x32, 0x0a]));
-  t.is(await readFile(join(d, 'h'), 'utf8'), '2\n');
+both('write, copy, chmod, rename and readText; chmod sets the bits exactly', async (t, { files, dir }) => {
+  await files.write(join(dir, 'f'), 'one\n', { mode: 0o600 });
+  t.is((await files.stat(join(dir, 'f')))?.mode, 0o600);
+  await files.copy(join(dir, 'f'), join(dir, 'g'));
+  await files.chmod(join(dir, 'g'), 0o4755);
+  t.is((await files.stat(join(dir, 'g')))?.mode, 0o4755);
+  await files.rename(join(dir, 'g'), join(dir, 'h'));
+  t.is(await files.readText(join(dir, 'h')), 'one\n');
+  t.false(files.existsSync(join(dir, 'g')));
+  t.true(files.existsSync(join(dir, 'h')));
+  await files.write(join(dir, 'h'), new Uint8Array([0x32, 0x0a]));
+  t.is(await files.readText(join(dir, 'h')), '2\n');
+  t.is((await files.stat(join(dir, 'h')))?.mode, 0o4755, 'rewriting keeps the mode');
 });
 
-test('readText and copy of a missing file are ENOENT HostErrors', async (t) => {
-  const d = await dir(t);
-  const read = await t.throwsAsync(files.readText(join(d, 'none')), { instanceOf: HostError });
-  t.is((read as HostError).code, 'ENOENT');
-  const copy = await t.throwsAsync(files.copy(join(d, 'none'), join(d, 'x')), { instanceOf: HostError });
-  t.is((copy as HostError).code, 'ENOENT');
+both('missing files are ENOENT; a directory read or written as a file is EISDIR', async (t, { files, dir }) => {
+  t.is(await code(t, files.readText(join(dir, 'none'))), 'ENOENT');
+  t.is(await code(t, files.copy(join(dir, 'none'), join(dir, 'x'))), 'ENOENT');
+  t.is(await code(t, files.chmod(join(dir, 'none'), 0o600)), 'ENOENT');
+  t.is(await code(t, files.rename(join(dir, 'none'), join(dir, 'x'))), 'ENOENT');
+  t.is(await code(t, files.write(join(dir, 'no', 'f'), 'x')), 'ENOENT');
+  t.is(await code(t, files.readText(dir)), 'EISDIR');
+  t.is(await code(t, files.write(dir, 'x')), 'EISDIR');
 });
 
-test('remove takes a whole tree and succeeds when nothing is there', async (t) => {
-  const d = await dir(t);
-  await files.mkdir(join(d, 't', 'u'), { recursive: true });
-  await files.write(join(d, 't', 'u', 'f'), 'x');
-  await files.remove(join(d, 't'));
-  t.false(files.existsSync(join(d, 't')));
-  await t.notThrowsAsync(files.remove(join(d, 't')));
+both('remove takes a whole tree and succeeds when nothing is there; a renamed directory takes its tree along', async (t, { files, dir }) => {
+  await files.mkdir(join(dir, 't', 'u'), { recursive: true });
+  await files.write(join(dir, 't', 'u', 'f'), 'x');
+  await files.rename(join(dir, 't'), join(dir, 's'));
+  t.is(await files.readText(join(dir, 's', 'u', 'f')), 'x');
+  await files.remove(join(dir, 's'));
+  t.false(files.existsSync(join(dir, 's')));
+  t.false(files.existsSync(join(dir, 's', 'u', 'f')));
+  await t.notThrowsAsync(files.remove(join(dir, 's')));
 });
 
-test('stat: kinds, following symlinks; undefined when nothing is there or a parent is a file', async (t) => {
-  const d = await dir(t);
-  await files.write(join(d, 'f'), 'x', { mode: 0o640 });
-  await symlink(join(d, 'f'), join(d, 'l'));
-  t.like(await files.stat(join(d, 'f')), { kind: 'file' });
-  t.like(await files.stat(join(d, 'l')), { kind: 'file' });
-  t.like(await files.stat(d), { kind: 'dir' });
+both('stat: undefined when nothing is there or a parent is a file', async (t, { files, dir }) => {
+  await files.write(join(dir, 'f'), 'x');
+  t.like(await files.stat(join(dir, 'f')), { kind: 'file' });
+  t.like(await files.stat(dir), { kind: 'dir' });
+  t.is(await files.stat(join(dir, 'none')), undefined);
+  t.is(await files.stat(join(dir, 'f', 'below')), undefined);
+});
+
+test('real: stat follows symlinks and reports device numbers', async (t) => {
+  const { files, dir } = await envs.real(t);
+  await files.write(join(dir, 'f'), 'x');
+  await symlink(join(dir, 'f'), join(dir, 'l'));
+  t.like(await files.stat(join(dir, 'l')), { kind: 'file' });
   const nul = await files.stat('/dev/null');
   t.is(nul?.kind, 'char');
   t.is(nul?.rdev, (1 << 8) | 3);
-  t.is(await files.stat(join(d, 'none')), undefined);
-  t.is(await files.stat(join(d, 'f', 'below')), undefined);
 });
