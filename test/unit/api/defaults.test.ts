@@ -93,3 +93,27 @@ test('malformed input is left for validation, never thrown on', (t) => {
   t.notThrows(() => defaultObject(apps('Deployment'), { spec: 7 }));
   t.notThrows(() => defaultObject(core('Pod'), null));
 });
+
+test('fields of the wrong shape are left for validation, never thrown on', (t) => {
+  const cases: [{ group: string; version: string; kind: string }, Record<string, unknown>][] = [
+    [apps('Deployment'), { spec: { strategy: 'x' } }],
+    [apps('DaemonSet'), { spec: { updateStrategy: 7 } }],
+    [apps('StatefulSet'), { spec: { persistentVolumeClaimRetentionPolicy: 'x' } }],
+    [core('Service'), { spec: { sessionAffinity: 'ClientIP', sessionAffinityConfig: 'x' } }],
+    [core('Namespace'), { metadata: { name: 'n', labels: 'x' }, spec: 'x' }],
+  ];
+  for (const [gvk, obj] of cases) {
+    t.notThrows(() => defaultObject(gvk, obj), gvk.kind);
+  }
+  const [, deployment] = cases[0]!;
+  t.deepEqual(deployment, { spec: { strategy: 'x', replicas: 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 } });
+});
+
+test('keys a client sends are data: a secret key named __proto__ is stored, not made a prototype', (t) => {
+  const secret = JSON.parse('{"stringData":{"__proto__":"x","constructor":"y"}}') as Record<string, unknown>;
+  defaultObject(core('Secret'), secret);
+  const data = secret.data as Record<string, unknown>;
+  t.deepEqual(Object.keys(data).sort(), ['__proto__', 'constructor']);
+  t.is(Object.getPrototypeOf(data), Object.prototype);
+  t.is(Object.getOwnPropertyDescriptor(data, '__proto__')?.value, Buffer.from('x').toString('base64'));
+});
