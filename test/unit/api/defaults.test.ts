@@ -1,15 +1,16 @@
 import test from 'ava';
 import { defaultObject, pullPolicyFor } from '../../../src/api/defaults.js';
+import { containers, pod } from '../../helpers/builders.js';
 
 const core = (kind: string) => ({ group: '', version: 'v1', kind });
 const apps = (kind: string) => ({ group: 'apps', version: 'v1', kind });
 
 test('a pod gets the spec and container defaults kubectl users see', (t) => {
-  const pod: any = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }] }] } };
-  defaultObject(core('Pod'), pod);
-  t.like(pod.spec, { restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler', securityContext: {}, enableServiceLinks: true, priority: 0 });
-  t.like(pod.spec.containers[0], { terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'Always', resources: {} });
-  t.is(pod.spec.containers[0].ports[0].protocol, 'TCP');
+  const p = pod('p', containers({ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }] }));
+  defaultObject(core('Pod'), p);
+  t.like(p.spec, { restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler', securityContext: {}, enableServiceLinks: true, priority: 0 });
+  t.like(p.spec?.containers[0], { terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'Always', resources: {} });
+  t.is(p.spec?.containers[0]?.ports?.[0]?.protocol, 'TCP');
 });
 
 test('explicit values are kept; requests default to limits', (t) => {
