@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Transform } from 'node:stream';
 import type { FsMeta } from '../../host/fs/types.js';
 import { DigestMismatch, splitDigest } from './content.js';
-import { compressionOf, decompressor } from './decompress.js';
+import { decompressor, detectCompression, type Compression } from './decompress.js';
 import { extractTar } from './unpack.js';
 
 /**
@@ -98,5 +98,17 @@ export class LayerStore {
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
+  }
+}
+
+/** The compression of the blob at path, from its first bytes. Rejects when it cannot be read. */
+async function compressionOf(path: string): Promise<Compression> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    return detectCompression(head.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
   }
 }
