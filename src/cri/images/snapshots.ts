@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBusy } from '../../host/errors.js';
 import type { Mounter } from '../../host/mount/types.js';
-import { writeJsonAtomic } from './records.js';
+import { writeJsonAtomic } from '../../host/atomic-json.js';
 
 // Container root filesystems: <root>/<key>/{upper,work,merged} plus rootfs.json naming the
 // image and its layers. The layer list is kept here, not looked up in the image, so a

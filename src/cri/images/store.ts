@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { privateDir } from '../state/private-dir.js';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../host/clock.js';
+import { writeJsonAtomic } from '../../host/atomic-json.js';
+import { diskUsage } from '../../host/disk-usage.js';
 import { RealFsMeta } from '../../host/fs/real.js';
 import type { FsMeta } from '../../host/fs/types.js';
 import type { Mounter } from '../../host/mount/types.js';
@@ -9,11 +11,10 @@ import { trace } from '../../trace.js';
 import { ContentStore, isDigest, sha256 } from './content.js';
 import { LayerStore } from './layers.js';
 import { hostPlatform, pullImage, type Platform, type PullOptions } from './pull.js';
-import { recordOf, writeJsonAtomic, type ImageRecord } from './records.js';
+import { recordOf, type ImageRecord } from './records.js';
 import { formatReference, parseReference, repoName } from './reference.js';
 import { RegistryClient, RegistryError, type Credentials } from './registry.js';
 import { Snapshots } from './snapshots.js';
-import { diskUsage } from './usage.js';
 
 export type { ImageRecord } from './records.js';
 
