@@ -9,12 +9,11 @@ import type { FsMeta } from '../../host/fs/types.js';
 import type { Mounter } from '../../host/mount/types.js';
 import { trace } from '../../trace.js';
 import { ContentStore, isDigest, sha256 } from './content.js';
-import { LayerStore } from './layers.js';
 import { hostPlatform, pullImage, type Platform, type PullOptions } from './pull.js';
 import { recordOf, type ImageRecord } from './records.js';
 import { formatReference, parseReference, repoName } from './reference.js';
 import { RegistryClient, RegistryError, type Credentials } from './registry.js';
-import { Snapshots } from './snapshots.js';
+import { LayerStore, Snapshots } from './snapshots.js';
 
 export type { ImageRecord } from './records.js';
 
