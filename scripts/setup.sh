@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # docker-registry, skopeo, umoci, busybox-static: test images built locally and served by a
 # registry on 127.0.0.1; runc + conmon: the CRI runtime's containers; containerd: the
 # reference CRI runtime the conformance suite and `bench cri` compare against; zstd: zstd'd
-# image layers are decoded by Debian's zstd in a child process (src/cri/images/decompress.ts).
+# image layers are decoded by Debian's zstd in a child process (src/host/zstd.ts).
 # Toolchain for the addon: python3, make, g++.
 # golang-go, golang-google-grpc-dev, golang-google-protobuf-dev: the tests build a grpc-go
 # CRI client (test/grpc-go) in GOPATH mode, an upstream client like crictl and the kubelet

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { serveUntilSignal } from './serve.js';
 
 // `skiff cni-server`: answers the calls that skiff's CNI executables (dist/cni/skiff-<name>,
 // the native shim) forward, so an exec'd plugin costs no Node start-up. Composition root:
@@ -18,16 +19,12 @@ export function registerCniServer(program: Command): void {
     });
 }
 
-/** Serves until SIGTERM or SIGINT, then closes and removes the socket. Rejects when the socket
- *  cannot be served (another server on it, no permission). */
+/** Serves until SIGTERM or SIGINT, then closes and removes the socket; sets the exit status.
+ *  Rejects when the socket cannot be served (another server on it, no permission). */
 export async function runCniServer(opts: CniServerCliOptions): Promise<void> {
-  const [{ serveCni }, { realHost }] = await Promise.all([import('../cni/daemon/server.js'), import('../host/index.js')]);
-  const server = await serveCni({ socket: opts.socket, deps: realHost(), log: (line) => process.stderr.write(`${line}\n`) });
-  process.stderr.write(`skiff cni-server: serving on ${server.socket}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+  process.exitCode = await serveUntilSignal('skiff cni-server', async () => {
+    const [{ serveCni }, { realHost }] = await Promise.all([import('../cni/daemon/server.js'), import('../host/index.js')]);
+    const server = await serveCni({ socket: opts.socket, deps: realHost(), log: (line) => process.stderr.write(`${line}\n`) });
+    return { on: server.socket, closers: [{ name: 'the CNI socket', close: () => server.close() }] };
   });
-  await server.close();
 }

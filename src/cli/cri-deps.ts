@@ -1,21 +1,20 @@
 // Builds the CRI runtime's deps from flags: the real host, runc under conmon, cgroups, the
 // image store, the state stores, the CNI invoker for the configured network and the
 // streaming server. The only place that chooses implementations.
-import { access, readFile, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { capabilitiesFromMask } from '../cri/oci/capabilities.js';
 import { builtinRunner } from '../cni/builtins.js';
 import { CniInvoker } from '../cni/invoker/invoker.js';
 import { confDirCache, loadConfDir } from '../cni/invoker/conflist.js';
 import { detectCgroups } from '../host/cgroups/detect.js';
+import { systemClock } from '../host/clock.js';
 import { realHost } from '../host/index.js';
+import { probeRuntimeLimits } from '../host/runtime-limits.js';
 import { realOciRuntime } from '../host/oci/real.js';
 import type { CriDeps, NetworkStatus, PodNetwork } from '../cri/deps.js';
 import { ImageStore } from '../cri/images/store.js';
 import { privateDir } from '../cri/state/private-dir.js';
 import { RuntimeState } from '../cri/state/runtime-state.js';
-import { systemClock } from '../host/clock.js';
 import { RealFiles } from '../host/files/real.js';
 import type { StreamingServer } from '../cri/streaming/server.js';
 import type { CriOptions } from './cri.js';
@@ -37,7 +36,7 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
   });
   const deps: Omit<CriDeps, 'streaming'> & { streaming?: StreamingServer } = {
     networkReady, cgroupDriver: 'cgroupfs', host, files, log, network,
-    images: await ImageStore.open(join(opts.root, 'images'), { pullLimits: { maxConcurrentDownloads: opts.maxConcurrentDownloads, progressTimeoutMs: opts.imagePullProgressTimeoutMs } }),
+    images: await ImageStore.open(join(opts.root, 'images'), { clock: systemClock, pullLimits: { maxConcurrentDownloads: opts.maxConcurrentDownloads, progressTimeoutMs: opts.imagePullProgressTimeoutMs } }),
     oci: realOciRuntime({ runcRoot: join(opts.root, 'runc') }),
     cgroups: await detectCgroups({ root: '' }),
     state,
@@ -49,30 +48,8 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
   return deps as CriDeps;
 }
 
-/**
- * What this host lets containers have. Without CAP_SYS_RESOURCE (e.g. some VMs) a negative
- * oom_score_adj makes runc fail; we find out by trying on ourselves and restoring.
- */
+/** What this host lets containers have (src/host/runtime-limits.ts), capabilities by name. */
 async function hostLimits(): Promise<CriDeps['hostLimits']> {
-  const path = '/proc/self/oom_score_adj';
-  const current = (await readFile(path, 'utf8')).trim();
-  let negativeOomScoreAdj = false;
-  try {
-    await writeFile(path, '-1');
-    negativeOomScoreAdj = true;
-  } catch {}
-  await writeFile(path, current).catch(() => undefined);
-  const status = await readFile('/proc/self/status', 'utf8');
-  const capBnd = /^CapBnd:\s*([0-9a-f]+)/m.exec(status)?.[1];
-  const nofile = /^Max open files\s+\S+\s+(\d+)/m.exec(await readFile('/proc/self/limits', 'utf8'))?.[1];
-  const exists = (p: string) => access(p).then(() => true, () => false);
-  return {
-    negativeOomScoreAdj,
-    capabilities: capBnd ? capabilitiesFromMask(capBnd) : undefined,
-    maxNofile: nofile ? Number(nofile) : undefined,
-    swap: (await exists('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes')) || (await exists('/sys/fs/cgroup/memory.swap.max')),
-    hugetlb: (await exists('/sys/fs/cgroup/hugetlb')) || (await readFile('/sys/fs/cgroup/cgroup.controllers', 'utf8').catch(() => '')).includes('hugetlb'),
-    arch: process.arch,
-    hostname: hostname(),
-  };
+  const { capBnd, ...limits } = await probeRuntimeLimits();
+  return { ...limits, capabilities: capBnd ? capabilitiesFromMask(capBnd) : undefined };
 }

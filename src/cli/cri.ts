@@ -5,6 +5,7 @@ import { loadConfDir } from '../cni/invoker/conflist.js';
 import { findPlugin } from '../cni/exec.js';
 import type { NetworkStatus } from '../cri/deps.js';
 import { DEFAULT_MAX_CONCURRENT_DOWNLOADS, DEFAULT_PULL_PROGRESS_TIMEOUT_MS } from '../cri/images/limits.js';
+import { serveUntilSignal } from './serve.js';
 
 // `skiff cri`: the CRI runtime alone on a unix socket, for crictl and any kubelet.
 // Composition root: parses flags, builds the runtime's deps, serves until a signal.
@@ -40,26 +41,26 @@ export function registerCri(program: Command): void {
     });
 }
 
+/** Serves until SIGTERM or SIGINT; sets the exit status (1 when a close failed). Rejects when
+ *  the runtime cannot start (state unreadable, socket or streaming address taken). */
 export async function runCri(opts: CriOptions): Promise<void> {
-  const [{ serveCri }, { buildCriDeps }, { recover }, { startStreamingServer }, { streamingBackend }, { becomeChildSubreaper }] = await Promise.all([
-    import('../cri/server.js'), import('./cri-deps.js'), import('../cri/lifecycle/recover.js'), import('../cri/streaming/server.js'),
-    import('../cri/lifecycle/streaming-backend.js'), import('../host/subreaper.js'),
-  ]);
-  // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
-  hardenIntrinsics();
-  // conmon daemonizes: its orphans must come back to us, not to a PID 1 that may not reap.
-  becomeChildSubreaper();
-  const deps = await buildCriDeps(opts, () => networkStatus(opts), (d) => startStreamingServer({ address: opts.streamingAddress, backend: streamingBackend(d) }));
-  await recover(deps);
-  const server = await serveCri(deps, opts.socket);
-  process.stderr.write(`skiff cri: serving on ${server.socketPath}, streaming on ${deps.streaming.address}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+  process.exitCode = await serveUntilSignal('skiff cri', async () => {
+    const [{ serveCri }, { buildCriDeps }, { recover }, { startStreamingServer }, { streamingBackend }, { becomeChildSubreaper }] = await Promise.all([
+      import('../cri/server.js'), import('./cri-deps.js'), import('../cri/lifecycle/recover.js'), import('../cri/streaming/server.js'),
+      import('../cri/lifecycle/streaming-backend.js'), import('../host/subreaper.js'),
+    ]);
+    // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
+    hardenIntrinsics();
+    // conmon daemonizes: its orphans must come back to us, not to a PID 1 that may not reap.
+    becomeChildSubreaper();
+    const deps = await buildCriDeps(opts, () => networkStatus(opts), (d) => startStreamingServer({ address: opts.streamingAddress, backend: streamingBackend(d) }));
+    await recover(deps);
+    const server = await serveCri(deps, opts.socket);
+    return {
+      on: `${server.socketPath}, streaming on ${deps.streaming.address}`,
+      closers: [{ name: 'the CRI socket', close: () => server.close() }, { name: 'the streaming server', close: () => deps.streaming.close() }],
+    };
   });
-  await server.close();
-  await deps.streaming.close();
 }
 
 function positiveInteger(value: string): number {

@@ -3,10 +3,10 @@
 // server (nghttp2) resets before grpc-js sees the request, and Node has no option to turn
 // that check off. So skiff owns the listener and hands each connection to grpc-js through
 // a connection injector, its request headers passing an AuthorityRewritingStream.
-import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { prepareSocketPath, removeSocketFile, setSocketMode } from '../host/socket-file.js';
 import { AuthorityRewritingStream } from './rewriting-stream.js';
 import { trace } from '../trace.js';
 
@@ -31,8 +31,7 @@ export interface UnixListenOptions {
 export async function serveOnUnixSocket(server: grpc.Server, socketPath: string, opts: UnixListenOptions = {}): Promise<UnixGrpcListener> {
   const path = resolve(socketPath);
   // As containerd: a directory it creates is the owner's and group's only (0770 less the umask).
-  await mkdir(dirname(path), { recursive: true, mode: 0o770 });
-  await removeStaleSocket(path);
+  await prepareSocketPath(path, 0o770);
 
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const sockets = new Set<Socket>();
@@ -46,7 +45,7 @@ export async function serveOnUnixSocket(server: grpc.Server, socketPath: string,
       listener.once('error', fail);
       listener.listen(path, () => { listener.off('error', fail); ok(); });
     });
-    await chmod(path, opts.mode ?? 0o660);
+    await setSocketMode(path, opts.mode ?? 0o660);
   } catch (err) {
     listener.close();
     server.forceShutdown();
@@ -66,19 +65,9 @@ export async function serveOnUnixSocket(server: grpc.Server, socketPath: string,
           server.tryShutdown(() => { clearTimeout(timer); done(); });
         });
         for (const s of sockets) s.destroy();
-        await rm(path, { force: true }).catch(() => {});
+        await removeSocketFile(path).catch(() => {});
       })();
       return closed;
     },
   };
-}
-
-async function removeStaleSocket(path: string): Promise<void> {
-  const st = await lstat(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (!st) return;
-  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
-  await rm(path);
 }

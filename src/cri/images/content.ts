@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -28,6 +28,11 @@ export class ContentStore {
     } catch {
       return false;
     }
+  }
+
+  /** The whole blob, for the small ones (configs). Rejects with ENOENT when it is absent. */
+  async read(digest: string): Promise<Buffer> {
+    return readFile(this.path(digest));
   }
 
   /** Digests of the stored blobs. */

@@ -1,16 +1,13 @@
-import { spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
 import { Duplex, PassThrough, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { zstdDecompress, type ZstdExit } from '../../host/zstd.js';
 import { UnpackError } from './tar.js';
 
 // Layer blobs come gzip'd, zstd'd or plain. The magic bytes decide, as containerd's
 // DecompressStream does: a media type saying 'tar' over gzip'd bytes still unpacks.
 //
 // No decompression runs on the event loop: gzip is Node's zlib stream (libuv's thread
-// pool), zstd is Debian's `zstd` in a child process. Node 20 has no zstd, and fzstd (pure
-// JS) copies its whole window once per block: a 4 KB blob declaring a 512 MiB window and a
-// thousand RLE blocks takes minutes and 600 MB there, and 0.2 s in libzstd.
+// pool), zstd is Debian's `zstd` in a child process (src/host/zstd.ts says why).
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -23,18 +20,6 @@ export function detectCompression(head: Buffer): Compression {
   if (head.subarray(0, 2).equals(GZIP)) return 'gzip';
   if (head.subarray(0, 4).equals(ZSTD)) return 'zstd';
   return 'none';
-}
-
-/** The compression of the file at path, from its first bytes. Rejects when it cannot be read. */
-export async function compressionOf(path: string): Promise<Compression> {
-  const fh = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(head, 0, 4, 0);
-    return detectCompression(head.subarray(0, bytesRead));
-  } finally {
-    await fh.close();
-  }
 }
 
 /**
@@ -70,22 +55,10 @@ export function zstdWindow(head: Buffer): number | undefined {
 
 function zstdProcess(): Duplex {
   // --memory caps the window of every frame, as containerd's decoder does.
-  const child = spawn('zstd', ['-d', '-c', '-q', `--memory=${ZSTD_MAX_WINDOW / (1024 * 1024)}MB`], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    if (stderr.length < 4096) stderr += d.toString();
-  });
-  child.stdin.on('error', () => {}); // EPIPE when zstd gave up: its exit status says why
-  const out = new PassThrough();
-  child.stdout.pipe(out, { end: false });
-  child.on('error', (err) => out.destroy(new Error(`zstd: cannot run the zstd decompressor (Debian package zstd): ${err.message}`)));
-  child.on('close', (code, signal) => {
-    if (code === 0) out.end();
-    else out.destroy(zstdFailure(stderr, code, signal));
-  });
+  const zstd = zstdDecompress({ maxWindowMiB: ZSTD_MAX_WINDOW / 2 ** 20, failure: zstdFailure });
   // The first frame's header is checked here too, for a clear message before zstd says it.
   let head: Buffer | undefined = Buffer.alloc(0);
-  const input = new Transform({
+  const check = new Transform({
     transform(chunk: Buffer, _enc, done) {
       if (head) {
         head = Buffer.concat([head, chunk]);
@@ -96,11 +69,9 @@ function zstdProcess(): Duplex {
       done(null, chunk);
     },
   });
-  input.pipe(child.stdin);
-  const duplex = Duplex.from({ writable: input, readable: out });
-  duplex.on('close', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  check.pipe(zstd);
+  const duplex = Duplex.from({ writable: check, readable: zstd });
+  duplex.on('close', () => zstd.destroy());
   return duplex;
 }
 
@@ -108,7 +79,7 @@ function windowError(window: number): UnpackError {
   return new UnpackError(`zstd layer declares a ${(window / 2 ** 20).toFixed(0)} MiB window; at most ${ZSTD_MAX_WINDOW / 2 ** 20} MiB is accepted (as containerd)`);
 }
 
-function zstdFailure(stderr: string, code: number | null, signal: NodeJS.Signals | null): Error {
+function zstdFailure({ stderr, code, signal }: ZstdExit): Error {
   const m = /Window size larger than maximum : (\d+)/.exec(stderr);
   if (m) return windowError(Number(m[1]));
   const why = stderr.split('\n').map((l) => l.replace(/^.*?: /, '').trim()).find((l) => l) ?? `exit ${code ?? signal}`;

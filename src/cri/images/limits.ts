@@ -1,6 +1,7 @@
 // How much of the network one pull may hold, and for how long without progress: a pull
 // runs at most a few downloads at once and is cancelled when the registry stops sending,
 // as containerd's CRI plugin does (max_concurrent_downloads, image_pull_progress_timeout).
+import type { Clock } from '../../host/clock.js';
 
 /** containerd's max_concurrent_downloads default (CRI plugin config, 1.6 and 1.7). */
 export const DEFAULT_MAX_CONCURRENT_DOWNLOADS = 3;
@@ -26,10 +27,13 @@ export class PullStalled extends Error {
  */
 export class PullProgress {
   private active = 0;
-  private lastProgress = Date.now();
+  private lastProgress: number;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly timeoutMs: number, private readonly onStall: (err: PullStalled) => void) {
+  /** Time is the clock's monotonic one: a wall clock stepped back or forth neither stalls
+   *  nor prolongs a pull. The interval only decides when to look. */
+  constructor(private readonly timeoutMs: number, private readonly onStall: (err: PullStalled) => void, private readonly clock: Clock) {
+    this.lastProgress = clock.monotonic();
     if (timeoutMs > 0) {
       this.timer = setInterval(() => this.check(), Math.min(CHECK_INTERVAL_MS, timeoutMs / 2));
       this.timer.unref();
@@ -38,7 +42,7 @@ export class PullProgress {
 
   /** A request was sent; the returned function ends it (calling it again does nothing). */
   begin(): () => void {
-    if (this.active === 0) this.lastProgress = Date.now();
+    if (this.active === 0) this.lastProgress = this.clock.monotonic();
     this.active++;
     let ended = false;
     return () => {
@@ -48,7 +52,7 @@ export class PullProgress {
   }
 
   received(bytes: number): void {
-    if (bytes > 0) this.lastProgress = Date.now();
+    if (bytes > 0) this.lastProgress = this.clock.monotonic();
   }
 
   stop(): void {
@@ -57,11 +61,12 @@ export class PullProgress {
   }
 
   private check(): void {
+    const now = this.clock.monotonic();
     if (this.active === 0) {
-      this.lastProgress = Date.now();
+      this.lastProgress = now;
       return;
     }
-    if (Date.now() - this.lastProgress > this.timeoutMs) {
+    if (now - this.lastProgress > this.timeoutMs) {
       this.stop();
       this.onStall(new PullStalled(this.timeoutMs));
     }

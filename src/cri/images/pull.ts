@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { systemClock, type Clock } from '../../host/clock.js';
 import { ContentStore, isDigest } from './content.js';
 import { DEFAULT_MAX_CONCURRENT_DOWNLOADS, DEFAULT_PULL_PROGRESS_TIMEOUT_MS, PullProgress, Semaphore } from './limits.js';
 import { formatReference, repoName, type ImageRef } from './reference.js';
@@ -67,6 +67,8 @@ export interface PullOptions {
   /** Cancel when no byte arrives for this long while a request is open; 0: never.
    *  Default DEFAULT_PULL_PROGRESS_TIMEOUT_MS (containerd's 5m). */
   progressTimeoutMs?: number;
+  /** Times the progress timeout; default the system's. */
+  clock?: Clock;
   /** Cancels the pull: every request and download stops. */
   signal?: AbortSignal;
 }
@@ -82,7 +84,7 @@ export async function pullImage(ref: ImageRef, deps: { registry: RegistryClient;
   const onAbort = () => cancel.abort(opts.signal!.reason);
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const progress = new PullProgress(opts.progressTimeoutMs ?? DEFAULT_PULL_PROGRESS_TIMEOUT_MS, (stalled) => cancel.abort(stalled));
+  const progress = new PullProgress(opts.progressTimeoutMs ?? DEFAULT_PULL_PROGRESS_TIMEOUT_MS, (stalled) => cancel.abort(stalled), opts.clock ?? systemClock);
   try {
     const downloads = new Semaphore(opts.maxConcurrentDownloads ?? DEFAULT_MAX_CONCURRENT_DOWNLOADS);
     return await fetchImage(ref, deps, creds, platform, { signal: cancel.signal, progress }, downloads, (err) => cancel.abort(err));
@@ -129,7 +131,7 @@ async function fetchImage(ref: ImageRef, deps: { registry: RegistryClient; conte
     throw err;
   })));
   for (const r of fetched) if (r.status === 'rejected') throw r.reason;
-  const config = parseJson(await readFile(deps.content.path(manifest.config.digest)), `${name}: config ${manifest.config.digest}`) as ImageConfig;
+  const config = parseJson(await deps.content.read(manifest.config.digest), `${name}: config ${manifest.config.digest}`) as ImageConfig;
   return {
     repoDigest: `${repoName(ref)}@${top.digest}`,
     manifestDigest,

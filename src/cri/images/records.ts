@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
 import { sha256 } from './content.js';
 import type { Descriptor, ImageConfig, PulledImage } from './pull.js';
 
@@ -58,20 +56,4 @@ export function chainIds(diffIds: readonly string[]): string[] {
   const out: string[] = [];
   for (const d of diffIds) out.push(out.length === 0 ? d : sha256(`${out[out.length - 1]} ${d}`));
   return out;
-}
-
-/** Writes JSON so a reader (or a crash) sees the old file or the new one, never a mix. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(JSON.stringify(value, null, 1));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path).catch(async (err) => {
-    await rm(tmp, { force: true });
-    throw err;
-  });
 }

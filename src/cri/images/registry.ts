@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { dict, type Dict } from '../../own-keys.js';
 import { isDigest, sha256 } from './content.js';
 import type { PullProgress } from './limits.js';
 import { isLocalRegistry, registryEndpoint, type ImageRef } from './reference.js';
@@ -195,7 +196,7 @@ export class RegistryClient {
     return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
   }
 
-  private async token(params: Record<string, string>, scope: string, creds: Credentials | undefined, registry: string, io: RequestIo): Promise<string> {
+  private async token(params: Dict<string>, scope: string, creds: Credentials | undefined, registry: string, io: RequestIo): Promise<string> {
     if (!params.realm) throw new RegistryError(`registry ${registry}: bearer challenge without a realm`, 401, 'UNAUTHORIZED');
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
@@ -247,11 +248,12 @@ function basic(creds: Credentials | undefined, registry: string, required = true
   return `Basic ${Buffer.from(pair).toString('base64')}`;
 }
 
-/** 'Bearer realm="https://auth",service="reg",scope="repository:x:pull"' -> parts. */
-export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } | undefined {
+/** 'Bearer realm="https://auth",service="reg",scope="repository:x:pull"' -> parts. The
+ *  parameter names are the registry's, so they go into an object with no prototype. */
+export function parseChallenge(header: string): { scheme: string; params: Dict<string> } | undefined {
   const m = /^\s*(\w+)\s*(.*)$/.exec(header);
   if (!m) return undefined;
-  const params: Record<string, string> = {};
+  const params = dict<string>();
   for (const p of m[2]!.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) params[p[1]!.toLowerCase()] = p[2] ?? p[3] ?? '';
   return { scheme: m[1]!.toLowerCase(), params };
 }

@@ -1,18 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { privateDir } from '../state/private-dir.js';
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../../host/clock.js';
+import { writeJsonAtomic } from '../../host/atomic-json.js';
+import { diskUsage } from '../../host/disk-usage.js';
 import { RealFsMeta } from '../../host/fs/real.js';
 import type { FsMeta } from '../../host/fs/types.js';
 import type { Mounter } from '../../host/mount/types.js';
 import { trace } from '../../trace.js';
 import { ContentStore, isDigest, sha256 } from './content.js';
-import { LayerStore } from './layers.js';
 import { hostPlatform, pullImage, type Platform, type PullOptions } from './pull.js';
-import { recordOf, writeJsonAtomic, type ImageRecord } from './records.js';
+import { recordOf, type ImageRecord } from './records.js';
 import { formatReference, parseReference, repoName } from './reference.js';
 import { RegistryClient, RegistryError, type Credentials } from './registry.js';
-import { Snapshots } from './snapshots.js';
-import { diskUsage } from './usage.js';
+import { LayerStore, Snapshots } from './snapshots.js';
 
 export type { ImageRecord } from './records.js';
 
@@ -28,6 +29,8 @@ export interface ImageStoreOptions {
   fetch?: typeof fetch;
   /** Per pull: blobs downloaded at once, and how long a pull may go without progress. */
   pullLimits?: Pick<PullOptions, 'maxConcurrentDownloads' | 'progressTimeoutMs'>;
+  /** Times pull progress and stamps ImageFsInfo; default the system's. */
+  clock?: Clock;
 }
 
 /** A pull shared by the callers asking for one reference with the same credentials. */
@@ -85,6 +88,7 @@ export class ImageStore {
     private readonly registry: RegistryClient,
     private readonly platform: Platform,
     private readonly pullLimits: ImageStoreOptions['pullLimits'] = {},
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -104,6 +108,7 @@ export class ImageStore {
       new RegistryClient({ ...(opts.plainHttp ? { plainHttp: opts.plainHttp } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
       opts.platform ?? hostPlatform(),
       opts.pullLimits,
+      opts.clock,
     );
     const state = await readFile(join(root, 'images.json'), 'utf8').then((t) => JSON.parse(t) as State, (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return { images: [] };
@@ -191,7 +196,7 @@ export class ImageStore {
   /** Usage of the image filesystem (the store's root): bytes and inodes, as `du` counts
    *  them, not descending into mounted container rootfs. */
   async fsInfo(): Promise<ImageFsUsage> {
-    const timestamp = (BigInt(Date.now()) * 1_000_000n).toString();
+    const timestamp = this.clock.nowNanos().toString();
     const mergedDir = (p: string) => p.startsWith(`${this.snapshots.root}/`) && p.endsWith('/merged');
     const { bytes, inodes } = await diskUsage(this.root, mergedDir);
     return { mountpoint: this.root, usedBytes: bytes, inodesUsed: inodes, timestamp };
@@ -258,7 +263,7 @@ export class ImageStore {
     this.pulling++;
     let failed = true;
     try {
-      const pulled = await pullImage(parsed, { registry: this.registry, content: this.content }, auth, this.platform, { ...this.pullLimits, signal });
+      const pulled = await pullImage(parsed, { registry: this.registry, content: this.content }, auth, this.platform, { ...this.pullLimits, clock: this.clock, signal });
       signal.throwIfAborted();
       const diffIds = pulled.config.rootfs?.diff_ids ?? [];
       if (diffIds.length !== pulled.layers.length) {

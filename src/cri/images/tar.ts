@@ -207,13 +207,13 @@ function parseBlock(b: Buffer): RawHeader {
   };
 }
 
-const TYPES: Record<string, TarType> = { '0': 'file', '7': 'file', '1': 'link', '2': 'symlink', '3': 'char', '4': 'block', '5': 'directory', '6': 'fifo' };
+const TYPES = new Map<string, TarType>([['0', 'file'], ['7', 'file'], ['1', 'link'], ['2', 'symlink'], ['3', 'char'], ['4', 'block'], ['5', 'directory'], ['6', 'fifo']]);
 
 function toHeader(raw: RawHeader, pax: Map<string, Buffer>, longName?: Buffer, longLink?: Buffer): TarHeader {
   const text = (key: string) => pax.get(key)?.toString('latin1');
   const name = text('path') ?? (longName ?? raw.name).toString('latin1');
   // Old tars' NUL type flag: a directory when the name ends in '/' (as Go reads it).
-  const type = raw.typeflag === '\0' ? (name.endsWith('/') ? 'directory' : 'file') : TYPES[raw.typeflag] ?? 'other';
+  const type = raw.typeflag === '\0' ? (name.endsWith('/') ? 'directory' : 'file') : TYPES.get(raw.typeflag) ?? 'other';
   const int = (key: string, fallback: number) => {
     const v = text(key);
     if (v === undefined) return fallback;

@@ -1,7 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { link, mkdir, rm, symlink, unlink } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
+import { diskFileTree, type FileTree } from '../../host/file-tree.js';
 import type { FsMeta, FsMetaOp, FsPath } from '../../host/fs/types.js';
 import { trace } from '../../trace.js';
 import { paxTime, printable, readTar, UnpackError, type TarHeader } from './tar.js';
@@ -56,11 +54,11 @@ class Node {
  * ownership, modes, times and xattrs through `fs` as the data is written. Rejects with
  * UnpackError for an entry that would escape `dir` or pass through a symlink, a hardlink to
  * something outside this layer, a malformed whiteout, a name longer than Linux allows, or a
- * malformed or cut archive; with the source's error; with HostError from `fs`. `dir` is left
- * half-written on failure: the caller unpacks into a temporary directory.
+ * malformed or cut archive; with the source's error; with HostError from `fs`, or the error of
+ * `files`. `dir` is left half-written on failure: the caller unpacks into a temporary directory.
  */
-export async function extractTar(source: Readable, dir: string, fs: FsMeta): Promise<void> {
-  const tree = new LayerTree(dir, fs);
+export async function extractTar(source: Readable, dir: string, fs: FsMeta, files: FileTree = diskFileTree): Promise<void> {
+  const tree = new LayerTree(dir, fs, files);
   try {
     for await (const entry of readTar(source)) {
       await tree.add(entry.header, entry.data);
@@ -78,7 +76,7 @@ class LayerTree {
   private queue: { node: Node; op: FsMetaOp }[] = [];
   private generation = 0;
 
-  constructor(private readonly dir: string, private readonly fs: FsMeta) {}
+  constructor(private readonly dir: string, private readonly fs: FsMeta, private readonly files: FileTree) {}
 
   async add(h: TarHeader, data: AsyncIterable<Buffer>): Promise<void> {
     if (this.queue.length >= BATCH) await this.flush();
@@ -112,20 +110,20 @@ class LayerTree {
     switch (h.type) {
       case 'directory': {
         const node = this.attach(parent, base, 'dir');
-        await mkdir(this.abs(node), { mode: 0o700 });
+        await this.files.mkdir(this.abs(node), 0o700);
         this.describe(node, h);
         return;
       }
       case 'file': {
         const node = this.attach(parent, base, 'file');
-        await pipeline(data, createWriteStream(this.abs(node), { flags: 'wx', mode: 0o600 }));
+        await this.files.writeNew(this.abs(node), data, 0o600);
         this.describe(node, h);
         return;
       }
       case 'symlink': {
         if (Buffer.byteLength(h.linkname, 'latin1') >= PATH_MAX) throw new UnpackError(`layer entry "${printable(h.name)}" is a symlink to a target longer than PATH_MAX (${PATH_MAX} bytes)`);
         const node = this.attach(parent, base, 'symlink');
-        await symlink(Buffer.from(h.linkname, 'latin1'), this.abs(node));
+        await this.files.symlink(Buffer.from(h.linkname, 'latin1'), this.abs(node));
         this.describe(node, h);
         return;
       }
@@ -183,7 +181,7 @@ class LayerTree {
     target.shared = true;
     const node = this.attach(parent, base, target.kind);
     node.linked = true;
-    await link(this.abs(target), this.abs(node));
+    await this.files.link(this.abs(target), this.abs(node));
   }
 
   /** Ownership, mode, xattrs and times of an entry; a hard link shares its target's inode and has none. */
@@ -247,7 +245,7 @@ class LayerTree {
       }
       if (!next) {
         next = this.attach(node, part, 'dir');
-        await mkdir(this.abs(next), { mode: 0o755 });
+        await this.files.mkdir(this.abs(next), 0o755);
       }
       node = next;
     }
@@ -262,8 +260,8 @@ class LayerTree {
     for (let i = 0; i < doomed.length; i++) for (const c of doomed[i]!.children.values()) if (!c.dead) doomed.push(c);
     // An inode another name links to keeps the metadata queued under this name.
     if (doomed.some((n) => n.shared && n.queuedIn === this.generation)) await this.flush();
-    if (node.kind === 'dir') await rm(this.abs(node), { recursive: true, force: true });
-    else if (!isUnmade(node, this.generation)) await unlink(this.abs(node));
+    if (node.kind === 'dir') await this.files.removeTree(this.abs(node));
+    else if (!isUnmade(node, this.generation)) await this.files.unlink(this.abs(node));
     // Left in its parent's Map, marked dead: V8's Map turns a delete and set of one key into
     // a rehash of the whole Map every so often, which made replacing one path quadratic again.
     for (const n of doomed) n.dead = true;

@@ -3,10 +3,9 @@
 // threads): `nsenter --net=<pin> busybox nc 127.0.0.1 <port>`, its stdio as the connection,
 // as containerd once did with socat. busybox nc half-closes the socket when its stdin ends
 // and exits when the peer closes, so both directions of a Duplex map onto it.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { connect } from 'node:net';
 import { Duplex } from 'node:stream';
-import type { Readable, Writable } from 'node:stream';
+import { spawnInNetns, type PipedChild } from '../../host/netns-exec.js';
 
 export interface DialOptions {
   /** Defaults to the Debian busybox-static path, whose `nc` we rely on. */
@@ -21,13 +20,7 @@ export interface DialOptions {
  */
 export async function dialInNetns(netnsPath: string, port: number, opts: DialOptions = {}): Promise<Duplex> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port ${port} out of range`);
-  const child = spawn(opts.nsenter ?? 'nsenter', [`--net=${netnsPath}`, opts.busybox ?? '/bin/busybox', 'nc', '127.0.0.1', String(port)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
+  const child = await spawnInNetns(netnsPath, [opts.busybox ?? '/bin/busybox', 'nc', '127.0.0.1', String(port)], opts.nsenter);
   return new NetnsConnection(child);
 }
 
@@ -52,7 +45,7 @@ class NetnsConnection extends Duplex {
   private stderr = '';
   private readonly exited: Promise<number | null>;
 
-  constructor(private readonly child: ChildProcessByStdio<Writable, Readable, Readable>) {
+  constructor(private readonly child: PipedChild) {
     super({ allowHalfOpen: true });
     child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)));

@@ -11,7 +11,7 @@ export const MAX_IN_FLIGHT = 1000;
 export class RequestCache<T> {
   private readonly entries = new Map<string, { value: T; expires: number }>();
 
-  constructor(private readonly now: () => number = Date.now, private readonly ttlMs = TOKEN_TTL_MS, private readonly max = MAX_IN_FLIGHT) {}
+  constructor(private readonly now: () => number, private readonly ttlMs = TOKEN_TTL_MS, private readonly max = MAX_IN_FLIGHT) {}
 
   /** Stores value under a fresh token (11 URL-safe characters). Throws
    *  CriError('resourceExhausted') when max unexpired requests are waiting. */

@@ -5,7 +5,7 @@
 // call and frame order never depends on a callback.
 import { Deflate, Inflate, Z_SYNC_FLUSH } from 'pako';
 import { SPDY3_DICTIONARY } from './dictionary.js';
-import { setOwn } from '../../../own-keys.js';
+import { dict, type Dict } from '../../../own-keys.js';
 
 export const SPDY_VERSION = 3;
 /** Window every stream and the session start with, until SETTINGS says otherwise. */
@@ -26,8 +26,10 @@ export const GoAwayStatus = { ok: 0, protocolError: 1, internalError: 2 } as con
 export const SETTINGS_INITIAL_WINDOW_SIZE = 7;
 
 /** Header names are lowercase (SPDY/3 requires it; Go's framer rejects others). Several
- *  values of one name travel NUL-separated in one value, as on the wire. */
-export type Headers = Record<string, string>;
+ *  values of one name travel NUL-separated in one value, as on the wire. Decoded headers have
+ *  no prototype: the names are the peer's, and one it did not send (`constructor`) reads as
+ *  undefined, not as an Object member. */
+export type Headers = Dict<string>;
 
 export type Frame =
   | { type: 'data'; streamId: number; fin: boolean; data: Buffer }
@@ -63,7 +65,7 @@ function decodeHeaderBlock(block: Buffer, streamId: number): Headers {
   const fail = (what: string) => new SpdyProtocolError(`malformed header block: ${what}`, streamId);
   if (block.length < 4) throw fail('no pair count');
   const count = block.readUInt32BE(0);
-  const headers: Headers = {};
+  const headers = dict<string>();
   let at = 4;
   const take = (): string => {
     if (at + 4 > block.length) throw fail('truncated length');
@@ -78,9 +80,8 @@ function decodeHeaderBlock(block: Buffer, streamId: number): Headers {
     const name = take();
     const value = take();
     if (name === '' || name !== name.toLowerCase()) throw fail(`header name ${JSON.stringify(name)} is empty or not lowercase`);
-    // Names are the peer's: `constructor` or `__proto__` are headers like any other.
     if (Object.hasOwn(headers, name)) throw fail(`duplicate header ${name}`);
-    setOwn(headers, name, value);
+    headers[name] = value;
   }
   return headers;
 }

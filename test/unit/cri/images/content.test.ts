@@ -30,6 +30,12 @@ test('www-authenticate challenges parse into scheme and parameters', (t) => {
   t.deepEqual(parseChallenge('Basic realm="Registry"'), { scheme: 'basic', params: { realm: 'Registry' } });
 });
 
+test('challenge parameter names are the registry\'s: __proto__ is a parameter, an absent constructor is undefined', (t) => {
+  const params = parseChallenge('Bearer __proto__="x",realm="https://auth.example/token"')?.params;
+  t.deepEqual(params && Object.entries(params), [['__proto__', 'x'], ['realm', 'https://auth.example/token']]);
+  t.is(params?.['constructor'], undefined);
+});
+
 test('platform selection picks os/arch, then the variant', (t) => {
   const index = { manifests: [
     { mediaType: 'm', digest: 'arm', size: 1, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },

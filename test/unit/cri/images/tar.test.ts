@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
 import { FakeFsMeta } from '../../../../src/host/fs/fake.js';
-import { LayerStore } from '../../../../src/cri/images/layers.js';
+import { LayerStore } from '../../../../src/cri/images/snapshots.js';
 import { extractTar, UnpackError } from '../../../../src/cri/images/unpack.js';
 import { tempDir } from '../../../helpers/cni.js';
 import { padded, tarOf, ustarHeader } from '../../../helpers/tar.js';

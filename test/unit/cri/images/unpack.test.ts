@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import test from 'ava';
 import { FakeFsMeta } from '../../../../src/host/fs/fake.js';
 import { DigestMismatch } from '../../../../src/cri/images/content.js';
-import { LayerStore } from '../../../../src/cri/images/layers.js';
+import { LayerStore } from '../../../../src/cri/images/snapshots.js';
 import { cleanPath, extractTar, paxTime, UnpackError } from '../../../../src/cri/images/unpack.js';
 import { tempDir } from '../../../helpers/cni.js';
 import { tarOf, type TarEntrySpec } from '../../../helpers/tar.js';

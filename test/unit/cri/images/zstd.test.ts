@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import test from 'ava';
 import { FakeFsMeta } from '../../../../src/host/fs/fake.js';
 import { decompressor, zstdWindow, ZSTD_MAX_WINDOW } from '../../../../src/cri/images/decompress.js';
-import { LayerStore } from '../../../../src/cri/images/layers.js';
+import { LayerStore } from '../../../../src/cri/images/snapshots.js';
 import { UnpackError } from '../../../../src/cri/images/unpack.js';
 import { tempDir } from '../../../helpers/cni.js';
 

@@ -75,6 +75,15 @@ test('wrong version and uppercase header names are protocol errors', (t) => {
   t.throws(() => new FrameDecoder().push(Buffer.concat([head, body])), { instanceOf: SpdyProtocolError, message: /lowercase/ });
 });
 
+test('decoded headers hold only what the peer sent: an absent constructor or toString reads as undefined, a sent __proto__ is a header', (t) => {
+  const wire = new FrameEncoder().encode({ type: 'synStream', streamId: 1, associatedTo: 0, priority: 0, fin: false, unidirectional: false, headers: JSON.parse('{"streamtype":"data","__proto__":"p"}') as Record<string, string> });
+  const [frame] = new FrameDecoder().push(wire);
+  if (frame?.type !== 'synStream') return t.fail(`decoded ${frame?.type}`);
+  for (const name of ['constructor', 'tostring', 'toString', 'hasOwnProperty', 'valueOf']) t.is(frame.headers[name], undefined, name);
+  t.is(frame.headers['__proto__'], 'p');
+  t.deepEqual(Object.keys(frame.headers), ['streamtype', '__proto__']);
+});
+
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n);
