@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { HostError } from '../errors.js';
+import { errnoOf, HostError } from '../errors.js';
 
 // Runs a netfilter tool (nft, conntrack), entered into a network namespace with nsenter
 // when one is given. A child process, not the addon: the tools are what nft and conntrack
@@ -42,10 +42,9 @@ export function which(tool: string, dirs = SYSTEM): string {
   found.set(key, file);
   return file;
 }
-const ERRNO: Record<string, number> = { ENOENT: 2, EIO: 5, EEXIST: 17, EBUSY: 16, EINVAL: 22, EPERM: 1, EOPNOTSUPP: 95, ETIMEDOUT: 110 };
 
 export function hostError(code: string, message: string, syscall: string, opIndex?: number): HostError {
-  return new HostError(code, message, syscall, ERRNO[code] ?? 5, opIndex);
+  return new HostError(code, message, syscall, errnoOf(code), opIndex);
 }
 
 /** Runs argv (in netns when given); resolves with the exit status, whatever it is. */

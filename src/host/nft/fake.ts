@@ -1,7 +1,7 @@
 import type { FakeKernel } from '../fake-kernel.js';
 import { HostError } from '../errors.js';
 import { hostError } from './exec.js';
-import { describeObject, type Op, type Transaction } from './transaction.js';
+import { describeObject, PRIORITIES, type Op, type Transaction } from './transaction.js';
 import type {
   Chain, Conntrack, Element, Family, Flow, FlowFilter, ListedChain, ListedElement, ListedRule, ListedSet, Nft, NftMap, NftSet, Rule, Table,
   TableContents,
@@ -181,12 +181,10 @@ function chainOp(t: FakeTable, verb: string, obj: Chain, what: string): void {
   t.chains.delete(obj.name);
 }
 
-const PRIORITIES: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100, out: 100 };
-
 function priorityOf(c: Chain): number | undefined {
   if (typeof c.priority === 'number' || c.priority === undefined) return c.priority;
   const [name, sign, n] = c.priority.split(' ');
-  const base = PRIORITIES[name!] ?? 0;
+  const base = PRIORITIES.get(name!) ?? 0;
   return sign === '-' ? base - Number(n) : sign === '+' ? base + Number(n) : base;
 }
 
