@@ -70,6 +70,33 @@ test('a failed ADD leaves no veth, no reservation and no masquerade entry', asyn
   t.deepEqual((await host.nft.listTable('ip', 'skiff-bridge').catch(() => ({ sets: [] }))).sets.flatMap((s) => s.elements), []);
 });
 
+test('a failed last step (MAC spoof check) takes back every step before it, newest first, logging an undo that fails', async (t) => {
+  const host = fakeHost(new FakeKernel());
+  const store = new MemoryStore();
+  const plugins = new Map([['skiff-host-local', hostLocalPlugin({ openStore: () => store, readFile: async () => '' })]]);
+  const masq = nftMasquerade(host.nft);
+  const undone: string[] = [];
+  const bridge = bridgePlugin({
+    netlink: host.netlink, sysctl: host.sysctl, runner: new InProcessRunner(plugins),
+    masq: { ...masq, del: async () => { undone.push('masq'); throw new Error('nft is gone'); } },
+    spoof: { add: async () => { throw new Error('no bridge family'); }, del: async () => {}, gc: async () => {} },
+  });
+  await host.netns.create({ net: '/run/netns/pod1' });
+  const log: string[] = [];
+  const out = await runSkel(bridge, {
+    env: cniEnv('ADD', { containerId: 'c1', netns: '/run/netns/pod1', ifname: 'eth0', path: ['/opt/cni/bin'] }),
+    stdin: JSON.stringify(conf({ macspoofchk: true, ipam: { type: 'skiff-host-local', ranges: [[{ subnet: '10.244.3.0/24' }]], dataDir: '/d' } })),
+    stderr: (line) => log.push(line),
+  });
+  t.is(out.exitCode, 1);
+  t.is(JSON.parse(out.stdout).msg, 'no bridge family');
+  t.deepEqual(undone, ['masq'], 'the masquerade entry was taken back');
+  t.deepEqual(log, ['rollback: delete the masquerade entry: nft is gone']);
+  t.deepEqual([...store.files.keys()], [], 'the reservation was released after the failed undo');
+  t.deepEqual((await host.netlink.links()).filter((l) => l.kind === 'veth'), [], 'and the veth deleted last');
+  t.deepEqual((await host.netlink.links('/run/netns/pod1')).map((l) => l.name), ['lo']);
+});
+
 test('the gateway: a failed ADD adds none; a later ADD turns forwarding on again; another address of that subnet is refused', async (t) => {
   const { host, call, stores } = setup();
   const forwarding = () => host.sysctl.get('net.ipv4.ip_forward');
