@@ -8,6 +8,7 @@ import { runSkel } from '../../../src/cni/skel.js';
 import type { NetConf } from '../../../src/cni/types.js';
 import { FakeKernel, type FakeKernelOptions } from '../../../src/host/fake-kernel.js';
 import { fakeHost } from '../../../src/host/index.js';
+import { trace } from '../../../src/host/nft/trace.js';
 
 // skiff-bridge against the fake kernel, with skiff-host-local in memory as its IPAM: the
 // plugin's decisions without root.
@@ -46,6 +47,19 @@ test('ADD: bridge with the gateway, veth into the pod, address and default route
   t.is(await host.sysctl.get('net.ipv4.ip_forward'), '1');
   const masq = await host.nft.listTable('ip', 'skiff-bridge');
   t.deepEqual(masq.sets.find((s) => s.name === 'masq_src')?.elements.map((e) => e.key), [['10.244.3.2']]);
+});
+
+test('ipMasq traced: the pod going off its network is masqueraded; within it, to multicast, or from other sources, not', async (t) => {
+  const { host, call } = setup();
+  await host.netns.create({ net: '/run/netns/pod1' });
+  t.is((await call('ADD', 'c1', '/run/netns/pod1', conf())).exitCode, 0);
+  const from = (src: string, dst: string) => trace(host.nft, { src, dst, proto: 'udp', iif: 'cni0', oif: 'eth0' });
+  t.deepEqual(from('10.244.3.2', '192.0.2.53:53'), ['MASQUERADE']);
+  t.deepEqual(from('10.244.3.2', '10.244.3.9:53'), [], 'its own network');
+  t.deepEqual(from('10.244.3.2', '224.0.0.251:5353'), [], 'multicast');
+  t.deepEqual(from('10.244.3.77', '192.0.2.53:53'), [], 'not a pod of this plugin');
+  t.is((await call('DEL', 'c1', '/run/netns/pod1', conf())).exitCode, 0);
+  t.deepEqual(from('10.244.3.2', '192.0.2.53:53'), [], 'gone with the DEL');
 });
 
 test('ADD refuses an existing container interface, and a bridge name taken by another kind', async (t) => {
