@@ -15,10 +15,10 @@ import { validateRuntimeClass } from './validation/node.js';
 import { validatePriorityClass } from './validation/priorityclass.js';
 import { validateCertificateSigningRequest } from './validation/certificates.js';
 import { validateCoreEvent, validateEventsV1Event } from './validation/events.js';
+import type { Gvk } from './types.js';
 
 export { selectorMatches } from './validation/workload.js';
 
-type Gvk = { group: string; version: string; kind: string };
 
 const NAME_RULES: Record<string, (v: string) => string[]> = {
   '/Namespace': labelProblems,

@@ -1,20 +1,48 @@
+/** What a stat of a path says, for callers that decide by kind and ownership. */
+export interface FileInfo {
+  kind: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'other';
+  /** Permission bits incl. setuid/setgid/sticky. */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Device number of a char or block device node (0 otherwise). */
+  rdev: number;
+}
+
 /**
- * Reading configuration from disk: what the CNI side reads that is not its own store (the
- * config dir, resolv.conf for host-local's DNS, plugin executables on CNI_PATH). Real: Node's
- * fs. Fake: an in-memory tree whose writes wake watchers, so config reloads are tested without
- * a disk. Paths are absolute.
+ * Plain files and directories of the runtime's own state (bundles, pod files, pid holder
+ * rootfs): what the CRI runtime writes and deletes outside its record store. Paths are
+ * absolute. Every method rejects with HostError carrying the errno name (ENOENT, EEXIST,
+ * EACCES, ENOTDIR, EROFS...) and the syscall that failed.
  */
 export interface Files {
-  /** The file as UTF-8. Rejects HostError ENOENT (missing), EISDIR (a directory), EACCES. */
+  /** Creates a directory (mode before the umask). recursive: missing parents too, and an
+   *  existing directory is success; otherwise EEXIST when the path exists. */
+  mkdir(path: string, opts?: { recursive?: boolean; mode?: number }): Promise<void>;
+  /** Removes a file or a whole tree; succeeds when nothing is there. */
+  remove(path: string): Promise<void>;
+  /** The file's bytes as UTF-8 text. ENOENT when absent. */
   readText(path: string): Promise<string>;
-  /** The names in dir, in no particular order. Rejects HostError ENOENT (missing), ENOTDIR. */
+  /** Replaces the file's content (created with mode before the umask when new). */
+  write(path: string, data: string | Uint8Array, opts?: { mode?: number }): Promise<void>;
+  /** Copies a file's content over to (which is replaced). */
+  copy(from: string, to: string): Promise<void>;
+  /** Sets the permission bits exactly (the umask does not apply). */
+  chmod(path: string, mode: number): Promise<void>;
+  /** Renames within one filesystem, replacing to atomically. */
+  rename(from: string, to: string): Promise<void>;
+  /** What is at path, following symlinks; undefined when nothing is (ENOENT, ENOTDIR). */
+  stat(path: string): Promise<FileInfo | undefined>;
+  /** Whether something is at path, now: for start-up lookups (executables beside the build). */
+  existsSync(path: string): boolean;
+  /** The names in a directory, in no particular order. ENOENT when absent, ENOTDIR for a file. */
   list(dir: string): Promise<string[]>;
   /** Whether path is there and this process may execute it (access X_OK). Never rejects. */
   executable(path: string): Promise<boolean>;
   /**
    * Calls onChange after an entry of dir is added, removed or written (possibly more than once
-   * per change). onError is called if the watch fails; no onChange follows it. Throws HostError
-   * ENOENT when dir does not exist.
+   * per change): the CNI config dir is reloaded only then. onError is called if the watch
+   * fails; no onChange follows it. Throws HostError ENOENT when dir does not exist.
    */
   watch(dir: string, onChange: () => void, onError: (err: Error) => void): Watch;
 }

@@ -41,10 +41,11 @@ test('a conf dir that does not exist yet is read on every call', async (t) => {
 
 test('over the Files seam: broken files reported, a .conf becomes a list of one, reloaded after a write only', async (t) => {
   const files = new FakeFiles();
-  files.write('/etc/cni/net.d/10-a.conflist', conf('first'));
-  files.write('/etc/cni/net.d/20-b.conf', JSON.stringify({ cniVersion: '1.0.0', name: 'single', type: 'skiff-loopback' }));
-  files.write('/etc/cni/net.d/30-c.json', '{');
-  files.write('/etc/cni/net.d/README', 'not a config');
+  await files.mkdir('/etc/cni/net.d', { recursive: true });
+  await files.write('/etc/cni/net.d/10-a.conflist', conf('first'));
+  await files.write('/etc/cni/net.d/20-b.conf', JSON.stringify({ cniVersion: '1.0.0', name: 'single', type: 'skiff-loopback' }));
+  await files.write('/etc/cni/net.d/30-c.json', '{');
+  await files.write('/etc/cni/net.d/README', 'not a config');
   let loads = 0;
   const current = confDirCache('/etc/cni/net.d', async () => {
     loads++;
@@ -55,7 +56,7 @@ test('over the Files seam: broken files reported, a .conf becomes a list of one,
   t.deepEqual(first.errors.map((e) => [e.file, e.error.code]), [['/etc/cni/net.d/30-c.json', 6]]);
   await current();
   t.is(loads, 1);
-  files.write('/etc/cni/net.d/10-a.conflist', conf('second'));
+  await files.write('/etc/cni/net.d/10-a.conflist', conf('second'));
   t.is((await current()).lists[0]?.list.name, 'second');
   t.is(loads, 2);
   t.deepEqual(await loadConfDir('/etc/cni/missing', files), { lists: [], errors: [] });
