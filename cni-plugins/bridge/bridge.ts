@@ -7,6 +7,7 @@ import { isAlreadyExists, isNotFound } from '../../src/host/errors.js';
 import type { Addr, Link, Netlink, NetOp } from '../../src/host/netlink/types.js';
 import type { Sysctl } from '../../src/host/sysctl/types.js';
 import { canonicalIp, ipBytes, ipText, networkOf, parseCidr } from '../../src/host/netlink/validate.js';
+import { Rollback } from '../../src/rollback.js';
 import { parseBridgeConf, type BridgeConf } from './config.js';
 import type { SpoofCheck } from './spoof.js';
 
@@ -37,7 +38,8 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
 
     async add(ctx) {
       const conf = parseBridgeConf(ctx.conf, ctx.args.args);
-      if (!conf.ipamType) throw new CniError(ErrorCode.InvalidConfig, 'invalid ipam', 'skiff-bridge needs an ipam section');
+      const { ipamType } = conf;
+      if (!ipamType) throw new CniError(ErrorCode.InvalidConfig, 'invalid ipam', 'skiff-bridge needs an ipam section');
       if ((conf.ipMasq && !deps.masq) || (conf.macspoofchk && !deps.spoof)) throw new CniError(ErrorCode.UnsupportedField, 'ipMasq and macspoofchk need nftables, which this build lacks');
       // Read alongside the bridge's check; its errors still come second, as when read after it.
       const inside = deps.netlink.links(ctx.args.netns);
@@ -47,17 +49,18 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
       if (container.some((l) => l.name === ctx.args.ifname)) {
         throw new CniError(ErrorCode.IoFailure, `container veth name provided (${ctx.args.ifname}) already exists`);
       }
-      // Undo stack: each step pushes what takes it back; run in reverse if a later step fails.
-      const undo: (() => Promise<unknown>)[] = [];
-      let state: Promise<State> | undefined;
-      try {
+      const logUndo = (what: string, err: Error) => ctx.log(`rollback: ${what}: ${err.message}`);
+      return Rollback.run(logUndo, async (rb) => {
+        let state: Promise<State> | undefined;
         const hostVeth = await createVeth(deps.netlink, conf, ctx, hostNs);
-        undo.push(() => deps.netlink.apply([{ op: 'link.del', name: hostVeth }], hostNs));
+        rb.push(`delete veth ${hostVeth}`, () => deps.netlink.apply([{ op: 'link.del', name: hostVeth }], hostNs));
+        // Unwound before the veth goes: no read of the links is left running into their deletion.
+        rb.push('finish reading the links', () => state?.catch(() => {}));
         // Without a VLAN no port joins the bridge after the veth, so the state the result and the
         // gateway need is read now, on the addon's threads, while IPAM runs on this one.
         if (!conf.vlan) state = readState(deps.netlink, conf, ctx, hostNs);
-        const ipam = (await delegate(deps.runner, conf.ipamType, 'ADD', ctx))!;
-        undo.push(() => delegate(deps.runner, conf.ipamType!, 'DEL', ctx));
+        const ipam = (await delegate(deps.runner, ipamType, 'ADD', ctx))!;
+        rb.push(`release the ${ipamType} reservation`, () => delegate(deps.runner, ipamType, 'DEL', ctx));
         if (!ipam.ips?.length) throw new CniError(ErrorCode.InvalidConfig, 'IPAM plugin returned missing IP config');
         const ips = ipam.ips.map((ip) => ({ ...withGateway(ip, conf), interface: 2 }));
         const routes = [...(ipam.routes ?? []), ...(conf.isDefaultGateway ? defaultRoutes(ips) : [])];
@@ -74,12 +77,12 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
         if (conf.isGateway && !forwarded.value) await applyGateway(deps, gatewayOps(conf, gatewayDev, ips, addrs));
         if (conf.ipMasq) {
           await deps.masq!.add(ctx.conf.name, ctx.args.containerId, ctx.args.ifname, ips);
-          undo.push(() => deps.masq!.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname));
+          rb.push('delete the masquerade entry', () => deps.masq!.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname));
         }
         const mac = (name: string, list: Link[]) => list.find((l) => l.name === name)?.mac ?? '';
         if (conf.macspoofchk) {
           await deps.spoof!.add(ctx.conf.name, ctx.args.containerId, ctx.args.ifname, hostVeth, mac(ctx.args.ifname, inside));
-          undo.push(() => deps.spoof!.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname));
+          rb.push('delete the MAC spoof check', () => deps.spoof!.del(ctx.conf.name, ctx.args.containerId, ctx.args.ifname));
         }
         return {
           cniVersion: CURRENT_VERSION,
@@ -93,11 +96,9 @@ export function bridgePlugin(deps: BridgeDeps): Plugin {
           routes,
           ...(ipam.dns && Object.keys(ipam.dns).length ? { dns: ipam.dns } : {}),
         };
-      } catch (err) {
-        await state?.catch(() => {}); // no read left running into the rollback
-        for (const step of undo.reverse()) await step().catch((e: unknown) => ctx.log(`rollback: ${(e as Error).message}`));
+      }).catch((err: unknown) => {
         throw toCniError(err);
-      }
+      });
     },
 
     async del(ctx) {

@@ -22,7 +22,9 @@ export interface BridgeConf {
   ipamType?: string;
 }
 
-const bool = (conf: NetConf, field: string): boolean => {
+type Flag = 'isDefaultGateway' | 'isGateway' | 'forceAddress' | 'ipMasq' | 'hairpinMode' | 'promiscMode' | 'macspoofchk' | 'enabledad';
+
+const bool = (conf: NetConf, field: Flag): boolean => {
   const v = conf[field];
   if (v !== undefined && typeof v !== 'boolean') throw invalidConfig(`invalid ${field}`, `must be true or false, got ${JSON.stringify(v)}`);
   return v === true;

@@ -1,6 +1,7 @@
 import { CniError, ErrorCode, type NetConf, type Route } from '../../src/cni/types.js';
 import { overlaps, rangeText, type Range, type RangeSet } from './allocator.js';
 import { addrKey, bitsOf, formatAddr, formatCidr, hostMask, parseAddr, parseCidrText, type Addr } from './ip.js';
+import { ownValue } from '../../src/own-keys.js';
 
 // The ipam section, checked and defaulted before anything touches the disk. Defaults and
 // checks follow the reference host-local, except where it would hand out an address that
@@ -150,7 +151,7 @@ function parseRange(raw: unknown, field: string): Range {
     throw bad(`${field}.subnet`, `${subnetText} has host bits set: the network address is ${formatAddr({ family, value: network })}/${prefix}`);
   }
   const last = network | host;
-  const inSubnet = (key: string): bigint | undefined => {
+  const inSubnet = (key: 'gateway' | 'rangeStart' | 'rangeEnd'): bigint | undefined => {
     const v = raw[key];
     if (isUnset(v)) return undefined;
     const a = parseAddr(v);
@@ -158,7 +159,7 @@ function parseRange(raw: unknown, field: string): Range {
     if (a.family !== family || (a.value & ~host) !== network) throw bad(`${field}.${key}`, `${formatAddr(a)} is not in subnet ${subnetText}`);
     return a.value;
   };
-  const endpoint = (key: string): bigint | undefined => {
+  const endpoint = (key: 'rangeStart' | 'rangeEnd'): bigint | undefined => {
     const v = inSubnet(key);
     if (v === network) throw bad(`${field}.${key}`, `${formatAddr({ family, value: v })} is the network address of ${subnetText}`);
     if (v === last && family === 4) throw bad(`${field}.${key}`, `${formatAddr({ family, value: v })} is the broadcast address of ${subnetText}`);
@@ -211,7 +212,7 @@ function envIps(cniArgs: Readonly<Record<string, string>>): Addr[] {
   if (ignoreUnknown === undefined) throw envError('invalid CNI_ARGS IgnoreUnknown', `"${ignore}" is not a boolean (1, 0, true, false)`);
   const unknown = Object.keys(cniArgs).filter((k) => k !== 'IP' && k !== 'IgnoreUnknown');
   if (unknown.length && !ignoreUnknown) {
-    throw envError('unknown CNI_ARGS', `${JSON.stringify(unknown.map((k) => `${k}=${cniArgs[k]}`))}: host-local knows IP; set IgnoreUnknown=1 to pass others`);
+    throw envError('unknown CNI_ARGS', `${JSON.stringify(unknown.map((k) => `${k}=${ownValue(cniArgs, k)}`))}: host-local knows IP; set IgnoreUnknown=1 to pass others`);
   }
   if (cniArgs.IP === undefined) return [];
   const items = cniArgs.IP.split(',').map((s) => s.trim()).filter(Boolean);

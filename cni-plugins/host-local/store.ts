@@ -1,4 +1,5 @@
 import { access, constants, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { systemClock, type Clock } from '../../src/host/clock.js';
 import { join } from 'node:path';
 import { formatAddr, parseAddr, type Addr } from './ip.js';
 
@@ -70,7 +71,8 @@ export class DiskStore implements IpamStore {
   constructor(
     /** <dataDir>/<network> */
     readonly dir: string,
-    private readonly now: () => number = Date.now,
+    /** Ages an empty reservation file (one being written) against its mtime. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async list(): Promise<Reservation[]> {
@@ -94,7 +96,7 @@ export class DiskStore implements IpamStore {
     try {
       const content = await readFile(file, 'utf8');
       if (content.trim()) return { ip, ...decodeHolder(content) };
-      const age = this.now() - (await stat(file)).mtimeMs;
+      const age = this.clock.now() - (await stat(file)).mtimeMs;
       return { ip, containerId: '', ...(age < IN_FLIGHT_MS ? { inFlight: true } : {}) };
     } catch (err) {
       if (errno(err) === 'ENOENT') return undefined; // released meanwhile

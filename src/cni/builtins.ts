@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { bridgePlugin } from '../../cni-plugins/bridge/bridge.js';
 import { hostLocalPlugin } from '../../cni-plugins/host-local/host-local.js';
 import { DiskStore } from '../../cni-plugins/host-local/store.js';
@@ -6,6 +5,8 @@ import { nftMasquerade } from '../../cni-plugins/bridge/nat.js';
 import { nftSpoofCheck } from '../../cni-plugins/bridge/spoof.js';
 import { loopbackPlugin } from '../../cni-plugins/loopback/loopback.js';
 import { portmapPlugin } from '../../cni-plugins/portmap/portmap.js';
+import { realFiles } from '../host/files/real.js';
+import type { Files } from '../host/files/types.js';
 import type { Conntrack, Nft } from '../host/nft/types.js';
 import type { Netlink } from '../host/netlink/types.js';
 import type { Sysctl } from '../host/sysctl/types.js';
@@ -21,6 +22,8 @@ export interface BuiltinDeps {
   hostNetns?: string;
   /** Runs every other plugin type (default: exec from CNI_PATH). */
   fallback?: PluginRunner;
+  /** Where host-local reads ipam.resolvConf (default: the disk). */
+  files?: Files;
 }
 
 export interface Builtins {
@@ -40,8 +43,9 @@ export interface Builtins {
 export function builtins(deps: BuiltinDeps): Builtins {
   const plugins = new Map<string, Plugin>();
   const runner = new InProcessRunner(plugins, deps.fallback ?? new ExecRunner());
+  const files = deps.files ?? realFiles;
   plugins.set('skiff-loopback', loopbackPlugin({ netlink: deps.netlink }));
-  plugins.set('skiff-host-local', hostLocalPlugin({ openStore: (dir) => new DiskStore(dir), readFile: (path) => readFile(path, 'utf8') }));
+  plugins.set('skiff-host-local', hostLocalPlugin({ openStore: (dir) => new DiskStore(dir), readFile: (path) => files.readText(path) }));
   const hostNetns = deps.hostNetns ? { hostNetns: deps.hostNetns } : {};
   plugins.set('skiff-bridge', bridgePlugin({ netlink: deps.netlink, sysctl: deps.sysctl, runner, masq: nftMasquerade(deps.nft, deps.hostNetns), spoof: nftSpoofCheck(deps.nft, deps.hostNetns), ...hostNetns }));
   plugins.set('skiff-portmap', portmapPlugin({ nft: deps.nft, conntrack: deps.conntrack, netlink: deps.netlink, sysctl: deps.sysctl, ...hostNetns }));

@@ -1,6 +1,8 @@
-import { spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
+import { realFiles } from '../host/files/real.js';
+import type { Files } from '../host/files/types.js';
+import { realProcesses } from '../host/process/real.js';
+import type { Processes } from '../host/process/types.js';
 import { runSkel, type Plugin, type PluginContext, type SkelOutcome } from './skel.js';
 import { CniError, ErrorCode, type CniArgs, type Command, type Result } from './types.js';
 import { convertResult, CURRENT_VERSION, parseResult } from './version.js';
@@ -18,38 +20,29 @@ export interface PluginRunner {
 
 export class ExecRunner implements PluginRunner {
   /** `wrap` prefixes the command line, e.g. ['nsenter', '--net=/run/netns/node'] in tests. */
-  constructor(private readonly wrap: readonly string[] = []) {}
+  constructor(
+    private readonly wrap: readonly string[] = [],
+    private readonly host: { files: Files; processes: Processes } = { files: realFiles, processes: realProcesses },
+  ) {}
 
   async run(type: string, env: Readonly<Record<string, string>>, stdin: string, paths: readonly string[]): Promise<SkelOutcome> {
-    const file = await findPlugin(type, paths);
+    const file = await findPlugin(type, paths, this.host.files);
     const [cmd, ...args] = [...this.wrap, file];
-    return new Promise((resolve, reject) => {
-      const child = spawn(cmd!, args, { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', (e) => reject(new CniError(ErrorCode.IoFailure, `failed to run plugin ${type}`, e.message)));
-      child.on('close', (code, signal) => {
-        const stdout = Buffer.concat(out).toString('utf8');
-        if (signal) return reject(new CniError(ErrorCode.IoFailure, `plugin ${type} killed by ${signal}`, Buffer.concat(err).toString('utf8').trim()));
-        resolve({ exitCode: code ?? 1, stdout });
-      });
-      child.stdin.on('error', () => {}); // a plugin that exits without reading stdin
-      child.stdin.end(stdin);
+    const fullEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env };
+    const exit = await this.host.processes.run(cmd!, args, { env: fullEnv, stdin }).catch((e: unknown) => {
+      throw new CniError(ErrorCode.IoFailure, `failed to run plugin ${type}`, (e as Error).message);
     });
+    if (exit.signal) throw new CniError(ErrorCode.IoFailure, `plugin ${type} killed by ${exit.signal}`, exit.stderr.trim());
+    return { exitCode: exit.code, stdout: exit.stdout };
   }
 }
 
 /** Finds an executable plugin by type in the path dirs, like libcni's FindInPath. */
-export async function findPlugin(type: string, paths: readonly string[]): Promise<string> {
+export async function findPlugin(type: string, paths: readonly string[], files: Files = realFiles): Promise<string> {
   if (!type || type.includes('/')) throw new CniError(ErrorCode.InvalidConfig, 'invalid plugin type', `"${type}"`);
   for (const dir of paths) {
     const file = join(dir, type);
-    try {
-      await access(file, constants.X_OK);
-      return file;
-    } catch {}
+    if (await files.executable(file)) return file;
   }
   throw new CniError(ErrorCode.IoFailure, `failed to find plugin "${type}" in path [${paths.join(' ')}]`);
 }

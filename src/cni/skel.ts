@@ -1,4 +1,4 @@
-import { CniError, COMMANDS, ErrorCode, type Attachment, type CniArgs, type Command, type NetConf, type Result } from './types.js';
+import { CniError, ErrorCode, type Attachment, type CniArgs, type Command, type NetConf, type Result } from './types.js';
 import { CURRENT_VERSION, convertResult, isVersion, negotiate, SUPPORTED_VERSIONS } from './version.js';
 import { setOwn } from '../own-keys.js';
 
@@ -42,14 +42,15 @@ export interface SkelOutcome {
 }
 
 /** Which CNI_* variables each command needs (DEL may come after the netns is gone). */
-const REQUIRED: Record<Command, readonly string[]> = {
-  ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'],
-  CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'],
-  DEL: ['CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_PATH'],
-  GC: ['CNI_PATH'],
-  STATUS: ['CNI_PATH'],
-  VERSION: [],
-};
+type RequiredVar = 'CNI_CONTAINERID' | 'CNI_NETNS' | 'CNI_IFNAME' | 'CNI_PATH';
+const REQUIRED: ReadonlyMap<string, readonly RequiredVar[]> = new Map<Command, readonly RequiredVar[]>([
+  ['ADD', ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH']],
+  ['CHECK', ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH']],
+  ['DEL', ['CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_PATH']],
+  ['GC', ['CNI_PATH']],
+  ['STATUS', ['CNI_PATH']],
+  ['VERSION', []],
+]);
 
 export async function runSkel(plugin: Plugin, io: SkelIO): Promise<SkelOutcome> {
   const supported = plugin.versions ?? SUPPORTED_VERSIONS;
@@ -91,8 +92,9 @@ export async function main(plugin: Plugin): Promise<void> {
 export function parseEnv(env: SkelIO['env']): CniArgs {
   const command = env.CNI_COMMAND;
   if (!command) throw new CniError(ErrorCode.InvalidEnvironment, 'required env variables [CNI_COMMAND] missing');
-  if (!COMMANDS.includes(command as Command)) throw new CniError(ErrorCode.InvalidEnvironment, `unknown CNI_COMMAND "${command}"`);
-  const missing = REQUIRED[command as Command].filter((k) => !env[k]);
+  const required = REQUIRED.get(command);
+  if (!required) throw new CniError(ErrorCode.InvalidEnvironment, `unknown CNI_COMMAND "${command}"`);
+  const missing = required.filter((k) => !env[k]);
   if (missing.length) throw new CniError(ErrorCode.InvalidEnvironment, `required env variables [${missing.join(',')}] missing`);
   const containerId = env.CNI_CONTAINERID ?? '';
   if (containerId && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(containerId)) {

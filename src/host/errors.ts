@@ -11,7 +11,7 @@ export class HostError extends Error {
     message: string,
     /** What failed: 'netlink', 'mount', 'setns', 'open', or 'validate' for input refused before any syscall. */
     readonly syscall: string,
-    readonly errno: number = ERRNO[code] ?? 0,
+    readonly errno: number = errnoOf(code, 0),
     /** Index of the failing op in a batch. */
     public opIndex?: number,
   ) {
@@ -19,11 +19,21 @@ export class HostError extends Error {
   }
 }
 
-/** The errnos the host layer produces itself (fakes, validation); the rest come from the kernel. */
-export const ERRNO: Readonly<Record<string, number>> = {
-  EPERM: 1, ENOENT: 2, ESRCH: 3, E2BIG: 7, EBUSY: 16, EEXIST: 17, ENOTDIR: 20, EINVAL: 22,
+/** The errnos the host layer produces itself (fakes, validation, tools); the rest come from the kernel. */
+export const ERRNO = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EIO: 5, E2BIG: 7, EBUSY: 16, EEXIST: 17, ENOTDIR: 20, EINVAL: 22,
   EFBIG: 27, ERANGE: 34, ELOOP: 40, ESTALE: 116, ENODEV: 19, ENOTEMPTY: 39, EOPNOTSUPP: 95, EADDRNOTAVAIL: 99, ENETUNREACH: 101,
-};
+  ETIMEDOUT: 110,
+} as const;
+
+// Looked up by a code that may come from a child's stderr or a foreign error object: a Map, so
+// a code such as "constructor" is unknown rather than Object's constructor function.
+const ERRNO_BY_CODE: ReadonlyMap<string, number> = new Map(Object.entries(ERRNO));
+
+/** The errno of an errno name; `unknown` (EIO unless given) for a name the host layer does not produce. */
+export function errnoOf(code: string, unknown: number = ERRNO.EIO): number {
+  return ERRNO_BY_CODE.get(code) ?? unknown;
+}
 
 /** Input refused by validation before it reached the kernel. */
 export function invalid(message: string): HostError {
@@ -53,7 +63,7 @@ export function toHostError(err: unknown): HostError {
   if (err instanceof HostError) return err;
   const e = err as { code?: unknown; errno?: unknown; syscall?: unknown; opIndex?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : 'EIO';
-  const errno = typeof e?.errno === 'number' ? Math.abs(e.errno) : (ERRNO[code] ?? 5);
+  const errno = typeof e?.errno === 'number' ? Math.abs(e.errno) : errnoOf(code);
   return new HostError(
     code,
     typeof e?.message === 'string' ? e.message : String(err),

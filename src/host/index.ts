@@ -33,8 +33,15 @@ export function realHost(): Host {
   };
 }
 
+/** The fakes' own faces: FakeNft is what the packet tracer (nft/trace.ts) reads. */
+export interface FakeHost extends Host {
+  kernel: FakeKernel;
+  nft: FakeNft;
+  conntrack: FakeConntrack;
+}
+
 /** Seams over one shared kernel model, so they see each other's effects. */
-export function fakeHost(kernel = new FakeKernel(), exists?: (path: string) => boolean): Host & { kernel: FakeKernel } {
+export function fakeHost(kernel = new FakeKernel(), exists?: (path: string) => boolean): FakeHost {
   return {
     kernel, netlink: new FakeNetlink(kernel), netns: new FakeNetns(kernel), sysctl: new FakeSysctl(kernel), mounter: new FakeMounter(exists),
     nft: new FakeNft(kernel), conntrack: new FakeConntrack(kernel),

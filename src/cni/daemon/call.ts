@@ -1,4 +1,4 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { holdNamespace, namespaceInode, type HeldNamespace } from '../../host/netns/held.js';
 import { builtins, type BuiltinDeps } from '../builtins.js';
 import { ExecRunner } from '../exec.js';
 import { runSkel } from '../skel.js';
@@ -76,7 +76,7 @@ let ownMntns: Promise<bigint> | undefined;
  * namespace (0) is refused too: nothing would vouch for those paths.
  */
 async function checkMountNamespace(req: CniRequest): Promise<void> {
-  ownMntns ??= stat('/proc/self/ns/mnt', { bigint: true }).then((s) => s.ino);
+  ownMntns ??= namespaceInode('/proc/self/ns/mnt');
   const own = await ownMntns;
   if (req.mntnsInode === own) return;
   throw new CniError(
@@ -95,33 +95,30 @@ interface CallerNetns {
 let ownNetns: Promise<bigint> | undefined;
 
 /**
- * The caller's network namespace, opened once: a path to the daemon's own descriptor of it,
- * valid until close() whatever becomes of the caller's pid. /proc/<daemon pid>/fd/<n>, not
- * /proc/self/fd/<n>: nft and nsenter are child processes, where "self" is the child and the
- * descriptor (close-on-exec) is not there. Throws CniError when the pid is gone or is not the
- * shim that sent it (a caller in another pid namespace).
+ * The caller's network namespace, opened once and held (holdNamespace): its path stays valid
+ * until close() whatever becomes of the caller's pid. Throws CniError when the pid is gone or
+ * is not the shim that sent it (a caller in another pid namespace).
  */
 async function openCallerNetns(req: CniRequest): Promise<CallerNetns> {
   const path = `/proc/${req.pid}/ns/net`;
-  ownNetns ??= stat('/proc/self/ns/net', { bigint: true }).then((s) => s.ino);
-  let fh: FileHandle;
+  ownNetns ??= namespaceInode('/proc/self/ns/net');
+  let held: HeldNamespace;
   try {
-    fh = await open(path, 'r');
+    held = await holdNamespace(path);
   } catch (err) {
     throw new CniError(999, 'skiff cni-server cannot open the caller\'s network namespace', `${path}: ${(err as Error).message}`);
   }
   let own: boolean;
   try {
-    const { ino } = await fh.stat({ bigint: true });
-    if (req.netnsInode !== 0n && ino !== req.netnsInode) {
+    if (req.netnsInode !== 0n && held.inode !== req.netnsInode) {
       throw new CniError(999, 'skiff cni-server: the calling pid is not the caller', `${path} is not the namespace the caller reported (is the caller in another pid namespace?)`);
     }
-    own = ino === (await ownNetns);
+    own = held.inode === (await ownNetns);
   } catch (err) {
-    await fh.close();
+    await held.close();
     throw err;
   }
-  if (!own) return { path: `/proc/${process.pid}/fd/${fh.fd}`, close: () => fh.close() };
-  await fh.close();
+  if (!own) return { path: held.path, close: () => held.close() };
+  await held.close();
   return { path: undefined, close: async () => {} };
 }

@@ -21,6 +21,8 @@
 // bodyLen is at most 16 MiB. The magic changes with the layout ("SKC1" had no mntnsInode):
 // a shim and a daemon of different layouts refuse each other instead of misreading.
 
+import { setOwn } from '../../own-keys.js';
+
 export const MAGIC = Buffer.from('SKC2', 'latin1');
 export const MAX_BODY = 16 << 20;
 const HEADER = 8;
@@ -66,7 +68,7 @@ export function decodeRequest(body: Buffer): CniRequest {
     const entry = r.text();
     const eq = entry.indexOf('=');
     if (!entry.startsWith('CNI_') || eq < 0) throw new FrameError(`not a CNI_ variable: ${JSON.stringify(entry.slice(0, 64))}`);
-    env[entry.slice(0, eq)] = entry.slice(eq + 1);
+    setOwn(env, entry.slice(0, eq), entry.slice(eq + 1));
   }
   const stdin = r.text();
   r.end();

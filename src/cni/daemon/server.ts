@@ -1,6 +1,5 @@
-import { chmod, lstat, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { dirname, join } from 'node:path';
+import { createServer, type Socket } from 'node:net';
+import { listenPrivately, prepareSocket, removeSocket } from '../../host/unix-socket.js';
 import { answerCall, type CniCallDeps } from './call.js';
 import { CniError } from '../types.js';
 import { CURRENT_VERSION } from '../version.js';
@@ -32,8 +31,7 @@ export interface CniServer {
  */
 export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
   const log = opts.log ?? (() => {});
-  await mkdir(dirname(opts.socket), { recursive: true, mode: 0o700 });
-  await clearStale(opts.socket);
+  await prepareSocket(opts.socket, 'skiff cni-server');
   const connections = new Set<Socket>();
   const inFlight = new Set<Promise<void>>();
   let served = 0;
@@ -74,7 +72,7 @@ export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
     });
   });
 
-  await listen(server, opts.socket);
+  await listenPrivately(server, opts.socket);
 
   return {
     socket: opts.socket,
@@ -84,7 +82,7 @@ export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
       while (inFlight.size) await Promise.allSettled([...inFlight]);
       for (const c of connections) c.destroy();
       await closed;
-      await rm(opts.socket, { force: true });
+      await removeSocket(opts.socket);
     },
   };
 }
@@ -115,53 +113,4 @@ function responseFrame(res: CniResponse): { frame: Buffer; whole: boolean } {
     const e = new CniError(999, 'skiff cni-server: the plugin\'s answer is too large to send', (err as Error).message);
     return { frame: encodeResponse({ exitCode: 1, stdout: JSON.stringify(e.toJSON(CURRENT_VERSION)), stderr: '' }), whole: false };
   }
-}
-
-/**
- * Binds in a fresh 0700 directory beside `socket`, makes the socket 0600, then renames it into
- * place: at no moment can anyone but root connect (a umask around bind(2) would be process-wide
- * and race with other threads creating files). Throws what listen, chmod or rename threw; the
- * server is closed again by then (a listener nobody can reach would keep the process alive).
- */
-async function listen(server: Server, socket: string): Promise<void> {
-  const privateDir = await mkdtemp(join(dirname(socket), '.cni-sock-'));
-  try {
-    const bound = join(privateDir, 's');
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(bound, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    try {
-      await chmod(bound, 0o600);
-      await rename(bound, socket);
-    } catch (err) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      throw err;
-    }
-  } finally {
-    await rm(privateDir, { recursive: true, force: true });
-  }
-}
-
-/** Removes a socket file nobody listens on; throws if someone does, or if it is not a socket. */
-async function clearStale(socket: string): Promise<void> {
-  const st = await lstat(socket).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (!st) return;
-  if (!st.isSocket()) throw new Error(`skiff cni-server: ${socket} exists and is not a socket`);
-  const live = await new Promise<boolean>((resolve, reject) => {
-    const probe = connect(socket);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(false) : reject(err)));
-  });
-  if (live) throw new Error(`skiff cni-server: another server already listens on ${socket}`);
-  await rm(socket, { force: true });
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Result } from '../types.js';
@@ -30,7 +31,8 @@ export class ResultCache {
 
   async put(entry: CacheEntry): Promise<void> {
     const file = this.file(entry.networkName, entry.containerId, entry.ifName);
-    const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+    // Unique per write, so two writers of one entry never share a temp file.
+    const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     const body = JSON.stringify(entry);
     // The directory is made when a write finds it missing, not checked before every write:
     // one file operation fewer per network on each ADD, and one removed behind our back comes back.

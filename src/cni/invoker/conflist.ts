@@ -1,6 +1,7 @@
-import { watch } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isNotFound } from '../../host/errors.js';
+import { realFiles } from '../../host/files/real.js';
+import type { Files } from '../../host/files/types.js';
 import { CniError, ErrorCode, type NetConf, type NetConfList } from '../types.js';
 import { isVersion } from '../version.js';
 
@@ -14,12 +15,12 @@ export interface LoadedList {
  * The config dir as containerd's go-cni reads it: *.conflist, *.conf and *.json in name
  * order; a single-plugin .conf becomes a list of one. Broken files are reported, not fatal.
  */
-export async function loadConfDir(dir: string): Promise<{ lists: LoadedList[]; errors: { file: string; error: CniError }[] }> {
+export async function loadConfDir(dir: string, files: Files = realFiles): Promise<{ lists: LoadedList[]; errors: { file: string; error: CniError }[] }> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => /\.(conflist|conf|json)$/.test(n)).sort();
+    names = (await files.list(dir)).filter((n) => /\.(conflist|conf|json)$/.test(n)).sort();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lists: [], errors: [] };
+    if (isNotFound(err)) return { lists: [], errors: [] };
     throw new CniError(ErrorCode.IoFailure, `cannot read CNI config dir ${dir}`, (err as Error).message);
   }
   const lists: LoadedList[] = [];
@@ -27,7 +28,7 @@ export async function loadConfDir(dir: string): Promise<{ lists: LoadedList[]; e
   for (const name of names) {
     const file = join(dir, name);
     try {
-      lists.push({ file, list: parseConfList(await readFile(file, 'utf8'), name.endsWith('.conflist')) });
+      lists.push({ file, list: parseConfList(await files.readText(file), name.endsWith('.conflist')) });
     } catch (err) {
       errors.push({ file, error: err instanceof CniError ? err : new CniError(ErrorCode.IoFailure, (err as Error).message) });
     }
@@ -61,13 +62,13 @@ export function parseConfList(text: string, isList = true): NetConfList {
  * `load` rerun only after the conf dir changed (as containerd watches it), not on every
  * RunPodSandbox. Without a watchable dir (not created yet) every call loads.
  */
-export function confDirCache<T>(dir: string, load: () => Promise<T>): () => Promise<T> {
+export function confDirCache<T>(dir: string, load: () => Promise<T>, files: Files = realFiles): () => Promise<T> {
   let cached: Promise<T> | undefined;
   let watching = false;
   return () => {
     if (!watching) {
       try {
-        watch(dir, { persistent: false }, () => { cached = undefined; }).on('error', () => { cached = undefined; watching = false; });
+        files.watch(dir, () => { cached = undefined; }, () => { cached = undefined; watching = false; });
         watching = true;
       } catch {
         return load();

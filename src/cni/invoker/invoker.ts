@@ -3,6 +3,7 @@ import { cniEnv, outcomeError } from '../exec.js';
 import { CniError, ErrorCode, type Attachment, type Command, type NetConf, type NetConfList, type Result } from '../types.js';
 import { compareVersions, convertResult, negotiate, parseResult } from '../version.js';
 import { trace } from '../../trace.js';
+import { ownValue } from '../../own-keys.js';
 import { ResultCache } from './cache.js';
 
 /** One attachment of a container to a network, as the runtime knows it. */
@@ -136,7 +137,7 @@ export class CniInvoker {
 /** The capability arguments a plugin declares (`capabilities: {portMappings: true}`) and the runtime has. */
 export function runtimeConfig(plugin: NetConf, capabilityArgs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!plugin.capabilities || !capabilityArgs) return undefined;
-  const picked = Object.entries(capabilityArgs).filter(([cap, value]) => plugin.capabilities?.[cap] === true && value !== undefined);
+  const picked = Object.entries(capabilityArgs).filter(([cap, value]) => plugin.capabilities !== undefined && ownValue(plugin.capabilities, cap) === true && value !== undefined);
   return picked.length ? Object.fromEntries(picked) : undefined;
 }
 

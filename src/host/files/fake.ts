@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { HostError } from '../errors.js';
-import type { FileInfo, Files } from './types.js';
+import type { FileInfo, Files, Watch } from './types.js';
 
 interface Node {
   kind: 'file' | 'dir';
@@ -14,10 +14,11 @@ const UMASK = 0o022;
  * An in-memory tree with the errors the kernel gives: a missing parent is ENOENT, a file
  * where a directory is needed ENOTDIR, a directory where a file is needed EISDIR, an
  * existing path EEXIST. Starts with `/` only; modes are cut by a 022 umask on creation as
- * on a default system.
+ * on a default system. A change in a directory wakes its watchers, as inotify would.
  */
 export class FakeFiles implements Files {
   private readonly nodes = new Map<string, Node>([['/', { kind: 'dir', mode: 0o755, data: new Uint8Array() }]]);
+  private readonly watchers = new Map<string, Set<() => void>>();
 
   async mkdir(path: string, opts: { recursive?: boolean; mode?: number } = {}): Promise<void> {
     const mode = (opts.mode ?? 0o777) & ~UMASK;
@@ -29,10 +30,13 @@ export class FakeFiles implements Files {
     if (opts.recursive && path !== '/') await this.mkdir(dirname(path), { recursive: true, ...(opts.mode !== undefined ? { mode: opts.mode } : {}) });
     this.parentDir(path, 'mkdir');
     this.nodes.set(path, { kind: 'dir', mode, data: new Uint8Array() });
+    this.wake(path);
   }
 
   async remove(path: string): Promise<void> {
+    const had = this.nodes.has(path);
     for (const p of [...this.nodes.keys()]) if (p === path || p.startsWith(`${path}/`)) this.nodes.delete(p);
+    if (had) this.wake(path);
   }
 
   async readText(path: string): Promise<string> {
@@ -45,6 +49,7 @@ export class FakeFiles implements Files {
     if (existing?.kind === 'dir') throw fail('EISDIR', 'open', path);
     this.parentDir(path, 'open');
     this.nodes.set(path, { kind: 'file', mode: existing?.mode ?? (opts.mode ?? 0o666) & ~UMASK, data: bytes });
+    this.wake(path);
   }
 
   async copy(from: string, to: string): Promise<void> {
@@ -67,6 +72,8 @@ export class FakeFiles implements Files {
     }
     this.nodes.delete(from);
     this.nodes.set(to, node);
+    this.wake(from);
+    this.wake(to);
   }
 
   async stat(path: string): Promise<FileInfo | undefined> {
@@ -76,6 +83,32 @@ export class FakeFiles implements Files {
 
   existsSync(path: string): boolean {
     return this.nodes.has(path);
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const node = this.existing(dir, 'scandir');
+    if (node.kind !== 'dir') throw fail('ENOTDIR', 'scandir', dir);
+    return [...this.nodes.keys()].filter((p) => p !== dir && dirname(p) === dir).map((p) => p.slice(dir === '/' ? 1 : dir.length + 1));
+  }
+
+  async executable(path: string): Promise<boolean> {
+    const node = this.nodes.get(path);
+    return node !== undefined && (node.mode & 0o111) !== 0;
+  }
+
+  watch(dir: string, onChange: () => void): Watch {
+    const node = this.existing(dir, 'watch');
+    if (node.kind !== 'dir') throw fail('ENOTDIR', 'watch', dir);
+    let set = this.watchers.get(dir);
+    if (!set) this.watchers.set(dir, (set = new Set()));
+    const w = () => onChange();
+    set.add(w);
+    return { close: () => set.delete(w) };
+  }
+
+  /** Something in path's directory changed. */
+  private wake(path: string): void {
+    for (const w of this.watchers.get(dirname(path)) ?? []) w();
   }
 
   private existing(path: string, syscall: string): Node {

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, watch as fsWatch } from 'node:fs';
+import { access, chmod, constants, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { isNotFound, toHostError } from '../errors.js';
-import type { FileInfo, Files } from './types.js';
+import type { FileInfo, Files, Watch } from './types.js';
 
 /** Node's fs, with its errors as HostError. */
 export class RealFiles implements Files {
@@ -46,7 +46,29 @@ export class RealFiles implements Files {
   existsSync(path: string): boolean {
     return existsSync(path);
   }
+
+  list(dir: string): Promise<string[]> {
+    return host(readdir(dir));
+  }
+
+  executable(path: string): Promise<boolean> {
+    return access(path, constants.X_OK).then(() => true, () => false);
+  }
+
+  watch(dir: string, onChange: () => void, onError: (err: Error) => void): Watch {
+    try {
+      // Not persistent: a watch alone must not keep a server role's process alive.
+      const w = fsWatch(dir, { persistent: false }, () => onChange());
+      w.on('error', (err) => onError(err));
+      return { close: () => w.close() };
+    } catch (err) {
+      throw toHostError(err);
+    }
+  }
 }
+
+/** The one real instance, for defaults where a caller passes none. */
+export const realFiles: Files = new RealFiles();
 
 async function host<T>(p: Promise<T>): Promise<T> {
   try {

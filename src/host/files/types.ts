@@ -35,4 +35,18 @@ export interface Files {
   stat(path: string): Promise<FileInfo | undefined>;
   /** Whether something is at path, now: for start-up lookups (executables beside the build). */
   existsSync(path: string): boolean;
+  /** The names in a directory, in no particular order. ENOENT when absent, ENOTDIR for a file. */
+  list(dir: string): Promise<string[]>;
+  /** Whether path is there and this process may execute it (access X_OK). Never rejects. */
+  executable(path: string): Promise<boolean>;
+  /**
+   * Calls onChange after an entry of dir is added, removed or written (possibly more than once
+   * per change): the CNI config dir is reloaded only then. onError is called if the watch
+   * fails; no onChange follows it. Throws HostError ENOENT when dir does not exist.
+   */
+  watch(dir: string, onChange: () => void, onError: (err: Error) => void): Watch;
+}
+
+export interface Watch {
+  close(): void;
 }

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { HostError } from '../errors.js';
+import { errnoOf, HostError } from '../errors.js';
+import { realProcesses } from '../process/real.js';
 
 // Runs a netfilter tool (nft, conntrack), entered into a network namespace with nsenter
 // when one is given. A child process, not the addon: the tools are what nft and conntrack
@@ -42,48 +42,26 @@ export function which(tool: string, dirs = SYSTEM): string {
   found.set(key, file);
   return file;
 }
-const ERRNO: Record<string, number> = { ENOENT: 2, EIO: 5, EEXIST: 17, EBUSY: 16, EINVAL: 22, EPERM: 1, EOPNOTSUPP: 95, ETIMEDOUT: 110 };
 
 export function hostError(code: string, message: string, syscall: string, opIndex?: number): HostError {
-  return new HostError(code, message, syscall, ERRNO[code] ?? 5, opIndex);
+  return new HostError(code, message, syscall, errnoOf(code), opIndex);
 }
 
 /** Runs argv (in netns when given); resolves with the exit status, whatever it is. */
-export function runTool(argv: readonly string[], opts: ToolOptions & { netns?: string; stdin?: string } = {}): Promise<ToolResult> {
-  let full: string[];
-  try {
-    const tool = [which(argv[0]!, opts.path), ...argv.slice(1)];
-    full = opts.netns !== undefined ? [which('nsenter', opts.path), `--net=${opts.netns}`, '--', ...tool] : tool;
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  const env = { ...process.env, LC_ALL: 'C' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(full[0]!, full.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 30_000);
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      const code = e.code === 'ENOENT' ? 'ENOENT' : e.code === 'EACCES' ? 'EPERM' : 'EIO';
-      reject(hostError(code, `cannot run ${full[0]}: ${e.message}`, 'spawn'));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (timedOut) return reject(hostError('ETIMEDOUT', `${argv.join(' ')}: killed after ${opts.timeoutMs ?? 30_000} ms ${stderr.trim()}`.trim(), argv[0]!));
-      if (signal) return reject(hostError('EIO', `${argv.join(' ')}: killed by ${signal} ${stderr.trim()}`.trim(), argv[0]!));
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr });
-    });
-    child.stdin.on('error', () => {}); // a tool that exits before reading stdin
-    child.stdin.end(opts.stdin ?? '');
-  });
+export async function runTool(argv: readonly string[], opts: ToolOptions & { netns?: string; stdin?: string } = {}): Promise<ToolResult> {
+  const tool = [which(argv[0]!, opts.path), ...argv.slice(1)];
+  const full = opts.netns !== undefined ? [which('nsenter', opts.path), `--net=${opts.netns}`, '--', ...tool] : tool;
+  const env = { ...definedEnv(), LC_ALL: 'C' };
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const exit = await realProcesses.run(full[0]!, full.slice(1), { env, stdin: opts.stdin ?? '', timeoutMs });
+  if (exit.timedOut) throw hostError('ETIMEDOUT', `${argv.join(' ')}: killed after ${timeoutMs} ms ${exit.stderr.trim()}`.trim(), argv[0]!);
+  if (exit.signal) throw hostError('EIO', `${argv.join(' ')}: killed by ${exit.signal} ${exit.stderr.trim()}`.trim(), argv[0]!);
+  return { code: exit.code, stdout: exit.stdout, stderr: exit.stderr };
+}
+
+/** process.env without its unset entries. */
+function definedEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** The errno name an nft (or nsenter) error message carries. */

@@ -1,7 +1,7 @@
 import type { FakeKernel } from '../fake-kernel.js';
 import { HostError } from '../errors.js';
 import { hostError } from './exec.js';
-import { describeObject, type Op, type Transaction } from './transaction.js';
+import { describeObject, PRIORITIES, type Op, type Transaction } from './transaction.js';
 import type {
   Chain, Conntrack, Element, Family, Flow, FlowFilter, ListedChain, ListedElement, ListedRule, ListedSet, Nft, NftMap, NftSet, Rule, Table,
   TableContents,
@@ -14,10 +14,10 @@ import type {
 // transaction is applied to a copy that replaces the state only when every op succeeded.
 // Rules are kept as text and scanned for '@set' and 'jump/goto chain' references.
 
-interface FakeRule { handle: number; text: string; comment?: string; sets: string[]; chains: string[] }
-interface FakeChain { spec: ListedChain; rules: FakeRule[] }
-interface FakeSet { spec: Omit<ListedSet, 'elements'>; elements: Map<string, ListedElement> }
-interface FakeTable { family: Family; name: string; comment?: string; chains: Map<string, FakeChain>; sets: Map<string, FakeSet>; nextHandle: number }
+export interface FakeRule { handle: number; text: string; comment?: string; sets: string[]; chains: string[] }
+export interface FakeChain { spec: ListedChain; rules: FakeRule[] }
+export interface FakeSet { spec: Omit<ListedSet, 'elements'>; elements: Map<string, ListedElement> }
+export interface FakeTable { family: Family; name: string; comment?: string; chains: Map<string, FakeChain>; sets: Map<string, FakeSet>; nextHandle: number }
 type Ruleset = Map<string, FakeTable>;
 
 /** Namespaces: the fake kernel's (ENOENT for an unknown pin) or, without one, any path. */
@@ -86,6 +86,12 @@ export class FakeNft implements Nft {
     const s = t.sets.get(name);
     if (!s || s.spec.kind !== kind) throw noent(`list ${kind} ${family} ${table} ${name}`);
     return [...s.elements.values()].map((e) => structuredClone(e));
+  }
+
+  /** A copy of the whole model, rule texts included, in the order tables were added: what
+   *  the packet tracer (./trace.ts) evaluates. */
+  ruleset(netns?: string): FakeTable[] {
+    return structuredClone([...this.state.get(netns).values()]);
   }
 
   async probe(netns?: string): Promise<void> {
@@ -181,12 +187,10 @@ function chainOp(t: FakeTable, verb: string, obj: Chain, what: string): void {
   t.chains.delete(obj.name);
 }
 
-const PRIORITIES: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100, out: 100 };
-
 function priorityOf(c: Chain): number | undefined {
   if (typeof c.priority === 'number' || c.priority === undefined) return c.priority;
   const [name, sign, n] = c.priority.split(' ');
-  const base = PRIORITIES[name!] ?? 0;
+  const base = PRIORITIES.get(name!) ?? 0;
   return sign === '-' ? base - Number(n) : sign === '+' ? base + Number(n) : base;
 }
 

@@ -16,21 +16,25 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const TOKEN = /^[A-Za-z0-9_.:/-]+$/;
 const VERDICT = /^(accept|drop|continue|return|(jump|goto) [A-Za-z_][A-Za-z0-9_.-]*)$/;
 const TYPE = /^[a-z0-9_]+( \. [a-z0-9_]+)*$/;
-const PRIORITY_NAMES = new Set(['raw', 'mangle', 'dstnat', 'filter', 'security', 'srcnat', 'out']);
+/** nft's standard priority names and their values (the fake orders base chains by them). */
+export const PRIORITIES: ReadonlyMap<string, number> = new Map([
+  ['raw', -300], ['mangle', -150], ['dstnat', -100], ['filter', 0], ['security', 50], ['srcnat', 100], ['out', 100],
+]);
 const HOOKS = new Set(['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress', 'egress']);
 const CHAIN_TYPES = new Set(['filter', 'nat', 'route']);
 const SET_FLAGS = new Set(['interval', 'constant', 'timeout', 'dynamic']);
 /** nft refuses longer comments. */
 export const MAX_COMMENT = 128;
 
-const VERBS: Record<NftObject['kind'], readonly Verb[]> = {
-  table: ['add', 'create', 'delete', 'flush'],
-  chain: ['add', 'create', 'delete', 'flush'],
-  rule: ['add', 'insert', 'replace', 'delete'],
-  set: ['add', 'create', 'delete', 'flush'],
-  map: ['add', 'create', 'delete', 'flush'],
-  element: ['add', 'create', 'delete'],
-};
+// Keyed by a kind the caller sent: a Map, so "constructor" is an unknown kind, not a function.
+const VERBS: ReadonlyMap<string, readonly Verb[]> = new Map<NftObject['kind'], readonly Verb[]>([
+  ['table', ['add', 'create', 'delete', 'flush']],
+  ['chain', ['add', 'create', 'delete', 'flush']],
+  ['rule', ['add', 'insert', 'replace', 'delete']],
+  ['set', ['add', 'create', 'delete', 'flush']],
+  ['map', ['add', 'create', 'delete', 'flush']],
+  ['element', ['add', 'create', 'delete']],
+]);
 
 export class Transaction {
   private readonly list: Op[] = [];
@@ -110,8 +114,9 @@ export function describeObject(obj: NftObject): string {
 
 function validate(verb: Verb, obj: NftObject): void {
   const what = `${verb} ${obj?.kind ?? 'object'}`;
-  if (!obj || typeof obj.kind !== 'string' || !Object.hasOwn(VERBS, obj.kind)) throw invalid(`${what}: unknown object kind "${String(obj?.kind)}"`);
-  if (!VERBS[obj.kind].includes(verb)) throw invalid(`${what}: nft has no "${verb}" for a ${obj.kind}`);
+  const verbs = obj ? VERBS.get(obj.kind) : undefined;
+  if (!verbs) throw invalid(`${what}: unknown object kind "${String(obj?.kind)}"`);
+  if (!verbs.includes(verb)) throw invalid(`${what}: nft has no "${verb}" for a ${obj.kind}`);
   if (!FAMILIES.includes(obj.family)) throw invalid(`${what}: unknown family "${String(obj.family)}"`);
   if (obj.kind === 'table') {
     name(obj.name, what, 'table');
@@ -149,7 +154,7 @@ function checkChain(c: Chain, what: string): void {
   if (c.hook !== undefined && !HOOKS.has(c.hook)) throw invalid(`${what} "${c.name}": unknown hook "${c.hook}"`);
   if (c.priority !== undefined) {
     const p = c.priority;
-    const ok = typeof p === 'number' ? Number.isInteger(p) : /^([a-z]+)( [+-] \d+)?$/.test(p) && PRIORITY_NAMES.has(p.split(' ')[0]!);
+    const ok = typeof p === 'number' ? Number.isInteger(p) : /^([a-z]+)( [+-] \d+)?$/.test(p) && PRIORITIES.has(p.split(' ')[0]!);
     if (!ok) throw invalid(`${what} "${c.name}": priority "${String(p)}" is neither an integer nor a standard name`);
   }
   if (c.policy !== undefined && c.policy !== 'accept' && c.policy !== 'drop') throw invalid(`${what} "${c.name}": policy must be accept or drop`);

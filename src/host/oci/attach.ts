@@ -1,7 +1,7 @@
 import { close as closeCb } from 'node:fs';
 import { promisify } from 'node:util';
 import { Readable, Writable } from 'node:stream';
-import { ERRNO, HostError } from '../errors.js';
+import { errnoOf, HostError } from '../errors.js';
 import { native } from '../native.js';
 import type { AttachStreams } from './types.js';
 
@@ -41,7 +41,7 @@ export async function attachSocket(path: string, opts: AttachSocketOptions): Pro
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const code = e.code === 'ECONNREFUSED' || e.code === 'ENOENT' ? 'ENOENT' : 'EIO';
-    throw new HostError(code, `attach: ${e.message} (no live conmon)`, 'connect', ERRNO[code] ?? 5);
+    throw new HostError(code, `attach: ${e.message} (no live conmon)`, 'connect', errnoOf(code));
   }
   return new AttachConnection(fd, opts).streams();
 }

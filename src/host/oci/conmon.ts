@@ -4,7 +4,7 @@ import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { trace } from '../../trace.js';
-import { ERRNO, HostError } from '../errors.js';
+import { errnoOf, HostError } from '../errors.js';
 import type { CreateOptions, ExitStatus } from './types.js';
 
 // conmon, the per-container monitor: it runs `runc create`, holds the container's stdio,
@@ -68,7 +68,7 @@ export interface Started {
 }
 
 function conmonError(code: string, message: string): HostError {
-  return new HostError(code, message, 'conmon', ERRNO[code] ?? 5);
+  return new HostError(code, message, 'conmon', errnoOf(code));
 }
 
 /**

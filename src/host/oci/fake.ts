@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
+import { systemClock } from '../clock.js';
 import { ERRNO, HostError, invalid } from '../errors.js';
 import { runcError, signalArg, validId } from './runc.js';
 import type {
@@ -48,7 +49,7 @@ const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) =
 function signalName(signal: string | number): string {
   const arg = signalArg(signal);
   const name = /^\d+$/.test(arg) ? SIGNAL_NAMES.get(Number(arg)) : arg.startsWith('SIG') ? arg : `SIG${arg}`;
-  if (!name || !(name in constants.signals)) throw runcError('kill', `unknown signal "${String(signal)}"`, 'EINVAL');
+  if (!name || !Object.hasOwn(constants.signals, name)) throw runcError('kill', `unknown signal "${String(signal)}"`, 'EINVAL');
   return name;
 }
 
@@ -216,7 +217,7 @@ export class FakeOciRuntime implements OciRuntime {
   private finish(ctr: Ctr, exitCode: number, oomKilled: boolean): void {
     ctr.status = 'stopped';
     const dir = ctr.c.stateDir;
-    this.exits.set(dir, { exitCode, finishedAt: this.opts.now?.() ?? new Date(), oomKilled });
+    this.exits.set(dir, { exitCode, finishedAt: this.opts.now?.() ?? new Date(systemClock.now()), oomKilled });
     this.monitored.delete(dir);
     for (const wake of this.waiters.get(dir) ?? []) wake();
     this.waiters.delete(dir);

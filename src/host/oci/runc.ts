@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { trace } from '../../trace.js';
-import { ERRNO, HostError } from '../errors.js';
+import { errnoOf, HostError } from '../errors.js';
 
 // The runc command line: one process per call, as CRI-O's runtimeCmd does. runc logs in
 // JSON (--log-format json) so its error text can be told apart from anything else on stderr.
@@ -38,7 +38,7 @@ export function classifyRunc(message: string): string {
 }
 
 export function runcError(what: string, message: string, code = classifyRunc(message)): HostError {
-  return new HostError(code, `runc ${what}: ${message}`, 'runc', ERRNO[code] ?? 5);
+  return new HostError(code, `runc ${what}: ${message}`, 'runc', errnoOf(code));
 }
 
 /** The ids runc accepts (runc's own check: letters, digits and _+-.). */

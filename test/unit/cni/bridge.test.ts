@@ -8,6 +8,7 @@ import { runSkel } from '../../../src/cni/skel.js';
 import type { NetConf } from '../../../src/cni/types.js';
 import { FakeKernel, type FakeKernelOptions } from '../../../src/host/fake-kernel.js';
 import { fakeHost } from '../../../src/host/index.js';
+import { trace } from '../../../src/host/nft/trace.js';
 
 // skiff-bridge against the fake kernel, with skiff-host-local in memory as its IPAM: the
 // plugin's decisions without root.
@@ -48,6 +49,19 @@ test('ADD: bridge with the gateway, veth into the pod, address and default route
   t.deepEqual(masq.sets.find((s) => s.name === 'masq_src')?.elements.map((e) => e.key), [['10.244.3.2']]);
 });
 
+test('ipMasq traced: the pod going off its network is masqueraded; within it, to multicast, or from other sources, not', async (t) => {
+  const { host, call } = setup();
+  await host.netns.create({ net: '/run/netns/pod1' });
+  t.is((await call('ADD', 'c1', '/run/netns/pod1', conf())).exitCode, 0);
+  const from = (src: string, dst: string) => trace(host.nft, { src, dst, proto: 'udp', iif: 'cni0', oif: 'eth0' });
+  t.deepEqual(from('10.244.3.2', '192.0.2.53:53'), ['MASQUERADE']);
+  t.deepEqual(from('10.244.3.2', '10.244.3.9:53'), [], 'its own network');
+  t.deepEqual(from('10.244.3.2', '224.0.0.251:5353'), [], 'multicast');
+  t.deepEqual(from('10.244.3.77', '192.0.2.53:53'), [], 'not a pod of this plugin');
+  t.is((await call('DEL', 'c1', '/run/netns/pod1', conf())).exitCode, 0);
+  t.deepEqual(from('10.244.3.2', '192.0.2.53:53'), [], 'gone with the DEL');
+});
+
 test('ADD refuses an existing container interface, and a bridge name taken by another kind', async (t) => {
   const { host, call } = setup();
   await host.netns.create({ net: '/run/netns/pod1' });
@@ -68,6 +82,33 @@ test('a failed ADD leaves no veth, no reservation and no masquerade entry', asyn
   t.deepEqual((await host.netlink.links('/run/netns/pod1')).map((l) => l.name), ['lo']);
   t.deepEqual([...stores.get('/d/unit')!.files.keys()], [], 'the reservation was released');
   t.deepEqual((await host.nft.listTable('ip', 'skiff-bridge').catch(() => ({ sets: [] }))).sets.flatMap((s) => s.elements), []);
+});
+
+test('a failed last step (MAC spoof check) takes back every step before it, newest first, logging an undo that fails', async (t) => {
+  const host = fakeHost(new FakeKernel());
+  const store = new MemoryStore();
+  const plugins = new Map([['skiff-host-local', hostLocalPlugin({ openStore: () => store, readFile: async () => '' })]]);
+  const masq = nftMasquerade(host.nft);
+  const undone: string[] = [];
+  const bridge = bridgePlugin({
+    netlink: host.netlink, sysctl: host.sysctl, runner: new InProcessRunner(plugins),
+    masq: { ...masq, del: async () => { undone.push('masq'); throw new Error('nft is gone'); } },
+    spoof: { add: async () => { throw new Error('no bridge family'); }, del: async () => {}, gc: async () => {} },
+  });
+  await host.netns.create({ net: '/run/netns/pod1' });
+  const log: string[] = [];
+  const out = await runSkel(bridge, {
+    env: cniEnv('ADD', { containerId: 'c1', netns: '/run/netns/pod1', ifname: 'eth0', path: ['/opt/cni/bin'] }),
+    stdin: JSON.stringify(conf({ macspoofchk: true, ipam: { type: 'skiff-host-local', ranges: [[{ subnet: '10.244.3.0/24' }]], dataDir: '/d' } })),
+    stderr: (line) => log.push(line),
+  });
+  t.is(out.exitCode, 1);
+  t.is(JSON.parse(out.stdout).msg, 'no bridge family');
+  t.deepEqual(undone, ['masq'], 'the masquerade entry was taken back');
+  t.deepEqual(log, ['rollback: delete the masquerade entry: nft is gone']);
+  t.deepEqual([...store.files.keys()], [], 'the reservation was released after the failed undo');
+  t.deepEqual((await host.netlink.links()).filter((l) => l.kind === 'veth'), [], 'and the veth deleted last');
+  t.deepEqual((await host.netlink.links('/run/netns/pod1')).map((l) => l.name), ['lo']);
 });
 
 test('the gateway: a failed ADD adds none; a later ADD turns forwarding on again; another address of that subnet is refused', async (t) => {

@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { FakeClock } from '../../../src/host/clock.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -373,4 +374,17 @@ test('address parsing accepts what Go accepts, and formats canonically', (t) => 
   const bad = ['', '1.2.3', '1.2.3.4.5', '01.2.3.4', '256.1.1.1', '1.2.3.-1', ':', ':::', '1:::2', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4::5:6:7:8',
     '12345::', 'g::1', 'fe80::1%eth0', '::1.2.3', '1.2::3', ':1::2', '1:2:3:4:5:6:7', ' ::1'];
   for (const text of bad) t.is(parseAddr(text), undefined, text);
+});
+
+test('DiskStore: an empty reservation file is in flight for a minute of the injected clock, then a stale one', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new FakeClock(Date.UTC(2026, 0, 1));
+  await writeFile(join(dir, '10.1.2.7'), '');
+  await utimes(join(dir, '10.1.2.7'), new Date(clock.now()), new Date(clock.now()));
+  const store = new DiskStore(dir, clock);
+  t.like((await store.list())[0], { containerId: '', inFlight: true });
+  clock.advance(59_000);
+  t.like((await store.list())[0], { inFlight: true });
+  clock.advance(2_000);
+  t.is((await store.list())[0]!.inFlight, undefined);
 });

@@ -8,6 +8,7 @@ import { fakeHost } from '../../../src/host/index.js';
 import { FakeConntrack, FakeNft } from '../../../src/host/nft/fake.js';
 import { parseTable } from '../../../src/host/nft/json.js';
 import { Transaction } from '../../../src/host/nft/transaction.js';
+import { trace } from '../../../src/host/nft/trace.js';
 import type { Family, ListedElement, Nft } from '../../../src/host/nft/types.js';
 
 // skiff-portmap without root: the transaction builder, nft JSON parsing, config checks and
@@ -406,4 +407,31 @@ test('STATUS succeeds when nft runs, and is error 50 when it does not', async (t
   const broken = portmapPlugin({ ...fakeDeps(), hostNetns: '/run/fake-netns/missing' });
   const out = await runSkel(broken, { env: { CNI_COMMAND: 'STATUS', CNI_PATH: '/opt/cni/bin' }, stdin: JSON.stringify(base()) });
   t.is(JSON.parse(out.stdout).code, 50);
+});
+
+// ---- the rules, traced -------------------------------------------------------------------
+
+test('traced: a hostPort is DNATed to the pod from outside, from the node and from the pod itself; other ports and hosts pass', async (t) => {
+  const node = await fakeNode();
+  t.is((await node.cni('ADD', pmConf(web))).exitCode, 0);
+  const local = ['192.168.1.10', 'fd00::10'];
+  const packet = (src: string, dst: string, proto: 'tcp' | 'udp' = 'tcp', from: 'outside' | 'local' = 'outside') => trace(node.nft, { src, dst, proto, from, local, netns: NODE });
+  t.deepEqual(packet('203.0.113.7', '192.168.1.10:8080'), ['DNAT 10.244.1.5:80']);
+  t.deepEqual(packet('203.0.113.7', '192.168.1.10:5353', 'udp'), ['DNAT 10.244.1.5:53']);
+  t.deepEqual(packet('[2001:db8::7]', '[fd00::10]:8080'), ['DNAT [fd00:1::5]:80']);
+  t.deepEqual(packet('203.0.113.7', '192.168.1.10:8081'), [], 'a port nobody mapped passes untouched');
+  t.deepEqual(packet('203.0.113.7', '192.168.1.10:5353'), [], 'the mapping is for UDP');
+  t.deepEqual(packet('10.244.1.9', '198.51.100.1:8080'), [], 'port 8080 of another host is not a host port');
+  t.deepEqual(packet('10.244.1.5', '192.168.1.10:8080'), ['DNAT 10.244.1.5:80', 'MASQUERADE'], 'the pod reaching itself is masqueraded (hairpin)');
+  t.deepEqual(packet('127.0.0.1', '127.0.0.1:8080', 'tcp', 'local'), ['DNAT 10.244.1.5:80', 'MASQUERADE'], 'from localhost, through output');
+  t.is((await node.cni('DEL', base())).exitCode, 0);
+  t.deepEqual(packet('203.0.113.7', '192.168.1.10:8080'), [], 'gone with the DEL');
+});
+
+test('traced: a hostIP mapping applies to that address only; masqAll masquerades every DNATed connection', async (t) => {
+  const node = await fakeNode();
+  const local = ['192.0.2.10', '192.0.2.11'];
+  t.is((await node.cni('ADD', pmConf([{ hostPort: 9090, containerPort: 90, hostIP: '192.0.2.10' }], { masqAll: true }))).exitCode, 0);
+  t.deepEqual(trace(node.nft, { src: '203.0.113.7', dst: '192.0.2.10:9090', proto: 'tcp', local, netns: NODE }), ['DNAT 10.244.1.5:90', 'MASQUERADE']);
+  t.deepEqual(trace(node.nft, { src: '203.0.113.7', dst: '192.0.2.11:9090', proto: 'tcp', local, netns: NODE }), []);
 });

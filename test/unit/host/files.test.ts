@@ -97,3 +97,31 @@ test('real: stat follows symlinks and reports device numbers', async (t) => {
   t.is(nul?.kind, 'char');
   t.is(nul?.rdev, (1 << 8) | 3);
 });
+
+both('list names a directory\'s entries; ENOENT when absent, ENOTDIR for a file', async (t, { files, dir }) => {
+  await files.write(join(dir, 'a.conflist'), '{}');
+  await files.mkdir(join(dir, 'sub'));
+  t.deepEqual((await files.list(dir)).sort(), ['a.conflist', 'sub']);
+  t.deepEqual(await files.list(join(dir, 'sub')), []);
+  t.is(await code(t, files.list(join(dir, 'none'))), 'ENOENT');
+  t.is(await code(t, files.list(join(dir, 'a.conflist'))), 'ENOTDIR');
+});
+
+both('executable: an x bit on something there; never an error', async (t, { files, dir }) => {
+  await files.write(join(dir, 'plugin'), '#!/bin/sh\n', { mode: 0o755 });
+  await files.write(join(dir, 'conf'), '{}', { mode: 0o644 });
+  t.true(await files.executable(join(dir, 'plugin')));
+  t.false(await files.executable(join(dir, 'conf')));
+  t.false(await files.executable(join(dir, 'none')));
+});
+
+both('a watch wakes on a write in the directory; watching a missing directory is ENOENT', async (t, { files, dir }) => {
+  await files.mkdir(join(dir, 'conf'));
+  let woken!: () => void;
+  const wake = new Promise<void>((resolve) => { woken = resolve; });
+  const w = files.watch(join(dir, 'conf'), () => woken(), (err) => t.fail(err.message));
+  t.teardown(() => w.close());
+  await files.write(join(dir, 'conf', '10.conflist'), '{}');
+  await wake;
+  t.is(t.throws<HostError>(() => files.watch(join(dir, 'none'), () => {}, () => {}))?.code, 'ENOENT');
+});
