@@ -3,15 +3,18 @@
 // reporter, action and reason); one created through events.k8s.io/v1 must also be a "new"
 // Event: eventTime set, type Normal|Warning, the deprecated fields unset, a series of 2 or more.
 import { eventsV1ToCore } from '../conversion/events.js';
-import { type Errs, invalid, isObj, qualifiedNameProblems, required } from './field.js';
+import { type Errs, invalid, qualifiedNameProblems, required } from './field.js';
+import { isObject, type JsonObject } from '../types.js';
 
 const LIMITS = { reportingInstance: 128, action: 128, reason: 128 } as const;
 const NOTE_LIMIT = 1024;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
-function legacy(errs: Errs, e: any, reportingField: string, messageField: string): void {
-  const ns = str(e.metadata?.namespace);
-  const objNs = str(e.involvedObject?.namespace);
+const field = (o: unknown, key: 'namespace' | 'component' | 'host'): unknown => (isObject(o) ? o[key] : undefined);
+
+function legacy(errs: Errs, e: JsonObject, reportingField: string, messageField: string): void {
+  const ns = str(field(e.metadata, 'namespace'));
+  const objNs = str(field(e.involvedObject, 'namespace'));
   const mismatch = () => errs.push(invalid('involvedObject.namespace', objNs, 'does not match event.namespace'));
   if (!e.eventTime) {
     if (objNs === '' ? ns !== '' && ns !== 'default' : ns !== objNs) mismatch();
@@ -21,7 +24,8 @@ function legacy(errs: Errs, e: any, reportingField: string, messageField: string
   const controller = str(e.reportingComponent);
   if (!controller) errs.push(required(reportingField));
   for (const m of qualifiedNameProblems(controller)) errs.push(invalid(reportingField, controller, m));
-  for (const [f, limit] of Object.entries(LIMITS)) {
+  for (const f of ['reportingInstance', 'action', 'reason'] as const) {
+    const limit = LIMITS[f];
     const v = str(e[f]);
     if (!v) errs.push(required(f));
     if (v.length > limit) errs.push(invalid(f, '', `can have at most ${limit} characters`));
@@ -30,15 +34,15 @@ function legacy(errs: Errs, e: any, reportingField: string, messageField: string
 }
 
 /** A core/v1 Event on create. */
-export function validateCoreEvent(errs: Errs, o: any, old?: any): void {
+export function validateCoreEvent(errs: Errs, o: JsonObject, old?: JsonObject): void {
   if (!old) legacy(errs, o, 'reportingComponent', 'message');
 }
 
 /** An events.k8s.io/v1 Event on create: legacy rules on its core form, then the strict ones. */
-export function validateEventsV1Event(errs: Errs, o: any, old?: any): void {
+export function validateEventsV1Event(errs: Errs, o: JsonObject, old?: JsonObject): void {
   if (old) return;
   legacy(errs, eventsV1ToCore(o), 'reportingController', 'note');
-  if (isObj(o.series)) {
+  if (isObject(o.series)) {
     if (typeof o.series.count !== 'number' || o.series.count < 2) errs.push(invalid('series.count', '', 'should be at least 2'));
     if (!o.series.lastObservedTime) errs.push(required('series.lastObservedTime'));
   }
@@ -47,5 +51,5 @@ export function validateEventsV1Event(errs: Errs, o: any, old?: any): void {
   if (o.deprecatedFirstTimestamp) errs.push(invalid('deprecatedFirstTimestamp', '', 'needs to be unset'));
   if (o.deprecatedLastTimestamp) errs.push(invalid('deprecatedLastTimestamp', '', 'needs to be unset'));
   if (o.deprecatedCount) errs.push(invalid('deprecatedCount', '', 'needs to be unset'));
-  if (isObj(o.deprecatedSource) && (o.deprecatedSource.component || o.deprecatedSource.host)) errs.push(invalid('deprecatedSource', '', 'needs to be unset'));
+  if (isObject(o.deprecatedSource) && (field(o.deprecatedSource, 'component') || field(o.deprecatedSource, 'host'))) errs.push(invalid('deprecatedSource', '', 'needs to be unset'));
 }
