@@ -4,7 +4,8 @@
 // untyped scalars (int-or-string, quantity), maps and lists, and null is always fine. Unlike
 // encoding/json it reports every error, each with its path in field-path form (`.data.a`,
 // `.spec.containers[name="c"].ports[0].containerPort`).
-import { fieldNode, itemNode, kindNode, listItemPath, type FieldNode, type Gvk } from './fieldvalidation.js';
+import { fieldNode, itemNode, kindNode, listItemPath, type FieldNode } from './fieldvalidation.js';
+import type { Gvk } from './types.js';
 import { goNumber, goPrint } from './decode-types.js';
 
 export interface ApplyProblems {

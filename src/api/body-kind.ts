@@ -2,15 +2,15 @@
 // and defaulted as upstream's serializer does (a missing kind or apiVersion is the
 // endpoint's), and the words upstream's decoder uses when they do not fit (the "cannot be
 // handled as a" family from the apiserver's transformDecodeError).
+import { ownValue } from '../own-keys.js';
 import { RESOURCES } from './resources.js';
-
-export interface Gvk { group: string; version: string; kind: string }
+import type { Gvk } from './types.js';
 
 const gvString = (g: string, v: string) => (g ? `${g}/${v}` : v);
 
 // Upstream's internal (hub) package of each group, as conversion errors name it.
 const INTERNAL: Record<string, string> = { '': 'core', 'events.k8s.io': 'core' };
-const internalPackage = (group: string) => INTERNAL[group] ?? group.split('.')[0]!;
+const internalPackage = (group: string) => ownValue(INTERNAL, group) ?? group.split('.')[0]!;
 
 /** Upstream's summary of a body in decode errors: its first 30 bytes, as text when it is a JSON object, else hex. */
 export function summarizeBody(raw: Buffer): string {

@@ -3,18 +3,22 @@
 // API is read through both. The storage layer converts at its edge (storage/codec.ts).
 import { findResource, type ResourceInfo } from './resources.js';
 import { coreToEventsV1, eventsV1ToCore } from './conversion/events.js';
-
-type Obj = Record<string, any>;
+import type { Event, EventsV1Event, JsonObject } from './types.js';
 
 export interface StorageConversion {
   /** The resource whose storage (keys and stored shape) this one shares. */
   storage: ResourceInfo;
-  toServed(stored: Obj): Obj;
-  toStored(served: Obj): Obj;
+  toServed(stored: JsonObject): JsonObject;
+  toStored(served: JsonObject): JsonObject;
 }
 
+// The storage layer picks the conversion by resource, so the object is of its kind.
 const CONVERSIONS = new Map<ResourceInfo, StorageConversion>([
-  [findResource('events.k8s.io', 'v1', 'events')!, { storage: findResource('', 'v1', 'events')!, toServed: coreToEventsV1, toStored: eventsV1ToCore }],
+  [findResource('events.k8s.io', 'v1', 'events')!, {
+    storage: findResource('', 'v1', 'events')!,
+    toServed: (o) => coreToEventsV1(o as Event),
+    toStored: (o) => eventsV1ToCore(o as EventsV1Event),
+  }],
 ]);
 
 /** How `r` is stored when not as itself; undefined for the resources stored as served. */

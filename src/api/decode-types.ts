@@ -15,7 +15,8 @@
 // One walk over the value: linear in its size, recursive only as deep as the body (whose depth
 // the decoders bound before this runs).
 import jsonc from 'jsonc-parser';
-import { fieldNode, itemNode, kindNode, type FieldNode, type Gvk, type ScalarType } from './fieldvalidation.js';
+import { fieldNode, itemNode, kindNode, type FieldNode, type ScalarType } from './fieldvalidation.js';
+import type { Gvk } from './types.js';
 import { goTimeParseError, RFC3339, RFC3339_MICRO } from './go-time.js';
 import { parseQuantity, QUANTITY_MESSAGE } from './validation/field.js';
 

@@ -5,8 +5,7 @@
 // each definition compiles once into a small tree of nodes that the walks below share.
 import { definitionFor, schemaDefinitions } from './openapi.js';
 import type { Schema } from './openapi/models.js';
-
-export interface Gvk { group: string; version: string; kind: string }
+import { isObject, type Gvk } from './types.js';
 
 /**
  * The Go type of a scalar field, as the decoder treats it: int-or-string, quantity and time
@@ -116,8 +115,6 @@ export function fieldNode(node: FieldNode, key: string): FieldNode | undefined {
 export function itemNode(node: FieldNode): FieldNode {
   return node.type === 'list' ? node.items() : ANY;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export interface PruneResult<T> {
   /** The object without its unknown fields (the input itself when it had none). */

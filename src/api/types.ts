@@ -1,7 +1,13 @@
-// The wire shapes of Kubernetes API objects, as JSON: plain interfaces, no classes, no Dates.
+// The wire shapes of Kubernetes API objects, as JSON: plain object types, no classes, no Dates.
 // Everything that reads or writes Pods, Services or Nodes (apiserver, kubelet, scheduler,
 // controllers, proxy) uses these; `JsonObject` is for code that is generic over kinds.
+// The per-kind types (Pod, PodSpec, Container, Service, Node...) are generated from the
+// kubernetes-models schemas into types.generated.ts; the meta every kind shares is written
+// here by hand. All are type aliases, not interfaces, so that a Pod is also a KubeObject and
+// a JsonObject without a cast.
 import { isDeepStrictEqual } from 'node:util';
+
+export type * from './types.generated.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -21,21 +27,21 @@ export interface Gvk {
   kind: string;
 }
 
-export interface TypeMeta {
+export type TypeMeta = {
   apiVersion?: string;
   kind?: string;
-}
+};
 
-export interface OwnerReference {
+export type OwnerReference = {
   apiVersion: string;
   kind: string;
   name: string;
   uid: string;
   controller?: boolean;
   blockOwnerDeletion?: boolean;
-}
+};
 
-export interface ManagedFieldsEntry {
+export type ManagedFieldsEntry = {
   manager?: string;
   operation?: 'Apply' | 'Update';
   apiVersion?: string;
@@ -43,9 +49,9 @@ export interface ManagedFieldsEntry {
   fieldsType?: string;
   fieldsV1?: JsonObject;
   subresource?: string;
-}
+};
 
-export interface ObjectMeta {
+export type ObjectMeta = {
   name?: string;
   generateName?: string;
   namespace?: string;
@@ -61,39 +67,39 @@ export interface ObjectMeta {
   finalizers?: string[];
   managedFields?: ManagedFieldsEntry[];
   selfLink?: string;
-}
+};
 
-export interface ListMeta {
+export type ListMeta = {
   resourceVersion?: string;
   continue?: string;
   remainingItemCount?: number;
   selfLink?: string;
-}
+};
 
-export interface StatusCause {
+export type StatusCause = {
   reason?: string;
   message?: string;
   field?: string;
-}
+};
 
-export interface StatusDetails {
+export type StatusDetails = {
   name?: string;
   group?: string;
   kind?: string;
   uid?: string;
   causes?: StatusCause[];
   retryAfterSeconds?: number;
-}
+};
 
 /** metav1.Status: the body of every API error and of some deletes. */
-export interface Status extends TypeMeta {
+export type Status = TypeMeta & {
   metadata?: ListMeta;
   status?: 'Success' | 'Failure';
   message?: string;
   reason?: string;
   details?: StatusDetails;
   code?: number;
-}
+};
 
 /** Any stored API object: known metadata, the rest kind-specific JSON. */
 export interface KubeObject extends TypeMeta {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { hardenIntrinsics } from '../own-keys.js';
+import { systemClock } from '../host/clock.js';
 
 // `skiff server`: the control plane's apiserver over the embedded SQLite store (or etcd with
 // --etcd-endpoints). Composition root: PKI, ServiceAccount signing key and admin.kubeconfig on
@@ -109,7 +110,7 @@ export async function runServer(opts: ServerOptions): Promise<void> {
       openapiV3: openapi.openapiV3,
       defaultObject: defaults.defaultObject,
       validateObject: validation.validateObject,
-      toTable: (gvk, objects, include) => table.toTable(gvk, objects, include),
+      toTable: (gvk, objects, include) => table.toTable(gvk, objects, include, systemClock.now()),
     },
   });
   // Written on every start: the port may be new (port 0), the credentials are the same.

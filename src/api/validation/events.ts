@@ -2,7 +2,6 @@
 // the legacy checks (its object's namespace matches its own; one with an eventTime names its
 // reporter, action and reason); one created through events.k8s.io/v1 must also be a "new"
 // Event: eventTime set, type Normal|Warning, the deprecated fields unset, a series of 2 or more.
-import { eventsV1ToCore } from '../conversion/events.js';
 import { type Errs, invalid, qualifiedNameProblems, required } from './field.js';
 import { isObject, type JsonObject } from '../types.js';
 
@@ -12,36 +11,45 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 const field = (o: unknown, key: 'namespace' | 'component' | 'host'): unknown => (isObject(o) ? o[key] : undefined);
 
-function legacy(errs: Errs, e: JsonObject, reportingField: string, messageField: string): void {
+/** Where the legacy checks read an Event's renamed fields (the rest are named alike in both versions). */
+type Names =
+  | { object: 'involvedObject'; reporting: 'reportingComponent'; message: 'message' }
+  | { object: 'regarding'; reporting: 'reportingController'; message: 'note' };
+const CORE: Names = { object: 'involvedObject', reporting: 'reportingComponent', message: 'message' };
+const EVENTS_V1: Names = { object: 'regarding', reporting: 'reportingController', message: 'note' };
+
+// The body is read in place under either version's names rather than converted: a body that is
+// being validated is not yet an Event the conversion may assume.
+function legacy(errs: Errs, e: JsonObject, names: Names): void {
   const ns = str(field(e.metadata, 'namespace'));
-  const objNs = str(field(e.involvedObject, 'namespace'));
+  const objNs = str(field(e[names.object], 'namespace'));
   const mismatch = () => errs.push(invalid('involvedObject.namespace', objNs, 'does not match event.namespace'));
   if (!e.eventTime) {
     if (objNs === '' ? ns !== '' && ns !== 'default' : ns !== objNs) mismatch();
     return;
   }
   if (objNs === '' && ns !== 'default' && ns !== 'kube-system') mismatch();
-  const controller = str(e.reportingComponent);
-  if (!controller) errs.push(required(reportingField));
-  for (const m of qualifiedNameProblems(controller)) errs.push(invalid(reportingField, controller, m));
+  const controller = str(e[names.reporting]);
+  if (!controller) errs.push(required(names.reporting));
+  for (const m of qualifiedNameProblems(controller)) errs.push(invalid(names.reporting, controller, m));
   for (const f of ['reportingInstance', 'action', 'reason'] as const) {
     const limit = LIMITS[f];
     const v = str(e[f]);
     if (!v) errs.push(required(f));
     if (v.length > limit) errs.push(invalid(f, '', `can have at most ${limit} characters`));
   }
-  if (str(e.message).length > NOTE_LIMIT) errs.push(invalid(messageField, '', `can have at most ${NOTE_LIMIT} characters`));
+  if (str(e[names.message]).length > NOTE_LIMIT) errs.push(invalid(names.message, '', `can have at most ${NOTE_LIMIT} characters`));
 }
 
 /** A core/v1 Event on create. */
 export function validateCoreEvent(errs: Errs, o: JsonObject, old?: JsonObject): void {
-  if (!old) legacy(errs, o, 'reportingComponent', 'message');
+  if (!old) legacy(errs, o, CORE);
 }
 
 /** An events.k8s.io/v1 Event on create: legacy rules on its core form, then the strict ones. */
 export function validateEventsV1Event(errs: Errs, o: JsonObject, old?: JsonObject): void {
   if (old) return;
-  legacy(errs, eventsV1ToCore(o), 'reportingController', 'note');
+  legacy(errs, o, EVENTS_V1);
   if (isObject(o.series)) {
     if (typeof o.series.count !== 'number' || o.series.count < 2) errs.push(invalid('series.count', '', 'should be at least 2'));
     if (!o.series.lastObservedTime) errs.push(required('series.lastObservedTime'));

@@ -8,11 +8,12 @@ import { applyPatch, serverSideApply, updateManagedFields } from '../../../src/a
 import { defaultObject } from '../../../src/api/defaults.js';
 import { validateObject } from '../../../src/api/validation.js';
 import { toTable } from '../../../src/api/table.js';
+import { systemClock } from '../../../src/host/clock.js';
 import { findResource } from '../../../src/api/resources.js';
 import { makeServiceAccountKey } from '../../../src/apiserver/wiring/serviceaccount-key.js';
 import { startAuthFixture, startFixture, testPki, until, type Fixture } from './fixture.js';
 
-const hooks = { applyPatch, serverSideApply, updateManagedFields, defaultObject, validateObject, toTable: (gvk: any, objs: object[], inc: any) => toTable(gvk, objs, inc) };
+const hooks = { applyPatch, serverSideApply, updateManagedFields, defaultObject, validateObject, toTable: (gvk: any, objs: object[], inc: any) => toTable(gvk, objs, inc, systemClock.now()) };
 const TABLE = { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' };
 
 function csrPem(cn = 'jane', org?: string): string {

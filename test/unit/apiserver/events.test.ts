@@ -4,9 +4,10 @@ import test from 'ava';
 import { applyPatch, serverSideApply, updateManagedFields } from '../../../src/apiserver/patch/index.js';
 import { coreToEventsV1, eventsV1ToCore } from '../../../src/api/conversion/events.js';
 import { toTable } from '../../../src/api/table.js';
+import { systemClock } from '../../../src/host/clock.js';
 import { startFixture } from './fixture.js';
 
-const hooks = { applyPatch, serverSideApply, updateManagedFields, toTable: (gvk: any, objs: object[], inc: any) => toTable(gvk, objs, inc) };
+const hooks = { applyPatch, serverSideApply, updateManagedFields, toTable: (gvk: any, objs: object[], inc: any) => toTable(gvk, objs, inc, systemClock.now()) };
 const CORE = '/api/v1/namespaces/default/events';
 const NEW = '/apis/events.k8s.io/v1/namespaces/default/events';
 const MERGE = { 'Content-Type': 'application/merge-patch+json' };
