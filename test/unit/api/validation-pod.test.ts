@@ -1,6 +1,7 @@
 import test from 'ava';
 import { defaultObject } from '../../../src/api/defaults.js';
 import { validateObject } from '../../../src/api/validation.js';
+import * as build from '../../helpers/builders.js';
 
 const POD = { group: '', version: 'v1', kind: 'Pod' };
 const DEPLOY = { group: 'apps', version: 'v1', kind: 'Deployment' };
@@ -175,7 +176,7 @@ test('tolerations, nodeSelector and affinity are checked as upstream', (t) => {
 });
 
 test('container names are unique across init and regular containers', (t) => {
-  const cs = validateObject(POD, pod({ containers: [ctr()], initContainers: [{ name: 'c', image: 'x' }] }));
+  const cs = validateObject(POD, build.pod('p').withContainer('c').withSpec({ initContainers: [{ name: 'c', image: 'x' }] }));
   t.deepEqual(cs.map((c) => [c.field, c.message]), [['spec.initContainers[0].name', 'Duplicate value: "c"']]);
 });
 
