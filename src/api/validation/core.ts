@@ -2,7 +2,7 @@
 // ValidateConfigMap and their updates): namespace finalizers, data keys, secret types' required
 // keys, and the `immutable: true` lock.
 import { configKeyProblems, duplicate, type Errs, forbidden, immutable, invalid, qualifiedNameProblems, required, tooLong } from './field.js';
-import { sortKeys } from './pod.js';
+import { sameJson } from './pod.js';
 import { isObject, type JsonObject } from '../types.js';
 import { ownValue } from '../../own-keys.js';
 
@@ -11,7 +11,7 @@ const STANDARD_FINALIZERS = ['kubernetes', 'orphan', 'foregroundDeletion'];
 const LOCKED = 'field is immutable when `immutable` is set';
 
 const emptyish = (v: unknown) => v == null || (isObject(v) && Object.keys(v).length === 0);
-const same = (a: unknown, b: unknown) => (emptyish(a) && emptyish(b)) || JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+const same = (a: unknown, b: unknown) => (emptyish(a) && emptyish(b)) || sameJson(a, b);
 
 /** Problems with a finalizer name: qualified, and unqualified only for the standard ones. */
 export function finalizerProblems(v: string, kube: boolean): string[] {

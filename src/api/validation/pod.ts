@@ -152,9 +152,9 @@ export function validatePodSpecUpdate(errs: Errs, spec: unknown, old: unknown): 
     delete copy.activeDeadlineSeconds;
     delete copy.tolerations;
     delete copy.terminationGracePeriodSeconds;
-    return JSON.stringify(sortKeys(copy));
+    return copy;
   };
-  if (strip(spec) !== strip(old)) {
+  if (!sameJson(strip(spec), strip(old))) {
     errs.push({
       reason: 'FieldValueForbidden',
       field: 'spec',
@@ -163,7 +163,10 @@ export function validatePodSpecUpdate(errs: Errs, spec: unknown, old: unknown): 
   }
 }
 
-export function sortKeys(v: unknown): unknown {
+/** Whether two values are the same JSON whatever their key order (undefined members count as absent, as in JSON). */
+export const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+
+function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (!isObject(v)) return v;
   return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sortKeys(x)]));

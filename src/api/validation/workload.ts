@@ -2,14 +2,12 @@
 // strategies, and the fields that are immutable once created.
 import { type Errs, forbidden, immutable, invalid, isInt, isOneOf, notSupported, required } from './field.js';
 import { intOrPercent, intOrPercentValue, labelSelector, nonNegative } from './common.js';
-import { sortKeys, validatePodSpec } from './pod.js';
+import { sameJson, validatePodSpec } from './pod.js';
 import { validateJobSpec } from './job.js';
 import { isObject, type JsonObject } from '../types.js';
 import { ownValue } from '../../own-keys.js';
 
 export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job';
-
-const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 
 function validateSelector(errs: Errs, kind: WorkloadKind, field: string, selector: unknown): boolean {
   if (!isObject(selector)) return errs.push(required(field)), false;
@@ -147,14 +145,14 @@ export function validateWorkload(errs: Errs, kind: WorkloadKind, o: JsonObject, 
 
 function validateWorkloadUpdate(errs: Errs, kind: WorkloadKind, s: JsonObject, old: JsonObject): void {
   // apps/v1 and batch/v1 selectors are immutable once created.
-  if (old.selector !== undefined && !same(s.selector, old.selector)) errs.push(immutable('spec.selector', s.selector));
-  if (kind === 'StatefulSet' && (['serviceName', 'podManagementPolicy', 'volumeClaimTemplates'] as const).some((f) => !same(s[f], old[f]))) {
+  if (old.selector !== undefined && !sameJson(s.selector, old.selector)) errs.push(immutable('spec.selector', s.selector));
+  if (kind === 'StatefulSet' && (['serviceName', 'podManagementPolicy', 'volumeClaimTemplates'] as const).some((f) => !sameJson(s[f], old[f]))) {
     errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
   }
   if (kind === 'Job') {
-    if (!same(s.template, old.template)) errs.push(immutable('spec.template', s.template));
+    if (!sameJson(s.template, old.template)) errs.push(immutable('spec.template', s.template));
     if (old.completionMode !== undefined && s.completionMode !== old.completionMode) errs.push(immutable('spec.completionMode', s.completionMode));
-    for (const f of ['podFailurePolicy', 'backoffLimitPerIndex', 'successPolicy', 'managedBy'] as const) if (!same(s[f], old[f])) errs.push(immutable(`spec.${f}`, s[f]));
+    for (const f of ['podFailurePolicy', 'backoffLimitPerIndex', 'successPolicy', 'managedBy'] as const) if (!sameJson(s[f], old[f])) errs.push(immutable(`spec.${f}`, s[f]));
     // Elastic indexed jobs may scale completions together with parallelism.
     const elastic = s.completionMode === 'Indexed' && s.completions === s.parallelism && old.completions === old.parallelism;
     if (old.completions != null && s.completions !== old.completions && !elastic) errs.push(immutable('spec.completions', s.completions));
