@@ -1,7 +1,7 @@
 // Validation of the built-in kinds, as upstream's pkg/apis/*/validation: object metadata,
 // per-kind specs, and the fields that are immutable on update. Returns the causes for a
 // 422 Invalid (apiserver/status.ts `invalid`); an empty list means valid.
-import { dns1035Problems, type Errs, type FieldCause, immutable, invalid, isInt, labelProblems, labelValueProblems, isOneOf, notSupported, pathSegmentProblems, qualifiedNameProblems, required, subdomainProblems, forbidden, duplicate } from './validation/field.js';
+import { dns1035Problems, type Errs, type FieldCause, immutable, invalid, isInt, labelProblems, labelValueProblems, isOneOf, type Keys, type Values, notSupported, pathSegmentProblems, qualifiedNameProblems, required, subdomainProblems, forbidden, duplicate } from './validation/field.js';
 import { validatePodSpec, validatePodSpecUpdate, validPort } from './validation/pod.js';
 import { validateIngress, validateNetworkPolicy } from './validation/networking.js';
 import { finalizerProblems, validateConfigMap, validateNamespace, validateSecret } from './validation/core.js';
@@ -14,6 +14,7 @@ import { validateRuntimeClass } from './validation/node.js';
 import { validatePriorityClass } from './validation/priorityclass.js';
 import { validateCertificateSigningRequest } from './validation/certificates.js';
 import { validateCoreEvent, validateEventsV1Event } from './validation/events.js';
+import type { ObjectMeta, ServicePort, ServiceSpec } from './types.js';
 import { isObject, type Gvk, type JsonObject } from './types.js';
 
 export { selectorMatches } from './validation/workload.js';
@@ -63,14 +64,14 @@ function validateMeta(errs: Errs, gvk: Gvk, meta: unknown): void {
 
 function validateMetaUpdate(errs: Errs, meta: unknown, old: unknown): void {
   if (!isObject(meta) || !isObject(old)) return;
-  for (const f of ['name', 'namespace', 'uid', 'creationTimestamp'] as const) {
+  for (const f of ['name', 'namespace', 'uid', 'creationTimestamp'] as const satisfies Keys<ObjectMeta>) {
     if (old[f] !== undefined && meta[f] !== undefined && meta[f] !== old[f]) errs.push(immutable(`metadata.${f}`, meta[f]));
   }
 }
 
-const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
-const AFFINITY = ['ClientIP', 'None'];
-const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'] satisfies Values<ServiceSpec['type']>;
+const AFFINITY = ['ClientIP', 'None'] satisfies Values<ServiceSpec['sessionAffinity']>;
+const PROTOCOLS = ['SCTP', 'TCP', 'UDP'] satisfies Values<ServicePort['protocol']>;
 
 function validateService(errs: Errs, o: JsonObject, old?: JsonObject): void {
   const s = o.spec;

@@ -1,5 +1,6 @@
 // Container env and envFrom (upstream core ValidateEnv, validateEnvVarValueFrom, ValidateEnvFrom).
-import { configKeyProblems, type Errs, invalid, isOneOf, notSupported, qualifiedNameProblems, required } from './field.js';
+import { configKeyProblems, type Errs, invalid, isOneOf, type Keys, notSupported, qualifiedNameProblems, required } from './field.js';
+import type { EnvFromSource, EnvVarSource } from '../types.js';
 import { isObject, type JsonObject } from '../types.js';
 
 // Upstream 1.32 relaxes env names (RelaxedEnvironmentVariableValidation, on by default): any
@@ -29,7 +30,7 @@ function keyRef(errs: Errs, f: string, r: JsonObject): void {
 function valueFrom(errs: Errs, f: string, e: JsonObject): void {
   const vf = e.valueFrom;
   if (!isObject(vf)) return;
-  const sources = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((k) => vf[k] != null);
+  const sources = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const satisfies Keys<EnvVarSource>).filter((k) => vf[k] != null);
   if (isObject(vf.fieldRef)) fieldRef(errs, `${f}.fieldRef`, vf.fieldRef);
   if (isObject(vf.resourceFieldRef)) {
     const r = vf.resourceFieldRef;
@@ -62,7 +63,7 @@ export function validateEnvFrom(errs: Errs, field: string, envFrom: unknown): vo
     const f = `${field}[${i}]`;
     if (!isObject(e)) return;
     if (typeof e.prefix === 'string' && e.prefix) for (const m of envNameProblems(e.prefix)) errs.push(invalid(`${f}.prefix`, e.prefix, m));
-    const sources = (['configMapRef', 'secretRef'] as const).filter((k) => e[k] != null);
+    const sources = (['configMapRef', 'secretRef'] as const satisfies Keys<EnvFromSource>).filter((k) => e[k] != null);
     for (const k of sources) {
       const ref = e[k];
       if (isObject(ref) && !ref.name) errs.push(required(`${f}.${k}.name`));

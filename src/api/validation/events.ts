@@ -2,7 +2,8 @@
 // the legacy checks (its object's namespace matches its own; one with an eventTime names its
 // reporter, action and reason); one created through events.k8s.io/v1 must also be a "new"
 // Event: eventTime set, type Normal|Warning, the deprecated fields unset, a series of 2 or more.
-import { type Errs, invalid, qualifiedNameProblems, required } from './field.js';
+import { type Errs, invalid, type Keys, qualifiedNameProblems, required } from './field.js';
+import type { Event, EventsV1Event } from '../types.js';
 import { isObject, type JsonObject } from '../types.js';
 
 const LIMITS = { reportingInstance: 128, action: 128, reason: 128 } as const;
@@ -13,8 +14,8 @@ const field = (o: unknown, key: 'namespace' | 'component' | 'host'): unknown => 
 
 /** Where the legacy checks read an Event's renamed fields (the rest are named alike in both versions). */
 type Names =
-  | { object: 'involvedObject'; reporting: 'reportingComponent'; message: 'message' }
-  | { object: 'regarding'; reporting: 'reportingController'; message: 'note' };
+  | { object: 'involvedObject' & keyof Event; reporting: 'reportingComponent' & keyof Event; message: 'message' & keyof Event }
+  | { object: 'regarding' & keyof EventsV1Event; reporting: 'reportingController' & keyof EventsV1Event; message: 'note' & keyof EventsV1Event };
 const CORE: Names = { object: 'involvedObject', reporting: 'reportingComponent', message: 'message' };
 const EVENTS_V1: Names = { object: 'regarding', reporting: 'reportingController', message: 'note' };
 
@@ -32,7 +33,7 @@ function legacy(errs: Errs, e: JsonObject, names: Names): void {
   const controller = str(e[names.reporting]);
   if (!controller) errs.push(required(names.reporting));
   for (const m of qualifiedNameProblems(controller)) errs.push(invalid(names.reporting, controller, m));
-  for (const f of ['reportingInstance', 'action', 'reason'] as const) {
+  for (const f of ['reportingInstance', 'action', 'reason'] as const satisfies Keys<Event> & Keys<EventsV1Event>) {
     const limit = LIMITS[f];
     const v = str(e[f]);
     if (!v) errs.push(required(f));

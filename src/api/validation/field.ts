@@ -113,6 +113,12 @@ export function parseQuantity(q: unknown): number | undefined {
 }
 export const QUANTITY_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
+/** Field names of a generated API type: `[...] as const satisfies Keys<Probe>` makes a misspelt field a compile error. */
+export type Keys<T> = readonly (keyof T & string)[];
+
+/** The values of a generated enum field: `[...] satisfies Values<PodSpec['restartPolicy']>` keeps a list within the schema's. */
+export type Values<T> = readonly NonNullable<T>[];
+
 /** Whether v is one of the allowed strings (an enum check on a value read from a body). */
 export const isOneOf = (v: unknown, allowed: readonly string[]): v is string => allowed.some((a) => a === v);
 export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);

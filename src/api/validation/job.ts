@@ -1,7 +1,8 @@
 // Job-only spec rules (upstream batch validateJobSpec): completion mode and the per-index
 // backoff fields, podFailurePolicy, podReplacementPolicy and the template's restartPolicy.
-import { type Errs, type FieldCause, duplicate, invalid, isInt, isOneOf, notSupported, qualifiedNameProblems, required } from './field.js';
+import { type Errs, type FieldCause, duplicate, invalid, isInt, isOneOf, type Keys, notSupported, qualifiedNameProblems, required } from './field.js';
 import { nonNegative } from './common.js';
+import type { JobSpec, PodSpec } from '../types.js';
 import { isObject, type JsonObject } from '../types.js';
 
 const MAX_RULES = 20;
@@ -62,7 +63,7 @@ function podFailurePolicy(errs: Errs, s: JsonObject): void {
   const pod = isObject(s.template) && isObject(s.template.spec) ? s.template.spec : {};
   // Names as the body gives them (a rule's containerName is compared with them as is).
   const containers = new Set<unknown>();
-  for (const list of ['containers', 'initContainers'] as const) {
+  for (const list of ['containers', 'initContainers'] as const satisfies Keys<PodSpec>) {
     const cs = pod[list];
     if (Array.isArray(cs)) for (const c of cs) if (isObject(c)) containers.add(c.name);
   }
@@ -97,7 +98,7 @@ function indexed(errs: Errs, s: JsonObject): void {
     return;
   }
   // NonIndexed, the default.
-  for (const k of ['backoffLimitPerIndex', 'maxFailedIndexes', 'successPolicy'] as const) {
+  for (const k of ['backoffLimitPerIndex', 'maxFailedIndexes', 'successPolicy'] as const satisfies Keys<JobSpec>) {
     if (s[k] != null) errs.push(invalid(`spec.${k}`, s[k], 'requires indexed completion mode'));
   }
 }
@@ -106,7 +107,7 @@ function indexed(errs: Errs, s: JsonObject): void {
 export function validateJobSpec(errs: Errs, s: JsonObject): void {
   const modes = ['NonIndexed', 'Indexed'];
   if (s.completionMode != null && !isOneOf(s.completionMode, modes)) errs.push(notSupported('spec.completionMode', s.completionMode, modes));
-  for (const f of ['activeDeadlineSeconds', 'ttlSecondsAfterFinished'] as const) nonNegative(errs, `spec.${f}`, s[f]);
+  for (const f of ['activeDeadlineSeconds', 'ttlSecondsAfterFinished'] as const satisfies Keys<JobSpec>) nonNegative(errs, `spec.${f}`, s[f]);
   if (isInt(s.activeDeadlineSeconds) && s.activeDeadlineSeconds === 0) errs.push(invalid('spec.activeDeadlineSeconds', 0, 'must be greater than 0'));
   indexed(errs, s);
   if (s.podFailurePolicy != null) podFailurePolicy(errs, s);

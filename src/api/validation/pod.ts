@@ -1,6 +1,6 @@
 // PodSpec validation (upstream pkg/apis/core/validation: ValidatePodSpec and its parts), the
 // checks users hit in practice: containers, names, images, ports, enums, resources, volumes.
-import { duplicate, type Errs, forbidden, invalid, isInt, isOneOf, labelProblems, notSupported, parseQuantity, QUANTITY_MESSAGE, required } from './field.js';
+import { duplicate, type Errs, forbidden, invalid, isInt, isOneOf, type Keys, type Values, labelProblems, notSupported, parseQuantity, QUANTITY_MESSAGE, required } from './field.js';
 import { labelMap, portNameProblems } from './common.js';
 import { validateEnv, validateEnvFrom } from './env.js';
 import { validateLifecycle, validateProbe } from './probe.js';
@@ -8,14 +8,15 @@ import { validateAffinity, validateTolerations, validateTopologySpreadConstraint
 import { validateContainerSecurityContext, validatePodSecurityContext, validateSysctls } from './security.js';
 import { validateDnsConfig, validateHostPorts } from './podnet.js';
 import { validateVolumeMounts, validateVolumes } from './volume.js';
+import type { Container, ContainerPort, PodSpec, ResourceRequirements } from '../types.js';
 import { isObject, type JsonObject } from '../types.js';
 import { dict, ownValue } from '../../own-keys.js';
 
-const RESTART = ['Always', 'OnFailure', 'Never'];
-const DNS = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
-const PULL = ['Always', 'IfNotPresent', 'Never'];
-const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
-const TERMINATION_MESSAGE = ['File', 'FallbackToLogsOnError'];
+const RESTART = ['Always', 'OnFailure', 'Never'] satisfies Values<PodSpec['restartPolicy']>;
+const DNS = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'] satisfies Values<PodSpec['dnsPolicy']>;
+const PULL = ['Always', 'IfNotPresent', 'Never'] satisfies Values<Container['imagePullPolicy']>;
+const PROTOCOLS = ['SCTP', 'TCP', 'UDP'] satisfies Values<ContainerPort['protocol']>;
+const TERMINATION_MESSAGE = ['File', 'FallbackToLogsOnError'] satisfies Values<Container['terminationMessagePolicy']>;
 
 export function validPort(errs: Errs, field: string, port: unknown): void {
   if (!isInt(port) || port < 1 || port > 65535) errs.push(invalid(field, port, 'must be between 1 and 65535, inclusive'));
@@ -25,7 +26,7 @@ function validResources(errs: Errs, field: string, r: unknown): void {
   if (!isObject(r)) return;
   // Keys are resource names from the body: kept in null-prototype maps.
   const values = { limits: dict<number>(), requests: dict<number>() };
-  for (const kind of ['limits', 'requests'] as const) {
+  for (const kind of ['limits', 'requests'] as const satisfies Keys<ResourceRequirements>) {
     const list = r[kind];
     if (!isObject(list)) continue;
     for (const [name, q] of Object.entries(list)) {
@@ -64,7 +65,7 @@ function validContainer(errs: Errs, field: string, c: unknown, volumes: Readonly
   if (kind === 'container' && c.restartPolicy != null) errs.push(forbidden(`${field}.restartPolicy`, 'may not be set for non-init containers'));
   if (kind === 'init' && c.restartPolicy != null && c.restartPolicy !== 'Always') errs.push(notSupported(`${field}.restartPolicy`, c.restartPolicy, ['Always']));
   if (kind === 'init' && !sidecar) {
-    for (const k of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+    for (const k of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const satisfies Keys<Container>) {
       if (c[k] != null) errs.push(forbidden(`${field}.${k}`, 'may not be set for init containers without restartPolicy=Always'));
     }
     return;
@@ -98,7 +99,7 @@ export function validatePodSpec(errs: Errs, field: string, spec: unknown): void 
   if (!isObject(spec)) return void errs.push(required(field));
   const volumes = validateVolumes(errs, `${field}.volumes`, spec.volumes);
   const names = new Set<string>();
-  const eachContainer = (list: 'containers' | 'initContainers', requiredList: boolean, kind: ContainerKind) => {
+  const eachContainer = (list: 'containers' | 'initContainers' & keyof PodSpec, requiredList: boolean, kind: ContainerKind) => {
     const cs = spec[list];
     if (cs === undefined || cs === null || (Array.isArray(cs) && cs.length === 0)) {
       if (requiredList) errs.push(required(`${field}.${list}`));
@@ -123,7 +124,7 @@ export function validatePodSpec(errs: Errs, field: string, spec: unknown): void 
   if (spec.activeDeadlineSeconds != null && (!isInt(spec.activeDeadlineSeconds) || spec.activeDeadlineSeconds < 1)) {
     errs.push(invalid(`${field}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));
   }
-  for (const k of ['hostname', 'subdomain'] as const) {
+  for (const k of ['hostname', 'subdomain'] as const satisfies Keys<PodSpec>) {
     const name = spec[k];
     if (typeof name === 'string' && name) for (const m of labelProblems(name)) errs.push(invalid(`${field}.${k}`, name, m));
   }
@@ -145,7 +146,7 @@ export function validatePodSpecUpdate(errs: Errs, spec: unknown, old: unknown): 
   if (!isObject(spec) || !isObject(old)) return;
   const strip = (s: JsonObject) => {
     const copy = structuredClone(s);
-    for (const list of ['containers', 'initContainers'] as const) {
+    for (const list of ['containers', 'initContainers'] as const satisfies Keys<PodSpec>) {
       const cs = copy[list];
       if (Array.isArray(cs)) for (const c of cs) if (isObject(c)) delete c.image;
     }

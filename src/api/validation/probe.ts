@@ -1,11 +1,12 @@
 // Probes and lifecycle hooks (upstream core validateProbe, validateLifecycle, validateHandler):
 // exactly one handler, non-negative timings, and a port that is a number or an IANA name.
-import { type Errs, forbidden, invalid, isInt, isOneOf, notSupported, required } from './field.js';
+import { type Errs, forbidden, invalid, isInt, isOneOf, type Keys, notSupported, required } from './field.js';
 import { nonNegative, portNumOrName, inRange } from './common.js';
+import type { Lifecycle, LifecycleHandler, Probe } from '../types.js';
 import { isObject, type JsonObject } from '../types.js';
 
-const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const;
-const HOOK_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'] as const;
+const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const satisfies Keys<Probe>;
+const HOOK_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'] as const satisfies Keys<LifecycleHandler>;
 const SCHEMES = ['HTTP', 'HTTPS'];
 type HandlerKind = (typeof PROBE_HANDLERS)[number] | (typeof HOOK_HANDLERS)[number];
 
@@ -41,7 +42,7 @@ export function validateProbe(errs: Errs, field: string, probe: unknown, mustSuc
   if (probe == null) return;
   if (!isObject(probe)) return void errs.push(invalid(field, probe, 'must be an object'));
   validateHandler(errs, field, probe, PROBE_HANDLERS);
-  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) nonNegative(errs, `${field}.${f}`, probe[f]);
+  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const satisfies Keys<Probe>) nonNegative(errs, `${field}.${f}`, probe[f]);
   if (probe.terminationGracePeriodSeconds != null && (!isInt(probe.terminationGracePeriodSeconds) || probe.terminationGracePeriodSeconds <= 0)) {
     errs.push(invalid(`${field}.terminationGracePeriodSeconds`, probe.terminationGracePeriodSeconds, 'must be greater than 0'));
   }
@@ -53,7 +54,7 @@ export function validateProbe(errs: Errs, field: string, probe: unknown, mustSuc
 /** A container's lifecycle: postStart and preStop each need exactly one handler. */
 export function validateLifecycle(errs: Errs, field: string, lc: unknown): void {
   if (!isObject(lc)) return;
-  for (const hook of ['postStart', 'preStop'] as const) {
+  for (const hook of ['postStart', 'preStop'] as const satisfies Keys<Lifecycle>) {
     const h = lc[hook];
     if (h == null) continue;
     if (!isObject(h)) errs.push(invalid(`${field}.${hook}`, h, 'must be an object'));

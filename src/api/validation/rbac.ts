@@ -1,7 +1,8 @@
 // rbac.authorization.k8s.io kinds (upstream pkg/apis/rbac/validation): rules need verbs and
 // either resources or non-resource URLs; bindings reference a role they may not swap later.
-import { type Errs, invalid, isOneOf, notSupported, pathSegmentProblems, required, subdomainProblems } from './field.js';
+import { type Errs, invalid, isOneOf, type Keys, notSupported, pathSegmentProblems, required, subdomainProblems } from './field.js';
 import { labelSelector } from './common.js';
+import type { RoleRef } from '../types.js';
 import { isObject, type JsonObject } from '../types.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
@@ -60,7 +61,7 @@ export function validateBinding(errs: Errs, o: JsonObject, old: JsonObject | und
   if (Array.isArray(o.subjects)) o.subjects.forEach((s, i) => isObject(s) && subject(errs, `subjects[${i}]`, s, namespaced));
   const oldRef = old?.roleRef;
   if (isObject(oldRef)) {
-    const changed = (['apiGroup', 'kind', 'name'] as const).some((k) => (oldRef[k] ?? '') !== (ref[k] ?? ''));
+    const changed = (['apiGroup', 'kind', 'name'] as const satisfies Keys<RoleRef>).some((k) => (oldRef[k] ?? '') !== (ref[k] ?? ''));
     if (changed) errs.push(invalid('roleRef', ref, 'cannot change roleRef'));
   }
 }

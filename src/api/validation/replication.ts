@@ -1,9 +1,10 @@
 // core/v1 ReplicationController and PodTemplate, as upstream's ValidateReplicationController
 // and ValidatePodTemplate word them. An RC's selector is a plain label map (not a
 // LabelSelector) that must select its template; its pods restart Always.
-import { type Errs, forbidden, invalid, notSupported, required } from './field.js';
+import { type Errs, forbidden, invalid, type Keys, notSupported, required } from './field.js';
 import { labelMap, nonNegative } from './common.js';
 import { validatePodSpec } from './pod.js';
+import type { ReplicationControllerStatus } from '../types.js';
 import { isObject, type JsonObject } from '../types.js';
 import { ownValue } from '../../own-keys.js';
 
@@ -37,7 +38,7 @@ export function validateReplicationController(errs: Errs, o: JsonObject): void {
 /** status counts: non-negative, and each no larger than the one it is part of (ValidateReplicationControllerStatus). */
 function validateStatus(errs: Errs, st: unknown): void {
   if (!isObject(st)) return;
-  for (const f of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'] as const) nonNegative(errs, `status.${f}`, st[f]);
+  for (const f of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'] as const satisfies Keys<ReplicationControllerStatus>) nonNegative(errs, `status.${f}`, st[f]);
   const n = (v: unknown) => (typeof v === 'number' ? v : 0);
   if (n(st.fullyLabeledReplicas) > n(st.replicas)) errs.push(invalid('status.fullyLabeledReplicas', st.fullyLabeledReplicas, 'cannot be greater than status.replicas'));
   if (n(st.readyReplicas) > n(st.replicas)) errs.push(invalid('status.readyReplicas', st.readyReplicas, 'cannot be greater than status.replicas'));

@@ -1,7 +1,8 @@
 // Where a pod may run: tolerations, node affinity and pod (anti-)affinity, as upstream core
 // ValidateTolerations and validateAffinity word them.
-import { type Errs, duplicate, forbidden, invalid, isInt, isOneOf, labelValueProblems, notSupported, qualifiedNameProblems, required } from './field.js';
+import { type Errs, duplicate, forbidden, invalid, isInt, isOneOf, type Keys, labelValueProblems, notSupported, qualifiedNameProblems, required } from './field.js';
 import { labelSelector } from './common.js';
+import type { TopologySpreadConstraint } from '../types.js';
 import { isObject } from '../types.js';
 
 const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
@@ -128,7 +129,7 @@ export function validateTopologySpreadConstraints(errs: Errs, field: string, con
       if (!isInt(c.minDomains) || c.minDomains <= 0) errs.push(invalid(`${f}.minDomains`, c.minDomains, NOT_POSITIVE));
       if (when !== 'DoNotSchedule') errs.push(invalid(`${f}.minDomains`, c.minDomains, `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${when}`));
     }
-    for (const k of ['nodeAffinityPolicy', 'nodeTaintsPolicy'] as const) {
+    for (const k of ['nodeAffinityPolicy', 'nodeTaintsPolicy'] as const satisfies Keys<TopologySpreadConstraint>) {
       const policy = c[k];
       if (policy != null && !isOneOf(policy, INCLUSION_POLICIES)) errs.push(notSupported(`${f}.${k}`, policy, INCLUSION_POLICIES));
     }

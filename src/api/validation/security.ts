@@ -1,6 +1,7 @@
 // Pod and container securityContext (upstream core validatePodSecurityContext and
 // ValidateSecurityContext): ids in range, enums, and privilege combinations that contradict.
-import { type Errs, invalid, isInt, isOneOf, notSupported } from './field.js';
+import { type Errs, invalid, isInt, isOneOf, type Keys, notSupported } from './field.js';
+import type { PodSecurityContext, SecurityContext } from '../types.js';
 import { isObject, type JsonObject } from '../types.js';
 
 const MAX_ID = 2147483647;
@@ -20,7 +21,7 @@ function seccomp(errs: Errs, f: string, p: unknown): void {
 
 export function validatePodSecurityContext(errs: Errs, field: string, sc: unknown): void {
   if (!isObject(sc)) return;
-  for (const k of ['runAsUser', 'runAsGroup', 'fsGroup'] as const) id(errs, `${field}.${k}`, sc[k]);
+  for (const k of ['runAsUser', 'runAsGroup', 'fsGroup'] as const satisfies Keys<PodSecurityContext>) id(errs, `${field}.${k}`, sc[k]);
   if (Array.isArray(sc.supplementalGroups)) sc.supplementalGroups.forEach((g: unknown, i: number) => id(errs, `${field}.supplementalGroups[${i}]`, g));
   if (sc.fsGroupChangePolicy != null && !isOneOf(sc.fsGroupChangePolicy, FS_GROUP_POLICIES)) errs.push(notSupported(`${field}.fsGroupChangePolicy`, sc.fsGroupChangePolicy, FS_GROUP_POLICIES));
   seccomp(errs, `${field}.seccompProfile`, sc.seccompProfile);
@@ -28,7 +29,7 @@ export function validatePodSecurityContext(errs: Errs, field: string, sc: unknow
 
 export function validateContainerSecurityContext(errs: Errs, field: string, sc: unknown): void {
   if (!isObject(sc)) return;
-  for (const k of ['runAsUser', 'runAsGroup'] as const) id(errs, `${field}.${k}`, sc[k]);
+  for (const k of ['runAsUser', 'runAsGroup'] as const satisfies Keys<SecurityContext>) id(errs, `${field}.${k}`, sc[k]);
   if (sc.procMount != null && !isOneOf(sc.procMount, PROC_MOUNTS)) errs.push(notSupported(`${field}.procMount`, sc.procMount, PROC_MOUNTS));
   seccomp(errs, `${field}.seccompProfile`, sc.seccompProfile);
   if (sc.allowPrivilegeEscalation === false) {

@@ -1,13 +1,14 @@
 // Pod volumes and container volume mounts (upstream core ValidateVolumes, validateVolumeSource,
 // ValidateVolumeMounts): one source per volume, unique DNS-label names, relative item paths.
-import { duplicate, type Errs, forbidden, invalid, isInt, isOneOf, labelProblems, notSupported, parseQuantity, QUANTITY_MESSAGE, required } from './field.js';
+import { duplicate, type Errs, forbidden, invalid, isInt, isOneOf, type Keys, labelProblems, notSupported, parseQuantity, QUANTITY_MESSAGE, required } from './field.js';
 import { localDescendingPath, localNonReservedPath, noBacksteps } from './common.js';
+import type { Volume, VolumeProjection } from '../types.js';
 import { isObject, type JsonObject } from '../types.js';
 
 // In upstream's order: a second source is reported at its own path.
 const SOURCES = ['emptyDir', 'hostPath', 'gitRepo', 'gcePersistentDisk', 'awsElasticBlockStore', 'secret', 'nfs', 'iscsi', 'glusterfs', 'flocker',
   'persistentVolumeClaim', 'rbd', 'cinder', 'cephfs', 'quobyte', 'downwardAPI', 'fc', 'flexVolume', 'configMap', 'azureFile', 'vsphereVolume',
-  'photonPersistentDisk', 'portworxVolume', 'azureDisk', 'storageos', 'projected', 'scaleIO', 'csi', 'ephemeral', 'image'] as const;
+  'photonPersistentDisk', 'portworxVolume', 'azureDisk', 'storageos', 'projected', 'scaleIO', 'csi', 'ephemeral', 'image'] as const satisfies Keys<Volume>;
 type SourceKind = (typeof SOURCES)[number];
 const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
 const FILE_MODE = 'must be a number between 0 and 0777 (octal), both inclusive';
@@ -94,7 +95,7 @@ function projected(errs: Errs, field: string, s: JsonObject): void {
   s.sources.forEach((src, i) => {
     const f = `${field}.sources[${i}]`;
     if (!isObject(src)) return;
-    const kinds = (['secret', 'configMap', 'downwardAPI', 'serviceAccountToken', 'clusterTrustBundle'] as const).filter((k) => src[k] != null);
+    const kinds = (['secret', 'configMap', 'downwardAPI', 'serviceAccountToken', 'clusterTrustBundle'] as const satisfies Keys<VolumeProjection>).filter((k) => src[k] != null);
     if (kinds.length > 1) errs.push(forbidden(f, 'may not specify more than 1 volume type per source'));
     if (isObject(src.secret)) keyToPaths(errs, `${f}.secret.items`, src.secret.items);
     if (isObject(src.configMap)) keyToPaths(errs, `${f}.configMap.items`, src.configMap.items);

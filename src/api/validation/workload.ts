@@ -1,9 +1,10 @@
 // Workloads (upstream apps and batch validation): the selector/template match, counts, rollout
 // strategies, and the fields that are immutable once created.
-import { type Errs, forbidden, immutable, invalid, isInt, isOneOf, notSupported, required } from './field.js';
+import { type Errs, forbidden, immutable, invalid, isInt, isOneOf, type Keys, notSupported, required } from './field.js';
 import { intOrPercent, intOrPercentValue, labelSelector, nonNegative } from './common.js';
 import { sameJson, validatePodSpec } from './pod.js';
 import { validateJobSpec } from './job.js';
+import type { JobSpec, StatefulSetPersistentVolumeClaimRetentionPolicy } from '../types.js';
 import { isObject, type JsonObject } from '../types.js';
 import { ownValue } from '../../own-keys.js';
 
@@ -102,7 +103,7 @@ function statefulSetSpec(errs: Errs, s: JsonObject): void {
   if (isObject(s.ordinals)) nonNegative(errs, 'spec.ordinals.start', s.ordinals.start);
   const retention = s.persistentVolumeClaimRetentionPolicy;
   if (isObject(retention)) {
-    for (const k of ['whenDeleted', 'whenScaled'] as const) {
+    for (const k of ['whenDeleted', 'whenScaled'] as const satisfies Keys<StatefulSetPersistentVolumeClaimRetentionPolicy>) {
       const policy = retention[k];
       if (policy != null && !isOneOf(policy, ['Retain', 'Delete'])) errs.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${k}`, policy, ['Retain', 'Delete']));
     }
@@ -146,13 +147,14 @@ export function validateWorkload(errs: Errs, kind: WorkloadKind, o: JsonObject, 
 function validateWorkloadUpdate(errs: Errs, kind: WorkloadKind, s: JsonObject, old: JsonObject): void {
   // apps/v1 and batch/v1 selectors are immutable once created.
   if (old.selector !== undefined && !sameJson(s.selector, old.selector)) errs.push(immutable('spec.selector', s.selector));
+  // (not checked against StatefulSetSpec: the generated type lacks volumeClaimTemplates)
   if (kind === 'StatefulSet' && (['serviceName', 'podManagementPolicy', 'volumeClaimTemplates'] as const).some((f) => !sameJson(s[f], old[f]))) {
     errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
   }
   if (kind === 'Job') {
     if (!sameJson(s.template, old.template)) errs.push(immutable('spec.template', s.template));
     if (old.completionMode !== undefined && s.completionMode !== old.completionMode) errs.push(immutable('spec.completionMode', s.completionMode));
-    for (const f of ['podFailurePolicy', 'backoffLimitPerIndex', 'successPolicy', 'managedBy'] as const) if (!sameJson(s[f], old[f])) errs.push(immutable(`spec.${f}`, s[f]));
+    for (const f of ['podFailurePolicy', 'backoffLimitPerIndex', 'successPolicy', 'managedBy'] as const satisfies Keys<JobSpec>) if (!sameJson(s[f], old[f])) errs.push(immutable(`spec.${f}`, s[f]));
     // Elastic indexed jobs may scale completions together with parallelism.
     const elastic = s.completionMode === 'Indexed' && s.completions === s.parallelism && old.completions === old.parallelism;
     if (old.completions != null && s.completions !== old.completions && !elastic) errs.push(immutable('spec.completions', s.completions));
