@@ -14,8 +14,7 @@ import { validateRuntimeClass } from './validation/node.js';
 import { validatePriorityClass } from './validation/priorityclass.js';
 import { validateCertificateSigningRequest } from './validation/certificates.js';
 import { validateCoreEvent, validateEventsV1Event } from './validation/events.js';
-import type { ObjectMeta, ServicePort, ServiceSpec } from './types.js';
-import { isObject, type Gvk, type JsonObject } from './types.js';
+import { isObject, type Gvk, type JsonObject, type ObjectMeta, type ServicePort, type ServiceSpec } from './types.js';
 
 export { selectorMatches } from './validation/workload.js';
 

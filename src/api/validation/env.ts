@@ -1,7 +1,6 @@
 // Container env and envFrom (upstream core ValidateEnv, validateEnvVarValueFrom, ValidateEnvFrom).
 import { configKeyProblems, type Errs, invalid, isOneOf, type Keys, notSupported, qualifiedNameProblems, required } from './field.js';
-import type { EnvFromSource, EnvVarSource } from '../types.js';
-import { isObject, type JsonObject } from '../types.js';
+import { isObject, type EnvFromSource, type EnvVarSource, type JsonObject } from '../types.js';
 
 // Upstream 1.32 relaxes env names (RelaxedEnvironmentVariableValidation, on by default): any
 // printable ASCII but '='.

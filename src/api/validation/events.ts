@@ -3,8 +3,7 @@
 // reporter, action and reason); one created through events.k8s.io/v1 must also be a "new"
 // Event: eventTime set, type Normal|Warning, the deprecated fields unset, a series of 2 or more.
 import { type Errs, invalid, type Keys, qualifiedNameProblems, required } from './field.js';
-import type { Event, EventsV1Event } from '../types.js';
-import { isObject, type JsonObject } from '../types.js';
+import { isObject, type Event, type EventsV1Event, type JsonObject } from '../types.js';
 
 const LIMITS = { reportingInstance: 128, action: 128, reason: 128 } as const;
 const NOTE_LIMIT = 1024;

@@ -2,8 +2,7 @@
 // backoff fields, podFailurePolicy, podReplacementPolicy and the template's restartPolicy.
 import { type Errs, type FieldCause, duplicate, invalid, isInt, isOneOf, type Keys, notSupported, qualifiedNameProblems, required } from './field.js';
 import { nonNegative } from './common.js';
-import type { JobSpec, PodSpec } from '../types.js';
-import { isObject, type JsonObject } from '../types.js';
+import { isObject, type JobSpec, type JsonObject, type PodSpec } from '../types.js';
 
 const MAX_RULES = 20;
 const MAX_EXIT_CODES = 255;

@@ -8,8 +8,7 @@ import { validateAffinity, validateTolerations, validateTopologySpreadConstraint
 import { validateContainerSecurityContext, validatePodSecurityContext, validateSysctls } from './security.js';
 import { validateDnsConfig, validateHostPorts } from './podnet.js';
 import { validateVolumeMounts, validateVolumes } from './volume.js';
-import type { Container, ContainerPort, PodSpec, ResourceRequirements } from '../types.js';
-import { isObject, type JsonObject } from '../types.js';
+import { isObject, type Container, type ContainerPort, type JsonObject, type PodSpec, type ResourceRequirements } from '../types.js';
 import { dict, ownValue } from '../../own-keys.js';
 
 const RESTART = ['Always', 'OnFailure', 'Never'] satisfies Values<PodSpec['restartPolicy']>;

@@ -2,8 +2,7 @@
 // exactly one handler, non-negative timings, and a port that is a number or an IANA name.
 import { type Errs, forbidden, invalid, isInt, isOneOf, type Keys, notSupported, required } from './field.js';
 import { nonNegative, portNumOrName, inRange } from './common.js';
-import type { Lifecycle, LifecycleHandler, Probe } from '../types.js';
-import { isObject, type JsonObject } from '../types.js';
+import { isObject, type JsonObject, type Lifecycle, type LifecycleHandler, type Probe } from '../types.js';
 
 const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const satisfies Keys<Probe>;
 const HOOK_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'] as const satisfies Keys<LifecycleHandler>;

@@ -2,8 +2,7 @@
 // either resources or non-resource URLs; bindings reference a role they may not swap later.
 import { type Errs, invalid, isOneOf, type Keys, notSupported, pathSegmentProblems, required, subdomainProblems } from './field.js';
 import { labelSelector } from './common.js';
-import type { RoleRef } from '../types.js';
-import { isObject, type JsonObject } from '../types.js';
+import { isObject, type JsonObject, type RoleRef } from '../types.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const nonEmpty = (v: unknown): v is unknown[] => Array.isArray(v) && v.length > 0;

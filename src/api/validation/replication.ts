@@ -4,8 +4,7 @@
 import { type Errs, forbidden, invalid, type Keys, notSupported, required } from './field.js';
 import { labelMap, nonNegative } from './common.js';
 import { validatePodSpec } from './pod.js';
-import type { ReplicationControllerStatus } from '../types.js';
-import { isObject, type JsonObject } from '../types.js';
+import { isObject, type JsonObject, type ReplicationControllerStatus } from '../types.js';
 import { ownValue } from '../../own-keys.js';
 
 const templateLabels = (t: JsonObject): JsonObject => (isObject(t.metadata) && isObject(t.metadata.labels) ? t.metadata.labels : {});

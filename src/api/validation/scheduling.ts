@@ -2,8 +2,7 @@
 // ValidateTolerations and validateAffinity word them.
 import { type Errs, duplicate, forbidden, invalid, isInt, isOneOf, type Keys, labelValueProblems, notSupported, qualifiedNameProblems, required } from './field.js';
 import { labelSelector } from './common.js';
-import type { TopologySpreadConstraint } from '../types.js';
-import { isObject } from '../types.js';
+import { isObject, type TopologySpreadConstraint } from '../types.js';
 
 const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const TOLERATION_OPS = ['Equal', 'Exists'];

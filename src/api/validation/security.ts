@@ -1,8 +1,7 @@
 // Pod and container securityContext (upstream core validatePodSecurityContext and
 // ValidateSecurityContext): ids in range, enums, and privilege combinations that contradict.
 import { type Errs, invalid, isInt, isOneOf, type Keys, notSupported } from './field.js';
-import type { PodSecurityContext, SecurityContext } from '../types.js';
-import { isObject, type JsonObject } from '../types.js';
+import { isObject, type JsonObject, type PodSecurityContext, type SecurityContext } from '../types.js';
 
 const MAX_ID = 2147483647;
 const id = (errs: Errs, f: string, v: unknown) => {

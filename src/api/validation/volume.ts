@@ -2,8 +2,7 @@
 // ValidateVolumeMounts): one source per volume, unique DNS-label names, relative item paths.
 import { duplicate, type Errs, forbidden, invalid, isInt, isOneOf, type Keys, labelProblems, notSupported, parseQuantity, QUANTITY_MESSAGE, required } from './field.js';
 import { localDescendingPath, localNonReservedPath, noBacksteps } from './common.js';
-import type { Volume, VolumeProjection } from '../types.js';
-import { isObject, type JsonObject } from '../types.js';
+import { isObject, type JsonObject, type Volume, type VolumeProjection } from '../types.js';
 
 // In upstream's order: a second source is reported at its own path.
 const SOURCES = ['emptyDir', 'hostPath', 'gitRepo', 'gcePersistentDisk', 'awsElasticBlockStore', 'secret', 'nfs', 'iscsi', 'glusterfs', 'flocker',

@@ -4,8 +4,7 @@ import { type Errs, forbidden, immutable, invalid, isInt, isOneOf, type Keys, no
 import { intOrPercent, intOrPercentValue, labelSelector, nonNegative } from './common.js';
 import { sameJson, validatePodSpec } from './pod.js';
 import { validateJobSpec } from './job.js';
-import type { JobSpec, StatefulSetPersistentVolumeClaimRetentionPolicy } from '../types.js';
-import { isObject, type JsonObject } from '../types.js';
+import { isObject, type JobSpec, type JsonObject, type StatefulSetPersistentVolumeClaimRetentionPolicy } from '../types.js';
 import { ownValue } from '../../own-keys.js';
 
 export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job';
