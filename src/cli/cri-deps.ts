@@ -13,25 +13,22 @@ import { realHost } from '../host/index.js';
 import { realOciRuntime } from '../host/oci/real.js';
 import type { CriDeps, NetworkStatus, PodNetwork } from '../cri/deps.js';
 import { ImageStore } from '../cri/images/store.js';
-import { containerKey, sandboxKey } from '../cri/lifecycle/names.js';
-import { ContainerEvents } from '../cri/state/events.js';
-import { KeyedLock } from '../cri/state/locks.js';
-import type { ContainerRecord, SandboxRecord } from '../cri/state/records.js';
 import { privateDir } from '../cri/state/private-dir.js';
-import { RecordStore } from '../cri/state/store.js';
+import { RuntimeState } from '../cri/state/runtime-state.js';
+import { systemClock } from '../host/clock.js';
+import { RealFiles } from '../host/files/real.js';
 import type { StreamingServer } from '../cri/streaming/server.js';
 import type { CriOptions } from './cri.js';
 
 export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise<NetworkStatus>, streaming: (deps: CriDeps) => Promise<StreamingServer>): Promise<CriDeps> {
   const host = realHost();
+  const files = new RealFiles();
   const log = (message: string) => process.stderr.write(`skiff cri: ${message}\n`);
   // The root first: 0700 before anything is made under it, so nothing is ever reachable.
-  await privateDir(opts.root);
-  await Promise.all(['state', 'sandboxes', 'containers'].map((d) => privateDir(join(opts.root, d))));
-  const state = join(opts.root, 'state');
-  const sandboxes = await RecordStore.open<SandboxRecord>(join(state, 'sandboxes'), 'sandbox', sandboxKey);
-  const containers = await RecordStore.open<ContainerRecord>(join(state, 'containers'), 'container', containerKey);
-  for (const e of [...sandboxes.errors, ...containers.errors]) log(`unreadable record ${e}`);
+  await privateDir(opts.root, files);
+  await Promise.all(['state', 'sandboxes', 'containers'].map((d) => privateDir(join(opts.root, d), files)));
+  const { state, errors } = await RuntimeState.open(join(opts.root, 'state'), systemClock);
+  for (const e of errors) log(`unreadable record ${e}`);
   const runner = builtinRunner({ netlink: host.netlink, sysctl: host.sysctl, nft: host.nft, conntrack: host.conntrack });
   const invoker = new CniInvoker({ runner, paths: opts.cniBinDir, cacheDir: join(opts.root, 'cni') });
   const network = confDirCache(opts.cniConfDir, async (): Promise<PodNetwork | undefined> => {
@@ -39,11 +36,11 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
     return list && { list, invoker };
   });
   const deps: Omit<CriDeps, 'streaming'> & { streaming?: StreamingServer } = {
-    networkReady, cgroupDriver: 'cgroupfs', host, log, network,
+    networkReady, cgroupDriver: 'cgroupfs', host, files, log, network,
     images: await ImageStore.open(join(opts.root, 'images'), { pullLimits: { maxConcurrentDownloads: opts.maxConcurrentDownloads, progressTimeoutMs: opts.imagePullProgressTimeoutMs } }),
     oci: realOciRuntime({ runcRoot: join(opts.root, 'runc') }),
     cgroups: await detectCgroups({ root: '' }),
-    sandboxes: sandboxes.store, containers: containers.store, locks: new KeyedLock(), events: new ContainerEvents(),
+    state,
     dirs: { sandboxes: join(opts.root, 'sandboxes'), containers: join(opts.root, 'containers') },
     defaultCgroupParent: opts.cgroupParent.replace(/^\/+/, ''),
     hostLimits: await hostLimits(),

@@ -20,7 +20,7 @@ export interface Rpc<ReqIn = unknown, ReqOut = unknown, ResIn = unknown, ResOut 
 // grpc-js's service types carry a string index signature; keep only the named RPCs.
 type Named<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
 // The generated handler interface is the only place that says which RPCs stream.
-type Streams<H> = H extends grpc.handleServerStreamingCall<any, any> ? true : false;
+type Streams<H> = H extends grpc.handleServerStreamingCall<infer _Req, infer _Res> ? true : false;
 type Rpcs<D, H> = {
   [K in keyof Named<D>]: Named<D>[K] extends MethodDefinition<infer QI, infer RI, infer QO, infer RO>
     ? Rpc<QI, QO, RI, RO, K extends keyof H ? Streams<H[K]> : false>

@@ -7,6 +7,8 @@
 // whose kind/code is the gRPC status (errors.ts), e.g. isNotFound(err).
 import { resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { systemClock, type Clock } from '../host/clock.js';
+import { dict, type Dict } from '../own-keys.js';
 import type { ImageRpcs, Rpc, RuntimeRpcs } from './api.js';
 import { fromStatus } from './errors.js';
 import { criDefinitions } from './load.js';
@@ -34,6 +36,8 @@ export interface CriClient {
 export interface CriClientOptions {
   /** Deadline for unary calls; the kubelet's runtime-request-timeout default, 2 minutes. */
   timeoutMs?: number;
+  /** What deadlines are counted from (grpc deadlines are wall-clock times). */
+  clock?: Clock;
 }
 
 /** Connects lazily: the first call dials, and fails with 'unavailable' if nothing listens.
@@ -45,39 +49,46 @@ export function criClient(endpoint: string, options: CriClientOptions = {}): Cri
     'grpc.max_send_message_length': 16 * 1024 * 1024,
   });
   const defs = criDefinitions();
-  const timeoutMs = options.timeoutMs ?? 120_000;
+  const ctx: Ctx = { channel, timeoutMs: options.timeoutMs ?? 120_000, clock: options.clock ?? systemClock };
   return {
-    runtime: methods(channel, defs.RuntimeService, timeoutMs) as Api<RuntimeRpcs>,
-    image: methods(channel, defs.ImageService, timeoutMs) as Api<ImageRpcs>,
+    runtime: methods(ctx, defs.RuntimeService) as Api<RuntimeRpcs>,
+    image: methods(ctx, defs.ImageService) as Api<ImageRpcs>,
     close: () => channel.close(),
   };
 }
 
-function methods(channel: grpc.Client, def: grpc.ServiceDefinition, timeoutMs: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** What every method of one client shares. */
+interface Ctx {
+  channel: grpc.Client;
+  timeoutMs: number;
+  clock: Clock;
+}
+
+function methods(ctx: Ctx, def: grpc.ServiceDefinition): Dict<unknown> {
+  const out = dict<unknown>();
   for (const [name, m] of Object.entries(def)) {
     const key = name[0]!.toLowerCase() + name.slice(1);
-    out[key] = m.responseStream ? streaming(channel, name, m) : unary(channel, name, m, timeoutMs);
+    out[key] = m.responseStream ? streaming(ctx, name, m) : unary(ctx, name, m);
   }
   return out;
 }
 
-function deadline(opts: CallOptions | undefined, fallback?: number): grpc.CallOptions {
+function deadline(clock: Clock, opts: CallOptions | undefined, fallback?: number): grpc.CallOptions {
   const ms = opts?.timeoutMs ?? fallback;
-  return ms === undefined ? {} : { deadline: Date.now() + ms };
+  return ms === undefined ? {} : { deadline: clock.now() + ms };
 }
 
-function unary(channel: grpc.Client, name: string, m: grpc.MethodDefinition<unknown, unknown>, timeoutMs: number) {
+function unary({ channel, clock, timeoutMs }: Ctx, name: string, m: grpc.MethodDefinition<unknown, unknown>) {
   return (req: unknown = {}, opts?: CallOptions): Promise<unknown> => new Promise((ok, fail) => {
-    const call = channel.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, req, new grpc.Metadata(), deadline(opts, timeoutMs),
+    const call = channel.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, req, new grpc.Metadata(), deadline(clock, opts, timeoutMs),
       (err, res) => (err ? fail(fromStatus(err, name)) : ok(res)));
     onAbort(opts?.signal, () => call.cancel());
   });
 }
 
-function streaming(channel: grpc.Client, name: string, m: grpc.MethodDefinition<unknown, unknown>) {
+function streaming({ channel, clock }: Ctx, name: string, m: grpc.MethodDefinition<unknown, unknown>) {
   return async function* (req: unknown = {}, opts?: CallOptions): AsyncGenerator<unknown> {
-    const call = channel.makeServerStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, req, new grpc.Metadata(), deadline(opts));
+    const call = channel.makeServerStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, req, new grpc.Metadata(), deadline(clock, opts));
     const unhook = onAbort(opts?.signal, () => call.cancel());
     try {
       for await (const msg of call) yield msg;

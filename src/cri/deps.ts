@@ -3,14 +3,12 @@
 import type { CniInvoker } from '../cni/invoker/invoker.js';
 import type { NetConfList } from '../cni/types.js';
 import type { Cgroups } from '../host/cgroups/types.js';
+import type { Files } from '../host/files/types.js';
 import type { Host } from '../host/index.js';
 import type { OciRuntime } from '../host/oci/types.js';
 import type { ImageStore } from './images/store.js';
 import type { HostFacts } from './oci/spec.js';
-import type { ContainerEvents } from './state/events.js';
-import type { KeyedLock } from './state/locks.js';
-import type { ContainerRecord, SandboxRecord } from './state/records.js';
-import type { RecordStore } from './state/store.js';
+import type { RuntimeState } from './state/runtime-state.js';
 import type { StreamingServer } from './streaming/server.js';
 
 export interface NetworkStatus {
@@ -35,14 +33,14 @@ export interface CriDeps {
   /** Pulled images, their unpacked layers and the container root filesystems over them. */
   images: ImageStore;
   host: Host;
+  /** Bundles, pod files and the pid holder's rootfs on disk. */
+  files: Files;
   oci: OciRuntime;
   cgroups: Cgroups;
   /** The current pod network; undefined while no CNI configuration exists. */
   network(): Promise<PodNetwork | undefined>;
-  sandboxes: RecordStore<SandboxRecord>;
-  containers: RecordStore<ContainerRecord>;
-  locks: KeyedLock;
-  events: ContainerEvents;
+  /** The records, locks, events, watchers and clock of this runtime (state/runtime-state.ts). */
+  state: RuntimeState;
   streaming: StreamingServer;
   dirs: {
     /** Per-sandbox directories (pod files, shm); namespace pins live in its `.pins/`. */

@@ -10,6 +10,7 @@ import { criDefinitions } from './load.js';
 import { imageHandlers, runtimeHandlers } from './rpc/index.js';
 import type { ImageHandlers, RpcContext, RuntimeHandlers } from './rpc/types.js';
 import { serveOnUnixSocket } from '../grpc/unix-socket.js';
+import { ownValue, setOwn } from '../own-keys.js';
 import { trace } from '../trace.js';
 
 /** What the kubelet allows for CRI messages (ListContainers on a busy node exceeds 4 MiB). */
@@ -74,10 +75,8 @@ function implement(
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(def)) {
     const rpc = `${service}/${name}`;
-    const handler = table[name] ?? (() => { throw unimplemented(`${rpc} is not implemented by skiff`); });
-    impl[name] = method.responseStream
-      ? serverStreaming(rpc, handler, deps, closing)
-      : unary(rpc, handler, deps, closing);
+    const handler = ownValue(table, name) ?? (() => { throw unimplemented(`${rpc} is not implemented by skiff`); });
+    setOwn(impl, name, method.responseStream ? serverStreaming(rpc, handler, deps, closing) : unary(rpc, handler, deps, closing));
   }
   return impl;
 }

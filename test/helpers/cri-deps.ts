@@ -10,13 +10,13 @@ import type { CriDeps } from '../../src/cri/deps.js';
 import { sha256 } from '../../src/cri/images/content.js';
 import { chainIds, type ImageRecord } from '../../src/cri/images/records.js';
 import { ImageStore } from '../../src/cri/images/store.js';
-import { containerKey, sandboxKey } from '../../src/cri/lifecycle/names.js';
-import { ContainerEvents } from '../../src/cri/state/events.js';
-import { KeyedLock } from '../../src/cri/state/locks.js';
-import type { ContainerRecord, SandboxRecord } from '../../src/cri/state/records.js';
-import { RecordStore } from '../../src/cri/state/store.js';
+import type { Phase } from '../../src/cri/state/records.js';
+import { RuntimeState } from '../../src/cri/state/runtime-state.js';
+import type { RecordStore } from '../../src/cri/state/store.js';
 import type { StreamingServer } from '../../src/cri/streaming/server.js';
 import { FakeCgroups } from '../../src/host/cgroups/fake.js';
+import { systemClock, type Clock } from '../../src/host/clock.js';
+import { RealFiles } from '../../src/host/files/real.js';
 import { FakeFsMeta } from '../../src/host/fs/fake.js';
 import { fakeHost } from '../../src/host/index.js';
 import { FakeOciRuntime, type FakeOciOptions } from '../../src/host/oci/fake.js';
@@ -43,8 +43,9 @@ export interface FakeRuntime {
 /**
  * The CRI runtime's deps over fakes (kernel, runc/conmon, cgroups, image layers), with real
  * record stores and skiff's own CNI plugins in-process, under a temp dir removed after the test.
+ * Timestamps come from clock (a FakeClock makes them exact).
  */
-export async function fakeRuntime(t: ExecutionContext, ociOpts: FakeOciOptions = {}): Promise<FakeRuntime> {
+export async function fakeRuntime(t: ExecutionContext, ociOpts: FakeOciOptions = {}, clock: Clock = systemClock): Promise<FakeRuntime> {
   const root = await mkdtemp(join(tmpdir(), 'skiff-crid-'));
   t.teardown(() => rm(root, { recursive: true, force: true }));
   const images = join(root, 'images');
@@ -60,17 +61,24 @@ export async function fakeRuntime(t: ExecutionContext, ociOpts: FakeOciOptions =
     plugins: [{ cniVersion: '1.1.0', name: 'pods', type: 'skiff-bridge', bridge: 'cni0', isGateway: true, ipam: { type: 'skiff-host-local', ranges: [[{ subnet: '10.244.9.0/24' }]], dataDir: join(root, 'ipam') } }],
   };
   const build = async (): Promise<CriDeps> => {
-    const sandboxes = await RecordStore.open<SandboxRecord>(join(root, 'state', 'sandboxes'), 'sandbox', sandboxKey);
-    const containers = await RecordStore.open<ContainerRecord>(join(root, 'state', 'containers'), 'container', containerKey);
+    const { state } = await RuntimeState.open(join(root, 'state'), clock);
     return {
-      networkReady: async () => ({ ready: true }), cgroupDriver: 'cgroupfs', host, oci, cgroups,
+      networkReady: async () => ({ ready: true }), cgroupDriver: 'cgroupfs', host, files: new RealFiles(), oci, cgroups,
       images: await ImageStore.open(images, { fs: new FakeFsMeta() }),
       network: async () => ({ list, invoker: new CniInvoker({ runner, paths: [join(root, 'bin')], cacheDir: join(root, 'cni') }) }),
-      sandboxes: sandboxes.store, containers: containers.store, locks: new KeyedLock(), events: new ContainerEvents(),
+      state,
       streaming: undefined as unknown as StreamingServer,
       dirs: { sandboxes: join(root, 'sandboxes'), containers: join(root, 'containers') },
       defaultCgroupParent: 'kubepods', hostLimits: { negativeOomScoreAdj: false }, log: () => undefined,
     };
   };
   return { deps: await build(), root, oci, cgroups, host, restart: build };
+}
+
+/**
+ * Leaves the record as a crash during its create RPC would have: phase 'creating'. No
+ * transition moves back there, so the fixture writes the phase itself.
+ */
+export async function interruptedWhileCreating<T extends { id: string; readonly phase: Phase }>(store: RecordStore<T>, id: string): Promise<void> {
+  await store.update(id, (r) => void ((r as { phase: Phase }).phase = 'creating'));
 }

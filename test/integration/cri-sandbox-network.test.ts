@@ -7,6 +7,7 @@ import { CniInvoker } from '../../src/cni/invoker/invoker.js';
 import type { NetConf, NetConfList } from '../../src/cni/types.js';
 import type { PodSandboxConfig__Output } from '../../src/cri/gen/runtime/v1/PodSandboxConfig.js';
 import { pinDir, removeSandbox, setupSandbox, teardownNetwork, type SandboxDeps, type SandboxResources } from '../../src/cri/sandbox/index.js';
+import { RealFiles } from '../../src/host/files/real.js';
 import { host, netns, OURS, runnerIn, tempDir } from '../helpers/cni.js';
 import { isRoot, uniq } from '../helpers/names.js';
 import { tcpGet, tcpServer } from '../helpers/process.js';
@@ -50,7 +51,7 @@ async function node(t: ExecutionContext, extra: NetConf[] = []) {
     ],
   };
   const runner = builtinRunner({ ...host, hostNetns: nodeNs, fallback: runnerIn(nodeNs) });
-  const deps: SandboxDeps = { host, runDir, network: { invoker: new CniInvoker({ runner, paths: [OURS], cacheDir }), list } };
+  const deps: SandboxDeps = { host, files: new RealFiles(), runDir, network: { invoker: new CniInvoker({ runner, paths: [OURS], cacheDir }), list } };
   const leftovers = async () => ({
     reserved: (await readdir(`${dataDir}/pods`).catch(() => [] as string[])).filter((f) => /^\d/.test(f)),
     ports: (await host.netlink.links(nodeNs)).filter((l) => l.master === bridge).map((l) => l.name),

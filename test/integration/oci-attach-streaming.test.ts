@@ -27,10 +27,12 @@ if (isRoot) {
     // the records the backend reads: only what it uses
     const record = { id: c.id, state: 'CONTAINER_RUNNING', config, dir: c.stateDir };
     const deps = {
-      containers: { mustGet: (id: string) => (id === c.id ? record : (() => { throw new Error(`no ${id}`); })()) },
-      sandboxes: { find: () => undefined },
+      state: {
+        containers: { mustGet: (id: string) => (id === c.id ? record : (() => { throw new Error(`no ${id}`); })()) },
+        sandboxes: { find: () => undefined },
+      },
       oci,
-    } as unknown as Pick<CriDeps, 'containers' | 'sandboxes' | 'oci'>;
+    } as unknown as Pick<CriDeps, 'state' | 'oci'>;
     const server = await startStreamingServer({ address: '127.0.0.1:0', backend: streamingBackend(deps) });
     t.teardown(() => server.close());
     return { c, server };

@@ -1,27 +1,21 @@
-// The container state machine's transitions that several RPCs share:
-//   CREATED ──start──▶ RUNNING ──exit──▶ EXITED ──remove──▶ (gone)
-//      └──────────────stop/remove (never started)──────▶ EXITED
-// UNKNOWN appears only when a restart finds a record whose runc state cannot be read.
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+// What several RPCs do to containers: stop, remove, record an exit, tell subscribers. The
+// states they move through, and which moves are legal, are drawn in state/transitions.ts.
 import type { CriDeps } from '../deps.js';
-import { dateNanos, nowNanos, type ContainerRecord } from '../state/records.js';
+import { dateNanos, type ContainerRecord } from '../state/records.js';
 import { forgetStats } from './stats.js';
 import { containerStatus, exitReason, sandboxStatus } from './views.js';
 
-type Deps = Pick<CriDeps, 'containers' | 'sandboxes' | 'oci' | 'events' | 'images' | 'host' | 'log' | 'cgroups'>;
-
-const watching = new WeakMap<object, Set<string>>();
+type Deps = Pick<CriDeps, 'state' | 'oci' | 'images' | 'host' | 'files' | 'log' | 'cgroups'>;
+type Exit = { exitCode: number; finishedAt: Date; oomKilled: boolean };
 
 /**
  * Records the exit of a started container when conmon reports it. One watcher per container
- * per deps (a restart re-arms them); the record is the only state it touches.
+ * per runtime state (a restart re-arms them); the record is the only state it touches.
  */
 export function watchExit(deps: Deps, id: string): void {
-  const ids = watching.get(deps.containers) ?? new Set<string>();
-  watching.set(deps.containers, ids);
+  const ids = deps.state.exitWatchers;
   if (ids.has(id)) return;
-  const rec = deps.containers.find(id);
+  const rec = deps.state.containers.find(id);
   if (!rec) return;
   ids.add(id);
   deps.oci.waitExit(rec.dir)
@@ -30,55 +24,41 @@ export function watchExit(deps: Deps, id: string): void {
     .finally(() => ids.delete(id));
 }
 
-const recording = new WeakMap<object, Map<string, Promise<void>>>();
-
 /**
  * Records a container's exit (once: a second caller while it runs waits for the first).
  * In a pid namespace it joined, whatever its main process left behind is killed first (as
  * containerd's shim does before it reports the exit), so once the record says EXITED, nothing
  * of the container runs. Fails only when the record cannot be written; a failed kill is logged.
  */
-export function recordExit(deps: Deps, id: string, exit: { exitCode: number; finishedAt: Date; oomKilled: boolean }): Promise<void> {
-  const inFlight = recording.get(deps.containers) ?? new Map<string, Promise<void>>();
-  recording.set(deps.containers, inFlight);
+export function recordExit(deps: Deps, id: string, exit: Exit, change?: (r: ContainerRecord) => void): Promise<void> {
+  const inFlight = deps.state.exitsRecording;
   const running = inFlight.get(id);
   if (running) return running;
-  const p = writeExit(deps, id, exit).finally(() => inFlight.delete(id));
+  const p = writeExit(deps, id, exit, change).finally(() => inFlight.delete(id));
   inFlight.set(id, p);
   return p;
 }
 
-async function writeExit(deps: Deps, id: string, exit: { exitCode: number; finishedAt: Date; oomKilled: boolean }): Promise<void> {
-  const rec = deps.containers.find(id);
+/** An exit nobody saw (no exit file): now, with the code a SIGKILL gives. */
+export const unseenExit = (deps: Pick<CriDeps, 'state'>, exitCode = 137): Exit => ({ exitCode, finishedAt: new Date(deps.state.clock.now()), oomKilled: false });
+
+async function writeExit(deps: Deps, id: string, exit: Exit, change?: (r: ContainerRecord) => void): Promise<void> {
+  const rec = deps.state.containers.find(id);
   if (!rec || rec.state === 'CONTAINER_EXITED') return;
-  if (await sharesPidNamespace(rec)) {
+  // Its pid namespace is not its own (another's joined by path, or the node's): its main
+  // process is not PID 1 there, so the children it leaves are re-parented and run on in its
+  // cgroup. containerd kills them (ShouldKillAllOnExit); in a namespace of its own the
+  // kernel does, when its PID 1 exits.
+  if (rec.sharedPidNamespace) {
     await deps.cgroups.kill(rec.cgroup).catch((err: unknown) => deps.log(`container ${id}: killing what its main process left: ${(err as Error).message}`));
   }
-  const next = await deps.containers.update(id, (r) => {
-    r.state = 'CONTAINER_EXITED';
+  const next = await deps.state.moveContainer(id, 'CONTAINER_EXITED', (r) => {
     r.exitCode = exit.exitCode;
     r.finishedAt = dateNanos(exit.finishedAt);
     r.reason = exitReason(exit.exitCode, exit.oomKilled);
+    change?.(r);
   });
   emit(deps, next, 'CONTAINER_STOPPED_EVENT');
-}
-
-/**
- * Whether the container's pid namespace is not its own: another's joined by path (pid mode POD:
- * the pod's holder; TARGET: another container's) or the node's (NODE). Then its main process is
- * not PID 1 of it, so the children it leaves are re-parented and run on in the container's
- * cgroup: containerd kills them (ShouldKillAllOnExit, for every container without a new pid
- * namespace). In a namespace of its own the kernel does, when its PID 1 exits. The bundle's
- * spec says; without it, the requested mode.
- */
-async function sharesPidNamespace(rec: ContainerRecord): Promise<boolean> {
-  try {
-    const spec = JSON.parse(await readFile(join(rec.dir, 'config.json'), 'utf8')) as { linux?: { namespaces?: { type: string; path?: string }[] } };
-    const pid = (spec.linux?.namespaces ?? []).find((ns) => ns.type === 'pid');
-    return !pid || Boolean(pid.path);
-  } catch {
-    return (rec.config.linux?.securityContext?.namespaceOptions?.pid ?? 'CONTAINER') !== 'CONTAINER';
-  }
 }
 
 /**
@@ -91,7 +71,7 @@ export async function stopContainer(deps: Deps, rec: ContainerRecord, timeoutSec
   if (rec.state === 'CONTAINER_CREATED' || rec.state === 'CONTAINER_UNKNOWN') {
     await deps.oci.kill(rec.id, 'SIGKILL').catch(() => undefined);
     const exit = await deps.oci.exitStatus(rec.dir).catch(() => undefined);
-    await recordExit(deps, rec.id, exit ?? { exitCode: 137, finishedAt: new Date(), oomKilled: false });
+    await recordExit(deps, rec.id, exit ?? unseenExit(deps));
     return;
   }
   const exited = new AbortController();
@@ -119,18 +99,18 @@ export async function removeContainer(deps: Deps, rec: ContainerRecord): Promise
   await deps.oci.delete(rec.id);
   await deps.images.removeRootfs(rec.rootfsKey, deps.host.mounter);
   await deps.cgroups.remove(rec.cgroup).catch(() => undefined);
-  await rm(rec.dir, { recursive: true, force: true });
-  await deps.containers.delete(rec.id);
-  forgetStats(rec.id);
+  await deps.files.remove(rec.dir);
+  await deps.state.containers.delete(rec.id);
+  forgetStats(deps.state, rec.id);
   emit(deps, rec, 'CONTAINER_DELETED_EVENT');
 }
 
 /** Tells GetContainerEvents subscribers, with the pod's status as it is now (as containerd). */
-export function emit(deps: Pick<CriDeps, 'events' | 'sandboxes' | 'containers'>, rec: ContainerRecord, type: 'CONTAINER_CREATED_EVENT' | 'CONTAINER_STARTED_EVENT' | 'CONTAINER_STOPPED_EVENT' | 'CONTAINER_DELETED_EVENT'): void {
-  const sandbox = deps.sandboxes.find(rec.sandboxId);
-  deps.events.emit({
-    containerId: rec.id, containerEventType: type, createdAt: nowNanos(),
+export function emit(deps: Pick<CriDeps, 'state'>, rec: ContainerRecord, type: 'CONTAINER_CREATED_EVENT' | 'CONTAINER_STARTED_EVENT' | 'CONTAINER_STOPPED_EVENT' | 'CONTAINER_DELETED_EVENT'): void {
+  const sandbox = deps.state.sandboxes.find(rec.sandboxId);
+  deps.state.events.emit({
+    containerId: rec.id, containerEventType: type, createdAt: deps.state.nowNanos(),
     podSandboxStatus: sandbox ? sandboxStatus(sandbox) : null,
-    containersStatuses: deps.containers.list().filter((c) => c.sandboxId === rec.sandboxId).map(containerStatus),
+    containersStatuses: deps.state.containers.list().filter((c) => c.sandboxId === rec.sandboxId).map(containerStatus),
   });
 }

@@ -3,19 +3,18 @@
 // with its right state, running containers keep running (conmon holds them), and anything a
 // crash left half-made is removed.
 import type { CriDeps } from '../deps.js';
-import { holderId, plannedResources, removePidHolder, removeSandbox, teardownNetwork } from '../sandbox/index.js';
-import { rm } from 'node:fs/promises';
-import { recordExit, watchExit } from './containers.js';
+import { holderId, removePidHolder, removeSandbox, teardownNetwork } from '../sandbox/index.js';
+import { recordExit, unseenExit, watchExit } from './containers.js';
 import { pidHolderDepsOf, pidHolderRefOf, sandboxDepsOf, watchPidHolder } from './sandboxes.js';
 
 export async function recover(deps: CriDeps): Promise<void> {
-  for (const c of deps.containers.list()) {
+  for (const c of deps.state.containers.list()) {
     if (c.phase === 'creating') {
       deps.log(`container ${c.id}: create was interrupted; removing what it left`);
       await deps.oci.delete(c.id).catch(() => undefined);
       await deps.images.removeRootfs(c.rootfsKey, deps.host.mounter).catch(() => undefined);
-      await rm(c.dir, { recursive: true, force: true });
-      await deps.containers.delete(c.id);
+      await deps.files.remove(c.dir);
+      await deps.state.containers.delete(c.id);
       continue;
     }
     if (c.state === 'CONTAINER_EXITED') continue;
@@ -27,17 +26,19 @@ export async function recover(deps: CriDeps): Promise<void> {
     const state = await deps.oci.state(c.id).catch(() => undefined);
     if (!state || state.status === 'stopped') {
       // Gone without an exit record (e.g. the machine rebooted): exited, code unknown.
-      await recordExit(deps, c.id, { exitCode: 255, finishedAt: new Date(), oomKilled: false });
-      await deps.containers.update(c.id, (r) => { r.reason = 'Unknown'; r.message = 'the container was gone when the runtime restarted'; });
+      await recordExit(deps, c.id, unseenExit(deps, 255), (r) => {
+        r.reason = 'Unknown';
+        r.message = 'the container was gone when the runtime restarted';
+      });
       continue;
     }
     if (state.status === 'running' && c.state === 'CONTAINER_CREATED') {
       // Crashed between `runc start` and writing the record.
-      await deps.containers.update(c.id, (r) => { r.state = 'CONTAINER_RUNNING'; r.startedAt = r.createdAt; });
+      await deps.state.moveContainer(c.id, 'CONTAINER_RUNNING', (r) => void (r.startedAt = r.createdAt));
     }
     if (state.status === 'running') watchExit(deps, c.id);
   }
-  for (const s of deps.sandboxes.list()) {
+  for (const s of deps.state.sandboxes.list()) {
     const why = (err: unknown) => deps.log(`sandbox ${s.id}: ${(err as Error).message}`);
     if (s.phase === 'created') {
       if (!s.pidHolder || s.state !== 'SANDBOX_READY') continue;
@@ -50,16 +51,16 @@ export async function recover(deps: CriDeps): Promise<void> {
         watchPidHolder(deps, s);
       } else if (state === 'gone' || state.status === 'stopped') {
         deps.log(`sandbox ${s.id}: its pid namespace holder was gone when the runtime restarted; the sandbox is not ready`);
-        await deps.sandboxes.update(s.id, (r) => void (r.state = 'SANDBOX_NOTREADY'));
+        await deps.state.moveSandbox(s.id, 'SANDBOX_NOTREADY');
       } else watchPidHolder(deps, s);
       continue;
     }
     deps.log(`sandbox ${s.id}: run was interrupted; removing what it left`);
     const sdeps = sandboxDepsOf(deps, await deps.network());
-    const planned = plannedResources(deps.dirs.sandboxes, s.id, s.config);
+    // Its resources are still the planned ones (written with the record, before anything was made).
     await removePidHolder(pidHolderDepsOf(deps), pidHolderRefOf(s)).catch(why);
-    await teardownNetwork(sdeps, s.id, s.config, planned).catch(why);
-    await removeSandbox(sdeps, planned).catch(why);
-    await deps.sandboxes.delete(s.id);
+    await teardownNetwork(sdeps, s.id, s.config, s.resources).catch(why);
+    await removeSandbox(sdeps, s.resources).catch(why);
+    await deps.state.sandboxes.delete(s.id);
   }
 }

@@ -25,6 +25,7 @@ const pin = (path: string | undefined): NsRef => (path ? { kind: 'path', path } 
 
 export function specInputFor(src: SpecSources): SpecInput {
   const s = src.sandbox;
+  const r = s.resources;
   const pidMode = src.config.linux?.securityContext?.namespaceOptions?.pid ?? 'CONTAINER';
   let pid: NsRef = { kind: 'new' };
   if (pidMode === 'NODE') pid = { kind: 'host' };
@@ -35,8 +36,8 @@ export function specInputFor(src: SpecSources): SpecInput {
   }
   return {
     id: src.id, sandboxId: s.id, deviceInfo: src.deviceInfo, container: src.config, sandbox: s.config, image: src.image, rootfs: src.rootfs,
-    namespaces: { network: pin(s.netns), ipc: pin(s.ipc), uts: pin(s.uts), pid },
-    sandboxFiles: { hostname: s.hostnameFile, hosts: s.hostsFile, resolvConf: s.resolvConf, shm: s.shm },
+    namespaces: { network: pin(r.netns), ipc: pin(r.ipc), uts: pin(r.uts), pid },
+    sandboxFiles: { hostname: r.hostnameFile, hosts: r.hostsFile, resolvConf: r.resolvConf, shm: r.shm },
     cgroupsPath: src.cgroupsPath, etcPasswd: src.etcPasswd, etcGroup: src.etcGroup, host: src.host,
   };
 }

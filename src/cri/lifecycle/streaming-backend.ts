@@ -30,10 +30,10 @@ async function followResize(sizes: AsyncIterable<TerminalSize> | undefined, resi
   }
 }
 
-export function streamingBackend(deps: Pick<CriDeps, 'containers' | 'sandboxes' | 'oci'>): StreamingBackend {
+export function streamingBackend(deps: Pick<CriDeps, 'state' | 'oci'>): StreamingBackend {
   return {
     async exec(containerId: string, cmd: string[], io: StreamingIo): Promise<number> {
-      const c = deps.containers.mustGet(containerId);
+      const c = deps.state.containers.mustGet(containerId);
       if (c.state !== 'CONTAINER_RUNNING') throw failedPrecondition(`container ${c.id} is not running`);
       const p = await deps.oci.exec(c.id, cmd, { tty: io.tty, stdin: !!io.stdin });
       if (io.stdin && p.stdin) io.stdin.pipe(p.stdin).on('error', () => undefined);
@@ -45,7 +45,7 @@ export function streamingBackend(deps: Pick<CriDeps, 'containers' | 'sandboxes' 
       return code;
     },
     async attach(containerId: string, io: StreamingIo): Promise<void> {
-      const c = deps.containers.mustGet(containerId);
+      const c = deps.state.containers.mustGet(containerId);
       if (c.state !== 'CONTAINER_RUNNING') throw failedPrecondition(`container ${c.id} is not running`);
       if (io.stdin && !c.config.stdin) throw failedPrecondition(`container ${c.id} was not created with stdin`);
       const a = await deps.oci.attach(c.dir, { stdin: !!io.stdin, tty: c.config.tty });
@@ -65,13 +65,13 @@ export function streamingBackend(deps: Pick<CriDeps, 'containers' | 'sandboxes' 
       await outputs;
     },
     async portForward(sandboxId: string, port: number): Promise<Duplex> {
-      const s = deps.sandboxes.find(sandboxId);
+      const s = deps.state.sandboxes.find(sandboxId);
       if (!s) throw notFound(`sandbox "${sandboxId}" not found`);
       if (s.state !== 'SANDBOX_READY') throw failedPrecondition(`sandbox ${s.id} is not ready`);
       // A host-network pod listens in the node's namespace, which is the runtime's own.
       if (namespaceModes(s.config).hostNetwork) return dialLoopback(port);
-      if (!s.netns) throw failedPrecondition(`sandbox ${s.id} has no network namespace to forward into`);
-      return dialInNetns(s.netns, port);
+      if (!s.resources.netns) throw failedPrecondition(`sandbox ${s.id} has no network namespace to forward into`);
+      return dialInNetns(s.resources.netns, port);
     },
   };
 }

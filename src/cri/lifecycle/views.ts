@@ -20,7 +20,7 @@ export function sandboxStatus(s: SandboxRecord): PodSandboxStatus {
   return {
     ...sandboxEntry(s),
     // As containerd: the IP is reported only while the network is up.
-    network: s.state === 'SANDBOX_READY' && s.ip ? { ip: s.ip, additionalIps: s.additionalIps.map((ip) => ({ ip })) } : { ip: '', additionalIps: [] },
+    network: s.state === 'SANDBOX_READY' && s.resources.ip ? { ip: s.resources.ip, additionalIps: s.resources.additionalIps.map((ip) => ({ ip })) } : { ip: '', additionalIps: [] },
     linux: { namespaces: { options: { network: nsMode?.network ?? 'POD', pid: nsMode?.pid ?? 'CONTAINER', ipc: nsMode?.ipc ?? 'POD', targetId: '' } } },
   };
 }

@@ -3,6 +3,7 @@
 // warning rather than left for runc to fail on ("can't get final child's PID from pipe").
 import type { Device__Output } from '../gen/runtime/v1/Device.js';
 import type { LinuxContainerResources__Output } from '../gen/runtime/v1/LinuxContainerResources.js';
+import { ownValue, setOwn } from '../../own-keys.js';
 import { SpecError, type DeviceInfo, type HostFacts } from './input.js';
 import type { Device, DeviceRule, Resources, Rlimit } from './types.js';
 
@@ -99,7 +100,7 @@ export function containerDevices(requested: readonly Device__Output[], info: Rec
     const access = d.permissions || 'rwm';
     if (!/^[rwm]{1,3}$/.test(access)) throw new SpecError(field, `permissions "${d.permissions}" must be letters from "rwm"`);
     if (!d.containerPath.startsWith('/')) throw new SpecError(field, `container_path "${d.containerPath}" must be absolute`);
-    const dev = info?.[d.hostPath];
+    const dev = info && ownValue(info, d.hostPath);
     if (!dev) throw new SpecError(field, `host device ${d.hostPath} was not resolved (not a device node?)`);
     const node: Device = { type: dev.type, path: d.containerPath, major: dev.major, minor: dev.minor };
     if (dev.fileMode !== undefined) node.fileMode = dev.fileMode;
@@ -138,7 +139,7 @@ export function podSysctls(sysctls: Record<string, string>, ns: { hostNetwork: b
       : IPC_SYSCTLS.has(name) || name.startsWith('fs.mqueue.') ? !ns.hostIpc
       : name === 'kernel.domainname' ? !ns.hostUts
       : false;
-    if (ok) out[name] = value;
+    if (ok) setOwn(out, name, value);
     else dropped.push(name);
   }
   if (dropped.length) warnings.push(`sysctls not namespaced for this container, skipped: ${dropped.join(', ')}`);

@@ -2,6 +2,7 @@
 // itself docker's default) kept as data, Unconfined, or a Localhost profile the caller read.
 // Names libseccomp does not know on this arch are skipped by runc, so one list serves all.
 import type { LinuxContainerSecurityContext__Output } from '../gen/runtime/v1/LinuxContainerSecurityContext.js';
+import { ownValue } from '../../own-keys.js';
 import { SpecError } from './input.js';
 import type { Seccomp, SeccompSyscall } from './types.js';
 
@@ -88,10 +89,10 @@ const allow = (names: string): SeccompSyscall => ({ names: words(names), action:
 export function runtimeDefaultProfile(bounding: readonly string[], arch = 'x64'): Seccomp {
   const syscalls: SeccompSyscall[] = [allow(ALLOWED)];
   for (const value of PERSONAS) syscalls.push({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }] });
-  const a = ARCH[arch];
+  const a = ownValue(ARCH, arch);
   if (a) syscalls.push(allow(a.extra));
   for (const cap of bounding) {
-    const names = BY_CAPABILITY[cap];
+    const names = ownValue(BY_CAPABILITY, cap);
     if (names) syscalls.push(allow(names));
   }
   if (!bounding.includes('CAP_SYS_ADMIN')) {

@@ -1,32 +1,39 @@
 // CreateContainer: a rootfs snapshot over the image, the OCI spec (a pure function of the
 // request, the image config and the sandbox), and `runc create` under conmon, so the
 // container exists (state CREATED) and StartContainer only has to `runc start` it.
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import type { Files } from '../../host/files/types.js';
+import { dict, type Dict } from '../../own-keys.js';
 import { HostError } from '../../host/errors.js';
 import { readFileInRoot } from '../../host/fs/rooted-read.js';
 import type { RuntimeRpcs } from '../api.js';
 import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import { emit } from '../lifecycle/containers.js';
 import { containerName } from '../lifecycle/names.js';
-import { specInputFor } from '../lifecycle/spec-input.js';
+import { specInputFor, stopSignalOf } from '../lifecycle/spec-input.js';
 import { containerSpec, SpecError, type DeviceInfo } from '../oci/spec.js';
 import type { CriDeps } from '../deps.js';
 import type { ContainerConfig__Output } from '../gen/runtime/v1/ContainerConfig.js';
 import { pidHolderPid } from '../sandbox/index.js';
-import { nowNanos, type ContainerRecord, type SandboxRecord } from '../state/records.js';
+import type { ContainerRecord, SandboxRecord } from '../state/records.js';
 import { RecordStore } from '../state/store.js';
 import type { Handler } from './types.js';
 
 /** The device nodes a request names, as the spec needs them; a missing one is InvalidArgument. */
-async function devices(paths: string[]): Promise<Record<string, DeviceInfo>> {
-  const out: Record<string, DeviceInfo> = {};
+async function devices(files: Files, paths: string[]): Promise<Dict<DeviceInfo>> {
+  const out = dict<DeviceInfo>();
   for (const path of paths) {
-    const st = await stat(path).catch(() => undefined);
-    if (!st || !(st.isCharacterDevice() || st.isBlockDevice())) throw invalidArgument(`device ${path} is not a device node on this host`);
-    out[path] = { type: st.isCharacterDevice() ? 'c' : 'b', major: Math.floor(st.rdev / 256) & 0xfff, minor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00), fileMode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    const st = await files.stat(path).catch(() => undefined);
+    if (!st || (st.kind !== 'char' && st.kind !== 'block')) throw invalidArgument(`device ${path} is not a device node on this host`);
+    out[path] = { type: st.kind === 'char' ? 'c' : 'b', major: Math.floor(st.rdev / 256) & 0xfff, minor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00), fileMode: st.mode, uid: st.uid, gid: st.gid };
   }
   return out;
+}
+
+/** As the OCI spec says: a pid namespace joined by path, or none of its own (the node's). */
+function sharesPidNamespace(spec: { linux?: { namespaces?: { type: string; path?: string }[] } }): boolean {
+  const pid = (spec.linux?.namespaces ?? []).find((ns) => ns.type === 'pid');
+  return !pid || Boolean(pid.path);
 }
 
 /** A bound on the image's /etc/passwd and /etc/group (containerd reads them whole). */
@@ -74,7 +81,7 @@ async function sharedPidOf(deps: Pick<CriDeps, 'oci'>, sandbox: SandboxRecord, c
 
 export const createContainer: Handler<RuntimeRpcs['CreateContainer']> = async (req, { deps }) => {
   if (!req.podSandboxId) throw invalidArgument('pod_sandbox_id is required');
-  const sandbox = deps.sandboxes.mustGet(req.podSandboxId);
+  const sandbox = deps.state.sandboxes.mustGet(req.podSandboxId);
   if (sandbox.state !== 'SANDBOX_READY') throw failedPrecondition(`sandbox ${sandbox.id} is not ready`);
   containerName(req.config, sandbox.config);
   const config = req.config!;
@@ -87,32 +94,37 @@ export const createContainer: Handler<RuntimeRpcs['CreateContainer']> = async (r
   if (config.logPath && isAbsolute(config.logPath)) throw invalidArgument('config.log_path must be relative to the sandbox log_directory');
   const record: ContainerRecord = {
     id, sandboxId: sandbox.id, phase: 'creating', state: 'CONTAINER_CREATED', config, image: config.image!.image, imageId: image.id,
-    createdAt: nowNanos(), startedAt: '0', finishedAt: '0', exitCode: 0, reason: '', message: '', logPath, dir, rootfsKey: id, pid: 0,
-    cgroup: `${sandbox.cgroup}/${id}`,
+    createdAt: deps.state.nowNanos(), startedAt: '0', finishedAt: '0', exitCode: 0, reason: '', message: '', logPath, dir, rootfsKey: id, pid: 0,
+    cgroup: `${sandbox.cgroup}/${id}`, stopSignal: stopSignalOf(config, image.config.config),
+    // What was asked for, until the spec (below) says what it is.
+    sharedPidNamespace: (config.linux?.securityContext?.namespaceOptions?.pid ?? 'CONTAINER') !== 'CONTAINER',
   };
-  await deps.containers.add(record);
-  return deps.locks.run(id, async () => {
+  await deps.state.containers.add(record);
+  return deps.state.locks.run(id, async () => {
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await deps.files.mkdir(dir, { recursive: true, mode: 0o700 });
       const rootfs = await deps.images.prepareRootfs(id, image.id, deps.host.mounter);
-      const input = specInputFor({ id, config, sandbox, image: image.config.config ?? {}, rootfs, cgroupsPath: deps.cgroups.runcPath(record.cgroup), etcPasswd: await imageEtcFile(rootfs, 'passwd'), etcGroup: await imageEtcFile(rootfs, 'group'), host: deps.hostLimits, deviceInfo: await devices(config.devices.map((d) => d.hostPath)), podPidOf: (target) => (!target && holderPid) || podPid(deps.containers.list(), sandbox.id, target) });
+      const input = specInputFor({ id, config, sandbox, image: image.config.config ?? {}, rootfs, cgroupsPath: deps.cgroups.runcPath(record.cgroup), etcPasswd: await imageEtcFile(rootfs, 'passwd'), etcGroup: await imageEtcFile(rootfs, 'group'), host: deps.hostLimits, deviceInfo: await devices(deps.files, config.devices.map((d) => d.hostPath)), podPidOf: (target) => (!target && holderPid) || podPid(deps.state.containers.list(), sandbox.id, target) });
       if (config.linux?.securityContext?.seccomp?.profileType === 'Localhost') {
         const path = config.linux.securityContext.seccomp.localhostRef;
-        input.seccompLocalhost = await readFile(path, 'utf8').catch((err: Error) => { throw invalidArgument(`seccomp profile ${path}: ${err.message}`); });
+        input.seccompLocalhost = await deps.files.readText(path).catch((err: Error) => { throw invalidArgument(`seccomp profile ${path}: ${err.message}`); });
       }
       const { spec, warnings } = specOf(input);
       for (const w of warnings) deps.log(`container ${id}: ${w}`);
-      await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
-      if (logPath) await mkdir(join(logPath, '..'), { recursive: true });
+      await deps.files.write(join(dir, 'config.json'), JSON.stringify(spec));
+      if (logPath) await deps.files.mkdir(join(logPath, '..'), { recursive: true });
       const { pid } = await deps.oci.create({ id, bundle: dir, logPath: logPath || join(dir, 'console.log'), stateDir: dir, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
-      const created = await deps.containers.update(id, (r) => { r.phase = 'created'; r.pid = pid; });
+      const created = await deps.state.moveContainer(id, 'CONTAINER_CREATED', (r) => {
+        r.pid = pid;
+        r.sharedPidNamespace = sharesPidNamespace(spec);
+      });
       emit(deps, created, 'CONTAINER_CREATED_EVENT');
       return { containerId: id };
     } catch (err) {
       await deps.oci.delete(id).catch(() => undefined);
       await deps.images.removeRootfs(id, deps.host.mounter).catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
-      await deps.containers.delete(id);
+      await deps.files.remove(dir);
+      await deps.state.containers.delete(id);
       throw err;
     }
   });

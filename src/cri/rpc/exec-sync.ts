@@ -5,7 +5,7 @@ import type { Handler } from './types.js';
 
 export const execSync: Handler<RuntimeRpcs['ExecSync']> = async (req, { deps }) => {
   if (!req.cmd.length) throw invalidArgument('cmd is required');
-  const c = deps.containers.mustGet(req.containerId);
+  const c = deps.state.containers.mustGet(req.containerId);
   if (c.state !== 'CONTAINER_RUNNING') throw failedPrecondition(`container ${c.id} is not running`);
   const timeout = Number(req.timeout);
   const out = await deps.oci.execSync(c.id, req.cmd, { timeoutMs: timeout > 0 ? timeout * 1000 : undefined });

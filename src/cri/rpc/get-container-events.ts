@@ -2,4 +2,4 @@
 import type { RuntimeRpcs } from '../api.js';
 import type { Handler } from './types.js';
 
-export const getContainerEvents: Handler<RuntimeRpcs['GetContainerEvents']> = (_req, { deps, signal }) => deps.events.subscribe(signal);
+export const getContainerEvents: Handler<RuntimeRpcs['GetContainerEvents']> = (_req, { deps, signal }) => deps.state.events.subscribe(signal);

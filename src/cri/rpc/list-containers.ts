@@ -3,5 +3,5 @@ import { containerEntry, containerMatches } from '../lifecycle/views.js';
 import type { Handler } from './types.js';
 
 export const listContainers: Handler<RuntimeRpcs['ListContainers']> = async (req, { deps }) => ({
-  containers: deps.containers.list().filter((c) => c.phase === 'created' && containerMatches(c, req.filter)).map(containerEntry),
+  containers: deps.state.containers.list().filter((c) => c.phase === 'created' && containerMatches(c, req.filter)).map(containerEntry),
 });

@@ -3,5 +3,5 @@ import { sandboxStats } from '../lifecycle/stats.js';
 import type { Handler } from './types.js';
 
 export const podSandboxStats: Handler<RuntimeRpcs['PodSandboxStats']> = async (req, { deps }) => ({
-  stats: await sandboxStats(deps, deps.sandboxes.mustGet(req.podSandboxId)),
+  stats: await sandboxStats(deps, deps.state.sandboxes.mustGet(req.podSandboxId)),
 });

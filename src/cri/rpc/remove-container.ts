@@ -5,10 +5,10 @@ import { removeContainer as remove } from '../lifecycle/containers.js';
 import type { Handler } from './types.js';
 
 export const removeContainer: Handler<RuntimeRpcs['RemoveContainer']> = async (req, { deps }) => {
-  const c = deps.containers.find(req.containerId);
+  const c = deps.state.containers.find(req.containerId);
   if (!c) return {};
-  await deps.locks.run(c.id, async () => {
-    const rec = deps.containers.find(c.id);
+  await deps.state.locks.run(c.id, async () => {
+    const rec = deps.state.containers.find(c.id);
     if (rec) await remove(deps, rec);
   });
   return {};

@@ -5,10 +5,10 @@ import { destroySandbox } from '../lifecycle/sandboxes.js';
 import type { Handler } from './types.js';
 
 export const removePodSandbox: Handler<RuntimeRpcs['RemovePodSandbox']> = async (req, { deps }) => {
-  const s = deps.sandboxes.find(req.podSandboxId);
+  const s = deps.state.sandboxes.find(req.podSandboxId);
   if (!s) return {};
-  await deps.locks.run(s.id, async () => {
-    const current = deps.sandboxes.find(s.id);
+  await deps.state.locks.run(s.id, async () => {
+    const current = deps.state.sandboxes.find(s.id);
     if (current) await destroySandbox(deps, current);
   });
   return {};

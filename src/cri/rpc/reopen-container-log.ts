@@ -4,7 +4,7 @@ import { failedPrecondition } from '../errors.js';
 import type { Handler } from './types.js';
 
 export const reopenContainerLog: Handler<RuntimeRpcs['ReopenContainerLog']> = async (req, { deps }) => {
-  const c = deps.containers.mustGet(req.containerId);
+  const c = deps.state.containers.mustGet(req.containerId);
   if (c.state !== 'CONTAINER_RUNNING') throw failedPrecondition(`container ${c.id} is not running`);
   await deps.oci.reopenLog(c.dir);
   return {};

@@ -5,12 +5,13 @@ import { stopSignalOf } from '../lifecycle/spec-input.js';
 import type { Handler } from './types.js';
 
 export const stopContainer: Handler<RuntimeRpcs['StopContainer']> = async (req, { deps }) => {
-  const c = deps.containers.mustGet(req.containerId);
-  await deps.locks.run(c.id, async () => {
-    const rec = deps.containers.find(c.id);
+  const c = deps.state.containers.mustGet(req.containerId);
+  await deps.state.locks.run(c.id, async () => {
+    const rec = deps.state.containers.find(c.id);
     if (!rec) return;
-    const image = deps.images.get(rec.imageId);
-    await stop(deps, rec, Number(req.timeout), stopSignalOf(rec.config, image?.config.config));
+    // Kept since create; a record from before that asks the image, as containerd does.
+    const signal = rec.stopSignal || stopSignalOf(rec.config, deps.images.get(rec.imageId)?.config.config);
+    await stop(deps, rec, Number(req.timeout), signal);
   });
   return {};
 };

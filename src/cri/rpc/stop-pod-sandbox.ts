@@ -5,9 +5,9 @@ import { stopSandbox } from '../lifecycle/sandboxes.js';
 import type { Handler } from './types.js';
 
 export const stopPodSandbox: Handler<RuntimeRpcs['StopPodSandbox']> = async (req, { deps }) => {
-  const s = deps.sandboxes.mustGet(req.podSandboxId);
-  await deps.locks.run(s.id, async () => {
-    const current = deps.sandboxes.find(s.id);
+  const s = deps.state.sandboxes.mustGet(req.podSandboxId);
+  await deps.state.locks.run(s.id, async () => {
+    const current = deps.state.sandboxes.find(s.id);
     if (current) await stopSandbox(deps, current);
   });
   return {};

@@ -5,13 +5,13 @@ import { ociResources } from '../oci/resources.js';
 import type { Handler } from './types.js';
 
 export const updateContainerResources: Handler<RuntimeRpcs['UpdateContainerResources']> = async (req, { deps }) => {
-  const c = deps.containers.mustGet(req.containerId);
+  const c = deps.state.containers.mustGet(req.containerId);
   if (!req.linux) throw invalidArgument('linux resources are required');
-  await deps.locks.run(c.id, async () => {
-    const rec = deps.containers.mustGet(c.id);
+  await deps.state.locks.run(c.id, async () => {
+    const rec = deps.state.containers.mustGet(c.id);
     if (rec.state === 'CONTAINER_EXITED') throw failedPrecondition(`container ${rec.id} has exited`);
     await deps.oci.update(rec.id, ociResources(req.linux!, deps.hostLimits));
-    await deps.containers.update(rec.id, (r) => {
+    await deps.state.containers.update(rec.id, (r) => {
       if (r.config.linux) r.config.linux.resources = req.linux;
     });
   });

@@ -1,6 +1,7 @@
 // The pod's traffic shaping, from the annotations the kubelet passes through
 // (kubernetes.io/ingress-bandwidth, kubernetes.io/egress-bandwidth), as the CNI "bandwidth"
 // capability; bits per second, burst left to the plugin's maximum as containerd does.
+import { ownValue } from '../../own-keys.js';
 import { invalidArgument } from '../errors.js';
 
 export const INGRESS_ANNOTATION = 'kubernetes.io/ingress-bandwidth';
@@ -26,7 +27,7 @@ const MAX_BURST = 2 ** 32 - 1;
 export function parseQuantity(text: string): number | undefined {
   const m = /^\+?(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE])?$/.exec(text.trim());
   if (!m) return undefined;
-  return Math.ceil(Number(m[1]) * SUFFIX[m[2] ?? '']!);
+  return Math.ceil(Number(m[1]) * ownValue(SUFFIX, m[2] ?? '')!);
 }
 
 /**
@@ -35,7 +36,7 @@ export function parseQuantity(text: string): number | undefined {
  */
 export function bandwidthCapability(annotations: Readonly<Record<string, string>>): BandwidthCapability | undefined {
   const rate = (key: string): number | undefined => {
-    const text = annotations[key];
+    const text = ownValue(annotations, key);
     if (text === undefined) return undefined;
     const value = parseQuantity(text);
     if (value === undefined) throw invalidArgument(`annotation ${key}: "${text}" is not a quantity`);

@@ -1,9 +1,9 @@
 // The pod's /etc/hostname, /etc/hosts and /etc/resolv.conf, written once into the sandbox
 // directory; the container layer bind-mounts them into every container (the kubelet may
 // bring its own /etc/hosts mount, which wins).
-import { chmod, copyFile, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
+import type { Files } from '../../host/files/types.js';
 import type { DNSConfig__Output } from '../gen/runtime/v1/DNSConfig.js';
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
 
@@ -55,23 +55,23 @@ export function podHostname(config: PodSandboxConfig__Output, hostNetwork: boole
 
 /**
  * Writes hostname, hosts and resolv.conf into `dir` (which must exist), each 0644.
- * Rejects with the fs error (ENOENT when the node's /etc/hosts or /etc/resolv.conf to copy
+ * Rejects with the HostError of the write (ENOENT when the node's /etc/hosts or /etc/resolv.conf to copy
  * is missing); a partly written set is removed with `dir` by the caller.
  */
-export async function writePodFiles(dir: string, config: PodSandboxConfig__Output, hostNetwork: boolean, etc: HostEtc = HOST_ETC): Promise<PodFiles> {
+export async function writePodFiles(fs: Files, dir: string, config: PodSandboxConfig__Output, hostNetwork: boolean, etc: HostEtc = HOST_ETC): Promise<PodFiles> {
   const files: PodFiles = {
     hostname: podHostname(config, hostNetwork, etc),
     hostnameFile: join(dir, 'hostname'),
     hostsFile: join(dir, 'hosts'),
     resolvConf: join(dir, 'resolv.conf'),
   };
-  await writeFile(files.hostnameFile, `${files.hostname}\n`);
-  if (hostNetwork) await copyFile(etc.hostsFile, files.hostsFile);
-  else await writeFile(files.hostsFile, DEFAULT_HOSTS);
+  await fs.write(files.hostnameFile, `${files.hostname}\n`);
+  if (hostNetwork) await fs.copy(etc.hostsFile, files.hostsFile);
+  else await fs.write(files.hostsFile, DEFAULT_HOSTS);
   const resolv = resolvConfContent(config.dnsConfig);
-  if (resolv === undefined) await copyFile(etc.resolvConf, files.resolvConf);
-  else await writeFile(files.resolvConf, resolv);
+  if (resolv === undefined) await fs.copy(etc.resolvConf, files.resolvConf);
+  else await fs.write(files.resolvConf, resolv);
   // The mode given at creation is cut by the umask, and a copy takes its source's mode.
-  await Promise.all([files.hostnameFile, files.hostsFile, files.resolvConf].map((f) => chmod(f, 0o644)));
+  await Promise.all([files.hostnameFile, files.hostsFile, files.resolvConf].map((f) => fs.chmod(f, 0o644)));
   return files;
 }

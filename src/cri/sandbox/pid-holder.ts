@@ -4,21 +4,25 @@
 // does not take the namespace (and by the kernel's rule every other process in it) down,
 // and orphans in it are reaped. It runs like any container (runc under conmon, through the
 // OCI seam), so it survives `skiff cri` restarts; it is never a CRI container.
-import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Cgroups } from '../../host/cgroups/types.js';
 import { HostError } from '../../host/errors.js';
+import type { Files } from '../../host/files/types.js';
+import { RealFiles } from '../../host/files/real.js';
 import type { OciRuntime } from '../../host/oci/types.js';
 import { pidHolderSpec } from './pid-holder-spec.js';
 
 export interface PidHolderDeps {
   oci: OciRuntime;
   cgroups: Cgroups;
+  files: Files;
   /** The sandboxes' run dir: the holder's bundle is <runDir>/<sandboxId>/pause, the shared rootfs <runDir>/.pause. */
   runDir: string;
   /** The skiff-pause executable to install; default: found by pauseBinary(). */
   pauseBinary?: string;
+  /** The holders' rootfs installs under way or done, by rootfs path: one per run dir for the
+   *  owner's life (the runtime's state), so concurrent pods wait for the same copy. */
+  installs: Map<string, Promise<string>>;
 }
 
 /** Where a holder is: all derived from the sandbox id and directory, so a crash leaves nothing unnamed. */
@@ -41,37 +45,38 @@ export const holderCgroup = (ref: Pick<PidHolderRef, 'sandboxId' | 'podCgroup'>)
  * Where skiff-pause is, looked for as native.ts looks for skiff.node: $SKIFF_PAUSE; beside
  * the running script; the build tree two levels above it (dist/cli/skiff.js); the build tree
  * above this module (src/cri/sandbox under tsx). The last candidate when none exists.
+ * Looked up on the real disk unless told otherwise: it is where this process runs from.
  */
-export function pauseBinary(): string {
+export function pauseBinary(files: Pick<Files, 'existsSync'> = new RealFiles()): string {
   const list = [process.env.SKIFF_PAUSE];
   if (process.argv[1]) list.push(join(dirname(process.argv[1]), 'skiff-pause'), join(dirname(process.argv[1]), '..', '..', 'build', 'Release', 'skiff-pause'));
   list.push(new URL('../../../build/Release/skiff-pause', import.meta.url).pathname);
   const paths = list.filter((p): p is string => Boolean(p));
-  return paths.find((p) => existsSync(p)) ?? paths[paths.length - 1]!;
+  return paths.find((p) => files.existsSync(p)) ?? paths[paths.length - 1]!;
 }
-
-const installed = new Map<string, Promise<string>>();
 
 /**
  * The holders' shared root filesystem, <runDir>/.pause/rootfs: /pause, and the empty
- * directories proc/ and dev/ that runc mounts over. Installed once per run dir per process
+ * directories proc/ and dev/ that runc mounts over. Installed once per run dir per deps.installs
  * (a copy renamed into place, so a running holder keeps the file it started with).
  * Rejects with an fs error, ENOENT naming the path when skiff-pause has not been built.
  */
-export function pauseRootfs(deps: Pick<PidHolderDeps, 'runDir' | 'pauseBinary'>): Promise<string> {
+export function pauseRootfs(deps: Pick<PidHolderDeps, 'runDir' | 'files' | 'pauseBinary' | 'installs'>): Promise<string> {
   const rootfs = join(deps.runDir, '.pause', 'rootfs');
+  const installed = deps.installs;
   let p = installed.get(rootfs);
   if (!p) {
     p = (async () => {
-      const from = deps.pauseBinary ?? pauseBinary();
-      for (const d of ['proc', 'dev']) await mkdir(join(rootfs, d), { recursive: true, mode: 0o755 });
-      await chmod(rootfs, 0o755);
+      const fs = deps.files;
+      const from = deps.pauseBinary ?? pauseBinary(fs);
+      for (const d of ['proc', 'dev']) await fs.mkdir(join(rootfs, d), { recursive: true, mode: 0o755 });
+      await fs.chmod(rootfs, 0o755);
       const tmp = join(rootfs, `.pause.${process.pid}`);
-      await copyFile(from, tmp).catch((err: NodeJS.ErrnoException) => {
-        throw Object.assign(new Error(`cannot install the pid namespace holder from ${from} (run \`npm run build:native\`): ${err.message}`), { code: err.code });
+      await fs.copy(from, tmp).catch((err: HostError) => {
+        throw new HostError(err.code, `cannot install the pid namespace holder from ${from} (run \`npm run build:native\`): ${err.message}`, err.syscall);
       });
-      await chmod(tmp, 0o755);
-      await rename(tmp, join(rootfs, 'pause'));
+      await fs.chmod(tmp, 0o755);
+      await fs.rename(tmp, join(rootfs, 'pause'));
       return rootfs;
     })();
     installed.set(rootfs, p);
@@ -92,10 +97,10 @@ export async function startPidHolder(deps: PidHolderDeps, ref: PidHolderRef, pin
   const id = holderId(ref.sandboxId);
   const dir = holderDir(ref);
   const spec = pidHolderSpec({ sandboxId: ref.sandboxId, rootfs, cgroupsPath: deps.cgroups.runcPath(holderCgroup(ref)), ...pins });
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await deps.files.mkdir(dir, { recursive: true, mode: 0o700 });
   let created = false;
   try {
-    await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
+    await deps.files.write(join(dir, 'config.json'), JSON.stringify(spec));
     const { pid } = await deps.oci.create({ id, bundle: dir, logPath: join(dir, 'console.log'), stateDir: dir });
     created = true;
     await deps.oci.start(id);
@@ -139,8 +144,8 @@ export async function stopPidHolder(deps: Pick<PidHolderDeps, 'oci'>, ref: Pick<
 }
 
 /** Removes the holder's runc state (killing it if it still runs), its cgroup and its bundle. Idempotent. Rejects with the OCI seam's HostError. */
-export async function removePidHolder(deps: Pick<PidHolderDeps, 'oci' | 'cgroups'>, ref: PidHolderRef): Promise<void> {
+export async function removePidHolder(deps: Pick<PidHolderDeps, 'oci' | 'cgroups' | 'files'>, ref: PidHolderRef): Promise<void> {
   await deps.oci.delete(holderId(ref.sandboxId));
   await deps.cgroups.remove(holderCgroup(ref)).catch(() => undefined);
-  await rm(holderDir(ref), { recursive: true, force: true });
+  await deps.files.remove(holderDir(ref));
 }

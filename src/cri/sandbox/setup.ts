@@ -1,8 +1,9 @@
 // What RunPodSandbox, StopPodSandbox and RemovePodSandbox do to the machine for a pod:
 // setupSandbox builds it with an undo stack, teardownNetwork and removeSandbox take it
 // apart and succeed when there is nothing left to take.
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Files } from '../../host/files/types.js';
+import { Rollback } from '../../rollback.js';
 import { trace } from '../../trace.js';
 import { failedPrecondition, invalidArgument } from '../errors.js';
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
@@ -15,6 +16,7 @@ import { applyNetSysctls, planSysctls } from './sysctls.js';
 
 export interface SandboxDeps {
   host: Host;
+  files: Files;
   /** The pod network (CNI); undefined: no CNI configuration yet, so only host-network pods can run. */
   network: PodNetwork | undefined;
   /** Holds one directory per pod, and .pins/ with every pod's namespace pins (a shared mount point once used). */
@@ -84,39 +86,30 @@ export async function setupSandbox(deps: SandboxDeps, id: string, config: PodSan
   if (network) runtimeConf(id, config, ''); // its capability arguments are checked now, before anything exists
   const dir = sandboxDir(deps.runDir, id);
   const paths = namespacePaths(deps.runDir, id, modes);
-  const undo: { what: string; run: () => Promise<void> }[] = [];
-  try {
-    await mkdir(deps.runDir, { recursive: true });
-    await mkdir(dir, { mode: 0o711 }); // EEXIST: not ours to undo, so before the first undo step
-    undo.push({ what: `remove ${dir}`, run: () => rm(dir, { recursive: true, force: true }) });
+  await deps.files.mkdir(deps.runDir, { recursive: true });
+  await deps.files.mkdir(dir, { mode: 0o711 }); // EEXIST: not ours to undo, so before the first undo step
+  const undoLog = (what: string, err: Error) => log(() => `sandbox ${id}: undo "${what}" failed: ${err.message}`);
+  return Rollback.run(undoLog, async (rb) => {
+    rb.push(`remove ${dir}`, () => deps.files.remove(dir));
     // All or nothing itself; a pin that exists (EEXIST) is someone else's and stays.
     await createNamespaces(deps.host, paths, !modes.hostNetwork && config.hostname ? config.hostname : undefined);
-    undo.push({ what: 'unpin namespaces', run: () => removeNamespaces(deps.host, paths) });
-    const files = await writePodFiles(dir, config, modes.hostNetwork, deps.etc ?? HOST_ETC);
+    rb.push('unpin namespaces', () => removeNamespaces(deps.host, paths));
+    const files = await writePodFiles(deps.files, dir, config, modes.hostNetwork, deps.etc ?? HOST_ETC);
     const shm = modes.hostIpc ? undefined : join(dir, 'shm');
     if (shm) {
-      undo.push({ what: `unmount ${shm}`, run: () => unmountTree(deps.host.mounter, shm) });
-      await mountShm(deps.host.mounter, shm);
+      rb.push(`unmount ${shm}`, () => unmountTree(deps.host.mounter, shm));
+      await mountShm(deps.host.mounter, deps.files, shm);
     }
     let ips: PodIps = { additionalIps: [] };
     if (network && paths.netns) {
       const netns = paths.netns;
-      undo.push({ what: 'CNI DEL', run: () => delPodNetworkBestEffort(network, id, config, netns) });
+      rb.push('CNI DEL', () => delPodNetworkBestEffort(network, id, config, netns));
       ips = await addPodNetwork(network, id, config, netns);
       // After ADD, so keys of eth0 itself (net.ipv4.conf.eth0.*) exist.
       await applyNetSysctls(deps.host, netns, sysctls.net);
     }
     return { dir, ...paths, ...files, ...(shm ? { shm } : {}), ...(ips.ip ? { ip: ips.ip } : {}), additionalIps: ips.additionalIps, ipcSysctls: sysctls.ipc };
-  } catch (err) {
-    for (const step of undo.reverse()) {
-      try {
-        await step.run();
-      } catch (undoErr) {
-        log(() => `sandbox ${id}: undo "${step.what}" failed: ${(undoErr as Error).message}`);
-      }
-    }
-    throw err;
-  }
+  });
 }
 
 /**
@@ -142,5 +135,5 @@ export async function teardownNetwork(deps: SandboxDeps, id: string, config: Pod
 export async function removeSandbox(deps: SandboxDeps, res: SandboxResources): Promise<void> {
   await removeNamespaces(deps.host, res);
   await unmountTree(deps.host.mounter, res.dir);
-  await rm(res.dir, { recursive: true, force: true });
+  await deps.files.remove(res.dir);
 }

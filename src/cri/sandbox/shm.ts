@@ -1,6 +1,6 @@
 // The pod's /dev/shm: a tmpfs of its own when the pod has its own ipc namespace, so shared
 // memory between its containers neither leaks to the node nor grows without bound.
-import { mkdir } from 'node:fs/promises';
+import type { Files } from '../../host/files/types.js';
 import { isNotFound } from '../../host/index.js';
 import type { Mounter } from '../../host/index.js';
 
@@ -9,10 +9,10 @@ export const SHM_SIZE = '64m';
 
 /**
  * Creates `path` and mounts a tmpfs there (mode 1777, nosuid, nodev, noexec, 64 MiB).
- * Rejects with the fs error or the mounter's HostError; nothing is mounted then.
+ * Rejects with the HostError of the mkdir or the mount; nothing is mounted then.
  */
-export async function mountShm(mounter: Mounter, path: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: 0o700 });
+export async function mountShm(mounter: Mounter, files: Files, path: string): Promise<void> {
+  await files.mkdir(path, { recursive: true, mode: 0o700 });
   await mounter.tmpfs(path, { size: SHM_SIZE, mode: 0o1777, nosuid: true, nodev: true, noexec: true });
 }
 

@@ -1,6 +1,7 @@
 // Pod sysctls: which namespace each belongs to (the kubelet's table in
 // pkg/kubelet/sysctl/namespace.go), whether the pod has that namespace of its own, and
 // applying the network ones in the pod's netns.
+import { setOwn } from '../../own-keys.js';
 import { invalidArgument } from '../errors.js';
 import type { Host } from '../../host/index.js';
 import type { NamespaceModes } from './namespaces.js';
@@ -35,7 +36,7 @@ export function planSysctls(sysctls: Readonly<Record<string, string>>, modes: Na
     else if (ns === 'net' && modes.hostNetwork) refused.push(`${key} (the pod uses the node's network namespace)`);
     else if (ns === 'ipc' && modes.hostIpc) refused.push(`${key} (the pod uses the node's ipc namespace)`);
     else if (ns === 'net') plan.net.push([key, value]);
-    else plan.ipc[key] = value;
+    else setOwn(plan.ipc, key, value);
   }
   if (refused.length) throw invalidArgument(`sysctls not allowed for this pod: ${refused.join(', ')}`);
   return plan;

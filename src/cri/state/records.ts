@@ -1,34 +1,30 @@
 // What the runtime remembers about each sandbox and container, persisted as JSON so a
 // restarted `skiff cri` lists everything with its right state. The CRI config objects are
-// kept verbatim: status and list RPCs answer from them.
+// kept verbatim: status and list RPCs answer from them. `phase` and `state` are readonly:
+// they change only through the transition table (transitions.ts).
 import type { ContainerConfig__Output } from '../gen/runtime/v1/ContainerConfig.js';
 import type { ContainerState__Output } from '../gen/runtime/v1/ContainerState.js';
 import type { PodSandboxConfig__Output } from '../gen/runtime/v1/PodSandboxConfig.js';
 import type { PodSandboxState__Output } from '../gen/runtime/v1/PodSandboxState.js';
+import type { SandboxResources } from '../sandbox/setup.js';
 
 /** Nanoseconds since the epoch as a decimal string ('0' = never), the CRI's int64 form. */
 export type Nanos = string;
 
+/** 'creating' until the create RPC finished: a record left in it by a crash is cleaned up on restart. */
+export type Phase = 'creating' | 'created';
+
 export interface SandboxRecord {
   id: string;
-  /** 'creating' until RunPodSandbox finished: a record left in it by a crash is cleaned up on restart. */
-  phase: 'creating' | 'created';
-  state: PodSandboxState__Output;
+  readonly phase: Phase;
+  readonly state: PodSandboxState__Output;
   config: PodSandboxConfig__Output;
   createdAt: Nanos;
   runtimeHandler: string;
-  /** Directory holding the pins, pod files and shm (runDir/<id>). */
-  dir: string;
-  /** Pin paths; absent = the host's namespace. */
-  netns?: string;
-  ipc?: string;
-  uts?: string;
-  hostsFile?: string;
-  resolvConf?: string;
-  hostnameFile?: string;
-  shm?: string;
-  ip?: string;
-  additionalIps: string[];
+  /** What the pod is made of on the machine: while 'creating', where setupSandbox will put it
+   *  (sandbox/setup.ts plannedResources), so a crash mid-way is cleaned up from the record alone;
+   *  once created, what setupSandbox made (without ipcSysctls, which only the create needs). */
+  resources: SandboxResources;
   /** The pod's cgroup, relative to the runtime's cgroup root. */
   cgroup: string;
   /** runc id of the pod's pid namespace holder (sandbox/pid-holder.ts); only for pid mode POD. */
@@ -38,8 +34,8 @@ export interface SandboxRecord {
 export interface ContainerRecord {
   id: string;
   sandboxId: string;
-  phase: 'creating' | 'created';
-  state: ContainerState__Output;
+  readonly phase: Phase;
+  readonly state: ContainerState__Output;
   config: ContainerConfig__Output;
   /** The image as the caller named it, and the id it resolved to. */
   image: string;
@@ -59,7 +55,13 @@ export interface ContainerRecord {
   pid: number;
   /** The container's cgroup, relative to the runtime's cgroup root. */
   cgroup: string;
+  /** The signal StopContainer sends first, fixed at create time (the CRI's, else the image's
+   *  STOPSIGNAL, else SIGTERM) so removing the image does not change it, as containerd keeps it.
+   *  '' only in records from before it was kept: then the image is asked, as containerd does. */
+  stopSignal: string;
+  /** Whether its pid namespace is not its own (joined by path, or the node's), as its OCI spec
+   *  says: then whatever its main process leaves behind is killed when it exits. */
+  sharedPidNamespace: boolean;
 }
 
-export const nowNanos = (): Nanos => (BigInt(Date.now()) * 1_000_000n).toString();
 export const dateNanos = (d: Date): Nanos => (BigInt(d.getTime()) * 1_000_000n).toString();

@@ -16,9 +16,10 @@ export class RecordStore<T extends { id: string }> {
 
   private constructor(private readonly dir: string, private readonly kind: string, private readonly nameOf: (r: T) => string) {}
 
-  /** Loads every record under dir. Unreadable files are reported, not fatal (a half-written
-   *  temp file from a crash is skipped and deleted). */
-  static async open<T extends { id: string }>(dir: string, kind: string, nameOf: (r: T) => string): Promise<{ store: RecordStore<T>; errors: string[] }> {
+  /** Loads every record under dir, each parsed JSON value through decode (which may convert an
+   *  older shape, and throws for a value that is no record). Unreadable files are reported, not
+   *  fatal (a half-written temp file from a crash is skipped and deleted). */
+  static async open<T extends { id: string }>(dir: string, kind: string, nameOf: (r: T) => string, decode: (raw: unknown) => T = (raw) => raw as T): Promise<{ store: RecordStore<T>; errors: string[] }> {
     const store = new RecordStore<T>(dir, kind, nameOf);
     await mkdir(dir, { recursive: true });
     const errors: string[] = [];
@@ -29,7 +30,7 @@ export class RecordStore<T extends { id: string }> {
         continue;
       }
       try {
-        const record = JSON.parse(await readFile(path, 'utf8')) as T;
+        const record = decode(JSON.parse(await readFile(path, 'utf8')));
         store.records.set(record.id, record);
         store.names.set(nameOf(record), record.id);
       } catch (err) {

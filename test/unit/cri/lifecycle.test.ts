@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { criClient } from '../../../src/cri/client.js';
 import { recover } from '../../../src/cri/lifecycle/recover.js';
 import { serveCri } from '../../../src/cri/server.js';
-import { fakeRuntime } from '../../helpers/cri-deps.js';
+import { fakeRuntime, interruptedWhileCreating } from '../../helpers/cri-deps.js';
 
 // The sandbox and container RPCs over fakes (kernel, runc/conmon, cgroups, layers): the state
 // machine, idempotent stop/remove, the errors the kubelet relies on, and restart recovery.
@@ -150,10 +150,10 @@ test('a sandbox left half-made by a crash is removed on restart', async (t) => {
   const rt = await fakeRuntime(t);
   await served(t, rt.deps);
   const { podSandboxId } = await call(rt.deps, 'RunPodSandbox', { config: podConfig() });
-  await rt.deps.sandboxes.update(podSandboxId, (r) => void (r.phase = 'creating'));
+  await interruptedWhileCreating(rt.deps.state.sandboxes, podSandboxId);
   const deps = await served(t, await rt.restart());
   await recover(deps);
-  t.is(deps.sandboxes.find(podSandboxId), undefined);
+  t.is(deps.state.sandboxes.find(podSandboxId), undefined);
   t.deepEqual([...rt.host.kernel.state.pins.keys()], []);
 });
 

@@ -101,6 +101,13 @@ test('devices: the caller\'s resolution, rules after deny-all', (t) => {
   t.throws(() => containerSpec(input({ container: bad, deviceInfo })), { instanceOf: SpecError });
 });
 
+test('devices: a host path named like an Object member (constructor, toString) is unresolved, not the member', (t) => {
+  for (const hostPath of ['constructor', 'toString', '__proto__']) {
+    const c = container({ command: ['/x'], devices: [{ containerPath: '/dev/x', hostPath, permissions: 'rw' }] });
+    t.throws(() => containerSpec(input({ container: c, deviceInfo: {} })), { instanceOf: SpecError, message: /was not resolved/ });
+  }
+});
+
 test('annotations: io.kubernetes.cri.* like containerd', (t) => {
   t.deepEqual(containerSpec(input()).spec.annotations, {
     'io.kubernetes.cri.container-type': 'container',

@@ -11,7 +11,7 @@ import { serveCri } from '../../../../src/cri/server.js';
 import { HostError } from '../../../../src/host/errors.js';
 import type { OciRuntime } from '../../../../src/host/oci/types.js';
 import { eventually } from '../../../helpers/names.js';
-import { fakeRuntime, type FakeRuntime } from '../../../helpers/cri-deps.js';
+import { fakeRuntime, interruptedWhileCreating, type FakeRuntime } from '../../../helpers/cri-deps.js';
 
 // The pid namespace holder of pods with pid mode POD (shareProcessNamespace): its OCI spec
 // (pure), and its life beside the sandbox over fakes (runc/conmon, kernel, cgroups).
@@ -75,13 +75,13 @@ test('a POD pod runs its holder; POD containers join its pid namespace; the hold
   const { podSandboxId } = await cri.runPodSandbox({ config });
   const holder = await rt.oci.state(holderId(podSandboxId));
   t.is(holder?.status, 'running');
-  t.is(deps.sandboxes.find(podSandboxId)?.pidHolder, holderId(podSandboxId));
+  t.is(deps.state.sandboxes.find(podSandboxId)?.pidHolder, holderId(podSandboxId));
   const rootfs = join(deps.dirs.sandboxes, '.pause', 'rootfs');
   t.is(await readFile(join(rootfs, 'pause'), 'utf8'), '#!fake pause\n');
   t.is((await stat(join(rootfs, 'pause'))).mode & 0o777, 0o755);
   const bundle = JSON.parse(await readFile(join(deps.dirs.sandboxes, podSandboxId, 'pause', 'config.json'), 'utf8'));
   t.is(bundle.root.path, rootfs);
-  t.is(bundle.linux.cgroupsPath, rt.cgroups.runcPath(`${deps.sandboxes.find(podSandboxId)!.cgroup}/${holderId(podSandboxId)}`));
+  t.is(bundle.linux.cgroupsPath, rt.cgroups.runcPath(`${deps.state.sandboxes.find(podSandboxId)!.cgroup}/${holderId(podSandboxId)}`));
 
   const { containerId } = await cri.createContainer({ podSandboxId, config: ctrConfig('a'), sandboxConfig: config });
   const spec = JSON.parse(await readFile(join(deps.dirs.containers, containerId, 'config.json'), 'utf8'));
@@ -101,7 +101,7 @@ test('a pod without pid mode POD has no holder', async (t) => {
   const { rt, deps, cri } = await runtime(t);
   const { podSandboxId } = await cri.runPodSandbox({ config: podConfig('own', 'CONTAINER') });
   t.is(await rt.oci.state(holderId(podSandboxId)), undefined);
-  t.is(deps.sandboxes.find(podSandboxId)?.pidHolder, undefined);
+  t.is(deps.state.sandboxes.find(podSandboxId)?.pidHolder, undefined);
 });
 
 test('a holder that dies makes the pod NOTREADY, and no container can join it any more', async (t) => {
@@ -120,7 +120,7 @@ test('without the skiff-pause binary RunPodSandbox fails and leaves nothing', as
   const cri = await serve({ ...deps, pauseBinary: join(rt.root, 'missing') });
   await t.throwsAsync(cri.runPodSandbox({ config: podConfig('nobin') }), { message: /skiff-pause|missing|npm run build:native/ });
   t.deepEqual((await cri.listPodSandbox({})).items, []);
-  t.deepEqual(deps.sandboxes.list(), []);
+  t.deepEqual(deps.state.sandboxes.list(), []);
   t.deepEqual(await rt.oci.list(), []);
   t.deepEqual([...rt.host.kernel.state.pins.keys()], []);
 });
@@ -130,14 +130,14 @@ test('after a restart a running holder is kept and watched, a dead one leaves th
   const alive = (await cri.runPodSandbox({ config: podConfig('alive') })).podSandboxId;
   const dead = (await cri.runPodSandbox({ config: podConfig('dead') })).podSandboxId;
   const half = (await cri.runPodSandbox({ config: podConfig('half') })).podSandboxId;
-  await deps.sandboxes.update(half, (r) => void (r.phase = 'creating'));
+  await interruptedWhileCreating(deps.state.sandboxes, half);
   const after = { ...(await rt.restart()), pauseBinary: deps.pauseBinary! };
   await rt.oci.kill(holderId(dead), 'SIGKILL'); // dies while skiff is down
   await recover(after);
   const cri2 = await serve(after);
   t.is((await cri2.podSandboxStatus({ podSandboxId: alive })).status?.state, 'SANDBOX_READY');
   t.is((await cri2.podSandboxStatus({ podSandboxId: dead })).status?.state, 'SANDBOX_NOTREADY');
-  t.is(after.sandboxes.find(half), undefined);
+  t.is(after.state.sandboxes.find(half), undefined);
   t.is(await rt.oci.state(holderId(half)), undefined);
   await rt.oci.kill(holderId(alive), 'SIGKILL');
   await eventually(async () => {
@@ -154,7 +154,7 @@ test('a POD container\'s leftover processes in its cgroup die when it is stopped
   const withChild = async (name: string) => {
     const { containerId } = await cri.createContainer({ podSandboxId, config: ctrConfig(name), sandboxConfig: config });
     await cri.startContainer({ containerId });
-    const cgroup = deps.containers.find(containerId)!.cgroup;
+    const cgroup = deps.state.containers.find(containerId)!.cgroup;
     await rt.cgroups.create(cgroup);
     const child = rt.cgroups.spawn();
     await rt.cgroups.attach(cgroup, child);
@@ -222,7 +222,7 @@ test('a RunPodSandbox that fails because a holder with its id exists leaves that
   await t.throwsAsync(cri.runPodSandbox({ config: podConfig('taken') }), { message: /exists/ });
   t.not(taken, '');
   t.is((await rt.oci.state(taken))?.status, 'created', 'the other container is still there');
-  t.deepEqual(deps.sandboxes.list(), []);
+  t.deepEqual(deps.state.sandboxes.list(), []);
 });
 
 test('StopPodSandbox stops the holder without reporting its exit as a death', async (t) => {

@@ -6,6 +6,7 @@ import { CriError } from '../../../../src/cri/errors.js';
 import type { PodSandboxConfig__Output } from '../../../../src/cri/gen/runtime/v1/PodSandboxConfig.js';
 import { bandwidthCapability, parseQuantity } from '../../../../src/cri/sandbox/bandwidth.js';
 import { DEFAULT_HOSTS, resolvConfContent, writePodFiles } from '../../../../src/cri/sandbox/files.js';
+import { RealFiles } from '../../../../src/host/files/real.js';
 import { namespaceModes, namespacePaths } from '../../../../src/cri/sandbox/namespaces.js';
 import { capabilityArgs, cniArgs, podIps } from '../../../../src/cri/sandbox/network.js';
 import { planSysctls } from '../../../../src/cri/sandbox/sysctls.js';
@@ -61,14 +62,14 @@ test('files: pod network gets the default hosts and its own name; host network c
   const etc = { hostsFile: join(dir, 'node-hosts'), resolvConf: join(dir, 'node-resolv'), hostname: () => 'node-1' };
   await Promise.all(['p', 'h'].map((d) => mkdir(join(dir, d))));
 
-  const p = await writePodFiles(join(dir, 'p'), pod({ dnsConfig: { servers: ['10.96.0.10'], searches: ['cluster.local'], options: [] } }), false, etc);
+  const p = await writePodFiles(new RealFiles(), join(dir, 'p'), pod({ dnsConfig: { servers: ['10.96.0.10'], searches: ['cluster.local'], options: [] } }), false, etc);
   t.is(p.hostname, 'web');
   t.is(await readFile(p.hostnameFile, 'utf8'), 'web\n');
   t.is(await readFile(p.hostsFile, 'utf8'), DEFAULT_HOSTS);
   t.regex(DEFAULT_HOSTS, /^127\.0\.0\.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n/);
   t.is(await readFile(p.resolvConf, 'utf8'), 'search cluster.local\nnameserver 10.96.0.10\n');
 
-  const h = await writePodFiles(join(dir, 'h'), pod({}, 'NODE'), true, etc);
+  const h = await writePodFiles(new RealFiles(), join(dir, 'h'), pod({}, 'NODE'), true, etc);
   t.is(h.hostname, 'node-1');
   t.is(await readFile(h.hostnameFile, 'utf8'), 'node-1\n');
   t.is(await readFile(h.hostsFile, 'utf8'), '10.0.0.1 node\n');

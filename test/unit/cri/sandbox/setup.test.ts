@@ -9,6 +9,7 @@ import type { NetConf, NetConfList } from '../../../../src/cni/types.js';
 import type { CriError } from '../../../../src/cri/errors.js';
 import type { PodSandboxConfig__Output } from '../../../../src/cri/gen/runtime/v1/PodSandboxConfig.js';
 import { plannedResources, removeSandbox, setupSandbox, teardownNetwork, type SandboxDeps } from '../../../../src/cri/sandbox/index.js';
+import { RealFiles } from '../../../../src/host/files/real.js';
 import { fakeHost } from '../../../../src/host/index.js';
 
 // setupSandbox / teardownNetwork / removeSandbox over the fake kernel, with skiff's own CNI
@@ -44,6 +45,7 @@ async function env(t: ExecutionContext, extra: NetConf[] = []) {
   const runner = builtinRunner({ ...host, fallback: new ExecRunner() });
   const list: NetConfList = { cniVersion: '1.1.0', name: 'pods', plugins: [bridge(dataDir), portmap, ...extra] };
   const deps: SandboxDeps = {
+    files: new RealFiles(),
     host, runDir, network: { invoker: new CniInvoker({ runner, paths: [join(root, 'bin')], cacheDir }), list },
     etc: { hostsFile: join(root, 'hosts'), resolvConf: join(root, 'resolv.conf'), hostname: () => 'node-1' },
   };

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { privateDir } from '../../../src/cri/state/private-dir.js';
+import { privateDir } from '../../../../src/cri/state/private-dir.js';
 
 const mode = async (p: string) => (await stat(p)).mode & 0o7777;
 

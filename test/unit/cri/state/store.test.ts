@@ -2,8 +2,8 @@ import test from 'ava';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyedLock } from '../../../src/cri/state/locks.js';
-import { RecordStore } from '../../../src/cri/state/store.js';
+import { KeyedLock } from '../../../../src/cri/state/locks.js';
+import { RecordStore } from '../../../../src/cri/state/store.js';
 
 interface Rec { id: string; name: string; n: number }
 
