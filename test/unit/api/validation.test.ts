@@ -63,8 +63,7 @@ test('a service needs ports unless headless or ExternalName; its clusterIP is im
   // Port names are DNS-1123 labels: kubectl create service names them '80-8080'.
   t.deepEqual(validateObject(SVC, { metadata: { name: 's' }, spec: { ports: [{ name: '80-8080', port: 80 }] } }), []);
   t.deepEqual(fields(validateObject(SVC, { metadata: { name: 's' }, spec: { ports: [{ name: 'Web', port: 80 }] } })), ['spec.ports[0].name']);
-  const old = { metadata: { name: 's' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 80 }] } };
-  const causes = validateObject(SVC, { metadata: { name: 's' }, spec: { clusterIP: '10.96.0.11', ports: [{ port: 80 }] } }, old);
+  const causes = validateObject(SVC, build.service('s', '10.96.0.11:80'), build.service('s', '10.96.0.10:80'));
   t.deepEqual(causes, [{ reason: 'FieldValueInvalid', message: 'Invalid value: "10.96.0.11": field is immutable', field: 'spec.clusterIP' }]);
 });
 
