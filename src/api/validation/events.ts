@@ -9,7 +9,7 @@ const LIMITS = { reportingInstance: 128, action: 128, reason: 128 } as const;
 const NOTE_LIMIT = 1024;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
-const field = (o: unknown, key: 'namespace' | 'component' | 'host'): unknown => (isObject(o) ? o[key] : undefined);
+const namespaceOf = (o: unknown) => str(isObject(o) ? o.namespace : undefined);
 
 /** Where the legacy checks read an Event's renamed fields (the rest are named alike in both versions). */
 type Names =
@@ -21,8 +21,8 @@ const EVENTS_V1: Names = { object: 'regarding', reporting: 'reportingController'
 // The body is read in place under either version's names rather than converted: a body that is
 // being validated is not yet an Event the conversion may assume.
 function legacy(errs: Errs, e: JsonObject, names: Names): void {
-  const ns = str(field(e.metadata, 'namespace'));
-  const objNs = str(field(e[names.object], 'namespace'));
+  const ns = namespaceOf(e.metadata);
+  const objNs = namespaceOf(e[names.object]);
   const mismatch = () => errs.push(invalid('involvedObject.namespace', objNs, 'does not match event.namespace'));
   if (!e.eventTime) {
     if (objNs === '' ? ns !== '' && ns !== 'default' : ns !== objNs) mismatch();
@@ -59,5 +59,5 @@ export function validateEventsV1Event(errs: Errs, o: JsonObject, old?: JsonObjec
   if (o.deprecatedFirstTimestamp) errs.push(invalid('deprecatedFirstTimestamp', '', 'needs to be unset'));
   if (o.deprecatedLastTimestamp) errs.push(invalid('deprecatedLastTimestamp', '', 'needs to be unset'));
   if (o.deprecatedCount) errs.push(invalid('deprecatedCount', '', 'needs to be unset'));
-  if (isObject(o.deprecatedSource) && (field(o.deprecatedSource, 'component') || field(o.deprecatedSource, 'host'))) errs.push(invalid('deprecatedSource', '', 'needs to be unset'));
+  if (isObject(o.deprecatedSource) && (o.deprecatedSource.component || o.deprecatedSource.host)) errs.push(invalid('deprecatedSource', '', 'needs to be unset'));
 }
