@@ -4,6 +4,7 @@
 // untyped scalars (int-or-string, quantity), maps and lists, and null is always fine. Unlike
 // encoding/json it reports every error, each with its path in field-path form (`.data.a`,
 // `.spec.containers[name="c"].ports[0].containerPort`).
+import { ownValue } from '../own-keys.js';
 import { fieldNode, itemNode, kindNode, listItemPath, type FieldNode } from './fieldvalidation.js';
 import type { Gvk } from './types.js';
 import { goNumber, goPrint } from './decode-types.js';
@@ -40,7 +41,7 @@ function walk(node: FieldNode, value: unknown, path: string, out: ApplyProblems)
       if (!isPlainObject(value)) return void out.typeErrors.push(`${path}: expected map, got ${valueV(value)}`);
       for (const key of Object.keys(value).sort()) {
         const child = fieldNode(node, key);
-        if (child) walk(child, value[key], `${path}.${key}`, out);
+        if (child) walk(child, ownValue(value, key), `${path}.${key}`, out);
         else out.undeclared.push(`${path}.${key}`);
       }
       return;
@@ -92,5 +93,5 @@ function goSharpV(value: unknown): string {
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `[]interface {}{${value.map(goSharpV).join(', ')}}`;
   const obj = value as Record<string, unknown>;
-  return `map[string]interface {}{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${goSharpV(obj[k])}`).join(', ')}}`;
+  return `map[string]interface {}{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${goSharpV(ownValue(obj, k))}`).join(', ')}}`;
 }

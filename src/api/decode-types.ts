@@ -14,6 +14,7 @@
 // and words it by reflect kinds: `cannot restore struct from: string`, `unrecognized type: int32`.
 // One walk over the value: linear in its size, recursive only as deep as the body (whose depth
 // the decoders bound before this runs).
+import { ownValue } from '../own-keys.js';
 import jsonc from 'jsonc-parser';
 import { fieldNode, itemNode, kindNode, type FieldNode, type ScalarType } from './fieldvalidation.js';
 import type { Gvk } from './types.js';
@@ -89,11 +90,11 @@ class TypeWalk {
       const struct = structName(node, ctx);
       for (const key of Object.keys(value)) {
         const child = fieldNode(node, key);
-        if (child) this.visit(child, value[key], childContext(struct, ctx, key));
+        if (child) this.visit(child, ownValue(value, key), childContext(struct, ctx, key));
       }
     } else if (isPlainObject(value) && node.type === 'map') {
       const values = node.values();
-      for (const key of Object.keys(value)) this.visit(values, value[key], ctx);
+      for (const key of Object.keys(value)) this.visit(values, ownValue(value, key), ctx);
     } else if (Array.isArray(value) && node.type === 'list') {
       const items = itemNode(node);
       for (const item of value) this.visit(items, item, ctx);
@@ -340,5 +341,5 @@ export function goPrint(value: unknown): string {
   if (typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return `[${value.map(goPrint).join(' ')}]`;
   const obj = value as Record<string, unknown>;
-  return `map[${Object.keys(obj).sort().map((k) => `${k}:${goPrint(obj[k])}`).join(' ')}]`;
+  return `map[${Object.keys(obj).sort().map((k) => `${k}:${goPrint(ownValue(obj, k))}`).join(' ')}]`;
 }

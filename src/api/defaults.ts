@@ -2,32 +2,34 @@
 // and the generated SetObjectDefaults_* that recurse into nested types) leave an object, plus
 // the values create-time strategies and admission add that every user sees (namespace
 // finalizer, pod priority). Pure: the apiserver calls it before validation.
-import { defaultPodSpec, defaultPodTemplate, dflt } from './defaults/pod.js';
+import { defaultPodSpec, defaultPodTemplate, dflt, dfltObject, eachObject as each, objectAt } from './defaults/pod.js';
 import { defaultLimitRange } from './admission/limitranger.js';
 import { setOwn } from '../own-keys.js';
+import { isObject as isObj, type Gvk, type Json, type JsonObject } from './types.js';
 
 export { pullPolicyFor } from './defaults/pod.js';
 
-type Gvk = { group: string; version: string; kind: string };
-type Defaulter = (o: any) => void;
+// The body as sent (defaulting precedes validation): JSON of any shape, narrowed as it is read.
+type Defaulter = (o: JsonObject) => void;
 
-const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
-const each = (list: unknown, f: (x: any) => void) => Array.isArray(list) && list.forEach((x) => isObj(x) && f(x));
-const tcp = (ports: unknown) => each(ports, (p) => dflt(p, 'protocol', 'TCP'));
+const tcp = (ports: Json | undefined) => each(ports, (p) => dflt(p, 'protocol', 'TCP'));
 
-function service(o: any): void {
+function service(o: JsonObject): void {
   const s = o.spec;
   if (!isObj(s)) return;
   dflt(s, 'type', 'ClusterIP');
   dflt(s, 'sessionAffinity', 'None');
   if (s.sessionAffinity === 'ClientIP') {
-    dflt(s, 'sessionAffinityConfig', {});
-    dflt(s.sessionAffinityConfig, 'clientIP', {});
-    dflt(s.sessionAffinityConfig.clientIP, 'timeoutSeconds', 10800);
+    const config = dfltObject(s, 'sessionAffinityConfig');
+    const clientIP = config && dfltObject(config, 'clientIP');
+    if (clientIP) dflt(clientIP, 'timeoutSeconds', 10800);
   }
   each(s.ports, (p) => {
     dflt(p, 'protocol', 'TCP');
-    if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+    if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '') {
+      if (p.port === undefined) delete p.targetPort;
+      else p.targetPort = p.port;
+    }
   });
   if (s.type === 'ExternalName') return;
   dflt(s, 'internalTrafficPolicy', 'Cluster');
@@ -39,62 +41,62 @@ function service(o: any): void {
   if (typeof s.clusterIP === 'string' && s.clusterIP !== '') dflt(s, 'clusterIPs', [s.clusterIP]);
 }
 
-function deployment(o: any): void {
+function deployment(o: JsonObject): void {
   const s = o.spec;
   if (!isObj(s)) return;
   dflt(s, 'replicas', 1);
-  dflt(s, 'strategy', {});
-  dflt(s.strategy, 'type', 'RollingUpdate');
-  if (s.strategy.type === 'RollingUpdate') {
-    dflt(s.strategy, 'rollingUpdate', {});
-    dflt(s.strategy.rollingUpdate, 'maxUnavailable', '25%');
-    dflt(s.strategy.rollingUpdate, 'maxSurge', '25%');
+  const strategy = dfltObject(s, 'strategy');
+  if (strategy) dflt(strategy, 'type', 'RollingUpdate');
+  const rollingUpdate = strategy?.type === 'RollingUpdate' ? dfltObject(strategy, 'rollingUpdate') : undefined;
+  if (rollingUpdate) {
+    dflt(rollingUpdate, 'maxUnavailable', '25%');
+    dflt(rollingUpdate, 'maxSurge', '25%');
   }
   dflt(s, 'revisionHistoryLimit', 10);
   dflt(s, 'progressDeadlineSeconds', 600);
   defaultPodTemplate(s.template);
 }
 
-function replicaSet(o: any): void {
+function replicaSet(o: JsonObject): void {
   if (!isObj(o.spec)) return;
   dflt(o.spec, 'replicas', 1);
   defaultPodTemplate(o.spec.template);
 }
 
-function statefulSet(o: any): void {
+function statefulSet(o: JsonObject): void {
   const s = o.spec;
   if (!isObj(s)) return;
   dflt(s, 'replicas', 1);
   dflt(s, 'podManagementPolicy', 'OrderedReady');
-  dflt(s, 'updateStrategy', {});
-  dflt(s.updateStrategy, 'type', 'RollingUpdate');
-  if (s.updateStrategy.type === 'RollingUpdate') {
-    dflt(s.updateStrategy, 'rollingUpdate', {});
-    dflt(s.updateStrategy.rollingUpdate, 'partition', 0);
-  }
+  const strategy = dfltObject(s, 'updateStrategy');
+  if (strategy) dflt(strategy, 'type', 'RollingUpdate');
+  const rollingUpdate = strategy?.type === 'RollingUpdate' ? dfltObject(strategy, 'rollingUpdate') : undefined;
+  if (rollingUpdate) dflt(rollingUpdate, 'partition', 0);
   dflt(s, 'revisionHistoryLimit', 10);
-  dflt(s, 'persistentVolumeClaimRetentionPolicy', {});
-  dflt(s.persistentVolumeClaimRetentionPolicy, 'whenDeleted', 'Retain');
-  dflt(s.persistentVolumeClaimRetentionPolicy, 'whenScaled', 'Retain');
+  const retention = dfltObject(s, 'persistentVolumeClaimRetentionPolicy');
+  if (retention) {
+    dflt(retention, 'whenDeleted', 'Retain');
+    dflt(retention, 'whenScaled', 'Retain');
+  }
   each(s.volumeClaimTemplates, (pvc) => isObj(pvc.spec) && dflt(pvc.spec, 'volumeMode', 'Filesystem'));
   defaultPodTemplate(s.template);
 }
 
-function daemonSet(o: any): void {
+function daemonSet(o: JsonObject): void {
   const s = o.spec;
   if (!isObj(s)) return;
-  dflt(s, 'updateStrategy', {});
-  dflt(s.updateStrategy, 'type', 'RollingUpdate');
-  if (s.updateStrategy.type === 'RollingUpdate') {
-    dflt(s.updateStrategy, 'rollingUpdate', {});
-    dflt(s.updateStrategy.rollingUpdate, 'maxUnavailable', 1);
-    dflt(s.updateStrategy.rollingUpdate, 'maxSurge', 0);
+  const strategy = dfltObject(s, 'updateStrategy');
+  if (strategy) dflt(strategy, 'type', 'RollingUpdate');
+  const rollingUpdate = strategy?.type === 'RollingUpdate' ? dfltObject(strategy, 'rollingUpdate') : undefined;
+  if (rollingUpdate) {
+    dflt(rollingUpdate, 'maxUnavailable', 1);
+    dflt(rollingUpdate, 'maxSurge', 0);
   }
   dflt(s, 'revisionHistoryLimit', 10);
   defaultPodTemplate(s.template);
 }
 
-function jobSpec(s: any): void {
+function jobSpec(s: Json | undefined): void {
   if (!isObj(s)) return;
   if (s.completions == null && s.parallelism == null) {
     s.completions = 1;
@@ -109,7 +111,7 @@ function jobSpec(s: any): void {
   defaultPodTemplate(s.template);
 }
 
-function cronJob(o: any): void {
+function cronJob(o: JsonObject): void {
   const s = o.spec;
   if (!isObj(s)) return;
   dflt(s, 'concurrencyPolicy', 'Allow');
@@ -120,26 +122,26 @@ function cronJob(o: any): void {
   if (isObj(s.jobTemplate) && isObj(s.jobTemplate.spec)) defaultPodTemplate(s.jobTemplate.spec.template);
 }
 
-function namespace(o: any): void {
+function namespace(o: JsonObject): void {
   if (isObj(o.metadata) && typeof o.metadata.name === 'string') {
-    dflt(o.metadata, 'labels', {});
-    o.metadata.labels['kubernetes.io/metadata.name'] = o.metadata.name;
+    const labels = dfltObject(o.metadata, 'labels');
+    if (labels) labels['kubernetes.io/metadata.name'] = o.metadata.name;
   }
-  dflt(o, 'spec', {});
-  dflt(o.spec, 'finalizers', ['kubernetes']);
-  dflt(o, 'status', {});
-  dflt(o.status, 'phase', 'Active');
+  const spec = dfltObject(o, 'spec');
+  if (spec) dflt(spec, 'finalizers', ['kubernetes']);
+  const status = dfltObject(o, 'status');
+  if (status) dflt(status, 'phase', 'Active');
 }
 
-function persistentVolume(o: any): void {
+function persistentVolume(o: JsonObject): void {
   if (!isObj(o.spec)) return;
   dflt(o.spec, 'persistentVolumeReclaimPolicy', 'Retain');
   dflt(o.spec, 'volumeMode', 'Filesystem');
-  dflt(o, 'status', {});
-  dflt(o.status, 'phase', 'Pending');
+  const status = dfltObject(o, 'status');
+  if (status) dflt(status, 'phase', 'Pending');
 }
 
-function networkPolicy(o: any): void {
+function networkPolicy(o: JsonObject): void {
   const s = o.spec;
   if (!isObj(s)) return;
   each(s.ingress, (r) => tcp(r.ports));
@@ -150,7 +152,7 @@ function networkPolicy(o: any): void {
 }
 
 // An empty apiGroup counts as unset (upstream checks len() == 0).
-function binding(o: any): void {
+function binding(o: JsonObject): void {
   if (isObj(o.roleRef) && !o.roleRef.apiGroup) o.roleRef.apiGroup = 'rbac.authorization.k8s.io';
   each(o.subjects, (s) => {
     if (s.kind === 'ServiceAccount') dflt(s, 'apiGroup', '');
@@ -159,7 +161,7 @@ function binding(o: any): void {
 }
 
 /** An RC without a selector selects its template's labels, and takes them as its own when it has none. */
-function replicationController(o: any): void {
+function replicationController(o: JsonObject): void {
   const s = o.spec;
   if (!isObj(s)) return;
   dflt(s, 'replicas', 1);
@@ -172,15 +174,18 @@ function replicationController(o: any): void {
 }
 
 /** stringData is write-only: upstream's conversion folds it into data, where it wins over the same key. */
-function secret(o: any): void {
+function secret(o: JsonObject): void {
   dflt(o, 'type', 'Opaque');
-  if (!isObj(o.stringData) || !Object.values(o.stringData).every((v) => typeof v === 'string')) return;
-  if (!isObj(o.data)) o.data = {};
-  for (const [k, v] of Object.entries(o.stringData)) setOwn(o.data, k, Buffer.from(v as string, 'utf8').toString('base64'));
+  const stringData = objectAt(o, 'stringData');
+  if (!stringData) return;
+  const entries = Object.entries(stringData).filter((e): e is [string, string] => typeof e[1] === 'string');
+  if (entries.length !== Object.keys(stringData).length) return;
+  const data = isObj(o.data) ? o.data : (o.data = {});
+  for (const [k, v] of entries) setOwn(data, k, Buffer.from(v, 'utf8').toString('base64'));
   delete o.stringData;
 }
 
-const DEFAULTERS: Record<string, Defaulter> = {
+const DEFAULTERS = new Map<string, Defaulter>(Object.entries({
   '/v1/Pod': (o) => defaultPodSpec(o.spec),
   '/v1/PodTemplate': (o) => defaultPodTemplate(o.template),
   '/v1/ReplicationController': replicationController,
@@ -202,14 +207,14 @@ const DEFAULTERS: Record<string, Defaulter> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': binding,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': binding,
   'scheduling.k8s.io/v1/PriorityClass': (o) => dflt(o, 'preemptionPolicy', 'PreemptLowerPriority'),
-};
+} satisfies Record<string, Defaulter>));
 
 /**
  * Fills in the defaults of a built-in kind in place, as upstream's defaulters do. Kinds
  * without defaults are left alone. Never throws: fields of the wrong shape are skipped and
  * left for validateObject to report.
  */
-export function defaultObject(gvk: Gvk, obj: any): void {
+export function defaultObject(gvk: Gvk, obj: unknown): void {
   if (!isObj(obj)) return;
-  DEFAULTERS[`${gvk.group}/${gvk.version}/${gvk.kind}`]?.(obj);
+  DEFAULTERS.get(`${gvk.group}/${gvk.version}/${gvk.kind}`)?.(obj);
 }

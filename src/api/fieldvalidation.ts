@@ -5,6 +5,7 @@
 // each definition compiles once into a small tree of nodes that the walks below share.
 import { definitionFor, schemaDefinitions } from './openapi.js';
 import type { Schema } from './openapi/models.js';
+import { ownValue, setOwn } from '../own-keys.js';
 import { isObject, type Gvk } from './types.js';
 
 /**
@@ -27,12 +28,12 @@ const ANY: FieldNode = { type: 'any' };
 const compiled = new Map<string, FieldNode>();
 
 // Definitions whose Go types decode themselves (UnmarshalJSON), by definition name.
-const SELF_DECODING: Record<string, ScalarType> = {
-  'io.k8s.apimachinery.pkg.api.resource.Quantity': 'quantity',
-  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': 'int-or-string',
-  'io.k8s.apimachinery.pkg.apis.meta.v1.Time': 'time',
-  'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime': 'microtime',
-};
+const SELF_DECODING = new Map<string, ScalarType>([
+  ['io.k8s.apimachinery.pkg.api.resource.Quantity', 'quantity'],
+  ['io.k8s.apimachinery.pkg.util.intstr.IntOrString', 'int-or-string'],
+  ['io.k8s.apimachinery.pkg.apis.meta.v1.Time', 'time'],
+  ['io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime', 'microtime'],
+]);
 
 /** `io.k8s.api.core.v1.PodSpec` → `v1.PodSpec`, the Go package's name and the type's. */
 function goTypeName(definition: string): string {
@@ -47,9 +48,9 @@ function refName(ref: string): string {
 function compileDefinition(name: string): FieldNode {
   let node = compiled.get(name);
   if (node) return node;
-  const schema = schemaDefinitions()[name];
+  const schema = schemaDefinitions().get(name);
   // Registered before compiling the members: definitions refer to themselves (JSONSchemaProps).
-  const selfDecoding = SELF_DECODING[name];
+  const selfDecoding = SELF_DECODING.get(name);
   node = selfDecoding ? { type: 'scalar', scalar: selfDecoding } : schema ? compileSchema(schema, goTypeName(name)) : ANY;
   compiled.set(name, node);
   return node;
@@ -154,16 +155,18 @@ function prune(node: FieldNode, value: unknown, path: string, unknown: string[])
     if (!child) {
       unknown.push(childPath);
       out ??= { ...value };
-      delete out[key];
+      // Removing an own property is safe for any name, `__proto__` included.
+      Reflect.deleteProperty(out, key);
       continue;
     }
-    const next = prune(child, value[key], childPath, unknown);
-    if (next !== value[key]) (out ??= { ...value })[key] = next;
+    const current = ownValue(value, key);
+    const next = prune(child, current, childPath, unknown);
+    if (next !== current) setOwn((out ??= { ...value }), key, next);
   }
   return out ?? value;
 }
 
 export function listItemPath(node: FieldNode & { type: 'list' }, item: unknown, i: number): string {
   if (!node.mapKeys?.length || !isObject(item)) return `[${i}]`;
-  return `[${node.mapKeys.filter((k) => item[k] !== undefined).map((k) => `${k}=${JSON.stringify(item[k])}`).join(',')}]`;
+  return `[${node.mapKeys.filter((k) => ownValue(item, k) !== undefined).map((k) => `${k}=${JSON.stringify(ownValue(item, k))}`).join(',')}]`;
 }

@@ -6,16 +6,17 @@
 
 export const RFC3339 = '2006-01-02T15:04:05Z07:00';
 export const RFC3339_MICRO = '2006-01-02T15:04:05.000000Z07:00';
+export type Layout = typeof RFC3339 | typeof RFC3339_MICRO;
 
 type Field = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'micro' | 'zone';
 /** The layouts as Go's nextStdChunk splits them: [literal prefix, field, the field's layout text]. */
-const CHUNKS: Record<string, [string, Field, string][]> = {
+const CHUNKS: Record<Layout, [string, Field, string][]> = {
   [RFC3339]: [['', 'year', '2006'], ['-', 'month', '01'], ['-', 'day', '02'], ['T', 'hour', '15'], [':', 'minute', '04'], [':', 'second', '05'], ['', 'zone', 'Z07:00']],
   [RFC3339_MICRO]: [['', 'year', '2006'], ['-', 'month', '01'], ['-', 'day', '02'], ['T', 'hour', '15'], [':', 'minute', '04'], [':', 'second', '05'], ['', 'micro', '.000000'], ['', 'zone', 'Z07:00']],
 };
 
 /** Go's error parsing `value` with `layout` (RFC3339 or RFC3339_MICRO); undefined when it parses. */
-export function goTimeParseError(value: string, layout: string = RFC3339): string | undefined {
+export function goTimeParseError(value: string, layout: Layout = RFC3339): string | undefined {
   const quote = (s: string) => JSON.stringify(s);
   const cannot = (rest: string, elem: string) => `parsing time ${quote(value)} as ${quote(layout)}: cannot parse ${quote(rest)} as ${quote(elem)}`;
   const outOfRange = (what: string) => `parsing time ${quote(value)}: ${what} out of range`;
@@ -23,7 +24,7 @@ export function goTimeParseError(value: string, layout: string = RFC3339): strin
   let year = 0;
   let month = 0;
   let day = 0;
-  for (const [prefix, field, elem] of CHUNKS[layout]!) {
+  for (const [prefix, field, elem] of CHUNKS[layout]) {
     for (const c of prefix) {
       if (rest[0] !== c) return cannot(rest, prefix);
       rest = rest.slice(1);

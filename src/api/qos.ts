@@ -1,12 +1,13 @@
 // A pod's quality-of-service class, as upstream's ComputePodQOS (pkg/apis/core/helper/qos)
 // decides it at creation: only cpu and memory count, across containers and init containers
 // (ephemeral ones declare no resources); zero quantities count as unset.
+import { ownValue } from '../own-keys.js';
 import { parseQuantity } from './validation/field.js';
+import { isObject as isObj } from './types.js';
 
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
 const COMPUTE = ['cpu', 'memory'];
-const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
 // Milli-units as integers: sums of 0.1 and 0.2 CPUs must compare equal to 300m.
 const milli = (q: unknown): number => Math.round((parseQuantity(q) ?? 0) * 1000);
 
@@ -22,7 +23,7 @@ export function podQosClass(spec: unknown): QosClass {
     const add = (into: Map<string, number>, list: unknown, found?: Set<string>) => {
       if (!isObj(list)) return;
       for (const name of COMPUTE) {
-        const v = milli(list[name]);
+        const v = milli(ownValue(list, name));
         if (v <= 0) continue;
         into.set(name, (into.get(name) ?? 0) + v);
         found?.add(name);

@@ -3,7 +3,6 @@
 // would stall every other client of the apiserver. Small bodies stay inline (a few ms); a
 // parse that runs past its deadline ends the worker (a fresh one takes the next job) and
 // fails as a 400-worthy error. Jobs run one at a time, in order.
-import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { parse as parseYaml } from 'yaml';
 import { yamlDepthError } from './nesting-depth.js';
@@ -91,12 +90,14 @@ class YamlWorkerQueue {
   }
 }
 
-/** The worker's entry: yaml-worker.ts beside this file under tsx, yaml-worker.js in the bundle (dist/cli). */
-function workerFile(): URL {
-  const candidates = ['./yaml-worker.ts', './yaml-worker.js', '../yaml-worker.js'].map((p) => new URL(p, import.meta.url));
-  const found = candidates.find((u) => existsSync(u));
-  if (!found) throw new Error('yaml-worker not found beside the apiserver code');
-  return found;
+/**
+ * The worker's entry, from where this module runs: yaml-worker.ts beside this file under tsx;
+ * in the bundle, dist/cli/yaml-worker.js, beside the entry or one level above its chunks
+ * (scripts/build.mjs: chunkNames 'chunks/[name]-[hash]').
+ */
+export function workerFile(self: string = import.meta.url): URL {
+  if (self.endsWith('.ts')) return new URL('./yaml-worker.ts', self);
+  return new URL(/\/chunks\/[^/]*$/.test(self) ? '../yaml-worker.js' : './yaml-worker.js', self);
 }
 
 let shared: YamlWorkerQueue | undefined;

@@ -2,97 +2,118 @@
 // LimitRanges of the namespace fill in containers' missing requests and limits at create,
 // then min, max and maxLimitRequestRatio are enforced per Container, per Pod (summed, init
 // containers counted as upstream's effective requests) and per PersistentVolumeClaim.
-// The caller turns the messages into one 403 Forbidden.
+// The caller turns the messages into one 403 Forbidden. Pods and claims are request bodies
+// (JSON of any shape, read with narrowing); the LimitRanges were validated when stored.
+import { dict, ownValue, setOwn, type Dict } from '../../own-keys.js';
 import { parseQuantity } from '../validation/field.js';
 import { canonicalQuantity, formatQuantity } from '../quantity.js';
+import { isObject, type Json, type JsonObject, type LimitRange, type LimitRangeItem } from '../types.js';
 
-type Obj = Record<string, any>;
-type Resources = Record<string, string>;
+/** The part of a stored LimitRange read here. */
+export type LimitRangeLike = Pick<LimitRange, 'spec'>;
 
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
-const items = (ranges: readonly Obj[], type: string): Obj[] =>
-  ranges.flatMap((lr) => (Array.isArray(lr?.spec?.limits) ? lr.spec.limits : [])).filter((l: Obj) => isObj(l) && l.type === type);
+const items = (ranges: readonly LimitRangeLike[], type: string): LimitRangeItem[] =>
+  ranges.flatMap((lr) => (Array.isArray(lr?.spec?.limits) ? lr.spec.limits : [])).filter((l) => isObject(l) && l.type === type);
 const value = (q: unknown): number => parseQuantity(q) ?? 0;
-const sortedKeys = (m: Obj) => Object.keys(m).sort();
+const sortedKeys = (m: object) => Object.keys(m).sort();
+const objectOr = (v: Json | undefined): JsonObject => (isObject(v) ? v : {});
 // Messages print quantities as Quantity.String() does.
 const q = canonicalQuantity;
 
 /** The default requests/limits a Container gets: the last LimitRange item naming each wins (upstream). */
-function containerDefaults(ranges: readonly Obj[]): { requests: Resources; limits: Resources } {
-  const requests: Resources = {};
-  const limits: Resources = {};
+function containerDefaults(ranges: readonly LimitRangeLike[]): { requests: Dict<string>; limits: Dict<string> } {
+  const requests = dict<string>();
+  const limits = dict<string>();
   for (const item of items(ranges, 'Container')) {
-    if (isObj(item.defaultRequest)) Object.assign(requests, item.defaultRequest);
-    if (isObj(item.default)) Object.assign(limits, item.default);
+    if (isObject(item.defaultRequest)) Object.assign(requests, item.defaultRequest);
+    if (isObject(item.default)) Object.assign(limits, item.default);
   }
   return { requests, limits };
+}
+
+/** obj[key] as an object, set to {} when it is anything else. */
+function objectField(obj: JsonObject, key: string): JsonObject {
+  const v = ownValue(obj, key);
+  if (isObject(v)) return v;
+  const fresh: JsonObject = {};
+  setOwn(obj, key, fresh);
+  return fresh;
 }
 
 /**
  * Fills each container's and init container's missing requests and limits from the
  * LimitRanges, and records what it set in the `kubernetes.io/limit-ranger` annotation. In place.
  */
-export function applyLimitRangeDefaults(pod: Obj, ranges: readonly Obj[]): void {
+export function applyLimitRangeDefaults(pod: JsonObject, ranges: readonly LimitRangeLike[]): void {
   const defaults = containerDefaults(ranges);
   if (!Object.keys(defaults.requests).length && !Object.keys(defaults.limits).length) return;
-  const spec = isObj(pod.spec) ? pod.spec : undefined;
+  const spec = isObject(pod.spec) ? pod.spec : undefined;
   if (!spec) return;
   const notes: string[] = [];
-  const fill = (list: unknown, what: string) => {
+  const fill = (list: Json | undefined, what: string) => {
     if (!Array.isArray(list)) return;
     for (const c of list) {
-      if (!isObj(c)) continue;
-      if (!isObj(c.resources)) c.resources = {};
-      const r = c.resources;
-      if (!isObj(r.limits)) r.limits = {};
-      if (!isObj(r.requests)) r.requests = {};
-      const setLimits = sortedKeys(defaults.limits).filter((k) => r.limits[k] === undefined);
-      for (const k of setLimits) r.limits[k] = defaults.limits[k];
-      const setRequests = sortedKeys(defaults.requests).filter((k) => r.requests[k] === undefined);
-      for (const k of setRequests) r.requests[k] = defaults.requests[k];
-      if (setRequests.length) notes.push(`${setRequests.join(', ')} request for ${what} ${c.name}`);
-      if (setLimits.length) notes.push(`${setLimits.join(', ')} limit for ${what} ${c.name}`);
-      if (!Object.keys(r.limits).length) delete r.limits;
-      if (!Object.keys(r.requests).length) delete r.requests;
+      if (!isObject(c)) continue;
+      const r = objectField(c, 'resources');
+      const limits = objectField(r, 'limits');
+      const requests = objectField(r, 'requests');
+      const setLimits = sortedKeys(defaults.limits).filter((k) => ownValue(limits, k) === undefined);
+      for (const k of setLimits) setOwn(limits, k, defaults.limits[k]!);
+      const setRequests = sortedKeys(defaults.requests).filter((k) => ownValue(requests, k) === undefined);
+      for (const k of setRequests) setOwn(requests, k, defaults.requests[k]!);
+      const name = String(c.name);
+      if (setRequests.length) notes.push(`${setRequests.join(', ')} request for ${what} ${name}`);
+      if (setLimits.length) notes.push(`${setLimits.join(', ')} limit for ${what} ${name}`);
+      if (!Object.keys(limits).length) delete r.limits;
+      if (!Object.keys(requests).length) delete r.requests;
     }
   };
   fill(spec.containers, 'container');
   fill(spec.initContainers, 'init container');
   if (!notes.length) return;
-  if (!isObj(pod.metadata)) pod.metadata = {};
-  pod.metadata.annotations = { ...(isObj(pod.metadata.annotations) ? pod.metadata.annotations : {}), 'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${notes.join('; ')}` };
+  const metadata = objectField(pod, 'metadata');
+  metadata.annotations = { ...objectOr(metadata.annotations), 'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${notes.join('; ')}` };
 }
 
-function minProblem(type: string, name: string, min: string, requests: Obj, limits: Obj): string | undefined {
-  if (requests[name] === undefined) return `minimum ${name} usage per ${type} is ${q(min)}.  No request is specified`;
-  if (value(requests[name]) < value(min)) return `minimum ${name} usage per ${type} is ${q(min)}, but request is ${q(requests[name])}`;
-  if (limits[name] !== undefined && value(limits[name]) < value(min)) return `minimum ${name} usage per ${type} is ${q(min)}, but limit is ${q(limits[name])}`;
+// Requests and limits by resource name; names are the client's, hence ownValue.
+type Amounts = Readonly<Record<string, Json>>;
+
+function minProblem(type: string, name: string, min: string, requests: Amounts, limits: Amounts): string | undefined {
+  const request = ownValue(requests, name);
+  const limit = ownValue(limits, name);
+  if (request === undefined) return `minimum ${name} usage per ${type} is ${q(min)}.  No request is specified`;
+  if (value(request) < value(min)) return `minimum ${name} usage per ${type} is ${q(min)}, but request is ${q(request)}`;
+  if (limit !== undefined && value(limit) < value(min)) return `minimum ${name} usage per ${type} is ${q(min)}, but limit is ${q(limit)}`;
   return undefined;
 }
 
-function maxProblem(type: string, name: string, max: string, requests: Obj, limits: Obj): string | undefined {
-  if (limits[name] === undefined) return `maximum ${name} usage per ${type} is ${q(max)}.  No limit is specified`;
-  if (value(limits[name]) > value(max)) return `maximum ${name} usage per ${type} is ${q(max)}, but limit is ${q(limits[name])}`;
-  if (requests[name] !== undefined && value(requests[name]) > value(max)) return `maximum ${name} usage per ${type} is ${q(max)}, but request is ${q(requests[name])}`;
+function maxProblem(type: string, name: string, max: string, requests: Amounts, limits: Amounts): string | undefined {
+  const request = ownValue(requests, name);
+  const limit = ownValue(limits, name);
+  if (limit === undefined) return `maximum ${name} usage per ${type} is ${q(max)}.  No limit is specified`;
+  if (value(limit) > value(max)) return `maximum ${name} usage per ${type} is ${q(max)}, but limit is ${q(limit)}`;
+  if (request !== undefined && value(request) > value(max)) return `maximum ${name} usage per ${type} is ${q(max)}, but request is ${q(request)}`;
   return undefined;
 }
 
-function ratioProblem(type: string, name: string, ratio: string, requests: Obj, limits: Obj): string | undefined {
-  const req = value(requests[name]);
-  const lim = value(limits[name]);
-  if (requests[name] === undefined || req === 0) return `${name} max limit to request ratio per ${type} is ${q(ratio)}, but no request is specified or request is 0`;
-  if (limits[name] === undefined || lim === 0) return `${name} max limit to request ratio per ${type} is ${q(ratio)}, but no limit is specified or limit is 0`;
+function ratioProblem(type: string, name: string, ratio: string, requests: Amounts, limits: Amounts): string | undefined {
+  const request = ownValue(requests, name);
+  const limit = ownValue(limits, name);
+  const req = value(request);
+  const lim = value(limit);
+  if (request === undefined || req === 0) return `${name} max limit to request ratio per ${type} is ${q(ratio)}, but no request is specified or request is 0`;
+  if (limit === undefined || lim === 0) return `${name} max limit to request ratio per ${type} is ${q(ratio)}, but no limit is specified or limit is 0`;
   const observed = lim / req;
   // Go's %f: six decimals.
   if (observed > value(ratio)) return `${name} max limit to request ratio per ${type} is ${q(ratio)}, but provided ratio is ${observed.toFixed(6)}`;
   return undefined;
 }
 
-function checkItem(out: string[], type: string, item: Obj, requests: Obj, limits: Obj): void {
-  const each = (m: unknown, f: (name: string, q: string) => string | undefined) => {
-    if (!isObj(m)) return;
-    for (const name of sortedKeys(m)) {
-      const p = f(name, String(m[name]));
+function checkItem(out: string[], type: string, item: LimitRangeItem, requests: Amounts, limits: Amounts): void {
+  const each = (m: Record<string, string> | undefined, f: (name: string, q: string) => string | undefined) => {
+    if (!isObject(m)) return;
+    for (const [name, quantity] of Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const p = f(name, String(quantity));
       if (p) out.push(p);
     }
   };
@@ -101,27 +122,35 @@ function checkItem(out: string[], type: string, item: Obj, requests: Obj, limits
   each(item.maxLimitRequestRatio, (n, q) => ratioProblem(type, n, q, requests, limits));
 }
 
-const resourcesOf = (c: Obj) => ({ requests: isObj(c?.resources?.requests) ? c.resources.requests : {}, limits: isObj(c?.resources?.limits) ? c.resources.limits : {} });
+function resourcesOf(c: Json): { requests: JsonObject; limits: JsonObject } {
+  const resources = isObject(c) ? objectOr(c.resources) : {};
+  return { requests: objectOr(resources.requests), limits: objectOr(resources.limits) };
+}
+
+const listAt = (o: JsonObject, key: 'containers' | 'initContainers'): Json[] => {
+  const v = o[key];
+  return Array.isArray(v) ? v : [];
+};
 
 /** Sums over containers, then each init container's value when larger (upstream podRequests/podLimits). */
-function podTotals(spec: Obj, which: 'requests' | 'limits'): Obj {
-  const total: Record<string, number> = {};
+function podTotals(spec: JsonObject, which: 'requests' | 'limits'): Amounts {
+  const total = new Map<string, number>();
   const binary = new Set<string>();
   const see = (k: string, v: unknown) => { if (/i$/.test(String(v))) binary.add(k); };
-  for (const c of Array.isArray(spec.containers) ? spec.containers : []) {
-    for (const [k, v] of Object.entries(resourcesOf(c)[which])) { total[k] = (total[k] ?? 0) + value(v); see(k, v); }
+  for (const c of listAt(spec, 'containers')) {
+    for (const [k, v] of Object.entries(resourcesOf(c)[which])) { total.set(k, (total.get(k) ?? 0) + value(v)); see(k, v); }
   }
-  for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) {
-    for (const [k, v] of Object.entries(resourcesOf(c)[which])) if (value(v) > (total[k] ?? 0)) { total[k] = value(v); see(k, v); }
+  for (const c of listAt(spec, 'initContainers')) {
+    for (const [k, v] of Object.entries(resourcesOf(c)[which])) if (value(v) > (total.get(k) ?? 0)) { total.set(k, value(v)); see(k, v); }
   }
-  return Object.fromEntries(Object.entries(total).map(([k, v]) => [k, formatQuantity(v, binary.has(k))]));
+  return Object.fromEntries([...total].map(([k, v]) => [k, formatQuantity(v, binary.has(k))]));
 }
 
 /** The LimitRange violations of a pod, in upstream's words; [] when it fits. */
-export function podLimitProblems(pod: Obj, ranges: readonly Obj[]): string[] {
+export function podLimitProblems(pod: JsonObject, ranges: readonly LimitRangeLike[]): string[] {
   const out: string[] = [];
-  const spec = isObj(pod.spec) ? pod.spec : {};
-  const containers = [...(Array.isArray(spec.containers) ? spec.containers : []), ...(Array.isArray(spec.initContainers) ? spec.initContainers : [])];
+  const spec = objectOr(pod.spec);
+  const containers = [...listAt(spec, 'containers'), ...listAt(spec, 'initContainers')];
   for (const item of items(ranges, 'Container')) {
     for (const c of containers) {
       const { requests, limits } = resourcesOf(c);
@@ -133,33 +162,37 @@ export function podLimitProblems(pod: Obj, ranges: readonly Obj[]): string[] {
 }
 
 /** The LimitRange violations of a PersistentVolumeClaim's storage request; [] when it fits. */
-export function pvcLimitProblems(pvc: Obj, ranges: readonly Obj[]): string[] {
+export function pvcLimitProblems(pvc: JsonObject, ranges: readonly LimitRangeLike[]): string[] {
   const out: string[] = [];
-  const requests = isObj(pvc.spec?.resources?.requests) ? pvc.spec.resources.requests : {};
+  const spec = objectOr(pvc.spec);
+  const requests = objectOr(objectOr(spec.resources).requests);
   for (const item of items(ranges, 'PersistentVolumeClaim')) {
-    if (isObj(item.min)) for (const n of sortedKeys(item.min)) {
-      const p = minProblem('PersistentVolumeClaim', n, String(item.min[n]), requests, {});
+    if (isObject(item.min)) for (const [n, min] of sorted(item.min)) {
+      const p = minProblem('PersistentVolumeClaim', n, String(min), requests, {});
       if (p) out.push(p);
     }
-    if (isObj(item.max)) for (const n of sortedKeys(item.max)) {
-      const max = String(item.max[n]);
-      if (requests[n] === undefined) out.push(`maximum ${n} usage per PersistentVolumeClaim is ${q(max)}.  No request is specified`);
-      else if (value(requests[n]) > value(max)) out.push(`maximum ${n} usage per PersistentVolumeClaim is ${q(max)}, but request is ${q(requests[n])}`);
+    if (isObject(item.max)) for (const [n, m] of sorted(item.max)) {
+      const max = String(m);
+      const request = ownValue(requests, n);
+      if (request === undefined) out.push(`maximum ${n} usage per PersistentVolumeClaim is ${q(max)}.  No request is specified`);
+      else if (value(request) > value(max)) out.push(`maximum ${n} usage per PersistentVolumeClaim is ${q(max)}, but request is ${q(request)}`);
     }
   }
   return out;
 }
 
+const sorted = (m: Record<string, string>): [string, string][] => Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
 /** upstream SetDefaults_LimitRangeItem: a Container item's default limit falls back to max, its default request to the default limit, then to min. */
-export function defaultLimitRange(o: Obj): void {
-  if (!isObj(o.spec) || !Array.isArray(o.spec.limits)) return;
+export function defaultLimitRange(o: JsonObject): void {
+  if (!isObject(o.spec) || !Array.isArray(o.spec.limits)) return;
   for (const item of o.spec.limits) {
-    if (!isObj(item) || item.type !== 'Container') continue;
-    const dflt: Obj = isObj(item.default) ? item.default : {};
-    const req: Obj = isObj(item.defaultRequest) ? item.defaultRequest : {};
-    for (const [k, v] of Object.entries(isObj(item.max) ? item.max : {})) if (dflt[k] === undefined) dflt[k] = v;
-    for (const [k, v] of Object.entries(dflt)) if (req[k] === undefined) req[k] = v;
-    for (const [k, v] of Object.entries(isObj(item.min) ? item.min : {})) if (req[k] === undefined) req[k] = v;
+    if (!isObject(item) || item.type !== 'Container') continue;
+    const dflt = objectOr(item.default);
+    const req = objectOr(item.defaultRequest);
+    for (const [k, v] of Object.entries(objectOr(item.max))) if (ownValue(dflt, k) === undefined) setOwn(dflt, k, v);
+    for (const [k, v] of Object.entries(dflt)) if (ownValue(req, k) === undefined) setOwn(req, k, v);
+    for (const [k, v] of Object.entries(objectOr(item.min))) if (ownValue(req, k) === undefined) setOwn(req, k, v);
     // (Go leaves empty maps out of JSON)
     if (Object.keys(dflt).length) item.default = dflt;
     if (Object.keys(req).length) item.defaultRequest = req;

@@ -1,12 +1,32 @@
 // Pod spec defaults, as upstream's core/v1 defaulters (SetDefaults_PodSpec, _Container,
 // _Probe, _Volume ...) and the admission plugins every cluster runs (Priority) leave them.
+// Defaulting runs before validation, on the request body as sent: every field is JSON of
+// any shape until checked, and its keys are the client's.
+import { ownValue, setOwn } from '../../own-keys.js';
+import { isObject as obj, type Json, type JsonObject } from '../types.js';
 
 /** Sets obj[key] when it is absent (undefined or null), like a Go defaulter on a nil field. */
-export function dflt<T>(obj: any, key: string, value: T): void {
-  if (obj[key] === undefined || obj[key] === null) obj[key] = value;
+export function dflt(o: JsonObject, key: string, value: Json): void {
+  const v = ownValue(o, key);
+  if (v === undefined || v === null) setOwn(o, key, value);
 }
 
-const obj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
+/** o[key], defaulted to {} when absent; undefined when it holds something other than an object (validation's to report). */
+export function dfltObject(o: JsonObject, key: string): JsonObject | undefined {
+  dflt(o, key, {});
+  return objectAt(o, key);
+}
+
+/** o[key] when it is an object. */
+export function objectAt(o: JsonObject, key: string): JsonObject | undefined {
+  const v = ownValue(o, key);
+  return obj(v) ? v : undefined;
+}
+
+/** Calls f on each object in list, when list is an array. */
+export function eachObject(list: Json | undefined, f: (x: JsonObject) => void): void {
+  if (Array.isArray(list)) for (const x of list) if (obj(x)) f(x);
+}
 
 /** `nginx`, `nginx:latest` and `nginx@sha256:...` without a tag: Always when the tag is latest or absent. */
 export function pullPolicyFor(image: string | undefined): 'Always' | 'IfNotPresent' {
@@ -36,12 +56,13 @@ function defaultContainer(c: unknown): void {
   if (!obj(c)) return;
   dflt(c, 'terminationMessagePath', '/dev/termination-log');
   dflt(c, 'terminationMessagePolicy', 'File');
-  dflt(c, 'imagePullPolicy', pullPolicyFor(c.image));
+  dflt(c, 'imagePullPolicy', pullPolicyFor(typeof c.image === 'string' ? c.image : undefined));
   dflt(c, 'resources', {});
-  if (Array.isArray(c.ports)) for (const p of c.ports) if (obj(p)) dflt(p, 'protocol', 'TCP');
-  if (Array.isArray(c.env)) {
-    for (const e of c.env) if (obj(e) && obj(e.valueFrom) && obj(e.valueFrom.fieldRef)) dflt(e.valueFrom.fieldRef, 'apiVersion', 'v1');
-  }
+  eachObject(c.ports, (p) => dflt(p, 'protocol', 'TCP'));
+  eachObject(c.env, (e) => {
+    const fieldRef = obj(e.valueFrom) ? objectAt(e.valueFrom, 'fieldRef') : undefined;
+    if (fieldRef) dflt(fieldRef, 'apiVersion', 'v1');
+  });
   // Requests default to limits for each resource that has only a limit.
   const r = c.resources;
   if (obj(r) && obj(r.limits)) {
@@ -56,15 +77,14 @@ const SOURCES = ['hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockSt
 
 function defaultVolume(v: unknown): void {
   if (!obj(v)) return;
-  if (!SOURCES.some((s) => v[s] !== undefined)) v.emptyDir = {};
+  if (!SOURCES.some((s) => ownValue(v, s) !== undefined)) v.emptyDir = {};
   if (obj(v.hostPath)) dflt(v.hostPath, 'type', '');
-  for (const s of ['secret', 'configMap', 'downwardAPI', 'projected']) if (obj(v[s])) dflt(v[s], 'defaultMode', 0o644);
-  if (obj(v.downwardAPI) && Array.isArray(v.downwardAPI.items)) {
-    for (const i of v.downwardAPI.items) if (obj(i) && obj(i.fieldRef)) dflt(i.fieldRef, 'apiVersion', 'v1');
+  for (const s of ['secret', 'configMap', 'downwardAPI', 'projected']) {
+    const source = objectAt(v, s);
+    if (source) dflt(source, 'defaultMode', 0o644);
   }
-  if (obj(v.projected) && Array.isArray(v.projected.sources)) {
-    for (const s of v.projected.sources) if (obj(s) && obj(s.serviceAccountToken)) dflt(s.serviceAccountToken, 'expirationSeconds', 3600);
-  }
+  if (obj(v.downwardAPI)) eachObject(v.downwardAPI.items, (i) => obj(i.fieldRef) && dflt(i.fieldRef, 'apiVersion', 'v1'));
+  if (obj(v.projected)) eachObject(v.projected.sources, (s) => obj(s.serviceAccountToken) && dflt(s.serviceAccountToken, 'expirationSeconds', 3600));
   if (obj(v.iscsi)) dflt(v.iscsi, 'iscsiInterface', 'default');
   if (obj(v.rbd)) {
     dflt(v.rbd, 'pool', 'rbd');
@@ -94,11 +114,11 @@ export function defaultPodSpec(spec: unknown): void {
   if (spec.hostNetwork === true && Array.isArray(spec.containers)) {
     // Host networking: container ports are host ports.
     for (const c of [...spec.containers, ...(Array.isArray(spec.initContainers) ? spec.initContainers : [])]) {
-      if (obj(c) && Array.isArray(c.ports)) for (const p of c.ports) if (obj(p)) dflt(p, 'hostPort', p.containerPort);
+      if (obj(c)) eachObject(c.ports, (p) => p.containerPort !== undefined && dflt(p, 'hostPort', p.containerPort));
     }
   }
-  for (const list of ['containers', 'initContainers', 'ephemeralContainers']) {
-    if (Array.isArray(spec[list])) spec[list].forEach(defaultContainer);
+  for (const list of [spec.containers, spec.initContainers, spec.ephemeralContainers]) {
+    if (Array.isArray(list)) list.forEach(defaultContainer);
   }
   if (Array.isArray(spec.volumes)) spec.volumes.forEach(defaultVolume);
 }

@@ -3,6 +3,7 @@
 // map types (server-side apply). Values from upstream's Go struct tags
 // (patchMergeKey/patchStrategy, +listType/+listMapKey/+mapType) in k8s.io/api at 1.32;
 // only the fields users patch in practice, everything else stays atomic by default.
+import { ownValue } from '../../own-keys.js';
 import type { Schema } from './models.js';
 
 interface FieldExt {
@@ -107,12 +108,12 @@ const RETAIN_KEYS: Record<string, string[]> = {
 const ATOMIC_STRUCTS = [`${meta}.LabelSelector`, `${core}.NodeSelector`, `${core}.LocalObjectReference`, `${core}.ObjectReference`];
 
 /** Adds the extensions to the definitions, in place. */
-export function addExtensions(definitions: Record<string, Schema>): void {
+export function addExtensions(definitions: Map<string, Schema>): void {
   for (const [def, fields] of Object.entries(FIELD_EXTENSIONS)) {
-    const props = definitions[def]?.properties;
+    const props = definitions.get(def)?.properties;
     if (!props) continue;
     for (const [field, ext] of Object.entries(fields)) {
-      const p = props[field];
+      const p = ownValue(props, field);
       if (!p) continue;
       if (ext.mergeKey) p['x-kubernetes-patch-merge-key'] = ext.mergeKey;
       if (ext.strategy) p['x-kubernetes-patch-strategy'] = ext.strategy;
@@ -123,9 +124,13 @@ export function addExtensions(definitions: Record<string, Schema>): void {
   }
   for (const [def, fields] of Object.entries(RETAIN_KEYS)) {
     for (const field of fields) {
-      const p = definitions[def]?.properties?.[field];
+      const props = definitions.get(def)?.properties;
+      const p = props && ownValue(props, field);
       if (p) p['x-kubernetes-patch-strategy'] = 'retainKeys';
     }
   }
-  for (const def of ATOMIC_STRUCTS) if (definitions[def]) definitions[def]['x-kubernetes-map-type'] = 'atomic';
+  for (const def of ATOMIC_STRUCTS) {
+    const schema = definitions.get(def);
+    if (schema) schema['x-kubernetes-map-type'] = 'atomic';
+  }
 }

@@ -3,28 +3,49 @@
 // types, enums, required fields and descriptions (its .js files are compiled validators,
 // with no schema left in them). We read the .d.ts text once, lazily, into swagger-2.0-shaped
 // definitions; the x-kubernetes-* extensions it drops are added from extensions.ts.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { RealPackageFiles } from '../../host/packages/real.js';
+import type { PackageFiles } from '../../host/packages/types.js';
+import { ownValue, setOwn } from '../../own-keys.js';
+import type { Gvk, Json } from '../types.js';
 import { propertyFormats, type ScalarFormat } from './formats.js';
 
 /** A JSON schema as swagger 2.0 `definitions` hold it; `$ref` is '#/definitions/<name>'. */
-export type Schema = Record<string, any>;
+export interface Schema {
+  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  format?: string;
+  description?: string;
+  $ref?: string;
+  properties?: Record<string, Schema>;
+  additionalProperties?: Schema;
+  items?: Schema;
+  required?: string[];
+  enum?: Json[];
+  /** While parsing only: a reference to the definition being parsed (see resolveSelf). */
+  $self?: string;
+  'x-kubernetes-group-version-kind'?: Gvk[];
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-patch-merge-key'?: string;
+  'x-kubernetes-patch-strategy'?: string;
+  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  'x-kubernetes-list-map-keys'?: string[];
+  'x-kubernetes-map-type'?: 'atomic' | 'granular';
+}
 
 const PACKAGES = ['kubernetes-models', '@kubernetes-models/apimachinery'];
 
 // Definitions the .d.ts files express as bare TS types: their upstream schema shape.
-const SCALARS: Record<string, Schema> = {
-  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': { type: 'string', format: 'int-or-string', 'x-kubernetes-int-or-string': true },
-  'io.k8s.apimachinery.pkg.api.resource.Quantity': { type: 'string' },
-  'io.k8s.apimachinery.pkg.apis.meta.v1.Time': { type: 'string', format: 'date-time' },
-  'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime': { type: 'string', format: 'date-time' },
-  'io.k8s.apimachinery.pkg.runtime.RawExtension': { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-  'io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1': { type: 'object' },
-  'io.k8s.apimachinery.pkg.apis.meta.v1.Patch': { type: 'object' },
-};
+const SCALARS = new Map<string, Schema>([
+  ['io.k8s.apimachinery.pkg.util.intstr.IntOrString', { type: 'string', format: 'int-or-string', 'x-kubernetes-int-or-string': true }],
+  ['io.k8s.apimachinery.pkg.api.resource.Quantity', { type: 'string' }],
+  ['io.k8s.apimachinery.pkg.apis.meta.v1.Time', { type: 'string', format: 'date-time' }],
+  ['io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime', { type: 'string', format: 'date-time' }],
+  ['io.k8s.apimachinery.pkg.runtime.RawExtension', { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }],
+  ['io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1', { type: 'object' }],
+  ['io.k8s.apimachinery.pkg.apis.meta.v1.Patch', { type: 'object' }],
+]);
 
-const TYPE_META: Record<string, string> = {
+const TYPE_META = {
   apiVersion: 'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources',
   kind: 'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
 };
@@ -42,7 +63,7 @@ export function definitionName(exported: string): string {
 // io.k8s.apimachinery.pkg.{util.intstr,api.resource,runtime,version} have no version segment:
 // the kind is the last capitalised word run that names a type we know of.
 function splitUnversioned(exported: string): [string, string, string] {
-  for (const known of Object.keys(SCALARS).concat('io.k8s.apimachinery.pkg.version.Info')) {
+  for (const known of [...SCALARS.keys(), 'io.k8s.apimachinery.pkg.version.Info']) {
     const kind = known.slice(known.lastIndexOf('.') + 1);
     const pkg = known.slice(0, known.lastIndexOf('.'));
     const camel = pkg.split('.').map((s) => s.charAt(0).toUpperCase() + s.slice(1)).join('');
@@ -52,7 +73,7 @@ function splitUnversioned(exported: string): [string, string, string] {
   return [exported.slice(0, at), '', exported.slice(at)];
 }
 
-interface Parsed { name: string; schema: Schema; gvk?: { group: string; version: string; kind: string }; validator?: string }
+interface Parsed { name: string; schema: Schema; gvk?: Gvk; validator?: string }
 
 /** Parses one generated .d.ts file; undefined for files that declare no definition (index.d.ts). */
 function parseFile(text: string): Parsed | undefined {
@@ -60,7 +81,8 @@ function parseFile(text: string): Parsed | undefined {
   if (!exp) return undefined;
   const name = definitionName(`IoK8s${exp[2]!}`);
   const validator = `IoK8s${exp[2]!}.js`;
-  if (SCALARS[name]) return { name, schema: { ...SCALARS[name], ...descr(leadingDoc(text, text.indexOf('export declare type'))) } };
+  const scalar = SCALARS.get(name);
+  if (scalar) return { name, schema: { ...scalar, ...descr(leadingDoc(text, text.indexOf('export declare type'))) } };
   const start = text.indexOf('export interface ');
   if (start < 0) return undefined;
   const schema: Schema = { type: 'object', ...descr(leadingDoc(text, start)) };
@@ -80,10 +102,10 @@ function parseFile(text: string): Parsed | undefined {
     if ((prop === 'apiVersion' || prop === 'kind') && /^"[^"]*"$/.test(type)) {
       if (prop === 'apiVersion') apiVersion = JSON.parse(type);
       else kind = JSON.parse(type);
-      properties[prop] = { type: 'string', description: TYPE_META[prop] };
+      setOwn(properties, prop, { type: 'string', description: TYPE_META[prop] });
       continue;
     }
-    properties[prop] = { ...descr(cleanDoc(doc)), ...typeSchema(type.trim()) };
+    setOwn(properties, prop, { ...descr(cleanDoc(doc)), ...typeSchema(type.trim()) });
   }
   if (Object.keys(properties).length) schema.properties = properties;
   const req = required.filter((r) => r !== 'apiVersion' && r !== 'kind');
@@ -117,7 +139,7 @@ function typeSchema(type: string): Schema {
   if (type === 'boolean') return { type: 'boolean' };
   if (type === 'any' || type === 'unknown' || type === '{}') return { type: 'object' };
   if (type.startsWith('Array<') && type.endsWith('>')) return { type: 'array', items: typeSchema(type.slice(6, -1)) };
-  if (/^"[^"]*"(\s*\|\s*"[^"]*")*$/.test(type)) return { type: 'string', enum: type.split('|').map((s) => JSON.parse(s.trim())) };
+  if (/^"[^"]*"(\s*\|\s*"[^"]*")*$/.test(type)) return { type: 'string', enum: type.split('|').map((s) => JSON.parse(s.trim()) as string) };
   const map = /^\{\s*\[key: string\]: ([\s\S]+?);\s*\}$/.exec(type);
   if (map) return { type: 'object', additionalProperties: typeSchema(map[1]!.trim()) };
   const ref = /^IIoK8s(\w+)$/.exec(type);
@@ -129,51 +151,51 @@ function typeSchema(type: string): Schema {
 
 export interface Models {
   /** Every definition by its swagger name (io.k8s.api.core.v1.Pod ...). */
-  definitions: Record<string, Schema>;
+  definitions: ReadonlyMap<string, Schema>;
   /** The definition name of a top-level kind, keyed `group/version/kind` ('' group for core). */
   byGvk: Map<string, string>;
 }
 
-export const gvkKey = (gvk: { group: string; version: string; kind: string }) => `${gvk.group}/${gvk.version}/${gvk.kind}`;
+export const gvkKey = (gvk: Gvk) => `${gvk.group}/${gvk.version}/${gvk.kind}`;
 
 let cached: Models | undefined;
 
-/** Reads the packages' .d.ts files once. Throws when kubernetes-models is not installed. */
+/** The installed packages' definitions, read once. Throws when kubernetes-models is not installed. */
 export function models(): Models {
-  if (cached) return cached;
-  const require = createRequire(import.meta.url);
-  const definitions: Record<string, Schema> = {};
+  return (cached ??= readModels(new RealPackageFiles()));
+}
+
+/** Parses every definition the packages' .d.ts files declare. Throws when a package is missing. */
+export function readModels(files: PackageFiles): Models {
+  const definitions = new Map<string, Schema>();
   const byGvk = new Map<string, string>();
   for (const pkg of PACKAGES) {
-    const root = dirname(require.resolve(`${pkg}/package.json`));
-    for (const file of dtsFiles(root)) {
-      const parsed = parseFile(readFileSync(file, 'utf8'));
+    for (const path of files.list(pkg).filter(isDefinitionFile)) {
+      const parsed = parseFile(files.read(pkg, path) ?? '');
       if (!parsed) continue;
       resolveSelf(parsed.schema, parsed.name);
-      if (parsed.validator) addFormats(parsed.schema, join(root, '_schemas', parsed.validator));
-      definitions[parsed.name] = parsed.schema;
+      // No compiled validator: the .d.ts types stand.
+      const validator = parsed.validator && files.read(pkg, `_schemas/${parsed.validator}`);
+      if (validator) addFormats(parsed.schema, validator);
+      definitions.set(parsed.name, parsed.schema);
       if (parsed.gvk) {
         parsed.schema['x-kubernetes-group-version-kind'] = [parsed.gvk];
         byGvk.set(gvkKey(parsed.gvk), parsed.name);
       }
     }
   }
-  for (const [name, schema] of Object.entries(SCALARS)) definitions[name] ??= { ...schema };
-  cached = { definitions, byGvk };
-  return cached;
+  for (const [name, schema] of SCALARS) if (!definitions.has(name)) definitions.set(name, { ...schema });
+  return { definitions, byGvk };
 }
 
-/** Puts back the int64/double/byte formats the .d.ts lost (see formats.ts). */
-function addFormats(schema: Schema, validatorFile: string): void {
+const isDefinitionFile = (path: string): boolean =>
+  path.endsWith('.d.ts') && !path.endsWith('/index.d.ts') && path !== 'index.d.ts' && !path.startsWith('_schemas/');
+
+/** Puts back the int64/double/byte formats the .d.ts lost (see formats.ts), from the compiled validator's text. */
+function addFormats(schema: Schema, js: string): void {
   if (!schema.properties) return;
-  let js: string;
-  try {
-    js = readFileSync(validatorFile, 'utf8');
-  } catch {
-    return; // no compiled validator: the .d.ts types stand
-  }
   for (const [prop, format] of propertyFormats(js)) {
-    let scalar: Schema | undefined = schema.properties[prop];
+    let scalar: Schema | undefined = ownValue(schema.properties, prop);
     while (scalar && (scalar.type === 'array' || scalar.additionalProperties)) scalar = scalar.items ?? scalar.additionalProperties;
     if (!scalar || scalar.$ref) continue;
     setFormat(scalar, format);
@@ -186,23 +208,11 @@ function setFormat(scalar: Schema, format: ScalarFormat): void {
   else if (scalar.type === 'string' && format === 'byte') scalar.format = format;
 }
 
-// `Array<IJSONSchemaProps>` inside JSONSchemaProps itself: the only self references.
+// `Array<IJSONSchemaProps>` inside JSONSchemaProps itself: the only self references, found
+// as property types or their items.
 function resolveSelf(schema: Schema, self: string): void {
-  for (const [k, v] of Object.entries(schema)) {
-    if (v && typeof v === 'object') {
-      if ('$self' in v) schema[k] = { $ref: `#/definitions/${self}` };
-      else resolveSelf(v, self);
-    }
-  }
-}
-
-function dtsFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    if (entry === '_schemas' || entry === 'node_modules') continue;
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) out.push(...dtsFiles(path));
-    else if (entry.endsWith('.d.ts') && entry !== 'index.d.ts') out.push(path);
-  }
-  return out;
+  const fix = (s: Schema): Schema => (s.$self !== undefined ? { $ref: `#/definitions/${self}` } : (resolveSelf(s, self), s));
+  if (schema.items) schema.items = fix(schema.items);
+  if (schema.additionalProperties) schema.additionalProperties = fix(schema.additionalProperties);
+  for (const [prop, s] of Object.entries(schema.properties ?? {})) setOwn(schema.properties!, prop, fix(s));
 }

@@ -3,11 +3,38 @@
 // `fieldValidation` parameter, see kubectl's QueryParamVerifierV3); without that it falls back
 // to client-side validation. So every resource gets its operations with their parameters.
 import { groupVersion, type ResourceInfo } from '../resources.js';
+import type { Gvk } from '../types.js';
 
-type Op = Record<string, any>;
 export type Ref = (name: string) => string;
 
-const query = (name: string, description: string, type = 'string') => ({ name, in: 'query', description, type, uniqueItems: true });
+/** A swagger 2.0 parameter: query and path parameters are typed scalars, the body a schema. */
+export interface Parameter {
+  name: string;
+  in: 'query' | 'path' | 'body';
+  description?: string;
+  required?: boolean;
+  type?: string;
+  uniqueItems?: boolean;
+  schema?: { $ref: string };
+}
+
+export interface Operation {
+  description: string;
+  operationId: string;
+  consumes: string[];
+  produces: string[];
+  schemes: string[];
+  tags: string[];
+  parameters: Parameter[];
+  responses: { '200': { description: string; schema: { $ref: string } }; '401': { description: string } };
+  'x-kubernetes-action': string;
+  'x-kubernetes-group-version-kind': Gvk;
+}
+
+export type Verb = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type PathItem = { parameters: Parameter[] } & { [V in Verb]?: Operation };
+
+const query = (name: string, description: string, type = 'string'): Parameter => ({ name, in: 'query', description, type, uniqueItems: true });
 const P = {
   pretty: query('pretty', "If 'true', then the output is pretty printed."),
   dryRun: query('dryRun', 'When present, indicates that modifications should not be persisted. Valid values are: - All: all dry run stages will be processed'),
@@ -24,11 +51,11 @@ const P = {
   gracePeriodSeconds: query('gracePeriodSeconds', 'The duration in seconds before the object should be deleted.', 'integer'),
   propagationPolicy: query('propagationPolicy', "Whether and how garbage collection will be performed. Acceptable values are: 'Orphan', 'Foreground', 'Background'."),
 };
-const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, type: 'string', uniqueItems: true });
+const pathParam = (name: string, description: string): Parameter => ({ name, in: 'path', required: true, description, type: 'string', uniqueItems: true });
 
 /** A path → operations map for every served resource, in swagger 2.0 form. */
-export function resourcePaths(resources: readonly ResourceInfo[], defName: (r: ResourceInfo) => string | undefined, ref: Ref): Record<string, any> {
-  const paths: Record<string, any> = {};
+export function resourcePaths(resources: readonly ResourceInfo[], defName: (r: ResourceInfo) => string | undefined, ref: Ref): Record<string, PathItem> {
+  const paths = new Map<string, PathItem>();
   for (const r of resources) {
     const def = defName(r);
     if (!def) continue;
@@ -39,7 +66,7 @@ export function resourcePaths(resources: readonly ResourceInfo[], defName: (r: R
     const id = `${camel(r.group)}${cap(r.version)}`;
     const scope = r.namespaced ? 'Namespaced' : '';
     const common = [...(r.namespaced ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')] : []), P.pretty];
-    const op = (verb: string, action: string, what: string, parameters: object[], schema: string, extra: Op = {}): Op => ({
+    const op = (verb: string, action: string, what: string, parameters: Parameter[], schema: string, extra: Partial<Operation> = {}): Operation => ({
       description: `${verb} ${what}`,
       operationId: `${action}${id}${scope}${r.kind}`,
       consumes: ['*/*'],
@@ -52,22 +79,22 @@ export function resourcePaths(resources: readonly ResourceInfo[], defName: (r: R
       'x-kubernetes-group-version-kind': gvk,
       ...extra,
     });
-    const body = { name: 'body', in: 'body', required: true, schema: { $ref: ref(def) } };
-    const patchBody = { name: 'body', in: 'body', required: true, schema: { $ref: ref('io.k8s.apimachinery.pkg.apis.meta.v1.Patch') } };
+    const body: Parameter = { name: 'body', in: 'body', required: true, schema: { $ref: ref(def) } };
+    const patchBody: Parameter = { name: 'body', in: 'body', required: true, schema: { $ref: ref('io.k8s.apimachinery.pkg.apis.meta.v1.Patch') } };
     const writes = [P.dryRun, P.fieldManager, P.fieldValidation];
     // Create-only resources (the reviews) have no list, item or subresource operations.
     if (r.verbs && !r.verbs.includes('get')) {
-      paths[collection] = { parameters: common, post: op('create', 'post', `a ${r.kind}`, [body, ...writes], def) };
+      paths.set(collection, { parameters: common, post: op('create', 'post', `a ${r.kind}`, [body, ...writes], def) });
       continue;
     }
-    paths[collection] = {
+    paths.set(collection, {
       parameters: common,
       get: op('list or watch objects of kind', 'list', r.kind, [P.labelSelector, P.fieldSelector, P.limit, P.cont, P.resourceVersion, P.timeoutSeconds, P.watch], listName(def)),
       post: op('create', 'post', `a ${r.kind}`, [body, ...writes], def),
       delete: op('delete collection of', 'deletecollection', r.kind, [P.labelSelector, P.fieldSelector, P.gracePeriodSeconds, P.propagationPolicy], 'io.k8s.apimachinery.pkg.apis.meta.v1.Status'),
-    };
+    });
     const itemParams = [pathParam('name', `name of the ${r.kind}`), ...common];
-    paths[item] = {
+    paths.set(item, {
       parameters: itemParams,
       get: op('read the specified', 'read', r.kind, [], def),
       put: op('replace the specified', 'replace', r.kind, [body, ...writes], def),
@@ -75,17 +102,17 @@ export function resourcePaths(resources: readonly ResourceInfo[], defName: (r: R
         consumes: ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'],
       }),
       delete: op('delete', 'delete', `a ${r.kind}`, [P.dryRun, P.gracePeriodSeconds, P.propagationPolicy], 'io.k8s.apimachinery.pkg.apis.meta.v1.Status'),
-    };
+    });
     if (r.subresources?.includes('status')) {
-      paths[`${item}/status`] = {
+      paths.set(`${item}/status`, {
         parameters: itemParams,
         get: op('read status of the specified', 'read', r.kind, [], def, { operationId: `read${id}${scope}${r.kind}Status` }),
         put: op('replace status of the specified', 'replace', r.kind, [body, ...writes], def, { operationId: `replace${id}${scope}${r.kind}Status` }),
         patch: op('partially update status of the specified', 'patch', r.kind, [patchBody, ...writes, P.force], def, { operationId: `patch${id}${scope}${r.kind}Status` }),
-      };
+      });
     }
   }
-  return paths;
+  return Object.fromEntries(paths);
 }
 
 export const listName = (def: string) => `${def}List`;

@@ -3,6 +3,7 @@
 // the registry its client (writes as the server itself, so no admission: upstream's
 // controller holds escalate on clusterroles too).
 import { findResource } from '../../api/resources.js';
+import type { ClusterRole } from '../../api/types.js';
 import { clusterRoleAggregation, FIELD_MANAGER } from '../../controllers/clusterrole-aggregation/controller.js';
 import type { Registry } from '../storage/registry.js';
 import type { RbacCache } from './rbac-source.js';
@@ -21,7 +22,8 @@ export function startClusterRoleAggregation(rbac: Pick<RbacCache, 'ready' | 'clu
   let notify = () => {};
   rbac.onClusterRoleChange(() => notify());
   const controller = clusterRoleAggregation({
-    list: () => rbac.clusterRolesNow(),
+    // The mirror holds ClusterRoles as stored, i.e. validated.
+    list: () => rbac.clusterRolesNow() as ClusterRole[],
     async writeRules(name, rules) {
       await registry.guaranteedUpdate(CLUSTER_ROLES, '', name, { fieldManager: FIELD_MANAGER },
         // A role that lost its aggregationRule meanwhile is no longer ours to fill.

@@ -3,13 +3,14 @@
 // lister and writes those whose rules differ (upstream enqueues every aggregated role on any
 // change too). A failed write is retried with backoff. It reads a lister and writes through a
 // narrow client, so a controller manager can run it later with its own informer.
-import { aggregatedRules, sameRules, type Obj } from './aggregate.js';
+import type { ClusterRole, PolicyRule } from '../../api/types.js';
+import { aggregatedRules, sameRules } from './aggregate.js';
 
 export interface ClusterRoleAggregationDeps {
   /** Every ClusterRole now (the informer's cache). */
-  list(): Obj[];
+  list(): ClusterRole[];
   /** Replaces the rules of ClusterRole `name` (upstream applies them as the manager `clusterrole-aggregation-controller`). */
-  writeRules(name: string, rules: Obj[]): Promise<void>;
+  writeRules(name: string, rules: PolicyRule[]): Promise<void>;
   log?: (msg: string) => void;
   /** First retry delay after a failure, doubled up to 30 s; default 500 ms. */
   retryMs?: number;
@@ -46,7 +47,7 @@ export function clusterRoleAggregation(deps: ClusterRoleAggregationDeps): Cluste
         const want = aggregatedRules(role, all);
         if (!want || sameRules(want, role.rules)) continue;
         try {
-          await deps.writeRules(role.metadata.name, want);
+          await deps.writeRules(role.metadata.name ?? '', want);
           role.rules = want;
           changed = true;
         } catch (e) {

@@ -1,15 +1,16 @@
 import test from 'ava';
 import { defaultObject, pullPolicyFor } from '../../../src/api/defaults.js';
+import { containers, pod } from '../../helpers/builders.js';
 
 const core = (kind: string) => ({ group: '', version: 'v1', kind });
 const apps = (kind: string) => ({ group: 'apps', version: 'v1', kind });
 
 test('a pod gets the spec and container defaults kubectl users see', (t) => {
-  const pod: any = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }] }] } };
-  defaultObject(core('Pod'), pod);
-  t.like(pod.spec, { restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler', securityContext: {}, enableServiceLinks: true, priority: 0 });
-  t.like(pod.spec.containers[0], { terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'Always', resources: {} });
-  t.is(pod.spec.containers[0].ports[0].protocol, 'TCP');
+  const p = pod('p', containers({ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }] }));
+  defaultObject(core('Pod'), p);
+  t.like(p.spec, { restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', terminationGracePeriodSeconds: 30, schedulerName: 'default-scheduler', securityContext: {}, enableServiceLinks: true, priority: 0 });
+  t.like(p.spec?.containers[0], { terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'Always', resources: {} });
+  t.is(p.spec?.containers[0]?.ports?.[0]?.protocol, 'TCP');
 });
 
 test('explicit values are kept; requests default to limits', (t) => {
@@ -92,4 +93,28 @@ test('malformed input is left for validation, never thrown on', (t) => {
   t.notThrows(() => defaultObject(core('Pod'), { spec: { containers: 'nope' } }));
   t.notThrows(() => defaultObject(apps('Deployment'), { spec: 7 }));
   t.notThrows(() => defaultObject(core('Pod'), null));
+});
+
+test('fields of the wrong shape are left for validation, never thrown on', (t) => {
+  const cases: [{ group: string; version: string; kind: string }, Record<string, unknown>][] = [
+    [apps('Deployment'), { spec: { strategy: 'x' } }],
+    [apps('DaemonSet'), { spec: { updateStrategy: 7 } }],
+    [apps('StatefulSet'), { spec: { persistentVolumeClaimRetentionPolicy: 'x' } }],
+    [core('Service'), { spec: { sessionAffinity: 'ClientIP', sessionAffinityConfig: 'x' } }],
+    [core('Namespace'), { metadata: { name: 'n', labels: 'x' }, spec: 'x' }],
+  ];
+  for (const [gvk, obj] of cases) {
+    t.notThrows(() => defaultObject(gvk, obj), gvk.kind);
+  }
+  const [, deployment] = cases[0]!;
+  t.deepEqual(deployment, { spec: { strategy: 'x', replicas: 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 } });
+});
+
+test('keys a client sends are data: a secret key named __proto__ is stored, not made a prototype', (t) => {
+  const secret = JSON.parse('{"stringData":{"__proto__":"x","constructor":"y"}}') as Record<string, unknown>;
+  defaultObject(core('Secret'), secret);
+  const data = secret.data as Record<string, unknown>;
+  t.deepEqual(Object.keys(data).sort(), ['__proto__', 'constructor']);
+  t.is(Object.getPrototypeOf(data), Object.prototype);
+  t.is(Object.getOwnPropertyDescriptor(data, '__proto__')?.value, Buffer.from('x').toString('base64'));
 });

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { humanDuration, toTable } from '../../../src/api/table.js';
+import { containers, createdAt, onNode, pod, service, withStatus } from '../../helpers/builders.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
@@ -15,15 +16,13 @@ test('ages read like kubectl', (t) => {
 });
 
 test('pods: NAME READY STATUS RESTARTS AGE, then the wide columns', (t) => {
-  const pod = {
-    metadata: { name: 'web', creationTimestamp: ago(90) },
-    spec: { nodeName: 'n1', containers: [{ name: 'a' }, { name: 'b' }] },
-    status: { phase: 'Running', podIP: '10.244.0.5', containerStatuses: [
-      { name: 'a', ready: true, restartCount: 2, state: { running: {} } },
-      { name: 'b', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } } },
-    ] },
-  };
-  const table: any = toTable({ group: '', version: 'v1', kind: 'Pod' }, [pod], 'None', NOW);
+  const web = pod('web', createdAt(ago(90)), onNode('n1'), containers({ name: 'a' }, { name: 'b' }), withStatus({
+    phase: 'Running', podIP: '10.244.0.5', containerStatuses: [
+      { name: 'a', image: 'a', imageID: '', ready: true, restartCount: 2, state: { running: {} } },
+      { name: 'b', image: 'b', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CrashLoopBackOff' } } },
+    ],
+  }));
+  const table: any = toTable({ group: '', version: 'v1', kind: 'Pod' }, [web], 'None', NOW);
   t.is(table.kind, 'Table');
   t.is(table.apiVersion, 'meta.k8s.io/v1');
   t.deepEqual(names(table), ['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates']);
@@ -44,7 +43,8 @@ test('deployments and services have their kubectl columns', (t) => {
   const d: any = toTable({ group: 'apps', version: 'v1', kind: 'Deployment' }, [{ metadata: { name: 'web', creationTimestamp: ago(600) }, spec: { replicas: 3, template: { spec: { containers: [{ name: 'c', image: 'nginx' }] } } }, status: { readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 } }], 'None', NOW);
   t.deepEqual(d.columnDefinitions.filter((c: any) => c.priority === 0).map((c: any) => c.name), ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']);
   t.deepEqual(d.rows[0].cells.slice(0, 5), ['web', '2/3', 3, 2, '10m']);
-  const s: any = toTable({ group: '', version: 'v1', kind: 'Service' }, [{ metadata: { name: 'web' }, spec: { type: 'NodePort', clusterIP: '10.96.0.10', ports: [{ port: 80, nodePort: 30080, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }] } }], 'None', NOW);
+  const web = service('web', '10.96.0.10:80/TCP', { type: 'NodePort', nodePort: 30080, ports: [{ port: 53, protocol: 'UDP' }] });
+  const s: any = toTable({ group: '', version: 'v1', kind: 'Service' }, [web], 'None', NOW);
   t.deepEqual(names(s).slice(0, 6), ['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age']);
   t.deepEqual(s.rows[0].cells.slice(0, 5), ['web', 'NodePort', '10.96.0.10', '<none>', '80:30080/TCP,53/UDP']);
 });

@@ -29,12 +29,11 @@ const def = (properties: Record<string, Schema>, extra: Schema = {}): Schema => 
 const ref = (name: string): Schema => ({ $ref: `#/definitions/${name}` });
 
 test('kinds that share a name keep it in core and are qualified by group and version elsewhere', (t) => {
-  const defs: Record<string, Schema> = {};
-  for (const root of ROOT_KINDS) defs[root] = def({});
-  defs['io.k8s.api.core.v1.Pod'] = def({ port: ref('io.k8s.api.core.v1.EndpointPort') });
-  defs['io.k8s.api.discovery.v1.EndpointSlice'] = def({ ports: { type: 'array', items: ref('io.k8s.api.discovery.v1.EndpointPort') } });
-  defs['io.k8s.api.core.v1.EndpointPort'] = def({ port: { type: 'integer' } }, { required: ['port'] });
-  defs['io.k8s.api.discovery.v1.EndpointPort'] = def({ protocol: { type: 'string', enum: ['TCP', 'UDP'] } });
+  const defs = new Map(ROOT_KINDS.map((root) => [root, def({})]));
+  defs.set('io.k8s.api.core.v1.Pod', def({ port: ref('io.k8s.api.core.v1.EndpointPort') }));
+  defs.set('io.k8s.api.discovery.v1.EndpointSlice', def({ ports: { type: 'array', items: ref('io.k8s.api.discovery.v1.EndpointPort') } }));
+  defs.set('io.k8s.api.core.v1.EndpointPort', def({ port: { type: 'integer' } }, { required: ['port'] }));
+  defs.set('io.k8s.api.discovery.v1.EndpointPort', def({ protocol: { type: 'string', enum: ['TCP', 'UDP'] } }));
   const text = renderApiTypes(defs);
   t.regex(text, /^export type EndpointPort = \{\n {2}port: number;\n\};$/m);
   t.regex(text, /^export type DiscoveryV1EndpointPort = \{\n {2}protocol\?: 'TCP' \| 'UDP';\n\};$/m);
@@ -42,9 +41,8 @@ test('kinds that share a name keep it in core and are qualified by group and ver
 });
 
 test('a reference to a definition that does not exist is refused', (t) => {
-  const defs: Record<string, Schema> = {};
-  for (const root of ROOT_KINDS) defs[root] = def({});
-  defs['io.k8s.api.core.v1.Pod'] = def({ spec: ref('io.k8s.api.core.v1.Nowhere') });
+  const defs = new Map(ROOT_KINDS.map((root) => [root, def({})]));
+  defs.set('io.k8s.api.core.v1.Pod', def({ spec: ref('io.k8s.api.core.v1.Nowhere') }));
   t.throws(() => renderApiTypes(defs), { message: /no definition io\.k8s\.api\.core\.v1\.Nowhere/ });
 });
 

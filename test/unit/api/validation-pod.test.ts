@@ -176,7 +176,7 @@ test('tolerations, nodeSelector and affinity are checked as upstream', (t) => {
 });
 
 test('container names are unique across init and regular containers', (t) => {
-  const cs = validateObject(POD, build.pod('p').withContainer('c').withSpec({ initContainers: [{ name: 'c', image: 'x' }] }));
+  const cs = validateObject(POD, build.pod('p').withContainers(ctr()).withSpec({ initContainers: [{ name: 'c', image: 'x' }] }));
   t.deepEqual(cs.map((c) => [c.field, c.message]), [['spec.initContainers[0].name', 'Duplicate value: "c"']]);
 });
 

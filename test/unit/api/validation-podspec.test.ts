@@ -54,10 +54,10 @@ test('dnsConfig: nameservers are IPs, at most 3; searches at most 32; dnsPolicy 
 
 test('host ports are unique per hostIP and protocol across containers', (t) => {
   const shape = (p: build.PodFixture) => validateObject(POD, p).map((c) => [c.field, c.message]);
-  const p = build.pod('p');
-  t.deepEqual(shape(p.withContainer('a').withHostPort(8080, { containerPort: 80, protocol: 'TCP' }).withContainer('b').withHostPort(8080, { containerPort: 81, protocol: 'TCP' })),
+  t.deepEqual(shape(build.pod('p').withHostPort(8080, 'TCP').withContainer({ name: 'b', image: 'nginx', ports: [{ containerPort: 81, hostPort: 8080, protocol: 'TCP' }] })),
     [['spec.containers[1].ports[0].hostPort', 'Duplicate value: "/TCP/8080"']]);
-  t.deepEqual(shape(p.withContainer('a').withHostPort(8080, { containerPort: 80 }).withHostPort(8080, { containerPort: 81 })),
+  // No protocol counts as TCP.
+  t.deepEqual(shape(build.pod('p').withContainers({ name: 'a', image: 'nginx', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81, hostPort: 8080 }] })),
     [['spec.containers[0].ports[1].hostPort', 'Duplicate value: "/TCP/8080"']]);
 });
 

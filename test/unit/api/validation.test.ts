@@ -11,7 +11,7 @@ const pod = (spec: object, name = 'web') => ({ apiVersion: 'v1', kind: 'Pod', me
 const fields = (causes: { field?: string }[]) => causes.map((c) => c.field);
 
 test('a defaulted valid pod, service and deployment have no causes', (t) => {
-  const p = build.pod('web').withContainer({ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1', memory: '128Mi' } } });
+  const p = build.pod('web').withContainers({ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1', memory: '128Mi' } } });
   defaultObject(POD, p);
   t.deepEqual(validateObject(POD, p), []);
   const s: any = { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
@@ -23,7 +23,7 @@ test('a defaulted valid pod, service and deployment have no causes', (t) => {
 });
 
 test('names follow the per-kind DNS rules, with upstream messages', (t) => {
-  const [cause] = validateObject(POD, build.pod('Bad_Name').withContainer({ name: 'c', image: 'x' }));
+  const [cause] = validateObject(POD, build.pod('Bad_Name').withContainers({ name: 'c', image: 'x' }));
   t.is(cause!.field, 'metadata.name');
   t.is(cause!.reason, 'FieldValueInvalid');
   t.true(cause!.message.startsWith('Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of'));
@@ -76,7 +76,7 @@ test('a deployment selector must match its template and is immutable; its pods m
 });
 
 test('pod updates may change only images and a few fields', (t) => {
-  const running = (name = 'web') => build.pod(name).withContainer({ name: 'c', image: 'x:1' }).withSpec({ restartPolicy: 'Always' });
+  const running = (name = 'web') => build.pod(name).withContainers({ name: 'c', image: 'x:1' }).withSpec({ restartPolicy: 'Always' });
   const old = running();
   t.deepEqual(validateObject(POD, old.withSpec({ containers: [{ name: 'c', image: 'x:2' }] }), old), []);
   const causes = validateObject(POD, old.withSpec({ restartPolicy: 'Never' }), old);

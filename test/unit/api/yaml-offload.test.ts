@@ -3,7 +3,7 @@
 // job down with it.
 import test from 'ava';
 import { decodeYaml } from '../../../src/api/strict-decode.js';
-import { decodeYamlAsync, parseYamlAsync, stopYamlWorker } from '../../../src/api/yaml-offload.js';
+import { decodeYamlAsync, parseYamlAsync, stopYamlWorker, workerFile } from '../../../src/api/yaml-offload.js';
 
 test.after.always(() => stopYamlWorker());
 
@@ -37,4 +37,10 @@ test('a parse past its deadline fails and the next job gets a fresh worker', asy
   await t.throwsAsync(decodeYamlAsync(slow, { deadlineMs: 1 }), { message: 'the document took longer than 0.001s to parse' });
   const next = await decodeYamlAsync(bigDoc(1_000));
   t.is((next.value as { metadata: { name: string } }).metadata.name, 'big');
+});
+
+test('the worker entry is found from where the offloading module runs: sources, bundle entry, or a bundle chunk', (t) => {
+  t.is(workerFile('file:///repo/src/api/yaml-offload.ts').href, 'file:///repo/src/api/yaml-worker.ts');
+  t.is(workerFile('file:///opt/skiff/dist/cli/skiff.js').href, 'file:///opt/skiff/dist/cli/yaml-worker.js');
+  t.is(workerFile('file:///opt/skiff/dist/cli/chunks/server-ABC123.js').href, 'file:///opt/skiff/dist/cli/yaml-worker.js');
 });

@@ -5,12 +5,13 @@ import test from 'ava';
 import { selectorMatches } from '../../../src/api/validation.js';
 import { aggregatedRules, sameRules } from '../../../src/controllers/clusterrole-aggregation/aggregate.js';
 import { clusterRoleAggregation } from '../../../src/controllers/clusterrole-aggregation/controller.js';
+import type { ClusterRole, LabelSelector, PolicyRule } from '../../../src/api/types.js';
 import { startAuthFixture, until } from '../apiserver/fixture.js';
 
-const role = (name: string, labels: Record<string, string>, rules: object[], aggregateFrom?: object[]) => ({
+const role = (name: string, labels: Record<string, string>, rules: PolicyRule[], aggregateFrom?: LabelSelector[]): ClusterRole => ({
   metadata: { name, labels }, rules, ...(aggregateFrom ? { aggregationRule: { clusterRoleSelectors: aggregateFrom } } : {}),
 });
-const get = (r: string) => ({ apiGroups: [''], resources: [r], verbs: ['get'] });
+const get = (r: string): PolicyRule => ({ apiGroups: [''], resources: [r], verbs: ['get'] });
 
 test('rules are gathered per selector, from matching roles sorted by name, each rule once, never from itself', (t) => {
   const all = [
