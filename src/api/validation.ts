@@ -1,8 +1,7 @@
 // Validation of the built-in kinds, as upstream's pkg/apis/*/validation: object metadata,
 // per-kind specs, and the fields that are immutable on update. Returns the causes for a
 // 422 Invalid (apiserver/status.ts `invalid`); an empty list means valid.
-import type { StatusCause } from '../apiserver/status.js';
-import { dns1035Problems, type Errs, immutable, invalid, isInt, isObj, labelProblems, labelValueProblems, notSupported, pathSegmentProblems, qualifiedNameProblems, required, subdomainProblems, forbidden, duplicate } from './validation/field.js';
+import { dns1035Problems, type Errs, type FieldCause, immutable, invalid, isInt, labelProblems, labelValueProblems, isOneOf, type Keys, type Values, notSupported, pathSegmentProblems, qualifiedNameProblems, required, subdomainProblems, forbidden, duplicate } from './validation/field.js';
 import { validatePodSpec, validatePodSpecUpdate, validPort } from './validation/pod.js';
 import { validateIngress, validateNetworkPolicy } from './validation/networking.js';
 import { finalizerProblems, validateConfigMap, validateNamespace, validateSecret } from './validation/core.js';
@@ -15,12 +14,11 @@ import { validateRuntimeClass } from './validation/node.js';
 import { validatePriorityClass } from './validation/priorityclass.js';
 import { validateCertificateSigningRequest } from './validation/certificates.js';
 import { validateCoreEvent, validateEventsV1Event } from './validation/events.js';
-import type { Gvk } from './types.js';
+import { isObject, type Gvk, type JsonObject, type ObjectMeta, type ServicePort, type ServiceSpec } from './types.js';
 
 export { selectorMatches } from './validation/workload.js';
 
-
-const NAME_RULES: Record<string, (v: string) => string[]> = {
+const NAME_RULES = new Map<string, (v: string) => string[]>(Object.entries({
   '/Namespace': labelProblems,
   '/Service': dns1035Problems,
   'rbac.authorization.k8s.io/Role': pathSegmentProblems,
@@ -30,19 +28,19 @@ const NAME_RULES: Record<string, (v: string) => string[]> = {
   // "We don't care what you call your certificate requests" beyond the generic path check.
   'certificates.k8s.io/CertificateSigningRequest': pathSegmentProblems,
   // Events are named after their object plus a suffix; upstream checks them as subdomains too.
-};
+}));
 
 
 function validateMeta(errs: Errs, gvk: Gvk, meta: unknown): void {
-  if (!isObj(meta)) return void errs.push(required('metadata'));
-  const rule = NAME_RULES[`${gvk.group}/${gvk.kind}`] ?? subdomainProblems;
+  if (!isObject(meta)) return void errs.push(required('metadata'));
+  const rule = NAME_RULES.get(`${gvk.group}/${gvk.kind}`) ?? subdomainProblems;
   if (!meta.name && !meta.generateName) errs.push(required('metadata.name', 'name or generateName is required'));
   if (typeof meta.name === 'string' && meta.name) for (const m of rule(meta.name)) errs.push(invalid('metadata.name', meta.name, m));
   if (typeof meta.generateName === 'string' && meta.generateName && !meta.name) {
     // A generated name gets a 5-character suffix; the prefix is checked with one appended.
     for (const m of rule(`${meta.generateName}a`)) errs.push(invalid('metadata.generateName', meta.generateName, m));
   }
-  if (isObj(meta.labels)) {
+  if (isObject(meta.labels)) {
     for (const [k, v] of Object.entries(meta.labels)) {
       for (const m of qualifiedNameProblems(k)) errs.push(invalid('metadata.labels', k, m));
       if (typeof v !== 'string') errs.push(invalid(`metadata.labels`, v, 'label values must be strings'));
@@ -52,7 +50,7 @@ function validateMeta(errs: Errs, gvk: Gvk, meta: unknown): void {
   if (Array.isArray(meta.finalizers)) {
     for (const f of meta.finalizers) for (const m of finalizerProblems(String(f), false)) errs.push(invalid('metadata.finalizers', f, m));
   }
-  if (isObj(meta.annotations)) {
+  if (isObject(meta.annotations)) {
     let size = 0;
     for (const [k, v] of Object.entries(meta.annotations)) {
       for (const m of qualifiedNameProblems(k.toLowerCase())) errs.push(invalid('metadata.annotations', k, m));
@@ -63,22 +61,22 @@ function validateMeta(errs: Errs, gvk: Gvk, meta: unknown): void {
   }
 }
 
-function validateMetaUpdate(errs: Errs, meta: any, old: any): void {
-  if (!isObj(meta) || !isObj(old)) return;
-  for (const f of ['name', 'namespace', 'uid', 'creationTimestamp'] as const) {
+function validateMetaUpdate(errs: Errs, meta: unknown, old: unknown): void {
+  if (!isObject(meta) || !isObject(old)) return;
+  for (const f of ['name', 'namespace', 'uid', 'creationTimestamp'] as const satisfies Keys<ObjectMeta>) {
     if (old[f] !== undefined && meta[f] !== undefined && meta[f] !== old[f]) errs.push(immutable(`metadata.${f}`, meta[f]));
   }
 }
 
-const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
-const AFFINITY = ['ClientIP', 'None'];
-const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'] satisfies Values<ServiceSpec['type']>;
+const AFFINITY = ['ClientIP', 'None'] satisfies Values<ServiceSpec['sessionAffinity']>;
+const PROTOCOLS = ['SCTP', 'TCP', 'UDP'] satisfies Values<ServicePort['protocol']>;
 
-function validateService(errs: Errs, o: any, old?: any): void {
+function validateService(errs: Errs, o: JsonObject, old?: JsonObject): void {
   const s = o.spec;
-  if (!isObj(s)) return void errs.push(required('spec'));
-  if (s.type !== undefined && !SERVICE_TYPES.includes(s.type)) errs.push(notSupported('spec.type', s.type, SERVICE_TYPES));
-  if (s.sessionAffinity !== undefined && !AFFINITY.includes(s.sessionAffinity)) errs.push(notSupported('spec.sessionAffinity', s.sessionAffinity, AFFINITY));
+  if (!isObject(s)) return void errs.push(required('spec'));
+  if (s.type !== undefined && !isOneOf(s.type, SERVICE_TYPES)) errs.push(notSupported('spec.type', s.type, SERVICE_TYPES));
+  if (s.sessionAffinity !== undefined && !isOneOf(s.sessionAffinity, AFFINITY)) errs.push(notSupported('spec.sessionAffinity', s.sessionAffinity, AFFINITY));
   const headless = s.clusterIP === 'None';
   if (s.type === 'ExternalName') {
     if (!s.externalName) errs.push(required('spec.externalName'));
@@ -86,18 +84,19 @@ function validateService(errs: Errs, o: any, old?: any): void {
     if (!headless) errs.push(required('spec.ports'));
   }
   const names = new Set<string>();
-  if (Array.isArray(s.ports)) {
-    s.ports.forEach((p: any, i: number) => {
+  const ports = s.ports;
+  if (Array.isArray(ports)) {
+    ports.forEach((p, i) => {
       const f = `spec.ports[${i}]`;
-      if (!isObj(p)) return;
-      if (s.ports.length > 1 && !p.name) errs.push(required(`${f}.name`));
+      if (!isObject(p)) return;
+      if (ports.length > 1 && !p.name) errs.push(required(`${f}.name`));
       if (typeof p.name === 'string' && p.name) {
         for (const m of labelProblems(p.name)) errs.push(invalid(`${f}.name`, p.name, m));
         if (names.has(p.name)) errs.push(duplicate(`${f}.name`, p.name));
         names.add(p.name);
       }
       validPort(errs, `${f}.port`, p.port);
-      if (p.protocol !== undefined && !PROTOCOLS.includes(p.protocol)) errs.push(notSupported(`${f}.protocol`, p.protocol, PROTOCOLS));
+      if (p.protocol !== undefined && !isOneOf(p.protocol, PROTOCOLS)) errs.push(notSupported(`${f}.protocol`, p.protocol, PROTOCOLS));
       if (isInt(p.targetPort)) validPort(errs, `${f}.targetPort`, p.targetPort);
       if (p.nodePort !== undefined && p.nodePort !== 0) {
         if (s.type !== 'NodePort' && s.type !== 'LoadBalancer') errs.push(forbidden(`${f}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
@@ -105,16 +104,18 @@ function validateService(errs: Errs, o: any, old?: any): void {
       }
     });
   }
-  if (isObj(s.selector)) for (const [k, v] of Object.entries(s.selector)) {
+  if (isObject(s.selector)) for (const [k, v] of Object.entries(s.selector)) {
     for (const m of qualifiedNameProblems(k)) errs.push(invalid('spec.selector', k, m));
     if (typeof v === 'string') for (const m of labelValueProblems(v)) errs.push(invalid('spec.selector', v, m));
   }
-  if (old && isObj(old.spec) && old.spec.type !== 'ExternalName' && s.type !== 'ExternalName') {
+  if (old && isObject(old.spec) && old.spec.type !== 'ExternalName' && s.type !== 'ExternalName') {
     if (old.spec.clusterIP && s.clusterIP !== undefined && s.clusterIP !== '' && s.clusterIP !== old.spec.clusterIP) errs.push(immutable('spec.clusterIP', s.clusterIP));
   }
 }
 
-const VALIDATORS: Record<string, (errs: Errs, o: any, old?: any) => void> = {
+type Validator = (errs: Errs, o: JsonObject, old?: JsonObject) => void;
+
+const VALIDATORS = new Map<string, Validator>(Object.entries({
   '/v1/Pod': (errs, o, old) => {
     validatePodSpec(errs, 'spec', o.spec);
     if (old) validatePodSpecUpdate(errs, o.spec, old.spec);
@@ -143,18 +144,19 @@ const VALIDATORS: Record<string, (errs: Errs, o: any, old?: any) => void> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': (errs, o, old) => validateBinding(errs, o, old, true),
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': (errs, o, old) => validateBinding(errs, o, old, false),
   'policy/v1/PodDisruptionBudget': validatePodDisruptionBudget,
-};
+} satisfies Record<string, Validator>));
 
 /**
  * The causes that make `obj` (of kind gvk) invalid, as upstream words them, or [] when valid.
  * `old` is the stored object on update: immutable fields are then checked against it.
  * Never throws; a non-object body yields one cause for the whole object.
  */
-export function validateObject(gvk: Gvk, obj: any, old?: any): StatusCause[] {
+export function validateObject(gvk: Gvk, obj: unknown, old?: unknown): FieldCause[] {
   const errs: Errs = [];
-  if (!isObj(obj)) return [invalid('', obj, 'must be an object')];
+  if (!isObject(obj)) return [invalid('', obj, 'must be an object')];
   validateMeta(errs, gvk, obj.metadata);
-  if (old) validateMetaUpdate(errs, obj.metadata, old.metadata);
-  VALIDATORS[`${gvk.group}/${gvk.version}/${gvk.kind}`]?.(errs, obj, old);
+  const prev = isObject(old) ? old : undefined;
+  if (prev) validateMetaUpdate(errs, obj.metadata, prev.metadata);
+  VALIDATORS.get(`${gvk.group}/${gvk.version}/${gvk.kind}`)?.(errs, obj, prev);
   return errs;
 }

@@ -3,8 +3,9 @@
 // conditions where Approved and Denied exclude each other and none is ever removed. What may
 // change on which subresource is settled before (storage/meta.ts); this checks the result.
 import { X509Certificate } from 'node:crypto';
-import { type Errs, duplicate, forbidden, invalid, isObj, labelProblems, notSupported, required, subdomainProblems } from './field.js';
+import { type Errs, duplicate, forbidden, invalid, isOneOf, labelProblems, notSupported, required, subdomainProblems } from './field.js';
 import { csrRequestProblem } from './csr.js';
+import { isObject, type JsonObject } from '../types.js';
 
 const USAGES = ['any', 'cert sign', 'client auth', 'code signing', 'content commitment', 'crl sign', 'data encipherment', 'decipher only',
   'digital signature', 'email protection', 'encipher only', 'ipsec end system', 'ipsec tunnel', 'ipsec user', 'key agreement',
@@ -56,16 +57,16 @@ function certificateProblem(b64: string): string | undefined {
 
 function conditions(errs: Errs, list: unknown): void {
   if (!Array.isArray(list)) return;
-  const seen = new Set<string>();
+  const seen = new Set<unknown>();
   let approved = false;
   let denied = false;
-  list.forEach((c: any, i: number) => {
-    if (!isObj(c)) return;
+  list.forEach((c, i) => {
+    if (!isObject(c)) return;
     const f = `status.conditions[${i}]`;
     if (!c.type) errs.push(required(`${f}.type`));
-    const allowed = TRUE_ONLY.includes(c.type) ? ['True'] : ALL_STATUS;
+    const allowed = isOneOf(c.type, TRUE_ONLY) ? ['True'] : ALL_STATUS;
     if (!c.status) errs.push(required(`${f}.status`));
-    else if (!allowed.includes(c.status)) errs.push(notSupported(`${f}.status`, c.status, allowed));
+    else if (!isOneOf(c.status, allowed)) errs.push(notSupported(`${f}.status`, c.status, allowed));
     if (c.type === 'Approved') {
       approved = true;
       if (denied) errs.push(invalid(`${f}.type`, c.type, 'Approved and Denied conditions are mutually exclusive'));
@@ -78,18 +79,22 @@ function conditions(errs: Errs, list: unknown): void {
   });
 }
 
-const count = (o: any, type: string) => (Array.isArray(o?.status?.conditions) ? o.status.conditions.filter((c: any) => c?.type === type).length : 0);
+const statusOf = (o: JsonObject | undefined): JsonObject => (o && isObject(o.status) ? o.status : {});
+const count = (o: JsonObject, type: string) => {
+  const conditions = statusOf(o).conditions;
+  return Array.isArray(conditions) ? conditions.filter((c) => isObject(c) && c.type === type).length : 0;
+};
 
-export function validateCertificateSigningRequest(errs: Errs, o: any, old?: any): void {
-  const s = isObj(o.spec) ? o.spec : {};
+export function validateCertificateSigningRequest(errs: Errs, o: JsonObject, old?: JsonObject): void {
+  const s = isObject(o.spec) ? o.spec : {};
   const request = typeof s.request === 'string' ? Buffer.from(s.request, 'base64') : Buffer.alloc(0);
   const problem = csrRequestProblem(request);
   if (problem) errs.push(invalid('spec.request', s.request ?? '', problem));
   const usages = Array.isArray(s.usages) ? s.usages : [];
   if (!usages.length) errs.push(required('spec.usages'));
   const seen = new Set<unknown>();
-  usages.forEach((u: unknown, i: number) => {
-    if (!USAGES.includes(u as string)) errs.push(notSupported(`spec.usages[${i}]`, u, USAGES));
+  usages.forEach((u, i) => {
+    if (!isOneOf(u, USAGES)) errs.push(notSupported(`spec.usages[${i}]`, u, USAGES));
     if (seen.has(u)) errs.push(duplicate(`spec.usages[${i}]`, u));
     seen.add(u);
   });
@@ -98,12 +103,13 @@ export function validateCertificateSigningRequest(errs: Errs, o: any, old?: any)
   if (typeof s.expirationSeconds === 'number' && s.expirationSeconds < 600) {
     errs.push(invalid('spec.expirationSeconds', s.expirationSeconds, 'may not specify a duration less than 600 seconds (10 minutes)'));
   }
-  conditions(errs, o.status?.conditions);
-  const cert = o.status?.certificate;
-  if (typeof cert === 'string' && cert && cert !== old?.status?.certificate) {
+  conditions(errs, statusOf(o).conditions);
+  const cert = statusOf(o).certificate;
+  const oldCert = statusOf(old).certificate;
+  if (typeof cert === 'string' && cert && cert !== oldCert) {
     const bad = certificateProblem(cert);
     if (bad) errs.push(invalid('status.certificate', '<certificate data>', bad));
-    if (old?.status?.certificate) errs.push(forbidden('status.certificate', 'updates may not modify existing certificate content'));
+    if (oldCert) errs.push(forbidden('status.certificate', 'updates may not modify existing certificate content'));
   }
   if (!old) return;
   for (const t of TRUE_ONLY) {

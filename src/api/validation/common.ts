@@ -1,7 +1,8 @@
 // Value checks shared by several kinds, with upstream's messages: IANA port names
 // (apimachinery IsValidPortName), int-or-percent (apps ValidatePositiveIntOrPercent),
 // relative paths (core validateLocalDescendingPath), CIDRs and label selectors.
-import { type Errs, invalid, isInt, isObj, labelValueProblems, notSupported, qualifiedNameProblems, required, forbidden } from './field.js';
+import { type Errs, invalid, isInt, isOneOf, labelValueProblems, notSupported, qualifiedNameProblems, required, forbidden } from './field.js';
+import { isObject } from '../types.js';
 
 export const nonNegative = (errs: Errs, field: string, v: unknown): void => {
   if (v != null && (!isInt(v) || v < 0)) errs.push(invalid(field, v, 'must be greater than or equal to 0'));
@@ -66,7 +67,7 @@ export function localNonReservedPath(errs: Errs, field: string, p: string): void
 
 /** Label keys and values of a map such as nodeSelector, reported at `field` (upstream ValidateLabels). */
 export function labelMap(errs: Errs, field: string, m: unknown): void {
-  if (!isObj(m)) return;
+  if (!isObject(m)) return;
   for (const [k, v] of Object.entries(m)) {
     for (const msg of qualifiedNameProblems(k)) errs.push(invalid(field, k, msg));
     if (typeof v === 'string') for (const msg of labelValueProblems(v)) errs.push(invalid(field, v, msg));
@@ -75,12 +76,12 @@ export function labelMap(errs: Errs, field: string, m: unknown): void {
 
 /** A metav1.LabelSelector (upstream ValidateLabelSelector). */
 export function labelSelector(errs: Errs, field: string, sel: unknown): void {
-  if (!isObj(sel)) return;
+  if (!isObject(sel)) return;
   labelMap(errs, `${field}.matchLabels`, sel.matchLabels);
   if (!Array.isArray(sel.matchExpressions)) return;
-  sel.matchExpressions.forEach((e: any, i: number) => {
+  sel.matchExpressions.forEach((e, i) => {
     const f = `${field}.matchExpressions[${i}]`;
-    if (!isObj(e)) return;
+    if (!isObject(e)) return;
     const values = Array.isArray(e.values) ? e.values : [];
     if (e.operator === 'In' || e.operator === 'NotIn') {
       if (values.length === 0) errs.push(required(`${f}.values`, 'must be specified when `operator` is \'In\' or \'NotIn\''));
@@ -93,7 +94,7 @@ export function labelSelector(errs: Errs, field: string, sel: unknown): void {
 
 /** Enum check: absent is fine (defaulted or optional), anything else must be listed. */
 export function oneOf(errs: Errs, field: string, v: unknown, allowed: readonly string[]): void {
-  if (v !== undefined && v !== null && !allowed.includes(v as string)) errs.push(notSupported(field, v, allowed));
+  if (v !== undefined && v !== null && !isOneOf(v, allowed)) errs.push(notSupported(field, v, allowed));
 }
 
 /** Parses an IPv4 or IPv6 CIDR into [bytes, prefix], or undefined. */

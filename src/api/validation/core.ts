@@ -1,15 +1,17 @@
 // Core kinds other than pods and services (upstream core ValidateNamespace, ValidateSecret,
 // ValidateConfigMap and their updates): namespace finalizers, data keys, secret types' required
 // keys, and the `immutable: true` lock.
-import { configKeyProblems, duplicate, type Errs, forbidden, immutable, invalid, isObj, qualifiedNameProblems, required, tooLong } from './field.js';
-import { sortKeys } from './pod.js';
+import { configKeyProblems, duplicate, type Errs, forbidden, immutable, invalid, qualifiedNameProblems, required, tooLong } from './field.js';
+import { sameJson } from './pod.js';
+import { isObject, type JsonObject } from '../types.js';
+import { ownValue } from '../../own-keys.js';
 
 const MAX_DATA = 1024 * 1024;
 const STANDARD_FINALIZERS = ['kubernetes', 'orphan', 'foregroundDeletion'];
 const LOCKED = 'field is immutable when `immutable` is set';
 
-const emptyish = (v: unknown) => v == null || (isObj(v) && Object.keys(v).length === 0);
-const same = (a: unknown, b: unknown) => (emptyish(a) && emptyish(b)) || JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+const emptyish = (v: unknown) => v == null || (isObject(v) && Object.keys(v).length === 0);
+const same = (a: unknown, b: unknown) => (emptyish(a) && emptyish(b)) || sameJson(a, b);
 
 /** Problems with a finalizer name: qualified, and unqualified only for the standard ones. */
 export function finalizerProblems(v: string, kube: boolean): string[] {
@@ -18,31 +20,34 @@ export function finalizerProblems(v: string, kube: boolean): string[] {
   return out;
 }
 
-export function validateNamespace(errs: Errs, o: any): void {
-  const fins = isObj(o.spec) && Array.isArray(o.spec.finalizers) ? o.spec.finalizers : [];
+export function validateNamespace(errs: Errs, o: JsonObject): void {
+  const fins = isObject(o.spec) && Array.isArray(o.spec.finalizers) ? o.spec.finalizers : [];
   for (const f of fins) for (const m of finalizerProblems(String(f), true)) errs.push(invalid('spec.finalizers', f, m));
 }
 
-function dataKeys(errs: Errs, o: any): void {
+function dataKeys(errs: Errs, o: JsonObject): void {
   for (const field of ['data', 'binaryData', 'stringData'] as const) {
-    if (!isObj(o[field])) continue;
-    for (const k of Object.keys(o[field])) for (const m of configKeyProblems(k)) errs.push(invalid(field, k, m));
+    const map = o[field];
+    if (!isObject(map)) continue;
+    for (const k of Object.keys(map)) for (const m of configKeyProblems(k)) errs.push(invalid(field, k, m));
   }
-  if (isObj(o.data) && isObj(o.binaryData)) {
-    for (const k of Object.keys(o.binaryData)) if (k in o.data) errs.push(duplicate(`data[${k}]`, k));
+  const { data, binaryData } = o;
+  if (isObject(data) && isObject(binaryData)) {
+    for (const k of Object.keys(binaryData)) if (Object.hasOwn(data, k)) errs.push(duplicate(`data[${k}]`, k));
   }
 }
 
 const decoded = (v: unknown): Buffer => Buffer.from(typeof v === 'string' ? v : '', 'base64');
 
 /** A secret's value for `key`, from stringData (plain) or data (base64), as it will be stored. */
-function secretValue(o: any, key: string): Buffer | undefined {
-  if (isObj(o.stringData) && typeof o.stringData[key] === 'string') return Buffer.from(o.stringData[key]);
-  if (isObj(o.data) && key in o.data) return decoded(o.data[key]);
+function secretValue(o: JsonObject, key: string): Buffer | undefined {
+  const plain = isObject(o.stringData) ? ownValue(o.stringData, key) : undefined;
+  if (typeof plain === 'string') return Buffer.from(plain);
+  if (isObject(o.data) && Object.hasOwn(o.data, key)) return decoded(ownValue(o.data, key));
   return undefined;
 }
 
-function secretType(errs: Errs, o: any): void {
+function secretType(errs: Errs, o: JsonObject): void {
   const need = (key: string) => {
     if (secretValue(o, key) === undefined) errs.push(required(`data[${key}]`));
   };
@@ -57,7 +62,7 @@ function secretType(errs: Errs, o: any): void {
   };
   switch (o.type) {
     case 'kubernetes.io/service-account-token': {
-      const name = isObj(o.metadata) && isObj(o.metadata.annotations) ? o.metadata.annotations['kubernetes.io/service-account.name'] : undefined;
+      const name = isObject(o.metadata) && isObject(o.metadata.annotations) ? o.metadata.annotations['kubernetes.io/service-account.name'] : undefined;
       if (!name) errs.push(required('metadata.annotations[kubernetes.io/service-account.name]'));
       break;
     }
@@ -76,12 +81,12 @@ function secretType(errs: Errs, o: any): void {
   }
 }
 
-export function validateSecret(errs: Errs, o: any, old?: any): void {
+export function validateSecret(errs: Errs, o: JsonObject, old?: JsonObject): void {
   dataKeys(errs, o);
   secretType(errs, o);
   let size = 0;
-  for (const [k, v] of Object.entries(isObj(o.data) ? o.data : {})) size += k.length + decoded(v).length;
-  for (const [k, v] of Object.entries(isObj(o.stringData) ? o.stringData : {})) size += k.length + Buffer.byteLength(String(v));
+  for (const [k, v] of Object.entries(isObject(o.data) ? o.data : {})) size += k.length + decoded(v).length;
+  for (const [k, v] of Object.entries(isObject(o.stringData) ? o.stringData : {})) size += k.length + Buffer.byteLength(String(v));
   if (size > MAX_DATA) errs.push(tooLong('data', MAX_DATA));
   if (!old) return;
   if (old.type !== undefined && o.type !== old.type) errs.push(immutable('type', o.type));
@@ -92,7 +97,7 @@ export function validateSecret(errs: Errs, o: any, old?: any): void {
   }
 }
 
-export function validateConfigMap(errs: Errs, o: any, old?: any): void {
+export function validateConfigMap(errs: Errs, o: JsonObject, old?: JsonObject): void {
   dataKeys(errs, o);
   // Upstream also caps a ConfigMap at 1 MiB (422); not here yet: the apiserver's tests use a
   // 1.6 MiB ConfigMap to reach the store's 1.5 MiB limit (413).

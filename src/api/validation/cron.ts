@@ -6,13 +6,13 @@
 
 import { parseGoDuration } from '../../go-duration.js';
 
-type Bounds = { min: number; max: number; names?: Record<string, number> };
+type Bounds = { min: number; max: number; names?: ReadonlyMap<string, number> };
 
 const MINUTES: Bounds = { min: 0, max: 59 };
 const HOURS: Bounds = { min: 0, max: 23 };
 const DOM: Bounds = { min: 1, max: 31 };
-const MONTHS: Bounds = { min: 1, max: 12, names: { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 } };
-const DOW: Bounds = { min: 0, max: 6, names: { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 } };
+const MONTHS: Bounds = { min: 1, max: 12, names: new Map(Object.entries({ jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 })) };
+const DOW: Bounds = { min: 0, max: 6, names: new Map(Object.entries({ sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 })) };
 const FIELDS = [MINUTES, HOURS, DOM, MONTHS, DOW];
 const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -42,7 +42,7 @@ function parseUint(expr: string): bigint {
 }
 
 const intOrName = (expr: string, b: Bounds): bigint => {
-  const named = b.names?.[expr.toLowerCase()];
+  const named = b.names?.get(expr.toLowerCase());
   return named !== undefined ? BigInt(named) : parseUint(expr);
 };
 

@@ -47,7 +47,7 @@ function oid(der: Buffer, t: Tlv): string {
 }
 
 // Signature algorithm OIDs → the digest Node's verify takes (null: the key type decides).
-const ALGORITHMS: Record<string, { hash: string | null; key: 'rsa' | 'ec' | 'ed25519' }> = {
+const ALGORITHMS = new Map<string, { hash: string | null; key: 'rsa' | 'ec' | 'ed25519' }>(Object.entries({
   '1.2.840.113549.1.1.5': { hash: 'sha1', key: 'rsa' },
   '1.2.840.113549.1.1.11': { hash: 'sha256', key: 'rsa' },
   '1.2.840.113549.1.1.12': { hash: 'sha384', key: 'rsa' },
@@ -56,7 +56,7 @@ const ALGORITHMS: Record<string, { hash: string | null; key: 'rsa' | 'ec' | 'ed2
   '1.2.840.10045.4.3.3': { hash: 'sha384', key: 'ec' },
   '1.2.840.10045.4.3.4': { hash: 'sha512', key: 'ec' },
   '1.3.101.112': { hash: null, key: 'ed25519' },
-};
+} as const));
 const FAILURE = { rsa: 'crypto/rsa: verification error', ec: 'x509: ECDSA verification failure', ed25519: 'x509: Ed25519 verification failure' };
 
 /** The PEM block's DER, or the error upstream gives. */
@@ -82,7 +82,7 @@ export function csrRequestProblem(pem: Buffer): string | undefined {
     const spki = children(der, info)[2];
     const algOid = children(der, alg)[0];
     if (!spki || spki.tag !== 0x30 || !algOid || algOid.tag !== 0x06) throw new Error('x509: malformed certificate request');
-    const algorithm = ALGORITHMS[oid(der, algOid)];
+    const algorithm = ALGORITHMS.get(oid(der, algOid));
     if (!algorithm) return 'x509: cannot verify signature: algorithm unimplemented';
     let key: KeyObject;
     try {

@@ -1,21 +1,23 @@
 // Field errors worded as upstream's field.Error.ErrorBody() (k8s.io/apimachinery/pkg/util/validation/field),
 // and the name/label/quantity checks of apimachinery's util/validation, with their messages.
-import type { StatusCause } from '../../apiserver/status.js';
+import type { StatusCause } from '../types.js';
 
-export type Errs = StatusCause[];
+/** A field error: always a reason and a message (what the apiserver's 422 details carry). */
+export type FieldCause = StatusCause & { reason: string; message: string };
+export type Errs = FieldCause[];
 
 // Go's %#v for the values we report: strings quoted, numbers bare.
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
 
-export const required = (field: string, detail = ''): StatusCause => ({ reason: 'FieldValueRequired', message: `Required value${detail ? `: ${detail}` : ''}`, field });
-export const invalid = (field: string, value: unknown, detail: string): StatusCause => ({ reason: 'FieldValueInvalid', message: `Invalid value: ${show(value)}: ${detail}`, field });
-export const notSupported = (field: string, value: unknown, allowed: readonly string[]): StatusCause =>
+export const required = (field: string, detail = ''): FieldCause => ({ reason: 'FieldValueRequired', message: `Required value${detail ? `: ${detail}` : ''}`, field });
+export const invalid = (field: string, value: unknown, detail: string): FieldCause => ({ reason: 'FieldValueInvalid', message: `Invalid value: ${show(value)}: ${detail}`, field });
+export const notSupported = (field: string, value: unknown, allowed: readonly string[]): FieldCause =>
   ({ reason: 'FieldValueNotSupported', message: `Unsupported value: ${show(value)}: supported values: ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, field });
-export const duplicate = (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueDuplicate', message: `Duplicate value: ${show(value)}`, field });
-export const forbidden = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueForbidden', message: `Forbidden: ${detail}`, field });
-export const tooLong = (field: string, max: number): StatusCause => ({ reason: 'FieldValueTooLong', message: `Too long: may not be more than ${max} bytes`, field });
-export const typeInvalid = (field: string, value: unknown, detail: string): StatusCause => ({ reason: 'FieldValueTypeInvalid', message: `Invalid value: ${show(value)}: ${detail}`, field });
-export const immutable = (field: string, value: unknown): StatusCause => invalid(field, value, 'field is immutable');
+export const duplicate = (field: string, value: unknown): FieldCause => ({ reason: 'FieldValueDuplicate', message: `Duplicate value: ${show(value)}`, field });
+export const forbidden = (field: string, detail: string): FieldCause => ({ reason: 'FieldValueForbidden', message: `Forbidden: ${detail}`, field });
+export const tooLong = (field: string, max: number): FieldCause => ({ reason: 'FieldValueTooLong', message: `Too long: may not be more than ${max} bytes`, field });
+export const typeInvalid = (field: string, value: unknown, detail: string): FieldCause => ({ reason: 'FieldValueTypeInvalid', message: `Invalid value: ${show(value)}: ${detail}`, field });
+export const immutable = (field: string, value: unknown): FieldCause => invalid(field, value, 'field is immutable');
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const SUBDOMAIN = `${LABEL}(\\.${LABEL})*`;
@@ -93,7 +95,7 @@ export function configKeyProblems(v: string): string[] {
 }
 
 const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
-const SUFFIX: Record<string, number> = { '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const SUFFIX = new Map(Object.entries({ '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 }));
 
 /** A resource.Quantity's value as a number, or undefined when it does not parse (upstream's ParseQuantity). */
 export function parseQuantity(q: unknown): number | undefined {
@@ -104,11 +106,19 @@ export function parseQuantity(q: unknown): number | undefined {
   const num = Number(m[1]);
   if (!Number.isFinite(num)) return undefined;
   const suffix = m[2]!;
-  if (suffix in SUFFIX) return num * SUFFIX[suffix]!;
+  const scale = SUFFIX.get(suffix);
+  if (scale !== undefined) return num * scale;
   const exp = /^[eE]([-+]?[0-9]+)$/.exec(suffix);
   return exp ? num * 10 ** Number(exp[1]) : undefined;
 }
 export const QUANTITY_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
-export const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
+/** Field names of a generated API type: `[...] as const satisfies Keys<Probe>` makes a misspelt field a compile error. */
+export type Keys<T> = readonly (keyof T & string)[];
+
+/** The values of a generated enum field: `[...] satisfies Values<PodSpec['restartPolicy']>` keeps a list within the schema's. */
+export type Values<T> = readonly NonNullable<T>[];
+
+/** Whether v is one of the allowed strings (an enum check on a value read from a body). */
+export const isOneOf = (v: unknown, allowed: readonly string[]): v is string => allowed.some((a) => a === v);
 export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);

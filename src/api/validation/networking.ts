@@ -1,7 +1,8 @@
 // networking.k8s.io kinds (upstream pkg/apis/networking/validation): Ingress rules, paths and
 // backends; NetworkPolicy ports, peers and policy types.
-import { dns1035Problems, type Errs, forbidden, invalid, isInt, isObj, notSupported, required, subdomainProblems } from './field.js';
+import { dns1035Problems, type Errs, forbidden, invalid, isInt, isOneOf, notSupported, required, subdomainProblems } from './field.js';
 import { cidrStrictSubset, isIpAddress, labelSelector, parseCidr, portNameProblems } from './common.js';
+import { isObject, type JsonObject } from '../types.js';
 
 const SUBDOMAIN = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
 const WILDCARD_MESSAGE = `a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.${SUBDOMAIN}')`;
@@ -19,29 +20,29 @@ const BAD_SEQUENCES = ['//', '/./', '/../', '%2f', '%2F'];
 const BAD_SUFFIXES = ['/..', '/.'];
 
 function backend(errs: Errs, f: string, b: unknown): void {
-  if (!isObj(b)) return;
+  if (!isObject(b)) return;
   const svc = b.service;
   const res = b.resource;
   if (svc != null && res != null) return void errs.push(invalid(f, '', 'cannot set both resource and service backends'));
-  if (isObj(res)) {
+  if (isObject(res)) {
     if (!res.kind) errs.push(required(`${f}.resource.kind`, 'kind is required'));
     if (!res.name) errs.push(required(`${f}.resource.name`, 'name is required'));
     return;
   }
-  if (!isObj(svc)) return void errs.push(invalid(f, '', 'resource or service backend is required'));
+  if (!isObject(svc)) return void errs.push(invalid(f, '', 'resource or service backend is required'));
   if (!svc.name) errs.push(required(`${f}.service.name`));
   else for (const m of dns1035Problems(String(svc.name))) errs.push(invalid(`${f}.service.name`, svc.name, m));
-  const port = isObj(svc.port) ? svc.port : {};
+  const port = isObject(svc.port) ? svc.port : {};
   const hasName = typeof port.name === 'string' && port.name.length > 0;
   const hasNumber = port.number != null && port.number !== 0;
   if (hasName && hasNumber) errs.push(invalid(f, '', 'cannot set both port name & port number'));
-  else if (hasName) for (const m of portNameProblems(port.name)) errs.push(invalid(`${f}.service.port.name`, port.name, m));
+  else if (hasName) for (const m of portNameProblems(String(port.name))) errs.push(invalid(`${f}.service.port.name`, port.name, m));
   else if (hasNumber) {
     if (!isInt(port.number) || port.number < 1 || port.number > 65535) errs.push(invalid(`${f}.service.port.number`, port.number, 'must be between 1 and 65535, inclusive'));
   } else errs.push(required(f, 'port name or number is required'));
 }
 
-function httpPath(errs: Errs, f: string, p: any): void {
+function httpPath(errs: Errs, f: string, p: JsonObject): void {
   if (p.pathType == null) return void errs.push(required(`${f}.pathType`, 'pathType must be specified'));
   const path = typeof p.path === 'string' ? p.path : '';
   if (p.pathType === 'Exact' || p.pathType === 'Prefix') {
@@ -55,26 +56,26 @@ function httpPath(errs: Errs, f: string, p: any): void {
 }
 
 /** An Ingress: a default backend or rules; hosts, paths and backends as upstream. */
-export function validateIngress(errs: Errs, o: any): void {
+export function validateIngress(errs: Errs, o: JsonObject): void {
   const s = o.spec;
-  if (!isObj(s)) return void errs.push(required('spec'));
+  if (!isObject(s)) return void errs.push(required('spec'));
   const rules = Array.isArray(s.rules) ? s.rules : [];
   if (rules.length === 0 && s.defaultBackend == null) errs.push(invalid('spec', s.rules ?? null, 'either `defaultBackend` or `rules` must be specified'));
   backend(errs, 'spec.defaultBackend', s.defaultBackend);
-  rules.forEach((r: any, i: number) => {
+  rules.forEach((r, i) => {
     const f = `spec.rules[${i}]`;
-    if (!isObj(r)) return;
+    if (!isObject(r)) return;
     if (typeof r.host === 'string' && r.host) {
       if (isIpAddress(r.host)) errs.push(invalid(`${f}.host`, r.host, 'must be a DNS name, not an IP address'));
       for (const m of hostProblems(r.host)) errs.push(invalid(`${f}.host`, r.host, m));
     }
-    if (!isObj(r.http)) return;
+    if (!isObject(r.http)) return;
     const paths = Array.isArray(r.http.paths) ? r.http.paths : [];
     if (paths.length === 0) errs.push(required(`${f}.http.paths`));
-    paths.forEach((p: unknown, j: number) => isObj(p) && httpPath(errs, `${f}.http.paths[${j}]`, p));
+    paths.forEach((p: unknown, j: number) => isObject(p) && httpPath(errs, `${f}.http.paths[${j}]`, p));
   });
-  if (Array.isArray(s.tls)) s.tls.forEach((t: any, i: number) => {
-    if (!isObj(t)) return;
+  if (Array.isArray(s.tls)) s.tls.forEach((t, i) => {
+    if (!isObject(t)) return;
     if (Array.isArray(t.hosts)) t.hosts.forEach((h: unknown, j: number) => {
       if (typeof h === 'string') for (const m of hostProblems(h)) errs.push(invalid(`spec.tls[${i}].hosts[${j}]`, h, m));
     });
@@ -86,8 +87,8 @@ export function validateIngress(errs: Errs, o: any): void {
 const NP_PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 const CIDR_MESSAGE = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
 
-function npPort(errs: Errs, f: string, p: any): void {
-  if (p.protocol != null && !NP_PROTOCOLS.includes(p.protocol)) errs.push(notSupported(`${f}.protocol`, p.protocol, NP_PROTOCOLS));
+function npPort(errs: Errs, f: string, p: JsonObject): void {
+  if (p.protocol != null && !isOneOf(p.protocol, NP_PROTOCOLS)) errs.push(notSupported(`${f}.protocol`, p.protocol, NP_PROTOCOLS));
   if (p.port == null) {
     if (p.endPort != null) errs.push(invalid(`${f}.endPort`, p.endPort, 'may not be specified when `port` is not specified'));
     return;
@@ -104,13 +105,13 @@ function npPort(errs: Errs, f: string, p: any): void {
   }
 }
 
-function npPeer(errs: Errs, f: string, peer: any): void {
+function npPeer(errs: Errs, f: string, peer: JsonObject): void {
   let count = 0;
   if (peer.podSelector != null) count++, labelSelector(errs, `${f}.podSelector`, peer.podSelector);
   if (peer.namespaceSelector != null) count++, labelSelector(errs, `${f}.namespaceSelector`, peer.namespaceSelector);
   if (peer.ipBlock != null) {
     count++;
-    const b = isObj(peer.ipBlock) ? peer.ipBlock : {};
+    const b = isObject(peer.ipBlock) ? peer.ipBlock : {};
     if (!b.cidr) errs.push(required(`${f}.ipBlock.cidr`));
     else {
       const outer = parseCidr(String(b.cidr));
@@ -128,17 +129,19 @@ function npPeer(errs: Errs, f: string, peer: any): void {
 }
 
 /** A NetworkPolicy: selectors, ports, peers and policyTypes. */
-export function validateNetworkPolicy(errs: Errs, o: any): void {
+export function validateNetworkPolicy(errs: Errs, o: JsonObject): void {
   const s = o.spec;
-  if (!isObj(s)) return;
+  if (!isObject(s)) return;
   labelSelector(errs, 'spec.podSelector', s.podSelector);
   for (const [dir, peers] of [['ingress', 'from'], ['egress', 'to']] as const) {
-    if (!Array.isArray(s[dir])) continue;
-    s[dir].forEach((r: any, i: number) => {
-      if (!isObj(r)) return;
+    const rules = s[dir];
+    if (!Array.isArray(rules)) continue;
+    rules.forEach((r, i) => {
+      if (!isObject(r)) return;
       const f = `spec.${dir}[${i}]`;
-      if (Array.isArray(r.ports)) r.ports.forEach((p: unknown, j: number) => isObj(p) && npPort(errs, `${f}.ports[${j}]`, p));
-      if (Array.isArray(r[peers])) r[peers].forEach((p: unknown, j: number) => isObj(p) && npPeer(errs, `${f}.${peers}[${j}]`, p));
+      if (Array.isArray(r.ports)) r.ports.forEach((p, j) => isObject(p) && npPort(errs, `${f}.ports[${j}]`, p));
+      const list = r[peers];
+      if (Array.isArray(list)) list.forEach((p: unknown, j: number) => isObject(p) && npPeer(errs, `${f}.${peers}[${j}]`, p));
     });
   }
   if (Array.isArray(s.policyTypes)) {

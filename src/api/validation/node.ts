@@ -1,13 +1,14 @@
 // node.k8s.io/v1 RuntimeClass (upstream pkg/apis/node/validation): a DNS-label handler that
 // never changes, a non-negative fixed overhead, and a node selector with tolerations.
-import { type Errs, immutable, invalid, isObj, labelProblems, parseQuantity, QUANTITY_MESSAGE } from './field.js';
+import { type Errs, immutable, invalid, labelProblems, parseQuantity, QUANTITY_MESSAGE } from './field.js';
 import { labelMap } from './common.js';
 import { validateTolerations } from './scheduling.js';
+import { isObject, type JsonObject } from '../types.js';
 
-export function validateRuntimeClass(errs: Errs, o: any, old?: any): void {
+export function validateRuntimeClass(errs: Errs, o: JsonObject, old?: JsonObject): void {
   const handler = typeof o.handler === 'string' ? o.handler : '';
   for (const m of labelProblems(handler)) errs.push(invalid('handler', handler, m));
-  if (isObj(o.overhead) && isObj(o.overhead.podFixed)) {
+  if (isObject(o.overhead) && isObject(o.overhead.podFixed)) {
     for (const [k, q] of Object.entries(o.overhead.podFixed)) {
       const f = `overhead.podFixed[${k}]`;
       const v = parseQuantity(q);
@@ -15,7 +16,7 @@ export function validateRuntimeClass(errs: Errs, o: any, old?: any): void {
       else if (v < 0) errs.push(invalid(f, q, 'must be greater than or equal to 0'));
     }
   }
-  if (isObj(o.scheduling)) {
+  if (isObject(o.scheduling)) {
     labelMap(errs, 'scheduling.nodeSelector', o.scheduling.nodeSelector);
     validateTolerations(errs, 'scheduling.tolerations', o.scheduling.tolerations);
   }

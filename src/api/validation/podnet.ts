@@ -1,7 +1,8 @@
 // A pod's DNS settings and host ports (upstream core validatePodDNSConfig and
 // checkHostPortConflicts), with upstream's limits, which come from libc's resolver.
-import { type Errs, duplicate, invalid, isObj, required, subdomainProblems } from './field.js';
+import { type Errs, duplicate, invalid, required, subdomainProblems } from './field.js';
 import { isIpAddress } from './common.js';
+import { isObject } from '../types.js';
 
 const MAX_NAMESERVERS = 3;
 const MAX_SEARCHES = 32;
@@ -10,12 +11,12 @@ const MAX_SEARCH_CHARS = 2048;
 /** spec.dnsConfig, with the dnsPolicy it goes with (None needs nameservers). */
 export function validateDnsConfig(errs: Errs, field: string, config: unknown, dnsPolicy: unknown): void {
   if (dnsPolicy === 'None') {
-    if (!isObj(config)) return void errs.push(required(field, 'must provide `dnsConfig` when `dnsPolicy` is None'));
+    if (!isObject(config)) return void errs.push(required(field, 'must provide `dnsConfig` when `dnsPolicy` is None'));
     if (!Array.isArray(config.nameservers) || config.nameservers.length === 0) {
       return void errs.push(required(`${field}.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
     }
   }
-  if (!isObj(config)) return;
+  if (!isObject(config)) return;
   const nameservers: unknown[] = Array.isArray(config.nameservers) ? config.nameservers : [];
   if (nameservers.length > MAX_NAMESERVERS) errs.push(invalid(`${field}.nameservers`, nameservers, `must not have more than ${MAX_NAMESERVERS} nameservers`));
   nameservers.forEach((ns, i) => {
@@ -31,8 +32,8 @@ export function validateDnsConfig(errs: Errs, field: string, config: unknown, dn
     const name = String(s).replace(/\.$/, '');
     for (const m of subdomainProblems(name)) errs.push(invalid(`${field}.searches[${i}]`, name, m));
   });
-  if (Array.isArray(config.options)) config.options.forEach((o: any, i: number) => {
-    if (!isObj(o) || !o.name) errs.push(required(`${field}.options[${i}]`, 'Option.Name must not be empty'));
+  if (Array.isArray(config.options)) config.options.forEach((o, i) => {
+    if (!isObject(o) || !o.name) errs.push(required(`${field}.options[${i}]`, 'Option.Name must not be empty'));
   });
 }
 
@@ -40,10 +41,10 @@ export function validateDnsConfig(errs: Errs, field: string, config: unknown, dn
 export function validateHostPorts(errs: Errs, field: string, containers: unknown): void {
   if (!Array.isArray(containers)) return;
   const taken = new Set<string>();
-  containers.forEach((c: any, i: number) => {
-    if (!isObj(c) || !Array.isArray(c.ports)) return;
-    c.ports.forEach((p: any, j: number) => {
-      if (!isObj(p) || !p.hostPort) return;
+  containers.forEach((c, i) => {
+    if (!isObject(c) || !Array.isArray(c.ports)) return;
+    c.ports.forEach((p, j) => {
+      if (!isObject(p) || !p.hostPort) return;
       const key = `${p.hostIP ?? ''}/${p.protocol ?? 'TCP'}/${p.hostPort}`;
       if (taken.has(key)) errs.push(duplicate(`${field}[${i}].ports[${j}].hostPort`, key));
       taken.add(key);

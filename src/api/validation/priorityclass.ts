@@ -1,7 +1,8 @@
 // scheduling.k8s.io/v1 PriorityClass (upstream pkg/apis/scheduling/validation): the
 // `system-` prefix is reserved for the two built-in classes with their exact values, user
 // classes stay at or below one billion, and value and preemptionPolicy never change.
-import { type Errs, forbidden, immutable, isInt, notSupported, required } from './field.js';
+import { type Errs, forbidden, immutable, isInt, isOneOf, notSupported, required } from './field.js';
+import { isObject, type JsonObject } from '../types.js';
 
 export const HIGHEST_USER_PRIORITY = 1_000_000_000;
 /** The classes every cluster has (upstream SystemPriorityClasses), created at start. */
@@ -19,8 +20,8 @@ function systemClassProblem(name: string, value: unknown, globalDefault: unknown
   return undefined;
 }
 
-export function validatePriorityClass(errs: Errs, o: any, old?: any): void {
-  const name = typeof o.metadata?.name === 'string' ? o.metadata.name : '';
+export function validatePriorityClass(errs: Errs, o: JsonObject, old?: JsonObject): void {
+  const name = isObject(o.metadata) && typeof o.metadata.name === 'string' ? o.metadata.name : '';
   const value = o.value ?? 0;
   if (!isInt(value) || value < -2147483648 || value > 2147483647) errs.push({ reason: 'FieldValueTypeInvalid', message: `Invalid value: ${JSON.stringify(value)}: must be a 32-bit integer`, field: 'value' });
   if (name.startsWith('system-')) {
@@ -30,7 +31,7 @@ export function validatePriorityClass(errs: Errs, o: any, old?: any): void {
     errs.push(forbidden('value', `maximum allowed value of a user defined priority is ${HIGHEST_USER_PRIORITY}`));
   }
   if (o.preemptionPolicy === '') errs.push(required('preemptionPolicy'));
-  else if (o.preemptionPolicy != null && !POLICIES.includes(o.preemptionPolicy)) errs.push(notSupported('preemptionPolicy', o.preemptionPolicy, POLICIES));
+  else if (o.preemptionPolicy != null && !isOneOf(o.preemptionPolicy, POLICIES)) errs.push(notSupported('preemptionPolicy', o.preemptionPolicy, POLICIES));
   if (!old) return;
   if ((o.value ?? 0) !== (old.value ?? 0)) errs.push(forbidden('value', 'may not be changed in an update.'));
   if (o.preemptionPolicy !== old.preemptionPolicy) errs.push(immutable('preemptionPolicy', o.preemptionPolicy));

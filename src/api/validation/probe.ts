@@ -1,13 +1,15 @@
 // Probes and lifecycle hooks (upstream core validateProbe, validateLifecycle, validateHandler):
 // exactly one handler, non-negative timings, and a port that is a number or an IANA name.
-import { type Errs, forbidden, invalid, isInt, isObj, notSupported, required } from './field.js';
+import { type Errs, forbidden, invalid, isInt, isOneOf, type Keys, notSupported, required } from './field.js';
 import { nonNegative, portNumOrName, inRange } from './common.js';
+import { isObject, type JsonObject, type Lifecycle, type LifecycleHandler, type Probe } from '../types.js';
 
-const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const;
-const HOOK_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'] as const;
+const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const satisfies Keys<Probe>;
+const HOOK_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'] as const satisfies Keys<LifecycleHandler>;
 const SCHEMES = ['HTTP', 'HTTPS'];
+type HandlerKind = (typeof PROBE_HANDLERS)[number] | (typeof HOOK_HANDLERS)[number];
 
-function validateHandler(errs: Errs, field: string, h: Record<string, any>, kinds: readonly string[]): void {
+function validateHandler(errs: Errs, field: string, h: JsonObject, kinds: readonly HandlerKind[]): void {
   let count = 0;
   for (const kind of kinds) {
     if (h[kind] == null) continue;
@@ -18,11 +20,11 @@ function validateHandler(errs: Errs, field: string, h: Record<string, any>, kind
     }
     const a = h[kind];
     const f = `${field}.${kind}`;
-    if (!isObj(a)) continue;
+    if (!isObject(a)) continue;
     if (kind === 'exec' && (!Array.isArray(a.command) || a.command.length === 0)) errs.push(required(`${f}.command`));
     if (kind === 'httpGet') {
       portNumOrName(errs, `${f}.port`, a.port);
-      if (a.scheme !== undefined && !SCHEMES.includes(a.scheme)) errs.push(notSupported(`${f}.scheme`, a.scheme, SCHEMES));
+      if (a.scheme !== undefined && !isOneOf(a.scheme, SCHEMES)) errs.push(notSupported(`${f}.scheme`, a.scheme, SCHEMES));
     }
     if (kind === 'tcpSocket') portNumOrName(errs, `${f}.port`, a.port);
     if (kind === 'grpc') inRange(errs, `${f}.port`, a.port ?? 0, 1, 65535);
@@ -37,9 +39,9 @@ function validateHandler(errs: Errs, field: string, h: Record<string, any>, kind
  */
 export function validateProbe(errs: Errs, field: string, probe: unknown, mustSucceedOnce: boolean): void {
   if (probe == null) return;
-  if (!isObj(probe)) return void errs.push(invalid(field, probe, 'must be an object'));
+  if (!isObject(probe)) return void errs.push(invalid(field, probe, 'must be an object'));
   validateHandler(errs, field, probe, PROBE_HANDLERS);
-  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold']) nonNegative(errs, `${field}.${f}`, probe[f]);
+  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const satisfies Keys<Probe>) nonNegative(errs, `${field}.${f}`, probe[f]);
   if (probe.terminationGracePeriodSeconds != null && (!isInt(probe.terminationGracePeriodSeconds) || probe.terminationGracePeriodSeconds <= 0)) {
     errs.push(invalid(`${field}.terminationGracePeriodSeconds`, probe.terminationGracePeriodSeconds, 'must be greater than 0'));
   }
@@ -50,10 +52,11 @@ export function validateProbe(errs: Errs, field: string, probe: unknown, mustSuc
 
 /** A container's lifecycle: postStart and preStop each need exactly one handler. */
 export function validateLifecycle(errs: Errs, field: string, lc: unknown): void {
-  if (!isObj(lc)) return;
-  for (const hook of ['postStart', 'preStop']) {
-    if (lc[hook] == null) continue;
-    if (!isObj(lc[hook])) errs.push(invalid(`${field}.${hook}`, lc[hook], 'must be an object'));
-    else validateHandler(errs, `${field}.${hook}`, lc[hook], HOOK_HANDLERS);
+  if (!isObject(lc)) return;
+  for (const hook of ['postStart', 'preStop'] as const satisfies Keys<Lifecycle>) {
+    const h = lc[hook];
+    if (h == null) continue;
+    if (!isObject(h)) errs.push(invalid(`${field}.${hook}`, h, 'must be an object'));
+    else validateHandler(errs, `${field}.${hook}`, h, HOOK_HANDLERS);
   }
 }

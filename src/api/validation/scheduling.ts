@@ -1,16 +1,17 @@
 // Where a pod may run: tolerations, node affinity and pod (anti-)affinity, as upstream core
 // ValidateTolerations and validateAffinity word them.
-import { type Errs, duplicate, forbidden, invalid, isInt, isObj, labelValueProblems, notSupported, qualifiedNameProblems, required } from './field.js';
+import { type Errs, duplicate, forbidden, invalid, isInt, isOneOf, type Keys, labelValueProblems, notSupported, qualifiedNameProblems, required } from './field.js';
 import { labelSelector } from './common.js';
+import { isObject, type TopologySpreadConstraint } from '../types.js';
 
 const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const TOLERATION_OPS = ['Equal', 'Exists'];
 
 export function validateTolerations(errs: Errs, field: string, tolerations: unknown): void {
   if (!Array.isArray(tolerations)) return;
-  tolerations.forEach((t: any, i: number) => {
+  tolerations.forEach((t, i) => {
     const f = `${field}[${i}]`;
-    if (!isObj(t)) return;
+    if (!isObject(t)) return;
     const key = typeof t.key === 'string' ? t.key : '';
     if (key) for (const m of qualifiedNameProblems(key)) errs.push(invalid(`${f}.key`, key, m));
     if (!key && t.operator !== 'Exists') {
@@ -24,15 +25,15 @@ export function validateTolerations(errs: Errs, field: string, tolerations: unkn
     } else if (t.operator === 'Exists') {
       if (value) errs.push(invalid(`${f}.operator`, t, "value must be empty when `operator` is 'Exists'"));
     } else errs.push(notSupported(`${f}.operator`, t.operator, TOLERATION_OPS));
-    if (t.effect !== undefined && t.effect !== '' && !EFFECTS.includes(t.effect)) errs.push(notSupported(`${f}.effect`, t.effect, EFFECTS));
+    if (t.effect !== undefined && t.effect !== '' && !isOneOf(t.effect, EFFECTS)) errs.push(notSupported(`${f}.effect`, t.effect, EFFECTS));
   });
 }
 
 function nodeSelectorRequirements(errs: Errs, field: string, reqs: unknown): void {
   if (!Array.isArray(reqs)) return;
-  reqs.forEach((r: any, i: number) => {
+  reqs.forEach((r, i) => {
     const f = `${field}[${i}]`;
-    if (!isObj(r)) return;
+    if (!isObject(r)) return;
     const values = Array.isArray(r.values) ? r.values : [];
     switch (r.operator) {
       case 'In': case 'NotIn':
@@ -52,7 +53,7 @@ function nodeSelectorRequirements(errs: Errs, field: string, reqs: unknown): voi
 }
 
 function nodeSelectorTerm(errs: Errs, field: string, term: unknown): void {
-  if (!isObj(term)) return;
+  if (!isObject(term)) return;
   nodeSelectorRequirements(errs, `${field}.matchExpressions`, term.matchExpressions);
   nodeSelectorRequirements(errs, `${field}.matchFields`, term.matchFields);
 }
@@ -62,7 +63,7 @@ const weight = (errs: Errs, f: string, w: unknown) => {
 };
 
 function podAffinityTerm(errs: Errs, field: string, term: unknown): void {
-  if (!isObj(term)) return;
+  if (!isObject(term)) return;
   labelSelector(errs, `${field}.labelSelector`, term.labelSelector);
   labelSelector(errs, `${field}.namespaceSelector`, term.namespaceSelector);
   if (!term.topologyKey) errs.push(required(`${field}.topologyKey`, 'can not be empty'));
@@ -70,33 +71,33 @@ function podAffinityTerm(errs: Errs, field: string, term: unknown): void {
 }
 
 function podAffinity(errs: Errs, field: string, a: unknown): void {
-  if (!isObj(a)) return;
+  if (!isObject(a)) return;
   const req = a.requiredDuringSchedulingIgnoredDuringExecution;
   if (Array.isArray(req)) req.forEach((t: unknown, i: number) => podAffinityTerm(errs, `${field}.requiredDuringSchedulingIgnoredDuringExecution[${i}]`, t));
   const pref = a.preferredDuringSchedulingIgnoredDuringExecution;
-  if (Array.isArray(pref)) pref.forEach((t: any, i: number) => {
+  if (Array.isArray(pref)) pref.forEach((t, i) => {
     const f = `${field}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
-    if (!isObj(t)) return;
+    if (!isObject(t)) return;
     weight(errs, `${f}.weight`, t.weight);
     podAffinityTerm(errs, `${f}.podAffinityTerm`, t.podAffinityTerm);
   });
 }
 
 export function validateAffinity(errs: Errs, field: string, affinity: unknown): void {
-  if (!isObj(affinity)) return;
+  if (!isObject(affinity)) return;
   const na = affinity.nodeAffinity;
-  if (isObj(na)) {
+  if (isObject(na)) {
     const f = `${field}.nodeAffinity`;
     const req = na.requiredDuringSchedulingIgnoredDuringExecution;
-    if (isObj(req)) {
+    if (isObject(req)) {
       const terms = req.nodeSelectorTerms;
       if (!Array.isArray(terms) || terms.length === 0) errs.push(required(`${f}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`, 'must have at least one node selector term'));
       else terms.forEach((t: unknown, i: number) => nodeSelectorTerm(errs, `${f}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}]`, t));
     }
     const pref = na.preferredDuringSchedulingIgnoredDuringExecution;
-    if (Array.isArray(pref)) pref.forEach((t: any, i: number) => {
+    if (Array.isArray(pref)) pref.forEach((t, i) => {
       const pf = `${f}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
-      if (!isObj(t)) return;
+      if (!isObject(t)) return;
       weight(errs, `${pf}.weight`, t.weight);
       nodeSelectorTerm(errs, `${pf}.preference`, t.preference);
     });
@@ -112,27 +113,28 @@ const NOT_POSITIVE = 'must be greater than zero';
 /** topologySpreadConstraints as upstream core validateTopologySpreadConstraints; absent fields count as their zero values, as upstream's types have them. */
 export function validateTopologySpreadConstraints(errs: Errs, field: string, constraints: unknown): void {
   if (!Array.isArray(constraints)) return;
-  constraints.forEach((c: any, i: number) => {
+  constraints.forEach((c, i) => {
     const f = `${field}[${i}]`;
-    if (!isObj(c)) return;
+    if (!isObject(c)) return;
     const maxSkew = c.maxSkew ?? 0;
     if (!isInt(maxSkew) || maxSkew <= 0) errs.push(invalid(`${f}.maxSkew`, maxSkew, NOT_POSITIVE));
     if (!c.topologyKey) errs.push(required(`${f}.topologyKey`, 'can not be empty'));
     const when = c.whenUnsatisfiable ?? '';
-    if (!WHEN_UNSATISFIABLE.includes(when)) errs.push(notSupported(`${f}.whenUnsatisfiable`, when, WHEN_UNSATISFIABLE));
+    if (!isOneOf(when, WHEN_UNSATISFIABLE)) errs.push(notSupported(`${f}.whenUnsatisfiable`, when, WHEN_UNSATISFIABLE));
     // Reported once, on the first of a repeated {topologyKey, whenUnsatisfiable} pair.
-    const repeated = constraints.slice(i + 1).some((o: any) => isObj(o) && (o.topologyKey ?? '') === (c.topologyKey ?? '') && (o.whenUnsatisfiable ?? '') === when);
+    const repeated = constraints.slice(i + 1).some((o) => isObject(o) && (o.topologyKey ?? '') === (c.topologyKey ?? '') && (o.whenUnsatisfiable ?? '') === when);
     if (repeated) errs.push(duplicate(`${f}.{topologyKey, whenUnsatisfiable}`, `{${c.topologyKey ?? ''}, ${when}}`));
     if (c.minDomains != null) {
       if (!isInt(c.minDomains) || c.minDomains <= 0) errs.push(invalid(`${f}.minDomains`, c.minDomains, NOT_POSITIVE));
       if (when !== 'DoNotSchedule') errs.push(invalid(`${f}.minDomains`, c.minDomains, `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${when}`));
     }
-    for (const k of ['nodeAffinityPolicy', 'nodeTaintsPolicy']) {
-      if (c[k] != null && !INCLUSION_POLICIES.includes(c[k])) errs.push(notSupported(`${f}.${k}`, c[k], INCLUSION_POLICIES));
+    for (const k of ['nodeAffinityPolicy', 'nodeTaintsPolicy'] as const satisfies Keys<TopologySpreadConstraint>) {
+      const policy = c[k];
+      if (policy != null && !isOneOf(policy, INCLUSION_POLICIES)) errs.push(notSupported(`${f}.${k}`, policy, INCLUSION_POLICIES));
     }
     if (Array.isArray(c.matchLabelKeys)) {
-      const sel = isObj(c.labelSelector) ? c.labelSelector : {};
-      const selectorKeys = new Set([...Object.keys(isObj(sel.matchLabels) ? sel.matchLabels : {}), ...(Array.isArray(sel.matchExpressions) ? sel.matchExpressions.map((e: any) => e?.key) : [])]);
+      const sel = isObject(c.labelSelector) ? c.labelSelector : {};
+      const selectorKeys = new Set([...Object.keys(isObject(sel.matchLabels) ? sel.matchLabels : {}), ...(Array.isArray(sel.matchExpressions) ? sel.matchExpressions.map((e) => (isObject(e) ? e.key : undefined)) : [])]);
       c.matchLabelKeys.forEach((k: unknown, j: number) => {
         const key = String(k);
         for (const m of qualifiedNameProblems(key)) errs.push(invalid(`${f}.matchLabelKeys[${j}]`, key, m));

@@ -1,12 +1,14 @@
 // Pod volumes and container volume mounts (upstream core ValidateVolumes, validateVolumeSource,
 // ValidateVolumeMounts): one source per volume, unique DNS-label names, relative item paths.
-import { duplicate, type Errs, forbidden, invalid, isInt, isObj, labelProblems, notSupported, parseQuantity, QUANTITY_MESSAGE, required } from './field.js';
+import { duplicate, type Errs, forbidden, invalid, isInt, isOneOf, type Keys, labelProblems, notSupported, parseQuantity, QUANTITY_MESSAGE, required } from './field.js';
 import { localDescendingPath, localNonReservedPath, noBacksteps } from './common.js';
+import { isObject, type JsonObject, type Volume, type VolumeProjection } from '../types.js';
 
 // In upstream's order: a second source is reported at its own path.
 const SOURCES = ['emptyDir', 'hostPath', 'gitRepo', 'gcePersistentDisk', 'awsElasticBlockStore', 'secret', 'nfs', 'iscsi', 'glusterfs', 'flocker',
   'persistentVolumeClaim', 'rbd', 'cinder', 'cephfs', 'quobyte', 'downwardAPI', 'fc', 'flexVolume', 'configMap', 'azureFile', 'vsphereVolume',
-  'photonPersistentDisk', 'portworxVolume', 'azureDisk', 'storageos', 'projected', 'scaleIO', 'csi', 'ephemeral', 'image'];
+  'photonPersistentDisk', 'portworxVolume', 'azureDisk', 'storageos', 'projected', 'scaleIO', 'csi', 'ephemeral', 'image'] as const satisfies Keys<Volume>;
+type SourceKind = (typeof SOURCES)[number];
 const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
 const FILE_MODE = 'must be a number between 0 and 0777 (octal), both inclusive';
 
@@ -16,9 +18,9 @@ function fileMode(errs: Errs, field: string, mode: unknown): void {
 
 function keyToPaths(errs: Errs, field: string, items: unknown): void {
   if (!Array.isArray(items)) return;
-  items.forEach((kp: any, i: number) => {
+  items.forEach((kp, i) => {
     const f = `${field}[${i}]`;
-    if (!isObj(kp)) return;
+    if (!isObject(kp)) return;
     if (!kp.key) errs.push(required(`${f}.key`));
     if (!kp.path) errs.push(required(`${f}.path`));
     if (typeof kp.path === 'string') localNonReservedPath(errs, `${f}.path`, kp.path);
@@ -26,8 +28,8 @@ function keyToPaths(errs: Errs, field: string, items: unknown): void {
   });
 }
 
-function validateSource(errs: Errs, f: string, kind: string, s: any): void {
-  if (!isObj(s)) return;
+function validateSource(errs: Errs, f: string, kind: SourceKind, s: unknown): void {
+  if (!isObject(s)) return;
   switch (kind) {
     case 'emptyDir':
       if (s.sizeLimit != null) {
@@ -39,7 +41,7 @@ function validateSource(errs: Errs, f: string, kind: string, s: any): void {
     case 'hostPath':
       if (!s.path) return void errs.push(required(`${f}.path`));
       noBacksteps(errs, `${f}.path`, String(s.path));
-      if (s.type != null && !HOST_PATH_TYPES.includes(s.type)) errs.push(notSupported(`${f}.type`, s.type, HOST_PATH_TYPES));
+      if (s.type != null && !isOneOf(s.type, HOST_PATH_TYPES)) errs.push(notSupported(`${f}.type`, s.type, HOST_PATH_TYPES));
       break;
     case 'secret':
       if (!s.secretName) errs.push(required(`${f}.secretName`));
@@ -76,9 +78,9 @@ function validateSource(errs: Errs, f: string, kind: string, s: any): void {
 
 function downwardItems(errs: Errs, field: string, items: unknown): void {
   if (!Array.isArray(items)) return;
-  items.forEach((it: any, i: number) => {
+  items.forEach((it, i) => {
     const f = `${field}[${i}]`;
-    if (!isObj(it)) return;
+    if (!isObject(it)) return;
     if (!it.path) errs.push(required(`${f}.path`));
     if (typeof it.path === 'string') localNonReservedPath(errs, `${f}.path`, it.path);
     fileMode(errs, `${f}.mode`, it.mode);
@@ -87,17 +89,17 @@ function downwardItems(errs: Errs, field: string, items: unknown): void {
   });
 }
 
-function projected(errs: Errs, field: string, s: any): void {
+function projected(errs: Errs, field: string, s: JsonObject): void {
   if (!Array.isArray(s.sources)) return;
-  s.sources.forEach((src: any, i: number) => {
+  s.sources.forEach((src, i) => {
     const f = `${field}.sources[${i}]`;
-    if (!isObj(src)) return;
-    const kinds = ['secret', 'configMap', 'downwardAPI', 'serviceAccountToken', 'clusterTrustBundle'].filter((k) => src[k] != null);
+    if (!isObject(src)) return;
+    const kinds = (['secret', 'configMap', 'downwardAPI', 'serviceAccountToken', 'clusterTrustBundle'] as const satisfies Keys<VolumeProjection>).filter((k) => src[k] != null);
     if (kinds.length > 1) errs.push(forbidden(f, 'may not specify more than 1 volume type per source'));
-    if (isObj(src.secret)) keyToPaths(errs, `${f}.secret.items`, src.secret.items);
-    if (isObj(src.configMap)) keyToPaths(errs, `${f}.configMap.items`, src.configMap.items);
-    if (isObj(src.downwardAPI)) downwardItems(errs, `${f}.downwardAPI.items`, src.downwardAPI.items);
-    if (isObj(src.serviceAccountToken)) {
+    if (isObject(src.secret)) keyToPaths(errs, `${f}.secret.items`, src.secret.items);
+    if (isObject(src.configMap)) keyToPaths(errs, `${f}.configMap.items`, src.configMap.items);
+    if (isObject(src.downwardAPI)) downwardItems(errs, `${f}.downwardAPI.items`, src.downwardAPI.items);
+    if (isObject(src.serviceAccountToken)) {
       const t = src.serviceAccountToken;
       if (!t.path) errs.push(required(`${f}.serviceAccountToken.path`));
       else localNonReservedPath(errs, `${f}.serviceAccountToken.path`, String(t.path));
@@ -109,21 +111,22 @@ function projected(errs: Errs, field: string, s: any): void {
 }
 
 /**
- * Validates spec.volumes at `field` and returns the names of the well-formed ones, which
+ * Validates spec.volumes at `field` and returns the names (as the body gives them) that
  * volumeMounts may refer to.
  */
-export function validateVolumes(errs: Errs, field: string, volumes: unknown): Set<string> {
-  const names = new Set<string>();
+export function validateVolumes(errs: Errs, field: string, volumes: unknown): Set<unknown> {
+  const names = new Set<unknown>();
   if (!Array.isArray(volumes)) return names;
-  volumes.forEach((v: any, i: number) => {
+  volumes.forEach((v, i) => {
     const vf = `${field}[${i}]`;
-    if (!isObj(v)) return;
+    if (!isObject(v)) return;
     const own: Errs = [];
     let count = 0;
     for (const kind of SOURCES) {
-      if (v[kind] == null) continue;
+      const source = v[kind];
+      if (source == null) continue;
       if (count++ > 0) own.push(forbidden(`${vf}.${kind}`, 'may not specify more than 1 volume type'));
-      else validateSource(own, `${vf}.${kind}`, kind, v[kind]);
+      else validateSource(own, `${vf}.${kind}`, kind, source);
     }
     if (count === 0) own.push(required(vf, 'must specify a volume type'));
     if (!v.name) own.push(required(`${vf}.name`));
@@ -140,11 +143,11 @@ export function validateVolumes(errs: Errs, field: string, volumes: unknown): Se
 }
 
 /** A container's volumeMounts: known volume names, unique mount paths, relative subPaths. */
-export function validateVolumeMounts(errs: Errs, field: string, mounts: unknown, volumes: Set<string>): void {
+export function validateVolumeMounts(errs: Errs, field: string, mounts: unknown, volumes: ReadonlySet<unknown>): void {
   if (!Array.isArray(mounts)) return;
-  const paths = new Set<string>();
-  mounts.forEach((m: any, i: number) => {
-    if (!isObj(m)) return;
+  const paths = new Set<unknown>();
+  mounts.forEach((m, i) => {
+    if (!isObject(m)) return;
     const mf = `${field}[${i}]`;
     if (!m.name) errs.push(required(`${mf}.name`));
     else if (!volumes.has(m.name)) errs.push({ reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(m.name)}`, field: `${mf}.name` });
@@ -157,6 +160,6 @@ export function validateVolumeMounts(errs: Errs, field: string, mounts: unknown,
       localDescendingPath(errs, `${mf}.subPathExpr`, m.subPathExpr);
     }
     const props = ['None', 'HostToContainer', 'Bidirectional'];
-    if (m.mountPropagation != null && !props.includes(m.mountPropagation)) errs.push(notSupported(`${mf}.mountPropagation`, m.mountPropagation, props));
+    if (m.mountPropagation != null && !isOneOf(m.mountPropagation, props)) errs.push(notSupported(`${mf}.mountPropagation`, m.mountPropagation, props));
   });
 }

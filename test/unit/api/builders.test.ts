@@ -31,3 +31,29 @@ test('addresses are checked: a typo or mixed ports in one slice is an error, not
   t.throws(() => service('ns/web', '10.96.0.10'), { message: /ip:port/ });
   t.throws(() => endpointSlice('ns/web', ['10.244.1.5:8080', '10.244.1.6:9090']), { message: /one port set/ });
 });
+
+test('chaining builds the same pod as modifiers, without changing the pod it starts from', (t) => {
+  const base = pod('ns/web');
+  const chained = base.withHostPort(80).onNode('n1').withLabels({ app: 'web' });
+  t.deepEqual(chained, pod('ns/web', hostPort(80), onNode('n1'), labeled({ app: 'web' })));
+  t.deepEqual(base, pod('ns/web'));
+  // The methods are not data: keys, JSON and structuredClone see the pod only.
+  t.deepEqual(Object.keys(chained), ['apiVersion', 'kind', 'metadata', 'spec']);
+  t.deepEqual(structuredClone(chained), JSON.parse(JSON.stringify(chained)));
+  t.deepEqual(chained.with(onNode('n2')).spec?.nodeName, 'n2');
+});
+
+test('withContainer appends, withContainers replaces, withSpec sets spec fields', (t) => {
+  const web = { name: 'web', image: 'nginx' };
+  t.deepEqual(pod('ns/web').withContainer(web).spec?.containers.map((c) => c.name), ['main', 'web']);
+  t.deepEqual(pod('ns/web').withContainers(web).spec?.containers, [web]);
+  t.like(pod('ns/web').withSpec({ hostNetwork: true, restartPolicy: 'Never' }).spec, { hostNetwork: true, restartPolicy: 'Never', containers: [{ name: 'main' }] });
+});
+
+test('IPv6 addresses are written in brackets; a slice has one address family', (t) => {
+  t.is(service('kube-system/dns', '[fd00:10:96::a]:53/UDP').spec?.clusterIP, 'fd00:10:96::a');
+  t.like(endpointSlice('ns/dns', ['[fd00:244::5]:53/UDP']), { addressType: 'IPv6', endpoints: [{ addresses: ['fd00:244::5'] }], ports: [{ port: 53, protocol: 'UDP' }] });
+  t.is(endpointSlice('ns/web', ['10.244.1.5:8080']).addressType, 'IPv4');
+  t.throws(() => endpointSlice('ns/web', ['10.244.1.5:8080', '[fd00::5]:8080']), { message: 'builders: one EndpointSlice carries one address family' });
+  t.throws(() => service('ns/web', 'fd00::a:80'), { message: /ip:port/ });
+});

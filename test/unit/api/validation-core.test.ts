@@ -62,3 +62,8 @@ test('size limits count UTF-8 bytes, as upstream: annotations (256 KiB) and Secr
   t.deepEqual(validateObject(CM, annotated('é'.repeat(131_000))), []);
   t.deepEqual(shape(validateObject(SECRET, { metadata: { name: 's' }, type: 'Opaque', stringData: { big: 'é'.repeat(600_000) } })), [['data', 'Too long: may not be more than 1048576 bytes']]);
 });
+
+test('a binaryData key is a duplicate only of a data key the body has, not of an inherited name', (t) => {
+  const cm = JSON.parse('{"metadata":{"name":"c"},"data":{"a":"1"},"binaryData":{"constructor":"eA==","toString":"eA==","a":"eA=="}}');
+  t.deepEqual(shape(validateObject(CM, cm)), [['data[a]', 'Duplicate value: "a"']]);
+});

@@ -79,3 +79,11 @@ test('counts, concurrencyPolicy, the job template as a Job spec, and the name li
   t.deepEqual(shape(validateObject(CJ, cronJob({}, long))), [['metadata.name', `Invalid value: "${long}": must be no more than 52 characters`]]);
   t.deepEqual(validateObject(CJ, cronJob({}, long), cronJob({}, long)), [], 'not on update');
 });
+
+test('month and weekday names that are Object.prototype members are not names', (t) => {
+  // robfig/cron looks names up in a Go map: `constructor` is just a word that is not a number.
+  for (const word of ['constructor', 'toString', '__proto__']) {
+    t.is(scheduleProblem(`0 0 * ${word} *`), `failed to parse int from ${word}: strconv.Atoi: parsing "${word}": invalid syntax`);
+    t.is(scheduleProblem(`0 0 * * ${word}`), `failed to parse int from ${word}: strconv.Atoi: parsing "${word}": invalid syntax`);
+  }
+});

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { defaultObject } from '../../../src/api/defaults.js';
 import { validateObject } from '../../../src/api/validation.js';
+import * as build from '../../helpers/builders.js';
 
 const POD = { group: '', version: 'v1', kind: 'Pod' };
 const DEPLOY = { group: 'apps', version: 'v1', kind: 'Deployment' };
@@ -175,6 +176,13 @@ test('tolerations, nodeSelector and affinity are checked as upstream', (t) => {
 });
 
 test('container names are unique across init and regular containers', (t) => {
-  const cs = validateObject(POD, pod({ containers: [ctr()], initContainers: [{ name: 'c', image: 'x' }] }));
+  const cs = validateObject(POD, build.pod('p').withContainers(ctr()).withSpec({ initContainers: [{ name: 'c', image: 'x' }] }));
   t.deepEqual(cs.map((c) => [c.field, c.message]), [['spec.initContainers[0].name', 'Duplicate value: "c"']]);
+});
+
+test('resource names from the body are data: a request above its limit is refused whatever the name', (t) => {
+  // JSON.parse makes "__proto__" an own key, as the apiserver's decoders do.
+  const resources = JSON.parse('{"requests":{"__proto__":"2","constructor":"1"},"limits":{"__proto__":"1"}}');
+  t.deepEqual(causes({ resources }).map((c) => [c.field, c.message]),
+    [['spec.containers[0].resources.requests[__proto__]', 'Invalid value: "2": must be less than or equal to __proto__ limit of 1']]);
 });

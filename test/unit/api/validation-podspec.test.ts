@@ -1,6 +1,7 @@
 import test from 'ava';
 import { defaultObject } from '../../../src/api/defaults.js';
 import { validateObject } from '../../../src/api/validation.js';
+import * as build from '../../helpers/builders.js';
 
 const POD = { group: '', version: 'v1', kind: 'Pod' };
 const ctr = (name = 'c', extra: object = {}) => ({ name, image: 'nginx', ...extra });
@@ -52,9 +53,11 @@ test('dnsConfig: nameservers are IPs, at most 3; searches at most 32; dnsPolicy 
 });
 
 test('host ports are unique per hostIP and protocol across containers', (t) => {
-  t.deepEqual(causes({ containers: [ctr('a', { ports: [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }] }), ctr('b', { ports: [{ containerPort: 81, hostPort: 8080, protocol: 'TCP' }] })] }),
+  const shape = (p: build.PodFixture) => validateObject(POD, p).map((c) => [c.field, c.message]);
+  t.deepEqual(shape(build.pod('p').withHostPort(8080, 'TCP').withContainer({ name: 'b', image: 'nginx', ports: [{ containerPort: 81, hostPort: 8080, protocol: 'TCP' }] })),
     [['spec.containers[1].ports[0].hostPort', 'Duplicate value: "/TCP/8080"']]);
-  t.deepEqual(causes({ containers: [ctr('a', { ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81, hostPort: 8080 }] })] }),
+  // No protocol counts as TCP.
+  t.deepEqual(shape(build.pod('p').withContainers({ name: 'a', image: 'nginx', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81, hostPort: 8080 }] })),
     [['spec.containers[0].ports[1].hostPort', 'Duplicate value: "/TCP/8080"']]);
 });
 

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { defaultObject } from '../../../src/api/defaults.js';
 import { validateObject } from '../../../src/api/validation.js';
+import * as build from '../../helpers/builders.js';
 
 const POD = { group: '', version: 'v1', kind: 'Pod' };
 const SVC = { group: '', version: 'v1', kind: 'Service' };
@@ -10,7 +11,7 @@ const pod = (spec: object, name = 'web') => ({ apiVersion: 'v1', kind: 'Pod', me
 const fields = (causes: { field?: string }[]) => causes.map((c) => c.field);
 
 test('a defaulted valid pod, service and deployment have no causes', (t) => {
-  const p: any = pod({ containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1', memory: '128Mi' } } }] });
+  const p = build.pod('web').withContainers({ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1', memory: '128Mi' } } });
   defaultObject(POD, p);
   t.deepEqual(validateObject(POD, p), []);
   const s: any = { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
@@ -22,7 +23,7 @@ test('a defaulted valid pod, service and deployment have no causes', (t) => {
 });
 
 test('names follow the per-kind DNS rules, with upstream messages', (t) => {
-  const [cause] = validateObject(POD, pod({ containers: [{ name: 'c', image: 'x' }] }, 'Bad_Name'));
+  const [cause] = validateObject(POD, build.pod('Bad_Name').withContainers({ name: 'c', image: 'x' }));
   t.is(cause!.field, 'metadata.name');
   t.is(cause!.reason, 'FieldValueInvalid');
   t.true(cause!.message.startsWith('Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of'));
@@ -62,8 +63,7 @@ test('a service needs ports unless headless or ExternalName; its clusterIP is im
   // Port names are DNS-1123 labels: kubectl create service names them '80-8080'.
   t.deepEqual(validateObject(SVC, { metadata: { name: 's' }, spec: { ports: [{ name: '80-8080', port: 80 }] } }), []);
   t.deepEqual(fields(validateObject(SVC, { metadata: { name: 's' }, spec: { ports: [{ name: 'Web', port: 80 }] } })), ['spec.ports[0].name']);
-  const old = { metadata: { name: 's' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 80 }] } };
-  const causes = validateObject(SVC, { metadata: { name: 's' }, spec: { clusterIP: '10.96.0.11', ports: [{ port: 80 }] } }, old);
+  const causes = validateObject(SVC, build.service('s', '10.96.0.11:80'), build.service('s', '10.96.0.10:80'));
   t.deepEqual(causes, [{ reason: 'FieldValueInvalid', message: 'Invalid value: "10.96.0.11": field is immutable', field: 'spec.clusterIP' }]);
 });
 
@@ -76,12 +76,13 @@ test('a deployment selector must match its template and is immutable; its pods m
 });
 
 test('pod updates may change only images and a few fields', (t) => {
-  const old = pod({ containers: [{ name: 'c', image: 'x:1' }], restartPolicy: 'Always' });
-  t.deepEqual(validateObject(POD, pod({ containers: [{ name: 'c', image: 'x:2' }], restartPolicy: 'Always' }), old), []);
-  const causes = validateObject(POD, pod({ containers: [{ name: 'c', image: 'x:1' }], restartPolicy: 'Never' }), old);
+  const running = (name = 'web') => build.pod(name).withContainers({ name: 'c', image: 'x:1' }).withSpec({ restartPolicy: 'Always' });
+  const old = running();
+  t.deepEqual(validateObject(POD, old.withSpec({ containers: [{ name: 'c', image: 'x:2' }] }), old), []);
+  const causes = validateObject(POD, old.withSpec({ restartPolicy: 'Never' }), old);
   t.is(causes[0]!.field, 'spec');
   t.is(causes[0]!.reason, 'FieldValueForbidden');
-  t.deepEqual(fields(validateObject(POD, pod({ containers: [{ name: 'c', image: 'x:1' }], restartPolicy: 'Always' }, 'other'), old)), ['metadata.name']);
+  t.deepEqual(fields(validateObject(POD, running('other'), old)), ['metadata.name']);
 });
 
 test('jobs must not restart Always and configmap keys are checked', (t) => {
