@@ -3485,6 +3485,8 @@ export type StatefulSetSpec = {
   template: PodTemplateSpec;
   /** updateStrategy indicates the StatefulSetUpdateStrategy that will be employed to update Pods in the StatefulSet when a revision is made to Template. */
   updateStrategy?: StatefulSetUpdateStrategy;
+  /** volumeClaimTemplates is a list of claims that pods are allowed to reference. The StatefulSet controller is responsible for mapping network identities to claims in a way that maintains the identity of a pod. Every claim in this list must have at least one matching (by name) volumeMount in one container in the template. A claim in this list takes precedence over any volumes in the template, with the same name. */
+  volumeClaimTemplates?: PersistentVolumeClaim[];
 };
 
 /** StatefulSetStatus represents the current state of a StatefulSet. */

@@ -92,7 +92,8 @@ function parseFile(text: string): Parsed | undefined {
   let apiVersion = '';
   let kind = '';
   // Properties are at four spaces; a map type spans lines until its `};`.
-  const re = /(?:\/\*\*([\s\S]*?)\*\/\s*)?\n {4}"([^"]+)"(\?)?: ((?:\{[\s\S]*?\n {4}\})|[^\n]*?);/g;
+  // One list holds objects written inline (`Array<{` ... `}>`): matched whole, resolved below.
+  const re = /(?:\/\*\*([\s\S]*?)\*\/\s*)?\n {4}"([^"]+)"(\?)?: ((?:\{[\s\S]*?\n {4}\})|(?:Array<\{[\s\S]*?\n {4}\}>)|[^\n]*?);/g;
   const src = '\n' + body;
   for (let m = re.exec(src); m; m = re.exec(src)) {
     const [, doc, optional] = [m[0], m[1], m[3]];
@@ -105,7 +106,10 @@ function parseFile(text: string): Parsed | undefined {
       setOwn(properties, prop, { type: 'string', description: TYPE_META[prop] });
       continue;
     }
-    setOwn(properties, prop, { ...descr(cleanDoc(doc)), ...typeSchema(type.trim()) });
+    const inline = INLINE_ITEMS.get(`${name}.${prop}`);
+    if (type.startsWith('Array<{') && !inline) throw new Error(`kubernetes-models: ${name}.${prop} lists inline objects skiff has no definition for`);
+    const schema = inline ? { type: 'array', items: { $ref: `#/definitions/${inline}` } } : typeSchema(type.trim());
+    setOwn(properties, prop, { ...descr(cleanDoc(doc)), ...schema });
   }
   if (Object.keys(properties).length) schema.properties = properties;
   const req = required.filter((r) => r !== 'apiVersion' && r !== 'kind');
@@ -114,6 +118,13 @@ function parseFile(text: string): Parsed | undefined {
   const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
   return { name, schema, gvk: { group, version, kind }, validator };
 }
+
+/**
+ * Lists kubernetes-models writes as inline object types where upstream's swagger has a $ref:
+ * the definition each item is. Without this the field would be missing from the schema, and
+ * pruning would drop it from every stored object.
+ */
+const INLINE_ITEMS = new Map([['io.k8s.api.apps.v1.StatefulSetSpec.volumeClaimTemplates', 'io.k8s.api.core.v1.PersistentVolumeClaim']]);
 
 function leadingDoc(text: string, before: number): string | undefined {
   const end = text.lastIndexOf('*/', before);

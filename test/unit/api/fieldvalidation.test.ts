@@ -36,6 +36,19 @@ test('pruning drops unknown fields, keeps maps and raw values, and leaves the in
   t.deepEqual(pruneUnknownFields({ group: 'x', version: 'v1', kind: 'Nope' }, { a: 1 }).unknown, []);
 });
 
+test("a StatefulSet's volumeClaimTemplates are declared (kubernetes-models writes them inline) and survive pruning", (t) => {
+  const sts = {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' },
+    spec: {
+      selector: { matchLabels: { app: 'db' } }, serviceName: 'db', template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'i' }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, bogus: 1 } }],
+    },
+  };
+  const { pruned, unknown } = pruneUnknownFields({ group: 'apps', version: 'v1', kind: 'StatefulSet' }, sts);
+  t.deepEqual(unknown, ['spec.volumeClaimTemplates[0].spec.bogus']);
+  t.deepEqual(pruned.spec.volumeClaimTemplates, [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }]);
+});
+
 test('apply paths are structured-merge-diff shaped', (t) => {
   t.deepEqual(undeclaredApplyPaths(deployment, JSON.parse(body)), [
     '.metadata.unknownMeta', '.spec.template.spec.containers[name="nginx"].unknownNested', '.spec.unknown1', '.spec.unknownDupe',
