@@ -103,8 +103,8 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
     }
     case 'delete': {
       const del = await deleteOptions(req, q);
-      const { object, pending } = await deleteObject(registry, r, ns, info.name, del);
-      if (pending || r.plural === 'pods') return write(200, object);
+      const { object, returnObject } = await deleteObject(registry, r, ns, info.name, del);
+      if (returnObject) return write(200, object);
       return writeObject(res, 200, {
         kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
         details: { name: info.name, group: r.group, kind: r.plural, uid: object.metadata?.uid },
@@ -128,7 +128,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
     await bindPod(registry, r, ns, info.name, await readObject(req, BINDING));
     return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
-  if (sub === 'eviction' && r.plural === 'pods') {
+  if (sub === 'eviction') {
     if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     await evictPod(registry, r, ns, info.name, await readObject(req, EVICTION));
     return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
@@ -367,6 +367,7 @@ class FieldReport {
     const hooks = base.deps.hooks;
     return new Registry({
       ...base.deps,
+      strategies: base.strategies,
       hooks: {
         ...hooks,
         applyPatch: (type, current, patch, gvk) => {
