@@ -10,6 +10,7 @@
 //   pvcs            status only, and nothing but status.capacity/conditions
 //   serviceaccounts tokens only bound to a pod (with uid) running on itself
 //   leases, csinodes  only its own (leases in kube-node-lease)
+import { ownValue } from '../../own-keys.js';
 import { nodeIdentity } from '../auth/node/authorizer.js';
 import { notFound } from '../status.js';
 import { podConfigMapNames, podSecretNames } from '../auth/node/pod-references.js';
@@ -41,8 +42,8 @@ export function forbiddenNodeLabels(labels: Obj | undefined, old: Obj | undefine
   const a = labels ?? {};
   const b = old ?? {};
   const modified = new Set<string>();
-  for (const k of Object.keys(a)) if (!Object.hasOwn(b, k) || a[k] !== b[k]) modified.add(k);
-  for (const k of Object.keys(b)) if (!Object.hasOwn(a, k) || a[k] !== b[k]) modified.add(k);
+  for (const k of Object.keys(a)) if (!Object.hasOwn(b, k) || ownValue(a, k) !== ownValue(b, k)) modified.add(k);
+  for (const k of Object.keys(b)) if (!Object.hasOwn(a, k)) modified.add(k);
   return [...modified].filter((k) => within(labelNamespace(k), 'node-restriction.kubernetes.io') || (isKubernetesLabel(k) && !isKubeletLabel(k))).sort();
 }
 

@@ -9,6 +9,7 @@ import { definitionNode, kindNode, pruneUnknownFields } from '../../api/fieldval
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { JSON_PATCH_SHAPE, parseJson, strictJsonProblems } from '../../api/strict-decode.js';
 import { decodeYamlAsync } from '../../api/yaml-offload.js';
+import { ownValue } from '../../own-keys.js';
 import type { ServerHooks } from '../hooks.js';
 import { apiError, badRequest, invalid } from '../status.js';
 import type { Obj } from '../storage/codec.js';
@@ -211,7 +212,7 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   const fv = q.get('fieldValidation');
   if (fv && !['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
   const fieldManager = q.get('fieldManager') || undefined;
-  const kind = Object.hasOwn(OPTIONS_KIND, req.method ?? '') ? OPTIONS_KIND[req.method!]! : undefined;
+  const kind = ownValue(OPTIONS_KIND, req.method ?? '');
   const apply = kind === 'PatchOptions' && /^application\/apply-patch\+(yaml|cbor)\s*(;|$)/.test(req.headers['content-type'] ?? '');
   if (kind) checkWriteOptions(kind, dryRun, kind === 'DeleteOptions' ? undefined : fieldManager, kind === 'PatchOptions' ? { apply, force: q.has('force') } : undefined);
   return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };

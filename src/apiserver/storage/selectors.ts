@@ -94,8 +94,8 @@ function checkLabelValue(v: string): void {
 export function matchLabels(reqs: readonly LabelRequirement[], labels: Record<string, string> | undefined): boolean {
   const l = labels ?? {};
   for (const r of reqs) {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key);
-    const v = l[r.key];
+    const has = Object.hasOwn(l, r.key);
+    const v = ownValue(l, r.key);
     switch (r.op) {
       case 'exists': if (!has) return false; break;
       case '!': if (has) return false; break;
@@ -207,7 +207,7 @@ const COMMON: Record<string, (o: Obj) => string> = {
  * for a field the type does not support, with upstream's message.
  */
 export function fieldMatcher(resource: ResourceInfo, reqs: readonly FieldRequirement[]): (o: Obj) => boolean {
-  const own = FIELDS[`${resource.group}/${resource.plural}`] ?? {};
+  const own = ownValue(FIELDS, `${resource.group}/${resource.plural}`) ?? {};
   const getters = reqs.map((r) => {
     // The field name is the query's: `constructor` or `toString` is not a field label.
     const get = ownValue(COMMON, r.field) ?? ownValue(own, r.field);

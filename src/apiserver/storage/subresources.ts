@@ -21,7 +21,7 @@ export function selectorString(sel: Obj | undefined): string {
 
 /** An RC's selector is a plain label map: labels.SelectorFromSet, keys sorted. */
 const setSelector = (sel: Obj | undefined): string =>
-  Object.keys(sel ?? {}).sort().map((k) => `${k}=${sel![k]}`).join(',');
+  Object.entries(sel ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
 
 /** The Scale view of a scalable object. Never throws. */
 export function toScale(obj: Obj): Obj {
