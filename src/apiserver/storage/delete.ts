@@ -79,9 +79,9 @@ export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, n
 export async function deleteCollection(reg: Registry, r: ResourceInfo, ns: string, q: ListQuery, opts: DeleteOptions = {}): Promise<Obj> {
   const list = await reg.list(r, ns, { labelSelector: q.labelSelector, fieldSelector: q.fieldSelector });
   const items: Obj[] = [];
-  for (const item of list.items as Obj[]) {
+  for (const item of list.items) {
     try {
-      items.push((await deleteObject(reg, r, item.metadata.namespace ?? '', item.metadata.name, opts)).object);
+      items.push((await deleteObject(reg, r, item.metadata.namespace ?? '', item.metadata.name ?? '', opts)).object);
     } catch (err) {
       // Gone in the meantime: someone else deleted it, which is what was asked.
       if ((err as { code?: number }).code !== 404) throw err;

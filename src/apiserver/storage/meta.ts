@@ -59,8 +59,10 @@ export function carryServerMetadata(next: Obj, old: Obj): void {
 
 /** next.metadata[field] as it is in old (absent when absent there). Never throws. */
 export function keepMeta(next: Obj, old: Obj, field: 'labels' | 'ownerReferences'): void {
-  if (old.metadata[field] === undefined) delete next.metadata[field];
-  else next.metadata[field] = old.metadata[field];
+  const m = next.metadata;
+  if (field === 'labels') m.labels = old.metadata.labels;
+  else m.ownerReferences = old.metadata.ownerReferences;
+  if (m[field] === undefined) delete m[field];
 }
 
 const PATH_SEGMENT_BAD = ['/', '%'];

@@ -4,17 +4,19 @@
 // differs between resources in its strategy (strategies/), never named here; the HTTP layer only decodes requests and encodes what this returns.
 import type { ResourceInfo } from '../../api/resources.js';
 import { findResource } from '../../api/resources.js';
+import { isObject, type ListMeta } from '../../api/types.js';
 import type { Store } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { WriteAttributes } from '../admission/types.js';
 import type { Gvk, ServerHooks } from '../hooks.js';
 import { apiError, badRequest, conflict, invalid, notFound } from '../status.js';
 import { Cacher } from './cacher.js';
-import { decode, encode, listPrefix, objectKey, resourcePrefix, tombstone, type Obj } from './codec.js';
+import { decode, encode, listPrefix, objectKey, resourcePrefix, tombstone, type Obj, type ObjList } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { storeToApi } from './errors.js';
 import { generatedName, nameCauses, timestamp } from './meta.js';
 import { fieldMatcher, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { section } from './fields.js';
 import { Strategies } from './strategies/index.js';
 import { finishNothing } from './strategies/types.js';
 
@@ -123,7 +125,7 @@ export class Registry {
   }
 
   /** A <Kind>List honouring selectors, limit/continue and resourceVersion(Match). Throws ApiError 400/410/504. */
-  async list(r: ResourceInfo, ns: string, q: ListQuery): Promise<Obj> {
+  async list(r: ResourceInfo, ns: string, q: ListQuery): Promise<ObjList> {
     const match = selectorPredicate(r, q);
     const prefix = listPrefix(r, ns);
     const limit = q.limit && q.limit > 0 ? q.limit : 0;
@@ -177,7 +179,7 @@ export class Registry {
       }
       throw storeToApi(err, r);
     }
-    const metadata: Obj = { resourceVersion: String(readAt ?? (await this.deps.store.revision())) };
+    const metadata: ListMeta = { resourceVersion: String(readAt ?? (await this.deps.store.revision())) };
     if (more && lastKey) {
       metadata.continue = encodeContinue(readAt!, prefix, lastKey);
       if (!match) metadata.remainingItemCount = remaining;
@@ -186,7 +188,7 @@ export class Registry {
   }
 
   /** Creates the object (name from generateName when asked). Throws ApiError 400/403/404/409/422. */
-  async create(r: ResourceInfo, ns: string, body: Obj, opts: WriteOptions = {}): Promise<Obj> {
+  async create(r: ResourceInfo, ns: string, body: object, opts: WriteOptions = {}): Promise<Obj> {
     const obj = this.checkBody(r, ns, body);
     const m = obj.metadata;
     if (r.namespaced) await this.checkNamespaceOpen(ns);
@@ -204,9 +206,10 @@ export class Registry {
     strategy.prepareAdmittedForCreate(obj);
     const generate = !m.name;
     for (let attempt = 0; ; attempt++) {
-      if (generate) m.name = generatedName(m.generateName);
+      const name = generate ? generatedName(m.generateName ?? '') : m.name ?? '';
+      m.name = name;
       const problems = this.deps.hooks.validateObject(gvk, obj);
-      if (problems.length) throw invalid(r.kind, m.name, problems, r.group);
+      if (problems.length) throw invalid(r.kind, name, problems, r.group);
       await admission.validate(attrs());
       if (!opts.applied) this.deps.hooks.updateManagedFields(undefined, obj, opts.fieldManager ?? 'unknown', 'Update', this.now());
       const finish = await strategy.beginCreate(obj, { dryRun: Boolean(opts.dryRun) });
@@ -216,14 +219,14 @@ export class Registry {
           written = true;
           return obj;
         }
-        const rev = await this.deps.store.create(objectKey(r, ns, m.name), encode(obj, r));
+        const rev = await this.deps.store.create(objectKey(r, ns, name), encode(obj, r));
         written = true;
         m.resourceVersion = String(rev);
         return obj;
       } catch (err) {
         // A generated name that collides is retried, as upstream does, a few times.
         if (generate && attempt < 3 && err instanceof StoreError && err.kind === 'exists') continue;
-        throw storeToApi(err, r, m.name);
+        throw storeToApi(err, r, name);
       } finally {
         await finish(written);
       }
@@ -235,7 +238,7 @@ export class Registry {
    * without one the update is unconditional. On the status subresource only status changes.
    * Throws ApiError 400/404/409/422.
    */
-  async update(r: ResourceInfo, ns: string, name: string, body: Obj, opts: WriteOptions = {}): Promise<Obj> {
+  async update(r: ResourceInfo, ns: string, name: string, body: object, opts: WriteOptions = {}): Promise<Obj> {
     const obj = this.checkBody(r, ns, body);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -250,7 +253,7 @@ export class Registry {
    * `create` is called instead when the object is absent and it is given (apply).
    */
   async guaranteedUpdate(r: ResourceInfo, ns: string, name: string, opts: WriteOptions,
-    transform: (current: Obj) => Obj, operation: 'Update' | 'Apply', create?: () => Promise<Obj>): Promise<Obj> {
+    transform: (current: Obj) => object, operation: 'Update' | 'Apply', create?: () => Promise<Obj>): Promise<Obj> {
     const key = objectKey(r, ns, name);
     const gvk = gvkOf(r);
     for (let attempt = 0; ; attempt++) {
@@ -260,7 +263,8 @@ export class Registry {
         throw notFound(r.plural, name, r.group);
       }
       const old = decode(kv, r);
-      let next = structuredClone(transform(structuredClone(old)));
+      // The transform's object (a client's body or a patched copy) with its metadata ensured.
+      let next = structuredClone(transform(structuredClone(old))) as Obj;
       next.metadata ??= {};
       const wantRv = next.metadata.resourceVersion;
       if (wantRv && wantRv !== old.metadata.resourceVersion) {
@@ -362,9 +366,10 @@ export class Registry {
   }
 
   /** Throws ApiError 400 when kind/apiVersion/namespace in the body disagree with the URL. */
-  private checkBody(r: ResourceInfo, ns: string, body: Obj): Obj {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON or YAML object');
-    const obj = structuredClone(body);
+  private checkBody(r: ResourceInfo, ns: string, body: unknown): Obj {
+    if (!isObject(body)) throw badRequest('the body of the request must be a JSON or YAML object');
+    // An object of the kind once its metadata is checked to be an object, below.
+    const obj = structuredClone(body) as Obj;
     const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
       throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
@@ -392,7 +397,7 @@ export class Registry {
     const kv = await this.deps.store.get(objectKey(NAMESPACES, '', ns));
     if (!kv) throw notFound('namespaces', ns);
     const nsObj = decode(kv);
-    if (nsObj.metadata.deletionTimestamp || nsObj.status?.phase === 'Terminating') {
+    if (nsObj.metadata.deletionTimestamp || section(nsObj.status).phase === 'Terminating') {
       throw apiError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, {
         causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
       });

@@ -3,8 +3,9 @@
 import { badRequest } from '../status.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { ownValue } from '../../own-keys.js';
+import type { Obj } from './codec.js';
+import { section } from './fields.js';
 
-type Obj = Record<string, any>;
 
 export type LabelRequirement =
   | { key: string; op: 'exists' | '!' }
@@ -157,44 +158,48 @@ const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 // Per-type selectable fields, as each upstream registry strategy's GetAttrs/ToSelectableFields.
 const FIELDS: Record<string, Record<string, (o: Obj) => string>> = {
   '/pods': {
-    'spec.nodeName': (o) => str(o.spec?.nodeName),
-    'spec.restartPolicy': (o) => str(o.spec?.restartPolicy),
-    'spec.schedulerName': (o) => str(o.spec?.schedulerName),
-    'spec.serviceAccountName': (o) => str(o.spec?.serviceAccountName),
-    'spec.hostNetwork': (o) => String(Boolean(o.spec?.hostNetwork)),
-    'status.phase': (o) => str(o.status?.phase),
-    'status.podIP': (o) => str(o.status?.podIPs?.[0]?.ip ?? o.status?.podIP),
-    'status.nominatedNodeName': (o) => str(o.status?.nominatedNodeName),
+    'spec.nodeName': (o) => str(section(o.spec).nodeName),
+    'spec.restartPolicy': (o) => str(section(o.spec).restartPolicy),
+    'spec.schedulerName': (o) => str(section(o.spec).schedulerName),
+    'spec.serviceAccountName': (o) => str(section(o.spec).serviceAccountName),
+    'spec.hostNetwork': (o) => String(Boolean(section(o.spec).hostNetwork)),
+    'status.phase': (o) => str(section(o.status).phase),
+    'status.podIP': (o) => {
+      const status = section(o.status);
+      const ips = Array.isArray(status.podIPs) ? status.podIPs : [];
+      return str(section(ips[0]).ip ?? status.podIP);
+    },
+    'status.nominatedNodeName': (o) => str(section(o.status).nominatedNodeName),
   },
   '/events': {
-    'involvedObject.kind': (o) => str(o.involvedObject?.kind),
-    'involvedObject.namespace': (o) => str(o.involvedObject?.namespace),
-    'involvedObject.name': (o) => str(o.involvedObject?.name),
-    'involvedObject.uid': (o) => str(o.involvedObject?.uid),
-    'involvedObject.apiVersion': (o) => str(o.involvedObject?.apiVersion),
-    'involvedObject.resourceVersion': (o) => str(o.involvedObject?.resourceVersion),
-    'involvedObject.fieldPath': (o) => str(o.involvedObject?.fieldPath),
+    'involvedObject.kind': (o) => str(section(o.involvedObject).kind),
+    'involvedObject.namespace': (o) => str(section(o.involvedObject).namespace),
+    'involvedObject.name': (o) => str(section(o.involvedObject).name),
+    'involvedObject.uid': (o) => str(section(o.involvedObject).uid),
+    'involvedObject.apiVersion': (o) => str(section(o.involvedObject).apiVersion),
+    'involvedObject.resourceVersion': (o) => str(section(o.involvedObject).resourceVersion),
+    'involvedObject.fieldPath': (o) => str(section(o.involvedObject).fieldPath),
     reason: (o) => str(o.reason),
     reportingComponent: (o) => str(o.reportingComponent),
-    source: (o) => str(o.source?.component || o.reportingComponent),
+    source: (o) => str(section(o.source).component || o.reportingComponent),
     type: (o) => str(o.type),
   },
   '/secrets': { type: (o) => str(o.type) },
-  '/nodes': { 'spec.unschedulable': (o) => String(Boolean(o.spec?.unschedulable)) },
-  '/namespaces': { 'status.phase': (o) => str(o.status?.phase) },
-  '/services': { 'spec.clusterIP': (o) => str(o.spec?.clusterIP), 'spec.type': (o) => str(o.spec?.type) },
+  '/nodes': { 'spec.unschedulable': (o) => String(Boolean(section(o.spec).unschedulable)) },
+  '/namespaces': { 'status.phase': (o) => str(section(o.status).phase) },
+  '/services': { 'spec.clusterIP': (o) => str(section(o.spec).clusterIP), 'spec.type': (o) => str(section(o.spec).type) },
   // events.k8s.io/v1 names the same labels after its own fields (upstream's field label conversion).
   'events.k8s.io/events': {
     ...Object.fromEntries(['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']
-      .map((f) => [`regarding.${f}`, (o: Obj) => str(o.regarding?.[f])])),
+      .map((f) => [`regarding.${f}`, (o: Obj) => str(ownValue(section(o.regarding), f))])),
     reason: (o) => str(o.reason),
     reportingController: (o) => str(o.reportingController),
     type: (o) => str(o.type),
   },
-  '/replicationcontrollers': { 'status.replicas': (o) => str(o.status?.replicas ?? 0) },
-  'certificates.k8s.io/certificatesigningrequests': { 'spec.signerName': (o) => str(o.spec?.signerName) },
-  'apps/replicasets': { 'status.replicas': (o) => str(o.status?.replicas ?? 0) },
-  'batch/jobs': { 'status.successful': (o) => str(o.status?.successful ?? 0) },
+  '/replicationcontrollers': { 'status.replicas': (o) => str(section(o.status).replicas ?? 0) },
+  'certificates.k8s.io/certificatesigningrequests': { 'spec.signerName': (o) => str(section(o.spec).signerName) },
+  'apps/replicasets': { 'status.replicas': (o) => str(section(o.status).replicas ?? 0) },
+  'batch/jobs': { 'status.successful': (o) => str(section(o.status).successful ?? 0) },
 };
 
 const COMMON: Record<string, (o: Obj) => string> = {

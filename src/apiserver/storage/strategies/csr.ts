@@ -2,7 +2,9 @@
 // fields come from who asks, never from the body; the spec is immutable; conditions change
 // only through /approval, the rest of status (the certificate) only through /status.
 import type { ResourceInfo } from '../../../api/resources.js';
+import { isObject, type JsonObject } from '../../../api/types.js';
 import type { Obj } from '../codec.js';
+import { section } from '../fields.js';
 import { keep, type Requestor } from '../meta.js';
 import { genericStrategy } from './generic.js';
 import type { ResourceStrategy } from './types.js';
@@ -23,8 +25,8 @@ export function csrStrategy(r: ResourceInfo): ResourceStrategy {
     prepareForSubresourceUpdate(next, old, subresource) {
       const out = base.prepareForSubresourceUpdate(next, old, subresource);
       const approval = subresource === 'approval';
-      const conditions = approval ? next.status?.conditions : old.status?.conditions;
-      const status: Obj = { ...(approval ? old.status : next.status) };
+      const conditions = section(approval ? next.status : old.status).conditions;
+      const status: JsonObject = { ...section(approval ? old.status : next.status) };
       if (conditions === undefined) delete status.conditions;
       else status.conditions = conditions;
       out.status = status;
@@ -34,14 +36,15 @@ export function csrStrategy(r: ResourceInfo): ResourceStrategy {
 }
 
 function setRequestor(obj: Obj, user: Requestor | undefined): void {
-  if (obj.spec === null || typeof obj.spec !== 'object' || Array.isArray(obj.spec)) return;
-  delete obj.spec.username;
-  delete obj.spec.uid;
-  delete obj.spec.groups;
-  delete obj.spec.extra;
+  const spec = obj.spec;
+  if (!isObject(spec)) return;
+  delete spec.username;
+  delete spec.uid;
+  delete spec.groups;
+  delete spec.extra;
   if (!user) return;
-  obj.spec.username = user.name;
-  if (user.uid) obj.spec.uid = user.uid;
-  if (user.groups?.length) obj.spec.groups = [...user.groups];
-  if (user.extra && Object.keys(user.extra).length) obj.spec.extra = structuredClone(user.extra);
+  spec.username = user.name;
+  if (user.uid) spec.uid = user.uid;
+  if (user.groups?.length) spec.groups = [...user.groups];
+  if (user.extra && Object.keys(user.extra).length) spec.extra = structuredClone(user.extra);
 }

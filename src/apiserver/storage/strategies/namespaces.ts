@@ -2,6 +2,7 @@
 // finalizer; DELETE only marks them Terminating, and namespaces.ts (the lifecycle) empties
 // them and removes the finalizer.
 import type { ResourceInfo } from '../../../api/resources.js';
+import { section } from '../fields.js';
 import { timestamp } from '../meta.js';
 import { genericStrategy } from './generic.js';
 import type { ResourceStrategy } from './types.js';
@@ -12,7 +13,8 @@ export function namespaceStrategy(r: ResourceInfo): ResourceStrategy {
     ...base,
     prepareForCreate(obj, ctx) {
       base.prepareForCreate(obj, ctx);
-      obj.spec = { ...(obj.spec ?? {}), finalizers: obj.spec?.finalizers ?? ['kubernetes'] };
+      const spec = section(obj.spec);
+      obj.spec = { ...spec, finalizers: spec.finalizers ?? ['kubernetes'] };
       obj.status = { phase: 'Active' };
     },
     markForDeletion(obj, ctx) {

@@ -5,6 +5,7 @@
 import type { ResourceInfo } from '../../../api/resources.js';
 import { podQosClass } from '../../../api/qos.js';
 import type { Obj } from '../codec.js';
+import { numberOf, section } from '../fields.js';
 import { keepMeta, timestamp } from '../meta.js';
 import { genericStrategy, markFinalized } from './generic.js';
 import type { DeletionContext, ResourceStrategy } from './types.js';
@@ -39,9 +40,10 @@ export function podStrategy(r: ResourceInfo): ResourceStrategy {
 
 function markPodForDeletion(obj: Obj, ctx: DeletionContext): Obj | undefined {
   const m = obj.metadata;
-  const spec = obj.spec ?? {};
-  const terminal = obj.status?.phase === 'Succeeded' || obj.status?.phase === 'Failed';
-  let grace = ctx.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? DEFAULT_POD_GRACE;
+  const spec = section(obj.spec);
+  const phase = section(obj.status).phase;
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  let grace = ctx.gracePeriodSeconds ?? numberOf(spec.terminationGracePeriodSeconds) ?? DEFAULT_POD_GRACE;
   if (!spec.nodeName || terminal) grace = 0;
   // A pending graceful deletion can only be shortened.
   if (m.deletionGracePeriodSeconds !== undefined && m.deletionGracePeriodSeconds < grace) grace = m.deletionGracePeriodSeconds;

@@ -47,9 +47,9 @@ test('every key of the strategy table names a served resource', (t) => {
 
 test('an update that loses a compare-and-swap round gives back what that round took, and the landed one frees what it gave up', async (t) => {
   const { store, allocator, registry } = await setup();
-  const created = await registry.create(SERVICES, 'default', nodePortService('a', 30500));
+  const created: any = await registry.create(SERVICES, 'default', nodePortService('a', 30500));
   store.races = 1;
-  const updated = await registry.update(SERVICES, 'default', 'a', { ...created, metadata: { ...created.metadata, resourceVersion: undefined }, spec: { ...created.spec, ports: [{ port: 80, protocol: 'TCP', nodePort: 30600 }] } });
+  const updated: any = await registry.update(SERVICES, 'default', 'a', { ...created, metadata: { ...created.metadata, resourceVersion: undefined }, spec: { ...created.spec, ports: [{ port: 80, protocol: 'TCP', nodePort: 30600 }] } });
   t.is(store.races, 0, 'the first round was lost');
   t.is(updated.spec.ports[0].nodePort, 30600, 'the second round took 30600 again: the first gave it back');
   t.deepEqual(await allocator.usage(), { clusterIPs: 1, nodePorts: 1 });
@@ -71,7 +71,7 @@ test('a Service whose last finalizer goes away after its delete frees its Cluste
 
 test('a dry-run create takes nothing; a create whose write fails gives back what it took', async (t) => {
   const { allocator, registry } = await setup();
-  const dry = await registry.create(SERVICES, 'default', nodePortService('a', 30500), { dryRun: true });
+  const dry: any = await registry.create(SERVICES, 'default', nodePortService('a', 30500), { dryRun: true });
   t.is(dry.spec.clusterIP, undefined);
   await registry.create(SERVICES, 'default', nodePortService('a', 30500));
   await t.throwsAsync(registry.create(SERVICES, 'default', nodePortService('a', 30501)), { message: /already exists/ });
