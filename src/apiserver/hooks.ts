@@ -1,6 +1,6 @@
 // What the apiserver core calls but does not own: defaults, validation, admission, patching,
-// OpenAPI, tables, authentication/authorization and service allocation. Each is built in its
-// own folder (src/api, src/apiserver/patch, auth, alloc); the composition root passes them in.
+// OpenAPI, tables, authentication/authorization. Each is built in its own folder (src/api,
+// src/apiserver/patch, auth); the composition root passes them in.
 // Until one lands, `standInHooks` fills its slot with the simplest honest behaviour, noted on
 // each member, so the server is usable without claiming what it does not do.
 import type { IncomingMessage } from 'node:http';
@@ -16,16 +16,6 @@ export type { UserInfo } from './auth/types.js';
 export type AuthzAttributes = Attributes;
 
 export interface Gvk { group: string; version: string; kind: string }
-
-/**
- * What allocateService took: commit() once the object is written (frees what an update gave
- * up), undo() when the write failed (frees what was taken). Both are idempotent, and only the
- * first of the two counts.
- */
-export interface ServiceAllocation {
-  commit(): Promise<void>;
-  undo(): Promise<void>;
-}
 
 export interface ServerHooks {
   defaultObject(gvk: Gvk, obj: object): void;
@@ -47,15 +37,6 @@ export interface ServerHooks {
   authenticate(req: IncomingMessage): UserInfo | undefined | Promise<UserInfo | undefined>;
   /** Rejects only when the policy source fails (the caller answers 500). */
   authorize(user: UserInfo, attrs: AuthzAttributes): Promise<Decision>;
-  /**
-   * Fills the Service's ClusterIP/NodePorts (create: no `old`). Rejects ApiError 422/500 with
-   * nothing taken. The returned allocation, when there is one, is to be committed after the
-   * write or undone when it fails; callers that ignore it get that done per request by the
-   * server (wiring/service-allocation.ts).
-   */
-  allocateService(svc: object, old?: object): Promise<ServiceAllocation | void> | ServiceAllocation | void;
-  /** Frees what a deleted Service (or one whose create failed) holds. Rejects when the store does. */
-  releaseService(svc: object): Promise<void> | void;
   /**
    * The admission chain (admission/chain.ts) and its request scope: the storage calls its
    * mutating phase on the defaulted object, its validating phase on the final one (after
@@ -86,8 +67,8 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
  * patch answers 415, server-side apply merges without field ownership, no OpenAPI documents
  * (404), a minimal Name/Created At table, a client certificate signed by the CA makes its CN
  * the user (O the groups), everyone authenticated is allowed (anonymous users only the health
- * and version paths), no ClusterIP allocation, no admission plugins (only the request scope).
- * startApiServer replaces the auth and service members with the real ones unless told not to,
+ * and version paths), no admission plugins (only the request scope).
+ * startApiServer replaces the auth members with the real ones unless told not to,
  * and always the admission chain.
  */
 export function standInHooks(): ServerHooks {
@@ -139,8 +120,6 @@ export function standInHooks(): ServerHooks {
     authorize: async (user, attrs) => (user.groups.includes('system:authenticated') || (!attrs.resourceRequest && PUBLIC_PATHS.has(attrs.path ?? ''))
       ? { allowed: true, reason: 'stand-in: everyone authenticated is allowed' }
       : { allowed: false, reason: '' }),
-    allocateService: () => {},
-    releaseService: () => {},
     admission: admissionChain([]),
   };
 }

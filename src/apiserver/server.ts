@@ -22,6 +22,7 @@ import { apiError } from './status.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
 import { ensureSystemPriorityClasses } from './storage/priority-classes.js';
 import { Registry } from './storage/registry.js';
+import { Strategies } from './storage/strategies/index.js';
 import { requiredFieldValues } from './storage/selectors.js';
 import { inFlightLimiter, type InFlightLimits } from './http/max-in-flight.js';
 import { admissionWiring } from './wiring/admission.js';
@@ -30,7 +31,6 @@ import { startClusterRoleAggregation } from './wiring/clusterrole-aggregation.js
 import { startDefaultServiceAccounts } from './wiring/default-serviceaccounts.js';
 import { serveAuthEndpoint } from './wiring/endpoints.js';
 import { serveReview } from './wiring/token-review.js';
-import { serviceAllocation } from './wiring/service-allocation.js';
 import { ensureBootstrapRbac, ensureKubernetesService, repairServiceAllocations } from './wiring/startup.js';
 import { OPENAPI_V2_PROTOBUF, openapiV2Protobuf } from './protobuf/openapi-v2.js';
 
@@ -115,14 +115,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const anonymous = authOpts?.anonymous ?? true;
   const auth = authOpts ? authWiring(authOpts, opts.store, log, now) : undefined;
   const allocator = opts.services === false ? undefined : new ServiceAllocator(opts.store, opts.services);
-  const allocation = allocator ? serviceAllocation(allocator, log) : undefined;
   // The final authorizer (opts.hooks may replace it), read when a plugin asks.
   const admission = admissionWiring({ rbac: auth?.rbac, authorize: (user, attrs) => hooks.authorize(user, attrs), registry: () => registry });
-  const hooks: ServerHooks = {
-    ...standInHooks(), ...auth?.hooks, admission,
-    ...(allocation ? { allocateService: allocation.allocateService, releaseService: allocation.releaseService } : {}), ...opts.hooks,
-  };
-  const registry: Registry = new Registry({ store: opts.store, hooks, now });
+  const hooks: ServerHooks = { ...standInHooks(), ...auth?.hooks, admission, ...opts.hooks };
+  const strategies = new Strategies({ serviceAllocator: allocator, log });
+  const registry: Registry = new Registry({ store: opts.store, hooks, now, strategies });
   // The watch caches hold store watches: end them, or an etcd client never lets the process exit.
   const stops: (() => Promise<void>)[] = [() => registry.close()];
   if (auth) stops.push(() => auth.rbac.stop());
@@ -177,8 +174,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const serveResource = async () => {
         if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
         if (await serveReview(reviewDeps, info, req, res)) return;
-        const handle = () => handleResource(deps, info, url, req, res);
-        return allocation ? allocation.inRequest(handle) : handle();
+        return handleResource(deps, info, url, req, res);
       };
       // Every write this request causes is admitted as `user`'s (admission/chain.ts).
       return hooks.admission.actingAs(user, serveResource);

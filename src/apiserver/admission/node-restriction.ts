@@ -10,6 +10,9 @@
 //   pvcs            status only, and nothing but status.capacity/conditions
 //   serviceaccounts tokens only bound to a pod (with uid) running on itself
 //   leases, csinodes  only its own (leases in kube-node-lease)
+import { isObject, type Json } from '../../api/types.js';
+import { ownValue } from '../../own-keys.js';
+import { section } from '../storage/fields.js';
 import { nodeIdentity } from '../auth/node/authorizer.js';
 import { notFound } from '../status.js';
 import { podConfigMapNames, podSecretNames } from '../auth/node/pod-references.js';
@@ -37,12 +40,12 @@ const isKubeletLabel = (key: string) => KUBELET_LABELS.has(key) || KUBELET_LABEL
 const isKubernetesLabel = (key: string) => ['kubernetes.io', 'k8s.io'].some((d) => within(labelNamespace(key), d));
 
 /** Labels a node may not add, change or remove on itself, sorted (upstream getForbiddenLabels). */
-export function forbiddenNodeLabels(labels: Obj | undefined, old: Obj | undefined): string[] {
+export function forbiddenNodeLabels(labels: Readonly<Record<string, string>> | undefined, old: Readonly<Record<string, string>> | undefined): string[] {
   const a = labels ?? {};
   const b = old ?? {};
   const modified = new Set<string>();
-  for (const k of Object.keys(a)) if (!Object.hasOwn(b, k) || a[k] !== b[k]) modified.add(k);
-  for (const k of Object.keys(b)) if (!Object.hasOwn(a, k) || a[k] !== b[k]) modified.add(k);
+  for (const k of Object.keys(a)) if (!Object.hasOwn(b, k) || ownValue(a, k) !== ownValue(b, k)) modified.add(k);
+  for (const k of Object.keys(b)) if (!Object.hasOwn(a, k)) modified.add(k);
   return [...modified].filter((k) => within(labelNamespace(k), 'node-restriction.kubernetes.io') || (isKubernetesLabel(k) && !isKubeletLabel(k))).sort();
 }
 
@@ -51,8 +54,9 @@ const same = (x: unknown, y: unknown) => JSON.stringify(x ?? null) === JSON.stri
 export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
   async function podCreate(node: string, a: RequestAttributes, pod: Obj): Promise<void> {
     if (!Object.hasOwn(pod.metadata?.annotations ?? {}, MIRROR)) throw forbidden(a, `pod does not have "${MIRROR}" annotation, node "${node}" can only create mirror pods`);
-    if (pod.spec?.nodeName !== node) throw forbidden(a, `node "${node}" can only create pods with spec.nodeName set to itself`);
-    const owners: Obj[] = Array.isArray(pod.metadata?.ownerReferences) ? pod.metadata.ownerReferences : [];
+    const spec = section(pod.spec);
+    if (spec.nodeName !== node) throw forbidden(a, `node "${node}" can only create pods with spec.nodeName set to itself`);
+    const owners = Array.isArray(pod.metadata?.ownerReferences) ? pod.metadata.ownerReferences : [];
     if (owners.length > 1) throw forbidden(a, `node "${node}" can only create pods with a single owner reference set to itself`);
     const owner = owners[0];
     if (!owner || owner.apiVersion !== 'v1' || owner.kind !== 'Node' || owner.name !== node) throw forbidden(a, `node "${node}" can only create pods with an owner reference set to itself`);
@@ -61,12 +65,16 @@ export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
     const nodeObj = await deps.get('nodes', '', node);
     if (!nodeObj) throw notFound('nodes', node);
     if (owner.uid !== nodeObj.metadata?.uid) throw forbidden(a, `node ${node} UID mismatch: expected ${owner.uid} got ${nodeObj.metadata?.uid}`);
-    if (pod.spec?.serviceAccountName) throw forbidden(a, `node "${node}" can not create pods that reference a service account`);
+    if (spec.serviceAccountName) throw forbidden(a, `node "${node}" can not create pods that reference a service account`);
     if (podSecretNames(pod).size) throw forbidden(a, `node "${node}" can not create pods that reference secrets`);
     if (podConfigMapNames(pod).size) throw forbidden(a, `node "${node}" can not create pods that reference configmaps`);
-    const volumes: Obj[] = Array.isArray(pod.spec?.volumes) ? pod.spec.volumes : [];
-    if (volumes.some((v) => (v?.projected?.sources ?? []).some((s: Obj) => s?.clusterTrustBundle))) throw forbidden(a, `node "${node}" can not create pods that reference clustertrustbundles`);
-    if (volumes.some((v) => v?.persistentVolumeClaim)) throw forbidden(a, `node "${node}" can not create pods that reference persistentvolumeclaims`);
+    const volumes = (Array.isArray(spec.volumes) ? spec.volumes : []).map(section);
+    const sources = (v: Json) => {
+      const list = section(section(v).projected).sources;
+      return Array.isArray(list) ? list : [];
+    };
+    if (volumes.some((v) => sources(v).some((s) => section(s).clusterTrustBundle))) throw forbidden(a, `node "${node}" can not create pods that reference clustertrustbundles`);
+    if (volumes.some((v) => v.persistentVolumeClaim)) throw forbidden(a, `node "${node}" can not create pods that reference persistentvolumeclaims`);
   }
 
   function admitPod(node: string, a: RequestAttributes): Promise<void> | void {
@@ -74,7 +82,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
       case '':
         if (a.operation === 'CREATE') return podCreate(node, a, a.object!);
         if (a.operation === 'DELETE') {
-          if (a.oldObject?.spec?.nodeName !== node) throw forbidden(a, `node "${node}" can only delete pods with spec.nodeName set to itself`);
+          if (section(a.oldObject?.spec).nodeName !== node) throw forbidden(a, `node "${node}" can only delete pods with spec.nodeName set to itself`);
           return;
         }
         throw forbidden(a, `unexpected operation "${a.operation}", node "${node}" can only create and delete mirror pods`);
@@ -82,10 +90,10 @@ export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
         if (a.operation !== 'CREATE') throw forbidden(a, `unexpected operation ${a.operation}`);
         return deps.get('pods', a.namespace, a.name).then((pod) => {
           if (!pod) throw notFound('pods', a.name);
-          if (pod.spec?.nodeName !== node) throw forbidden(a, `node ${node} can only evict pods with spec.nodeName set to itself`);
+          if (section(pod.spec).nodeName !== node) throw forbidden(a, `node ${node} can only evict pods with spec.nodeName set to itself`);
         });
       case 'status':
-        if (a.oldObject?.spec?.nodeName !== node) throw forbidden(a, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
+        if (section(a.oldObject?.spec).nodeName !== node) throw forbidden(a, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
         if (!same(a.oldObject?.metadata?.labels, a.object?.metadata?.labels)) throw forbidden(a, `node "${node}" cannot update labels through pod status`);
         return;
       default:
@@ -96,16 +104,18 @@ export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
   function admitNode(node: string, a: RequestAttributes): void {
     if (a.operation === 'DELETE') return; // RBAC decides (the node rules hold no delete)
     if (a.name !== node) throw forbidden(a, `node "${node}" is not allowed to modify node "${a.name}"`);
-    const obj = a.object ?? {};
+    const obj: Obj = a.object ?? {};
+    const spec = section(obj.spec);
     if (a.operation === 'CREATE') {
-      if (obj.spec?.configSource) throw forbidden(a, `node "${node}" is not allowed to create pods with a non-nil configSource`);
+      if (spec.configSource) throw forbidden(a, `node "${node}" is not allowed to create pods with a non-nil configSource`);
       const bad = forbiddenNodeLabels(obj.metadata?.labels, undefined);
       if (bad.length) throw forbidden(a, `node "${node}" is not allowed to set the following labels: ${bad.join(', ')}`);
       return;
     }
-    const old = a.oldObject ?? {};
-    if (obj.spec?.configSource && !same(obj.spec.configSource, old.spec?.configSource)) throw forbidden(a, `node "${node}" is not allowed to update configSource to a new non-nil configSource`);
-    if (!same(obj.spec?.taints, old.spec?.taints)) throw forbidden(a, `node "${node}" is not allowed to modify taints`);
+    const old: Obj = a.oldObject ?? {};
+    const oldSpec = section(old.spec);
+    if (spec.configSource && !same(spec.configSource, oldSpec.configSource)) throw forbidden(a, `node "${node}" is not allowed to update configSource to a new non-nil configSource`);
+    if (!same(spec.taints, oldSpec.taints)) throw forbidden(a, `node "${node}" is not allowed to modify taints`);
     const bad = forbiddenNodeLabels(obj.metadata?.labels, old.metadata?.labels);
     if (bad.length) throw forbidden(a, `is not allowed to modify labels: ${bad.join(', ')}`);
   }
@@ -115,7 +125,7 @@ export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
     if (a.operation !== 'UPDATE') throw forbidden(a, `unexpected operation "${a.operation}"`);
     const strip = (o: Obj | undefined) => {
       const { resourceVersion: _rv, managedFields: _mf, ...metadata } = o?.metadata ?? {};
-      const { capacity: _c, conditions: _cd, allocatedResources: _ar, allocatedResourceStatuses: _ars, ...status } = o?.status ?? {};
+      const { capacity: _c, conditions: _cd, allocatedResources: _ar, allocatedResourceStatuses: _ars, ...status } = section(o?.status);
       return { ...o, metadata, status };
     };
     if (!same(strip(a.object), strip(a.oldObject))) throw forbidden(a, `node "${node}" is not allowed to update fields other than status.capacity and status.conditions`);
@@ -123,14 +133,15 @@ export function nodeRestriction(deps: NodeRestrictionDeps): AdmissionPlugin {
 
   async function admitToken(a: RequestAttributes): Promise<void> {
     if (a.operation !== 'CREATE' || a.subresource !== 'token') return;
-    const ref = a.object?.spec?.boundObjectRef;
-    if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw forbidden(a, 'node requested token not bound to a pod');
+    const bound = section(a.object?.spec).boundObjectRef;
+    const ref = isObject(bound) ? bound : undefined;
+    if (!ref || typeof ref.name !== 'string' || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw forbidden(a, 'node requested token not bound to a pod');
     if (!ref.uid) throw forbidden(a, 'node requested token with a pod binding without a uid');
     const pod = await deps.get('pods', a.namespace, ref.name);
     if (!pod) throw notFound('pods', ref.name);
     if (ref.uid !== pod.metadata?.uid) throw forbidden(a, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
     const node = nodeIdentity(a.user);
-    if (pod.spec?.nodeName !== node) throw forbidden(a, 'node requested token bound to a pod scheduled on a different node');
+    if (section(pod.spec).nodeName !== node) throw forbidden(a, 'node requested token bound to a pod scheduled on a different node');
   }
 
   async function validate(a: RequestAttributes): Promise<void> {

@@ -14,6 +14,7 @@ import { rulesFor } from '../auth/rule-resolver.js';
 import { covers, describeMissing, goQuote, goQuoteList } from '../auth/rule-coverage.js';
 import { requestersOnly } from './chain.js';
 import { admissionForbidden } from './forbidden.js';
+import { section, stringOf } from '../storage/fields.js';
 import type { AdmissionPlugin, Obj, RequestAttributes } from './types.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
@@ -45,7 +46,10 @@ function onlyGcFieldsChange(next: Obj, old: Obj | undefined): boolean {
   return strip(next, old) === strip(old, old);
 }
 
-const hasAggregationRule = (role: Obj | undefined) => (role?.aggregationRule?.clusterRoleSelectors?.length ?? 0) > 0;
+const hasAggregationRule = (role: Obj | undefined) => {
+  const selectors = section(role?.aggregationRule).clusterRoleSelectors;
+  return Array.isArray(selectors) && selectors.length > 0;
+};
 
 /** The admission plugin; see the header for what it refuses (403) and 404 for a binding to a missing role. */
 export function rbacEscalationCheck(deps: EscalationDeps): AdmissionPlugin {
@@ -75,15 +79,16 @@ export function rbacEscalationCheck(deps: EscalationDeps): AdmissionPlugin {
   }
 
   async function checkBinding(a: RequestAttributes, obj: Obj): Promise<void> {
-    const ref = obj.roleRef ?? {};
+    const ref = section(obj.roleRef);
     const kind = ref.kind === 'Role' || ref.kind === 'ClusterRole' ? ref.kind : undefined;
     if (!kind) return; // validation has refused it already
+    const refName = stringOf(ref.name) ?? '';
     const namespace = a.resource === 'rolebindings' ? a.namespace : '';
     // BindingAuthorized: `bind` on the role, in the binding's namespace (cluster scope for a ClusterRoleBinding).
     const resource = kind === 'Role' ? 'roles' : 'clusterroles';
-    if (await allowed(a.user, { verb: 'bind', apiGroup: ref.apiGroup ?? RBAC, resource, namespace: namespace || undefined, name: ref.name })) return;
-    const role = await deps.getRole(kind, namespace, ref.name);
-    if (!role) throw notFound(resource, ref.name, RBAC);
+    if (await allowed(a.user, { verb: 'bind', apiGroup: stringOf(ref.apiGroup) ?? RBAC, resource, namespace: namespace || undefined, name: refName })) return;
+    const role = await deps.getRole(kind, namespace, refName);
+    if (!role) throw notFound(resource, refName, RBAC);
     const why = await missingRights(a.user, namespace, Array.isArray(role.rules) ? role.rules : []);
     if (why) throw forbiddenWrite(a.resource, a.name, why);
   }

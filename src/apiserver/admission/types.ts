@@ -3,9 +3,17 @@
 // part (may change the object; runs before the object is validated) and a validating part
 // (judges the object as it would be stored, after defaulting, patching and validation).
 import type { ResourceInfo } from '../../api/resources.js';
+import type { ObjectMeta } from '../../api/types.js';
 import type { UserInfo } from '../auth/types.js';
 
-export type Obj = Record<string, any>;
+/**
+ * An object as admission sees it: a stored kind's object, or a subresource's body (Eviction,
+ * TokenRequest); kind-specific fields are read by narrowing (storage/fields.ts).
+ */
+export interface Obj {
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
 
 export interface AdmissionAttributes {
   /** Who asks; undefined for the server's own writes (no request in scope). */

@@ -1,15 +1,16 @@
 // Allocation failures as the Status upstream's service REST storage answers with.
 import { apiError, invalid, type ApiError } from '../status.js';
 import { AllocError } from './bitmap.js';
+import type { AllocService } from './service-fields.js';
 
 /** Go's %#v of a []string, which upstream's field errors print for clusterIPs. */
 const goStrings = (values: string[]) => `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
 
-const invalidField = (svc: any, field: string, shown: string, detail: string): ApiError =>
+const invalidField = (svc: AllocService, field: string, shown: string, detail: string): ApiError =>
   invalid('Service', svc?.metadata?.name ?? '', [{ reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown}: ${detail}` }]);
 
 /** `e` undefined: the requested value is not an IP at all. */
-export function clusterIPError(svc: any, ip: string, range: string, e: AllocError | undefined): ApiError {
+export function clusterIPError(svc: AllocService, ip: string, range: string, e: AllocError | undefined): ApiError {
   const ips: string[] = svc.spec?.clusterIPs ?? [ip];
   if (!e) return invalidField(svc, 'spec.clusterIPs', goStrings(ips), 'failed to parse IP');
   const why = e.kind === 'allocated' ? 'provided IP is already allocated' : `the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${range}`;
@@ -20,15 +21,15 @@ function portReason(e: AllocError, range: string): string {
   return e.kind === 'allocated' ? 'provided port is already allocated' : `provided port is not in the valid range. The range of valid ports is ${range}`;
 }
 
-export function nodePortError(svc: any, index: number, port: number, range: string, e: AllocError): ApiError {
+export function nodePortError(svc: AllocService, index: number, port: number, range: string, e: AllocError): ApiError {
   return invalidField(svc, `spec.ports[${index}].nodePort`, String(port), portReason(e, range));
 }
 
-export function healthCheckNodePortError(svc: any, port: number, range: string, e: AllocError): ApiError {
+export function healthCheckNodePortError(svc: AllocService, port: number, range: string, e: AllocError): ApiError {
   return invalidField(svc, 'spec.healthCheckNodePort', String(port), `failed to allocate requested HealthCheck NodePort ${port}: ${portReason(e, range)}`);
 }
 
-export function familyError(svc: any, field: string, value: string, detail: string): ApiError {
+export function familyError(svc: AllocService, field: string, value: string, detail: string): ApiError {
   return invalidField(svc, field, JSON.stringify(value), detail);
 }
 

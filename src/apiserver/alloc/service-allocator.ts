@@ -11,6 +11,7 @@ import { RangeStore } from './range-store.js';
 import { asAllocError, clusterIPError, familyError, healthCheckNodePortError, nodePortError, rangeFull } from './errors.js';
 import {
   allocatesNodePorts, heldIPs, heldNodePorts, mayHaveNodePorts, needsHealthCheckNodePort, patchAllocatedValues, serviceType,
+  type AllocPort, type AllocService,
 } from './service-fields.js';
 
 export const SERVICE_IPS_KEY = '/registry/ranges/serviceips';
@@ -81,7 +82,7 @@ export class ServiceAllocator {
    * nothing stays allocated when it rejects. Then write the object and call commit() on the
    * result, or undo() if the write failed.
    */
-  async allocate(svc: any, old?: any): Promise<Allocation> {
+  async allocate(svc: AllocService, old?: AllocService): Promise<Allocation> {
     svc.spec ??= {};
     if (old) patchAllocatedValues(svc, old);
     const taken: Step[] = [];
@@ -102,7 +103,7 @@ export class ServiceAllocator {
   }
 
   /** Frees the service's cluster IPs and node ports; values not held (or out of range) are ignored. Rejects only when the store does. */
-  async release(svc: any): Promise<void> {
+  async release(svc: AllocService): Promise<void> {
     await this.releaseValues(heldIPs(svc), heldNodePorts(svc));
   }
 
@@ -111,7 +112,7 @@ export class ServiceAllocator {
    * values become free, values in use are marked. Run it before serving requests: an
    * allocation racing with it could be forgotten. Rejects only when the store does.
    */
-  async repair(services: any[]): Promise<RepairReport> {
+  async repair(services: AllocService[]): Promise<RepairReport> {
     const problems: string[] = [];
     const ips = new Bitmap(this.serviceRange.size);
     const ports = new Bitmap(this.nodePortRange[1] - this.nodePortRange[0] + 1);
@@ -142,21 +143,21 @@ export class ServiceAllocator {
     return { clusterIPs: ips.count(), nodePorts: ports.count() };
   }
 
-  private checkFamilies(svc: any): void {
-    const spec = svc.spec;
+  private checkFamilies(svc: AllocService): void {
+    const spec = svc.spec ??= {};
     const family = this.serviceRange.family;
     if (spec.ipFamilyPolicy === 'RequireDualStack') throw familyError(svc, 'spec.ipFamilyPolicy', 'RequireDualStack', 'this cluster is not configured for dual-stack services');
     const families: string[] = spec.ipFamilies ?? [];
     if (families[0] && families[0] !== family) throw familyError(svc, 'spec.ipFamilies[0]', families[0], 'not configured on this cluster');
     // PreferDualStack on a single-stack cluster settles for the one family, as upstream.
     if (families.length > 1 && spec.ipFamilyPolicy !== 'PreferDualStack') throw familyError(svc, 'spec.ipFamilies[1]', families[1]!, 'not configured on this cluster');
-    if ((spec.clusterIPs?.length ?? 0) > 1 && spec.ipFamilyPolicy !== 'PreferDualStack') throw familyError(svc, 'spec.clusterIPs[1]', spec.clusterIPs[1], 'this cluster is not configured for dual-stack services');
+    if ((spec.clusterIPs?.length ?? 0) > 1 && spec.ipFamilyPolicy !== 'PreferDualStack') throw familyError(svc, 'spec.clusterIPs[1]', spec.clusterIPs?.[1] ?? '', 'this cluster is not configured for dual-stack services');
     spec.ipFamilies = [family];
     spec.ipFamilyPolicy ??= 'SingleStack';
   }
 
-  private async allocateClusterIP(svc: any, old: any, taken: Step[]): Promise<void> {
-    const spec = svc.spec;
+  private async allocateClusterIP(svc: AllocService, old: AllocService | undefined, taken: Step[]): Promise<void> {
+    const spec = svc.spec ??= {};
     if (serviceType(svc) === 'ExternalName') return;
     if (!spec.clusterIPs?.length && spec.clusterIP) spec.clusterIPs = [spec.clusterIP];
     this.checkFamilies(svc);
@@ -188,9 +189,9 @@ export class ServiceAllocator {
     spec.clusterIPs = [ip];
   }
 
-  private async allocateNodePorts(svc: any, old: any, taken: Step[]): Promise<void> {
+  private async allocateNodePorts(svc: AllocService, old: AllocService | undefined, taken: Step[]): Promise<void> {
     if (!mayHaveNodePorts(svc)) return;
-    const ports: any[] = svc.spec.ports ?? [];
+    const ports: AllocPort[] = svc.spec?.ports ?? [];
     const held = new Set(old ? heldNodePorts(old) : []);
     const take = async (port: number, index: number) => {
       if (held.has(port)) return;
@@ -201,7 +202,7 @@ export class ServiceAllocator {
       taken.push(() => this.releaseValues([], [port]));
     };
     // Ports with the same number (TCP and UDP twins) share one node port, as upstream.
-    const byServicePort = new Map<number, number>();
+    const byServicePort = new Map<number | undefined, number>();
     for (const [i, p] of ports.entries()) {
       if (!p.nodePort && !allocatesNodePorts(svc)) continue;
       const shared = byServicePort.get(p.port);
@@ -212,7 +213,7 @@ export class ServiceAllocator {
       }
       const requestedBy = p.nodePort ? i : ports.findIndex((q, j) => j > i && q.port === p.port && q.nodePort);
       if (requestedBy >= 0) {
-        const requested = ports[requestedBy].nodePort as number;
+        const requested = ports[requestedBy]?.nodePort ?? 0;
         await take(requested, requestedBy);
         p.nodePort = requested;
       } else {
@@ -223,9 +224,9 @@ export class ServiceAllocator {
     }
   }
 
-  private async allocateHealthCheckNodePort(svc: any, old: any, taken: Step[]): Promise<void> {
+  private async allocateHealthCheckNodePort(svc: AllocService, old: AllocService | undefined, taken: Step[]): Promise<void> {
     if (!needsHealthCheckNodePort(svc)) return;
-    const spec = svc.spec;
+    const spec = svc.spec ??= {};
     const requested: number | undefined = spec.healthCheckNodePort || undefined;
     if (requested && old && heldNodePorts(old).includes(requested)) return;
     if (requested) {

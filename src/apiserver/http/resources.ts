@@ -9,9 +9,12 @@ import { definitionNode, kindNode, pruneUnknownFields } from '../../api/fieldval
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { JSON_PATCH_SHAPE, parseJson, strictJsonProblems } from '../../api/strict-decode.js';
 import { decodeYamlAsync } from '../../api/yaml-offload.js';
+import { isObject, type JsonObject, type ListMeta } from '../../api/types.js';
+import { ownValue } from '../../own-keys.js';
+import { numberOf, section, stringOf } from '../storage/fields.js';
 import type { ServerHooks } from '../hooks.js';
 import { apiError, badRequest, invalid } from '../status.js';
-import type { Obj } from '../storage/codec.js';
+import type { Obj, ObjList } from '../storage/codec.js';
 import { deleteCollection, deleteObject, type DeleteOptions } from '../storage/delete.js';
 import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
 import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/subresources.js';
@@ -33,6 +36,8 @@ export interface ResourceHandlerDeps {
 const notServed = () => apiError(404, 'NotFound', 'the server could not find the requested resource');
 const methodNotAllowed = () => apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 const CONVERSIONS = ['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList'];
+/** What a resource request answers with: an object, a list, or a Status. */
+type Answer = Obj | ObjList | { kind: 'Status'; metadata?: ListMeta; [field: string]: unknown };
 const KUBELET_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy', 'token', 'ephemeralcontainers']);
 
 /**
@@ -62,7 +67,7 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
   const rep = negotiate(req.headers.accept, CONVERSIONS);
   const opts = writeOptions(q, req);
   const fields = new FieldReport(directiveOf(q));
-  const write = (code: number, obj: Obj) => {
+  const write = (code: number, obj: Answer) => {
     fields.setWarningHeaders(res);
     writeObject(res, code, convert(deps.hooks, r, obj, rep, q), rep);
   };
@@ -103,8 +108,8 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
     }
     case 'delete': {
       const del = await deleteOptions(req, q);
-      const { object, pending } = await deleteObject(registry, r, ns, info.name, del);
-      if (pending || r.plural === 'pods') return write(200, object);
+      const { object, returnObject } = await deleteObject(registry, r, ns, info.name, del);
+      if (returnObject) return write(200, object);
       return writeObject(res, 200, {
         kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
         details: { name: info.name, group: r.group, kind: r.plural, uid: object.metadata?.uid },
@@ -118,7 +123,7 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
 }
 
 async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns: string, info: RequestInfo, q: URLSearchParams,
-  req: IncomingMessage, write: (code: number, obj: Obj) => void, readTypedObject: (req: IncomingMessage) => Promise<Obj>, fields: FieldReport): Promise<void> {
+  req: IncomingMessage, write: (code: number, obj: Answer) => void, readTypedObject: (req: IncomingMessage) => Promise<Obj>, fields: FieldReport): Promise<void> {
   const { registry } = deps;
   const sub = info.subresource;
   const opts = { ...writeOptions(q, req), subresource: sub };
@@ -128,7 +133,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
     await bindPod(registry, r, ns, info.name, await readObject(req, BINDING));
     return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
-  if (sub === 'eviction' && r.plural === 'pods') {
+  if (sub === 'eviction') {
     if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     await evictPod(registry, r, ns, info.name, await readObject(req, EVICTION));
     return write(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
@@ -137,8 +142,9 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
     if (info.verb === 'get') return write(200, toScale(await registry.get(r, ns, info.name)));
     if (info.verb === 'update') {
       const scale = await readObject(req, SCALE);
-      if (scale.metadata?.name !== undefined && scale.metadata.name !== info.name) {
-        throw badRequest(`the name of the object (${scale.metadata.name}) does not match the name on the URL (${info.name})`);
+      const scaleName = section(scale.metadata).name;
+      if (scaleName !== undefined && scaleName !== info.name) {
+        throw badRequest(`the name of the object (${scaleName}) does not match the name on the URL (${info.name})`);
       }
       return write(200, await updateScale(registry, r, ns, info.name, () => scale, opts));
     }
@@ -147,7 +153,7 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
       const patch = await decodeBodyAsync(ct, await readBody(req));
       const gvk = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
       return write(200, await updateScale(registry, r, ns, info.name, (scale) => {
-        const patched = deps.hooks.applyPatch(ct, scale, patch, gvk) as Obj;
+        const patched = deps.hooks.applyPatch(ct, scale, patch, gvk);
         checkPatchedTypes(ct, patched, patch, gvk);
         return patched;
       }, opts));
@@ -166,12 +172,12 @@ async function handleSubresource(deps: ResourceHandlerDeps, r: ResourceInfo, ns:
 }
 
 /** A subresource's body (Binding, Eviction, Scale): an object whose values fit `kind`'s types. Throws ApiError 400. */
-async function readObject(req: IncomingMessage, kind: { group: string; version: string; kind: string }): Promise<Obj> {
+async function readObject(req: IncomingMessage, kind: { group: string; version: string; kind: string }): Promise<JsonObject> {
   const body = await decodeBodyAsync(req.headers['content-type'], await readBody(req));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be an object');
   const typeError = decodeTypeError(kind, body);
   if (typeError) throw badRequest(cannotHandle(kind, kind, typeError));
-  return body as Obj;
+  return body as JsonObject;
 }
 
 const BINDING = { group: '', version: 'v1', kind: 'Binding' };
@@ -211,7 +217,7 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage) {
   const fv = q.get('fieldValidation');
   if (fv && !['Strict', 'Warn', 'Ignore'].includes(fv)) throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
   const fieldManager = q.get('fieldManager') || undefined;
-  const kind = Object.hasOwn(OPTIONS_KIND, req.method ?? '') ? OPTIONS_KIND[req.method!]! : undefined;
+  const kind = ownValue(OPTIONS_KIND, req.method ?? '');
   const apply = kind === 'PatchOptions' && /^application\/apply-patch\+(yaml|cbor)\s*(;|$)/.test(req.headers['content-type'] ?? '');
   if (kind) checkWriteOptions(kind, dryRun, kind === 'DeleteOptions' ? undefined : fieldManager, kind === 'PatchOptions' ? { apply, force: q.has('force') } : undefined);
   return { dryRun: dryRun.length > 0, fieldManager: fieldManager ?? managerFromAgent(req) };
@@ -221,35 +227,38 @@ const DELETE_OPTIONS = 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions';
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const raw = await readBody(req);
-  const body = (raw.length ? await decodeBodyAsync(req.headers['content-type'], raw) : {}) as Obj;
+  const decoded = raw.length ? await decodeBodyAsync(req.headers['content-type'], raw) : {};
+  const body = isObject(decoded) ? decoded : {};
   // Upstream decodes the body into metav1.DeleteOptions and answers a type error with a 500
   // carrying Go's words; the client is at fault: 400 with the same words.
   const typeError = raw.length ? firstTypeError(definitionNode(DELETE_OPTIONS), body) : undefined;
   if (typeError) throw badRequest(typeError);
   return {
-    gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') ?? body?.gracePeriodSeconds,
-    propagationPolicy: q.get('propagationPolicy') ?? body?.propagationPolicy,
-    preconditions: body?.preconditions,
-    dryRun: q.getAll('dryRun').includes('All') || (Array.isArray(body?.dryRun) && body.dryRun.includes('All')),
+    // (typed by the check above: DeleteOptions' fields, each absent, null or of its Go type)
+    gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') ?? numberOf(body.gracePeriodSeconds),
+    propagationPolicy: q.get('propagationPolicy') ?? stringOf(body.propagationPolicy),
+    preconditions: isObject(body.preconditions) ? { uid: stringOf(body.preconditions.uid), resourceVersion: stringOf(body.preconditions.resourceVersion) } : undefined,
+    dryRun: q.getAll('dryRun').includes('All') || (Array.isArray(body.dryRun) && body.dryRun.includes('All')),
   };
 }
 
 /** The object in the negotiated shape (Table rows, metadata only), unchanged otherwise. */
-function convert(hooks: ServerHooks, r: ResourceInfo, obj: Obj, rep: Representation, q: URLSearchParams): Obj {
+function convert(hooks: ServerHooks, r: ResourceInfo, obj: Answer, rep: Representation, q: URLSearchParams): unknown {
   if (!rep.as || obj.kind === 'Status') return obj;
-  const isList = Array.isArray(obj.items);
+  const items = 'items' in obj && Array.isArray(obj.items) ? obj.items : undefined;
   if (rep.as === 'Table') {
     const include = (q.get('includeObject') || 'Metadata') as 'None' | 'Object' | 'Metadata';
     // Upstream's ValidateTableOptions: any other value was served as if it were Metadata.
     if (!['None', 'Object', 'Metadata'].includes(include)) {
       throw badRequest(`Invalid table options: [includeObject: Unsupported value: ${JSON.stringify(include)}: supported values: "Metadata", "None", "Object"]`);
     }
-    const table = hooks.toTable(gvkOf(r), isList ? obj.items : [obj], include) as Obj;
-    table.metadata = { ...(table.metadata ?? {}), resourceVersion: obj.metadata?.resourceVersion, ...(obj.metadata?.continue ? { continue: obj.metadata.continue } : {}) };
+    const table = hooks.toTable(gvkOf(r), items ?? [obj], include) as { metadata?: ListMeta };
+    const listed: ListMeta = obj.metadata ?? {};
+    table.metadata = { ...(table.metadata ?? {}), resourceVersion: listed.resourceVersion, ...(listed.continue ? { continue: listed.continue } : {}) };
     return table;
   }
-  const partial = (o: Obj) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata });
-  if (isList) return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata, items: obj.items.map(partial) };
+  const partial = (o: { metadata?: unknown }) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata });
+  if (items) return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata, items: items.map(partial) };
   return partial(obj);
 }
 
@@ -272,7 +281,7 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
   res.writeHead(200, { 'Content-Type': rep.format === 'json' ? 'application/json' : rep.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   let lastRv = 0;
-  const send = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
+  const send = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
   const timer = setTimeout(() => abort.abort(), timeout * 1000);
   const ticker = bookmarks ? setInterval(() => {
     if (lastRv) send('BOOKMARK', { kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: String(lastRv) } });
@@ -367,6 +376,7 @@ class FieldReport {
     const hooks = base.deps.hooks;
     return new Registry({
       ...base.deps,
+      strategies: base.strategies,
       hooks: {
         ...hooks,
         applyPatch: (type, current, patch, gvk) => {

@@ -89,7 +89,7 @@ function mergeValue(live: Json | undefined, config: Json, meta: FieldMeta): Json
     const out: JsonObject = isObject(live) ? { ...live } : {};
     for (const [k, v] of Object.entries(config)) {
       // An applied null asks for the field to be absent (typed decoding drops it upstream).
-      if (v === null) delete out[k];
+      if (v === null) Reflect.deleteProperty(out, k);
       else setOwn(out, k, mergeValue(ownValue(out, k), v, fieldMeta(meta, k)));
     }
     return out;
@@ -180,7 +180,7 @@ function removePath(obj: JsonObject, path: Path, meta: FieldMeta): void {
     if (el.startsWith('f:')) {
       if (!isObject(node)) return;
       const name = el.slice(2);
-      if (last) { delete node[name]; return; }
+      if (last) { Reflect.deleteProperty(node, name); return; }
       m = fieldMeta(m, name);
       node = ownValue(node, name) as Json;
       continue;

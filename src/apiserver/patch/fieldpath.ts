@@ -3,6 +3,7 @@
 // `v:<value as JSON>` (items of set lists), `i:<index>`. Leaves are members; so are items of
 // lists and granular maps (labels, data) themselves, which fieldsV1 writes as ".".
 import { badRequest } from '../status.js';
+import { ownValue, setOwn } from '../../own-keys.js';
 import { isObject, jsonEqual, type Json, type JsonObject } from './json.js';
 import { fieldMeta, listTypeOf, type FieldMeta } from './schema.js';
 
@@ -48,9 +49,9 @@ export function itemKey(item: Json, meta: FieldMeta): string | undefined {
   if (!isObject(item)) return undefined;
   const key: JsonObject = {};
   for (const name of [...(meta.listMapKeys ?? [])].sort()) {
-    const value = item[name] ?? (meta.keyDefaults?.[name] as Json | undefined);
+    const value = ownValue(item, name) ?? (meta.keyDefaults ? ownValue(meta.keyDefaults, name) as Json | undefined : undefined);
     if (value === undefined || value === null) return undefined;
-    key[name] = value;
+    setOwn(key, name, value);
   }
   return `k:${JSON.stringify(key)}`;
 }
@@ -109,7 +110,7 @@ export function toFieldSet(obj: JsonObject, meta: FieldMeta, strict = false): Wa
 }
 
 const missingKey = (item: Json, m: FieldMeta) =>
-  (m.listMapKeys ?? []).find((k) => !isObject(item) || (item[k] ?? m.keyDefaults?.[k]) == null) ?? '';
+  (m.listMapKeys ?? []).find((k) => !isObject(item) || (ownValue(item, k) ?? (m.keyDefaults && ownValue(m.keyDefaults, k))) == null) ?? '';
 
 export interface Comparison { added: FieldSet; removed: FieldSet; modified: FieldSet }
 
@@ -137,8 +138,10 @@ export function pathString(path: Path): string {
 
 type Tree = { member: boolean; children: Map<string, Tree> };
 
-const RANK: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
-const byElement = (a: string, b: string) => (RANK[a[0]!]! - RANK[b[0]!]!) || (a < b ? -1 : a > b ? 1 : 0);
+// Fields, then keys, values and indices (the order fieldsV1 is written in upstream).
+const RANK = new Map([['f', 0], ['k', 1], ['v', 2], ['i', 3]]);
+const rank = (el: string) => RANK.get(el[0] ?? '') ?? 4;
+const byElement = (a: string, b: string) => (rank(a) - rank(b)) || (a < b ? -1 : a > b ? 1 : 0);
 
 /** fieldsV1 JSON of a set. Never fails. */
 export function encodeFieldsV1(set: FieldSet): JsonObject {
@@ -155,7 +158,7 @@ export function encodeFieldsV1(set: FieldSet): JsonObject {
   const emit = (node: Tree): JsonObject => {
     const out: JsonObject = {};
     if (node.member && node.children.size > 0) out['.'] = {};
-    for (const el of [...node.children.keys()].sort(byElement)) out[el] = emit(node.children.get(el)!);
+    for (const el of [...node.children.keys()].sort(byElement)) setOwn(out, el, emit(node.children.get(el)!));
     return out;
   };
   return emit(root);

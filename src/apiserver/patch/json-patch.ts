@@ -117,7 +117,7 @@ function remove(doc: Json, path: string[]): { doc: Json; value: Json } {
   if (Array.isArray(parent)) return { doc, value: parent.splice(index(last, parent.length, false), 1)[0]! };
   const value = ownValue(parent as JsonObject, last);
   if (value === undefined) throw new DoesNotApply(`missing key ${last}`);
-  delete (parent as JsonObject)[last];
+  Reflect.deleteProperty(parent as JsonObject, last);
   return { doc, value };
 }
 
@@ -134,7 +134,7 @@ export function mergePatch(doc: JsonObject, patch: unknown): JsonObject {
 function mergeInto(target: JsonObject, patch: JsonObject): JsonObject {
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) {
-      delete target[key];
+      Reflect.deleteProperty(target, key);
     } else if (isObject(value)) {
       const current = ownValue(target, key);
       setOwn(target, key, mergeInto(isObject(current) ? current : {}, value));

@@ -41,7 +41,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: FieldMeta): Jso
       continue;
     }
     if (value === null) {
-      delete original[key];
+      Reflect.deleteProperty(original, key);
       continue;
     }
     // Keys are the patch's data: own properties only, so `__proto__` or `constructor` are ordinary keys.
@@ -62,15 +62,15 @@ function fresh(value: Json, field: FieldMeta): Json {
 }
 
 function applyRetainKeys(original: JsonObject, patch: JsonObject): void {
-  if (!(RETAIN_KEYS in patch)) return;
-  const keep = patch[RETAIN_KEYS];
+  if (!Object.hasOwn(patch, RETAIN_KEYS)) return;
+  const keep = ownValue(patch, RETAIN_KEYS);
   if (!Array.isArray(keep) || keep.some((k) => typeof k !== 'string')) throw badPatch('invalid patch format of retainKeys');
   const retained = new Set(keep as string[]);
   for (const [key, value] of Object.entries(patch)) {
     if (key.startsWith('$') || value === null) continue;
     if (!retained.has(key)) throw badPatch('invalid patch format of retainKeys');
   }
-  for (const key of Object.keys(original)) if (!retained.has(key)) delete original[key];
+  for (const key of Object.keys(original)) if (!retained.has(key)) Reflect.deleteProperty(original, key);
 }
 
 function deleteFromPrimitiveList(original: JsonObject, field: string, values: Json | undefined): void {
@@ -89,7 +89,7 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, meta: Fie
     const field = fieldMeta(meta, name);
     if (!Array.isArray(order)) throw badPatch('invalid patch format of setElementOrder list');
     const identity = identityOf(field);
-    if (field.mergeKey && order.some((o) => !isObject(o) || o[field.mergeKey!] === undefined)) throw badPatch('invalid patch format of setElementOrder list');
+    if (field.mergeKey && order.some((o) => !isObject(o) || ownValue(o, field.mergeKey!) === undefined)) throw badPatch('invalid patch format of setElementOrder list');
     const current = ownValue(original, name);
     const before = Array.isArray(current) ? current : undefined;
     const patchList = ownValue(patch, name);
@@ -111,7 +111,7 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, meta: Fie
 
 /** What identifies a list item: its merge key's value for objects, itself for primitives. */
 const identityOf = (field: FieldMeta) => (item: Json | undefined): Json | undefined =>
-  field.mergeKey && isObject(item) ? item[field.mergeKey] : item;
+  field.mergeKey && isObject(item) ? ownValue(item, field.mergeKey) : item;
 
 function mergeList(original: Json[], patch: Json[], field: FieldMeta): Json[] {
   if (field.strategy !== 'merge') return patch;
@@ -129,8 +129,8 @@ function mergeList(original: Json[], patch: Json[], field: FieldMeta): Json[] {
   const { base, items } = applyListDirectives(original, patch, mergeKey);
   const merged = [...base];
   for (const item of items) {
-    if (!isObject(item) || item[mergeKey] === undefined) throw badPatch(`map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`);
-    const at = merged.findIndex((m) => isObject(m) && jsonEqual(m[mergeKey], item[mergeKey]));
+    if (!isObject(item) || ownValue(item, mergeKey) === undefined) throw badPatch(`map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`);
+    const at = merged.findIndex((m) => isObject(m) && jsonEqual(ownValue(m, mergeKey), ownValue(item, mergeKey)));
     if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, item, field);
     else merged.push(mergeMap({}, item, field));
   }
@@ -149,9 +149,9 @@ function applyListDirectives(original: Json[], patch: Json[], mergeKey: string):
     if (directive === undefined) {
       items.push(item);
     } else if (directive === 'delete') {
-      const key = (item as JsonObject)[mergeKey];
+      const key = ownValue(item as JsonObject, mergeKey);
       if (key === undefined) throw badPatch('delete patch type with no merge key defined');
-      base = base.filter((o) => !(isObject(o) && jsonEqual(o[mergeKey], key)));
+      base = base.filter((o) => !(isObject(o) && jsonEqual(ownValue(o, mergeKey), key)));
     } else if (directive === 'replace') {
       replace = true;
     } else if (directive === 'merge') {

@@ -1,6 +1,7 @@
 // The inverse of to-json.ts: a JSON object → the plain message shape of its type, then bytes.
 // Used for protobuf answers and to produce test inputs the way a Go client would.
 import protobuf from 'protobufjs';
+import { ownValue, setOwn } from '../../own-keys.js';
 import { FIELDS_V1, isInline, INT_OR_STRING, MICRO_TIME, QUANTITY, RAW_EXTENSION, TIME, parseTime } from './wellknown.js';
 
 type Msg = Record<string, unknown>;
@@ -18,14 +19,14 @@ export function jsonToMessage(type: protobuf.Type, obj: Msg): Msg {
   const out: Msg = {};
   for (const field of type.fieldsArray) {
     // An inline field's message is made of the parent's own JSON fields.
-    const value = isInline(type.fullName.slice(1), field.name) ? obj : obj[field.name];
+    const value = isInline(type.fullName.slice(1), field.name) ? obj : ownValue(obj, field.name);
     if (value === undefined || value === null) continue;
     if (field instanceof protobuf.MapField) {
-      out[field.name] = Object.fromEntries(Object.entries(value as Msg).map(([k, v]) => [k, valueToMessage(field, v)]));
+      setOwn<unknown>(out, field.name, Object.fromEntries(Object.entries(value as Msg).map(([k, v]) => [k, valueToMessage(field, v)])));
     } else if (field.repeated) {
-      out[field.name] = (value as unknown[]).map((v) => valueToMessage(field, v));
+      setOwn<unknown>(out, field.name, (value as unknown[]).map((v) => valueToMessage(field, v)));
     } else {
-      out[field.name] = valueToMessage(field, value);
+      setOwn(out, field.name, valueToMessage(field, value));
     }
   }
   return out;

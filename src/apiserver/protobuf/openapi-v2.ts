@@ -6,18 +6,33 @@ import { lookupType } from './loader.js';
 
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
-type Obj = Record<string, any>;
+/** An OpenAPI v2 schema as the document holds it: the members read here, and x- extensions. */
+interface Schema {
+  $ref?: string;
+  type?: string | string[];
+  items?: Schema | Schema[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  [member: string]: unknown;
+}
+
+interface Document {
+  swagger?: string;
+  info?: { title?: string; version?: string };
+  definitions?: Record<string, Schema>;
+}
+type Message = Record<string, unknown>;
 const cache = new WeakMap<object, Buffer>();
 
 /** The document's bytes, encoded once per document object. Throws a plain Error when a schema has a value of the wrong shape. */
-export function openapiV2Protobuf(doc: Obj): Buffer {
+export function openapiV2Protobuf(doc: Document): Buffer {
   const hit = cache.get(doc);
   if (hit) return hit;
   const Document = lookupType('openapi.v2.Document')!;
   const msg = {
     swagger: doc.swagger ?? '2.0',
     info: { title: doc.info?.title ?? '', version: doc.info?.version ?? '' },
-    definitions: { additional_properties: Object.entries(doc.definitions ?? {}).map(([name, s]) => ({ name, value: schema(s as Obj) })) },
+    definitions: { additional_properties: Object.entries(doc.definitions ?? {}).map(([name, s]) => ({ name, value: schema(s) })) },
   };
   const bytes = Buffer.from(Document.encode(Document.fromObject(msg)).finish());
   cache.set(doc, bytes);
@@ -27,8 +42,8 @@ export function openapiV2Protobuf(doc: Obj): Buffer {
 /** A value as gnostic's Any: YAML text (JSON is YAML). */
 const any = (v: unknown) => ({ yaml: `${JSON.stringify(v)}\n` });
 
-function schema(s: Obj): Obj {
-  const out: Obj = {};
+function schema(s: Schema): Message {
+  const out: Message = {};
   if (s.$ref) out._ref = s.$ref;
   for (const k of ['format', 'title', 'description', 'pattern', 'discriminator'] as const) if (typeof s[k] === 'string') out[k] = s[k];
   if (s.default !== undefined) out.default = any(s.default);
@@ -38,7 +53,7 @@ function schema(s: Obj): Obj {
   if (Array.isArray(s.enum)) out.enum = s.enum.map(any);
   if (s.items) out.items = { schema: (Array.isArray(s.items) ? s.items : [s.items]).map(schema) };
   if (Array.isArray(s.allOf)) out.all_of = s.allOf.map(schema);
-  if (s.properties) out.properties = { additional_properties: Object.entries(s.properties).map(([name, p]) => ({ name, value: schema(p as Obj) })) };
+  if (s.properties) out.properties = { additional_properties: Object.entries(s.properties).map(([name, p]) => ({ name, value: schema(p) })) };
   if (typeof s.additionalProperties === 'boolean') out.additional_properties = { boolean: s.additionalProperties };
   else if (s.additionalProperties) out.additional_properties = { schema: schema(s.additionalProperties) };
   for (const [k, f] of [['minimum', 'minimum'], ['maximum', 'maximum'], ['minLength', 'min_length'], ['maxLength', 'max_length'], ['minItems', 'min_items'], ['maxItems', 'max_items']] as const) {

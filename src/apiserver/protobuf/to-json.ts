@@ -2,6 +2,7 @@
 // field through the reflection types: presence decides what is written, the apimachinery
 // types get their JSON forms (wellknown.ts), bytes become base64, int64 numbers.
 import protobuf from 'protobufjs';
+import { ownValue, setOwn } from '../../own-keys.js';
 import { FIELDS_V1, isInline, INT_OR_STRING, MICRO_TIME, QUANTITY, RAW_EXTENSION, TIME, ZERO_IS_A_VALUE, formatTime } from './wellknown.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -11,17 +12,17 @@ type Msg = Record<string, unknown>;
 export function messageToJson(type: protobuf.Type, msg: Msg): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const field of type.fieldsArray) {
-    if (!Object.prototype.hasOwnProperty.call(msg, field.name)) continue;
-    const value = msg[field.name];
+    if (!Object.hasOwn(msg, field.name)) continue;
+    const value = ownValue(msg, field.name);
     if (value === undefined || value === null) continue;
     if (field instanceof protobuf.MapField) {
       const entries = Object.entries(value as Msg);
       if (entries.length === 0) continue;
-      out[field.name] = Object.fromEntries(entries.map(([k, v]) => [k, valueToJson(field, v) ?? null]));
+      setOwn(out, field.name, Object.fromEntries(entries.map(([k, v]) => [k, valueToJson(field, v) ?? null])));
     } else if (field.repeated) {
       const items = value as unknown[];
       if (items.length === 0) continue;
-      out[field.name] = items.map((v) => valueToJson(field, v) ?? null);
+      setOwn(out, field.name, items.map((v) => valueToJson(field, v) ?? null));
     } else {
       const json = valueToJson(field, value);
       if (json === undefined) continue;
@@ -30,7 +31,7 @@ export function messageToJson(type: protobuf.Type, msg: Msg): Record<string, Jso
         continue;
       }
       if (!field.resolvedType && isZero(json) && !ZERO_IS_A_VALUE.has(field.name)) continue;
-      out[field.name] = json;
+      setOwn(out, field.name, json);
     }
   }
   return out;

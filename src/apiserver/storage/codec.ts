@@ -5,9 +5,12 @@ import type { KeyValue } from '../../store/types.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { groupVersion } from '../../api/resources.js';
 import { storageConversion } from '../../api/conversion.js';
+import type { KubeList, KubeObject } from '../../api/types.js';
 import { internalError } from '../status.js';
 
-export type Obj = Record<string, any>;
+export type Obj = KubeObject;
+/** What list answers: the items with the list's kind and resourceVersion. */
+export type ObjList = KubeList<Obj> & { kind: string; apiVersion: string };
 
 /** Prefix of every object of `r` (of the resource it is stored as), ending in '/'. Never throws. */
 export const resourcePrefix = (r: ResourceInfo): string => {
@@ -45,7 +48,8 @@ export function decode(kv: KeyValue, r?: ResourceInfo): Obj {
 /** A stored object as `r` serves it (a copy when converted; the same object otherwise). Never throws. */
 export function served(r: ResourceInfo, stored: Obj): Obj {
   const conversion = storageConversion(r);
-  return conversion ? conversion.toServed(stored) : stored;
+  // (the conversions are typed loosely: their output is a served object of `r`)
+  return conversion ? conversion.toServed(stored) as Obj : stored;
 }
 
 function decodeStored(kv: KeyValue): Obj {

@@ -3,7 +3,9 @@
 // it a deleted namespace would never go): delete everything in it, then drop the 'kubernetes'
 // finalizer and the namespace itself. Objects that stay (finalizers, graceful pods) are retried.
 import { RESOURCES, findResource } from '../../api/resources.js';
+import type { Json } from '../../api/types.js';
 import { decode, listPrefix, objectKey, type Obj } from './codec.js';
+import { section } from './fields.js';
 import { deleteCollection } from './delete.js';
 import type { Registry } from './registry.js';
 
@@ -53,12 +55,12 @@ export function startNamespaceLifecycle(reg: Registry, log: (msg: string) => voi
     while (!abort.signal.aborted) {
       try {
         const list = await reg.list(NAMESPACES, '', {});
-        for (const ns of list.items as Obj[]) if (ns.metadata.deletionTimestamp) kick(ns.metadata.name);
+        for (const ns of list.items) if (ns.metadata.deletionTimestamp) kick(ns.metadata.name ?? '');
         const from = Number(list.metadata.resourceVersion);
         for await (const ev of reg.deps.store.watch(listPrefix(NAMESPACES, ''), from, abort.signal)) {
           if (ev.type !== 'put') continue;
           const ns = decode(ev.kv);
-          if (ns.metadata.deletionTimestamp) kick(ns.metadata.name);
+          if (ns.metadata.deletionTimestamp) kick(ns.metadata.name ?? '');
         }
       } catch (err) {
         if (abort.signal.aborted) break;
@@ -91,10 +93,14 @@ async function emptyNamespace(reg: Registry, name: string): Promise<boolean> {
     left += await store.count(listPrefix(r, name));
   }
   if (left > 0) return false;
+  const finalizers = (o: Obj): Json[] => {
+    const list = section(o.spec).finalizers;
+    return Array.isArray(list) ? list : [];
+  };
   const ns = await reg.guaranteedUpdate(NAMESPACES, '', name, { subresource: 'finalize' }, (cur) => ({
-    ...cur, spec: { ...cur.spec, finalizers: (cur.spec?.finalizers ?? []).filter((f: string) => f !== 'kubernetes') },
+    ...cur, spec: { ...section(cur.spec), finalizers: finalizers(cur).filter((f) => f !== 'kubernetes') },
   }), 'Update');
-  if (ns.spec?.finalizers?.length || ns.metadata.finalizers?.length) return false;
+  if (finalizers(ns).length || ns.metadata.finalizers?.length) return false;
   const latest = await store.get(key);
   if (!latest) return true;
   await store.delete(key, latest.modRevision);

@@ -1,25 +1,31 @@
 // The generic REST storage over the Store seam, one instance for all resources (upstream's
 // genericregistry.Store): get, list, create, update, patch, delete, deletecollection with
-// Kubernetes resourceVersion semantics. Watch is in watch.ts, per-type behaviour in meta.ts
-// and delete.ts; the HTTP layer only decodes requests and encodes what this returns.
+// Kubernetes resourceVersion semantics. Watch is in watch.ts, deletion in delete.ts, and what
+// differs between resources in its strategy (strategies/), never named here; the HTTP layer only decodes requests and encodes what this returns.
 import type { ResourceInfo } from '../../api/resources.js';
 import { findResource } from '../../api/resources.js';
+import { isObject, type ListMeta } from '../../api/types.js';
 import type { Store } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { WriteAttributes } from '../admission/types.js';
 import type { Gvk, ServerHooks } from '../hooks.js';
 import { apiError, badRequest, conflict, invalid, notFound } from '../status.js';
 import { Cacher } from './cacher.js';
-import { decode, encode, listPrefix, objectKey, resourcePrefix, tombstone, type Obj } from './codec.js';
+import { decode, encode, listPrefix, objectKey, resourcePrefix, tombstone, type Obj, type ObjList } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { storeToApi } from './errors.js';
-import { generatedName, nameCauses, prepareAdmittedForCreate, prepareForCreate, prepareForUpdate, statusOnly, timestamp } from './meta.js';
+import { generatedName, nameCauses, timestamp } from './meta.js';
 import { fieldMatcher, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { section } from './fields.js';
+import { Strategies } from './strategies/index.js';
+import { finishNothing } from './strategies/types.js';
 
 export interface RegistryDeps {
   store: Store;
   hooks: ServerHooks;
   now: () => Date;
+  /** What differs per resource (default: the table without a Service allocator). */
+  strategies?: Strategies;
 }
 
 export interface ListQuery {
@@ -63,8 +69,11 @@ export class Registry {
   /** Watch caches by resource prefix, started by the first watch of the type. */
   private readonly cachers = new Map<string, Promise<Cacher>>();
   private closed = false;
+  readonly strategies: Strategies;
 
-  constructor(readonly deps: RegistryDeps) {}
+  constructor(readonly deps: RegistryDeps) {
+    this.strategies = deps.strategies ?? new Strategies();
+  }
 
   /** The watch cache of `r` (started on first use). Rejects ApiError when the store cannot tell its revision. */
   async watchCache(r: ResourceInfo): Promise<Cacher> {
@@ -116,7 +125,7 @@ export class Registry {
   }
 
   /** A <Kind>List honouring selectors, limit/continue and resourceVersion(Match). Throws ApiError 400/410/504. */
-  async list(r: ResourceInfo, ns: string, q: ListQuery): Promise<Obj> {
+  async list(r: ResourceInfo, ns: string, q: ListQuery): Promise<ObjList> {
     const match = selectorPredicate(r, q);
     const prefix = listPrefix(r, ns);
     const limit = q.limit && q.limit > 0 ? q.limit : 0;
@@ -170,7 +179,7 @@ export class Registry {
       }
       throw storeToApi(err, r);
     }
-    const metadata: Obj = { resourceVersion: String(readAt ?? (await this.deps.store.revision())) };
+    const metadata: ListMeta = { resourceVersion: String(readAt ?? (await this.deps.store.revision())) };
     if (more && lastKey) {
       metadata.continue = encodeContinue(readAt!, prefix, lastKey);
       if (!match) metadata.remainingItemCount = remaining;
@@ -179,7 +188,7 @@ export class Registry {
   }
 
   /** Creates the object (name from generateName when asked). Throws ApiError 400/403/404/409/422. */
-  async create(r: ResourceInfo, ns: string, body: Obj, opts: WriteOptions = {}): Promise<Obj> {
+  async create(r: ResourceInfo, ns: string, body: object, opts: WriteOptions = {}): Promise<Obj> {
     const obj = this.checkBody(r, ns, body);
     const m = obj.metadata;
     if (r.namespaced) await this.checkNamespaceOpen(ns);
@@ -187,31 +196,39 @@ export class Registry {
     if (causes.length) throw invalid(r.kind, m.name ?? '', causes, r.group);
     const gvk = gvkOf(r);
     const { admission } = this.deps.hooks;
+    const strategy = this.strategies.for(r);
     // A CSR records who asks as its requestor (the request scope's user; none for the server's own).
-    prepareForCreate(r, obj, this.deps.now(), admission.requester());
+    strategy.prepareForCreate(obj, { now: this.deps.now(), requestor: admission.requester() });
     this.deps.hooks.defaultObject(gvk, obj);
     // Built per phase: a generated name is known only from the validating phase on.
     const attrs = (): WriteAttributes => ({ operation: 'CREATE', group: r.group, resource: r.plural, subresource: '', namespace: ns, name: m.name ?? '', object: obj, dryRun: Boolean(opts.dryRun) });
     await admission.admit(attrs());
-    prepareAdmittedForCreate(r, obj);
+    strategy.prepareAdmittedForCreate(obj);
     const generate = !m.name;
     for (let attempt = 0; ; attempt++) {
-      if (generate) m.name = generatedName(m.generateName);
+      const name = generate ? generatedName(m.generateName ?? '') : m.name ?? '';
+      m.name = name;
       const problems = this.deps.hooks.validateObject(gvk, obj);
-      if (problems.length) throw invalid(r.kind, m.name, problems, r.group);
+      if (problems.length) throw invalid(r.kind, name, problems, r.group);
       await admission.validate(attrs());
       if (!opts.applied) this.deps.hooks.updateManagedFields(undefined, obj, opts.fieldManager ?? 'unknown', 'Update', this.now());
-      if (r.plural === 'services' && !opts.dryRun) await this.deps.hooks.allocateService(obj);
-      if (opts.dryRun) return obj;
+      const finish = await strategy.beginCreate(obj, { dryRun: Boolean(opts.dryRun) });
+      let written = false;
       try {
-        const rev = await this.deps.store.create(objectKey(r, ns, m.name), encode(obj, r));
+        if (opts.dryRun) {
+          written = true;
+          return obj;
+        }
+        const rev = await this.deps.store.create(objectKey(r, ns, name), encode(obj, r));
+        written = true;
         m.resourceVersion = String(rev);
         return obj;
       } catch (err) {
-        if (r.plural === 'services') await this.deps.hooks.releaseService(obj);
         // A generated name that collides is retried, as upstream does, a few times.
         if (generate && attempt < 3 && err instanceof StoreError && err.kind === 'exists') continue;
-        throw storeToApi(err, r, m.name);
+        throw storeToApi(err, r, name);
+      } finally {
+        await finish(written);
       }
     }
   }
@@ -221,7 +238,7 @@ export class Registry {
    * without one the update is unconditional. On the status subresource only status changes.
    * Throws ApiError 400/404/409/422.
    */
-  async update(r: ResourceInfo, ns: string, name: string, body: Obj, opts: WriteOptions = {}): Promise<Obj> {
+  async update(r: ResourceInfo, ns: string, name: string, body: object, opts: WriteOptions = {}): Promise<Obj> {
     const obj = this.checkBody(r, ns, body);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -236,7 +253,7 @@ export class Registry {
    * `create` is called instead when the object is absent and it is given (apply).
    */
   async guaranteedUpdate(r: ResourceInfo, ns: string, name: string, opts: WriteOptions,
-    transform: (current: Obj) => Obj, operation: 'Update' | 'Apply', create?: () => Promise<Obj>): Promise<Obj> {
+    transform: (current: Obj) => object, operation: 'Update' | 'Apply', create?: () => Promise<Obj>): Promise<Obj> {
     const key = objectKey(r, ns, name);
     const gvk = gvkOf(r);
     for (let attempt = 0; ; attempt++) {
@@ -246,17 +263,19 @@ export class Registry {
         throw notFound(r.plural, name, r.group);
       }
       const old = decode(kv, r);
-      let next = structuredClone(transform(structuredClone(old)));
+      // The transform's object (a client's body or a patched copy) with its metadata ensured.
+      let next = structuredClone(transform(structuredClone(old))) as Obj;
       next.metadata ??= {};
       const wantRv = next.metadata.resourceVersion;
       if (wantRv && wantRv !== old.metadata.resourceVersion) {
         throw conflict(r.plural, name, 'the object has been modified; please apply your changes to the latest version and try again', r.group);
       }
+      const strategy = this.strategies.for(r);
       if (opts.subresource === 'status' || opts.subresource === 'approval') {
-        next = statusOnly(r, next, old, opts.subresource);
+        next = strategy.prepareForSubresourceUpdate(next, old, opts.subresource);
       } else if (opts.subresource !== 'binding') {
         // (binding writes spec.nodeName and a status condition together, as upstream's does)
-        prepareForUpdate(r, next, old);
+        strategy.prepareForUpdate(next, old);
         this.deps.hooks.defaultObject(gvk, next);
       }
       next.apiVersion = old.apiVersion;
@@ -267,29 +286,44 @@ export class Registry {
       if (problems.length) throw invalid(r.kind, name, problems, r.group);
       await this.deps.hooks.admission.validate(attrs);
       if (operation === 'Update') this.deps.hooks.updateManagedFields(old, next, opts.fieldManager ?? 'unknown', 'Update', this.now(), opts.subresource || undefined);
-      if (r.plural === 'services' && !opts.subresource && !opts.dryRun) await this.deps.hooks.allocateService(next, old);
-      const bytes = encode(next, r);
-      // Nothing changed: no write, the resourceVersion stays (upstream skips no-op updates).
-      // The stored bytes are encode()'s own output, so they compare without re-encoding `old`.
-      if (bytes.equals(kv.value)) return old;
-      if (opts.dryRun) return next;
-      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && old.metadata.finalizers?.length && isGracefullyDone(r, next)) {
-        // The last finalizer went away from an object being deleted: it is gone now.
+      // Writes to subresources never take anything from outside the object.
+      const finish = opts.subresource ? finishNothing : await strategy.beginUpdate(next, old, { dryRun: Boolean(opts.dryRun) });
+      let landed = false;
+      try {
+        const bytes = encode(next, r);
+        // Nothing changed: no write, the resourceVersion stays (upstream skips no-op updates).
+        // The stored bytes are encode()'s own output, so they compare without re-encoding `old`.
+        if (bytes.equals(kv.value)) {
+          landed = true;
+          return old;
+        }
+        if (opts.dryRun) {
+          landed = true;
+          return next;
+        }
+        if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && old.metadata.finalizers?.length && strategy.deleteWhenFinalized(next)) {
+          // The last finalizer went away from an object being deleted: it is gone now.
+          try {
+            await this.deps.store.delete(key, kv.modRevision);
+          } catch (err) {
+            if (err instanceof StoreError && err.kind === 'conflict' && attempt < MAX_CAS_RETRIES) continue;
+            throw storeToApi(err, r, name);
+          }
+          landed = true;
+          await strategy.afterDelete(next);
+          return next;
+        }
         try {
-          await this.deps.store.delete(key, kv.modRevision);
+          const rev = await this.deps.store.update(key, bytes, kv.modRevision);
+          landed = true;
+          next.metadata.resourceVersion = String(rev);
           return next;
         } catch (err) {
-          if (err instanceof StoreError && err.kind === 'conflict' && attempt < MAX_CAS_RETRIES) continue;
+          if (err instanceof StoreError && (err.kind === 'conflict' || err.kind === 'notFound') && !wantRv && attempt < MAX_CAS_RETRIES) continue;
           throw storeToApi(err, r, name);
         }
-      }
-      try {
-        const rev = await this.deps.store.update(key, bytes, kv.modRevision);
-        next.metadata.resourceVersion = String(rev);
-        return next;
-      } catch (err) {
-        if (err instanceof StoreError && (err.kind === 'conflict' || err.kind === 'notFound') && !wantRv && attempt < MAX_CAS_RETRIES) continue;
-        throw storeToApi(err, r, name);
+      } finally {
+        await finish(landed);
       }
     }
   }
@@ -332,9 +366,10 @@ export class Registry {
   }
 
   /** Throws ApiError 400 when kind/apiVersion/namespace in the body disagree with the URL. */
-  private checkBody(r: ResourceInfo, ns: string, body: Obj): Obj {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON or YAML object');
-    const obj = structuredClone(body);
+  private checkBody(r: ResourceInfo, ns: string, body: unknown): Obj {
+    if (!isObject(body)) throw badRequest('the body of the request must be a JSON or YAML object');
+    // An object of the kind once its metadata is checked to be an object, below.
+    const obj = structuredClone(body) as Obj;
     const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
       throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
@@ -362,15 +397,10 @@ export class Registry {
     const kv = await this.deps.store.get(objectKey(NAMESPACES, '', ns));
     if (!kv) throw notFound('namespaces', ns);
     const nsObj = decode(kv);
-    if (nsObj.metadata.deletionTimestamp || nsObj.status?.phase === 'Terminating') {
+    if (nsObj.metadata.deletionTimestamp || section(nsObj.status).phase === 'Terminating') {
       throw apiError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, {
         causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
       });
     }
   }
-}
-
-// A pod being gracefully deleted stays until the kubelet deletes it with grace 0.
-function isGracefullyDone(r: ResourceInfo, obj: Obj): boolean {
-  return r.plural !== 'pods' || !obj.metadata.deletionGracePeriodSeconds;
 }

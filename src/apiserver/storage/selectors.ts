@@ -3,8 +3,9 @@
 import { badRequest } from '../status.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { ownValue } from '../../own-keys.js';
+import type { Obj } from './codec.js';
+import { section } from './fields.js';
 
-type Obj = Record<string, any>;
 
 export type LabelRequirement =
   | { key: string; op: 'exists' | '!' }
@@ -94,8 +95,8 @@ function checkLabelValue(v: string): void {
 export function matchLabels(reqs: readonly LabelRequirement[], labels: Record<string, string> | undefined): boolean {
   const l = labels ?? {};
   for (const r of reqs) {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key);
-    const v = l[r.key];
+    const has = Object.hasOwn(l, r.key);
+    const v = ownValue(l, r.key);
     switch (r.op) {
       case 'exists': if (!has) return false; break;
       case '!': if (has) return false; break;
@@ -157,44 +158,48 @@ const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 // Per-type selectable fields, as each upstream registry strategy's GetAttrs/ToSelectableFields.
 const FIELDS: Record<string, Record<string, (o: Obj) => string>> = {
   '/pods': {
-    'spec.nodeName': (o) => str(o.spec?.nodeName),
-    'spec.restartPolicy': (o) => str(o.spec?.restartPolicy),
-    'spec.schedulerName': (o) => str(o.spec?.schedulerName),
-    'spec.serviceAccountName': (o) => str(o.spec?.serviceAccountName),
-    'spec.hostNetwork': (o) => String(Boolean(o.spec?.hostNetwork)),
-    'status.phase': (o) => str(o.status?.phase),
-    'status.podIP': (o) => str(o.status?.podIPs?.[0]?.ip ?? o.status?.podIP),
-    'status.nominatedNodeName': (o) => str(o.status?.nominatedNodeName),
+    'spec.nodeName': (o) => str(section(o.spec).nodeName),
+    'spec.restartPolicy': (o) => str(section(o.spec).restartPolicy),
+    'spec.schedulerName': (o) => str(section(o.spec).schedulerName),
+    'spec.serviceAccountName': (o) => str(section(o.spec).serviceAccountName),
+    'spec.hostNetwork': (o) => String(Boolean(section(o.spec).hostNetwork)),
+    'status.phase': (o) => str(section(o.status).phase),
+    'status.podIP': (o) => {
+      const status = section(o.status);
+      const ips = Array.isArray(status.podIPs) ? status.podIPs : [];
+      return str(section(ips[0]).ip ?? status.podIP);
+    },
+    'status.nominatedNodeName': (o) => str(section(o.status).nominatedNodeName),
   },
   '/events': {
-    'involvedObject.kind': (o) => str(o.involvedObject?.kind),
-    'involvedObject.namespace': (o) => str(o.involvedObject?.namespace),
-    'involvedObject.name': (o) => str(o.involvedObject?.name),
-    'involvedObject.uid': (o) => str(o.involvedObject?.uid),
-    'involvedObject.apiVersion': (o) => str(o.involvedObject?.apiVersion),
-    'involvedObject.resourceVersion': (o) => str(o.involvedObject?.resourceVersion),
-    'involvedObject.fieldPath': (o) => str(o.involvedObject?.fieldPath),
+    'involvedObject.kind': (o) => str(section(o.involvedObject).kind),
+    'involvedObject.namespace': (o) => str(section(o.involvedObject).namespace),
+    'involvedObject.name': (o) => str(section(o.involvedObject).name),
+    'involvedObject.uid': (o) => str(section(o.involvedObject).uid),
+    'involvedObject.apiVersion': (o) => str(section(o.involvedObject).apiVersion),
+    'involvedObject.resourceVersion': (o) => str(section(o.involvedObject).resourceVersion),
+    'involvedObject.fieldPath': (o) => str(section(o.involvedObject).fieldPath),
     reason: (o) => str(o.reason),
     reportingComponent: (o) => str(o.reportingComponent),
-    source: (o) => str(o.source?.component || o.reportingComponent),
+    source: (o) => str(section(o.source).component || o.reportingComponent),
     type: (o) => str(o.type),
   },
   '/secrets': { type: (o) => str(o.type) },
-  '/nodes': { 'spec.unschedulable': (o) => String(Boolean(o.spec?.unschedulable)) },
-  '/namespaces': { 'status.phase': (o) => str(o.status?.phase) },
-  '/services': { 'spec.clusterIP': (o) => str(o.spec?.clusterIP), 'spec.type': (o) => str(o.spec?.type) },
+  '/nodes': { 'spec.unschedulable': (o) => String(Boolean(section(o.spec).unschedulable)) },
+  '/namespaces': { 'status.phase': (o) => str(section(o.status).phase) },
+  '/services': { 'spec.clusterIP': (o) => str(section(o.spec).clusterIP), 'spec.type': (o) => str(section(o.spec).type) },
   // events.k8s.io/v1 names the same labels after its own fields (upstream's field label conversion).
   'events.k8s.io/events': {
     ...Object.fromEntries(['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']
-      .map((f) => [`regarding.${f}`, (o: Obj) => str(o.regarding?.[f])])),
+      .map((f) => [`regarding.${f}`, (o: Obj) => str(ownValue(section(o.regarding), f))])),
     reason: (o) => str(o.reason),
     reportingController: (o) => str(o.reportingController),
     type: (o) => str(o.type),
   },
-  '/replicationcontrollers': { 'status.replicas': (o) => str(o.status?.replicas ?? 0) },
-  'certificates.k8s.io/certificatesigningrequests': { 'spec.signerName': (o) => str(o.spec?.signerName) },
-  'apps/replicasets': { 'status.replicas': (o) => str(o.status?.replicas ?? 0) },
-  'batch/jobs': { 'status.successful': (o) => str(o.status?.successful ?? 0) },
+  '/replicationcontrollers': { 'status.replicas': (o) => str(section(o.status).replicas ?? 0) },
+  'certificates.k8s.io/certificatesigningrequests': { 'spec.signerName': (o) => str(section(o.spec).signerName) },
+  'apps/replicasets': { 'status.replicas': (o) => str(section(o.status).replicas ?? 0) },
+  'batch/jobs': { 'status.successful': (o) => str(section(o.status).successful ?? 0) },
 };
 
 const COMMON: Record<string, (o: Obj) => string> = {
@@ -207,7 +212,7 @@ const COMMON: Record<string, (o: Obj) => string> = {
  * for a field the type does not support, with upstream's message.
  */
 export function fieldMatcher(resource: ResourceInfo, reqs: readonly FieldRequirement[]): (o: Obj) => boolean {
-  const own = FIELDS[`${resource.group}/${resource.plural}`] ?? {};
+  const own = ownValue(FIELDS, `${resource.group}/${resource.plural}`) ?? {};
   const getters = reqs.map((r) => {
     // The field name is the query's: `constructor` or `toString` is not a field label.
     const get = ownValue(COMMON, r.field) ?? ownValue(own, r.field);

@@ -4,6 +4,7 @@
 // ADDED, as upstream's watch cache does. Without a resourceVersion (or with "0") the current
 // state comes first as ADDED events.
 import type { ResourceInfo } from '../../api/resources.js';
+import type { ObjectMeta } from '../../api/types.js';
 import { StoreError } from '../../store/types.js';
 import { ApiError, gone } from '../status.js';
 import { Cacher, CursorLost } from './cacher.js';
@@ -35,7 +36,7 @@ export function openWatch(reg: Registry, r: ResourceInfo, ns: string, q: WatchQu
   const match = selectorPredicate(r, q) ?? all;
   const rv = parseRv(q.resourceVersion);
   const initial = q.sendInitialEvents ?? !rv;
-  const bookmark = (revision: number, extra: Obj = {}): WatchOut => ({
+  const bookmark = (revision: number, extra: ObjectMeta = {}): WatchOut => ({
     type: 'BOOKMARK', revision,
     object: { kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: String(revision), ...extra } },
   });
@@ -46,7 +47,7 @@ export function openWatch(reg: Registry, r: ResourceInfo, ns: string, q: WatchQu
         if (initial) {
           const list = await reg.list(r, ns, {});
           from = Number(list.metadata.resourceVersion);
-          for (const obj of list.items as Obj[]) if (match(obj)) yield { type: 'ADDED', object: obj, revision: from };
+          for (const obj of list.items) if (match(obj)) yield { type: 'ADDED', object: obj, revision: from };
           if (q.sendInitialEvents && q.allowWatchBookmarks) {
             yield bookmark(from, { annotations: { 'k8s.io/initial-events-end': 'true' } });
           }

@@ -35,7 +35,7 @@ export async function ensureBootstrapRbac(registry: Registry): Promise<void> {
   // auto-update loses that subject (others added by hand stay).
   const crbs = resource('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings');
   const legacy = (s: Obj) => s?.kind === 'Group' && s?.name === 'system:nodes';
-  await registry.guaranteedUpdate(crbs, '', 'system:node', {}, (b) => {
+  await registry.guaranteedUpdate(crbs, '', 'system:node', {}, (b: Obj) => {
     if (b.metadata?.annotations?.['rbac.authorization.kubernetes.io/autoupdate'] !== 'true' || !(b.subjects ?? []).some(legacy)) return b;
     return { ...b, subjects: b.subjects.filter((s: Obj) => !legacy(s)) };
   }, 'Update').catch((e) => { if (!(e instanceof ApiError && e.code === 404)) throw e; });
@@ -100,7 +100,7 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 async function upsert(registry: Registry, r: ResourceInfo, obj: Obj, fix: (old: Obj) => Obj | undefined): Promise<void> {
   const ns = obj.metadata.namespace as string;
   // Read first: a create of the Service would try to allocate the ClusterIP it already holds.
-  const old = await registry.get(r, ns, obj.metadata.name).catch((e) => {
+  const old: Obj | undefined = await registry.get(r, ns, obj.metadata.name).catch((e) => {
     if (e instanceof ApiError && e.code === 404) return undefined;
     throw e;
   });

@@ -35,7 +35,7 @@ export async function createToken(deps: TokenRequestDeps, ns: string, name: stri
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of a token request must be a TokenRequest object');
   const reqObj = body as Obj;
   if (reqObj.kind !== undefined && reqObj.kind !== 'TokenRequest') throw badRequest(`expected a TokenRequest, got ${reqObj.kind}`);
-  const sa = await deps.registry.get(findResource('', 'v1', 'serviceaccounts')!, ns, name);
+  const sa: Obj = await deps.registry.get(findResource('', 'v1', 'serviceaccounts')!, ns, name);
   const spec: Obj = { ...(reqObj.spec ?? {}) };
   spec.audiences = Array.isArray(spec.audiences) && spec.audiences.length ? spec.audiences : deps.audiences;
   spec.expirationSeconds ??= DEFAULT_SECONDS;
@@ -65,7 +65,7 @@ export async function createToken(deps: TokenRequestDeps, ns: string, name: stri
 
 async function bound(registry: Registry, ns: string, serviceAccount: string, ref: Obj): Promise<BoundObject> {
   const kind = BOUND_KINDS.get(ref.kind)!;
-  const obj = await registry.get(findResource(kind.group, kind.version, kind.plural)!, kind.namespaced ? ns : '', ref.name ?? '');
+  const obj: Obj = await registry.get(findResource(kind.group, kind.version, kind.plural)!, kind.namespaced ? ns : '', ref.name ?? '');
   // A token bound to a pod must be the pod's own account's: otherwise it would carry the pod's
   // (and its node's) identity for another account. Pods run as `default` unless they say
   // otherwise (upstream's ServiceAccount admission writes that in; skiff leaves it unset).
@@ -78,7 +78,7 @@ async function bound(registry: Registry, ns: string, serviceAccount: string, ref
   }
   const out: BoundObject = { kind: ref.kind, name: obj.metadata.name, uid: obj.metadata.uid };
   if (ref.kind === 'Pod' && obj.spec?.nodeName) {
-    const node = await registry.get(findResource('', 'v1', 'nodes')!, '', obj.spec.nodeName).catch(() => undefined);
+    const node: Obj | undefined = await registry.get(findResource('', 'v1', 'nodes')!, '', obj.spec.nodeName).catch(() => undefined);
     if (node) out.node = { name: node.metadata.name, uid: node.metadata.uid };
   }
   return out;

@@ -72,7 +72,7 @@ test('the server\'s own writes get LimitRange defaults, pod priority and qosClas
   const reg = f.server.registry;
   await reg.create(findResource('', 'v1', 'limitranges')!, 'default', { metadata: { name: 'lr' }, spec: { limits: [{ type: 'Container', default: { cpu: '500m', memory: '128Mi' } }] } });
   await reg.create(findResource('scheduling.k8s.io', 'v1', 'priorityclasses')!, '', { metadata: { name: 'usual' }, value: 7, globalDefault: true });
-  const made = await reg.create(findResource('', 'v1', 'pods')!, 'default', pod('own'));
+  const made: any = await reg.create(findResource('', 'v1', 'pods')!, 'default', pod('own'));
   t.deepEqual(made.spec.containers[0].resources, { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '500m', memory: '128Mi' } });
   t.is(made.spec.priorityClassName, 'usual');
   t.is(made.spec.priority, 7);

@@ -108,7 +108,7 @@ test('a full range answers 500 as upstream, and release makes room again', async
   const five = Array.from({ length: 5 }, (_, i) => svc(`s${i}`));
   for (const s of five) await alloc.allocate(s);
   await rejects(t, alloc.allocate(svc('six')), 500, 'Internal error occurred: failed to allocate a serviceIP: range is full');
-  await alloc.release(five[0]);
+  await alloc.release(five[0]!);
   const again = svc('again');
   await alloc.allocate(again);
   t.is(again.spec.clusterIP, five[0]!.spec.clusterIP);

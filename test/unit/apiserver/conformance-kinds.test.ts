@@ -194,7 +194,7 @@ test('CertificateSigningRequest: created by server-side apply it records the req
   t.is(applied.status, 201, applied.text);
   t.is(applied.json.spec.username, 'admin');
   t.true(applied.json.spec.groups.includes('system:masters'));
-  const own = await server.registry.create(findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')!, '', { ...csr('own', csrPem()), spec: { ...csr('own', csrPem()).spec, username: 'forged' } });
+  const own: any = await server.registry.create(findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')!, '', { ...csr('own', csrPem()), spec: { ...csr('own', csrPem()).spec, username: 'forged' } });
   t.is(own.spec.username, undefined);
 });
 

@@ -151,3 +151,11 @@ test('delete bodies decode as DeleteOptions: a wrong type is refused in Go\'s wo
   t.is((await call('GET', `${CMS}/x`)).status, 200);
   t.is((await call('DELETE', `${CMS}/x`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 })).status, 200);
 });
+
+test('delete bodies: null options are absent, as Go decodes them into nil pointers', async (t) => {
+  const { call } = await startFixture(t, { hooks });
+  t.is((await call('POST', CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })).status, 201);
+  const r = await call('DELETE', `${CMS}/x`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: null, propagationPolicy: null, preconditions: null });
+  t.is(r.status, 200, r.text);
+  t.is((await call('GET', `${CMS}/x`)).status, 404);
+});
