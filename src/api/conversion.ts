@@ -3,13 +3,13 @@
 // API is read through both. The storage layer converts at its edge (storage/codec.ts).
 import { findResource, type ResourceInfo } from './resources.js';
 import { coreToEventsV1, eventsV1ToCore } from './conversion/events.js';
-import type { Event, EventsV1Event, JsonObject } from './types.js';
+import type { Event, EventsV1Event, KubeObject } from './types.js';
 
 export interface StorageConversion {
   /** The resource whose storage (keys and stored shape) this one shares. */
   storage: ResourceInfo;
-  toServed(stored: JsonObject): JsonObject;
-  toStored(served: JsonObject): JsonObject;
+  toServed(stored: KubeObject): KubeObject;
+  toStored(served: KubeObject): KubeObject;
 }
 
 // The storage layer picks the conversion by resource, so the object is of its kind.

@@ -4,7 +4,8 @@
 // max and maxLimitRequestRatio (validating, 403). Pods are not checked on update: their
 // containers' resources cannot change. Subresources are not its business. The decisions
 // are the pure functions of src/api/admission/limitranger.ts; this reads their inputs.
-import { applyLimitRangeDefaults, podLimitProblems, pvcLimitProblems } from '../../api/admission/limitranger.js';
+import { applyLimitRangeDefaults, podLimitProblems, pvcLimitProblems, type LimitRangeLike } from '../../api/admission/limitranger.js';
+import type { JsonObject } from '../../api/types.js';
 import { findResource } from '../../api/resources.js';
 import { admissionForbidden } from './forbidden.js';
 import type { AdmissionAttributes, AdmissionPlugin, ObjectReader } from './types.js';
@@ -14,6 +15,11 @@ const LIMIT_RANGES = findResource('', 'v1', 'limitranges')!;
 // utilerrors.NewAggregate: one message alone, several in brackets.
 const aggregate = (msgs: string[]) => (msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]`);
 
+// The admission object is a decoded JSON body, and stored LimitRanges passed validation: the
+// pure functions' JSON types hold for both.
+const body = (a: AdmissionAttributes) => a.object as JsonObject;
+const limitRanges = async (read: ObjectReader, namespace: string) => (await read.list(LIMIT_RANGES, namespace)) as LimitRangeLike[];
+
 const coreObject = (a: AdmissionAttributes, resource: string) => a.group === '' && a.resource === resource && !a.subresource && a.object !== undefined;
 
 export function limitRanger(read: ObjectReader): AdmissionPlugin {
@@ -21,14 +27,14 @@ export function limitRanger(read: ObjectReader): AdmissionPlugin {
     name: 'LimitRanger',
     async admit(a) {
       if (a.operation !== 'CREATE' || !coreObject(a, 'pods')) return;
-      applyLimitRangeDefaults(a.object!, await read.list(LIMIT_RANGES, a.namespace));
+      applyLimitRangeDefaults(body(a), await limitRanges(read, a.namespace));
     },
     async validate(a) {
       const pod = a.operation === 'CREATE' && coreObject(a, 'pods');
       const claim = (a.operation === 'CREATE' || a.operation === 'UPDATE') && coreObject(a, 'persistentvolumeclaims');
       if (!pod && !claim) return;
-      const ranges = await read.list(LIMIT_RANGES, a.namespace);
-      const problems = pod ? podLimitProblems(a.object!, ranges) : pvcLimitProblems(a.object!, ranges);
+      const ranges = await limitRanges(read, a.namespace);
+      const problems = pod ? podLimitProblems(body(a), ranges) : pvcLimitProblems(body(a), ranges);
       if (problems.length) throw admissionForbidden(a, aggregate(problems));
     },
   };
