@@ -6,7 +6,7 @@
 // SubjectAccessReviews of access-review.ts); endpoints.ts routes the self-reviews.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveTokenAuthenticator } from '../auth/authenticator.js';
-import type { ServerHooks } from '../hooks.js';
+import type { Authorize } from '../auth/types.js';
 import { decodeBody, negotiate } from '../http/negotiate.js';
 import type { RequestInfo } from '../http/request-info.js';
 import { readBody, writeObject } from '../http/respond.js';
@@ -48,9 +48,8 @@ export async function tokenReview(body: unknown, tokens: LiveTokenAuthenticator)
 }
 
 export interface ReviewDeps {
-  authorize: ServerHooks['authorize'];
-  /** Without it (auth off), tokenreviews is 404. */
-  tokens?: LiveTokenAuthenticator;
+  authorize: Authorize;
+  tokens: LiveTokenAuthenticator;
 }
 
 type Review = 'token' | 'subject' | 'local';
@@ -66,17 +65,16 @@ function reviewOf(info: RequestInfo): Review | undefined {
 /**
  * Serves TokenReview, SubjectAccessReview and LocalSubjectAccessReview creates (201, nothing
  * stored) and resolves true; false leaves the request to others. Throws ApiError 405 for
- * other verbs, 404 for tokenreviews without authentication, 400/413/415/422 as the body and
+ * other verbs, 400/413/415/422 as the body and
  * each review say.
  */
 export async function serveReview(deps: ReviewDeps, info: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const review = reviewOf(info);
   if (!review) return false;
   if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-  if (review === 'token' && !deps.tokens) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
   const bytes = await readBody(req);
   const body = bytes.length ? decodeBody(req.headers['content-type'] ?? '', bytes) : {};
-  const out = review === 'token' ? await tokenReview(body, deps.tokens!)
+  const out = review === 'token' ? await tokenReview(body, deps.tokens)
     : await subjectAccessReview(body, deps.authorize, review === 'local' ? info.namespace : undefined);
   writeObject(res, 201, out, negotiate(req.headers.accept));
   return true;
