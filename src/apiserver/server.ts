@@ -108,7 +108,6 @@ function requireAuth(opts: ApiServerOptions): void {
  * the store or a part fails at start or the address cannot be bound (EADDRINUSE...).
  */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
-  requireAuth(opts);
   const log = opts.log ?? ((m: string) => process.stderr.write(`skiff apiserver: ${m}\n`));
   const { registry } = opts;
   const parts = opts.parts ?? [];
@@ -134,6 +133,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const host = opts.host ?? '127.0.0.1';
   try {
+    requireAuth(opts);
     await ensureDefaultNamespaces(registry);
     await ensureSystemPriorityClasses(registry);
     for (const part of parts) await part.beforeListen?.();
@@ -142,7 +142,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });
     });
   } catch (err) {
-    // Nothing listens yet: only the watch caches and mirrors started so far need ending.
+    // Nothing listens yet: only the watch caches and the parts' mirrors need ending.
     for (const stop of stops.splice(0)) await stop().catch(() => {});
     throw err;
   }

@@ -27,8 +27,13 @@ export interface Fixture {
   watch(path: string): { events: any[]; next(n: number): Promise<any[]>; stop(): void };
 }
 
-/** What a test may change: the module hooks (stand-ins by default), auth and Service options, and the server's own. */
-export interface FixtureOptions extends Partial<Pick<ApiServerDepsOptions, 'auth' | 'services' | 'clock'>>, Partial<Pick<ApiServerOptions, 'bookmarkIntervalMs' | 'maxInFlight'>> {
+/**
+ * What a test may change: the module hooks (stand-ins by default), auth and Service options,
+ * the server's own, and the authenticator or authorizer the composition root built (a
+ * stand-in from test/helpers, for tests about the chain itself).
+ */
+export interface FixtureOptions extends Partial<Pick<ApiServerDepsOptions, 'auth' | 'services' | 'clock'>>,
+  Partial<Pick<ApiServerOptions, 'bookmarkIntervalMs' | 'maxInFlight' | 'authenticator' | 'authorize'>> {
   hooks?: Partial<ModuleHooks>;
 }
 
@@ -38,8 +43,9 @@ export function fixtureServerOptions(store: MemoryStore, extra: FixtureOptions =
   const { hooks, auth, services, clock, ...server } = extra;
   const log = () => {};
   return {
-    tls: { cert: p.serving.cert, key: p.serving.key, ca: p.ca.cert }, log, ...server,
+    tls: { cert: p.serving.cert, key: p.serving.key, ca: p.ca.cert }, log,
     ...apiServerDeps({ store, log, clientCA: p.ca.cert, hooks: { ...standInHooks(), ...hooks }, ...(auth ? { auth } : {}), ...(services ? { services } : {}), ...(clock ? { clock } : {}) }),
+    ...server,
   };
 }
 
