@@ -76,15 +76,15 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 /** Serves until SIGTERM/SIGINT. Rejects when the store, PKI or address fail at start. */
 export async function runServer(opts: ServerOptions): Promise<void> {
-  const [{ mkdir }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }] = await Promise.all([
-    import('node:fs/promises'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
+  const [{ realFiles }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }] = await Promise.all([
+    import('../host/fs/files.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
     import('../apiserver/server.js'), import('./apiserver-deps.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
     import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
   ]);
   // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
   hardenIntrinsics();
   const { host, port } = parseListen(opts.listen);
-  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  await realFiles.makeDir(opts.dataDir, 0o700);
   const pki = await ensurePki(opts.dataDir, [host]);
   const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
   const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
