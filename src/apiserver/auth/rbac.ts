@@ -41,6 +41,11 @@ export interface RbacBinding extends TypeMeta {
   roleRef?: RoleRef | null;
 }
 
+/** Any of the four kinds, as the bootstrap policy and the mirror hold them. */
+export interface RbacObject extends RbacRole, RbacBinding {
+  aggregationRule?: { clusterRoleSelectors?: { matchLabels?: Record<string, string> }[] } | null;
+}
+
 /** Where the authorizer reads RBAC objects (plain JSON as stored); typically informer caches. */
 export interface RbacSource {
   roles(ns: string): Promise<RbacRole[]>;

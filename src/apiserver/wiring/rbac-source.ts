@@ -3,13 +3,13 @@
 // so a new binding takes effect after its watch event, not within its own request).
 import type { Store } from '../../store/types.js';
 import { isObject } from '../../api/types.js';
-import type { RbacBinding, RbacRole, RbacSource } from '../auth/rbac.js';
+import type { RbacObject, RbacSource } from '../auth/rbac.js';
+
+export type { RbacObject } from '../auth/rbac.js';
 import { mirrorPrefix, parseStored, type StoreMirror } from './store-mirror.js';
 
 const PREFIX = '/registry/rbac.authorization.k8s.io/';
 
-/** Any of the four kinds as stored: what the mirror keeps. */
-export type RbacObject = RbacRole & RbacBinding & { aggregationRule?: unknown };
 
 const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
 // null is what Go decodes as absent: accepted wherever a field may be left out.

@@ -11,9 +11,8 @@ import { decodeBody, negotiate } from '../http/negotiate.js';
 import type { RequestInfo } from '../http/request-info.js';
 import { readBody, writeObject } from '../http/respond.js';
 import { apiError, badRequest } from '../status.js';
+import { isObject, type JsonObject } from '../../api/types.js';
 import { subjectAccessReview } from './access-review.js';
-
-type Obj = Record<string, any>;
 
 /**
  * Reviews spec.token and resolves with the TokenReview and its status: authenticated with
@@ -21,16 +20,17 @@ type Obj = Record<string, any>;
  * whose account or bound object is gone, or whose live check could not read the store,
  * included). Rejects ApiError 400 when the body is not a TokenReview or carries no token.
  */
-export async function tokenReview(body: unknown, tokens: LiveTokenAuthenticator): Promise<Obj> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('not a TokenReview: the body must be a TokenReview object');
-  const review = body as Obj;
-  if (review.kind !== undefined && review.kind !== 'TokenReview') throw badRequest(`not a TokenReview: got kind ${review.kind}`);
-  const spec: Obj = review.spec && typeof review.spec === 'object' ? review.spec : {};
-  if (typeof spec.token !== 'string' || !spec.token) throw badRequest('token is required for TokenReview in authentication');
-  const audiences = Array.isArray(spec.audiences) ? spec.audiences.filter((a: unknown): a is string => typeof a === 'string') : [];
-  let status: Obj;
+export async function tokenReview(body: unknown, tokens: LiveTokenAuthenticator): Promise<JsonObject> {
+  if (!isObject(body)) throw badRequest('not a TokenReview: the body must be a TokenReview object');
+  const review = body;
+  if (review.kind !== undefined && review.kind !== 'TokenReview') throw badRequest(`not a TokenReview: got kind ${String(review.kind)}`);
+  const spec = isObject(review.spec) ? review.spec : {};
+  const token = spec.token;
+  if (typeof token !== 'string' || !token) throw badRequest('token is required for TokenReview in authentication');
+  const audiences = Array.isArray(spec.audiences) ? spec.audiences.filter((a): a is string => typeof a === 'string') : [];
+  let status: JsonObject;
   try {
-    const { user, audiences: accepted } = await tokens.authenticateToken(spec.token, audiences);
+    const { user, audiences: accepted } = await tokens.authenticateToken(token, audiences);
     status = {
       authenticated: true,
       user: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}) },
@@ -42,7 +42,7 @@ export async function tokenReview(body: unknown, tokens: LiveTokenAuthenticator)
   }
   return {
     kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1',
-    metadata: { ...(review.metadata ?? {}), creationTimestamp: null },
+    metadata: { ...(isObject(review.metadata) ? review.metadata : {}), creationTimestamp: null },
     spec, status,
   };
 }
