@@ -1,6 +1,9 @@
 // The filter chain in the order a request meets it (upstream's DefaultBuildHandlerChain, which
 // Go writes innermost first). Every stage is required: the types of the stages only line up
-// in this order, and there is no authenticator or authorizer to fall back on.
+// in this order, and there is no authenticator or authorizer to fall back on. One difference
+// from upstream, kept from before the chain had names: upstream reads the request info before
+// authentication (its WithRequestInfo wraps WithAuthentication), so a malformed path without
+// credentials is skiff's 401 where upstream resolves the path first.
 import type { InFlightLimiter } from '../max-in-flight.js';
 import type { Authorize } from '../../auth/types.js';
 import { withAuthentication, type RequestAuthenticator } from './authentication.js';
