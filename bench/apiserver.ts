@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import { makePki } from '../src/apiserver/pki.js';
 import { startApiServer } from '../src/apiserver/server.js';
+import { apiServerDeps } from '../src/cli/apiserver-deps.js';
+import { standInHooks } from '../test/helpers/apiserver-stand-ins.js';
 import { EtcdStore } from '../src/store/etcd.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { Store } from '../src/store/types.js';
@@ -129,7 +131,10 @@ if (process.argv.includes(CLIENT_FLAG)) {
 /** Serves `store` and drives it from a forked client. Rejects when the client fails. */
 async function measureServer(store: Store): Promise<Figures> {
   const pki = makePki();
-  const server = await startApiServer({ store, tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert }, log: () => {} });
+  const log = () => {};
+  // The stand-in module hooks as before (no defaulting or validation); auth, RBAC and admission as `skiff server` wires them.
+  const deps = apiServerDeps({ store, log, clientCA: pki.ca.cert, hooks: standInHooks() });
+  const server = await startApiServer({ tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert }, log, ...deps });
   const child = fork(fileURLToPath(import.meta.url), [CLIENT_FLAG], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     return await new Promise<Figures>((resolve, reject) => {

@@ -2,29 +2,29 @@
 // per-group-version APIResourceLists, and the aggregated form (apidiscovery.k8s.io v2) that
 // kubectl 1.32 asks for first. Built once: the table does not change while serving.
 import { RESOURCES, groupVersion, type ResourceInfo } from '../api/resources.js';
-
-type Obj = Record<string, any>;
+import type { Gvk, JsonObject } from '../api/types.js';
 
 const MAIN_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-const SUB_VERBS: Record<string, string[]> = {
-  status: ['get', 'patch', 'update'], approval: ['get', 'patch', 'update'], scale: ['get', 'patch', 'update'], ephemeralcontainers: ['get', 'patch', 'update'],
-  binding: ['create'], eviction: ['create'], token: ['create'], log: ['get'], finalize: ['update'],
-  exec: ['create', 'get'], attach: ['create', 'get'], portforward: ['create', 'get'],
-  proxy: ['create', 'delete', 'get', 'patch', 'update'],
-};
-const SUB_KIND: Record<string, { group: string; version: string; kind: string }> = {
-  scale: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
-  binding: { group: '', version: 'v1', kind: 'Binding' },
-  eviction: { group: 'policy', version: 'v1', kind: 'Eviction' },
-  token: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
-  exec: { group: '', version: 'v1', kind: 'PodExecOptions' },
-  attach: { group: '', version: 'v1', kind: 'PodAttachOptions' },
-  portforward: { group: '', version: 'v1', kind: 'PodPortForwardOptions' },
-  proxy: { group: '', version: 'v1', kind: 'PodProxyOptions' },
-  log: { group: '', version: 'v1', kind: 'Pod' },
-};
+const SUB_VERBS = new Map<string, string[]>([
+  ['status', ['get', 'patch', 'update']], ['approval', ['get', 'patch', 'update']], ['scale', ['get', 'patch', 'update']], ['ephemeralcontainers', ['get', 'patch', 'update']],
+  ['binding', ['create']], ['eviction', ['create']], ['token', ['create']], ['log', ['get']], ['finalize', ['update']],
+  ['exec', ['create', 'get']], ['attach', ['create', 'get']], ['portforward', ['create', 'get']],
+  ['proxy', ['create', 'delete', 'get', 'patch', 'update']],
+]);
+const SUB_KIND = new Map<string, Gvk>([
+  ['scale', { group: 'autoscaling', version: 'v1', kind: 'Scale' }],
+  ['binding', { group: '', version: 'v1', kind: 'Binding' }],
+  ['eviction', { group: 'policy', version: 'v1', kind: 'Eviction' }],
+  ['token', { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }],
+  ['exec', { group: '', version: 'v1', kind: 'PodExecOptions' }],
+  ['attach', { group: '', version: 'v1', kind: 'PodAttachOptions' }],
+  ['portforward', { group: '', version: 'v1', kind: 'PodPortForwardOptions' }],
+  ['proxy', { group: '', version: 'v1', kind: 'PodProxyOptions' }],
+  ['log', { group: '', version: 'v1', kind: 'Pod' }],
+]);
 
-const subKind = (r: ResourceInfo, sub: string) => SUB_KIND[sub] ?? { group: r.group, version: r.version, kind: r.kind };
+const subKind = (r: ResourceInfo, sub: string): Gvk => SUB_KIND.get(sub) ?? { group: r.group, version: r.version, kind: r.kind };
+const subVerbs = (sub: string) => SUB_VERBS.get(sub) ?? ['get'];
 
 /** The group/versions served, in a stable order (core first, then upstream's group order). */
 export function groupVersions(): { group: string; versions: string[] }[] {
@@ -37,30 +37,30 @@ export function groupVersions(): { group: string; versions: string[] }[] {
   return out;
 }
 
-export function apiVersions(serverAddress: string): Obj {
+export function apiVersions(serverAddress: string): JsonObject {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-function apiGroup(group: string, versions: string[]): Obj {
+function apiGroup(group: string, versions: string[]): JsonObject {
   const gvs = versions.map((v) => ({ groupVersion: `${group}/${v}`, version: v }));
-  return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: gvs, preferredVersion: gvs[0] };
+  return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: gvs, ...(gvs[0] ? { preferredVersion: gvs[0] } : {}) };
 }
 
-export function apiGroupList(): Obj {
+export function apiGroupList(): JsonObject {
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: groupVersions().filter((g) => g.group).map((g) => apiGroup(g.group, g.versions)) };
 }
 
 /** The APIGroup for `group`, undefined when not served. */
-export function apiGroupFor(group: string): Obj | undefined {
+export function apiGroupFor(group: string): JsonObject | undefined {
   const g = groupVersions().find((x) => x.group === group && group);
   return g && apiGroup(g.group, g.versions);
 }
 
 /** The APIResourceList of a group/version, undefined when not served. */
-export function apiResourceList(group: string, version: string): Obj | undefined {
+export function apiResourceList(group: string, version: string): JsonObject | undefined {
   const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
   if (!rs.length) return undefined;
-  const resources: Obj[] = [];
+  const resources: JsonObject[] = [];
   for (const r of rs) {
     resources.push({
       name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs ?? MAIN_VERBS,
@@ -69,7 +69,7 @@ export function apiResourceList(group: string, version: string): Obj | undefined
     for (const sub of r.subresources ?? []) {
       const k = subKind(r, sub);
       resources.push({
-        name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind: k.kind, verbs: SUB_VERBS[sub] ?? ['get'],
+        name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind: k.kind, verbs: subVerbs(sub),
         ...(k.group !== r.group || k.version !== r.version ? { group: k.group, version: k.version } : {}),
       });
     }
@@ -78,7 +78,7 @@ export function apiResourceList(group: string, version: string): Obj | undefined
 }
 
 /** Aggregated discovery for /api (core) or /apis (named groups), apidiscovery.k8s.io/`v`. */
-export function aggregatedDiscovery(which: 'api' | 'apis', v: string): Obj {
+export function aggregatedDiscovery(which: 'api' | 'apis', v: string): JsonObject {
   const items = groupVersions().filter((g) => (which === 'api' ? !g.group : Boolean(g.group))).map((g) => ({
     metadata: { name: g.group, creationTimestamp: null },
     versions: g.versions.map((version) => ({
@@ -93,7 +93,7 @@ export function aggregatedDiscovery(which: 'api' | 'apis', v: string): Obj {
         ...(r.shortNames ? { shortNames: r.shortNames } : {}),
         ...(r.categories ? { categories: r.categories } : {}),
         ...(r.subresources?.length ? {
-          subresources: r.subresources.map((sub) => ({ subresource: sub, responseKind: subKind(r, sub), verbs: SUB_VERBS[sub] ?? ['get'] })),
+          subresources: r.subresources.map((sub) => ({ subresource: sub, responseKind: { ...subKind(r, sub) }, verbs: subVerbs(sub) })),
         } : {}),
       })),
     })),

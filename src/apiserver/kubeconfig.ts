@@ -1,7 +1,7 @@
 // admin.kubeconfig: what `kubectl --kubeconfig` and client-node read to reach the server as
 // the cluster admin, with the certificates inlined so the file is self-contained.
-import { writeFile, rename } from 'node:fs/promises';
 import { stringify } from 'yaml';
+import { realFiles, type Files } from '../host/fs/files.js';
 import type { CertPair } from './pki.js';
 
 const b64 = (pem: string) => Buffer.from(pem).toString('base64');
@@ -19,8 +19,7 @@ export function kubeconfigYaml(server: string, caPem: string, client: CertPair, 
   });
 }
 
-/** Writes the kubeconfig atomically with mode 0600 (it holds a private key). Rejects with the fs error. */
-export async function writeKubeconfig(path: string, yaml: string): Promise<void> {
-  await writeFile(`${path}.tmp`, yaml, { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
+/** Writes the kubeconfig atomically with mode 0600 (it holds a private key). Rejects with HostError (files.ts). */
+export function writeKubeconfig(path: string, yaml: string, files: Files = realFiles): Promise<void> {
+  return files.writeFileAtomic(path, yaml, 0o600);
 }

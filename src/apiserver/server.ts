@@ -1,62 +1,58 @@
 // The apiserver: HTTPS on node:https, client certificates requested (not required: requests
 // without credentials are system:anonymous, 403 unless RBAC allows; 401 with
-// --anonymous-auth=false or bad credentials), then per request
-//   authenticate ─▶ request info ─▶ authorize ─▶ health/version/discovery/openapi | resources
-// with every failure written as a Kubernetes Status. Storage is the generic registry over the
-// Store seam; namespaces' lifecycle runs alongside.
+// --anonymous-auth=false or bad credentials), then per request the filter chain
+// (http/filters/chain.ts)
+//   authentication ─▶ impersonation ─▶ request info ─▶ max in flight ─▶ authorization ─▶ route
+// with every failure written as a Kubernetes Status. What authenticates, authorizes, admits and
+// allocates is built by the composition root (src/cli/apiserver-deps.ts) and passed in: this
+// file has no defaults for them. Storage is the generic registry over the Store seam; the
+// namespaces' lifecycle and the default ServiceAccounts run alongside.
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Store } from '../store/types.js';
-import { ServiceAllocator, type ServiceAllocatorOptions } from './alloc/index.js';
-import { ANONYMOUS_USER, forbidden, unauthorized } from './auth/index.js';
-import { impersonate } from './auth/impersonation.js';
-import { aggregatedDiscovery, apiGroupFor, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
-import { standInHooks, type AuthzAttributes, type ServerHooks, type UserInfo } from './hooks.js';
-import { negotiate } from './http/negotiate.js';
-import { requestInfo, type RequestInfo } from './http/request-info.js';
-import { clusterScopedInNamespace, handleResource } from './http/resources.js';
-import { writeError, writeObject } from './http/respond.js';
-import { apiError } from './status.js';
+import type { Authorize } from './auth/types.js';
+import type { RequestAuthenticator } from './http/filters/authentication.js';
+import { handlerChain } from './http/filters/chain.js';
+import { inFlightLimiter, type InFlightLimits } from './http/max-in-flight.js';
+import { writeError } from './http/respond.js';
+import { route, type ResourceEndpoint } from './http/route.js';
 import { ensureDefaultNamespaces, startNamespaceLifecycle } from './storage/namespaces.js';
 import { ensureSystemPriorityClasses } from './storage/priority-classes.js';
-import { Registry } from './storage/registry.js';
-import { Strategies } from './storage/strategies/index.js';
-import { requiredFieldValues } from './storage/selectors.js';
-import { inFlightLimiter, type InFlightLimits } from './http/max-in-flight.js';
-import { admissionWiring } from './wiring/admission.js';
-import { authWiring, type AuthOptions } from './wiring/auth.js';
-import { startClusterRoleAggregation } from './wiring/clusterrole-aggregation.js';
+import type { Registry } from './storage/registry.js';
 import { startDefaultServiceAccounts } from './wiring/default-serviceaccounts.js';
-import { serveAuthEndpoint } from './wiring/endpoints.js';
-import { serveReview } from './wiring/token-review.js';
-import { ensureBootstrapRbac, ensureKubernetesService, repairServiceAllocations } from './wiring/startup.js';
-import { OPENAPI_V2_PROTOBUF, openapiV2Protobuf } from './protobuf/openapi-v2.js';
 
-export type { AuthOptions } from './wiring/auth.js';
+export { VERSION_INFO } from './http/non-resource.js';
+
+/**
+ * Something the composition root runs alongside the server (the RBAC mirror, the Service
+ * allocator's repair...). Steps run in the order the parts are given.
+ */
+export interface ServerPart {
+  /** Before the server listens (policy written, caches warm). Rejects to fail the start. */
+  beforeListen?(): Promise<void>;
+  /** Once the address is known, before the first request is answered. Rejects to fail the start. */
+  afterListen?(address: { host: string; port: number }): Promise<void>;
+  /** On close, and when the start fails, whether or not the steps above ran. */
+  stop?(): Promise<void>;
+}
 
 export interface ApiServerOptions {
   store: Store;
+  /** The generic registry over `store` with its hooks (admission reads through it, so the composition root builds both). close() ends its watches. */
+  registry: Registry;
   tls: { cert: string; key: string; ca: string };
+  /** Who is asking. Required: a request is never served as someone it did not prove to be. */
+  authenticator: RequestAuthenticator;
+  /** May they. Required: there is no allow-all default. */
+  authorize: Authorize;
+  /** Resource endpoints served before the generic handler (tokens, reviews). */
+  endpoints?: readonly ResourceEndpoint[];
+  parts?: readonly ServerPart[];
   /** 127.0.0.1 unless told otherwise. */
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** The parts other modules provide; missing ones are the stand-ins of hooks.ts. */
-  hooks?: Partial<ServerHooks>;
-  /**
-   * Authentication and RBAC (default: client certificates chained to tls.ca, anonymous
-   * requests allowed what RBAC grants system:unauthenticated, default policy created at
-   * start). false keeps the stand-ins of hooks.ts.
-   */
-  auth?: AuthOptions | false;
-  /**
-   * ClusterIP/NodePort allocation (default 10.96.0.0/12 and 30000-32767), repaired at start,
-   * and the `kubernetes` Service. false: no allocation (stand-in).
-   */
-  services?: ServiceAllocatorOptions | false;
-  now?: () => Date;
   log?: (msg: string) => void;
   /** Interval of BOOKMARK events on watches that allow them (default 60 s). */
   bookmarkIntervalMs?: number;
@@ -69,16 +65,9 @@ export interface ApiServer {
   url: string;
   port: number;
   registry: Registry;
-  /** Stops accepting, ends open watches, stops the namespace lifecycle, the policy mirror and the mirrors ServiceAccount tokens are checked against. Does not close the store. Each step waits at most 5 s (logged when it gives up). */
+  /** Stops accepting, ends open watches, stops the namespace lifecycle and every part. Does not close the store. Each step waits at most 5 s (logged when it gives up). */
   close(): Promise<void>;
 }
-
-export const VERSION_INFO = {
-  major: '1', minor: '32', gitVersion: 'v1.32.0-skiff', gitCommit: '', gitTreeState: 'clean',
-  buildDate: '1970-01-01T00:00:00Z', goVersion: `node${process.versions.node}`, compiler: 'tsc', platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
-};
-
-const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 /**
  * Go's default suites (what kube-apiserver offers without --tls-cipher-suites): TLS 1.3's, and
@@ -102,179 +91,60 @@ function answerPlainHttp(err: Error & { code?: string }, tls: TLSSocket): void {
   raw.end('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
 }
 
+/** A JavaScript caller can still leave them out; the server then refuses to start rather than guess. */
+function requireAuth(opts: ApiServerOptions): void {
+  if (typeof opts.authenticator?.authenticate !== 'function' || typeof opts.authenticator.anonymous !== 'boolean') {
+    throw new TypeError('startApiServer: an authenticator (authenticate, anonymous) is required');
+  }
+  if (typeof opts.authorize !== 'function') throw new TypeError('startApiServer: an authorizer is required');
+}
+
 /**
- * Creates the default namespaces and RBAC policy, repairs the Service allocations, listens,
- * then makes the `kubernetes` Service and the `default` ServiceAccounts before answering
- * requests (those that arrive earlier wait). Rejects when the store fails at start, the auth
- * files are unreadable, or the address cannot be bound (EADDRINUSE...).
+ * Creates the default namespaces, runs the parts' beforeListen, listens, runs their
+ * afterListen and makes the `default` ServiceAccounts before answering requests (those that
+ * arrive earlier wait). Rejects with TypeError without an authenticator or authorizer, and when
+ * the store or a part fails at start or the address cannot be bound (EADDRINUSE...).
  */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`skiff apiserver: ${m}\n`));
-  const now = opts.now ?? (() => new Date());
-  const authOpts = opts.auth === false ? undefined : { clientCA: opts.tls.ca, ...opts.auth };
-  const anonymous = authOpts?.anonymous ?? true;
-  const auth = authOpts ? authWiring(authOpts, opts.store, log, now) : undefined;
-  const allocator = opts.services === false ? undefined : new ServiceAllocator(opts.store, opts.services);
-  // The final authorizer (opts.hooks may replace it), read when a plugin asks.
-  const admission = admissionWiring({ rbac: auth?.rbac, authorize: (user, attrs) => hooks.authorize(user, attrs), registry: () => registry });
-  const hooks: ServerHooks = { ...standInHooks(), ...auth?.hooks, admission, ...opts.hooks };
-  const strategies = new Strategies({ serviceAllocator: allocator, log });
-  const registry: Registry = new Registry({ store: opts.store, hooks, now, strategies });
+  const { registry } = opts;
+  const parts = opts.parts ?? [];
   // The watch caches hold store watches: end them, or an etcd client never lets the process exit.
   const stops: (() => Promise<void>)[] = [() => registry.close()];
-  if (auth) stops.push(() => auth.rbac.stop());
-  if (auth?.live) stops.push(() => auth.live!.stop());
-  if (auth) stops.push(() => auth.nodeGraph.stop());
+  for (const part of parts) if (part.stop) stops.push(() => part.stop!());
   let address = '';
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
-  const deps = { registry, hooks, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000 };
-  const endpointDeps = {
-    registry, now, authorize: hooks.authorize, rbac: auth?.rbac,
-    serviceAccountKey: authOpts?.serviceAccountKey,
-    audiences: authOpts?.apiAudiences ?? (authOpts?.serviceAccountKey ? [authOpts.serviceAccountKey.issuer] : []),
-  };
-  const reviewDeps = {
-    authorize: hooks.authorize,
-    tokens: auth?.tokens,
-  };
-
-  const inFlight = inFlightLimiter(opts.maxInFlight);
+  const serve = handlerChain({ authenticator: opts.authenticator, authorize: opts.authorize, limiter: inFlightLimiter(opts.maxInFlight) }, route({
+    registry, hooks: registry.deps.hooks, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
+    endpoints: opts.endpoints ?? [], address: () => address,
+  }));
   const server: Server = createServer({
     cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false,
     ciphers: TLS_CIPHERS,
     // Upstream's ReadHeaderTimeout (32 s); checked every second, not Node's default 30 s.
     headersTimeout: 32_000, connectionsCheckingInterval: 1_000,
   }, (req, res) => {
-    serve(req, res).catch((err) => writeError(res, err, log));
+    ready.then(() => serve({ req, res, url: new URL(req.url ?? '/', 'https://apiserver') })).catch((err) => writeError(res, err, log));
   });
   server.on('tlsClientError', answerPlainHttp);
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    await ready;
-    const url = new URL(req.url ?? '/', 'https://apiserver');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
-    const base = `/${path.split('/')[1] ?? ''}`;
-    const authenticated = await hooks.authenticate(req);
-    if (!authenticated && !anonymous) throw unauthorized();
-    let user = authenticated ?? ANONYMOUS_USER;
-    // Impersonate-* headers: from here on the request is the impersonated user's.
-    const acting = await impersonate(req.headersDistinct, user, hooks.authorize);
-    // Anonymous requests are system:anonymous from here on: refused by RBAC (403), as upstream.
-    if (acting && 'denied' in acting) throw forbidden(acting.denied, acting.reason);
-    if (acting) user = acting.user;
-    const info = requestInfo(req.method ?? 'GET', url);
-    // Where upstream's chain has it: after impersonation, before authorization.
-    inFlight.admit(user, info, res);
-    const attrs = attributes(user, info, url);
-    const decision = await hooks.authorize(user, attrs);
-    if (!decision.allowed) throw forbidden(attrs, decision.reason);
-    if (info.resourceRequest) {
-      if (clusterScopedInNamespace(info)) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
-      const serveResource = async () => {
-        if (await serveAuthEndpoint(endpointDeps, user, info, req, res)) return;
-        if (await serveReview(reviewDeps, info, req, res)) return;
-        return handleResource(deps, info, url, req, res);
-      };
-      // Every write this request causes is admitted as `user`'s (admission/chain.ts).
-      return hooks.admission.actingAs(user, serveResource);
-    }
-    if (PUBLIC_PATHS.has(base)) return servePublic(base, res);
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-    return serveNonResource(path, req, res);
-  }
-
-  function attributes(user: UserInfo, info: RequestInfo, url: URL): AuthzAttributes {
-    const verb = info.resourceRequest ? info.verb : (info.verb === 'head' ? 'get' : info.verb);
-    const fieldSelector = url.searchParams.get('fieldSelector') ?? undefined;
-    // As upstream's RequestInfoFactory: a list or watch of one object by metadata.name is about
-    // that name (what lets RBAC resourceNames, and a kubelet's watch of one Secret, apply).
-    const listed = info.resourceRequest && !info.name && (verb === 'list' || verb === 'watch') ? selectedName(fieldSelector) : undefined;
-    return {
-      user, verb, apiGroup: info.apiGroup, resource: info.resource, subresource: info.subresource,
-      namespace: info.namespace, name: listed ?? info.name, resourceRequest: info.resourceRequest, path: info.path,
-      ...(fieldSelector !== undefined ? { fieldSelector } : {}),
-    };
-  }
-
-  /** The value of a `metadata.name=` (or `==`) requirement, if it is a valid path segment. */
-  function selectedName(selector: string | undefined): string | undefined {
-    // The first exact requirement, as upstream's RequiresExactMatch, read by the list's own parser.
-    const [name] = requiredFieldValues(selector, 'metadata.name');
-    return name && !['.', '..'].includes(name) && !/[/%]/.test(name) ? name : undefined;
-  }
-
-  function servePublic(base: string, res: ServerResponse): void {
-    if (base === '/version') return writeObject(res, 200, VERSION_INFO);
-    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-    res.end('ok');
-  }
-
-  function serveNonResource(path: string, req: IncomingMessage, res: ServerResponse): void {
-    const parts = path.split('/').filter(Boolean);
-    if (path === '/api' || path === '/apis') {
-      const rep = negotiate(req.headers.accept, ['APIGroupDiscoveryList']);
-      if (rep.as === 'APIGroupDiscoveryList') {
-        const v = rep.contentType.includes('v=v2beta1') ? 'v2beta1' : 'v2';
-        return writeObject(res, 200, aggregatedDiscovery(path === '/api' ? 'api' : 'apis', v), rep);
-      }
-      return writeObject(res, 200, path === '/api' ? apiVersions(address) : apiGroupList(), rep);
-    }
-    if (parts[0] === 'api' && parts.length === 2) return found(res, req, apiResourceList('', parts[1]!));
-    if (parts[0] === 'apis' && parts.length === 2) return found(res, req, apiGroupFor(parts[1]!));
-    if (parts[0] === 'apis' && parts.length === 3) return found(res, req, apiResourceList(parts[1]!, parts[2]!));
-    // OpenAPI is JSON whatever Accept says (protobuf is not offered; kubectl takes JSON).
-    if (path === '/openapi/v2') {
-      // kubectl asks for the gnostic protobuf form; JSON for everyone else.
-      if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
-        const bytes = openapiV2Protobuf(hooks.openapiV2() as Record<string, any>);
-        // kubectl asks with '@v1.0' but parses the answer's type as a MIME type, where '@' is
-        // not allowed: upstream (kube-openapi) answers with '.v1.0'.
-        res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': bytes.length });
-        res.end(bytes);
-        return;
-      }
-      return found(res, undefined, hooks.openapiV2());
-    }
-    if (path === '/openapi/v3') return found(res, undefined, hooks.openapiV3Index());
-    if (parts[0] === 'openapi' && parts[1] === 'v3' && parts.length > 2) {
-      // /openapi/v3/api/v1 and /openapi/v3/apis/<group>/<version>
-      return found(res, undefined, hooks.openapiV3(parts.slice(3).join('/')));
-    }
-    throw apiError(404, 'NotFound', 'the server could not find the requested resource');
-  }
-
-  function found(res: ServerResponse, req: IncomingMessage | undefined, doc: object | undefined): void {
-    if (!doc) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
-    writeObject(res, 200, doc, req ? negotiate(req.headers.accept) : undefined);
-  }
-
+  const host = opts.host ?? '127.0.0.1';
   try {
+    requireAuth(opts);
     await ensureDefaultNamespaces(registry);
     await ensureSystemPriorityClasses(registry);
-    if (auth) {
-      await ensureBootstrapRbac(registry);
-      // admin, edit and view get their rules from it (as upstream's controller manager runs it).
-      const aggregation = startClusterRoleAggregation(auth.rbac, registry, log);
-      stops.push(() => aggregation.stop());
-      await aggregation.ready;
-      await auth.rbac.ready;
-      await auth.live?.ready;
-      await auth.nodeGraph.ready;
-    }
-    // Before any Service is written: values leaked by a crash are freed, ones in use marked.
-    if (allocator) for (const problem of await repairServiceAllocations(opts.store, allocator)) log(`service allocation repair: ${problem}`);
+    for (const part of parts) await part.beforeListen?.();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
+      server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });
     });
   } catch (err) {
-    // Nothing listens yet: only the watch caches and mirrors started above need ending.
+    // Nothing listens yet: only the watch caches and the parts' mirrors need ending.
     for (const stop of stops.splice(0)) await stop().catch(() => {});
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
-  const host = opts.host ?? '127.0.0.1';
   address = `${host}:${port}`;
   // Each step bounded: a loop stuck on its store, or a connection the HTTP server keeps
   // waiting for, must not keep the process from exiting; the log says which step it was.
@@ -291,7 +161,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await bounded(closed, 'closing the HTTP server');
   };
   try {
-    if (allocator) await ensureKubernetesService(registry, { clusterIP: allocator.kubernetesServiceIP, host, port });
+    for (const part of parts) await part.afterListen?.({ host, port });
     const accounts = startDefaultServiceAccounts(opts.store, registry, log);
     stops.push(() => accounts.stop());
     await accounts.ready;

@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
 import { hardenIntrinsics } from '../own-keys.js';
-import { systemClock } from '../host/clock.js';
 
 // `skiff server`: the control plane's apiserver over the embedded SQLite store (or etcd with
-// --etcd-endpoints). Composition root: PKI, ServiceAccount signing key and admin.kubeconfig on
-// first start, the store, the modules the apiserver core calls (patch, OpenAPI, ...), auth
-// (client certificates, --token-auth-file, ServiceAccount tokens, RBAC) and Service
-// allocation, then serve until a signal.
+// --etcd-endpoints). PKI, ServiceAccount signing key and admin.kubeconfig on first start, the
+// store, the modules the apiserver core calls (patch, OpenAPI, ...), then the composition root
+// (apiserver-deps.ts: auth, RBAC, admission, Service allocation), then serve until a signal.
 
 export interface ServerOptions {
   dataDir: string;
@@ -78,40 +76,45 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 /** Serves until SIGTERM/SIGINT. Rejects when the store, PKI or address fail at start. */
 export async function runServer(opts: ServerOptions): Promise<void> {
-  const [{ mkdir }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }] = await Promise.all([
-    import('node:fs/promises'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
-    import('../apiserver/server.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
+  const [{ realFiles }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }, { systemClock: clock }] = await Promise.all([
+    import('../host/fs/files.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
+    import('../apiserver/server.js'), import('./apiserver-deps.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
     import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
+    import('../host/clock.js'),
   ]);
   // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
   hardenIntrinsics();
   const { host, port } = parseListen(opts.listen);
-  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  await realFiles.makeDir(opts.dataDir, 0o700);
   const pki = await ensurePki(opts.dataDir, [host]);
   const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
   const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
   const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
   const store = await openStore(endpoints?.length ? { etcd: { endpoints } } : { sqlite: join(opts.dataDir, 'state.db') });
+  const log = (m: string) => process.stderr.write(`skiff apiserver: ${m}\n`);
   const server = await startApiServer({
-    store, host, port,
+    host, port, log,
     tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
-    auth: {
-      clientCA: pki.ca.cert, serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
-      ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
-    },
-    services: { serviceCidr: opts.serviceClusterIpRange ?? '10.96.0.0/12', nodePortRange },
     maxInFlight: { readOnly: opts.maxRequestsInflight ?? 400, mutating: opts.maxMutatingRequestsInflight ?? 200 },
-    hooks: {
-      applyPatch: patch.applyPatch,
-      serverSideApply: patch.serverSideApply,
-      updateManagedFields: patch.updateManagedFields,
-      openapiV2: openapi.openapiV2,
-      openapiV3Index: openapi.openapiV3Index,
-      openapiV3: openapi.openapiV3,
-      defaultObject: defaults.defaultObject,
-      validateObject: validation.validateObject,
-      toTable: (gvk, objects, include) => table.toTable(gvk, objects, include, systemClock.now()),
-    },
+    ...apiServerDeps({
+      store, log, clientCA: pki.ca.cert,
+      auth: {
+        serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
+        ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
+      },
+      services: { serviceCidr: opts.serviceClusterIpRange ?? '10.96.0.0/12', nodePortRange },
+      hooks: {
+        applyPatch: patch.applyPatch,
+        serverSideApply: patch.serverSideApply,
+        updateManagedFields: patch.updateManagedFields,
+        openapiV2: openapi.openapiV2,
+        openapiV3Index: openapi.openapiV3Index,
+        openapiV3: openapi.openapiV3,
+        defaultObject: defaults.defaultObject,
+        validateObject: validation.validateObject,
+        toTable: (gvk, objects, include) => table.toTable(gvk, objects, include, clock.now()),
+      },
+    }),
   });
   // Written on every start: the port may be new (port 0), the credentials are the same.
   await writeKubeconfig(join(opts.dataDir, 'admin.kubeconfig'), kubeconfigYaml(server.url, pki.ca.cert, pki.admin));

@@ -1,12 +1,13 @@
 // The one skiff binary. Each role (cri, cni-server, server, agent, up) is a subcommand with its own
 // composition root in this folder; this file only dispatches.
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { realFiles } from '../host/fs/files.js';
 import { registerCniServer } from './cni-server.js';
 import { registerCri } from './cri.js';
 import { registerServer } from './server.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(realFiles.readTextSync(fileURLToPath(new URL('../../package.json', import.meta.url)))) as { version: string };
 
 export function program(): Command {
   const skiff = new Command('skiff')

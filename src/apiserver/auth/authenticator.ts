@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { X509Certificate } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { systemClock } from '../../host/clock.js';
 import { apiError, type ApiError } from '../status.js';
 import { loadTokenFile } from './token-file.js';
 import { checkBoundObjects, serviceAccountVerifier, type BoundClaims, type LiveObjects } from './serviceaccount-token.js';
@@ -40,6 +41,9 @@ export interface TokenAuthenticator {
   authenticateToken(token: string, audiences?: string[]): TokenAuthentication;
 }
 
+// Where no clock is injected, the system one.
+const wallClock = () => new Date(systemClock.now());
+
 const intersect = (a: readonly string[], b: readonly string[]) => a.filter((x) => b.includes(x));
 // Go's %q of a []string, which upstream's audience error prints.
 const goQuoted = (list: readonly string[]) => `[${list.map((s) => JSON.stringify(s)).join(' ')}]`;
@@ -51,7 +55,7 @@ const goQuoted = (list: readonly string[]) => `[${list.map((s) => JSON.stringify
  */
 export function tokenAuthenticator(cfg: AuthConfig): TokenAuthenticator {
   const tokens = cfg.tokenFile ? loadTokenFile(cfg.tokenFile) : new Map<string, UserInfo>();
-  const now = cfg.now ?? (() => new Date());
+  const now = cfg.now ?? wallClock;
   const key = cfg.serviceAccountKey;
   const apiAudiences = cfg.apiAudiences ?? (key ? [key.issuer] : []);
   const defaultVerifier = key ? serviceAccountVerifier(key, apiAudiences, now) : undefined;
@@ -101,7 +105,7 @@ export interface LiveTokenAuthenticator {
  * or Node it is bound to) still exists with the uid it was issued for: deleting or
  * recreating one revokes its tokens. Never throws itself.
  */
-export function liveTokenAuthenticator(tokens: TokenAuthenticator, objects: LiveObjects, now: () => Date = () => new Date()): LiveTokenAuthenticator {
+export function liveTokenAuthenticator(tokens: TokenAuthenticator, objects: LiveObjects, now: () => Date): LiveTokenAuthenticator {
   return {
     authenticateToken(token, audiences) {
       const found = tokens.authenticateToken(token, audiences);
@@ -119,7 +123,7 @@ export function liveTokenAuthenticator(tokens: TokenAuthenticator, objects: Live
 /** Reads the client CA bundle and token file once. Throws when either is unreadable or malformed, or the service-account key is not an RSA/EC public key. */
 export function authenticator(cfg: AuthConfig): Authenticator {
   const roots: X509Certificate[] = cfg.clientCA ? parseCertBundle(cfg.clientCA) : [];
-  const now = cfg.now ?? (() => new Date());
+  const now = cfg.now ?? wallClock;
   const tokens = tokenAuthenticator(cfg);
 
   return {

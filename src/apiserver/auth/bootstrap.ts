@@ -3,7 +3,7 @@
 // roles they expect. admin/edit/view are created with an aggregationRule and no rules: the
 // ClusterRole aggregation controller (src/controllers/clusterrole-aggregation) fills them from
 // the system:aggregate-to-* roles, and from any other role labelled to aggregate into them.
-import type { PolicyRule, Subject } from './rbac.js';
+import type { PolicyRule, RbacObject, Subject } from './rbac.js';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 const READ = ['get', 'list', 'watch'];
@@ -163,7 +163,7 @@ const healthURLs = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
  * The bootstrap ClusterRoles then ClusterRoleBindings, as plain JSON objects ready to store
  * (create each if absent at server start). Never fails.
  */
-export function bootstrapRbac(): any[] {
+export function bootstrapRbac(): RbacObject[] {
   const roles = [
     clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
     clusterRole('admin', [], {}, 'aggregate-to-admin'),

@@ -3,6 +3,7 @@
 // everywhere; RoleBindings only in their namespace (to a Role there, or to a ClusterRole
 // read as if namespaced). Members of system:masters are always allowed, as upstream's
 // privileged-group authorizer does ahead of RBAC.
+import type { ObjectMeta, TypeMeta } from '../../api/types.js';
 import { parseServiceAccountUsername } from './serviceaccount-token.js';
 import { MASTERS, type Attributes, type Decision, type UserInfo } from './types.js';
 
@@ -20,13 +21,41 @@ export interface Subject {
   namespace?: string;
 }
 
+/** A Role or ClusterRole as stored (validated when written). */
+export interface RbacRole extends TypeMeta {
+  metadata: ObjectMeta;
+  /** null as Go decodes an empty list (so is any list of a rule: read with `?? []`). */
+  rules?: PolicyRule[] | null;
+}
+
+export interface RoleRef {
+  apiGroup?: string;
+  kind: string;
+  name: string;
+}
+
+/** A RoleBinding or ClusterRoleBinding as stored. */
+export interface RbacBinding extends TypeMeta {
+  metadata: ObjectMeta;
+  subjects?: Subject[] | null;
+  roleRef?: RoleRef | null;
+}
+
+/** Any of the four kinds, as the bootstrap policy and the mirror hold them. */
+export interface RbacObject extends RbacRole, RbacBinding {
+  aggregationRule?: { clusterRoleSelectors?: { matchLabels?: Record<string, string> }[] } | null;
+}
+
 /** Where the authorizer reads RBAC objects (plain JSON as stored); typically informer caches. */
 export interface RbacSource {
-  roles(ns: string): Promise<any[]>;
-  roleBindings(ns: string): Promise<any[]>;
-  clusterRoles(): Promise<any[]>;
-  clusterRoleBindings(): Promise<any[]>;
+  roles(ns: string): Promise<RbacRole[]>;
+  roleBindings(ns: string): Promise<RbacBinding[]>;
+  clusterRoles(): Promise<RbacRole[]>;
+  clusterRoleBindings(): Promise<RbacBinding[]>;
 }
+
+/** Roles by name, for the bindings that name them. */
+export const rolesByName = (roles: readonly RbacRole[]): Map<string | undefined, RbacRole> => new Map(roles.map((r) => [r.metadata?.name, r]));
 
 const has = (list: readonly string[] | undefined, value: string) => !!list && (list.includes('*') || list.includes(value));
 
@@ -93,38 +122,38 @@ export function rbacAuthorizer(src: RbacSource): RbacAuthorizer {
     async authorize(a) {
       if (a.user.groups.includes(MASTERS)) return { allowed: true, reason: '' };
       const errors: string[] = [];
-      let clusterRoles: Map<string, any> | undefined;
+      let clusterRoles: Map<string | undefined, RbacRole> | undefined;
       const clusterRole = async (name: string) => {
-        clusterRoles ??= new Map((await src.clusterRoles()).map((r) => [r?.metadata?.name, r]));
+        clusterRoles ??= rolesByName(await src.clusterRoles());
         return clusterRoles.get(name);
       };
 
       for (const b of await src.clusterRoleBindings()) {
-        const subject = (b.subjects ?? []).find((s: Subject) => subjectMatches(s, a.user, ''));
+        const subject = (b.subjects ?? []).find((s) => subjectMatches(s, a.user, ''));
         if (!subject || b.roleRef?.kind !== 'ClusterRole') continue;
         const role = await clusterRole(b.roleRef.name);
         if (!role) { errors.push(notFound('clusterrole', b.roleRef.name)); continue; }
-        if ((role.rules ?? []).some((r: PolicyRule) => ruleAllows(a, r))) {
-          return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "${b.metadata?.name}" of ClusterRole "${role.metadata.name}" to ${describeSubject(subject, '')}` };
+        if ((role.rules ?? []).some((r) => ruleAllows(a, r))) {
+          return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "${String(b.metadata?.name)}" of ClusterRole "${String(role.metadata.name)}" to ${describeSubject(subject, '')}` };
         }
       }
 
       const ns = a.namespace;
       if (ns) {
-        let roles: Map<string, any> | undefined;
+        let roles: Map<string | undefined, RbacRole> | undefined;
         for (const b of await src.roleBindings(ns)) {
-          const subject = (b.subjects ?? []).find((s: Subject) => subjectMatches(s, a.user, ns));
-          if (!subject) continue;
-          const kind = b.roleRef?.kind;
-          let role: any;
-          if (kind === 'ClusterRole') role = await clusterRole(b.roleRef.name);
-          else if (kind === 'Role') {
-            roles ??= new Map((await src.roles(ns)).map((r) => [r?.metadata?.name, r]));
-            role = roles.get(b.roleRef.name);
+          const subject = (b.subjects ?? []).find((s) => subjectMatches(s, a.user, ns));
+          const ref = b.roleRef;
+          if (!subject || !ref) continue;
+          let role: RbacRole | undefined;
+          if (ref.kind === 'ClusterRole') role = await clusterRole(ref.name);
+          else if (ref.kind === 'Role') {
+            roles ??= rolesByName(await src.roles(ns));
+            role = roles.get(ref.name);
           } else continue;
-          if (!role) { errors.push(notFound(kind === 'Role' ? 'role' : 'clusterrole', b.roleRef.name)); continue; }
-          if ((role.rules ?? []).some((r: PolicyRule) => ruleAllows(a, r))) {
-            return { allowed: true, reason: `RBAC: allowed by RoleBinding "${b.metadata?.name}/${ns}" of ${kind} "${role.metadata.name}" to ${describeSubject(subject, ns)}` };
+          if (!role) { errors.push(notFound(ref.kind === 'Role' ? 'role' : 'clusterrole', ref.name)); continue; }
+          if ((role.rules ?? []).some((r) => ruleAllows(a, r))) {
+            return { allowed: true, reason: `RBAC: allowed by RoleBinding "${String(b.metadata?.name)}/${ns}" of ${ref.kind} "${String(role.metadata.name)}" to ${describeSubject(subject, ns)}` };
           }
         }
       }

@@ -1,7 +1,7 @@
 // The rules a user holds in a namespace (upstream DefaultRuleResolver.RulesFor): every rule of
 // every role bound to them by a ClusterRoleBinding, plus, in a namespace, by a RoleBinding
 // there. What the escalation check compares a requested role against.
-import { subjectMatches, type PolicyRule, type RbacSource, type Subject } from './rbac.js';
+import { rolesByName, subjectMatches, type PolicyRule, type RbacRole, type RbacSource } from './rbac.js';
 import type { UserInfo } from './types.js';
 
 export interface HeldRules {
@@ -16,21 +16,21 @@ const notFound = (plural: string, name: string) => `${plural}.rbac.authorization
 export async function rulesFor(src: RbacSource, user: UserInfo, namespace: string): Promise<HeldRules> {
   const rules: PolicyRule[] = [];
   const errors: string[] = [];
-  const clusterRoles = new Map((await src.clusterRoles()).map((r) => [r?.metadata?.name, r]));
-  const collect = (role: any, missing: string) => {
+  const clusterRoles = rolesByName(await src.clusterRoles());
+  const collect = (role: RbacRole | undefined, missing: string) => {
     if (!role) errors.push(missing);
     else for (const r of role.rules ?? []) rules.push(r);
   };
   for (const b of await src.clusterRoleBindings()) {
-    if (!(b.subjects ?? []).some((s: Subject) => subjectMatches(s, user, ''))) continue;
+    if (!(b.subjects ?? []).some((s) => subjectMatches(s, user, ''))) continue;
     if (b.roleRef?.kind !== 'ClusterRole') { errors.push(`unsupported role reference kind: "${b.roleRef?.kind ?? ''}"`); continue; }
     collect(clusterRoles.get(b.roleRef.name), notFound('clusterroles', b.roleRef.name));
   }
   if (namespace) {
-    const roles = new Map((await src.roles(namespace)).map((r) => [r?.metadata?.name, r]));
+    const roles = rolesByName(await src.roles(namespace));
     for (const b of await src.roleBindings(namespace)) {
-      if (!(b.subjects ?? []).some((s: Subject) => subjectMatches(s, user, namespace))) continue;
-      const { kind, name } = b.roleRef ?? {};
+      if (!(b.subjects ?? []).some((s) => subjectMatches(s, user, namespace))) continue;
+      const { kind, name } = b.roleRef ?? { kind: undefined, name: '' };
       if (kind === 'ClusterRole') collect(clusterRoles.get(name), notFound('clusterroles', name));
       else if (kind === 'Role') collect(roles.get(name), notFound('roles', name));
       else errors.push(`unsupported role reference kind: "${kind ?? ''}"`);

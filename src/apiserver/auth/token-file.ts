@@ -1,7 +1,7 @@
 // Static bearer tokens from a CSV file (upstream --token-auth-file): one line per token,
 // `token,user,uid[,"group1,group2"]`, read once at start.
-import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { realFiles, type Files } from '../../host/fs/files.js';
 import type { UserInfo } from './types.js';
 
 /**
@@ -27,6 +27,6 @@ export function parseTokenCsv(text: string, source = 'token file'): Map<string, 
 }
 
 /** Reads and parses the file; throws when it is unreadable or malformed (see parseTokenCsv). */
-export function loadTokenFile(path: string): Map<string, UserInfo> {
-  return parseTokenCsv(readFileSync(path, 'utf8'), `token file '${path}'`);
+export function loadTokenFile(path: string, files: Files = realFiles): Map<string, UserInfo> {
+  return parseTokenCsv(files.readTextSync(path), `token file '${path}'`);
 }

@@ -50,6 +50,9 @@ export interface Decision {
   reason: string;
 }
 
+/** Decides one request. Rejects only when the policy source fails (the caller answers 500). */
+export type Authorize = (user: UserInfo, attrs: Attributes) => Promise<Decision>;
+
 export const AUTHENTICATED = 'system:authenticated';
 export const UNAUTHENTICATED = 'system:unauthenticated';
 export const MASTERS = 'system:masters';

@@ -5,12 +5,14 @@
 import { decodeProtobufObject } from '../protobuf/codec.js';
 import { PROTOBUF_MEDIA_TYPE } from '../protobuf/envelope.js';
 import { apiError, badRequest } from '../status.js';
+import { dict, type Dict } from '../../own-keys.js';
 import { jsonDepthError } from '../../api/nesting-depth.js';
 import { parseYamlAsync, parseYamlChecked } from '../../api/yaml-offload.js';
 
 export interface MediaType {
   type: string;
-  params: Record<string, string>;
+  /** By name as sent (any name is data: `__proto__` too). */
+  params: Dict<string>;
 }
 
 export interface Representation {
@@ -26,7 +28,7 @@ export function parseAccept(header: string | undefined): MediaType[] {
   if (!header) return [];
   return header.split(',').map((entry) => {
     const [type, ...params] = entry.split(';').map((s) => s.trim());
-    const p: Record<string, string> = {};
+    const p = dict<string>();
     for (const kv of params) {
       const i = kv.indexOf('=');
       if (i > 0) p[kv.slice(0, i).trim()] = kv.slice(i + 1).trim().replace(/^"|"$/g, '');

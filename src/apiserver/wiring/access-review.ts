@@ -3,32 +3,49 @@
 // which answer for the requesting user, and SubjectAccessReview/LocalSubjectAccessReview,
 // which answer for the subject they name (a kubelet's webhook authorizer asks these). All
 // use the same authorizer that guards requests.
-import type { Decision, RbacSource, UserInfo } from '../auth/index.js';
+import { isObject, type Json, type JsonObject } from '../../api/types.js';
+import type { Attributes, Authorize, RbacSource, UserInfo } from '../auth/index.js';
 import { nodeIdentity } from '../auth/node/authorizer.js';
-import { subjectMatches, type PolicyRule } from '../auth/index.js';
-import type { AuthzAttributes } from '../hooks.js';
+import { rolesByName, subjectMatches, type PolicyRule } from '../auth/rbac.js';
 import { apiError, badRequest, type ApiError, type StatusCause } from '../status.js';
+import { ownValue } from '../../own-keys.js';
 
-type Obj = Record<string, any>;
-type Authorize = (user: UserInfo, attrs: AuthzAttributes) => Promise<Decision>;
-
-const object = (body: unknown, kind: string): Obj => {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest(`the body must be a ${kind} object`);
-  const o = body as Obj;
-  if (o.kind !== undefined && o.kind !== kind) throw badRequest(`expected a ${kind}, got ${o.kind}`);
-  return o;
+const object = (body: unknown, kind: string): JsonObject => {
+  if (!isObject(body)) throw badRequest(`the body must be a ${kind} object`);
+  if (body.kind !== undefined && body.kind !== kind) throw badRequest(`expected a ${kind}, got ${String(body.kind)}`);
+  return body;
 };
+/** The object at o[key]; undefined when absent, null or not an object. */
+const objectAt = (o: JsonObject, key: string): JsonObject | undefined => {
+  const v = ownValue(o, key);
+  return isObject(v) ? v : undefined;
+};
+/** A string field; '' when absent or of another type (such a review matches nothing). */
+const str = (o: JsonObject, key: string): string => {
+  const v = ownValue(o, key);
+  return typeof v === 'string' ? v : '';
+};
+const strings = (v: Json | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+function resourceAttributes(user: UserInfo, ra: JsonObject): Attributes {
+  return {
+    user, verb: str(ra, 'verb'), apiGroup: str(ra, 'group'), resource: str(ra, 'resource'), subresource: str(ra, 'subresource'),
+    namespace: str(ra, 'namespace'), name: str(ra, 'name'), resourceRequest: true, path: '',
+  };
+}
+
+function nonResourceAttributes(user: UserInfo, nra: JsonObject): Attributes {
+  return { user, verb: str(nra, 'verb'), apiGroup: '', resource: '', path: str(nra, 'path'), resourceRequest: false };
+}
 
 /** SelfSubjectAccessReview: may the requester do what spec describes. Throws ApiError 400 on a body without attributes. */
-export async function selfSubjectAccessReview(user: UserInfo, body: unknown, authorize: Authorize): Promise<Obj> {
+export async function selfSubjectAccessReview(user: UserInfo, body: unknown, authorize: Authorize): Promise<JsonObject> {
   const review = object(body, 'SelfSubjectAccessReview');
-  const spec: Obj = review.spec ?? {};
-  const ra: Obj | undefined = spec.resourceAttributes;
-  const nra: Obj | undefined = spec.nonResourceAttributes;
+  const spec = objectAt(review, 'spec') ?? {};
+  const ra = objectAt(spec, 'resourceAttributes');
+  const nra = objectAt(spec, 'nonResourceAttributes');
   if (!ra === !nra) throw badRequest('exactly one of nonResourceAttributes or resourceAttributes must be specified');
-  const attrs: AuthzAttributes = ra
-    ? { user, verb: ra.verb ?? '', apiGroup: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', namespace: ra.namespace ?? '', name: ra.name ?? '', resourceRequest: true, path: '' }
-    : { user, verb: nra!.verb ?? '', apiGroup: '', resource: '', path: nra!.path ?? '', resourceRequest: false };
+  const attrs = ra ? resourceAttributes(user, ra) : nonResourceAttributes(user, nra ?? {});
   const decision = await authorize(user, attrs);
   return {
     kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec,
@@ -41,9 +58,9 @@ export async function selfSubjectAccessReview(user: UserInfo, body: unknown, aut
  * bindings included), as upstream's RBAC rules resolver lists them. Throws ApiError 400 when
  * the namespace is missing; rejects when the source does.
  */
-export async function selfSubjectRulesReview(user: UserInfo, body: unknown, src: RbacSource): Promise<Obj> {
+export async function selfSubjectRulesReview(user: UserInfo, body: unknown, src: RbacSource): Promise<JsonObject> {
   const review = object(body, 'SelfSubjectRulesReview');
-  const ns: string = review.spec?.namespace ?? '';
+  const ns = str(objectAt(review, 'spec') ?? {}, 'namespace');
   if (!ns) throw badRequest('no namespace on request');
   const masters = user.groups.includes('system:masters');
   const rules: PolicyRule[] = masters ? [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }] : [];
@@ -51,18 +68,18 @@ export async function selfSubjectRulesReview(user: UserInfo, body: unknown, src:
   // hang on its graph): the answer is incomplete for a kubelet.
   const errors: string[] = nodeIdentity(user) === undefined ? [] : ['node authorizer does not support user rule resolution'];
   if (!masters) {
-    const clusterRoles = new Map((await src.clusterRoles()).map((r) => [r.metadata?.name, r]));
-    const roles = new Map((await src.roles(ns)).map((r) => [r.metadata?.name, r]));
+    const clusterRoles = rolesByName(await src.clusterRoles());
+    const roles = rolesByName(await src.roles(ns));
     const bindings = [...(await src.clusterRoleBindings()).map((b) => [b, ''] as const), ...(await src.roleBindings(ns)).map((b) => [b, ns] as const)];
     for (const [b, bindingNs] of bindings) {
-      if (!(b.subjects ?? []).some((s: any) => subjectMatches(s, user, bindingNs))) continue;
+      if (!(b.subjects ?? []).some((s) => subjectMatches(s, user, bindingNs))) continue;
       const role = b.roleRef?.kind === 'Role' && bindingNs ? roles.get(b.roleRef.name) : b.roleRef?.kind === 'ClusterRole' ? clusterRoles.get(b.roleRef.name) : undefined;
       if (!role) { errors.push(`${b.roleRef?.kind === 'Role' ? 'role' : 'clusterrole'}.rbac.authorization.k8s.io "${b.roleRef?.name}" not found`); continue; }
       rules.push(...(role.rules ?? []));
     }
   }
   const resourceRules = rules.filter((r) => !r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, ...(r.apiGroups ? { apiGroups: r.apiGroups } : {}), ...(r.resources ? { resources: r.resources } : {}), ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) }));
-  const nonResourceRules = rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs }));
+  const nonResourceRules = rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs ?? [] }));
   return {
     kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec: { namespace: ns },
     status: { resourceRules, nonResourceRules, incomplete: errors.length > 0, ...(errors.length ? { evaluationError: errors.join(', ') } : {}) },
@@ -70,7 +87,7 @@ export async function selfSubjectRulesReview(user: UserInfo, body: unknown, src:
 }
 
 /** SelfSubjectReview: who the server takes the requester for. Never throws on a missing body. */
-export function selfSubjectReview(user: UserInfo, apiVersion: string): Obj {
+export function selfSubjectReview(user: UserInfo, apiVersion: string): JsonObject {
   return {
     kind: 'SelfSubjectReview', apiVersion, metadata: { creationTimestamp: null },
     status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } },
@@ -80,15 +97,15 @@ export function selfSubjectReview(user: UserInfo, apiVersion: string): Obj {
 const SAR_GROUP = 'authorization.k8s.io';
 
 // Go's rendering of a field.Invalid value: "null" for a missing one, %#v for a struct.
-const goValue = (v: Obj | undefined, type: string) =>
+const goValue = (v: JsonObject | undefined, type: string) =>
   v ? `authorization.${type}{${Object.entries(v).map(([k, x]) => `${k.charAt(0).toUpperCase()}${k.slice(1)}:${JSON.stringify(x)}`).join(', ')}}` : '"null"';
 
 /** Upstream's ValidateSubjectAccessReviewSpec (plus the LocalSubjectAccessReview rule), as 422 causes. */
-function specCauses(spec: Obj, local: boolean): StatusCause[] {
+function specCauses(spec: JsonObject, local: boolean): StatusCause[] {
   const causes: StatusCause[] = [];
   const invalidCause = (field: string, value: string, why: string) => causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${value}: ${why}` });
-  const ra: Obj | undefined = spec.resourceAttributes ?? undefined;
-  const nra: Obj | undefined = spec.nonResourceAttributes ?? undefined;
+  const ra = objectAt(spec, 'resourceAttributes');
+  const nra = objectAt(spec, 'nonResourceAttributes');
   if (ra && nra) invalidCause('spec.nonResourceAttributes', goValue(nra, 'NonResourceAttributes'), 'cannot be specified in combination with resourceAttributes');
   if (!ra && !nra) invalidCause('spec.resourceAttributes', '"null"', 'exactly one of nonResourceAttributes or resourceAttributes must be specified');
   if (!spec.user && !(Array.isArray(spec.groups) && spec.groups.length)) invalidCause('spec.user', JSON.stringify(spec.user ?? ''), 'at least one of user or group must be specified');
@@ -103,11 +120,9 @@ function invalidReview(kind: string, causes: StatusCause[]): ApiError {
 }
 
 /** The attributes a review's spec describes, for the subject it names. */
-function reviewAttributes(user: UserInfo, spec: Obj): AuthzAttributes {
-  const ra: Obj | undefined = spec.resourceAttributes ?? undefined;
-  if (ra) return { user, verb: ra.verb ?? '', apiGroup: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', namespace: ra.namespace ?? '', name: ra.name ?? '', resourceRequest: true, path: '' };
-  const nra: Obj = spec.nonResourceAttributes ?? {};
-  return { user, verb: nra.verb ?? '', apiGroup: '', resource: '', path: nra.path ?? '', resourceRequest: false };
+function reviewAttributes(user: UserInfo, spec: JsonObject): Attributes {
+  const ra = objectAt(spec, 'resourceAttributes');
+  return ra ? resourceAttributes(user, ra) : nonResourceAttributes(user, objectAt(spec, 'nonResourceAttributes') ?? {});
 }
 
 /**
@@ -118,12 +133,12 @@ function reviewAttributes(user: UserInfo, spec: Obj): AuthzAttributes {
  * kind; a LocalSubjectAccessReview whose namespaces differ from the URL's), 422 (spec
  * invalid, in upstream's words); rejects when `authorize` does.
  */
-export async function subjectAccessReview(body: unknown, authorize: Authorize, namespace?: string): Promise<Obj> {
+export async function subjectAccessReview(body: unknown, authorize: Authorize, namespace?: string): Promise<JsonObject> {
   const local = namespace !== undefined;
   const kind = local ? 'LocalSubjectAccessReview' : 'SubjectAccessReview';
   const review = object(body, kind);
-  const spec: Obj = review.spec && typeof review.spec === 'object' ? review.spec : {};
-  const metadata: Obj = { ...(review.metadata ?? {}) };
+  const spec = objectAt(review, 'spec') ?? {};
+  const metadata: JsonObject = { ...(objectAt(review, 'metadata') ?? {}) };
   if (local) {
     if (!namespace) throw badRequest('namespace is required on this type: ');
     metadata.namespace ||= namespace;
@@ -131,9 +146,11 @@ export async function subjectAccessReview(body: unknown, authorize: Authorize, n
   }
   const causes = specCauses(spec, local);
   if (causes.length) throw invalidReview(kind, causes);
-  if (local && (spec.resourceAttributes.namespace ?? '') !== namespace) throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${namespace}`);
-  const extra = spec.extra && typeof spec.extra === 'object' && Object.keys(spec.extra).length ? spec.extra as Record<string, string[]> : undefined;
-  const user: UserInfo = { name: spec.user ?? '', groups: Array.isArray(spec.groups) ? spec.groups : [], ...(spec.uid ? { uid: spec.uid } : {}), ...(extra ? { extra } : {}) };
+  if (local && str(objectAt(spec, 'resourceAttributes') ?? {}, 'namespace') !== namespace) throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${namespace}`);
+  const extras = Object.entries(objectAt(spec, 'extra') ?? {}).map(([k, v]) => [k, strings(v)] as const);
+  const extra = extras.length ? Object.fromEntries(extras) : undefined;
+  const uid = str(spec, 'uid');
+  const user: UserInfo = { name: str(spec, 'user'), groups: strings(spec.groups), ...(uid ? { uid } : {}), ...(extra ? { extra } : {}) };
   const decision = await authorize(user, reviewAttributes(user, spec));
   return {
     kind, apiVersion: `${SAR_GROUP}/v1`, metadata: { ...metadata, creationTimestamp: null }, spec,

@@ -13,7 +13,7 @@ import { priority } from '../admission/priority.js';
 import { rbacEscalationCheck } from '../admission/rbac-escalation.js';
 import type { ObjectReader } from '../admission/types.js';
 import type { RbacSource } from '../auth/rbac.js';
-import type { ServerHooks } from '../hooks.js';
+import type { Authorize } from '../auth/types.js';
 import { ApiError } from '../status.js';
 import type { Obj } from '../storage/codec.js';
 import type { Registry } from '../storage/registry.js';
@@ -29,7 +29,7 @@ const absentAsUndefined = (err: unknown) => {
 };
 
 /** `registry()` is read at the first write (the registry is built after the hooks). */
-export function admissionWiring(deps: { rbac?: RbacSource; authorize: ServerHooks['authorize']; registry: () => Registry }): AdmissionChain {
+export function admissionWiring(deps: { rbac?: RbacSource; authorize: Authorize; registry: () => Registry }): AdmissionChain {
   const read: ObjectReader = {
     get: (r, namespace, name) => deps.registry().get(r, namespace, name).catch(absentAsUndefined),
     list: async (r, namespace) => (await deps.registry().list(r, namespace, {})).items as Obj[],

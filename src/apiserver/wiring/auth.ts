@@ -1,14 +1,14 @@
-// Authentication and RBAC as the server's hooks: client certificates (decoded once per TLS
+// Authentication and authorization for the filter chain: client certificates (decoded once per TLS
 // connection: one connection, one peer), then bearer tokens (static file, ServiceAccount
 // JWTs, checked against live mirrors of the objects they name) per request; RBAC over a live
 // mirror of the policy in the store.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Store } from '../../store/types.js';
-import { bearerToken, rbacAuthorizer, unauthorized, AUTHENTICATED, type ServiceAccountKey, type UserInfo } from '../auth/index.js';
+import { bearerToken, rbacAuthorizer, unauthorized, AUTHENTICATED, type Authorize, type ServiceAccountKey, type UserInfo } from '../auth/index.js';
 import { liveTokenAuthenticator, tokenAuthenticator, type LiveTokenAuthenticator, type TokenAuthentication } from '../auth/authenticator.js';
 import { parseCertBundle, userFromClientCertificate } from '../auth/x509.js';
-import type { ServerHooks } from '../hooks.js';
+import type { RequestAuthenticator } from '../http/filters/authentication.js';
 import { liveObjectsCache, type LiveObjectsCache } from './live-objects.js';
 import { nodeRules } from '../auth/bootstrap.js';
 import { nodeAuthorizer } from '../auth/node/authorizer.js';
@@ -29,7 +29,9 @@ export interface AuthOptions {
 }
 
 export interface AuthWiring {
-  hooks: Pick<ServerHooks, 'authenticate' | 'authorize'>;
+  authenticator: RequestAuthenticator;
+  /** Node, then RBAC. */
+  authorize: Authorize;
   rbac: RbacCache;
   /** The bearer-token half, also what TokenReview asks. */
   tokens: LiveTokenAuthenticator;
@@ -44,7 +46,7 @@ export interface AuthWiring {
  * service-account key, the mirrors of what its tokens name). Throws when
  * the client CA, token file or key is unreadable or malformed (see auth/authenticator.ts).
  */
-export function authWiring(opts: AuthOptions & { clientCA: string }, store: Store, log?: (msg: string) => void, now: () => Date = () => new Date()): AuthWiring {
+export function authWiring(opts: AuthOptions & { clientCA: string }, store: Store, log: (msg: string) => void, now: () => Date): AuthWiring {
   const roots = parseCertBundle(opts.clientCA);
   const verified = tokenAuthenticator({
     tokenFile: opts.tokenFile, serviceAccountKey: opts.serviceAccountKey,
@@ -76,7 +78,8 @@ export function authWiring(opts: AuthOptions & { clientCA: string }, store: Stor
     tokens,
     nodeGraph,
     ...(live ? { live } : {}),
-    hooks: {
+    authenticator: {
+      anonymous: opts.anonymous ?? true,
       authenticate(req) {
         // Upstream's union: the first authenticator that succeeds wins; failures count only when none does.
         const cert = certificateUser(req);
@@ -95,15 +98,15 @@ export function authWiring(opts: AuthOptions & { clientCA: string }, store: Stor
         if (cert instanceof Error) throw unauthorized(cert.message);
         return undefined;
       },
-      // Upstream's kubeadm order, --authorization-mode=Node,RBAC: the first to allow wins; the
-      // reasons of those without an opinion are joined into the 403.
-      async authorize(_user, attrs) {
-        const byNode = nodeAuthz.authorize(attrs);
-        if (byNode.allowed) return byNode;
-        const byRbac = await rbacAuthz.authorize(attrs);
-        if (byRbac.allowed) return byRbac;
-        return { allowed: false, reason: [byNode.reason, byRbac.reason].filter(Boolean).join('\n') };
-      },
+    },
+    // Upstream's kubeadm order, --authorization-mode=Node,RBAC: the first to allow wins; the
+    // reasons of those without an opinion are joined into the 403.
+    async authorize(_user, attrs) {
+      const byNode = nodeAuthz.authorize(attrs);
+      if (byNode.allowed) return byNode;
+      const byRbac = await rbacAuthz.authorize(attrs);
+      if (byRbac.allowed) return byRbac;
+      return { allowed: false, reason: [byNode.reason, byRbac.reason].filter(Boolean).join('\n') };
     },
   };
 }

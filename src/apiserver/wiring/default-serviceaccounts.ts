@@ -7,7 +7,8 @@ import type { Store } from '../../store/types.js';
 import { ApiError } from '../status.js';
 import { listPrefix } from '../storage/codec.js';
 import type { Registry } from '../storage/registry.js';
-import { mirrorPrefix, type Obj } from './store-mirror.js';
+import { isObject, type KubeObject } from '../../api/types.js';
+import { mirrorPrefix } from './store-mirror.js';
 
 const SERVICE_ACCOUNTS = findResource('', 'v1', 'serviceaccounts')!;
 const NAMESPACES = findResource('', 'v1', 'namespaces')!;
@@ -22,10 +23,10 @@ export interface DefaultServiceAccounts {
 /** Starts the loop. Never throws; failures are logged (and retried at the next event or start). */
 export function startDefaultServiceAccounts(store: Store, registry: Registry, log?: (msg: string) => void): DefaultServiceAccounts {
   const done = new Set<string>();
-  const ensure = async (ns: Obj) => {
-    const name = ns.metadata?.name as string | undefined;
-    const uid = ns.metadata?.uid as string | undefined;
-    if (!name || ns.metadata?.deletionTimestamp || ns.status?.phase === 'Terminating') return;
+  const ensure = async (ns: KubeObject) => {
+    const { name, uid, deletionTimestamp } = ns.metadata;
+    const phase = isObject(ns.status) ? ns.status.phase : undefined;
+    if (!name || deletionTimestamp || phase === 'Terminating') return;
     if (done.has(`${name}/${uid}`)) return;
     try {
       await registry.create(SERVICE_ACCOUNTS, name, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });

@@ -2,7 +2,7 @@
 // serviceaccounts/token and the self-reviews. Each is a create (POST) that stores nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RbacSource, ServiceAccountKey, UserInfo } from '../auth/index.js';
-import type { ServerHooks } from '../hooks.js';
+import type { Authorize } from '../auth/types.js';
 import { decodeBody, negotiate } from '../http/negotiate.js';
 import type { RequestInfo } from '../http/request-info.js';
 import { readBody, writeObject } from '../http/respond.js';
@@ -14,7 +14,7 @@ import { createToken, tokenRequestUnavailable } from './token-request.js';
 export interface AuthEndpointDeps {
   registry: Registry;
   now: () => Date;
-  authorize: ServerHooks['authorize'];
+  authorize: Authorize;
   /** Without it, selfsubjectrulesreviews is not served. */
   rbac?: RbacSource;
   /** Without it, serviceaccounts/token answers 404. */

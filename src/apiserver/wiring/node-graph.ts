@@ -7,7 +7,8 @@ import { NodeGraph } from '../auth/node/graph.js';
 import { resourcePrefix } from '../storage/codec.js';
 import type { LiveObject } from '../auth/serviceaccount-token.js';
 import { liveObjectOf } from './live-objects.js';
-import { mirrorPrefix, type Obj, type StoreMirror } from './store-mirror.js';
+import { isObject, type JsonObject } from '../../api/types.js';
+import { mirrorPrefix, parseStored, type StoreMirror } from './store-mirror.js';
 
 export interface NodeGraphCache {
   graph: NodeGraph;
@@ -20,22 +21,19 @@ export interface NodeGraphCache {
 }
 
 /** A pod as the graph reads it, with the uid and deletionTimestamp ServiceAccount tokens bound to it are checked against (live-objects.ts reads this mirror too). */
-export type PodView = Partial<LiveObject> & { metadata: { name?: string }; spec: Obj };
+export type PodView = Partial<LiveObject> & { metadata: { name?: string }; spec: JsonObject };
 
 // Only what the graph (and, for pods, the token check) reads: no status, no managed fields.
 const specOnly = (value: Buffer): PodView | undefined => {
-  try {
-    const o = JSON.parse(value.toString('utf8'));
-    return { ...liveObjectOf(o), metadata: { name: o?.metadata?.name }, spec: o?.spec ?? {} };
-  } catch {
-    return undefined;
-  }
+  const o = parseStored(value);
+  if (!o) return undefined;
+  return { ...liveObjectOf(o), metadata: { ...(o.metadata.name !== undefined ? { name: o.metadata.name } : {}) }, spec: isObject(o.spec) ? o.spec : {} };
 };
 
 /** Starts the mirrors. Never throws; store failures are logged and retried. */
 export function nodeGraphCache(store: Store, log?: (msg: string) => void): NodeGraphCache {
   const graph = new NodeGraph();
-  const watch = (plural: string, set: (ns: string, name: string, obj: Obj | undefined) => void, namespaced: boolean): StoreMirror => {
+  const watch = (plural: string, set: (ns: string, name: string, obj: PodView | undefined) => void, namespaced: boolean): StoreMirror<PodView> => {
     const prefix = resourcePrefix(findResource('', 'v1', plural)!);
     return mirrorPrefix(store, prefix, {
       log, project: specOnly,
@@ -46,7 +44,7 @@ export function nodeGraphCache(store: Store, log?: (msg: string) => void): NodeG
       },
     });
   };
-  const pods = watch('pods', (ns, name, o) => graph.setPod(ns, name, o), true) as StoreMirror<PodView>;
+  const pods = watch('pods', (ns, name, o) => graph.setPod(ns, name, o), true);
   const mirrors = [
     pods,
     watch('persistentvolumeclaims', (ns, name, o) => graph.setClaim(ns, name, o), true),

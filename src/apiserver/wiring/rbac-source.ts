@@ -2,16 +2,43 @@
 // ClusterRoleBindings from a live mirror of the store (upstream reads informer caches too,
 // so a new binding takes effect after its watch event, not within its own request).
 import type { Store } from '../../store/types.js';
-import type { RbacSource } from '../auth/index.js';
-import { mirrorPrefix, type Obj, type StoreMirror } from './store-mirror.js';
+import { isObject } from '../../api/types.js';
+import type { RbacObject, RbacSource } from '../auth/rbac.js';
+
+export type { RbacObject } from '../auth/rbac.js';
+import { mirrorPrefix, parseStored, type StoreMirror } from './store-mirror.js';
 
 const PREFIX = '/registry/rbac.authorization.k8s.io/';
+
+
+const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+// null is what Go decodes as absent: accepted wherever a field may be left out.
+const absent = (v: unknown) => v === undefined || v === null;
+const optionalStrings = (v: unknown) => absent(v) || strings(v);
+const isRule = (r: unknown) => isObject(r) && optionalStrings(r.verbs)
+  && [r.apiGroups, r.resources, r.resourceNames, r.nonResourceURLs].every(optionalStrings);
+const isSubject = (s: unknown) => isObject(s) && typeof s.kind === 'string' && typeof s.name === 'string'
+  && (absent(s.namespace) || typeof s.namespace === 'string');
+
+/**
+ * A stored RBAC object whose rules, subjects and roleRef have the types RBAC reads (validation
+ * let nothing else in); one that does not is left out of the mirror, so it grants nothing.
+ */
+function rbacObject(value: Buffer): RbacObject | undefined {
+  const o = parseStored(value);
+  if (!o) return undefined;
+  const { rules, subjects, roleRef } = o;
+  const valid = (absent(rules) || (Array.isArray(rules) && rules.every(isRule)))
+    && (absent(subjects) || (Array.isArray(subjects) && subjects.every(isSubject)))
+    && (absent(roleRef) || (isObject(roleRef) && typeof roleRef.kind === 'string' && typeof roleRef.name === 'string'));
+  return valid ? (o as RbacObject) : undefined;
+}
 
 export interface RbacCache extends RbacSource {
   /** Resolves once the first list is in. */
   ready: Promise<void>;
   /** Every ClusterRole now: a lister for the in-server controllers. */
-  clusterRolesNow(): Obj[];
+  clusterRolesNow(): RbacObject[];
   /** Calls `listener` on every ClusterRole the mirror lists, adds, changes or deletes. */
   onClusterRoleChange(listener: () => void): void;
   /** Never rejects. */
@@ -21,16 +48,16 @@ export interface RbacCache extends RbacSource {
 /** Starts mirroring the RBAC objects of `store`. Never throws; store failures are logged and retried. */
 export function rbacCache(store: Store, log?: (msg: string) => void): RbacCache {
   const clusterRoleListeners: (() => void)[] = [];
-  const mirror: StoreMirror = mirrorPrefix(store, PREFIX, {
-    log,
+  const mirror: StoreMirror<RbacObject> = mirrorPrefix(store, PREFIX, {
+    log, project: rbacObject,
     onChange(key) {
       if (key.startsWith(`${PREFIX}clusterroles/`)) for (const listener of clusterRoleListeners) listener();
     },
   });
   // Keys: <PREFIX><plural>/<name> (cluster scope) or <PREFIX><plural>/<namespace>/<name>.
-  const select = (plural: string, ns?: string): Obj[] => {
+  const select = (plural: string, ns?: string): RbacObject[] => {
     const start = ns === undefined ? `${PREFIX}${plural}/` : `${PREFIX}${plural}/${ns}/`;
-    const out: Obj[] = [];
+    const out: RbacObject[] = [];
     for (const [key, obj] of mirror.objects) if (key.startsWith(start)) out.push(obj);
     return out;
   };

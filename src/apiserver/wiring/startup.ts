@@ -4,14 +4,14 @@
 // this server.
 import { isIP } from 'node:net';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
+import { isObject, type JsonObject, type KubeObject } from '../../api/types.js';
 import type { Store } from '../../store/types.js';
 import type { ServiceAllocator } from '../alloc/index.js';
 import { bootstrapRbac } from '../auth/index.js';
 import { ApiError } from '../status.js';
 import { listPrefix } from '../storage/codec.js';
 import type { Registry } from '../storage/registry.js';
-
-type Obj = Record<string, any>;
+import { parseStored } from './store-mirror.js';
 
 const resource = (group: string, version: string, plural: string): ResourceInfo => {
   const r = findResource(group, version, plural);
@@ -34,20 +34,25 @@ export async function ensureBootstrapRbac(registry: Registry): Promise<void> {
   // now give every kubelet every Secret past the Node authorizer. A binding still marked for
   // auto-update loses that subject (others added by hand stay).
   const crbs = resource('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings');
-  const legacy = (s: Obj) => s?.kind === 'Group' && s?.name === 'system:nodes';
-  await registry.guaranteedUpdate(crbs, '', 'system:node', {}, (b: Obj) => {
-    if (b.metadata?.annotations?.['rbac.authorization.kubernetes.io/autoupdate'] !== 'true' || !(b.subjects ?? []).some(legacy)) return b;
-    return { ...b, subjects: b.subjects.filter((s: Obj) => !legacy(s)) };
+  const legacy = (s: unknown) => isObject(s) && s.kind === 'Group' && s.name === 'system:nodes';
+  await registry.guaranteedUpdate(crbs, '', 'system:node', {}, (b) => {
+    const subjects: unknown[] = Array.isArray(b.subjects) ? b.subjects : [];
+    if (b.metadata.annotations?.['rbac.authorization.kubernetes.io/autoupdate'] !== 'true' || !subjects.some(legacy)) return b;
+    return { ...b, subjects: subjects.filter((s) => !legacy(s)) };
   }, 'Update').catch((e) => { if (!(e instanceof ApiError && e.code === 404)) throw e; });
 }
 
 /** Rebuilds the allocation bitmaps from every stored Service; returns the problems found. Rejects when the store does. */
 export async function repairServiceAllocations(store: Store, allocator: ServiceAllocator): Promise<string[]> {
-  const services: Obj[] = [];
+  const services: KubeObject[] = [];
   const prefix = listPrefix(resource('', 'v1', 'services'), '');
   for (let after: string | undefined, revision: number | undefined; ;) {
     const page = await store.list(prefix, { limit: 1000, after, revision });
-    for (const kv of page.items) services.push(JSON.parse(kv.value.toString('utf8')));
+    for (const kv of page.items) {
+      const svc = parseStored(kv.value);
+      if (!svc) throw new Error(`${kv.key}: not a stored object`);
+      services.push(svc);
+    }
     if (!page.remaining || !page.items.length) break;
     after = page.items.at(-1)!.key;
     revision = page.revision;
@@ -76,9 +81,11 @@ export async function ensureKubernetesService(registry: Registry, target: Kubern
     apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default', labels },
     spec: { type: 'ClusterIP', clusterIP: target.clusterIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: target.port }], sessionAffinity: 'None' },
   };
-  await upsert(registry, services, service, (old) => old.spec?.ports?.[0]?.targetPort === target.port
-    ? undefined
-    : { ...old, spec: { ...old.spec, ports: service.spec.ports } });
+  await upsert(registry, services, service, (old) => {
+    const spec = objectAt(old.spec);
+    const ports = Array.isArray(spec.ports) ? spec.ports : [];
+    return objectAt(ports[0]).targetPort === target.port ? undefined : { ...old, spec: { ...spec, ports: service.spec.ports } };
+  });
   const endpoints = {
     apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
     subsets: [{ addresses: [{ ip }], ports: [port] }],
@@ -95,12 +102,15 @@ export async function ensureKubernetesService(registry: Registry, target: Kubern
 }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const objectAt = (v: unknown): JsonObject => (isObject(v) ? v : {});
 
 /** Creates `obj` when absent, else writes fix(old) unless that is undefined (already right). */
-async function upsert(registry: Registry, r: ResourceInfo, obj: Obj, fix: (old: Obj) => Obj | undefined): Promise<void> {
-  const ns = obj.metadata.namespace as string;
+async function upsert(registry: Registry, r: ResourceInfo, obj: KubeObject, fix: (old: JsonObject) => JsonObject | undefined): Promise<void> {
+  const ns = obj.metadata.namespace ?? '';
+  const name = obj.metadata.name ?? '';
   // Read first: a create of the Service would try to allocate the ClusterIP it already holds.
-  const old: Obj | undefined = await registry.get(r, ns, obj.metadata.name).catch((e) => {
+  // (stored objects are decoded JSON: the KubeObject read is a JSON object)
+  const old = await registry.get(r, ns, name).then((o) => o as JsonObject, (e: unknown) => {
     if (e instanceof ApiError && e.code === 404) return undefined;
     throw e;
   });
@@ -109,5 +119,5 @@ async function upsert(registry: Registry, r: ResourceInfo, obj: Obj, fix: (old: 
     return;
   }
   const next = fix(old);
-  if (next) await registry.update(r, ns, obj.metadata.name, next);
+  if (next) await registry.update(r, ns, name, next);
 }

@@ -2,11 +2,10 @@
 // watch from it; relist when the watch fails or falls behind compaction): what an informer is
 // to a controller, for the apiserver's own in-process readers (RBAC, the serviceaccount loop,
 // the objects ServiceAccount tokens name). A projection keeps only what a reader needs.
+import { isObject, type KubeObject } from '../../api/types.js';
 import type { Store, WatchEvent } from '../../store/types.js';
 
-export type Obj = Record<string, any>;
-
-export interface StoreMirror<T = Obj> {
+export interface StoreMirror<T = KubeObject> {
   /** Resolves once the first list is in; rejects if stop() comes first. */
   readonly ready: Promise<void>;
   /** The objects now, by store key. */
@@ -15,8 +14,8 @@ export interface StoreMirror<T = Obj> {
   stop(): Promise<void>;
 }
 
-export interface MirrorOptions<T = Obj> {
-  /** What is kept of stored bytes; undefined drops the key. Default: the parsed object. Must not throw. */
+export interface MirrorOptions<T = KubeObject> {
+  /** What is kept of stored bytes; undefined drops the key. Default: parseStored. Must not throw. */
   project?: (value: Buffer) => T | undefined;
   /** Called for every object listed or changed (undefined when deleted). Its rejections are logged, not retried. */
   onChange?: (key: string, obj: T | undefined) => Promise<void> | void;
@@ -28,8 +27,8 @@ export interface MirrorOptions<T = Obj> {
 const PAGE = 1000;
 
 /** Starts mirroring `prefix` (ending in '/'). Never throws; store failures are logged and retried. */
-export function mirrorPrefix<T = Obj>(store: Store, prefix: string, opts: MirrorOptions<T> = {}): StoreMirror<T> {
-  const project = opts.project ?? (parse as (value: Buffer) => T | undefined);
+export function mirrorPrefix<T = KubeObject>(store: Store, prefix: string, opts: MirrorOptions<T> = {}): StoreMirror<T> {
+  const project = opts.project ?? (parseStored as (value: Buffer) => T | undefined);
   const objects = new Map<string, T>();
   const abort = new AbortController();
   let markReady!: () => void;
@@ -84,12 +83,15 @@ export function mirrorPrefix<T = Obj>(store: Store, prefix: string, opts: Mirror
   };
 }
 
-function parse(value: Buffer): Obj | undefined {
+/** A stored object: JSON with a metadata object, or undefined for bytes that are not one. */
+export function parseStored(value: Buffer): KubeObject | undefined {
+  let parsed: unknown;
   try {
-    return JSON.parse(value.toString('utf8')) as Obj;
+    parsed = JSON.parse(value.toString('utf8'));
   } catch {
     return undefined;
   }
+  return isObject(parsed) && isObject(parsed.metadata) ? { ...parsed, metadata: parsed.metadata } : undefined;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

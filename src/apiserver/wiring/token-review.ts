@@ -6,14 +6,13 @@
 // SubjectAccessReviews of access-review.ts); endpoints.ts routes the self-reviews.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveTokenAuthenticator } from '../auth/authenticator.js';
-import type { ServerHooks } from '../hooks.js';
+import type { Authorize } from '../auth/types.js';
 import { decodeBody, negotiate } from '../http/negotiate.js';
 import type { RequestInfo } from '../http/request-info.js';
 import { readBody, writeObject } from '../http/respond.js';
 import { apiError, badRequest } from '../status.js';
+import { isObject, type JsonObject } from '../../api/types.js';
 import { subjectAccessReview } from './access-review.js';
-
-type Obj = Record<string, any>;
 
 /**
  * Reviews spec.token and resolves with the TokenReview and its status: authenticated with
@@ -21,16 +20,17 @@ type Obj = Record<string, any>;
  * whose account or bound object is gone, or whose live check could not read the store,
  * included). Rejects ApiError 400 when the body is not a TokenReview or carries no token.
  */
-export async function tokenReview(body: unknown, tokens: LiveTokenAuthenticator): Promise<Obj> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('not a TokenReview: the body must be a TokenReview object');
-  const review = body as Obj;
-  if (review.kind !== undefined && review.kind !== 'TokenReview') throw badRequest(`not a TokenReview: got kind ${review.kind}`);
-  const spec: Obj = review.spec && typeof review.spec === 'object' ? review.spec : {};
-  if (typeof spec.token !== 'string' || !spec.token) throw badRequest('token is required for TokenReview in authentication');
-  const audiences = Array.isArray(spec.audiences) ? spec.audiences.filter((a: unknown): a is string => typeof a === 'string') : [];
-  let status: Obj;
+export async function tokenReview(body: unknown, tokens: LiveTokenAuthenticator): Promise<JsonObject> {
+  if (!isObject(body)) throw badRequest('not a TokenReview: the body must be a TokenReview object');
+  const review = body;
+  if (review.kind !== undefined && review.kind !== 'TokenReview') throw badRequest(`not a TokenReview: got kind ${String(review.kind)}`);
+  const spec = isObject(review.spec) ? review.spec : {};
+  const token = spec.token;
+  if (typeof token !== 'string' || !token) throw badRequest('token is required for TokenReview in authentication');
+  const audiences = Array.isArray(spec.audiences) ? spec.audiences.filter((a): a is string => typeof a === 'string') : [];
+  let status: JsonObject;
   try {
-    const { user, audiences: accepted } = await tokens.authenticateToken(spec.token, audiences);
+    const { user, audiences: accepted } = await tokens.authenticateToken(token, audiences);
     status = {
       authenticated: true,
       user: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}) },
@@ -42,15 +42,14 @@ export async function tokenReview(body: unknown, tokens: LiveTokenAuthenticator)
   }
   return {
     kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1',
-    metadata: { ...(review.metadata ?? {}), creationTimestamp: null },
+    metadata: { ...(isObject(review.metadata) ? review.metadata : {}), creationTimestamp: null },
     spec, status,
   };
 }
 
 export interface ReviewDeps {
-  authorize: ServerHooks['authorize'];
-  /** Without it (auth off), tokenreviews is 404. */
-  tokens?: LiveTokenAuthenticator;
+  authorize: Authorize;
+  tokens: LiveTokenAuthenticator;
 }
 
 type Review = 'token' | 'subject' | 'local';
@@ -66,17 +65,16 @@ function reviewOf(info: RequestInfo): Review | undefined {
 /**
  * Serves TokenReview, SubjectAccessReview and LocalSubjectAccessReview creates (201, nothing
  * stored) and resolves true; false leaves the request to others. Throws ApiError 405 for
- * other verbs, 404 for tokenreviews without authentication, 400/413/415/422 as the body and
+ * other verbs, 400/413/415/422 as the body and
  * each review say.
  */
 export async function serveReview(deps: ReviewDeps, info: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const review = reviewOf(info);
   if (!review) return false;
   if (info.verb !== 'create') throw apiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-  if (review === 'token' && !deps.tokens) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
   const bytes = await readBody(req);
   const body = bytes.length ? decodeBody(req.headers['content-type'] ?? '', bytes) : {};
-  const out = review === 'token' ? await tokenReview(body, deps.tokens!)
+  const out = review === 'token' ? await tokenReview(body, deps.tokens)
     : await subjectAccessReview(body, deps.authorize, review === 'local' ? info.namespace : undefined);
   writeObject(res, 201, out, negotiate(req.headers.accept));
   return true;

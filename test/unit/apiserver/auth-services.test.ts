@@ -3,7 +3,7 @@
 // them up, the `kubernetes` Service, and repair at start.
 import test from 'ava';
 import { startApiServer } from '../../../src/apiserver/server.js';
-import { startFixture, testPki, type Fixture } from './fixture.js';
+import { fixtureServerOptions, startFixture, type Fixture } from './fixture.js';
 
 const service = (name: string, spec: Record<string, unknown> = {}) => ({
   apiVersion: 'v1', kind: 'Service', metadata: { name },
@@ -67,8 +67,7 @@ test('a restart on the same store repairs the bitmaps and moves the kubernetes e
   const f = await startFixture(t);
   const a = await create(f, 'a', { type: 'NodePort' });
   t.is(a.status, 201);
-  const p = testPki();
-  const second = await startApiServer({ store: f.store, tls: { cert: p.serving.cert, key: p.serving.key, ca: p.ca.cert }, log: () => {} });
+  const second = await startApiServer(fixtureServerOptions(f.store));
   t.teardown(() => second.close());
   const ep = await f.call('GET', '/api/v1/namespaces/default/endpoints/kubernetes');
   t.is(ep.json.subsets[0].ports[0].port, second.port);

@@ -1,5 +1,7 @@
-// An in-process apiserver over the MemoryStore, and an HTTPS client holding the admin
-// certificate, for the apiserver unit tests. One PKI per test process (RSA keys take a while).
+// An in-process apiserver over the MemoryStore, built by the same composition root as `skiff
+// server` (src/cli/apiserver-deps.ts) with the stand-in module hooks (test/helpers) unless a
+// test passes real ones, and an HTTPS client holding the admin certificate, for the apiserver
+// unit tests. One PKI per test process (RSA keys take a while).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request, Agent } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -8,6 +10,8 @@ import type { ExecutionContext } from 'ava';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { makePki, type Pki } from '../../../src/apiserver/pki.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../../src/apiserver/server.js';
+import { apiServerDeps, type ApiServerDepsOptions, type ModuleHooks } from '../../../src/cli/apiserver-deps.js';
+import { standInHooks } from '../../helpers/apiserver-stand-ins.js';
 
 let pki: Pki | undefined;
 export const testPki = (): Pki => (pki ??= makePki());
@@ -23,10 +27,32 @@ export interface Fixture {
   watch(path: string): { events: any[]; next(n: number): Promise<any[]>; stop(): void };
 }
 
-export async function startFixture(t: ExecutionContext, extra: Partial<ApiServerOptions> = {}): Promise<Fixture> {
+/**
+ * What a test may change: the module hooks (stand-ins by default), auth and Service options,
+ * the server's own, and the authenticator or authorizer the composition root built (a
+ * stand-in from test/helpers, for tests about the chain itself).
+ */
+export interface FixtureOptions extends Partial<Pick<ApiServerDepsOptions, 'auth' | 'services' | 'clock'>>,
+  Partial<Pick<ApiServerOptions, 'bookmarkIntervalMs' | 'maxInFlight' | 'authenticator' | 'authorize'>> {
+  hooks?: Partial<ModuleHooks>;
+}
+
+/** startApiServer's options for `store` as the tests' composition: the fixture PKI, stand-in hooks under `hooks`. */
+export function fixtureServerOptions(store: MemoryStore, extra: FixtureOptions = {}): ApiServerOptions {
+  const p = testPki();
+  const { hooks, auth, services, clock, ...server } = extra;
+  const log = () => {};
+  return {
+    tls: { cert: p.serving.cert, key: p.serving.key, ca: p.ca.cert }, log,
+    ...apiServerDeps({ store, log, clientCA: p.ca.cert, hooks: { ...standInHooks(), ...hooks }, ...(auth ? { auth } : {}), ...(services ? { services } : {}), ...(clock ? { clock } : {}) }),
+    ...server,
+  };
+}
+
+export async function startFixture(t: ExecutionContext, extra: FixtureOptions = {}): Promise<Fixture> {
   const p = testPki();
   const store = new MemoryStore();
-  const server = await startApiServer({ store, tls: { cert: p.serving.cert, key: p.serving.key, ca: p.ca.cert }, log: () => {}, ...extra });
+  const server = await startApiServer(fixtureServerOptions(store, extra));
   const agent = new Agent({ keepAlive: true, ca: p.ca.cert, cert: p.admin.cert, key: p.admin.key });
   const anon = new Agent({ keepAlive: false, ca: p.ca.cert });
   const open = new Set<() => void>();
@@ -101,12 +127,12 @@ export interface AuthFixture extends Fixture {
 }
 
 /** A server with authentication on: TEST_TOKENS as its token file, plus `auth` (e.g. serviceAccountKey). */
-export async function startAuthFixture(t: ExecutionContext, auth: Record<string, unknown> = {}, extra: Partial<ApiServerOptions> = {}): Promise<AuthFixture> {
+export async function startAuthFixture(t: ExecutionContext, auth: ApiServerDepsOptions['auth'] = {}, extra: FixtureOptions = {}): Promise<AuthFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-auth-unit-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const tokenFile = join(dir, 'tokens.csv');
   await writeFile(tokenFile, TEST_TOKENS);
-  const f = await startFixture(t, { ...extra, auth: { tokenFile, ...auth } } as Partial<ApiServerOptions>);
+  const f = await startFixture(t, { ...extra, auth: { tokenFile, ...auth } });
   const as: AuthFixture['as'] = (token, method, path, body, headers = {}) =>
     f.call(method, path, body, { Authorization: `Bearer ${token}`, ...headers } as Record<string, string>, { cert: false });
   return { ...f, as };

@@ -7,7 +7,7 @@ import { Agent } from 'node:https';
 import { issueClientCertificate } from '../../../src/apiserver/pki.js';
 import { makeServiceAccountKey } from '../../../src/apiserver/wiring/serviceaccount-key.js';
 import { ensureBootstrapRbac } from '../../../src/apiserver/wiring/startup.js';
-import { standInHooks } from '../../../src/apiserver/hooks.js';
+import { standInHooks } from '../../helpers/apiserver-stand-ins.js';
 import { Registry } from '../../../src/apiserver/storage/registry.js';
 import { findResource } from '../../../src/api/resources.js';
 import { MemoryStore } from '../../../src/store/memory.js';

@@ -8,6 +8,7 @@ import { checkBoundObjects, type LiveKind, type LiveObject, type LiveObjects } f
 import { liveObjectsCache } from '../../../src/apiserver/wiring/live-objects.js';
 import { makeServiceAccountKey } from '../../../src/apiserver/wiring/serviceaccount-key.js';
 import { MemoryStore } from '../../../src/store/memory.js';
+import { systemClock, type Clock } from '../../../src/host/clock.js';
 import { pod, startAuthFixture, until, type AuthFixture, type Reply } from './fixture.js';
 
 const saKey = makeServiceAccountKey();
@@ -26,7 +27,9 @@ interface Setup extends AuthFixture {
 
 async function setup(t: any): Promise<Setup> {
   let offsetMs = 0;
-  const f = await startAuthFixture(t, { serviceAccountKey: saKey }, { now: () => new Date(Date.now() + offsetMs) });
+  // The wall clock moved by `advance`: what the tests measure is time passing, not a frozen instant.
+  const clock: Clock = { now: () => systemClock.now() + offsetMs, nowNanos: () => BigInt(systemClock.now() + offsetMs) * 1_000_000n, monotonic: systemClock.monotonic };
+  const f = await startAuthFixture(t, { serviceAccountKey: saKey }, { clock });
   const ns = unique('live');
   t.is((await f.call('POST', '/api/v1/namespaces', { metadata: { name: ns } })).status, 201);
   return {

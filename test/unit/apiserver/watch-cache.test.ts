@@ -1,6 +1,6 @@
 import test from 'ava';
 import { findResource } from '../../../src/api/resources.js';
-import { standInHooks } from '../../../src/apiserver/hooks.js';
+import { standInHooks } from '../../helpers/apiserver-stand-ins.js';
 import { Cacher, CursorLost } from '../../../src/apiserver/storage/cacher.js';
 import { encode, objectKey, resourcePrefix } from '../../../src/apiserver/storage/codec.js';
 import { Registry } from '../../../src/apiserver/storage/registry.js';

@@ -3,9 +3,16 @@
 // volumes they are bound to; volumes to the secrets they name. A node reaches
 //   its pods ─▶ their secrets, configmaps, claims, service account ─▶ the claims' volumes ─▶ their secrets.
 // Fed by store mirrors (wiring/node-graph.ts); every query is answered from memory.
+import { isObject } from '../../../api/types.js';
+import { ownValue } from '../../../own-keys.js';
 import { persistentVolumeSecrets, podClaimNames, podConfigMapNames, podSecretNames, podServiceAccount } from './pod-references.js';
 
-type Obj = Record<string, any>;
+/** A string field of the object's spec, or undefined. */
+const specString = (o: unknown, field: string): string | undefined => {
+  const spec = isObject(o) ? o.spec : undefined;
+  const v = isObject(spec) ? ownValue(spec, field) : undefined;
+  return typeof v === 'string' ? v : undefined;
+};
 
 export type VertexType = 'pod' | 'secret' | 'configmap' | 'pvc' | 'pv' | 'serviceaccount';
 
@@ -25,7 +32,7 @@ export class NodeGraph {
   private readonly volumeSecrets = new Map<string, string[]>();
 
   /** A pod added, changed (undefined: deleted). Pods not bound to a node are not in the graph. */
-  setPod(namespace: string, name: string, pod: Obj | undefined): void {
+  setPod(namespace: string, name: string, pod: object | undefined): void {
     const key = `${namespace}/${name}`;
     const old = this.pods.get(key);
     if (old) {
@@ -33,8 +40,8 @@ export class NodeGraph {
       if (this.podsByNode.get(old.nodeName)?.size === 0) this.podsByNode.delete(old.nodeName);
       this.pods.delete(key);
     }
-    const nodeName = pod?.spec?.nodeName;
-    if (!pod || typeof nodeName !== 'string' || !nodeName) return;
+    const nodeName = specString(pod, 'nodeName');
+    if (!pod || !nodeName) return;
     this.pods.set(key, {
       namespace, nodeName, serviceAccount: podServiceAccount(pod),
       secrets: podSecretNames(pod), configMaps: podConfigMapNames(pod), claims: podClaimNames(pod),
@@ -45,14 +52,14 @@ export class NodeGraph {
   }
 
   /** A PersistentVolumeClaim: bound to spec.volumeName (undefined: deleted or unbound). */
-  setClaim(namespace: string, name: string, pvc: Obj | undefined): void {
-    const volume = pvc?.spec?.volumeName;
-    if (typeof volume === 'string' && volume) this.claimVolume.set(`${namespace}/${name}`, volume);
+  setClaim(namespace: string, name: string, pvc: object | undefined): void {
+    const volume = specString(pvc, 'volumeName');
+    if (volume) this.claimVolume.set(`${namespace}/${name}`, volume);
     else this.claimVolume.delete(`${namespace}/${name}`);
   }
 
   /** A PersistentVolume and the secrets it names (undefined: deleted). */
-  setVolume(name: string, pv: Obj | undefined): void {
+  setVolume(name: string, pv: object | undefined): void {
     if (pv) this.volumeSecrets.set(name, persistentVolumeSecrets(pv));
     else this.volumeSecrets.delete(name);
   }

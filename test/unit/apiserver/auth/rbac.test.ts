@@ -1,6 +1,7 @@
 import test from 'ava';
 import { aggregatedRules } from '../../../../src/controllers/clusterrole-aggregation/aggregate.js';
 import { bootstrapRbac, forbidden, rbacAuthorizer, ruleAllows, type Attributes, type RbacSource, type UserInfo } from '../../../../src/apiserver/auth/index.js';
+import type { RbacObject } from '../../../../src/apiserver/auth/rbac.js';
 
 /** RBAC objects held in memory, as an informer cache would hold them once aggregation has settled. */
 function source(extra: any[] = []): RbacSource {
@@ -88,17 +89,17 @@ test('a binding to a missing role denies with upstream reason', async (t) => {
 
 test('flattened aggregates: admin ⊇ edit ⊇ view, with their aggregation rules kept', (t) => {
   const byName = new Map(bootstrapRbac().filter((o) => o.kind === 'ClusterRole').map((o) => [o.metadata.name, o]));
-  const [admin, edit, view] = ['admin', 'edit', 'view'].map((n) => byName.get(n));
+  const [admin, edit, view] = ['admin', 'edit', 'view'].map((n) => byName.get(n)!) as [RbacObject, RbacObject, RbacObject];
   const has = (role: any, r: any) => role.rules.some((x: any) => JSON.stringify(x) === JSON.stringify(r));
-  t.true(view.rules.every((r: any) => has(edit, r)));
-  t.true(edit.rules.every((r: any) => has(admin, r)));
+  t.true(view.rules!.every((r: any) => has(edit, r)));
+  t.true(edit.rules!.every((r: any) => has(admin, r)));
   t.deepEqual(view.aggregationRule, { clusterRoleSelectors: [{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } }] });
   const names = new Set(bootstrapRbac().map((o) => `${o.kind}/${o.metadata.name}`));
   for (const n of ['cluster-admin', 'system:discovery', 'system:basic-user', 'system:public-info-viewer', 'system:node', 'system:kube-scheduler', 'system:kube-controller-manager']) {
     t.true(names.has(`ClusterRole/${n}`), n);
   }
   const pub = bootstrapRbac().find((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name === 'system:public-info-viewer');
-  t.deepEqual(pub.subjects.map((s: any) => s.name), ['system:authenticated', 'system:unauthenticated']);
+  t.deepEqual(pub!.subjects!.map((s: any) => s.name), ['system:authenticated', 'system:unauthenticated']);
 });
 
 test('Forbidden is worded as upstream', (t) => {

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { findResource, RESOURCES } from '../../../../src/api/resources.js';
 import { ServiceAllocator } from '../../../../src/apiserver/alloc/index.js';
-import { standInHooks } from '../../../../src/apiserver/hooks.js';
+import { standInHooks } from '../../../helpers/apiserver-stand-ins.js';
 import { deleteObject } from '../../../../src/apiserver/storage/delete.js';
 import { ensureDefaultNamespaces } from '../../../../src/apiserver/storage/namespaces.js';
 import { Registry } from '../../../../src/apiserver/storage/registry.js';
