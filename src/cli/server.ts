@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { hardenIntrinsics } from '../own-keys.js';
+import { serveUntilSignal } from './serve.js';
 
 // `skiff server`: the control plane's apiserver over the embedded SQLite store (or etcd with
 // --etcd-endpoints). PKI, ServiceAccount signing key and admin.kubeconfig on first start, the
@@ -74,57 +75,55 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
-/** Serves until SIGTERM/SIGINT. Rejects when the store, PKI or address fail at start. */
+/** Serves until SIGTERM/SIGINT; sets the exit status (1 when a close failed). Rejects when the store, PKI or address fail at start. */
 export async function runServer(opts: ServerOptions): Promise<void> {
-  const [{ realFiles }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }, { systemClock: clock }] = await Promise.all([
-    import('../host/fs/files.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
-    import('../apiserver/server.js'), import('./apiserver-deps.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
-    import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
-    import('../host/clock.js'),
-  ]);
-  // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
-  hardenIntrinsics();
-  const { host, port } = parseListen(opts.listen);
-  await realFiles.makeDir(opts.dataDir, 0o700);
-  const pki = await ensurePki(opts.dataDir, [host]);
-  const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
-  const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
-  const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
-  const store = await openStore(endpoints?.length ? { etcd: { endpoints } } : { sqlite: join(opts.dataDir, 'state.db') });
-  const log = (m: string) => process.stderr.write(`skiff apiserver: ${m}\n`);
-  const server = await startApiServer({
-    host, port, log,
-    tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
-    maxInFlight: { readOnly: opts.maxRequestsInflight ?? 400, mutating: opts.maxMutatingRequestsInflight ?? 200 },
-    ...apiServerDeps({
-      store, log, clientCA: pki.ca.cert,
-      auth: {
-        serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
-        ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
-      },
-      services: { serviceCidr: opts.serviceClusterIpRange ?? '10.96.0.0/12', nodePortRange },
-      hooks: {
-        applyPatch: patch.applyPatch,
-        serverSideApply: patch.serverSideApply,
-        updateManagedFields: patch.updateManagedFields,
-        openapiV2: openapi.openapiV2,
-        openapiV3Index: openapi.openapiV3Index,
-        openapiV3: openapi.openapiV3,
-        defaultObject: defaults.defaultObject,
-        validateObject: validation.validateObject,
-        toTable: (gvk, objects, include) => table.toTable(gvk, objects, include, clock.now()),
-      },
-    }),
+  process.exitCode = await serveUntilSignal('skiff server', async () => {
+    const [{ realFiles }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }, { systemClock: clock }] = await Promise.all([
+      import('../host/fs/files.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
+      import('../apiserver/server.js'), import('./apiserver-deps.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
+      import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
+      import('../host/clock.js'),
+    ]);
+    // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
+    hardenIntrinsics();
+    const { host, port } = parseListen(opts.listen);
+    await realFiles.makeDir(opts.dataDir, 0o700);
+    const pki = await ensurePki(opts.dataDir, [host]);
+    const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
+    const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
+    const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
+    const store = await openStore(endpoints?.length ? { etcd: { endpoints } } : { sqlite: join(opts.dataDir, 'state.db') });
+    const log = (m: string) => process.stderr.write(`skiff apiserver: ${m}\n`);
+    const server = await startApiServer({
+      host, port, log,
+      tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
+      maxInFlight: { readOnly: opts.maxRequestsInflight ?? 400, mutating: opts.maxMutatingRequestsInflight ?? 200 },
+      ...apiServerDeps({
+        store, log, clientCA: pki.ca.cert,
+        auth: {
+          serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
+          ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
+        },
+        services: { serviceCidr: opts.serviceClusterIpRange ?? '10.96.0.0/12', nodePortRange },
+        hooks: {
+          applyPatch: patch.applyPatch,
+          serverSideApply: patch.serverSideApply,
+          updateManagedFields: patch.updateManagedFields,
+          openapiV2: openapi.openapiV2,
+          openapiV3Index: openapi.openapiV3Index,
+          openapiV3: openapi.openapiV3,
+          defaultObject: defaults.defaultObject,
+          validateObject: validation.validateObject,
+          toTable: (gvk, objects, include) => table.toTable(gvk, objects, include, clock.now()),
+        },
+      }),
+    });
+    // Written on every start: the port may be new (port 0), the credentials are the same.
+    await writeKubeconfig(join(opts.dataDir, 'admin.kubeconfig'), kubeconfigYaml(server.url, pki.ca.cert, pki.admin));
+    return {
+      on: `${server.url}, kubeconfig ${join(opts.dataDir, 'admin.kubeconfig')}`,
+      // Requests stop before the store they read goes.
+      closers: [{ name: 'apiserver', close: () => server.close() }, { name: 'store', close: () => store.close() }],
+    };
   });
-  // Written on every start: the port may be new (port 0), the credentials are the same.
-  await writeKubeconfig(join(opts.dataDir, 'admin.kubeconfig'), kubeconfigYaml(server.url, pki.ca.cert, pki.admin));
-  process.stderr.write(`skiff server: serving on ${server.url}, kubeconfig ${join(opts.dataDir, 'admin.kubeconfig')}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
-  process.stderr.write('skiff server: shutting down\n');
-  await server.close();
-  await store.close();
-  process.stderr.write('skiff server: stopped\n');
 }
