@@ -27,7 +27,7 @@ export class LeaseBuckets {
     const now = this.clock.now();
     const reuse = Math.min(REUSE_SECONDS, Math.floor(ttl * REUSE_FRACTION));
     const prev = this.prev;
-    if (prev && now + ttl * 1000 < prev.expiresMs && now + (ttl + reuse) * 1000 > prev.expiresMs) return prev.id;
+    if (prev && now + ttl * 1000 < prev.expiresMs && now + (ttl + reuse) * 1000 >= prev.expiresMs) return prev.id;
     const id = await this.grant(ttl + reuse);
     this.prev = { id, expiresMs: now + (ttl + reuse) * 1000 };
     return id;

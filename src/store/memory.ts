@@ -114,11 +114,10 @@ export class MemoryStore implements Store {
 
   async stats(): Promise<StoreStats> {
     this.open();
+    // Memory has no free pages: everything it holds is data or history.
     const bytes = (kv?: KeyValue) => (kv ? kv.key.length + kv.value.length : 0);
-    let inUseBytes = 0;
-    for (const rows of this.byKey.values()) inUseBytes += bytes(rows[rows.length - 1]?.kv);
-    const dbBytes = this.log.reduce((sum, r) => sum + bytes(r.kv) + bytes(r.prev), 0);
-    return { dbBytes, inUseBytes, revision: this.current, compactRevision: this.compacted };
+    const held = this.log.reduce((sum, r) => sum + bytes(r.kv) + bytes(r.prev), 0);
+    return { dbBytes: held, inUseBytes: held, revision: this.current, compactRevision: this.compacted };
   }
 
   async delete(key: string, expected?: number): Promise<{ revision: number; prev: KeyValue }> {

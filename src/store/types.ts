@@ -47,7 +47,7 @@ export interface WriteOptions {
 export interface StoreStats {
   /** Bytes the backend holds on disk (SQLite: the file plus its WAL; etcd: its db file). */
   dbBytes: number;
-  /** Of those, bytes in use (the rest is free pages awaiting vacuum or defragmentation). */
+  /** Of those, bytes holding data and history (the rest is free pages awaiting vacuum or defragmentation). */
   inUseBytes: number;
   revision: number;
   /** History at and before this revision is gone (0: never compacted). */
