@@ -123,7 +123,7 @@ export class SqliteStore implements Store {
       if (!cur) throw errors.notFound(key);
       if (cur.id !== expected) throw errors.conflict(key, expected, toKv(cur));
       const rev = this.readRevision() + 1;
-      this.stmt.insert.run(rev, key, 0, 0, cur.create_revision, cur.id, value, cur.value, expires);
+      this.stmt.insert.run(rev, key, 0, 0, cur.create_revision, cur.id, value, null, expires);
       return { id: rev, name: key, deleted: 0, create_revision: cur.create_revision, prev_revision: cur.id, value, old_value: cur.value };
     }).id;
   }

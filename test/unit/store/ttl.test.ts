@@ -69,7 +69,12 @@ test('sqlite: the sweep timer deletes expired keys on its own', async (t) => {
   await store.create('/events/x', Buffer.from('x'), { ttlSeconds: 1 });
   clock.advance(1000);
   const ac = new AbortController();
-  t.teardown(() => ac.abort());
+  // The sweep timer is unref'd (it must not keep a server alive); this keeps the test's process up.
+  const alive = setInterval(() => {}, 1000);
+  t.teardown(() => {
+    ac.abort();
+    clearInterval(alive);
+  });
   for await (const ev of store.watch('/events/', 0, ac.signal)) {
     if (ev.type === 'delete') break;
   }
