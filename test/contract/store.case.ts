@@ -233,6 +233,7 @@ export function storeContract(test: TestFn, env: StoreEnv): void {
     // From the compaction point on, history is whole.
     const events = await take(store, p, r4, 1);
     t.is(events[0]?.type === 'put' && events[0].kv.modRevision, r5);
+    t.true((await store.stats()).compactRevision >= r4);
     await store.compact(r4); // again: a no-op
     const updated = await store.update(`${p}a`, buf('a3'), r2);
     t.true(updated > r5);
@@ -257,6 +258,17 @@ export function storeContract(test: TestFn, env: StoreEnv): void {
       }
       rev = won[0]!.value;
     }
+  });
+
+  test(named('stats: bytes held, of which in use, and the revision'), async (t) => {
+    const store = await env.open(t);
+    const p = dir();
+    await store.create(`${p}a`, Buffer.alloc(4096, 1));
+    const last = await store.create(`${p}b`, Buffer.alloc(4096, 2));
+    const stats = await store.stats();
+    t.true(stats.inUseBytes >= 8192, JSON.stringify(stats));
+    t.true(stats.dbBytes >= stats.inUseBytes, JSON.stringify(stats));
+    t.true(stats.revision >= last);
   });
 
   test(named('a write with ttlSeconds is deleted after it, as a delete watchers see; a write without one makes the key permanent'), async (t) => {
