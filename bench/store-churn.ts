@@ -25,7 +25,8 @@ const SECONDS = num('CHURN_SECONDS', 45);
 const RECREATE_MS = num('CHURN_RECREATE_MS', 10_000);
 const COMPACT_MS = num('CHURN_COMPACT_MS', 15_000);
 const KEEP = num('CHURN_KEEP_REVISIONS', 1000);
-const MAX_DB = process.env.CHURN_MAX_DB_BYTES ? Number(process.env.CHURN_MAX_DB_BYTES) : undefined;
+// The size trigger, so the peak is bounded by bytes rather than by writes per interval (0: off).
+const MAX_DB = num('CHURN_MAX_DB_BYTES', 64 * 2 ** 20) || undefined;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const key = (i: number) => `/configmaps/churn/cm-${String(i).padStart(5, '0')}`;

@@ -11,9 +11,9 @@ export interface MaintenanceStep {
 }
 
 export interface MaintenanceOptions {
-  /** Revisions compacted per transaction (default 500). */
+  /** Revisions compacted per transaction (default 200). */
   chunkRevisions?: number;
-  /** Free pages returned to the file system per incremental_vacuum step (default 1024: 4 MiB). */
+  /** Free pages returned to the file system per incremental_vacuum step (default 512: 2 MiB). */
   vacuumPages?: number;
   /** Expired keys deleted per sweep step (default 256). */
   sweepBatch?: number;
@@ -28,8 +28,8 @@ export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmedia
 
 export function maintenanceDefaults(opts: MaintenanceOptions = {}): Required<MaintenanceOptions> {
   return {
-    chunkRevisions: opts.chunkRevisions ?? 500,
-    vacuumPages: opts.vacuumPages ?? 1024,
+    chunkRevisions: opts.chunkRevisions ?? 200,
+    vacuumPages: opts.vacuumPages ?? 512,
     sweepBatch: opts.sweepBatch ?? 256,
     pause: opts.pause ?? nextTurn,
   };
