@@ -230,6 +230,7 @@ export class SqliteStore implements Store {
     for (let n = 1; !this.closed; n++) {
       const due = this.guard(() => this.stmt.expired.all({ now: this.clock.now(), limit: this.steps.sweepBatch }) as { name: string; id: number }[]);
       for (const { name, id } of due) {
+        if (this.closed) break;
         try {
           await this.delete(name, id);
           removed++;

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../../src/host/clock.js';
-import { AutoCompactor, type CompactionReport } from '../../../src/store/compactor.js';
+import { AutoCompactor, startAutoCompaction, type CompactionReport } from '../../../src/store/compactor.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { SqliteStore } from '../../../src/store/sqlite.js';
 import type { Store } from '../../../src/store/types.js';
@@ -79,4 +79,22 @@ test('a failed round goes to onError and the next round runs', async (t) => {
   t.is((errors[0] as { kind?: string }).kind, 'unavailable');
   await compactor.round('size');
   t.is(errors.length, 2);
+});
+
+test('startAutoCompaction runs size rounds on its own timer and stops when told', async (t) => {
+  const store = new MemoryStore();
+  t.teardown(() => store.close());
+  await churn(store, '/a', 50);
+  const alive = setInterval(() => {}, 1000); // the compaction timers are unref'd
+  t.teardown(() => clearInterval(alive));
+  const reported = new Promise<CompactionReport>((resolve) => {
+    const stop = startAutoCompaction(store, { intervalMs: 0, maxDbBytes: 1024, sizeCheckMs: 5, keepRevisions: 5, onCompacted: (r) => {
+      stop();
+      resolve(r);
+    } });
+  });
+  t.like(await reported, { revision: 46, trigger: 'size' });
+  await churn(store, '/a', 50);
+  await new Promise((r) => setTimeout(r, 50));
+  t.is((await store.stats()).compactRevision, 46, 'no round after stop');
 });
