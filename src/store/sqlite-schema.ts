@@ -14,8 +14,9 @@ export const PRAGMAS = [
   'synchronous = NORMAL',
   'busy_timeout = 5000',
   'journal_size_limit = 67108864',
-  // SQLite's default, said out loud: compaction commits in small steps so these checkpoints
-  // keep the WAL near 4 MB instead of growing by everything one big step rewrote.
+  // SQLite's default, said out loud (AUTOCHECKPOINT in sqlite.ts): compaction commits in small
+  // steps so these checkpoints keep the WAL near 4 MB instead of growing by everything one big
+  // step rewrote; compaction lowers it to 256 pages while it runs.
   'wal_autocheckpoint = 1000',
   'foreign_keys = OFF',
 ];
