@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<void>> = {
   cni: async () => (await import('./cni.js')).run(),
   cri: async () => (await import('./cri.js')).run(),
   store: async () => (await import('./store.js')).run(),
+  'store-churn': async () => (await import('./store-churn.js')).run(),
   apiserver: async () => (await import('./apiserver.js')).run(),
 };
 

@@ -1,9 +1,11 @@
 import { Etcd3, type IKeyValue, type IRangeRequest, type IRequestOp } from 'etcd3';
+import { systemClock, type Clock } from '../host/clock.js';
 import { startAutoCompaction, type AutoCompaction } from './compactor.js';
-import { checkValue, errors } from './keys.js';
+import { checkValue, errors, expiryOf } from './keys.js';
 import { bytePrefixEnd, fromEtcd } from './etcd-errors.js';
+import { LeaseBuckets } from './etcd-leases.js';
 import { watchEtcd } from './etcd-watch.js';
-import type { KeyValue, ListOptions, ListResult, Store, WatchEvent } from './types.js';
+import type { KeyValue, ListOptions, ListResult, Store, StoreStats, WatchEvent, WriteOptions } from './types.js';
 
 // The distributed backend: etcd 3 through the etcd3 client. The contract is etcd's own model,
 // so each operation is one RPC: create and update are transactions comparing create/mod
@@ -15,13 +17,17 @@ export interface EtcdStoreOptions {
   prefix?: string;
   /** Periodic compaction as kube-apiserver does it; false turns it off. Default: on, every 5 minutes. */
   autoCompact?: AutoCompaction | false;
+  /** Decides when a TTL write may share the previous lease (default: the system clock); etcd itself expires the keys. */
+  clock?: Clock;
 }
 
 export class EtcdStore implements Store {
   private readonly client: Etcd3;
   private readonly prefix: Buffer;
   private readonly stopCompaction: () => void;
+  private readonly leases: LeaseBuckets;
   private closed = false;
+  private compactedTo = 0;
 
   /** Connects lazily: an unreachable etcd shows as 'unavailable' on the first call. */
   constructor(opts: EtcdStoreOptions) {
@@ -31,6 +37,7 @@ export class EtcdStore implements Store {
       grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 },
     });
     this.prefix = Buffer.from(opts.prefix ?? '');
+    this.leases = new LeaseBuckets(opts.clock ?? systemClock, async (ttl) => (await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttl, ID: 0 }))).ID);
     this.stopCompaction = opts.autoCompact === false ? () => {} : startAutoCompaction(this, opts.autoCompact);
   }
 
@@ -65,18 +72,21 @@ export class EtcdStore implements Store {
     return Number((await this.call(() => this.client.kv.range({ key: from, range_end: bytePrefixEnd(from), count_only: true }))).count);
   }
 
-  async create(key: string, value: Buffer): Promise<number> {
+  async create(key: string, value: Buffer, opts?: WriteOptions): Promise<number> {
     checkValue(key, value);
     const k = this.full(key);
-    const res = await this.txn([{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }], { request_put: { key: k, value } }, k);
+    const lease = await this.leaseFor(opts);
+    const res = await this.txn([{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }], { request_put: { key: k, value, lease } }, k);
     if (!res.ok) throw errors.exists(key, res.current!);
     return res.revision;
   }
 
-  async update(key: string, value: Buffer, expected: number): Promise<number> {
+  async update(key: string, value: Buffer, expected: number, opts?: WriteOptions): Promise<number> {
     checkValue(key, value);
     const k = this.full(key);
-    const res = await this.txn([{ key: k, target: 'Mod', result: 'Equal', mod_revision: expected }], { request_put: { key: k, value } }, k);
+    // Lease 0 detaches the key from any earlier lease: as on SQLite, each write sets or clears the TTL.
+    const lease = await this.leaseFor(opts);
+    const res = await this.txn([{ key: k, target: 'Mod', result: 'Equal', mod_revision: expected }], { request_put: { key: k, value, lease } }, k);
     if (!res.ok) throw res.current ? errors.conflict(key, expected, res.current) : errors.notFound(key);
     return res.revision;
   }
@@ -110,10 +120,21 @@ export class EtcdStore implements Store {
   async compact(revision: number): Promise<void> {
     try {
       await this.call(() => this.client.kv.compact({ revision, physical: true }), revision);
+      this.compactedTo = Math.max(this.compactedTo, revision);
     } catch (err) {
       // Compacting to a revision at or below the compaction point is a no-op, as in the contract.
       if ((err as { kind?: string }).kind !== 'compacted') throw err;
     }
+  }
+
+  /**
+   * etcd's own sizes (the member answering): its db file as allocated and as in use (etcd only
+   * gives space back on defragmentation). etcd does not report its compaction point: this is
+   * the latest one this client asked for.
+   */
+  async stats(): Promise<StoreStats> {
+    const status = await this.call(() => this.client.maintenance.status());
+    return { dbBytes: Number(status.dbSize), inUseBytes: Number(status.dbSizeInUse || status.dbSize), revision: Number(status.header.revision), compactRevision: this.compactedTo };
   }
 
   async close(): Promise<void> {
@@ -142,6 +163,12 @@ export class EtcdStore implements Store {
     } catch (err) {
       throw fromEtcd(err, revision);
     }
+  }
+
+  private async leaseFor(opts: WriteOptions | undefined): Promise<string> {
+    if (opts?.ttlSeconds === undefined) return '0';
+    expiryOf(opts, 0); // refuses a bad TTL before asking etcd
+    return this.leases.lease(opts.ttlSeconds);
   }
 
   private full(key: string): Buffer {

@@ -1,7 +1,8 @@
 import type { AutoCompaction } from './compactor.js';
 import type { Store } from './types.js';
 
-export type { Store } from './types.js';
+export type { Store, StoreStats, WriteOptions } from './types.js';
+export type { AutoCompaction, CompactionReport } from './compactor.js';
 export { StoreError } from './types.js';
 
 export interface OpenStoreOptions {
@@ -13,6 +14,8 @@ export interface OpenStoreOptions {
   prefix?: string;
   /** Periodic compaction (default: every 5 minutes, keeping 1000 revisions); false: none. */
   autoCompact?: AutoCompaction | false;
+  /** SQLite only: how often expired TTL keys are swept and where sweep errors go (etcd expires its own leases). */
+  sweep?: { intervalMs?: number; onError?: (err: unknown) => void } | false;
 }
 
 /**
@@ -27,7 +30,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   }
   if (opts.sqlite) {
     const { SqliteStore } = await import('./sqlite.js');
-    return new SqliteStore({ path: opts.sqlite, autoCompact: opts.autoCompact ?? {} });
+    return new SqliteStore({ path: opts.sqlite, autoCompact: opts.autoCompact ?? {}, sweep: opts.sweep ?? {} });
   }
   throw new Error('openStore: give a sqlite file or etcd endpoints');
 }

@@ -26,6 +26,14 @@ export function checkValue(key: string, value: Buffer): void {
   }
 }
 
+/** The expiry of a write at `nowMs` (ms since the epoch), or null; throws RangeError for a TTL that is not a positive number of seconds. */
+export function expiryOf(opts: { ttlSeconds?: number } | undefined, nowMs: number): number | null {
+  const ttl = opts?.ttlSeconds;
+  if (ttl === undefined) return null;
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`ttlSeconds must be a positive number of seconds, not ${ttl}`);
+  return nowMs + Math.ceil(ttl * 1000);
+}
+
 export const errors = {
   exists: (key: string, current: KeyValue) => new StoreError('exists', `key ${key} already exists`, { key, current }),
   notFound: (key: string) => new StoreError('notFound', `key ${key} not found`, { key }),

@@ -1,10 +1,12 @@
-import { checkValue, errors, readRevision } from './keys.js';
-import type { KeyValue, ListOptions, ListResult, Store, WatchEvent } from './types.js';
+import { systemClock, type Clock } from '../host/clock.js';
+import { checkValue, errors, expiryOf, readRevision } from './keys.js';
+import type { KeyValue, ListOptions, ListResult, Store, StoreStats, WatchEvent, WriteOptions } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
 // The in-memory model of the store: every revision kept until compacted, the same errors and
 // watch semantics as the real backends (it passes the same contract suite). Other components'
-// unit tests use it as their fake store.
+// unit tests use it as their fake store. TTLs expire only when sweepExpired() is called, by the
+// injected clock (no timer: a test steps its FakeClock, then sweeps).
 
 interface Row {
   revision: number;
@@ -13,6 +15,8 @@ interface Row {
   kv?: KeyValue;
   /** The value this row replaced or deleted. */
   prev?: KeyValue;
+  /** When a TTL write expires, ms since the epoch. */
+  expires?: number;
 }
 
 function toEvent(row: Row): WatchEvent {
@@ -28,6 +32,11 @@ export class MemoryStore implements Store {
   private current = 0;
   private compacted = 0;
   private closed = false;
+  private readonly clock: Clock;
+  constructor(opts: { clock?: Clock } = {}) {
+    this.clock = opts.clock ?? systemClock;
+  }
+
   private readonly hub = new WatchHub({
     revision: () => this.current,
     compactRevision: () => this.compacted,
@@ -69,23 +78,46 @@ export class MemoryStore implements Store {
     return (await this.list(prefix)).items.length;
   }
 
-  async create(key: string, value: Buffer): Promise<number> {
+  async create(key: string, value: Buffer, opts?: WriteOptions): Promise<number> {
     this.open();
     checkValue(key, value);
+    const expires = expiryOf(opts, this.clock.now()) ?? undefined;
     const current = this.latest(key);
     if (current) throw errors.exists(key, current);
     const revision = this.current + 1;
-    return this.append({ revision, key, kv: { key, value, createRevision: revision, modRevision: revision } });
+    return this.append({ revision, key, kv: { key, value, createRevision: revision, modRevision: revision }, expires });
   }
 
-  async update(key: string, value: Buffer, expected: number): Promise<number> {
+  async update(key: string, value: Buffer, expected: number, opts?: WriteOptions): Promise<number> {
     this.open();
     checkValue(key, value);
+    const expires = expiryOf(opts, this.clock.now()) ?? undefined;
     const prev = this.latest(key);
     if (!prev) throw errors.notFound(key);
     if (prev.modRevision !== expected) throw errors.conflict(key, expected, prev);
     const revision = this.current + 1;
-    return this.append({ revision, key, prev, kv: { key, value, createRevision: prev.createRevision, modRevision: revision } });
+    return this.append({ revision, key, prev, kv: { key, value, createRevision: prev.createRevision, modRevision: revision }, expires });
+  }
+
+  /** Deletes every key whose TTL has passed by the clock, as ordinary deletes; resolves with how many. */
+  async sweepExpired(): Promise<number> {
+    this.open();
+    const now = this.clock.now();
+    const due: KeyValue[] = [];
+    for (const rows of this.byKey.values()) {
+      const last = rows[rows.length - 1];
+      if (last?.kv && last.expires !== undefined && last.expires <= now) due.push(last.kv);
+    }
+    for (const kv of due) await this.delete(kv.key, kv.modRevision);
+    return due.length;
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.open();
+    // Memory has no free pages: everything it holds is data or history.
+    const bytes = (kv?: KeyValue) => (kv ? kv.key.length + kv.value.length : 0);
+    const held = this.log.reduce((sum, r) => sum + bytes(r.kv) + bytes(r.prev), 0);
+    return { dbBytes: held, inUseBytes: held, revision: this.current, compactRevision: this.compacted };
   }
 
   async delete(key: string, expected?: number): Promise<{ revision: number; prev: KeyValue }> {

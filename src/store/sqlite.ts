@@ -1,8 +1,11 @@
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { systemClock, type Clock } from '../host/clock.js';
 import { startAutoCompaction, type AutoCompaction } from './compactor.js';
-import { checkValue, errors, prefixEnd, readRevision } from './keys.js';
-import { PRAGMAS, SCHEMA, SQL, type Row } from './sqlite-schema.js';
-import { StoreError, type KeyValue, type ListOptions, type ListResult, type Store, type WatchEvent } from './types.js';
+import { checkValue, errors, expiryOf, prefixEnd, readRevision } from './keys.js';
+import { maintenanceDefaults, type MaintenanceOptions, type MaintenanceStep } from './maintenance.js';
+import { ADD_EXPIRES, INDEXES, PRAGMAS, SCHEMA, SQL, type Row } from './sqlite-schema.js';
+import { StoreError, type KeyValue, type ListOptions, type ListResult, type Store, type StoreStats, type WatchEvent, type WriteOptions } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
 // The embedded backend: one SQLite file in WAL mode, one writer process (this one). Writes are
@@ -14,12 +17,20 @@ export interface SqliteStoreOptions {
   path: string;
   /** Periodic compaction; false turns it off (tests). Default: on, every 5 minutes. */
   autoCompact?: AutoCompaction | false;
+  /** Step sizes of compaction and sweeps, and the pause between steps. */
+  maintenance?: MaintenanceOptions;
+  /** What "now" is for TTLs (default: the system clock). */
+  clock?: Clock;
+  /** How often expired keys are swept (default 10 s); false: only when sweepExpired() is called. */
+  sweep?: { intervalMs?: number; onError?: (err: unknown) => void } | false;
 }
+
+/** WAL pages that trigger a checkpoint: SQLite's default, and a quarter of it during compaction. */
+const AUTOCHECKPOINT = 1000;
+const COMPACTION_AUTOCHECKPOINT = 256;
 
 /** Above the highest key any valid UTF-8 key can start with: the bound of the empty prefix. */
 const TOP = '\u{10FFFF}';
-/** Revisions compacted per transaction, so a big compaction never blocks writers for long. */
-const COMPACT_CHUNK = 2000;
 
 const toKv = (r: Row): KeyValue => ({ key: r.name, value: r.value ?? Buffer.alloc(0), createRevision: r.create_revision, modRevision: r.id });
 
@@ -41,22 +52,33 @@ export class SqliteStore implements Store {
   private closed = false;
   private compacting: Promise<void> = Promise.resolve();
   private readonly stopCompaction: () => void;
+  private readonly stopSweep: () => void;
+  private sweeping: Promise<number> | undefined;
   private readonly hub: WatchHub;
+  private readonly steps: Required<MaintenanceOptions>;
+  private readonly clock: Clock;
+  private readonly pageSize: number;
 
   /** Opens (creating) the database; throws SqliteError when the file is unusable. */
-  constructor(opts: SqliteStoreOptions) {
+  constructor(private readonly opts: SqliteStoreOptions) {
     this.db = new Database(opts.path);
     for (const p of PRAGMAS) this.db.pragma(p);
     this.db.exec(SCHEMA);
+    if (!this.db.prepare(SQL.columns).all().some((c) => (c as { name: string }).name === 'expires')) this.db.exec(ADD_EXPIRES);
+    this.db.exec(INDEXES);
+    this.steps = maintenanceDefaults(opts.maintenance);
+    this.clock = opts.clock ?? systemClock;
     this.stmt = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, this.db.prepare(sql)])) as SqliteStore['stmt'];
     this.current = this.readRevision();
     this.compacted = (this.stmt.compactRevision.get() as { rev: number }).rev;
+    this.pageSize = this.pragmaNumber('pageSize');
     this.hub = new WatchHub({
       revision: () => this.current,
       compactRevision: () => this.compacted,
       events: (prefix, after, until, limit) => this.guard(() => (this.stmt.history.all({ ...range(prefix), after, until, limit }) as Row[]).map(toEvent)),
     });
     this.stopCompaction = opts.autoCompact === false ? () => {} : startAutoCompaction(this, opts.autoCompact);
+    this.stopSweep = opts.sweep === false ? () => {} : this.startSweeping(opts.sweep?.intervalMs ?? 10_000, opts.sweep?.onError);
   }
 
   async revision(): Promise<number> {
@@ -85,25 +107,27 @@ export class SqliteStore implements Store {
     return this.guard(() => (this.stmt.count.get({ ...range(prefix), after: '', rev: this.current }) as { n: number }).n);
   }
 
-  async create(key: string, value: Buffer): Promise<number> {
+  async create(key: string, value: Buffer, opts?: WriteOptions): Promise<number> {
     checkValue(key, value);
+    const expires = expiryOf(opts, this.clock.now());
     return this.write(() => {
       const cur = this.latest(key);
       if (cur) throw errors.exists(key, toKv(cur));
       const rev = this.readRevision() + 1;
-      this.stmt.insert.run(rev, key, 1, 0, rev, 0, value, null);
+      this.stmt.insert.run(rev, key, 1, 0, rev, 0, value, null, expires);
       return { id: rev, name: key, deleted: 0, create_revision: rev, prev_revision: 0, value, old_value: null };
     }).id;
   }
 
-  async update(key: string, value: Buffer, expected: number): Promise<number> {
+  async update(key: string, value: Buffer, expected: number, opts?: WriteOptions): Promise<number> {
     checkValue(key, value);
+    const expires = expiryOf(opts, this.clock.now());
     return this.write(() => {
       const cur = this.latest(key);
       if (!cur) throw errors.notFound(key);
       if (cur.id !== expected) throw errors.conflict(key, expected, toKv(cur));
       const rev = this.readRevision() + 1;
-      this.stmt.insert.run(rev, key, 0, 0, cur.create_revision, cur.id, value, cur.value);
+      this.stmt.insert.run(rev, key, 0, 0, cur.create_revision, cur.id, value, null, expires);
       return { id: rev, name: key, deleted: 0, create_revision: cur.create_revision, prev_revision: cur.id, value, old_value: cur.value };
     }).id;
   }
@@ -115,7 +139,7 @@ export class SqliteStore implements Store {
       if (expected !== undefined && cur.id !== expected) throw errors.conflict(key, expected, toKv(cur));
       const rev = this.readRevision() + 1;
       // A tombstone keeps the deleted value (as kine does), so its event carries prev.
-      this.stmt.insert.run(rev, key, 0, 1, cur.create_revision, cur.id, cur.value, null);
+      this.stmt.insert.run(rev, key, 0, 1, cur.create_revision, cur.id, cur.value, null, null);
       return { id: rev, name: key, deleted: 1, create_revision: cur.create_revision, prev_revision: cur.id, value: cur.value, old_value: null };
     });
     return { revision: row.id, prev: { key, value: row.value ?? Buffer.alloc(0), createRevision: row.create_revision, modRevision: row.prev_revision } };
@@ -125,7 +149,11 @@ export class SqliteStore implements Store {
     return this.hub.watch(prefix, after, signal);
   }
 
-  /** Compacts in chunks of short transactions, then returns freed pages to the file system. */
+  /**
+   * Compacts in chunks of short transactions, then gives the freed pages back to the file
+   * system in bounded incremental_vacuum steps; each step is its own commit, so SQLite's
+   * auto-checkpoint keeps the WAL small meanwhile, and the final TRUNCATE only cuts the file.
+   */
   compact(revision: number): Promise<void> {
     const run = this.compacting.then(async () => {
       this.guard(() => undefined);
@@ -134,27 +162,51 @@ export class SqliteStore implements Store {
         for (const s of [this.stmt.compactSuperseded, this.stmt.compactTombstones, this.stmt.compactOldValues]) s.run({ from, to });
         this.stmt.setCompactRevision.run(to);
       });
-      while (this.compacted < revision && !this.closed) {
-        const to = Math.min(revision, this.compacted + COMPACT_CHUNK);
+      for (let n = 1; this.compacted < revision && !this.closed; n++) {
+        const to = Math.min(revision, this.compacted + this.steps.chunkRevisions);
         this.guard(() => chunk.immediate(this.compacted, to));
         this.compacted = to;
-        await new Promise((r) => setImmediate(r));
+        await this.pause({ phase: 'delete', n });
       }
-      if (!this.closed) this.guard(() => {
-        this.db.pragma('incremental_vacuum');
-        this.db.pragma('wal_checkpoint(TRUNCATE)');
-      });
+      // Checkpoints while the vacuum moves pages copy a quarter of what they normally do: on a
+      // 1 GB file this took the longest step from ~150 ms to ~90 ms and the final one to ~40 ms.
+      this.guard(() => this.db.pragma(`wal_autocheckpoint = ${COMPACTION_AUTOCHECKPOINT}`));
+      try {
+        await this.vacuum();
+        await this.checkpoint();
+      } finally {
+        if (!this.closed) this.guard(() => this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT}`));
+      }
     });
     this.compacting = run.catch(() => {});
     return run;
+  }
+
+  async stats(): Promise<StoreStats> {
+    return this.guard(() => {
+      const pages = this.pragmaNumber('pages');
+      const free = this.pragmaNumber('freePages');
+      return { dbBytes: pages * this.pageSize + this.walBytes(), inUseBytes: (pages - free) * this.pageSize, revision: this.current, compactRevision: this.compacted };
+    });
+  }
+
+  /**
+   * Deletes every key whose TTL has passed (by the store's clock) as ordinary deletes, so
+   * watchers see DELETED, in batches with a pause between two; resolves with how many. A key
+   * written again meanwhile is left alone (the delete is compare-and-swap on its revision).
+   */
+  sweepExpired(): Promise<number> {
+    this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stopCompaction();
+    this.stopSweep();
     this.hub.close();
-    await this.compacting;
+    await Promise.all([this.compacting, this.sweeping?.catch(() => 0)]);
     this.db.close();
   }
 
@@ -164,6 +216,65 @@ export class SqliteStore implements Store {
     this.current = Math.max(this.current, row.id);
     this.hub.publish([toEvent(row)]);
     return row;
+  }
+
+  private async vacuum(): Promise<void> {
+    // Bounded by the pages free at the start: writes in the pauses may free more, left to the next run.
+    const steps = Math.ceil(this.guard(() => this.pragmaNumber('freePages')) / this.steps.vacuumPages);
+    for (let n = 1; n <= steps && !this.closed; n++) {
+      this.guard(() => this.db.pragma(`incremental_vacuum(${this.steps.vacuumPages})`));
+      await this.pause({ phase: 'vacuum', n });
+    }
+  }
+
+  private async checkpoint(): Promise<void> {
+    if (this.closed) return;
+    const [done] = this.guard(() => this.db.pragma('wal_checkpoint(PASSIVE)')) as { busy: number; log: number; checkpointed: number }[];
+    await this.pause({ phase: 'checkpoint', n: 1 });
+    // TRUNCATE waits for nothing here (one connection) and, with the WAL already copied back, only
+    // copies what the pause let through before cutting the file to zero.
+    if (!this.closed && done && done.busy === 0 && done.log === done.checkpointed) this.guard(() => this.db.pragma('wal_checkpoint(TRUNCATE)'));
+  }
+
+  private async sweep(): Promise<number> {
+    let removed = 0;
+    for (let n = 1; !this.closed; n++) {
+      const due = this.guard(() => this.stmt.expired.all({ now: this.clock.now(), limit: this.steps.sweepBatch }) as { name: string; id: number }[]);
+      for (const { name, id } of due) {
+        if (this.closed) break;
+        try {
+          await this.delete(name, id);
+          removed++;
+        } catch (err) {
+          if (!(err instanceof StoreError) || (err.kind !== 'conflict' && err.kind !== 'notFound')) throw err;
+        }
+      }
+      if (due.length < this.steps.sweepBatch) break;
+      await this.pause({ phase: 'sweep', n });
+    }
+    return removed;
+  }
+
+  private startSweeping(intervalMs: number, onError?: (err: unknown) => void): () => void {
+    const timer = setInterval(() => void this.sweepExpired().catch((err: unknown) => onError?.(err)), intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private pause(step: MaintenanceStep): Promise<void> {
+    return this.steps.pause(step);
+  }
+
+  private pragmaNumber(which: 'pages' | 'freePages' | 'pageSize'): number {
+    return (this.stmt[which].get() as { n: number }).n;
+  }
+
+  private walBytes(): number {
+    try {
+      return statSync(`${this.opts.path}-wal`).size;
+    } catch {
+      return 0;
+    }
   }
 
   private latest(key: string): Row | undefined {

@@ -33,6 +33,27 @@ export interface ListResult {
   remaining: number;
 }
 
+export interface WriteOptions {
+  /**
+   * Deletes the key about this many seconds after this write, as an ordinary delete that
+   * watchers see (kube-apiserver's --event-ttl). Each write sets or clears it: an update
+   * without ttlSeconds makes the key permanent. etcd: a lease shared by the writes of about a
+   * minute; SQLite and memory: an expiry swept in batches by the store's clock.
+   */
+  ttlSeconds?: number;
+}
+
+/** Sizes for size-triggered compaction, logs and metrics. */
+export interface StoreStats {
+  /** Bytes the backend holds on disk (SQLite: the file plus its WAL; etcd: its db file). */
+  dbBytes: number;
+  /** Of those, bytes holding data and history (the rest is free pages awaiting vacuum or defragmentation). */
+  inUseBytes: number;
+  revision: number;
+  /** History at and before this revision is gone (0: never compacted). */
+  compactRevision: number;
+}
+
 export type StoreErrorKind = 'notFound' | 'exists' | 'conflict' | 'compacted' | 'futureRevision' | 'unavailable' | 'tooLarge';
 
 export class StoreError extends Error {
@@ -52,12 +73,12 @@ export interface Store {
   /** Number of keys under prefix at the latest revision. */
   count(prefix: string): Promise<number>;
   /** Creates the key; rejects 'exists' (details.current) when it is present. Resolves with the new revision. */
-  create(key: string, value: Buffer): Promise<number>;
+  create(key: string, value: Buffer, opts?: WriteOptions): Promise<number>;
   /**
    * Replaces the key if its modRevision is still `expected` (compare-and-swap); rejects 'notFound'
    * when absent, 'conflict' (details.current = what is there) when it moved on.
    */
-  update(key: string, value: Buffer, expected: number): Promise<number>;
+  update(key: string, value: Buffer, expected: number, opts?: WriteOptions): Promise<number>;
   /** Deletes the key, if `expected` is given only at that modRevision ('conflict' otherwise); 'notFound' when absent. Resolves with the revision and the deleted value. */
   delete(key: string, expected?: number): Promise<{ revision: number; prev: KeyValue }>;
   /**
@@ -66,7 +87,13 @@ export interface Store {
    * the compaction point; the caller relists (HTTP 410 Gone for Kubernetes clients).
    */
   watch(prefix: string, after: number, signal: AbortSignal): AsyncIterable<WatchEvent>;
-  /** Forgets history up to and including `revision` (latest values are kept). */
+  /**
+   * Forgets history up to and including `revision` (latest values are kept) and gives the space
+   * back, in steps that let other requests run in between. A revision at or below the compaction
+   * point is a no-op; above the current one rejects 'futureRevision'.
+   */
   compact(revision: number): Promise<void>;
+  /** Sizes and revisions; rejects 'unavailable' like any read. */
+  stats(): Promise<StoreStats>;
   close(): Promise<void>;
 }

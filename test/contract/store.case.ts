@@ -12,6 +12,13 @@ export interface StoreEnv {
   name: string;
   /** A store for one test, closed (and its files removed) when the test ends. */
   open(t: ExecutionContext): Promise<Store>;
+  /** The TTL the expiry test writes with (short on etcd, whose clock is real). */
+  ttlSeconds: number;
+  /**
+   * Lets ttlSeconds pass for store and returns once the backend has expired what it will:
+   * the fakes step their FakeClock and sweep; etcd waits until `gone` has disappeared.
+   */
+  expire(store: Store, gone: string): Promise<void>;
 }
 
 const buf = (s: string) => Buffer.from(s);
@@ -226,6 +233,7 @@ export function storeContract(test: TestFn, env: StoreEnv): void {
     // From the compaction point on, history is whole.
     const events = await take(store, p, r4, 1);
     t.is(events[0]?.type === 'put' && events[0].kv.modRevision, r5);
+    t.true((await store.stats()).compactRevision >= r4);
     await store.compact(r4); // again: a no-op
     const updated = await store.update(`${p}a`, buf('a3'), r2);
     t.true(updated > r5);
@@ -250,6 +258,43 @@ export function storeContract(test: TestFn, env: StoreEnv): void {
       }
       rev = won[0]!.value;
     }
+  });
+
+  test(named('stats: bytes held, of which in use, and the revision'), async (t) => {
+    const store = await env.open(t);
+    const p = dir();
+    await store.create(`${p}a`, Buffer.alloc(4096, 1));
+    const last = await store.create(`${p}b`, Buffer.alloc(4096, 2));
+    const stats = await store.stats();
+    t.true(stats.inUseBytes >= 8192, JSON.stringify(stats));
+    t.true(stats.dbBytes >= stats.inUseBytes, JSON.stringify(stats));
+    t.true(stats.revision >= last);
+  });
+
+  test(named('a write with ttlSeconds is deleted after it, as a delete watchers see; a write without one makes the key permanent'), async (t) => {
+    const store = await env.open(t);
+    const p = dir();
+    const from = await store.revision();
+    const ttl = { ttlSeconds: env.ttlSeconds };
+    await store.create(`${p}event`, buf('e1'), ttl);
+    const c = await store.create(`${p}kept`, buf('k1'), ttl);
+    const kept = await store.update(`${p}kept`, buf('k2'), c);
+    await store.create(`${p}plain`, buf('p1'));
+    const r = await store.create(`${p}renewed`, buf('r1'), ttl);
+    await store.update(`${p}renewed`, buf('r2'), r, ttl);
+    await env.expire(store, `${p}renewed`);
+    t.is(await store.get(`${p}event`), undefined);
+    t.is(await store.get(`${p}renewed`), undefined);
+    t.is((await store.get(`${p}kept`))?.modRevision, kept);
+    t.deepEqual((await store.get(`${p}plain`))?.value, buf('p1'));
+    const events = (await take(store, p, from, 8)).map(summary);
+    const deletes = events.filter((e) => e.type === 'delete').map(({ rev: _rev, ...rest }) => rest);
+    t.deepEqual(deletes.sort((a, b) => a.key.localeCompare(b.key)), [
+      { type: 'delete', key: `${p}event`, prev: 'e1' },
+      { type: 'delete', key: `${p}renewed`, prev: 'r2' },
+    ]);
+    await t.throwsAsync(store.create(`${p}bad`, buf('x'), { ttlSeconds: 0 }), { instanceOf: RangeError });
+    await t.throwsAsync(store.create(`${p}bad`, buf('x'), { ttlSeconds: Number.NaN }), { instanceOf: RangeError });
   });
 
   test(named('values up to 1.5 MiB round-trip; larger ones are tooLarge'), async (t) => {

@@ -21,6 +21,13 @@ if (!existsSync(ETCD_BIN)) {
 
   storeContract(test, {
     name: 'etcd',
+    // etcd's real clock: the shortest TTL it grants (its minimum is about 2 s), then a wait for
+    // the lessor, which checks for expired leases every 500 ms.
+    ttlSeconds: 2,
+    expire: async (store, gone) => {
+      await new Promise((r) => setTimeout(r, 2000));
+      while (await store.get(gone)) await new Promise((r) => setTimeout(r, 200));
+    },
     open: async (t) => {
       const store = new EtcdStore({ endpoints: [etcd!.endpoint], prefix: `/${uniq()}`, autoCompact: false });
       t.teardown(() => store.close());
