@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { hardenIntrinsics } from '../own-keys.js';
 import { serveUntilSignal } from './serve.js';
+import { DEFAULT_COMPACTION_BYTES, DEFAULT_COMPACTION_INTERVAL, DEFAULT_EVENT_TTL, parseBytes, parseDurationMs, parseEventTtl, storeUpkeep } from './store-options.js';
 
 // `skiff server`: the control plane's apiserver over the embedded SQLite store (or etcd with
 // --etcd-endpoints). PKI, ServiceAccount signing key and admin.kubeconfig on first start, the
@@ -24,6 +25,12 @@ export interface ServerOptions {
   maxRequestsInflight?: number;
   /** Mutating requests in flight past which others are a 429 (default 200; 0: no limit). */
   maxMutatingRequestsInflight?: number;
+  /** Milliseconds between compactions (upstream --etcd-compaction-interval, default 5m; 0: none). */
+  etcdCompactionInterval?: number;
+  /** In-use store bytes past which a compaction runs early (default 256Mi; 0: no size trigger). */
+  storageCompactionBytes?: number;
+  /** Seconds an Event lives after its last write (upstream --event-ttl, default 1h; 0: forever). */
+  eventTtl?: number;
 }
 
 export function registerServer(program: Command): void {
@@ -39,6 +46,11 @@ export function registerServer(program: Command): void {
     .option('--service-node-port-range <low-high>', 'range NodePorts come from', '30000-32767')
     .option('--max-requests-inflight <n>', 'read-only requests in flight before others get 429 (0: no limit)', parseCount, 400)
     .option('--max-mutating-requests-inflight <n>', 'mutating requests in flight before others get 429 (0: no limit)', parseCount, 200)
+    .option('--etcd-compaction-interval <duration>', 'how often the store forgets history older than the previous round (Go duration; 0: never)',
+      (v: string) => parseDurationMs('--etcd-compaction-interval', v), parseDurationMs('', DEFAULT_COMPACTION_INTERVAL))
+    .option('--storage-compaction-bytes <bytes>', 'compact early when the store holds more than this in data and history (e.g. 256Mi; 0: only by interval)',
+      parseBytes, parseBytes(DEFAULT_COMPACTION_BYTES))
+    .option('--event-ttl <duration>', 'how long Events are kept after their last write (Go duration; 0: forever)', parseEventTtl, parseEventTtl(DEFAULT_EVENT_TTL))
     .action(async (opts: ServerOptions) => {
       await runServer(opts);
       // The etcd client can keep sockets and timers alive after close: a stopped server exits.
@@ -92,14 +104,18 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
     const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
     const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
-    const store = await openStore(endpoints?.length ? { etcd: { endpoints } } : { sqlite: join(opts.dataDir, 'state.db') });
     const log = (m: string) => process.stderr.write(`skiff apiserver: ${m}\n`);
+    const upkeep = storeUpkeep({
+      compactionIntervalMs: opts.etcdCompactionInterval ?? parseDurationMs('', DEFAULT_COMPACTION_INTERVAL),
+      compactionBytes: opts.storageCompactionBytes ?? parseBytes(DEFAULT_COMPACTION_BYTES),
+    }, log);
+    const store = await openStore({ ...(endpoints?.length ? { etcd: { endpoints } } : { sqlite: join(opts.dataDir, 'state.db') }), ...upkeep });
     const server = await startApiServer({
       host, port, log,
       tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
       maxInFlight: { readOnly: opts.maxRequestsInflight ?? 400, mutating: opts.maxMutatingRequestsInflight ?? 200 },
       ...apiServerDeps({
-        store, log, clientCA: pki.ca.cert,
+        store, log, clientCA: pki.ca.cert, eventTtlSeconds: opts.eventTtl ?? parseEventTtl(DEFAULT_EVENT_TTL),
         auth: {
           serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
           ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
