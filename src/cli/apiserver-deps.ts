@@ -31,6 +31,8 @@ export interface ApiServerDepsOptions {
   hooks: ModuleHooks;
   clock?: Clock;
   log: (msg: string) => void;
+  /** Seconds an Event lives after its last write (--event-ttl); 0 or none: Events stay. */
+  eventTtlSeconds?: number;
 }
 
 export type ApiServerDeps = Pick<ApiServerOptions, 'store' | 'registry' | 'authenticator' | 'authorize' | 'endpoints' | 'parts'>;
@@ -51,7 +53,7 @@ export function apiServerDeps(opts: ApiServerDepsOptions): ApiServerDeps {
   const admission = admissionWiring({ rbac: auth.rbac, authorize: auth.authorize, registry: () => registry });
   const registry: Registry = new Registry({
     store, now, hooks: { ...opts.hooks, admission },
-    strategies: new Strategies({ serviceAllocator: allocator, log }),
+    strategies: new Strategies({ serviceAllocator: allocator, log, eventTtlSeconds: opts.eventTtlSeconds ?? 0 }),
   });
   const endpointDeps = {
     registry, now, authorize: auth.authorize, rbac: auth.rbac,

@@ -18,7 +18,7 @@ import { generatedName, nameCauses, timestamp } from './meta.js';
 import { fieldMatcher, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { section } from './fields.js';
 import { Strategies } from './strategies/index.js';
-import { finishNothing } from './strategies/types.js';
+import { finishNothing, storeWriteOptions } from './strategies/types.js';
 
 export interface RegistryDeps {
   store: Store;
@@ -219,7 +219,7 @@ export class Registry {
           written = true;
           return obj;
         }
-        const rev = await this.deps.store.create(objectKey(r, ns, name), encode(obj, r));
+        const rev = await this.deps.store.create(objectKey(r, ns, name), encode(obj, r), storeWriteOptions(strategy));
         written = true;
         m.resourceVersion = String(rev);
         return obj;
@@ -314,7 +314,7 @@ export class Registry {
           return next;
         }
         try {
-          const rev = await this.deps.store.update(key, bytes, kv.modRevision);
+          const rev = await this.deps.store.update(key, bytes, kv.modRevision, storeWriteOptions(strategy));
           landed = true;
           next.metadata.resourceVersion = String(rev);
           return next;
