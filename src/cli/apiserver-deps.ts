@@ -33,6 +33,8 @@ export interface ApiServerDepsOptions {
   log: (msg: string) => void;
   /** Seconds an Event lives after its last write (--event-ttl); 0 or none: Events stay. */
   eventTtlSeconds?: number;
+  /** Bytes all watch caches together hold at most (--watch-cache-size-bytes; default 64 MiB). */
+  watchCacheBytes?: number;
 }
 
 export type ApiServerDeps = Pick<ApiServerOptions, 'store' | 'registry' | 'authenticator' | 'authorize' | 'endpoints' | 'parts'>;
@@ -53,6 +55,7 @@ export function apiServerDeps(opts: ApiServerDepsOptions): ApiServerDeps {
   const admission = admissionWiring({ rbac: auth.rbac, authorize: auth.authorize, registry: () => registry });
   const registry: Registry = new Registry({
     store, now, hooks: { ...opts.hooks, admission },
+    ...(opts.watchCacheBytes !== undefined ? { watchCacheBytes: opts.watchCacheBytes } : {}),
     strategies: new Strategies({ serviceAllocator: allocator, log, eventTtlSeconds: opts.eventTtlSeconds ?? 0 }),
   });
   const endpointDeps = {

@@ -11,6 +11,7 @@ import type { WriteAttributes } from '../admission/types.js';
 import type { Gvk, ServerHooks } from '../hooks.js';
 import { apiError, badRequest, conflict, invalid, notFound } from '../status.js';
 import { Cacher } from './cacher.js';
+import { WatchCacheBudget } from './watch-cache-budget.js';
 import { decode, encode, listPrefix, objectKey, resourcePrefix, tombstone, type Obj, type ObjList } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { storeToApi } from './errors.js';
@@ -26,6 +27,8 @@ export interface RegistryDeps {
   now: () => Date;
   /** What differs per resource (default: the table without a Service allocator). */
   strategies?: Strategies;
+  /** Bytes all watch caches together hold at most (--watch-cache-size-bytes; default 64 MiB). */
+  watchCacheBytes?: number;
 }
 
 export interface ListQuery {
@@ -70,9 +73,12 @@ export class Registry {
   private readonly cachers = new Map<string, Promise<Cacher>>();
   private closed = false;
   readonly strategies: Strategies;
+  /** The byte bound every type's watch cache shares. */
+  readonly watchCacheBudget: WatchCacheBudget;
 
   constructor(readonly deps: RegistryDeps) {
     this.strategies = deps.strategies ?? new Strategies();
+    this.watchCacheBudget = new WatchCacheBudget(deps.watchCacheBytes);
   }
 
   /** The watch cache of `r` (started on first use). Rejects ApiError when the store cannot tell its revision. */
@@ -87,7 +93,7 @@ export class Registry {
       const revision = await this.deps.store.revision().catch((err) => { throw storeToApi(err, r); });
       const cacher: Cacher = new Cacher(this.deps.store, prefix, revision, () => {
         if (this.cachers.get(prefix) === started) this.cachers.delete(prefix);
-      }, { tombstone: (key, rev) => tombstone(r, key, rev) });
+      }, { budget: this.watchCacheBudget, tombstone: (key, rev) => tombstone(r, key, rev) });
       if (this.closed) cacher.stop();
       return cacher;
     })();
