@@ -131,7 +131,7 @@ export async function runServer(opts: ServerOptions): Promise<void> {
       tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
       maxInFlight: { readOnly: opts.maxRequestsInflight ?? 400, mutating: opts.maxMutatingRequestsInflight ?? 200 },
       ...apiServerDeps({
-        store, log, clientCA: pki.ca.cert, eventTtlSeconds: opts.eventTtl ?? parseEventTtl(DEFAULT_EVENT_TTL),
+        store, log, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : join(opts.dataDir, 'state.db'), eventTtlSeconds: opts.eventTtl ?? parseEventTtl(DEFAULT_EVENT_TTL),
         watchCacheBytes: opts.watchCacheSizeBytes ?? DEFAULT_WATCH_CACHE_BYTES,
         auth: {
           serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
