@@ -12,7 +12,6 @@ import { serviceStrategy } from './services.js';
 import type { ResourceStrategy } from './types.js';
 
 export type { CreateContext, DeletionContext, Finish, ResourceStrategy, WriteContext } from './types.js';
-export { storeWriteOptions } from './types.js';
 
 export interface StrategyDeps {
   /** Allocates Services' ClusterIPs and NodePorts; without one, Services get none (a stand-in). */
