@@ -42,19 +42,18 @@ export type ApiServerDeps = Pick<ApiServerOptions, 'store' | 'registry' | 'authe
  */
 export function apiServerDeps(opts: ApiServerDepsOptions): ApiServerDeps {
   const clock = opts.clock ?? systemClock;
-  const now = () => new Date(clock.now());
   const { store, log } = opts;
   const authOpts = { clientCA: opts.clientCA, ...opts.auth };
-  const auth = authWiring(authOpts, store, log, now);
+  const auth = authWiring(authOpts, store, log, clock);
   const allocator = new ServiceAllocator(store, opts.services);
   // The admission plugins read through the registry they guard: built first, read at the first write.
   const admission = admissionWiring({ rbac: auth.rbac, authorize: auth.authorize, registry: () => registry });
   const registry: Registry = new Registry({
-    store, now, hooks: { ...opts.hooks, admission },
+    store, clock, hooks: { ...opts.hooks, admission },
     strategies: new Strategies({ serviceAllocator: allocator, log }),
   });
   const endpointDeps = {
-    registry, now, authorize: auth.authorize, rbac: auth.rbac,
+    registry, clock, authorize: auth.authorize, rbac: auth.rbac,
     serviceAccountKey: authOpts.serviceAccountKey,
     audiences: authOpts.apiAudiences ?? (authOpts.serviceAccountKey ? [authOpts.serviceAccountKey.issuer] : []),
   };

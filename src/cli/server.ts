@@ -88,7 +88,7 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     hardenIntrinsics();
     const { host, port } = parseListen(opts.listen);
     await realFiles.makeDir(opts.dataDir, 0o700);
-    const pki = await ensurePki(opts.dataDir, [host]);
+    const pki = await ensurePki(opts.dataDir, [host], { clock });
     const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
     const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
     const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -99,7 +99,7 @@ export async function runServer(opts: ServerOptions): Promise<void> {
       tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
       maxInFlight: { readOnly: opts.maxRequestsInflight ?? 400, mutating: opts.maxMutatingRequestsInflight ?? 200 },
       ...apiServerDeps({
-        store, log, clientCA: pki.ca.cert,
+        store, log, clock, clientCA: pki.ca.cert,
         auth: {
           serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
           ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),

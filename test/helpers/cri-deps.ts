@@ -53,7 +53,7 @@ export async function fakeRuntime(t: ExecutionContext, ociOpts: FakeOciOptions =
   for (const d of BUSYBOX.diffIds) await mkdir(join(images, 'layers', d.slice(7)), { recursive: true });
   await writeFile(join(images, 'images.json'), JSON.stringify({ images: [BUSYBOX] }));
   const host = fakeHost();
-  const oci = new FakeOciRuntime(ociOpts);
+  const oci = new FakeOciRuntime({ clock, ...ociOpts });
   const cgroups = new FakeCgroups();
   const runner = builtinRunner({ ...host, fallback: new ExecRunner() });
   const list: NetConfList = {
