@@ -18,15 +18,15 @@ import { storeToApi } from './errors.js';
 import { generatedName, nameCauses, timestamp } from './meta.js';
 import { fieldMatcher, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { section } from './fields.js';
-import { Strategies } from './strategies/index.js';
+import type { Strategies } from './strategies/index.js';
 import { finishNothing } from './strategies/types.js';
 
 export interface RegistryDeps {
   store: Store;
   hooks: ServerHooks;
   clock: Clock;
-  /** What differs per resource (default: the table without a Service allocator). */
-  strategies?: Strategies;
+  /** What differs per resource. */
+  strategies: Strategies;
 }
 
 export interface ListQuery {
@@ -73,7 +73,7 @@ export class Registry {
   readonly strategies: Strategies;
 
   constructor(readonly deps: RegistryDeps) {
-    this.strategies = deps.strategies ?? new Strategies();
+    this.strategies = deps.strategies;
   }
 
   /** The watch cache of `r` (started on first use). Rejects ApiError when the store cannot tell its revision. */
