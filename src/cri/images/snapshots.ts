@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Transform } from 'node:stream';
-import { writeJsonAtomic } from '../../host/atomic-json.js';
+import { writeJsonAtomic } from '../../host/files/atomic.js';
 import { isBusy } from '../../host/errors.js';
 import type { FsMeta } from '../../host/fs/types.js';
 import type { Mounter } from '../../host/mount/types.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { privateDir } from '../state/private-dir.js';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../host/clock.js';
-import { writeJsonAtomic } from '../../host/atomic-json.js';
+import { writeJsonAtomic } from '../../host/files/atomic.js';
 import { diskUsage } from '../../host/disk-usage.js';
 import { RealFsMeta } from '../../host/fs/real.js';
 import type { FsMeta } from '../../host/fs/types.js';
