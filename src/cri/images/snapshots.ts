@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline, Transform } from 'node:stream';
 import { writeJsonAtomic } from '../../host/files/atomic.js';
 import { isBusy } from '../../host/errors.js';
-import type { FsMeta } from '../../host/fs/types.js';
+import type { FsMeta } from '../../host/image-fs/types.js';
 import type { Mounter } from '../../host/mount/types.js';
 import { DigestMismatch, splitDigest } from './content.js';
 import { decompressor, detectCompression, type Compression } from './decompress.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import test from 'ava';
-import { diskFileTree as files } from '../../../src/host/file-tree.js';
+import { diskFileTree as files } from '../../../src/host/image-fs/tree.js';
 
 async function dir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'skiff-file-tree-'));
