@@ -8,7 +8,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../../../src/host/files/atomic
 // files.test.ts. These are the callers' own promises: the image and snapshot records.
 
 async function dir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'skiff-atomic-json-'));
+  const d = await mkdtemp(join(tmpdir(), 'skiff-atomic-'));
   t.teardown(() => rm(d, { recursive: true, force: true }));
   return d;
 }

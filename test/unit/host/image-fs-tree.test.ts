@@ -6,7 +6,7 @@ import test from 'ava';
 import { diskFileTree as files } from '../../../src/host/image-fs/tree.js';
 
 async function dir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'skiff-file-tree-'));
+  const d = await mkdtemp(join(tmpdir(), 'skiff-image-fs-tree-'));
   t.teardown(() => rm(d, { recursive: true, force: true }));
   return d;
 }
