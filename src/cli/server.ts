@@ -79,7 +79,7 @@ export function parseListen(listen: string): { host: string; port: number } {
 export async function runServer(opts: ServerOptions): Promise<void> {
   process.exitCode = await serveUntilSignal('skiff server', async () => {
     const [{ realFiles }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }, { systemClock: clock }] = await Promise.all([
-      import('../host/fs/files.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
+      import('../host/files/real.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
       import('../apiserver/server.js'), import('./apiserver-deps.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
       import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
       import('../host/clock.js'),
@@ -87,7 +87,7 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
     hardenIntrinsics();
     const { host, port } = parseListen(opts.listen);
-    await realFiles.makeDir(opts.dataDir, 0o700);
+    await realFiles.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     const pki = await ensurePki(opts.dataDir, [host], { clock });
     const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
     const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');

@@ -17,7 +17,7 @@ import type { StreamingServer } from '../../src/cri/streaming/server.js';
 import { FakeCgroups } from '../../src/host/cgroups/fake.js';
 import { systemClock, type Clock } from '../../src/host/clock.js';
 import { RealFiles } from '../../src/host/files/real.js';
-import { FakeFsMeta } from '../../src/host/fs/fake.js';
+import { FakeFsMeta } from '../../src/host/image-fs/fake.js';
 import { fakeHost } from '../../src/host/index.js';
 import { FakeOciRuntime, type FakeOciOptions } from '../../src/host/oci/fake.js';
 
