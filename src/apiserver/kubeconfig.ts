@@ -1,7 +1,8 @@
 // admin.kubeconfig: what `kubectl --kubeconfig` and client-node read to reach the server as
 // the cluster admin, with the certificates inlined so the file is self-contained.
 import { stringify } from 'yaml';
-import { realFiles, type Files } from '../host/fs/files.js';
+import { realFiles } from '../host/files/real.js';
+import type { Files } from '../host/files/types.js';
 import type { CertPair } from './pki.js';
 
 const b64 = (pem: string) => Buffer.from(pem).toString('base64');
@@ -19,7 +20,7 @@ export function kubeconfigYaml(server: string, caPem: string, client: CertPair, 
   });
 }
 
-/** Writes the kubeconfig atomically with mode 0600 (it holds a private key). Rejects with HostError (files.ts). */
+/** Writes the kubeconfig atomically with mode 0600 (it holds a private key). Rejects with HostError (Files.writeAtomic). */
 export function writeKubeconfig(path: string, yaml: string, files: Files = realFiles): Promise<void> {
-  return files.writeFileAtomic(path, yaml, 0o600);
+  return files.writeAtomic(path, yaml, { mode: 0o600 });
 }

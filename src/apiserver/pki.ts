@@ -6,7 +6,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { systemClock, type Clock } from '../host/clock.js';
-import { realFiles, type Files } from '../host/fs/files.js';
+import { realFiles } from '../host/files/real.js';
+import type { Files } from '../host/files/types.js';
 
 export interface CertPair {
   /** PEM certificate. */
@@ -32,13 +33,13 @@ const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
 export async function ensurePki(dataDir: string, hosts: readonly string[] = [], deps: { files?: Files; clock?: Clock } = {}): Promise<Pki> {
   const files = deps.files ?? realFiles;
   const dir = join(dataDir, 'pki');
-  if (await files.exists(join(dir, 'ca.crt'))) return loadPki(files, dir);
+  if ((await files.stat(join(dir, 'ca.crt'))) !== undefined) return loadPki(files, dir);
   const pki = makePki(hosts, deps.clock);
-  await files.makeDir(dir, 0o700);
+  await files.mkdir(dir, { recursive: true, mode: 0o700 });
   // The CA goes last so that a crash midway leaves "no CA" and the next start makes a fresh set.
   for (const name of ['serving', 'admin', 'ca'] as const) {
-    await files.writeFileAtomic(join(dir, `${FILES[name]}.key`), pki[name].key, 0o600);
-    await files.writeFileAtomic(join(dir, `${FILES[name]}.crt`), pki[name].cert, 0o644);
+    await files.writeAtomic(join(dir, `${FILES[name]}.key`), pki[name].key, { mode: 0o600 });
+    await files.writeAtomic(join(dir, `${FILES[name]}.crt`), pki[name].cert, { mode: 0o644 });
   }
   return pki;
 }

@@ -49,24 +49,23 @@ export type ApiServerDeps = Pick<ApiServerOptions, 'store' | 'registry' | 'authe
  */
 export function apiServerDeps(opts: ApiServerDepsOptions): ApiServerDeps {
   const clock = opts.clock ?? systemClock;
-  const now = () => new Date(clock.now());
   const { log } = opts;
   // Everything below reads and writes through the measured store, so /metrics times it all.
   const metrics = apiMetrics({ store: opts.store, clock, ...(opts.storeEndpoint !== undefined ? { endpoint: opts.storeEndpoint } : {}) });
   const { store } = metrics;
   const authOpts = { clientCA: opts.clientCA, ...opts.auth };
-  const auth = authWiring(authOpts, store, log, now);
+  const auth = authWiring(authOpts, store, log, clock);
   const allocator = new ServiceAllocator(store, opts.services);
   // The admission plugins read through the registry they guard: built first, read at the first write.
   const admission = admissionWiring({ rbac: auth.rbac, authorize: auth.authorize, registry: () => registry });
   const registry: Registry = new Registry({
-    store, now, hooks: { ...opts.hooks, admission },
+    store, clock, hooks: { ...opts.hooks, admission },
     ...(opts.watchCacheBytes !== undefined ? { watchCacheBytes: opts.watchCacheBytes } : {}),
     strategies: new Strategies({ serviceAllocator: allocator, log, eventTtlSeconds: opts.eventTtlSeconds ?? 0 }),
   });
   metrics.watchCaches(registry.watchCacheBudget);
   const endpointDeps = {
-    registry, now, authorize: auth.authorize, rbac: auth.rbac,
+    registry, clock, authorize: auth.authorize, rbac: auth.rbac,
     serviceAccountKey: authOpts.serviceAccountKey,
     audiences: authOpts.apiAudiences ?? (authOpts.serviceAccountKey ? [authOpts.serviceAccountKey.issuer] : []),
   };

@@ -107,7 +107,7 @@ export function parseListen(listen: string): { host: string; port: number } {
 export async function runServer(opts: ServerOptions): Promise<void> {
   process.exitCode = await serveUntilSignal('skiff server', async () => {
     const [{ realFiles }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }, { systemClock: clock }] = await Promise.all([
-      import('../host/fs/files.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
+      import('../host/files/real.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
       import('../apiserver/server.js'), import('./apiserver-deps.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
       import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
       import('../host/clock.js'),
@@ -115,8 +115,8 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
     hardenIntrinsics();
     const { host, port } = parseListen(opts.listen);
-    await realFiles.makeDir(opts.dataDir, 0o700);
-    const pki = await ensurePki(opts.dataDir, [host]);
+    await realFiles.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+    const pki = await ensurePki(opts.dataDir, [host], { clock });
     const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
     const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
     const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -131,7 +131,8 @@ export async function runServer(opts: ServerOptions): Promise<void> {
       tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
       maxInFlight: { readOnly: opts.maxRequestsInflight ?? 400, mutating: opts.maxMutatingRequestsInflight ?? 200 },
       ...apiServerDeps({
-        store, log, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : join(opts.dataDir, 'state.db'), eventTtlSeconds: opts.eventTtl ?? parseEventTtl(DEFAULT_EVENT_TTL),
+        store, log, clock, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : join(opts.dataDir, 'state.db'),
+        eventTtlSeconds: opts.eventTtl ?? parseEventTtl(DEFAULT_EVENT_TTL),
         watchCacheBytes: opts.watchCacheSizeBytes ?? DEFAULT_WATCH_CACHE_BYTES,
         auth: {
           serviceAccountKey, anonymous: opts.anonymousAuth ?? true,

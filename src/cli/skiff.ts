@@ -2,7 +2,7 @@
 // composition root in this folder; this file only dispatches.
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { realFiles } from '../host/fs/files.js';
+import { realFiles } from '../host/files/real.js';
 import { registerCniServer } from './cni-server.js';
 import { registerCri } from './cri.js';
 import { registerServer } from './server.js';

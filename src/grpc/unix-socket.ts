@@ -6,7 +6,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { prepareSocketPath, removeSocketFile, setSocketMode } from '../host/socket-file.js';
+import { prepareSocketPath, removeSocketFile, setSocketMode } from '../host/unix-socket.js';
 import { AuthorityRewritingStream } from './rewriting-stream.js';
 import { trace } from '../trace.js';
 
@@ -31,7 +31,7 @@ export interface UnixListenOptions {
 export async function serveOnUnixSocket(server: grpc.Server, socketPath: string, opts: UnixListenOptions = {}): Promise<UnixGrpcListener> {
   const path = resolve(socketPath);
   // As containerd: a directory it creates is the owner's and group's only (0770 less the umask).
-  await prepareSocketPath(path, 0o770);
+  await prepareSocketPath(path, { dirMode: 0o770, existing: 'replace' });
 
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const sockets = new Set<Socket>();

@@ -16,6 +16,9 @@ import { publicPathOf } from '../../src/apiserver/http/public-paths.js';
 import { mergePatch } from '../../src/apiserver/patch/json-patch.js';
 import { apiError } from '../../src/apiserver/status.js';
 import { isObject, type JsonObject } from '../../src/api/types.js';
+import { ServiceAllocator } from '../../src/apiserver/alloc/index.js';
+import { Strategies } from '../../src/apiserver/storage/strategies/index.js';
+import type { Store } from '../../src/store/types.js';
 
 export function standInHooks(): ServerHooks {
   return {
@@ -81,3 +84,8 @@ export const allowAuthenticated: Authorize = async (user, attrs) =>
 
 /** Nobody may do anything. */
 export const denyAll: Authorize = async () => ({ allowed: false, reason: 'stand-in: nobody is allowed' });
+
+/** The real strategy table, with a Service allocator on the test's store (default ranges). */
+export function strategiesFor(store: Store): Strategies {
+  return new Strategies({ serviceAllocator: new ServiceAllocator(store) });
+}

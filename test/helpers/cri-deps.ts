@@ -17,7 +17,7 @@ import type { StreamingServer } from '../../src/cri/streaming/server.js';
 import { FakeCgroups } from '../../src/host/cgroups/fake.js';
 import { systemClock, type Clock } from '../../src/host/clock.js';
 import { RealFiles } from '../../src/host/files/real.js';
-import { FakeFsMeta } from '../../src/host/fs/fake.js';
+import { FakeFsMeta } from '../../src/host/image-fs/fake.js';
 import { fakeHost } from '../../src/host/index.js';
 import { FakeOciRuntime, type FakeOciOptions } from '../../src/host/oci/fake.js';
 
@@ -53,7 +53,7 @@ export async function fakeRuntime(t: ExecutionContext, ociOpts: FakeOciOptions =
   for (const d of BUSYBOX.diffIds) await mkdir(join(images, 'layers', d.slice(7)), { recursive: true });
   await writeFile(join(images, 'images.json'), JSON.stringify({ images: [BUSYBOX] }));
   const host = fakeHost();
-  const oci = new FakeOciRuntime(ociOpts);
+  const oci = new FakeOciRuntime({ clock, ...ociOpts });
   const cgroups = new FakeCgroups();
   const runner = builtinRunner({ ...host, fallback: new ExecRunner() });
   const list: NetConfList = {

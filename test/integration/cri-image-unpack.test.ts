@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import test from 'ava';
 import { extractTar } from '../../src/cri/images/unpack.js';
-import { RealFsMeta } from '../../src/host/fs/real.js';
+import { RealFsMeta } from '../../src/host/image-fs/real.js';
 import { tempDir } from '../helpers/cni.js';
 import { isRoot } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';

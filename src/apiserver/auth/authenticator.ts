@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { X509Certificate } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { systemClock } from '../../host/clock.js';
+import { systemClock, type Clock } from '../../host/clock.js';
 import { apiError, type ApiError } from '../status.js';
 import { loadTokenFile } from './token-file.js';
 import { checkBoundObjects, serviceAccountVerifier, type BoundClaims, type LiveObjects } from './serviceaccount-token.js';
@@ -41,9 +41,6 @@ export interface TokenAuthenticator {
   authenticateToken(token: string, audiences?: string[]): TokenAuthentication;
 }
 
-// Where no clock is injected, the system one.
-const wallClock = () => new Date(systemClock.now());
-
 const intersect = (a: readonly string[], b: readonly string[]) => a.filter((x) => b.includes(x));
 // Go's %q of a []string, which upstream's audience error prints.
 const goQuoted = (list: readonly string[]) => `[${list.map((s) => JSON.stringify(s)).join(' ')}]`;
@@ -55,10 +52,10 @@ const goQuoted = (list: readonly string[]) => `[${list.map((s) => JSON.stringify
  */
 export function tokenAuthenticator(cfg: AuthConfig): TokenAuthenticator {
   const tokens = cfg.tokenFile ? loadTokenFile(cfg.tokenFile) : new Map<string, UserInfo>();
-  const now = cfg.now ?? wallClock;
+  const clock = cfg.clock ?? systemClock;
   const key = cfg.serviceAccountKey;
   const apiAudiences = cfg.apiAudiences ?? (key ? [key.issuer] : []);
-  const defaultVerifier = key ? serviceAccountVerifier(key, apiAudiences, now) : undefined;
+  const defaultVerifier = key ? serviceAccountVerifier(key, apiAudiences, clock) : undefined;
   return {
     authenticateToken(token, requested) {
       const targets = requested?.length ? requested : apiAudiences;
@@ -68,7 +65,7 @@ export function tokenAuthenticator(cfg: AuthConfig): TokenAuthenticator {
         if (!targets.length || audiences.length) return { user: withAuthenticatedGroup(staticUser), audiences };
       }
       if (key && targets.length) {
-        const verifier = targets === apiAudiences ? defaultVerifier! : serviceAccountVerifier(key, targets, now);
+        const verifier = targets === apiAudiences ? defaultVerifier! : serviceAccountVerifier(key, targets, clock);
         let verified: ReturnType<typeof verifier.verify>;
         try {
           verified = verifier.verify(token);
@@ -105,12 +102,12 @@ export interface LiveTokenAuthenticator {
  * or Node it is bound to) still exists with the uid it was issued for: deleting or
  * recreating one revokes its tokens. Never throws itself.
  */
-export function liveTokenAuthenticator(tokens: TokenAuthenticator, objects: LiveObjects, now: () => Date): LiveTokenAuthenticator {
+export function liveTokenAuthenticator(tokens: TokenAuthenticator, objects: LiveObjects, clock: Clock): LiveTokenAuthenticator {
   return {
     authenticateToken(token, audiences) {
       const found = tokens.authenticateToken(token, audiences);
       if (!found.claims) return found;
-      const why = checkBoundObjects(found.claims, objects, now());
+      const why = checkBoundObjects(found.claims, objects, new Date(clock.now()));
       const decide = (reason: string | undefined) => {
         if (reason) throw new Error(reason);
         return found;
@@ -123,7 +120,7 @@ export function liveTokenAuthenticator(tokens: TokenAuthenticator, objects: Live
 /** Reads the client CA bundle and token file once. Throws when either is unreadable or malformed, or the service-account key is not an RSA/EC public key. */
 export function authenticator(cfg: AuthConfig): Authenticator {
   const roots: X509Certificate[] = cfg.clientCA ? parseCertBundle(cfg.clientCA) : [];
-  const now = cfg.now ?? wallClock;
+  const clock = cfg.clock ?? systemClock;
   const tokens = tokenAuthenticator(cfg);
 
   return {
@@ -131,7 +128,7 @@ export function authenticator(cfg: AuthConfig): Authenticator {
       const failures: string[] = [];
       if (roots.length) {
         try {
-          const user = userFromClientCertificate(req.socket, roots, now());
+          const user = userFromClientCertificate(req.socket, roots, new Date(clock.now()));
           if (user) return withAuthenticatedGroup(user);
         } catch (e) {
           failures.push((e as Error).message);

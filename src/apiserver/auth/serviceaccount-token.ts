@@ -3,6 +3,7 @@
 // `kubernetes.io` private claim naming the account and the object the token is bound to.
 import { createHash, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import type { Clock } from '../../host/clock.js';
 import type { ServiceAccountKey, UserInfo } from './types.js';
 
 export interface ServiceAccountRef {
@@ -112,7 +113,7 @@ export interface ServiceAccountVerifier {
   verify(token: string): VerifiedToken | undefined;
 }
 
-export function serviceAccountVerifier(key: ServiceAccountKey, audiences: string[], now: () => Date): ServiceAccountVerifier {
+export function serviceAccountVerifier(key: ServiceAccountKey, audiences: string[], clock: Clock): ServiceAccountVerifier {
   const publicKey = createPublicKey(key.publicKeyPem);
   const algorithm = algorithmFor(publicKey);
   return {
@@ -124,7 +125,7 @@ export function serviceAccountVerifier(key: ServiceAccountKey, audiences: string
         issuer: key.issuer,
         audience: audiences as [string, ...string[]],
         clockTolerance: LEEWAY_SECONDS,
-        clockTimestamp: Math.floor(now().getTime() / 1000),
+        clockTimestamp: Math.floor(clock.now() / 1000),
       }) as jwt.JwtPayload;
       return userFromClaims(claims);
     },

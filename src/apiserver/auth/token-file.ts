@@ -1,7 +1,8 @@
 // Static bearer tokens from a CSV file (upstream --token-auth-file): one line per token,
 // `token,user,uid[,"group1,group2"]`, read once at start.
 import { parse } from 'csv-parse/sync';
-import { realFiles, type Files } from '../../host/fs/files.js';
+import { realFiles } from '../../host/files/real.js';
+import type { Files } from '../../host/files/types.js';
 import type { UserInfo } from './types.js';
 
 /**

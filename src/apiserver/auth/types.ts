@@ -1,6 +1,7 @@
 // The shapes authentication and authorization share with the apiserver: who is asking
 // (UserInfo, as upstream's user.Info) and what they ask for (Attributes, as upstream's
 // authorizer.Attributes).
+import type { Clock } from '../../host/clock.js';
 
 export interface UserInfo {
   name: string;
@@ -24,8 +25,8 @@ export interface AuthConfig {
   serviceAccountKey?: ServiceAccountKey;
   /** Audiences a ServiceAccount token must name one of (upstream --api-audiences); defaults to [issuer]. */
   apiAudiences?: string[];
-  /** Clock for token expiry checks; defaults to the wall clock. */
-  now?: () => Date;
+  /** Clock for token and certificate expiry checks; defaults to the system clock. */
+  clock?: Clock;
 }
 
 export interface Attributes {

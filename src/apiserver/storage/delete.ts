@@ -52,7 +52,7 @@ export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, n
       throw conflict(r.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion}`, r.group);
     }
     await reg.deps.hooks.admission.validate({ operation: 'DELETE', group: r.group, resource: r.plural, subresource: '', namespace: ns, name, oldObject: obj, dryRun: Boolean(opts.dryRun) });
-    const marked = strategy.markForDeletion(obj, { gracePeriodSeconds: opts.gracePeriodSeconds, now: reg.deps.now() });
+    const marked = strategy.markForDeletion(obj, { gracePeriodSeconds: opts.gracePeriodSeconds, now: new Date(reg.deps.clock.now()) });
     const pending = (object: Obj): DeleteResult => ({ object, pending: true, returnObject: true });
     const gone: DeleteResult = { object: obj, pending: false, returnObject: strategy.returnDeletedObject };
     try {

@@ -54,7 +54,7 @@ async function spendDisruption(reg: Registry, ns: string, budget: string, pod: s
     if (allowed <= 0) {
       throw tooManyRequests(`The disruption budget ${budget} needs ${status.desiredHealthy ?? 0} healthy pods and has ${status.currentHealthy ?? 0} currently`);
     }
-    const disruptedPods = { ...section(status.disruptedPods), [pod]: timestamp(reg.deps.now()) };
+    const disruptedPods = { ...section(status.disruptedPods), [pod]: timestamp(new Date(reg.deps.clock.now())) };
     return { ...pdb, status: { ...status, disruptionsAllowed: allowed - 1, disruptedPods } };
   }, 'Update');
 }

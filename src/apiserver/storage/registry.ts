@@ -5,6 +5,7 @@
 import type { ResourceInfo } from '../../api/resources.js';
 import { findResource } from '../../api/resources.js';
 import { isObject, type ListMeta } from '../../api/types.js';
+import type { Clock } from '../../host/clock.js';
 import type { Store } from '../../store/types.js';
 import { StoreError } from '../../store/types.js';
 import type { WriteAttributes } from '../admission/types.js';
@@ -18,15 +19,15 @@ import { storeToApi } from './errors.js';
 import { generatedName, nameCauses, timestamp } from './meta.js';
 import { fieldMatcher, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { section } from './fields.js';
-import { Strategies } from './strategies/index.js';
+import type { Strategies } from './strategies/index.js';
 import { finishNothing, storeWriteOptions } from './strategies/types.js';
 
 export interface RegistryDeps {
   store: Store;
   hooks: ServerHooks;
-  now: () => Date;
-  /** What differs per resource (default: the table without a Service allocator). */
-  strategies?: Strategies;
+  clock: Clock;
+  /** What differs per resource. */
+  strategies: Strategies;
   /** Bytes all watch caches together hold at most (--watch-cache-size-bytes; default 64 MiB). */
   watchCacheBytes?: number;
 }
@@ -77,7 +78,7 @@ export class Registry {
   readonly watchCacheBudget: WatchCacheBudget;
 
   constructor(readonly deps: RegistryDeps) {
-    this.strategies = deps.strategies ?? new Strategies();
+    this.strategies = deps.strategies;
     this.watchCacheBudget = new WatchCacheBudget(deps.watchCacheBytes);
   }
 
@@ -110,7 +111,7 @@ export class Registry {
     for (const c of await Promise.allSettled(all)) if (c.status === 'fulfilled') c.value.stop();
   }
 
-  private now(): string { return timestamp(this.deps.now()); }
+  private now(): string { return timestamp(new Date(this.deps.clock.now())); }
 
   /**
    * The latest object. A resourceVersion is a minimum, as upstream's get: "0" takes any, a
@@ -204,7 +205,7 @@ export class Registry {
     const { admission } = this.deps.hooks;
     const strategy = this.strategies.for(r);
     // A CSR records who asks as its requestor (the request scope's user; none for the server's own).
-    strategy.prepareForCreate(obj, { now: this.deps.now(), requestor: admission.requester() });
+    strategy.prepareForCreate(obj, { now: new Date(this.deps.clock.now()), requestor: admission.requester() });
     this.deps.hooks.defaultObject(gvk, obj);
     // Built per phase: a generated name is known only from the validating phase on.
     const attrs = (): WriteAttributes => ({ operation: 'CREATE', group: r.group, resource: r.plural, subresource: '', namespace: ns, name: m.name ?? '', object: obj, dryRun: Boolean(opts.dryRun) });

@@ -74,7 +74,7 @@ export async function bindPod(reg: Registry, r: ResourceInfo, ns: string, name: 
   if (meta.name && meta.name !== name) {
     throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
   }
-  const now = timestamp(reg.deps.now());
+  const now = timestamp(new Date(reg.deps.clock.now()));
   await reg.guaranteedUpdate(r, ns, name, { subresource: 'binding' }, (pod) => {
     if (pod.metadata.deletionTimestamp) throw conflict('pods', name, 'pod is being deleted, cannot be assigned to a host');
     const spec = section(pod.spec);

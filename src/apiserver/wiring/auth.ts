@@ -4,6 +4,7 @@
 // mirror of the policy in the store.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Clock } from '../../host/clock.js';
 import type { Store } from '../../store/types.js';
 import { bearerToken, rbacAuthorizer, unauthorized, AUTHENTICATED, type Authorize, type ServiceAccountKey, type UserInfo } from '../auth/index.js';
 import { liveTokenAuthenticator, tokenAuthenticator, type LiveTokenAuthenticator, type TokenAuthentication } from '../auth/authenticator.js';
@@ -46,22 +47,22 @@ export interface AuthWiring {
  * service-account key, the mirrors of what its tokens name). Throws when
  * the client CA, token file or key is unreadable or malformed (see auth/authenticator.ts).
  */
-export function authWiring(opts: AuthOptions & { clientCA: string }, store: Store, log: (msg: string) => void, now: () => Date): AuthWiring {
+export function authWiring(opts: AuthOptions & { clientCA: string }, store: Store, log: (msg: string) => void, clock: Clock): AuthWiring {
   const roots = parseCertBundle(opts.clientCA);
   const verified = tokenAuthenticator({
     tokenFile: opts.tokenFile, serviceAccountKey: opts.serviceAccountKey,
-    apiAudiences: opts.apiAudiences, now,
+    apiAudiences: opts.apiAudiences, clock,
   });
   const nodeGraph = nodeGraphCache(store, log);
   // Pods are mirrored once, for the Node authorizer's graph and the token check alike.
   const live = opts.serviceAccountKey ? liveObjectsCache(store, log, undefined, { pods: nodeGraph.pods }) : undefined;
-  const tokens: LiveTokenAuthenticator = live ? liveTokenAuthenticator(verified, live, now) : verified;
+  const tokens: LiveTokenAuthenticator = live ? liveTokenAuthenticator(verified, live, clock) : verified;
   const byConnection = new WeakMap<Socket, UserInfo | Error | undefined>();
   const certificateUser = (req: IncomingMessage): UserInfo | Error | undefined => {
     if (byConnection.has(req.socket)) return byConnection.get(req.socket);
     let user: UserInfo | Error | undefined;
     try {
-      user = userFromClientCertificate(req.socket, roots, now());
+      user = userFromClientCertificate(req.socket, roots, new Date(clock.now()));
     } catch (e) {
       user = e as Error;
     }

@@ -1,6 +1,7 @@
 // Routing for the resource endpoints this folder serves instead of the generic registry:
 // serviceaccounts/token and the self-reviews. Each is a create (POST) that stores nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../host/clock.js';
 import type { RbacSource, ServiceAccountKey, UserInfo } from '../auth/index.js';
 import type { Authorize } from '../auth/types.js';
 import { decodeBody, negotiate } from '../http/negotiate.js';
@@ -13,7 +14,7 @@ import { createToken, tokenRequestUnavailable } from './token-request.js';
 
 export interface AuthEndpointDeps {
   registry: Registry;
-  now: () => Date;
+  clock: Clock;
   authorize: Authorize;
   /** Without it, selfsubjectrulesreviews is not served. */
   rbac?: RbacSource;
@@ -35,7 +36,7 @@ export async function serveAuthEndpoint(deps: AuthEndpointDeps, user: UserInfo, 
   const body = await readRequest(req);
   const out = kind === 'token'
     ? (deps.serviceAccountKey
-      ? await createToken({ registry: deps.registry, key: deps.serviceAccountKey, audiences: deps.audiences, now: deps.now }, info.namespace, info.name, body)
+      ? await createToken({ registry: deps.registry, key: deps.serviceAccountKey, audiences: deps.audiences, clock: deps.clock }, info.namespace, info.name, body)
       : (() => { throw tokenRequestUnavailable(); })())
     : kind === 'access' ? await selfSubjectAccessReview(user, body, deps.authorize)
     : kind === 'rules' ? await rules(deps, user, body)

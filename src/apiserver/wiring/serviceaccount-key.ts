@@ -2,7 +2,8 @@
 // DATA_DIR/pki/sa.{key,pub}, so tokens stay valid across restarts.
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import { realFiles, type Files } from '../../host/fs/files.js';
+import { realFiles } from '../../host/files/real.js';
+import type { Files } from '../../host/files/types.js';
 import type { ServiceAccountKey } from '../auth/index.js';
 
 /** Upstream's usual --service-account-issuer (kubeadm, k3s). */
@@ -23,13 +24,13 @@ export async function ensureServiceAccountKey(dataDir: string, issuer = DEFAULT_
   const dir = join(dataDir, 'pki');
   const keyPath = join(dir, 'sa.key');
   const pubPath = join(dir, 'sa.pub');
-  if (await files.exists(keyPath) && await files.exists(pubPath)) {
+  if ((await files.stat(keyPath)) !== undefined && (await files.stat(pubPath)) !== undefined) {
     return { issuer, privateKeyPem: await files.readText(keyPath), publicKeyPem: await files.readText(pubPath) };
   }
   const key = makeServiceAccountKey(issuer);
-  await files.makeDir(dir, 0o700);
+  await files.mkdir(dir, { recursive: true, mode: 0o700 });
   // The private key goes last: a crash midway leaves it missing and the next start makes a new pair.
-  await files.writeFileAtomic(pubPath, key.publicKeyPem, 0o644);
-  await files.writeFileAtomic(keyPath, key.privateKeyPem, 0o600);
+  await files.writeAtomic(pubPath, key.publicKeyPem, { mode: 0o644 });
+  await files.writeAtomic(keyPath, key.privateKeyPem, { mode: 0o600 });
   return key;
 }

@@ -6,6 +6,7 @@ import { isObject, type JsonObject } from '../../api/types.js';
 import { issueServiceAccountToken, type BoundObject, type ServiceAccountKey } from '../auth/index.js';
 import { apiError, badRequest, conflict, invalid, type StatusCause } from '../status.js';
 import type { Registry } from '../storage/registry.js';
+import type { Clock } from '../../host/clock.js';
 
 /** spec.boundObjectRef, with its fields of the types they must have ('' where one is not). */
 interface BoundRef { kind: BoundObject['kind']; name: string; uid: string }
@@ -17,7 +18,7 @@ export interface TokenRequestDeps {
   key: ServiceAccountKey;
   /** Default audiences (upstream --api-audiences, else the issuer). */
   audiences: string[];
-  now: () => Date;
+  clock: Clock;
 }
 
 const DEFAULT_SECONDS = 3600;
@@ -61,7 +62,7 @@ export async function createToken(deps: TokenRequestDeps, ns: string, name: stri
   await deps.registry.deps.hooks.admission.validate({ operation: 'CREATE', group: '', resource: 'serviceaccounts', subresource: 'token', namespace: ns, name, object: { ...reqObj, spec }, dryRun: false });
 
   const boundObject = ref ? await bound(deps.registry, ns, name, ref) : undefined;
-  const now = deps.now();
+  const now = new Date(deps.clock.now());
   const token = issueServiceAccountToken(deps.key, { namespace: ns, name, uid: sa.metadata.uid ?? '' }, {
     audiences, expirationSeconds: seconds, now, ...(boundObject ? { boundObject } : {}),
   });

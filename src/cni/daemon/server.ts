@@ -1,5 +1,5 @@
 import { createServer, type Socket } from 'node:net';
-import { listenPrivately, prepareSocket, removeSocket } from '../../host/unix-socket.js';
+import { listenPrivately, prepareSocketPath, removeSocketFile } from '../../host/unix-socket.js';
 import { answerCall, type CniCallDeps } from './call.js';
 import { CniError } from '../types.js';
 import { CURRENT_VERSION } from '../version.js';
@@ -31,7 +31,7 @@ export interface CniServer {
  */
 export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
   const log = opts.log ?? (() => {});
-  await prepareSocket(opts.socket, 'skiff cni-server');
+  await prepareSocketPath(opts.socket, { dirMode: 0o700, existing: 'refuse-live', who: 'skiff cni-server' });
   const connections = new Set<Socket>();
   const inFlight = new Set<Promise<void>>();
   let served = 0;
@@ -82,7 +82,7 @@ export async function serveCni(opts: CniServerOptions): Promise<CniServer> {
       while (inFlight.size) await Promise.allSettled([...inFlight]);
       for (const c of connections) c.destroy();
       await closed;
-      await removeSocket(opts.socket);
+      await removeSocketFile(opts.socket);
     },
   };
 }

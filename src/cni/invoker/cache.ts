@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../host/files/atomic.js';
 import type { Result } from '../types.js';
 
 /** What is remembered of one attachment (libcni's cniCacheV1 record, same fields). */
@@ -19,8 +19,8 @@ export interface CacheEntry {
 
 /**
  * Results of ADDs on disk, one file per (network, container, ifname), in libcni's layout
- * (<dir>/results/<network>-<container>-<ifname>). Written to a temp file and renamed, so a
- * crash never leaves a half-written entry.
+ * (<dir>/results/<network>-<container>-<ifname>). Written through writeFileAtomic (a hidden
+ * temp file per write, fsync, rename), so a crash never leaves a half-written entry.
  */
 export class ResultCache {
   constructor(private readonly dir: string) {}
@@ -31,17 +31,14 @@ export class ResultCache {
 
   async put(entry: CacheEntry): Promise<void> {
     const file = this.file(entry.networkName, entry.containerId, entry.ifName);
-    // Unique per write, so two writers of one entry never share a temp file.
-    const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     const body = JSON.stringify(entry);
     // The directory is made when a write finds it missing, not checked before every write:
     // one file operation fewer per network on each ADD, and one removed behind our back comes back.
-    await writeFile(tmp, body, { mode: 0o600 }).catch(async (err: NodeJS.ErrnoException) => {
+    await writeFileAtomic(file, body, 0o600).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
       await mkdir(join(this.dir, 'results'), { recursive: true });
-      await writeFile(tmp, body, { mode: 0o600 });
+      await writeFileAtomic(file, body, 0o600);
     });
-    await rename(tmp, file);
   }
 
   /** The entry, or undefined when absent or unreadable (a DEL must still go ahead). */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { diskFileTree, type FileTree } from '../../host/file-tree.js';
-import type { FsMeta, FsMetaOp, FsPath } from '../../host/fs/types.js';
+import { diskFileTree, type FileTree } from '../../host/image-fs/tree.js';
+import type { FsMeta, FsMetaOp, FsPath } from '../../host/image-fs/types.js';
 import { trace } from '../../trace.js';
 import { paxTime, printable, readTar, UnpackError, type TarHeader } from './tar.js';
 

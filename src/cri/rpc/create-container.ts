@@ -5,7 +5,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Files } from '../../host/files/types.js';
 import { dict, type Dict } from '../../own-keys.js';
 import { HostError } from '../../host/errors.js';
-import { readFileInRoot } from '../../host/fs/rooted-read.js';
+import { readFileInRoot } from '../../host/image-fs/rooted-read.js';
 import type { RuntimeRpcs } from '../api.js';
 import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import { emit } from '../lifecycle/containers.js';

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../host/files/atomic.js';
 import { alreadyExists, invalidArgument, notFound } from '../errors.js';
 
 /**
  * Records of one kind (sandboxes or containers) in memory and on disk, one JSON file per id
- * written to a temp name and renamed, so a crash leaves either the old or the new record.
+ * written through writeFileAtomic (temp file, fsync, rename), so a crash leaves either the
+ * old or the new record.
  * Ids are 64 hex chars; lookups accept a unique prefix (as crictl users type them).
  * Names (the kubelet's sandbox/container name) are reserved while a record holds them, so a
  * second create with the same name is AlreadyExists, as in containerd.
@@ -123,8 +125,6 @@ export class RecordStore<T extends { id: string }> {
   }
 
   private async persist(record: T): Promise<void> {
-    const tmp = join(this.dir, `.${record.id}.${randomBytes(4).toString('hex')}`);
-    await writeFile(tmp, JSON.stringify(record));
-    await rename(tmp, join(this.dir, `${record.id}.json`));
+    await writeFileAtomic(join(this.dir, `${record.id}.json`), JSON.stringify(record));
   }
 }

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { systemClock } from '../../host/clock.js';
+import { systemClock, type Clock } from '../../host/clock.js';
 import { trace } from '../../trace.js';
 import type { RuntimeRpcs } from '../api.js';
 import { invalidArgument } from '../errors.js';
@@ -54,8 +54,8 @@ export interface StreamingServerOptions {
   backend: StreamingBackend;
   /** Where clients reach us, if not http://<address> (e.g. behind a proxy). */
   baseUrl?: string;
-  /** Clock for token expiry (ms). */
-  now?: () => number;
+  /** Clock for token expiry; defaults to the system clock. */
+  clock?: Clock;
   /** How long a SPDY client may take to open its streams (kubelet: 30 s). */
   streamCreationTimeoutMs?: number;
 }
@@ -85,7 +85,7 @@ const ROUTE = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)$/;
 /** Listens on opts.address. Rejects when it cannot (address in use, bad address). */
 export async function startStreamingServer(opts: StreamingServerOptions): Promise<StreamingServer> {
   const { host, port } = splitAddress(opts.address);
-  const cache = new RequestCache<Cached>(opts.now ?? systemClock.now);
+  const cache = new RequestCache<Cached>(opts.clock ?? systemClock);
   const creationTimeout = opts.streamCreationTimeoutMs ?? 30_000;
   const chosenProtocol = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (_offered, req) => chosenProtocol.get(req) || false });

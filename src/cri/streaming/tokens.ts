@@ -3,6 +3,7 @@
 // first connection to that URL takes the request out. Tokens live one minute and at most 1000
 // wait at once, so an RPC caller cannot make the runtime hold requests without bound.
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../host/clock.js';
 import { CriError } from '../errors.js';
 
 export const TOKEN_TTL_MS = 60_000;
@@ -11,7 +12,7 @@ export const MAX_IN_FLIGHT = 1000;
 export class RequestCache<T> {
   private readonly entries = new Map<string, { value: T; expires: number }>();
 
-  constructor(private readonly now: () => number, private readonly ttlMs = TOKEN_TTL_MS, private readonly max = MAX_IN_FLIGHT) {}
+  constructor(private readonly clock: Clock, private readonly ttlMs = TOKEN_TTL_MS, private readonly max = MAX_IN_FLIGHT) {}
 
   /** Stores value under a fresh token (11 URL-safe characters). Throws
    *  CriError('resourceExhausted') when max unexpired requests are waiting. */
@@ -21,7 +22,7 @@ export class RequestCache<T> {
     let token: string;
     do token = randomBytes(8).toString('base64url');
     while (this.entries.has(token));
-    this.entries.set(token, { value, expires: this.now() + this.ttlMs });
+    this.entries.set(token, { value, expires: this.clock.now() + this.ttlMs });
     return token;
   }
 
@@ -30,7 +31,7 @@ export class RequestCache<T> {
     const e = this.entries.get(token);
     if (!e) return undefined;
     this.entries.delete(token);
-    return this.now() < e.expires ? e.value : undefined;
+    return this.clock.now() < e.expires ? e.value : undefined;
   }
 
   get size(): number {
@@ -38,7 +39,7 @@ export class RequestCache<T> {
   }
 
   private sweep(): void {
-    const now = this.now();
+    const now = this.clock.now();
     for (const [k, e] of this.entries) if (now >= e.expires) this.entries.delete(k);
   }
 }

@@ -27,7 +27,8 @@ export class FakeFiles implements Files {
       if (opts.recursive && existing.kind === 'dir') return;
       throw fail('EEXIST', 'mkdir', path);
     }
-    if (opts.recursive && path !== '/') await this.mkdir(dirname(path), { recursive: true, ...(opts.mode !== undefined ? { mode: opts.mode } : {}) });
+    // A file on the way is ENOTDIR, as the kernel says for the component it cannot walk.
+    if (opts.recursive && path !== '/' && !this.nodes.has(dirname(path))) await this.mkdir(dirname(path), { recursive: true, ...(opts.mode !== undefined ? { mode: opts.mode } : {}) });
     this.parentDir(path, 'mkdir');
     this.nodes.set(path, { kind: 'dir', mode, data: new Uint8Array() });
     this.wake(path);
@@ -40,6 +41,10 @@ export class FakeFiles implements Files {
   }
 
   async readText(path: string): Promise<string> {
+    return this.readTextSync(path);
+  }
+
+  readTextSync(path: string): string {
     return new TextDecoder().decode(this.file(path, 'open').data);
   }
 
@@ -49,6 +54,16 @@ export class FakeFiles implements Files {
     if (existing?.kind === 'dir') throw fail('EISDIR', 'open', path);
     this.parentDir(path, 'open');
     this.nodes.set(path, { kind: 'file', mode: existing?.mode ?? (opts.mode ?? 0o666) & ~UMASK, data: bytes });
+    this.wake(path);
+  }
+
+  /** One step, so nobody sees part of it; the new file's mode replaces the old one's, as the
+   *  renamed temp file's does. */
+  async writeAtomic(path: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : Uint8Array.from(data);
+    if (this.nodes.get(path)?.kind === 'dir') throw fail('EISDIR', 'rename', path);
+    this.parentDir(path, 'open');
+    this.nodes.set(path, { kind: 'file', mode: (opts.mode ?? 0o666) & ~UMASK, data: bytes });
     this.wake(path);
   }
 

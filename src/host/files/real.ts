@@ -1,7 +1,8 @@
-import { existsSync, watch as fsWatch } from 'node:fs';
+import { existsSync, readFileSync, watch as fsWatch } from 'node:fs';
 import { access, chmod, constants, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { isNotFound, toHostError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
 import type { FileInfo, Files, Watch } from './types.js';
 
 /** Node's fs, with its errors as HostError. */
@@ -18,8 +19,20 @@ export class RealFiles implements Files {
     return host(readFile(path, 'utf8'));
   }
 
+  readTextSync(path: string): string {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw toHostError(err);
+    }
+  }
+
   async write(path: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
     await host(writeFile(path, data, opts.mode !== undefined ? { mode: opts.mode } : {}));
+  }
+
+  writeAtomic(path: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
+    return host(writeFileAtomic(path, data, opts.mode));
   }
 
   copy(from: string, to: string): Promise<void> {

@@ -10,10 +10,12 @@ export interface FileInfo {
 }
 
 /**
- * Plain files and directories of the runtime's own state (bundles, pod files, pid holder
- * rootfs): what the CRI runtime writes and deletes outside its record store. Paths are
- * absolute. Every method rejects with HostError carrying the errno name (ENOENT, EEXIST,
- * EACCES, ENOTDIR, EROFS...) and the syscall that failed.
+ * Plain files and directories: the CRI runtime's own state outside its record store (bundles,
+ * pod files, pid holder rootfs), the CNI config dir and plugin cache, a server role's PKI,
+ * keys, kubeconfig and token file. Data that changes while serving belongs in a store
+ * (src/store, cri/state/store.ts); a layer's tree is FileTree's and its metadata FsMeta's.
+ * Paths are absolute. Every method rejects with HostError carrying the errno name (ENOENT,
+ * EEXIST, EACCES, ENOTDIR, EROFS...) and the syscall that failed.
  */
 export interface Files {
   /** Creates a directory (mode before the umask). recursive: missing parents too, and an
@@ -23,8 +25,18 @@ export interface Files {
   remove(path: string): Promise<void>;
   /** The file's bytes as UTF-8 text. ENOENT when absent. */
   readText(path: string): Promise<string>;
+  /** The same, for configuration read while a component is built. Throws as readText. */
+  readTextSync(path: string): string;
   /** Replaces the file's content (created with mode before the umask when new). */
   write(path: string, data: string | Uint8Array, opts?: { mode?: number }): Promise<void>;
+  /**
+   * Replaces the file whole through a temp file in its directory, fsync and rename
+   * (files/atomic.ts): readers and a crash see the old content or the new, never part of one.
+   * The file then has mode (before the umask; 0666 when omitted), also when it existed.
+   * ENOENT when the directory is missing, EISDIR when path is a directory; no temp file is
+   * left on failure.
+   */
+  writeAtomic(path: string, data: string | Uint8Array, opts?: { mode?: number }): Promise<void>;
   /** Copies a file's content over to (which is replaced). */
   copy(from: string, to: string): Promise<void>;
   /** Sets the permission bits exactly (the umask does not apply). */

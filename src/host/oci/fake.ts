@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { systemClock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { ERRNO, HostError, invalid } from '../errors.js';
 import { runcError, signalArg, validId } from './runc.js';
 import type {
@@ -33,7 +33,8 @@ export interface FakeOciOptions {
   program?: (c: CreateOptions) => FakeProgram;
   /** Answers exec and execSync (default: exit code 0, no output). */
   exec?: FakeExecHandler;
-  now?: () => Date;
+  /** What exits are stamped with (finishedAt); defaults to the system clock. */
+  clock?: Clock;
 }
 
 interface Ctr {
@@ -217,7 +218,7 @@ export class FakeOciRuntime implements OciRuntime {
   private finish(ctr: Ctr, exitCode: number, oomKilled: boolean): void {
     ctr.status = 'stopped';
     const dir = ctr.c.stateDir;
-    this.exits.set(dir, { exitCode, finishedAt: this.opts.now?.() ?? new Date(systemClock.now()), oomKilled });
+    this.exits.set(dir, { exitCode, finishedAt: new Date((this.opts.clock ?? systemClock).now()), oomKilled });
     this.monitored.delete(dir);
     for (const wake of this.waiters.get(dir) ?? []) wake();
     this.waiters.delete(dir);

@@ -8,7 +8,8 @@ import { objectKey } from '../../../src/apiserver/storage/codec.js';
 import { Registry } from '../../../src/apiserver/storage/registry.js';
 import { startDefaultServiceAccounts } from '../../../src/apiserver/wiring/default-serviceaccounts.js';
 import { MemoryStore } from '../../../src/store/memory.js';
-import { standInHooks } from '../../helpers/apiserver-stand-ins.js';
+import { FakeClock } from '../../../src/host/clock.js';
+import { standInHooks, strategiesFor } from '../../helpers/apiserver-stand-ins.js';
 
 const NAMESPACES = findResource('', 'v1', 'namespaces')!;
 const SERVICE_ACCOUNTS = findResource('', 'v1', 'serviceaccounts')!;
@@ -21,7 +22,7 @@ const hasAccount = (registry: Registry, ns: string) => registry.get(SERVICE_ACCO
 
 test('namespaces that go are forgotten; one made again under the same name gets its account again', async (t) => {
   const store = new MemoryStore();
-  const registry = new Registry({ store, hooks: standInHooks(), now: () => new Date(0) });
+  const registry = new Registry({ store, hooks: standInHooks(), clock: new FakeClock(0), strategies: strategiesFor(store) });
   const accounts = startDefaultServiceAccounts(store, registry);
   t.teardown(async () => {
     await accounts.stop();

@@ -7,7 +7,8 @@ import { Agent } from 'node:https';
 import { issueClientCertificate } from '../../../src/apiserver/pki.js';
 import { makeServiceAccountKey } from '../../../src/apiserver/wiring/serviceaccount-key.js';
 import { ensureBootstrapRbac } from '../../../src/apiserver/wiring/startup.js';
-import { standInHooks } from '../../helpers/apiserver-stand-ins.js';
+import { standInHooks, strategiesFor } from '../../helpers/apiserver-stand-ins.js';
+import { FakeClock } from '../../../src/host/clock.js';
 import { Registry } from '../../../src/apiserver/storage/registry.js';
 import { findResource } from '../../../src/api/resources.js';
 import { MemoryStore } from '../../../src/store/memory.js';
@@ -135,7 +136,7 @@ test('a node gets tokens only bound to its own pods; its lease only in kube-node
 test('a data dir from before the Node authorizer loses its system:node binding to the group system:nodes at start', async (t) => {
   const store = new MemoryStore();
   t.teardown(() => store.close());
-  const registry = new Registry({ store, hooks: standInHooks(), now: () => new Date() });
+  const registry = new Registry({ store, hooks: standInHooks(), clock: new FakeClock(), strategies: strategiesFor(store) });
   const crbs = findResource('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')!;
   const old = (name: string, annotations: Record<string, string>) => registry.create(crbs, '', {
     metadata: { name, annotations }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node' },

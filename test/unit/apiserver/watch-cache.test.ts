@@ -1,6 +1,7 @@
 import test from 'ava';
 import { findResource } from '../../../src/api/resources.js';
-import { standInHooks } from '../../helpers/apiserver-stand-ins.js';
+import { standInHooks, strategiesFor } from '../../helpers/apiserver-stand-ins.js';
+import { FakeClock } from '../../../src/host/clock.js';
 import { Cacher, CursorLost } from '../../../src/apiserver/storage/cacher.js';
 import { encode, objectKey, resourcePrefix } from '../../../src/apiserver/storage/codec.js';
 import { Registry } from '../../../src/apiserver/storage/registry.js';
@@ -23,7 +24,7 @@ const cm = (ns: string, name: string, labels: Record<string, string> = {}) =>
 
 function setup(t: import('ava').ExecutionContext) {
   const store = new CountingStore();
-  const registry = new Registry({ store, hooks: standInHooks(), now: () => new Date() });
+  const registry = new Registry({ store, hooks: standInHooks(), clock: new FakeClock(), strategies: strategiesFor(store) });
   const aborts: AbortController[] = [];
   t.teardown(async () => {
     for (const a of aborts) a.abort();
@@ -155,7 +156,7 @@ class ForgetfulStore extends MemoryStore {
 
 test('a deletion whose old value the store lost still reaches watchers, as a tombstone with kind, name and namespace', async (t) => {
   const store = new ForgetfulStore();
-  const registry = new Registry({ store, hooks: standInHooks(), now: () => new Date() });
+  const registry = new Registry({ store, hooks: standInHooks(), clock: new FakeClock(), strategies: strategiesFor(store) });
   const abort = new AbortController();
   t.teardown(async () => {
     abort.abort();

@@ -9,7 +9,7 @@ import { CriError, isNotFound, notFound } from '../../../src/cri/errors.js';
 import { imageHandlers, runtimeHandlers } from '../../../src/cri/rpc/index.js';
 import { serveCri, type CriHandlers, type CriServer } from '../../../src/cri/server.js';
 import { ImageStore } from '../../../src/cri/images/store.js';
-import { FakeFsMeta } from '../../../src/host/fs/fake.js';
+import { FakeFsMeta } from '../../../src/host/image-fs/fake.js';
 import pkg from '../../../package.json' with { type: 'json' };
 
 // An empty image store over a temp dir: these tests never pull.

@@ -125,3 +125,41 @@ both('a watch wakes on a write in the directory; watching a missing directory is
   await wake;
   t.is(t.throws<HostError>(() => files.watch(join(dir, 'none'), () => {}, () => {}))?.code, 'ENOENT');
 });
+
+// The cases below came with the PKI/kubeconfig callers (they used a second Files seam before).
+both('writeAtomic: a written file reads back, replaced whole, with the mode it was written with', async (t, { files, dir: root }) => {
+  const dir = join(root, 'pki');
+  await files.mkdir(dir, { recursive: true, mode: 0o700 });
+  await files.mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, 'ca.key');
+  t.is(await files.stat(path), undefined);
+  await files.writeAtomic(path, 'one', { mode: 0o600 });
+  await files.writeAtomic(path, 'two', { mode: 0o600 });
+  t.like(await files.stat(path), { kind: 'file', mode: 0o600 });
+  t.is(await files.readText(path), 'two');
+  t.is(files.readTextSync(path), 'two');
+  t.is((await files.stat(dir))?.mode, 0o700);
+  t.deepEqual(await files.list(dir), ['ca.key'], 'no temp file left');
+});
+
+both('writeAtomic gives the file its own mode, also over an existing one', async (t, { files, dir }) => {
+  const path = join(dir, 'sa.pub');
+  await files.write(path, 'old', { mode: 0o600 });
+  await files.writeAtomic(path, new Uint8Array([0x6e, 0x65, 0x77]), { mode: 0o644 });
+  t.like(await files.stat(path), { mode: 0o644 });
+  t.is(await files.readText(path), 'new');
+});
+
+both('readTextSync and writeAtomic: missing is ENOENT, a directory EISDIR, and no temp file is left', async (t, { files, dir }) => {
+  const missing = join(dir, 'nope', 'x');
+  t.is(t.throws<HostError>(() => files.readTextSync(missing), { instanceOf: HostError })?.code, 'ENOENT');
+  t.is(await code(t, files.writeAtomic(missing, 'x', { mode: 0o600 })), 'ENOENT');
+  await files.mkdir(join(dir, 'taken'));
+  await files.write(join(dir, 'taken', 'child'), 'x');
+  t.is(await code(t, files.writeAtomic(join(dir, 'taken'), 'x')), 'EISDIR');
+  t.is(t.throws<HostError>(() => files.readTextSync(dir), { instanceOf: HostError })?.code, 'EISDIR');
+  const file = join(dir, 'f');
+  await files.writeAtomic(file, 'x', { mode: 0o644 });
+  t.is(await code(t, files.mkdir(join(file, 'sub'), { recursive: true, mode: 0o700 })), 'ENOTDIR');
+  t.deepEqual((await files.list(dir)).sort(), ['f', 'taken']);
+});

@@ -2,6 +2,7 @@ import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { FakeClock } from '../../../src/host/clock.js';
 import type { HostError } from '../../../src/host/errors.js';
 import { conmonArgs, readExit, waitForExit, writeMeta } from '../../../src/host/oci/conmon.js';
 import { FakeOciRuntime } from '../../../src/host/oci/fake.js';
@@ -80,7 +81,7 @@ test('waitForExit: woken by the exit file; ESRCH when the monitor is gone withou
 
 test('fake: a running process exits on request (OOM too); exec answers from the handler', async (t) => {
   const at = new Date('2024-01-01T00:00:00Z');
-  const fake = new FakeOciRuntime({ now: () => at, exec: (_id, cmd) => ({ stdout: Buffer.from(cmd.join(' ')), exitCode: 2 }) });
+  const fake = new FakeOciRuntime({ clock: new FakeClock(at.getTime()), exec: (_id, cmd) => ({ stdout: Buffer.from(cmd.join(' ')), exitCode: 2 }) });
   const c = { id: 'c1', bundle: '/b', logPath: '/l', stateDir: '/s' };
   await fake.create(c);
   t.throws(() => fake.exit('c1', 1), { message: /not running/ });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { HostError } from '../../../src/host/errors.js';
-import { MAX_SYMLINKS, readFileInRoot, resolveInRoot } from '../../../src/host/fs/rooted-read.js';
+import { MAX_SYMLINKS, readFileInRoot, resolveInRoot } from '../../../src/host/image-fs/rooted-read.js';
 
 // An image's files read from the host as the container will see them: hostile layouts
 // (symlinks out of the rootfs, `..` chains, a FIFO or device where /etc/passwd should be, a

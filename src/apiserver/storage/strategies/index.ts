@@ -14,8 +14,8 @@ import type { ResourceStrategy } from './types.js';
 export type { CreateContext, DeletionContext, Finish, ResourceStrategy, WriteContext } from './types.js';
 
 export interface StrategyDeps {
-  /** Allocates Services' ClusterIPs and NodePorts; without one, Services get none (a stand-in). */
-  serviceAllocator?: ServiceAllocator;
+  /** Allocates Services' ClusterIPs and NodePorts. Required: a Service without them is not served. */
+  serviceAllocator: ServiceAllocator;
   log?: (msg: string) => void;
   /** Seconds an Event lives after its last write (--event-ttl); 0 or none: Events stay. */
   eventTtlSeconds?: number;
@@ -32,7 +32,7 @@ const expiring: Build = (r, deps) => genericStrategy(r, { ttlSeconds: deps.event
 export const STRATEGIES: ReadonlyMap<string, Build> = new Map<string, Build>([
   ['/pods', podStrategy],
   ['/namespaces', namespaceStrategy],
-  ['/services', (r, deps) => (deps.serviceAllocator ? serviceStrategy(r, { allocator: deps.serviceAllocator, log: deps.log ?? (() => {}) }) : generic(r, deps))],
+  ['/services', (r, deps) => serviceStrategy(r, { allocator: deps.serviceAllocator, log: deps.log ?? (() => {}) })],
   ['certificates.k8s.io/certificatesigningrequests', csrStrategy],
   ['scheduling.k8s.io/priorityclasses', priorityClassStrategy],
   ['apps/deployments', deploymentStrategy],
@@ -50,7 +50,7 @@ export const strategyKey = (r: Pick<ResourceInfo, 'group' | 'plural'>): string =
 export class Strategies {
   private readonly built = new Map<string, ResourceStrategy>();
 
-  constructor(private readonly deps: StrategyDeps = {}) {}
+  constructor(private readonly deps: StrategyDeps) {}
 
   /** The strategy of `r`. Never throws. */
   for(r: ResourceInfo): ResourceStrategy {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { findResource } from '../../../../src/api/resources.js';
+import { ServiceAllocator } from '../../../../src/apiserver/alloc/index.js';
 import { ensureDefaultNamespaces } from '../../../../src/apiserver/storage/namespaces.js';
 import { Registry } from '../../../../src/apiserver/storage/registry.js';
 import { Strategies } from '../../../../src/apiserver/storage/strategies/index.js';
@@ -38,7 +39,7 @@ const backends: Backend[] = [
 async function setup(t: ExecutionContext, backend: Backend, eventTtlSeconds = TTL) {
   const clock = new FakeClock();
   const store = await backend.open(t, clock);
-  const registry = new Registry({ store, hooks: standInHooks(), now: () => new Date(clock.now()), strategies: new Strategies({ eventTtlSeconds }) });
+  const registry = new Registry({ store, hooks: standInHooks(), clock, strategies: new Strategies({ serviceAllocator: new ServiceAllocator(store), eventTtlSeconds }) });
   t.teardown(async () => {
     await registry.close();
     await store.close();

@@ -5,6 +5,7 @@ import test from 'ava';
 import { findResource, RESOURCES } from '../../../../src/api/resources.js';
 import { ServiceAllocator } from '../../../../src/apiserver/alloc/index.js';
 import { standInHooks } from '../../../helpers/apiserver-stand-ins.js';
+import { FakeClock } from '../../../../src/host/clock.js';
 import { deleteObject } from '../../../../src/apiserver/storage/delete.js';
 import { ensureDefaultNamespaces } from '../../../../src/apiserver/storage/namespaces.js';
 import { Registry } from '../../../../src/apiserver/storage/registry.js';
@@ -30,7 +31,7 @@ class RacyStore extends MemoryStore {
 async function setup() {
   const store = new RacyStore();
   const allocator = new ServiceAllocator(store);
-  const registry = new Registry({ store, hooks: standInHooks(), now: () => new Date(0), strategies: new Strategies({ serviceAllocator: allocator }) });
+  const registry = new Registry({ store, hooks: standInHooks(), clock: new FakeClock(0), strategies: new Strategies({ serviceAllocator: allocator }) });
   await ensureDefaultNamespaces(registry);
   return { store, allocator, registry };
 }

@@ -11,7 +11,8 @@ import { Registry } from '../../../../src/apiserver/storage/registry.js';
 import { WatchCacheBudget } from '../../../../src/apiserver/storage/watch-cache-budget.js';
 import { openWatch, type WatchOut } from '../../../../src/apiserver/storage/watch.js';
 import { MemoryStore } from '../../../../src/store/memory.js';
-import { standInHooks } from '../../../helpers/apiserver-stand-ins.js';
+import { FakeClock } from '../../../../src/host/clock.js';
+import { standInHooks, strategiesFor } from '../../../helpers/apiserver-stand-ins.js';
 
 const CM = findResource('', 'v1', 'configmaps')!;
 const SECRETS = findResource('', 'v1', 'secrets')!;
@@ -120,7 +121,7 @@ function watchFrom(t: ExecutionContext, registry: Registry, rv: number) {
 
 test('a watch from before the cache\'s window is served from the store while it has the history, else 410 Gone', async (t) => {
   const store = new MemoryStore();
-  const registry = new Registry({ store, hooks: standInHooks(), now: () => new Date(0), watchCacheBytes: 60 * 1024 });
+  const registry = new Registry({ store, hooks: standInHooks(), clock: new FakeClock(0), strategies: strategiesFor(store), watchCacheBytes: 60 * 1024 });
   t.teardown(async () => {
     await registry.close();
     await store.close();

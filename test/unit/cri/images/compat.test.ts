@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import test from 'ava';
-import { FakeFsMeta } from '../../../../src/host/fs/fake.js';
+import { FakeFsMeta } from '../../../../src/host/image-fs/fake.js';
 import { extractTar, UnpackError } from '../../../../src/cri/images/unpack.js';
 import { tempDir } from '../../../helpers/cni.js';
 import { padded, tarOf, ustarHeader, type TarEntrySpec } from '../../../helpers/tar.js';

@@ -6,7 +6,7 @@ import { ContentStore } from '../../../../src/cri/images/content.js';
 import { pullError } from '../../../../src/cri/images/cri.js';
 import { PullStalled } from '../../../../src/cri/images/limits.js';
 import { ImageStore } from '../../../../src/cri/images/store.js';
-import { FakeFsMeta } from '../../../../src/host/fs/fake.js';
+import { FakeFsMeta } from '../../../../src/host/image-fs/fake.js';
 import { pullImage } from '../../../../src/cri/images/pull.js';
 import { parseReference } from '../../../../src/cri/images/reference.js';
 import { RegistryClient, RegistryError } from '../../../../src/cri/images/registry.js';

@@ -4,7 +4,7 @@ import test from 'ava';
 import { sha256 } from '../../../../src/cri/images/content.js';
 import { chainIds, userOf, type ImageRecord } from '../../../../src/cri/images/records.js';
 import { ImageStore } from '../../../../src/cri/images/store.js';
-import { FakeFsMeta } from '../../../../src/host/fs/fake.js';
+import { FakeFsMeta } from '../../../../src/host/image-fs/fake.js';
 import { FakeMounter } from '../../../../src/host/mount/fake.js';
 import { tempDir } from '../../../helpers/cni.js';
 

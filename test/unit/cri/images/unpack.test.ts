@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
-import { FakeFsMeta } from '../../../../src/host/fs/fake.js';
+import { FakeFsMeta } from '../../../../src/host/image-fs/fake.js';
 import { DigestMismatch } from '../../../../src/cri/images/content.js';
 import { LayerStore } from '../../../../src/cri/images/snapshots.js';
 import { cleanPath, extractTar, paxTime, UnpackError } from '../../../../src/cri/images/unpack.js';

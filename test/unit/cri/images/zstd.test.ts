@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import test from 'ava';
-import { FakeFsMeta } from '../../../../src/host/fs/fake.js';
+import { FakeFsMeta } from '../../../../src/host/image-fs/fake.js';
 import { decompressor, zstdWindow, ZSTD_MAX_WINDOW } from '../../../../src/cri/images/decompress.js';
 import { LayerStore } from '../../../../src/cri/images/snapshots.js';
 import { UnpackError } from '../../../../src/cri/images/unpack.js';

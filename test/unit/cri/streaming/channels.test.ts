@@ -4,6 +4,7 @@ import { resizeEvents } from '../../../../src/cri/streaming/remotecommand.js';
 import { exitCodeOf, internalError, nonZeroExit, success } from '../../../../src/cri/streaming/status.js';
 import { RequestCache } from '../../../../src/cri/streaming/tokens.js';
 import { decodeFrame, encodeFrame } from '../../../../src/cri/streaming/websocket.js';
+import { FakeClock } from '../../../../src/host/clock.js';
 
 const binary = { base64: false, closeSignal: true };
 const base64 = { base64: true, closeSignal: false };
@@ -52,7 +53,7 @@ test('statuses are the JSON client-go decodes into exit codes', (t) => {
 });
 
 test('tokens: single use, 11 URL-safe characters', (t) => {
-  const cache = new RequestCache<string>(() => 0);
+  const cache = new RequestCache<string>(new FakeClock(0));
   const token = cache.insert('req');
   t.regex(token, /^[A-Za-z0-9_-]{11}$/);
   t.is(cache.consume(token), 'req');
@@ -61,22 +62,22 @@ test('tokens: single use, 11 URL-safe characters', (t) => {
 });
 
 test('tokens: expire after one minute (injected clock)', (t) => {
-  let now = 1_000_000;
-  const cache = new RequestCache<string>(() => now);
+  const clock = new FakeClock(1_000_000);
+  const cache = new RequestCache<string>(clock);
   const a = cache.insert('a');
   const b = cache.insert('b');
-  now += 59_999;
+  clock.advance(59_999);
   t.is(cache.consume(a), 'a');
-  now += 1;
+  clock.advance(1);
   t.is(cache.consume(b), undefined);
 });
 
 test('tokens: at most 1000 waiting; expired ones make room', (t) => {
-  let now = 0;
-  const cache = new RequestCache<number>(() => now);
+  const clock = new FakeClock(0);
+  const cache = new RequestCache<number>(clock);
   for (let i = 0; i < 1000; i++) cache.insert(i);
   t.throws(() => cache.insert(1000), { message: /in-flight/ });
-  now += 60_000;
+  clock.advance(60_000);
   t.notThrows(() => cache.insert(1001));
   t.is(cache.size, 1);
 });

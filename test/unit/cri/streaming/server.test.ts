@@ -9,6 +9,7 @@ import { attach } from '../../../../src/cri/rpc/attach.js';
 import { exec } from '../../../../src/cri/rpc/exec.js';
 import { portForward } from '../../../../src/cri/rpc/port-forward.js';
 import { startStreamingServer, type StreamingBackend, type StreamingIo } from '../../../../src/cri/streaming/server.js';
+import { FakeClock, type Clock } from '../../../../src/host/clock.js';
 import { spdyConnect, spdyExec, spdyPortForward, UpgradeRefused } from '../../../helpers/spdy-client.js';
 import { wsExec, wsPortForward } from '../../../helpers/ws-client.js';
 
@@ -54,8 +55,8 @@ const backend: StreamingBackend = {
   },
 };
 
-async function server(t: ExecutionContext, now?: () => number) {
-  const s = await startStreamingServer({ address: '127.0.0.1:0', backend, ...(now && { now }) });
+async function server(t: ExecutionContext, clock?: Clock) {
+  const s = await startStreamingServer({ address: '127.0.0.1:0', backend, ...(clock && { clock }) });
   t.teardown(() => s.close());
   return s;
 }
@@ -148,10 +149,10 @@ test('SPDY: unknown protocol is refused with the accepted list; tokens are singl
 });
 
 test('tokens expire after a minute', async (t) => {
-  let now = 0;
-  const s = await server(t, () => now);
+  const clock = new FakeClock(0);
+  const s = await server(t, clock);
   const { url } = await s.getExec(execReq(['echo']));
-  now += 60_000;
+  clock.advance(60_000);
   const err = await t.throwsAsync(spdyConnect(url, ['v4.channel.k8s.io']));
   t.is((err as UpgradeRefused).statusCode, 404);
 });

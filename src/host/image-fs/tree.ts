@@ -1,11 +1,12 @@
 // Creating and removing files by path, for code that writes out a tree it is handed (a layer
 // being unpacked) and decides itself what goes where. Metadata that Node's fs cannot set, or
-// not in one call, is FsMeta's (src/host/fs). Paths may be Buffers: names in images need not
-// be UTF-8. Nothing here follows a symlink at the last component.
+// not in one call, is FsMeta's (types.ts). Paths may be Buffers: names in images need not be
+// UTF-8. Nothing here follows a symlink at the last component. Plain files of skiff's own
+// (state, config, keys) go through Files (src/host/files) instead.
 import { createWriteStream } from 'node:fs';
 import { link, mkdir, rm, symlink, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import type { FsPath } from './fs/types.js';
+import type { FsPath } from './types.js';
 
 export interface FileTree {
   /** mkdir(2), mode less the umask. Rejects EEXIST, ENOENT (no parent), ENOTDIR. */

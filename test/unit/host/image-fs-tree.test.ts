@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import test from 'ava';
-import { diskFileTree as files } from '../../../src/host/file-tree.js';
+import { diskFileTree as files } from '../../../src/host/image-fs/tree.js';
 
 async function dir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'skiff-file-tree-'));
+  const d = await mkdtemp(join(tmpdir(), 'skiff-image-fs-tree-'));
   t.teardown(() => rm(d, { recursive: true, force: true }));
   return d;
 }
