@@ -1,5 +1,8 @@
 // A Client against the in-process apiserver of test/unit/apiserver/fixture.ts, as admin (its
-// client certificate) unless the test gives another ClientConfig.
+// client certificate) unless the test gives another ClientConfig. The server patches with the
+// real patch module (strategic merge, JSON patch, server-side apply with field ownership), not
+// the stand-in, since the client's patch types are what is under test.
+import { applyPatch, serverSideApply, updateManagedFields } from '../../../src/apiserver/patch/index.js';
 import type { ExecutionContext } from 'ava';
 import { Client } from '../../../src/client/client.js';
 import type { ClientConfig } from '../../../src/client/kubeconfig.js';
@@ -16,7 +19,7 @@ export interface ClientFixture extends Fixture {
 }
 
 export async function startClientFixture(t: ExecutionContext, opts: FixtureOptions = {}): Promise<ClientFixture> {
-  const f = await startFixture(t, opts);
+  const f = await startFixture(t, { ...opts, hooks: { applyPatch, serverSideApply, updateManagedFields, ...opts.hooks } });
   const pki = testPki();
   const clients: Client[] = [];
   t.teardown(() => { for (const c of clients) c.close(); });
