@@ -15,13 +15,22 @@ export function keyOf(obj: KubeObject): string {
 
 export class Indexer<T extends KubeObject> {
   readonly #items = new Map<string, T>();
-  readonly #indexFns: ReadonlyMap<string, IndexFn<T>>;
+  readonly #indexFns = new Map<string, IndexFn<T>>();
   /** index name → value → keys */
   readonly #indexes = new Map<string, Map<string, Set<string>>>();
 
   constructor(indexers: ReadonlyMap<string, IndexFn<T>> = new Map()) {
-    this.#indexFns = indexers;
-    for (const name of indexers.keys()) this.#indexes.set(name, new Map());
+    for (const [name, fn] of indexers) this.addIndex(name, fn);
+  }
+
+  /** Adds a named index over what is stored and what comes. Throws if the name is taken by another function. */
+  addIndex(name: string, fn: IndexFn<T>): void {
+    const existing = this.#indexFns.get(name);
+    if (existing === fn) return;
+    if (existing) throw new Error(`index "${name}" already exists`);
+    this.#indexFns.set(name, fn);
+    this.#indexes.set(name, new Map());
+    for (const [key, obj] of this.#items) this.#indexOne(name, fn, key, obj);
   }
 
   get(key: string): T | undefined {
@@ -67,14 +76,16 @@ export class Indexer<T extends KubeObject> {
   }
 
   #index(key: string, obj: T): void {
-    for (const [name, fn] of this.#indexFns) {
-      const values = this.#indexes.get(name);
-      if (!values) continue;
-      for (const v of fn(obj)) {
-        let keys = values.get(v);
-        if (!keys) values.set(v, (keys = new Set()));
-        keys.add(key);
-      }
+    for (const [name, fn] of this.#indexFns) this.#indexOne(name, fn, key, obj);
+  }
+
+  #indexOne(name: string, fn: IndexFn<T>, key: string, obj: T): void {
+    const values = this.#indexes.get(name);
+    if (!values) return;
+    for (const v of fn(obj)) {
+      let keys = values.get(v);
+      if (!keys) values.set(v, (keys = new Set()));
+      keys.add(key);
     }
   }
 

@@ -23,6 +23,11 @@ export class DeletedFinalStateUnknown<T> {
   constructor(readonly key: string, readonly obj: T) {}
 }
 
+/** The store key of a deleted object or tombstone (client-go's DeletionHandlingMetaNamespaceKeyFunc). */
+export function deletedKey<T extends KubeObject>(obj: T | DeletedFinalStateUnknown<T>): string {
+  return obj instanceof DeletedFinalStateUnknown ? obj.key : keyOf(obj);
+}
+
 export interface EventHandlers<T> {
   onAdd?(obj: T): void;
   /** Also called for every object a relist still finds (old and new may be equal), as client-go's resync. */
