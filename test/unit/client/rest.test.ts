@@ -149,3 +149,11 @@ test('a bearer token from tokenFile is sent (an unknown one is 401, not the anon
   t.is(odd.reason, 'NotFound');
   t.true(isNotFound(odd));
 });
+
+test('watch: the server\'s timeoutSeconds ends the iterator without an error', async (t) => {
+  const { client } = await startClientFixture(t);
+  const pods = client.resource<KubeObject>(POD, 'default');
+  const events: WatchEvent<KubeObject>[] = [];
+  for await (const e of pods.watch({ timeoutSeconds: 1 })) events.push(e);
+  t.deepEqual(events, []);
+});
