@@ -24,7 +24,7 @@ export class Client {
     return new ResourceClient<T>(this.rest, ref, namespace);
   }
 
-  /** Closes the kept-alive connections; open watches end. */
+  /** Closes the kept-alive connections; open watches reject with the socket's error. */
   close(): void {
     this.rest.close();
   }

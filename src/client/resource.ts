@@ -154,7 +154,7 @@ export class ResourceClient<T extends KubeObject> {
       parts.push(encodeURIComponent(name));
     }
     if (subresource) parts.push(subresource);
-    return parts.join('/').replace(/^\/\//, '/');
+    return parts.join('/');
   }
 
   private nsOf(obj: T): string | undefined {

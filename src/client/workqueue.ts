@@ -145,8 +145,9 @@ export class WorkQueue {
   }
 
   #dispatch(): void {
-    while (this.#getters.length > 0 && this.#queue.length > 0) {
-      const key = this.#queue.shift() as string;
+    while (this.#getters.length > 0) {
+      const key = this.#queue.shift();
+      if (key === undefined) break;
       this.#dirty.delete(key);
       this.#processing.add(key);
       this.#getters.shift()?.(key);
