@@ -5,42 +5,15 @@
 // limiter) until forget(); addAfter waits on Timers. Shutdown stops new adds; queued keys
 // are still handed out, and shutDownWithDrain waits until workers have finished them.
 import type { Clock } from '../host/clock.js';
+import { ItemExponentialRateLimiter, type RateLimiter } from './rate-limiters.js';
 import type { Timers } from './timers.js';
-
-/** How long a key waits before its next retry. */
-export interface RateLimiter {
-  /** The delay for key's next retry; counts the retry. */
-  when(key: string): number;
-  /** Clears key's retry count (it succeeded, or is given up on). */
-  forget(key: string): void;
-  numRequeues(key: string): number;
-}
-
-/** base·2^failures ms, capped at max: client-go's ItemExponentialFailureRateLimiter. */
-export class ItemExponentialRateLimiter implements RateLimiter {
-  readonly #failures = new Map<string, number>();
-  constructor(private readonly baseMs = 5, private readonly maxMs = 1_000_000) {}
-
-  when(key: string): number {
-    const n = this.#failures.get(key) ?? 0;
-    this.#failures.set(key, n + 1);
-    return Math.min(this.baseMs * 2 ** n, this.maxMs);
-  }
-
-  forget(key: string): void {
-    this.#failures.delete(key);
-  }
-
-  numRequeues(key: string): number {
-    return this.#failures.get(key) ?? 0;
-  }
-}
 
 export interface WorkQueueDeps {
   /** Orders addAfter's due times (monotonic). */
   clock: Clock;
   /** Wakes addAfter's keys: ManualTimers on the same FakeClock in tests. */
   timers: Timers;
+  /** How long addRateLimited waits (default: the per-item 5 ms..1000 s limiter; controllers take defaultControllerRateLimiter). */
   rateLimiter?: RateLimiter;
 }
 

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { ItemExponentialRateLimiter, runWorker, WorkQueue } from '../../../src/client/workqueue.js';
+import { BucketRateLimiter, defaultControllerRateLimiter, ItemExponentialRateLimiter } from '../../../src/client/rate-limiters.js';
+import { runWorker, WorkQueue } from '../../../src/client/workqueue.js';
 import { ManualTimers } from '../../../src/client/timers.js';
 import { FakeClock } from '../../../src/host/clock.js';
 
@@ -55,6 +56,30 @@ test('the default item limiter: 5 ms doubling to 1000 s; forget starts over', (t
   t.is(r.when('other'), 5); // per key
   r.forget('k');
   t.is(r.when('k'), 5);
+});
+
+test('the bucket: 100 at once, then one every 100 ms (10 qps), refilling with time on the clock', (t) => {
+  const clock = new FakeClock();
+  const b = new BucketRateLimiter(clock, 10, 100);
+  const burst = Array.from({ length: 100 }, () => b.when());
+  t.true(burst.every((d) => d === 0));
+  t.is(b.when(), 100);
+  t.is(b.when(), 200);
+  clock.advance(1000); // 10 tokens back; 2 were owed
+  t.is(b.when(), 0);
+  t.is(Math.round(Array.from({ length: 7 }, () => b.when()).at(-1) ?? -1), 0);
+  t.is(Math.round(b.when()), 100);
+});
+
+test('the default controller limiter: the larger of the per-key backoff and the shared bucket', (t) => {
+  const clock = new FakeClock();
+  const r = defaultControllerRateLimiter(clock);
+  t.is(r.when('a'), 5);
+  t.is(r.when('a'), 10);
+  for (let i = 0; i < 98; i++) r.when(`k${i}`); // the bucket is empty now
+  t.is(r.when('fresh'), 100); // per key it would be 5 ms; the bucket says 100
+  r.forget('a');
+  t.is(r.numRequeues('a'), 0);
 });
 
 test('addRateLimited waits its backoff on the timers; addAfter keeps the earlier of two due times', async (t) => {
