@@ -47,8 +47,10 @@ export interface InformerDeps<T> {
   indexers?: ReadonlyMap<string, IndexFn<T>>;
   /** List page size (default 500, client-go's). */
   pageSize?: number;
-  /** The server ends each watch after this (default 300 s), so a stuck connection cannot go unnoticed forever. */
+  /** The server ends each watch after this, so a stuck connection cannot go unnoticed forever. Default: 5 to 10 min, picked per watch as client-go does, so informers started together do not re-watch together. */
   watchTimeoutSeconds?: number;
+  /** [0, 1) for that pick (Math.random). */
+  random?: () => number;
   /** Told about each list/watch failure before the retry, and about a handler that threw. */
   onError?(err: unknown): void;
 }
@@ -56,6 +58,7 @@ export interface InformerDeps<T> {
 export const BACKOFF_INITIAL_MS = 800;
 export const BACKOFF_MAX_MS = 30_000;
 const VERY_SHORT_WATCH_MS = 1000;
+const MIN_WATCH_TIMEOUT_S = 300;
 
 export class Informer<T extends KubeObject> {
   readonly store: Indexer<T>;
@@ -167,7 +170,7 @@ export class Informer<T extends KubeObject> {
   async #watch(): Promise<void> {
     const events = this.deps.source.watch({
       ...this.#selectors(), resourceVersion: this.#resourceVersion, allowWatchBookmarks: true,
-      timeoutSeconds: this.deps.watchTimeoutSeconds ?? 300, signal: this.#abort.signal,
+      timeoutSeconds: this.deps.watchTimeoutSeconds ?? Math.floor(MIN_WATCH_TIMEOUT_S * (1 + (this.deps.random ?? Math.random)())), signal: this.#abort.signal,
     });
     const began = this.deps.clock.monotonic();
     let delivered = false;

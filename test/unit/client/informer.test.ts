@@ -128,11 +128,13 @@ test('list and watch failures retry after 800 ms doubling (on the clock), and th
   let listFailures = 1;
   let watchFailures = 3;
   const watchedFrom: string[] = [];
+  const timeouts: (number | undefined)[] = [];
   const source: ListerWatcher<Pod> = {
     list: (o) => (listFailures-- > 0 ? Promise.reject(fail(503)) : pods.list(o)),
-    watch: (o) => { watchedFrom.push(o.resourceVersion ?? ''); return watchFailures-- > 0 ? failing(fail(500)) : pods.watch(o); },
+    watch: (o) => { watchedFrom.push(o.resourceVersion ?? ''); timeouts.push(o.timeoutSeconds); return watchFailures-- > 0 ? failing(fail(500)) : pods.watch(o); },
   };
-  const inf = informerOf(t, source, { timers, onError: (e) => errors.push(e) });
+  const picks = [0, 0.5, 0.999, 0.25];
+  const inf = informerOf(t, source, { timers, onError: (e) => errors.push(e), random: () => picks.shift() ?? 0 });
   const seen: Seen = [];
   inf.addHandlers(record(seen));
   inf.start();
@@ -152,6 +154,7 @@ test('list and watch failures retry after 800 ms doubling (on the clock), and th
   t.is(errors.length, 4);
   t.deepEqual(new Set(watchedFrom).size, 1); // every retry resumed from the list's resourceVersion
   t.is(watchedFrom.length, 4);
+  t.deepEqual(timeouts, [300, 450, 599, 375]); // 5 to 10 minutes, picked per watch
 });
 
 async function* failing(err: Error): AsyncGenerator<never> {
