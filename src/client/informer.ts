@@ -12,7 +12,7 @@ import { Indexer, keyOf, type IndexFn } from './indexer.js';
 import type { ListOptions, WatchEvent, WatchOptions } from './resource.js';
 import { sleep, type Timers } from './timers.js';
 
-/** The two calls an informer needs; a ResourceClient is one. */
+/** The two calls an informer needs; a ResourceClient is one. watch must end when opts.signal aborts (stop() waits for it). */
 export interface ListerWatcher<T> {
   list(opts: ListOptions): Promise<KubeList<T>>;
   watch(opts: WatchOptions): AsyncIterable<WatchEvent<T>>;

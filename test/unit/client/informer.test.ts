@@ -229,3 +229,25 @@ async function* bookmarkAt(resourceVersion: string): AsyncGenerator<{ type: 'BOO
   await Promise.resolve();
   yield { type: 'BOOKMARK', object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion } } };
 }
+
+test('a handler that throws is reported and neither stops the informer nor the other handlers', async (t) => {
+  const items: Pod[] = [{ metadata: { name: 'a', namespace: 'ns', resourceVersion: '1' } }];
+  const source: ListerWatcher<Pod> = {
+    list: () => Promise.resolve({ metadata: { resourceVersion: '1' }, items }),
+    watch: (o) => (async function* () {
+      await Promise.resolve();
+      yield { type: 'ADDED' as const, object: { metadata: { name: 'b', namespace: 'ns', resourceVersion: '2' } } };
+      await new Promise((r) => o.signal?.addEventListener('abort', r)); // then quiet until stopped
+    })(),
+  };
+  const errors: unknown[] = [];
+  const inf = informerOf(t, source, { onError: (e) => errors.push(e) });
+  const seen: string[] = [];
+  inf.addHandlers({ onAdd: (p) => { throw new Error(`bad handler on ${p.metadata.name}`); } });
+  inf.addHandlers({ onAdd: (p) => seen.push(p.metadata.name ?? '') });
+  inf.start();
+  await until(() => seen.length === 2);
+  t.deepEqual(seen, ['a', 'b']);
+  t.deepEqual(errors.map(String), ['Error: bad handler on a', 'Error: bad handler on b']);
+  t.deepEqual(inf.store.keys(), ['ns/a', 'ns/b']);
+});
