@@ -48,6 +48,8 @@ export interface ApiServerOptions {
   authorize: Authorize;
   /** Resource endpoints served before the generic handler (tokens, reviews). */
   endpoints?: readonly ResourceEndpoint[];
+  /** Non-resource endpoints served before the built-in paths (/metrics). */
+  nonResourceEndpoints?: readonly ResourceEndpoint[];
   parts?: readonly ServerPart[];
   /** 127.0.0.1 unless told otherwise. */
   host?: string;
@@ -117,7 +119,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
   const serve = handlerChain({ authenticator: opts.authenticator, authorize: opts.authorize, limiter: inFlightLimiter(opts.maxInFlight) }, route({
     registry, hooks: registry.deps.hooks, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
-    endpoints: opts.endpoints ?? [], address: () => address,
+    endpoints: opts.endpoints ?? [], nonResourceEndpoints: opts.nonResourceEndpoints ?? [], address: () => address,
   }));
   const server: Server = createServer({
     cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false,

@@ -12,6 +12,7 @@ import { admissionWiring } from '../apiserver/wiring/admission.js';
 import { authWiring, type AuthOptions, type AuthWiring } from '../apiserver/wiring/auth.js';
 import { startClusterRoleAggregation, type RunningAggregation } from '../apiserver/wiring/clusterrole-aggregation.js';
 import { serveAuthEndpoint } from '../apiserver/wiring/endpoints.js';
+import { apiMetrics } from '../apiserver/wiring/metrics.js';
 import { ensureBootstrapRbac, ensureKubernetesService, repairServiceAllocations } from '../apiserver/wiring/startup.js';
 import { serveReview } from '../apiserver/wiring/token-review.js';
 import { systemClock, type Clock } from '../host/clock.js';
@@ -31,9 +32,15 @@ export interface ApiServerDepsOptions {
   hooks: ModuleHooks;
   clock?: Clock;
   log: (msg: string) => void;
+  /** Seconds an Event lives after its last write (--event-ttl); 0 or none: Events stay. */
+  eventTtlSeconds?: number;
+  /** Bytes all watch caches together hold at most (--watch-cache-size-bytes; default 64 MiB). */
+  watchCacheBytes?: number;
+  /** The store's location for /metrics' `endpoint` label (the SQLite file, the etcd endpoints). */
+  storeEndpoint?: string;
 }
 
-export type ApiServerDeps = Pick<ApiServerOptions, 'store' | 'registry' | 'authenticator' | 'authorize' | 'endpoints' | 'parts'>;
+export type ApiServerDeps = Pick<ApiServerOptions, 'store' | 'registry' | 'authenticator' | 'authorize' | 'endpoints' | 'nonResourceEndpoints' | 'parts'>;
 
 /**
  * Builds the apiserver's collaborators and starts the mirrors authentication and
@@ -42,7 +49,10 @@ export type ApiServerDeps = Pick<ApiServerOptions, 'store' | 'registry' | 'authe
  */
 export function apiServerDeps(opts: ApiServerDepsOptions): ApiServerDeps {
   const clock = opts.clock ?? systemClock;
-  const { store, log } = opts;
+  const { log } = opts;
+  // Everything below reads and writes through the measured store, so /metrics times it all.
+  const metrics = apiMetrics({ store: opts.store, clock, ...(opts.storeEndpoint !== undefined ? { endpoint: opts.storeEndpoint } : {}) });
+  const { store } = metrics;
   const authOpts = { clientCA: opts.clientCA, ...opts.auth };
   const auth = authWiring(authOpts, store, log, clock);
   const allocator = new ServiceAllocator(store, opts.services);
@@ -50,8 +60,10 @@ export function apiServerDeps(opts: ApiServerDepsOptions): ApiServerDeps {
   const admission = admissionWiring({ rbac: auth.rbac, authorize: auth.authorize, registry: () => registry });
   const registry: Registry = new Registry({
     store, clock, hooks: { ...opts.hooks, admission },
-    strategies: new Strategies({ serviceAllocator: allocator, log }),
+    ...(opts.watchCacheBytes !== undefined ? { watchCacheBytes: opts.watchCacheBytes } : {}),
+    strategies: new Strategies({ serviceAllocator: allocator, log, eventTtlSeconds: opts.eventTtlSeconds ?? 0 }),
   });
+  metrics.watchCaches(registry.watchCacheBudget);
   const endpointDeps = {
     registry, clock, authorize: auth.authorize, rbac: auth.rbac,
     serviceAccountKey: authOpts.serviceAccountKey,
@@ -74,6 +86,7 @@ export function apiServerDeps(opts: ApiServerDepsOptions): ApiServerDeps {
       (r) => serveAuthEndpoint(endpointDeps, r.user, r.info, r.req, r.res),
       (r) => serveReview(reviewDeps, r.info, r.req, r.res),
     ],
+    nonResourceEndpoints: [(r) => metrics.serve(r)],
     parts: [authPart(auth, registry, log), services],
   };
 }

@@ -1,6 +1,8 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { hardenIntrinsics } from '../own-keys.js';
 import { serveUntilSignal } from './serve.js';
+import { DEFAULT_WATCH_CACHE_BYTES } from '../apiserver/storage/watch-cache-budget.js';
+import { DEFAULT_COMPACTION_BYTES, DEFAULT_COMPACTION_INTERVAL, DEFAULT_EVENT_TTL, parseBytes, parseDurationMs, parseEventTtl, storeUpkeep } from './store-options.js';
 
 // `skiff server`: the control plane's apiserver over the embedded SQLite store (or etcd with
 // --etcd-endpoints). PKI, ServiceAccount signing key and admin.kubeconfig on first start, the
@@ -24,6 +26,14 @@ export interface ServerOptions {
   maxRequestsInflight?: number;
   /** Mutating requests in flight past which others are a 429 (default 200; 0: no limit). */
   maxMutatingRequestsInflight?: number;
+  /** Milliseconds between compactions (upstream --etcd-compaction-interval, default 5m; 0: none). */
+  etcdCompactionInterval?: number;
+  /** In-use store bytes past which a compaction runs early (default 256Mi; 0: no size trigger). */
+  storageCompactionBytes?: number;
+  /** Seconds an Event lives after its last write (upstream --event-ttl, default 1h; 0: forever). */
+  eventTtl?: number;
+  /** Bytes all watch caches together hold at most (default 64Mi). */
+  watchCacheSizeBytes?: number;
 }
 
 export function registerServer(program: Command): void {
@@ -37,14 +47,32 @@ export function registerServer(program: Command): void {
     .option('--anonymous-auth [bool]', 'serve requests without credentials as system:anonymous (what RBAC grants it)', parseBool, true)
     .option('--service-cluster-ip-range <cidr>', 'CIDR Service ClusterIPs come from', '10.96.0.0/12')
     .option('--service-node-port-range <low-high>', 'range NodePorts come from', '30000-32767')
-    .option('--max-requests-inflight <n>', 'read-only requests in flight before others get 429 (0: no limit)', parseCount, 400)
-    .option('--max-mutating-requests-inflight <n>', 'mutating requests in flight before others get 429 (0: no limit)', parseCount, 200)
+    .option('--max-requests-inflight <n>', 'read-only requests in flight before others get 429 (0: no limit)', flag(parseCount), 400)
+    .option('--max-mutating-requests-inflight <n>', 'mutating requests in flight before others get 429 (0: no limit)', flag(parseCount), 200)
+    // Defaults shown as written (5m, 256Mi), not as the parsed milliseconds or bytes.
+    .addOption(new Option('--etcd-compaction-interval <duration>', 'how often the store forgets history older than the previous round (Go duration; 0: never)')
+      .argParser(flag((v) => parseDurationMs('--etcd-compaction-interval', v))).default(parseDurationMs('', DEFAULT_COMPACTION_INTERVAL), DEFAULT_COMPACTION_INTERVAL))
+    .addOption(new Option('--storage-compaction-bytes <bytes>', 'compact early when the store holds more than this in data and history (0: only by interval)')
+      .argParser(flag(parseBytes)).default(parseBytes(DEFAULT_COMPACTION_BYTES), DEFAULT_COMPACTION_BYTES))
+    .addOption(new Option('--event-ttl <duration>', 'how long Events are kept after their last write (Go duration; 0: forever)')
+      .argParser(flag(parseEventTtl)).default(parseEventTtl(DEFAULT_EVENT_TTL), DEFAULT_EVENT_TTL))
+    .addOption(new Option('--watch-cache-size-bytes <bytes>', 'bytes the watch caches of all resources hold together; the oldest events go first')
+      .argParser(flag(parseBytes)).default(DEFAULT_WATCH_CACHE_BYTES, '64Mi'))
     .action(async (opts: ServerOptions) => {
       await runServer(opts);
       // The etcd client can keep sockets and timers alive after close: a stopped server exits.
       process.exit(0);
     });
 }
+
+/** `parse` as a flag's parser: a bad value is commander's usage error (exit 1, one line), not a stack trace. */
+const flag = <T>(parse: (value: string) => T) => (value: string): T => {
+  try {
+    return parse(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
 
 /** true/false as upstream's boolean flags take them (a bare flag is true). Throws Error on anything else. */
 export function parseBool(value: string | undefined): boolean {
@@ -92,14 +120,20 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
     const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
     const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
-    const store = await openStore(endpoints?.length ? { etcd: { endpoints } } : { sqlite: join(opts.dataDir, 'state.db') });
     const log = (m: string) => process.stderr.write(`skiff apiserver: ${m}\n`);
+    const upkeep = storeUpkeep({
+      compactionIntervalMs: opts.etcdCompactionInterval ?? parseDurationMs('', DEFAULT_COMPACTION_INTERVAL),
+      compactionBytes: opts.storageCompactionBytes ?? parseBytes(DEFAULT_COMPACTION_BYTES),
+    }, log);
+    const store = await openStore({ ...(endpoints?.length ? { etcd: { endpoints } } : { sqlite: join(opts.dataDir, 'state.db') }), ...upkeep });
     const server = await startApiServer({
       host, port, log,
       tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
       maxInFlight: { readOnly: opts.maxRequestsInflight ?? 400, mutating: opts.maxMutatingRequestsInflight ?? 200 },
       ...apiServerDeps({
-        store, log, clock, clientCA: pki.ca.cert,
+        store, log, clock, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : join(opts.dataDir, 'state.db'),
+        eventTtlSeconds: opts.eventTtl ?? parseEventTtl(DEFAULT_EVENT_TTL),
+        watchCacheBytes: opts.watchCacheSizeBytes ?? DEFAULT_WATCH_CACHE_BYTES,
         auth: {
           serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
           ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),

@@ -15,12 +15,17 @@ export type ResourceEndpoint = (r: Authorized) => Promise<boolean>;
 export interface RouteDeps extends ResourceHandlerDeps, Pick<NonResourceDeps, 'address'> {
   /** Asked in order before the generic handler. */
   endpoints: readonly ResourceEndpoint[];
+  /** Asked in order before the built-in non-resource paths (/metrics). */
+  nonResourceEndpoints?: readonly ResourceEndpoint[];
 }
 
 export function route(deps: RouteDeps): Handler<Authorized> {
   const handle = (r: Authorized) => handleResource(deps, r.info, r.url, r.req, r.res);
   return async (r) => {
-    if (!r.info.resourceRequest) return serveNonResource(deps, r.req, r.res, r.url);
+    if (!r.info.resourceRequest) {
+      for (const endpoint of deps.nonResourceEndpoints ?? []) if (await endpoint(r)) return;
+      return serveNonResource(deps, r.req, r.res, r.url);
+    }
     if (clusterScopedInNamespace(r.info)) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
     return deps.hooks.admission.actingAs(r.user, async () => {
       for (const endpoint of deps.endpoints) if (await endpoint(r)) return;

@@ -8,6 +8,7 @@ import { badRequest, conflict, notFound } from '../status.js';
 import { decode, encode, objectKey, type Obj } from './codec.js';
 import { storeToApi } from './errors.js';
 import type { ListQuery, Registry } from './registry.js';
+import { storeWriteOptions } from './strategies/types.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -59,7 +60,8 @@ export async function deleteObject(reg: Registry, r: ResourceInfo, ns: string, n
         if (opts.dryRun) return pending(marked);
         // Already marked the same way: nothing to write.
         if (JSON.stringify(marked.metadata) === JSON.stringify(m) && JSON.stringify(marked.status) === JSON.stringify(obj.status)) return pending(obj);
-        const rev = await store.update(key, encode(marked, r), kv.modRevision);
+        // An Event held by a finalizer still expires (upstream's SimpleUpdate here drops the lease).
+        const rev = await store.update(key, encode(marked, r), kv.modRevision, storeWriteOptions(strategy));
         marked.metadata.resourceVersion = String(rev);
         return pending(marked);
       }

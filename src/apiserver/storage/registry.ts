@@ -12,6 +12,7 @@ import type { WriteAttributes } from '../admission/types.js';
 import type { Gvk, ServerHooks } from '../hooks.js';
 import { apiError, badRequest, conflict, invalid, notFound } from '../status.js';
 import { Cacher } from './cacher.js';
+import { WatchCacheBudget } from './watch-cache-budget.js';
 import { decode, encode, listPrefix, objectKey, resourcePrefix, tombstone, type Obj, type ObjList } from './codec.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { storeToApi } from './errors.js';
@@ -19,7 +20,7 @@ import { generatedName, nameCauses, timestamp } from './meta.js';
 import { fieldMatcher, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { section } from './fields.js';
 import type { Strategies } from './strategies/index.js';
-import { finishNothing } from './strategies/types.js';
+import { finishNothing, storeWriteOptions } from './strategies/types.js';
 
 export interface RegistryDeps {
   store: Store;
@@ -27,6 +28,8 @@ export interface RegistryDeps {
   clock: Clock;
   /** What differs per resource. */
   strategies: Strategies;
+  /** Bytes all watch caches together hold at most (--watch-cache-size-bytes; default 64 MiB). */
+  watchCacheBytes?: number;
 }
 
 export interface ListQuery {
@@ -71,9 +74,12 @@ export class Registry {
   private readonly cachers = new Map<string, Promise<Cacher>>();
   private closed = false;
   readonly strategies: Strategies;
+  /** The byte bound every type's watch cache shares. */
+  readonly watchCacheBudget: WatchCacheBudget;
 
   constructor(readonly deps: RegistryDeps) {
     this.strategies = deps.strategies;
+    this.watchCacheBudget = new WatchCacheBudget(deps.watchCacheBytes);
   }
 
   /** The watch cache of `r` (started on first use). Rejects ApiError when the store cannot tell its revision. */
@@ -88,7 +94,7 @@ export class Registry {
       const revision = await this.deps.store.revision().catch((err) => { throw storeToApi(err, r); });
       const cacher: Cacher = new Cacher(this.deps.store, prefix, revision, () => {
         if (this.cachers.get(prefix) === started) this.cachers.delete(prefix);
-      }, { tombstone: (key, rev) => tombstone(r, key, rev) });
+      }, { budget: this.watchCacheBudget, tombstone: (key, rev) => tombstone(r, key, rev) });
       if (this.closed) cacher.stop();
       return cacher;
     })();
@@ -220,7 +226,7 @@ export class Registry {
           written = true;
           return obj;
         }
-        const rev = await this.deps.store.create(objectKey(r, ns, name), encode(obj, r));
+        const rev = await this.deps.store.create(objectKey(r, ns, name), encode(obj, r), storeWriteOptions(strategy));
         written = true;
         m.resourceVersion = String(rev);
         return obj;
@@ -315,7 +321,7 @@ export class Registry {
           return next;
         }
         try {
-          const rev = await this.deps.store.update(key, bytes, kv.modRevision);
+          const rev = await this.deps.store.update(key, bytes, kv.modRevision, storeWriteOptions(strategy));
           landed = true;
           next.metadata.resourceVersion = String(rev);
           return next;

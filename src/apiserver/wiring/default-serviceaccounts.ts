@@ -18,27 +18,37 @@ export interface DefaultServiceAccounts {
   ready: Promise<void>;
   /** Never rejects. */
   stop(): Promise<void>;
+  /** Namespaces it remembers having seen to: only live ones, so it shrinks as they go. */
+  readonly remembered: number;
 }
 
 /** Starts the loop. Never throws; failures are logged (and retried at the next event or start). */
 export function startDefaultServiceAccounts(store: Store, registry: Registry, log?: (msg: string) => void): DefaultServiceAccounts {
-  const done = new Set<string>();
+  // The uid of the namespace each name was seen to in, forgotten when the namespace goes
+  // (it was a Set of every namespace ever seen: a cluster that makes and deletes namespaces
+  // all day, as CI does, grew it forever).
+  const done = new Map<string, string | undefined>();
+  const prefix = listPrefix(NAMESPACES, '');
   const ensure = async (ns: KubeObject) => {
     const { name, uid, deletionTimestamp } = ns.metadata;
     const phase = isObject(ns.status) ? ns.status.phase : undefined;
-    if (!name || deletionTimestamp || phase === 'Terminating') return;
-    if (done.has(`${name}/${uid}`)) return;
+    if (!name) return;
+    if (deletionTimestamp || phase === 'Terminating') {
+      done.delete(name);
+      return;
+    }
+    if (done.has(name) && done.get(name) === uid) return;
     try {
       await registry.create(SERVICE_ACCOUNTS, name, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
     } catch (e) {
       // 409: it exists; 403/404: the namespace is going or gone.
       if (!(e instanceof ApiError && [403, 404, 409].includes(e.code))) throw e;
     }
-    done.add(`${name}/${uid}`);
+    done.set(name, uid);
   };
-  const mirror = mirrorPrefix(store, listPrefix(NAMESPACES, ''), {
+  const mirror = mirrorPrefix(store, prefix, {
     log,
-    onChange: (_key, ns) => (ns ? ensure(ns) : undefined),
+    onChange: (key, ns) => (ns ? ensure(ns) : void done.delete(key.slice(prefix.length))),
   });
-  return { ready: mirror.ready, stop: () => mirror.stop() };
+  return { ready: mirror.ready, stop: () => mirror.stop(), get remembered() { return done.size; } };
 }

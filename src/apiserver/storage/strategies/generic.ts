@@ -10,6 +10,8 @@ import { finishNothing, type ResourceStrategy } from './types.js';
 export interface GenericOptions {
   /** metadata.generation starts at 1 and counts spec changes (upstream strategies that set it). */
   tracksGeneration?: boolean;
+  /** Every write of an object expires it this many seconds later (Events: --event-ttl); 0 or none: never. */
+  ttlSeconds?: number;
 }
 
 export const hasStatus = (r: ResourceInfo): boolean => Boolean(r.subresources?.includes('status'));
@@ -42,6 +44,7 @@ export function genericStrategy(r: ResourceInfo, opts: GenericOptions = {}): Res
     deleteWhenFinalized: () => true,
     afterDelete: async () => {},
     returnDeletedObject: false,
+    ...(opts.ttlSeconds ? { ttlSeconds: opts.ttlSeconds } : {}),
   };
 }
 

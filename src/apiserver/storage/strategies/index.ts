@@ -17,12 +17,16 @@ export interface StrategyDeps {
   /** Allocates Services' ClusterIPs and NodePorts. Required: a Service without them is not served. */
   serviceAllocator: ServiceAllocator;
   log?: (msg: string) => void;
+  /** Seconds an Event lives after its last write (--event-ttl); 0 or none: Events stay. */
+  eventTtlSeconds?: number;
 }
 
 type Build = (r: ResourceInfo, deps: StrategyDeps) => ResourceStrategy;
 
 const generic: Build = (r) => genericStrategy(r);
 const generationTracking: Build = (r) => genericStrategy(r, { tracksGeneration: true });
+// Both Event APIs share core/v1 storage, so both expire (upstream's event REST storage TTLFunc).
+const expiring: Build = (r, deps) => genericStrategy(r, { ttlSeconds: deps.eventTtlSeconds ?? 0 });
 
 /** Resources whose strategy is not the generic one, by `<group>/<plural>` ('' for core). */
 export const STRATEGIES: ReadonlyMap<string, Build> = new Map<string, Build>([
@@ -32,6 +36,8 @@ export const STRATEGIES: ReadonlyMap<string, Build> = new Map<string, Build>([
   ['certificates.k8s.io/certificatesigningrequests', csrStrategy],
   ['scheduling.k8s.io/priorityclasses', priorityClassStrategy],
   ['apps/deployments', deploymentStrategy],
+  ['/events', expiring],
+  ['events.k8s.io/events', expiring],
   // Upstream strategies that count spec changes in metadata.generation.
   ...['/replicationcontrollers', '/persistentvolumeclaims', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs',
     'networking.k8s.io/ingresses', 'networking.k8s.io/networkpolicies', 'networking.k8s.io/ingressclasses', 'policy/poddisruptionbudgets',

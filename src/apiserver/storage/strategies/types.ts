@@ -60,4 +60,13 @@ export interface ResourceStrategy {
   afterDelete(obj: Obj): Promise<void>;
   /** DELETE answers with the deleted object instead of a Status (upstream's ReturnDeletedObject). */
   readonly returnDeletedObject: boolean;
+  /**
+   * The store deletes the object this many seconds after each write of it (upstream's TTLFunc:
+   * Events get --event-ttl); undefined: it stays until deleted.
+   */
+  readonly ttlSeconds?: number;
 }
+
+/** The store's options for a write of an object of `strategy`. Never throws. */
+export const storeWriteOptions = (strategy: Pick<ResourceStrategy, 'ttlSeconds'>): { ttlSeconds?: number } =>
+  (strategy.ttlSeconds ? { ttlSeconds: strategy.ttlSeconds } : {});
