@@ -34,7 +34,7 @@ export interface ApiServerDepsOptions {
   log: (msg: string) => void;
   /** Seconds an Event lives after its last write (--event-ttl); 0 or none: Events stay. */
   eventTtlSeconds?: number;
-  /** Bytes all watch caches together hold at most (--watch-cache-size-bytes; default 64 MiB). */
+  /** Bytes all watch caches together hold at most (--watch-cache-size-bytes; default 32 MiB). */
   watchCacheBytes?: number;
   /** The store's location for /metrics' `endpoint` label (the SQLite file, the etcd endpoints). */
   storeEndpoint?: string;

@@ -32,7 +32,7 @@ export interface ServerOptions {
   storageCompactionBytes?: number;
   /** Seconds an Event lives after its last write (upstream --event-ttl, default 1h; 0: forever). */
   eventTtl?: number;
-  /** Bytes all watch caches together hold at most (default 64Mi). */
+  /** Bytes all watch caches together hold at most (default 32Mi). */
   watchCacheSizeBytes?: number;
 }
 
@@ -57,7 +57,7 @@ export function registerServer(program: Command): void {
     .addOption(new Option('--event-ttl <duration>', 'how long Events are kept after their last write (Go duration; 0: forever)')
       .argParser(flag(parseEventTtl)).default(parseEventTtl(DEFAULT_EVENT_TTL), DEFAULT_EVENT_TTL))
     .addOption(new Option('--watch-cache-size-bytes <bytes>', 'bytes the watch caches of all resources hold together; the oldest events go first')
-      .argParser(flag(parseBytes)).default(DEFAULT_WATCH_CACHE_BYTES, '64Mi'))
+      .argParser(flag(parseBytes)).default(DEFAULT_WATCH_CACHE_BYTES, '32Mi'))
     .action(async (opts: ServerOptions) => {
       await runServer(opts);
       // The etcd client can keep sockets and timers alive after close: a stopped server exits.

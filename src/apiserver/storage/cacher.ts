@@ -24,7 +24,7 @@ export class CursorLost extends Error {
 export interface CacherOptions {
   /** Events kept at most (default RING_CAPACITY). */
   capacity?: number;
-  /** The byte bound shared with the other types' caches (default: one of its own, 64 MiB). */
+  /** The byte bound shared with the other types' caches (default: one of its own, 32 MiB). */
   budget?: WatchCacheBudget;
   /** Makes the object of a deletion the store reports without its old value. */
   tombstone?: (key: string, revision: number) => Obj;

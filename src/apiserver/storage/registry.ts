@@ -28,7 +28,7 @@ export interface RegistryDeps {
   clock: Clock;
   /** What differs per resource. */
   strategies: Strategies;
-  /** Bytes all watch caches together hold at most (--watch-cache-size-bytes; default 64 MiB). */
+  /** Bytes all watch caches together hold at most (--watch-cache-size-bytes; default 32 MiB). */
   watchCacheBytes?: number;
 }
 
