@@ -55,7 +55,6 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
   const r = findResource(info.apiGroup, info.apiVersion, info.resource);
   if (!r) throw notServed();
   const ns = r.namespaced ? info.namespace : '';
-  if (clusterScopedInNamespace(info)) throw notServed();
   const needsName = !['list', 'watch', 'create', 'deletecollection'].includes(info.verb);
   // Without a namespace a namespaced resource has only its list/watch route: other verbs on
   // that collection path are a 405 (go-restful's answer for a known path), names a 404.
@@ -71,7 +70,8 @@ export async function handleResource(deps: ResourceHandlerDeps, info: RequestInf
     fields.setWarningHeaders(res);
     writeObject(res, code, convert(deps.hooks, r, obj, rep, q), rep);
   };
-  const registry = fields.registry(deps.registry);
+  // Only a patch decodes a patched object: other verbs use the server's registry as it is.
+  const registry = info.verb === 'patch' ? fields.registry(deps.registry) : deps.registry;
   const readObject = (req: IncomingMessage) => readTypedObject(req, r, fields);
 
   if (info.subresource) return handleSubresource({ ...deps, registry }, r, ns, info, q, req, write, readObject, fields);
@@ -376,7 +376,6 @@ class FieldReport {
     const hooks = base.deps.hooks;
     return new Registry({
       ...base.deps,
-      strategies: base.strategies,
       hooks: {
         ...hooks,
         applyPatch: (type, current, patch, gvk) => {
