@@ -6,7 +6,7 @@
 // `.spec.containers[name="c"].ports[0].containerPort`).
 import { ownValue } from '../own-keys.js';
 import { fieldNode, itemNode, kindNode, listItemPath, type FieldNode } from './fieldvalidation.js';
-import type { Gvk } from './types.js';
+import { isObject, type Gvk } from './types.js';
 import { goNumber, goPrint } from './decode-types.js';
 
 export interface ApplyProblems {
@@ -38,7 +38,7 @@ function walk(node: FieldNode, value: unknown, path: string, out: ApplyProblems)
   if (value === null || value === undefined || node.type === 'any') return;
   switch (node.type) {
     case 'struct': case 'map': {
-      if (!isPlainObject(value)) return void out.typeErrors.push(`${path}: expected map, got ${valueV(value)}`);
+      if (!isObject(value)) return void out.typeErrors.push(`${path}: expected map, got ${valueV(value)}`);
       for (const key of Object.keys(value).sort()) {
         const child = fieldNode(node, key);
         if (child) walk(child, ownValue(value, key), `${path}.${key}`, out);
@@ -72,7 +72,6 @@ function scalarError(type: NonNullable<(FieldNode & { type: 'scalar' })['scalar'
   }
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** %v of SMD's value wrapper: `&{map[b:1]}`. */
 const valueV = (value: unknown) => `&{${goPrint(value)}}`;

@@ -17,7 +17,7 @@
 import { ownValue } from '../own-keys.js';
 import jsonc from 'jsonc-parser';
 import { fieldNode, itemNode, kindNode, type FieldNode, type ScalarType } from './fieldvalidation.js';
-import type { Gvk } from './types.js';
+import { isObject, type Gvk } from './types.js';
 import { goTimeParseError, RFC3339, RFC3339_MICRO } from './go-time.js';
 import { parseQuantity, QUANTITY_MESSAGE } from './validation/field.js';
 
@@ -86,13 +86,13 @@ class TypeWalk {
   /** Walks a decoded value. Recursive in depth only (bounded by the body depth limit). */
   visit(node: FieldNode, value: unknown, ctx: Context): void {
     if (value === null || value === undefined || node.type === 'any') return;
-    if (isPlainObject(value) && node.type === 'struct') {
+    if (isObject(value) && node.type === 'struct') {
       const struct = structName(node, ctx);
       for (const key of Object.keys(value)) {
         const child = fieldNode(node, key);
         if (child) this.visit(child, ownValue(value, key), childContext(struct, ctx, key));
       }
-    } else if (isPlainObject(value) && node.type === 'map') {
+    } else if (isObject(value) && node.type === 'map') {
       const values = node.values();
       for (const key of Object.keys(value)) this.visit(values, ownValue(value, key), ctx);
     } else if (Array.isArray(value) && node.type === 'list') {
@@ -184,7 +184,6 @@ class TypeWalk {
 
 const SCALAR_LITERAL = { string: 'string', bool: 'bool', float64: 'number' } as const;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isByteNode = (node: FieldNode) => node.type === 'scalar' && node.scalar === 'byte';
 
 function literalOf(value: unknown): Literal {

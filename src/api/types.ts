@@ -12,9 +12,6 @@ export type * from './types.generated.js';
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-/** An object whose fields are not checked yet (a decoded body, an admission object): read with narrowing. */
-export type UnknownObject = { [key: string]: unknown };
-
 /** A JSON object (not null, not an array). */
 export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -5,6 +5,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { Files } from '../host/files/types.js';
+import { isObject } from '../api/types.js';
 import { ownValue } from '../own-keys.js';
 
 /** Where the cluster is and who the client is; PEM strings, not paths. */
@@ -28,7 +29,6 @@ export class KubeconfigError extends Error {
 
 type Fields = { readonly [key: string]: unknown };
 
-const isFields = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function optionalString(from: Fields, field: string, where: string): string | undefined {
   const v = ownValue(from, field);
@@ -41,11 +41,11 @@ function optionalString(from: Fields, field: string, where: string): string | un
 function named(doc: Fields, list: string, name: string, inner: string): Fields {
   const entries = ownValue(doc, list);
   if (entries !== undefined && entries !== null && !Array.isArray(entries)) throw new KubeconfigError(`${list} must be a list`);
-  const entry = (entries ?? []).find((e: unknown) => isFields(e) && e['name'] === name);
-  if (!isFields(entry)) throw new KubeconfigError(`${inner} "${name}" not found in ${list}`);
+  const entry = (entries ?? []).find((e: unknown) => isObject(e) && e['name'] === name);
+  if (!isObject(entry)) throw new KubeconfigError(`${inner} "${name}" not found in ${list}`);
   const body = ownValue(entry, inner);
   if (body === undefined || body === null) return {};
-  if (!isFields(body)) throw new KubeconfigError(`${inner} "${name}" must be an object`);
+  if (!isObject(body)) throw new KubeconfigError(`${inner} "${name}" must be an object`);
   return body;
 }
 
@@ -61,7 +61,7 @@ export async function parseKubeconfig(yaml: string, files: Files, baseDir: strin
   } catch (e) {
     throw new KubeconfigError(`not YAML: ${(e as Error).message}`);
   }
-  if (!isFields(doc)) throw new KubeconfigError('a kubeconfig must be a YAML mapping');
+  if (!isObject(doc)) throw new KubeconfigError('a kubeconfig must be a YAML mapping');
   const ctxName = context ?? optionalString(doc, 'current-context', 'kubeconfig');
   if (!ctxName) throw new KubeconfigError('no context given and current-context is not set');
   const ctx = named(doc, 'contexts', ctxName, 'context');

@@ -113,7 +113,6 @@ export interface CniArgs {
 }
 
 export type Command = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'STATUS' | 'GC';
-export const COMMANDS: readonly Command[] = ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'];
 
 /** Well-known error codes (SPEC.md "Error codes"). */
 export const ErrorCode = {

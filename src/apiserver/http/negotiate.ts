@@ -62,10 +62,10 @@ export function negotiate(accept: string | undefined, conversions: readonly stri
   throw apiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml`);
 }
 
-const YAML_MEDIA_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml', 'text/yaml']);
+export const YAML_MEDIA_TYPES: ReadonlySet<string> = new Set(['application/yaml', 'application/apply-patch+yaml', 'text/yaml']);
 
 /** A body's media type, without parameters; JSON when the request names none. */
-const bodyMediaType = (contentType: string | undefined) => (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+export const bodyMediaType = (contentType: string | undefined) => (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
 
 const yamlBodyError = (err: unknown) => badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
 

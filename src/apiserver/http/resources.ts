@@ -19,7 +19,7 @@ import { deleteCollection, deleteObject, type DeleteOptions } from '../storage/d
 import { gvkOf, Registry, type ListQuery } from '../storage/registry.js';
 import { bindPod, kubeletSubresource, toScale, updateScale } from '../storage/subresources.js';
 import { openWatch } from '../storage/watch.js';
-import { decodeBodyAsync, negotiate, type Representation } from './negotiate.js';
+import { decodeBodyAsync, negotiate, type Representation, bodyMediaType, YAML_MEDIA_TYPES } from './negotiate.js';
 import { checkListOptions, checkWriteOptions } from './options.js';
 import { hasNamespacePrefix, queryBool, type RequestInfo } from './request-info.js';
 import { drainedOrClosed, readBody, writeObject } from './respond.js';
@@ -311,8 +311,6 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
 
 type Directive = 'Strict' | 'Warn' | 'Ignore';
 const JSON_TYPES = new Set(['application/json', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', '']);
-const YAML_TYPES = new Set(['application/yaml', 'text/yaml', 'application/apply-patch+yaml']);
-const mediaType = (ct: string | undefined) => (ct ?? 'application/json').split(';')[0]!.trim().toLowerCase();
 
 /** Warn is upstream's default (kubectl asks for Strict). writeOptions has rejected other values. */
 function directiveOf(q: URLSearchParams): Directive {
@@ -395,7 +393,7 @@ class FieldReport {
    * fields the kind does not declare.
    */
   async readPatch(contentType: string, raw: Buffer, gvk: { group: string; version: string; kind: string }, ns: string, name: string): Promise<unknown> {
-    const type = mediaType(contentType);
+    const type = bodyMediaType(contentType);
     const text = raw.toString('utf8');
     const strictish = this.directive !== 'Ignore';
     if (type === 'application/apply-patch+yaml') {
@@ -444,7 +442,7 @@ class FieldReport {
  * unstructured converter, showing the patch as Go prints a map (handlers/patch.go).
  */
 function checkPatchedTypes(contentType: string, patched: unknown, patch: unknown, gvk: { group: string; version: string; kind: string }): void {
-  const strategic = mediaType(contentType) === 'application/strategic-merge-patch+json';
+  const strategic = bodyMediaType(contentType) === 'application/strategic-merge-patch+json';
   const why = decodeTypeError(gvk, patched, strategic ? 'unstructured' : 'json');
   if (!why) return;
   const shown = strategic ? goPrint(patch) : JSON.stringify(patched);
@@ -458,7 +456,7 @@ function checkPatchedTypes(contentType: string, patched: unknown, patch: unknown
  */
 async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: FieldReport): Promise<Obj> {
   const raw = await readBody(req);
-  const type = mediaType(req.headers['content-type']);
+  const type = bodyMediaType(req.headers['content-type']);
   const target = gvkOf(r);
   const text = raw.toString('utf8');
   let value: unknown;
@@ -468,7 +466,7 @@ async function readTypedObject(req: IncomingMessage, r: ResourceInfo, fields: Fi
     const parsed = parseJson(text);
     if (parsed.error !== undefined) throw badRequest(unrecognized(target, `couldn't get version/kind; json parse error: ${parsed.error}`, raw));
     value = parsed.value;
-  } else if (YAML_TYPES.has(type)) {
+  } else if (YAML_MEDIA_TYPES.has(type)) {
     try {
       const decoded = await decodeYamlAsync(text);
       value = decoded.value;
