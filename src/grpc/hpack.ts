@@ -29,19 +29,16 @@ const FIELD_OVERHEAD = 32;
 
 export interface DecoderOptions {
   maxTableSize?: number;
-  maxHeaderListBytes?: number;
 }
 
 /** Decodes one connection's request header blocks in order. After a decode throws, the
  *  table is out of step with the client: the connection must end. */
 export class HeaderBlockDecoder {
   readonly #table;
-  readonly #maxList: number;
   #failed = false;
 
   constructor(opts: DecoderOptions = {}) {
     this.#table = hpack.table.create({ maxSize: opts.maxTableSize ?? DEFAULT_HEADER_TABLE_SIZE });
-    this.#maxList = opts.maxHeaderListBytes ?? DEFAULT_MAX_HEADER_LIST_BYTES;
   }
 
   /** Throws HpackError for a block that is malformed, refers past the table, updates the
@@ -87,7 +84,7 @@ export class HeaderBlockDecoder {
         field = { name, value, neverIndex };
       }
       listBytes += field.name.length + field.value.length + FIELD_OVERHEAD;
-      if (listBytes > this.#maxList) throw new HpackError(`decoded header list over ${this.#maxList} bytes`);
+      if (listBytes > DEFAULT_MAX_HEADER_LIST_BYTES) throw new HpackError(`decoded header list over ${DEFAULT_MAX_HEADER_LIST_BYTES} bytes`);
       fields.push(field);
     }
     return fields;

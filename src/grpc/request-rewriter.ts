@@ -5,7 +5,7 @@
 // block is decoded with the client's HPACK state, its authority replaced if nghttp2
 // would refuse it, and re-encoded statelessly (hpack.ts). Pure: bytes in, bytes out.
 import { isAcceptedAuthority, REPLACEMENT_AUTHORITY } from './authority.js';
-import { DEFAULT_HEADER_TABLE_SIZE, encodeHeaderBlock, HeaderBlockDecoder, type HeaderField } from './hpack.js';
+import { encodeHeaderBlock, HeaderBlockDecoder, type HeaderField } from './hpack.js';
 
 export class H2FramingError extends Error {
   override name = 'H2FramingError';
@@ -68,7 +68,7 @@ export class RequestAuthorityRewriter {
   replaced = 0;
 
   constructor(opts: RewriterOptions = {}) {
-    this.#decoder = new HeaderBlockDecoder({ maxTableSize: opts.maxTableSize ?? DEFAULT_HEADER_TABLE_SIZE });
+    this.#decoder = new HeaderBlockDecoder({ maxTableSize: opts.maxTableSize });
     this.#maxBlock = opts.maxHeaderBlockBytes ?? DEFAULT_MAX_HEADER_BLOCK_BYTES;
   }
 

@@ -3,7 +3,7 @@
 // client ends the connection (the socket is destroyed; the server sees a clean EOF).
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { RequestAuthorityRewriter, type RewriterOptions } from './request-rewriter.js';
+import { RequestAuthorityRewriter } from './request-rewriter.js';
 import { trace } from '../trace.js';
 
 const log = trace('grpc');
@@ -14,20 +14,15 @@ export class AuthorityRewritingStream extends Duplex {
   /** The callback of a write the socket has not taken yet: called on its 'drain'. */
   #pendingWrite: (() => void) | undefined;
 
-  constructor(socket: Socket, opts: RewriterOptions = {}) {
+  constructor(socket: Socket) {
     super({ allowHalfOpen: false });
     this.#socket = socket;
-    this.#rewriter = new RequestAuthorityRewriter(opts);
+    this.#rewriter = new RequestAuthorityRewriter();
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.push(null));
     socket.on('error', (err) => this.destroy(err));
     socket.on('close', () => this.destroy());
     socket.on('drain', () => this.#drained());
-  }
-
-  /** Request header blocks whose authority was replaced so far. */
-  get replaced(): number {
-    return this.#rewriter.replaced;
   }
 
   #onData(chunk: Buffer): void {

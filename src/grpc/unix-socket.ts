@@ -20,15 +20,13 @@ export interface UnixGrpcListener {
   close(graceMs?: number): Promise<void>;
 }
 
-export interface UnixListenOptions {
-  /** File mode of the socket; 0660 unless given. */
-  mode?: number;
-}
+/** As containerd's CRI socket: the owner's and its group's. */
+const SOCKET_MODE = 0o660;
 
 /** Serves `server` (services added, not bound elsewhere) on socketPath, creating its
  *  directory if missing. A stale socket left by a previous run is removed; any other file
  *  there is refused. Rejects if the socket cannot be bound (nothing is left listening). */
-export async function serveOnUnixSocket(server: grpc.Server, socketPath: string, opts: UnixListenOptions = {}): Promise<UnixGrpcListener> {
+export async function serveOnUnixSocket(server: grpc.Server, socketPath: string): Promise<UnixGrpcListener> {
   const path = resolve(socketPath);
   // As containerd: a directory it creates is the owner's and group's only (0770 less the umask).
   await prepareSocketPath(path, { dirMode: 0o770, existing: 'replace' });
@@ -45,14 +43,13 @@ export async function serveOnUnixSocket(server: grpc.Server, socketPath: string,
       listener.once('error', fail);
       listener.listen(path, () => { listener.off('error', fail); ok(); });
     });
-    await setSocketMode(path, opts.mode ?? 0o660);
+    await setSocketMode(path, SOCKET_MODE);
   } catch (err) {
     listener.close();
     server.forceShutdown();
     throw err;
   }
   listener.on('error', (err) => log(() => `listener on ${path}: ${err.message}`));
-  log(() => `serving on ${path}`);
 
   let closed: Promise<void> | undefined;
   return {
