@@ -1,7 +1,7 @@
 // scheduling.k8s.io/v1 PriorityClass (upstream pkg/apis/scheduling/validation): the
 // `system-` prefix is reserved for the two built-in classes with their exact values, user
 // classes stay at or below one billion, and value and preemptionPolicy never change.
-import { type Errs, forbidden, immutable, isInt, isOneOf, notSupported, required } from './field.js';
+import { type Errs, forbidden, immutable, isInt, isOneOf, notSupported, required, typeInvalid } from './field.js';
 import { isObject, type JsonObject } from '../types.js';
 
 export const HIGHEST_USER_PRIORITY = 1_000_000_000;
@@ -23,7 +23,7 @@ function systemClassProblem(name: string, value: unknown, globalDefault: unknown
 export function validatePriorityClass(errs: Errs, o: JsonObject, old?: JsonObject): void {
   const name = isObject(o.metadata) && typeof o.metadata.name === 'string' ? o.metadata.name : '';
   const value = o.value ?? 0;
-  if (!isInt(value) || value < -2147483648 || value > 2147483647) errs.push({ reason: 'FieldValueTypeInvalid', message: `Invalid value: ${JSON.stringify(value)}: must be a 32-bit integer`, field: 'value' });
+  if (!isInt(value) || value < -2147483648 || value > 2147483647) errs.push(typeInvalid('value', value, 'must be a 32-bit integer'));
   if (name.startsWith('system-')) {
     const problem = systemClassProblem(name, value, o.globalDefault);
     if (problem) errs.push(forbidden('metadata.name', `priority class names with 'system-' prefix are reserved for system use only. error: ${problem}`));

@@ -11,7 +11,7 @@ import type { Clock } from '../../host/clock.js';
 /** spec.boundObjectRef, with its fields of the types they must have ('' where one is not). */
 interface BoundRef { kind: BoundObject['kind']; name: string; uid: string }
 
-const boundKind = (k: unknown): BoundObject['kind'] | undefined => (k === 'Pod' || k === 'Secret' || k === 'Node' ? k : undefined);
+const boundKind = (k: unknown): BoundObject['kind'] | undefined => (typeof k === 'string' && BOUND_KINDS.has(k) ? k as BoundObject['kind'] : undefined);
 
 export interface TokenRequestDeps {
   registry: Registry;

@@ -57,21 +57,23 @@ export class RuntimeState {
    * Rejects FailedPrecondition for an illegal move, NotFound for an unknown id, or the write's error.
    */
   async moveContainer(id: string, to: ContainerState__Output, change: (r: ContainerRecord) => void = () => undefined): Promise<ContainerRecord> {
-    const current = this.containers.mustGet(id);
-    if (isAt(current, to)) return current;
-    return this.containers.update(id, (r) => {
-      moveContainer(r, to);
-      change(r);
-    });
+    return move(this.containers, moveContainer, id, to, change);
   }
 
   /** As moveContainer, for a sandbox. */
   async moveSandbox(id: string, to: PodSandboxState__Output, change: (r: SandboxRecord) => void = () => undefined): Promise<SandboxRecord> {
-    const current = this.sandboxes.mustGet(id);
-    if (isAt(current, to)) return current;
-    return this.sandboxes.update(id, (r) => {
-      moveSandbox(r, to);
-      change(r);
-    });
+    return move(this.sandboxes, moveSandbox, id, to, change);
   }
+}
+
+/** A move through the transition table, written with the change it brings; none when already there. */
+async function move<R extends ContainerRecord | SandboxRecord, S extends R['state']>(
+  store: RecordStore<R>, moveFn: (r: R, to: S) => void, id: string, to: S, change: (r: R) => void,
+): Promise<R> {
+  const current = store.mustGet(id);
+  if (isAt(current, to)) return current;
+  return store.update(id, (r) => {
+    moveFn(r, to);
+    change(r);
+  });
 }
