@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) 
 
 /** Files written before TTLs lack the expires column; added before INDEXES run. */
 export const ADD_EXPIRES = 'ALTER TABLE kv ADD COLUMN expires INTEGER';
+/** Read once at open (files older than the TTL column lack it). */
+export const KV_COLUMNS = `SELECT name FROM pragma_table_info('kv')`;
 
 export const INDEXES = 'CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires) WHERE expires IS NOT NULL';
 
@@ -72,10 +74,8 @@ export const SQL = {
   /** Latest live rows whose expiry has passed, soonest first. */
   expired: `SELECT name, id FROM kv WHERE expires IS NOT NULL AND expires <= @now AND deleted = 0
     AND id = (SELECT MAX(k.id) FROM kv AS k WHERE k.name = kv.name) ORDER BY expires LIMIT @limit`,
-  columns: `SELECT name FROM pragma_table_info('kv')`,
   freePages: `SELECT freelist_count AS n FROM pragma_freelist_count`,
   pages: `SELECT page_count AS n FROM pragma_page_count`,
-  pageSize: `SELECT page_size AS n FROM pragma_page_size`,
   compactOldValues: `UPDATE kv SET old_value = NULL WHERE id > @from AND id <= @to AND old_value IS NOT NULL`,
 };
 

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../host/clock.js';
 import { startAutoCompaction, type AutoCompaction } from './compactor.js';
 import { checkValue, errors, expiryOf, prefixEnd, readRevision } from './keys.js';
 import { maintenanceDefaults, type MaintenanceOptions, type MaintenanceStep } from './maintenance.js';
-import { ADD_EXPIRES, INDEXES, PRAGMAS, SCHEMA, SQL, type Row } from './sqlite-schema.js';
+import { ADD_EXPIRES, INDEXES, KV_COLUMNS, PRAGMAS, SCHEMA, SQL, type Row } from './sqlite-schema.js';
 import { StoreError, type KeyValue, type ListOptions, type ListResult, type Store, type StoreStats, type WatchEvent, type WriteOptions } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -64,14 +64,15 @@ export class SqliteStore implements Store {
     this.db = new Database(opts.path);
     for (const p of PRAGMAS) this.db.pragma(p);
     this.db.exec(SCHEMA);
-    if (!this.db.prepare(SQL.columns).all().some((c) => (c as { name: string }).name === 'expires')) this.db.exec(ADD_EXPIRES);
+    if (!this.db.prepare(KV_COLUMNS).all().some((c) => (c as { name: string }).name === 'expires')) this.db.exec(ADD_EXPIRES);
     this.db.exec(INDEXES);
     this.steps = maintenanceDefaults(opts.maintenance);
     this.clock = opts.clock ?? systemClock;
     this.stmt = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, this.db.prepare(sql)])) as SqliteStore['stmt'];
     this.current = this.readRevision();
     this.compacted = (this.stmt.compactRevision.get() as { rev: number }).rev;
-    this.pageSize = this.pragmaNumber('pageSize');
+    // Fixed for the file's life (VACUUM could change it; skiff never runs a full one).
+    this.pageSize = this.db.pragma('page_size', { simple: true }) as number;
     this.hub = new WatchHub({
       revision: () => this.current,
       compactRevision: () => this.compacted,
@@ -265,7 +266,7 @@ export class SqliteStore implements Store {
     return this.steps.pause(step);
   }
 
-  private pragmaNumber(which: 'pages' | 'freePages' | 'pageSize'): number {
+  private pragmaNumber(which: 'pages' | 'freePages'): number {
     return (this.stmt[which].get() as { n: number }).n;
   }
 
