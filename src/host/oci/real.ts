@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { systemClock } from '../clock.js';
 import { closeSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
@@ -316,18 +317,13 @@ function exitOf(child: ReturnType<typeof spawn>, event: 'close' | 'exit' = 'clos
 
 /** Polls for a file (runc's pid file, a reopened log) until it exists or gone() says to stop. */
 async function waitFile(path: string, gone: () => boolean, timeoutMs = 60_000): Promise<void> {
-  // A timer, not the clock: the deadline is a duration, and no wall-clock step moves it.
-  let expired = false;
-  const timer = setTimeout(() => { expired = true; }, timeoutMs).unref();
-  try {
-    for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-      if (await stat(path).then(() => true, () => false)) return;
-      if (gone()) throw new HostError('ESRCH', `gave up waiting for ${path}`, 'stat', ERRNO.ESRCH);
-      if (expired) throw new HostError('ETIMEDOUT', `${path} did not appear in ${timeoutMs} ms`, 'stat', ERRNO.ETIMEDOUT);
-      await sleep(delay);
-    }
-  } finally {
-    clearTimeout(timer);
+  // Monotonic time: the deadline is a duration, and no wall-clock step moves it.
+  const until = systemClock.monotonic() + timeoutMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    if (await stat(path).then(() => true, () => false)) return;
+    if (gone()) throw new HostError('ESRCH', `gave up waiting for ${path}`, 'stat', ERRNO.ESRCH);
+    if (systemClock.monotonic() > until) throw new HostError('ETIMEDOUT', `${path} did not appear in ${timeoutMs} ms`, 'stat', ERRNO.ETIMEDOUT);
+    await sleep(delay);
   }
 }
 
