@@ -33,11 +33,6 @@ export class Rollback {
     }
   }
 
-  /** The work succeeded: nothing is to be undone. */
-  commit(): void {
-    this.#steps.length = 0;
-  }
-
   /**
    * Runs work with a fresh stack: on success the stack is dropped, on failure it is unwound and
    * the original error rethrown.
@@ -45,9 +40,7 @@ export class Rollback {
   static async run<T>(log: UndoLog, work: (rb: Rollback) => Promise<T>): Promise<T> {
     const rb = new Rollback();
     try {
-      const result = await work(rb);
-      rb.commit();
-      return result;
+      return await work(rb);
     } catch (err) {
       await rb.unwind(log);
       throw err;
