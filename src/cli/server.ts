@@ -3,6 +3,12 @@ import { hardenIntrinsics } from '../own-keys.js';
 import { serveUntilSignal } from './serve.js';
 import { DEFAULT_WATCH_CACHE_BYTES } from '../apiserver/storage/watch-cache-budget.js';
 import { DEFAULT_COMPACTION_BYTES, DEFAULT_COMPACTION_INTERVAL, DEFAULT_EVENT_TTL, parseBytes, parseDurationMs, parseEventTtl, storeUpkeep } from './store-options.js';
+import { DEFAULT_IN_FLIGHT } from '../apiserver/http/max-in-flight.js';
+
+// The flags' defaults, parsed once: commander's defaults and runServer's fallbacks are the same values.
+const COMPACTION_INTERVAL_MS = parseDurationMs('', DEFAULT_COMPACTION_INTERVAL);
+const COMPACTION_BYTES = parseBytes(DEFAULT_COMPACTION_BYTES);
+const EVENT_TTL_SECONDS = parseEventTtl(DEFAULT_EVENT_TTL);
 
 // `skiff server`: the control plane's apiserver over the embedded SQLite store (or etcd with
 // --etcd-endpoints). PKI, ServiceAccount signing key and admin.kubeconfig on first start, the
@@ -47,15 +53,15 @@ export function registerServer(program: Command): void {
     .option('--anonymous-auth [bool]', 'serve requests without credentials as system:anonymous (what RBAC grants it)', parseBool, true)
     .option('--service-cluster-ip-range <cidr>', 'CIDR Service ClusterIPs come from', '10.96.0.0/12')
     .option('--service-node-port-range <low-high>', 'range NodePorts come from', '30000-32767')
-    .option('--max-requests-inflight <n>', 'read-only requests in flight before others get 429 (0: no limit)', flag(parseCount), 400)
-    .option('--max-mutating-requests-inflight <n>', 'mutating requests in flight before others get 429 (0: no limit)', flag(parseCount), 200)
+    .option('--max-requests-inflight <n>', 'read-only requests in flight before others get 429 (0: no limit)', flag(parseCount), DEFAULT_IN_FLIGHT.readOnly)
+    .option('--max-mutating-requests-inflight <n>', 'mutating requests in flight before others get 429 (0: no limit)', flag(parseCount), DEFAULT_IN_FLIGHT.mutating)
     // Defaults shown as written (5m, 256Mi), not as the parsed milliseconds or bytes.
     .addOption(new Option('--etcd-compaction-interval <duration>', 'how often the store forgets history older than the previous round (Go duration; 0: never)')
-      .argParser(flag((v) => parseDurationMs('--etcd-compaction-interval', v))).default(parseDurationMs('', DEFAULT_COMPACTION_INTERVAL), DEFAULT_COMPACTION_INTERVAL))
+      .argParser(flag((v) => parseDurationMs('--etcd-compaction-interval', v))).default(COMPACTION_INTERVAL_MS, DEFAULT_COMPACTION_INTERVAL))
     .addOption(new Option('--storage-compaction-bytes <bytes>', 'compact early when the store holds more than this in data and history (0: only by interval)')
-      .argParser(flag(parseBytes)).default(parseBytes(DEFAULT_COMPACTION_BYTES), DEFAULT_COMPACTION_BYTES))
+      .argParser(flag(parseBytes)).default(COMPACTION_BYTES, DEFAULT_COMPACTION_BYTES))
     .addOption(new Option('--event-ttl <duration>', 'how long Events are kept after their last write (Go duration; 0: forever)')
-      .argParser(flag(parseEventTtl)).default(parseEventTtl(DEFAULT_EVENT_TTL), DEFAULT_EVENT_TTL))
+      .argParser(flag(parseEventTtl)).default(EVENT_TTL_SECONDS, DEFAULT_EVENT_TTL))
     .addOption(new Option('--watch-cache-size-bytes <bytes>', 'bytes the watch caches of all resources hold together; the oldest events go first')
       .argParser(flag(parseBytes)).default(DEFAULT_WATCH_CACHE_BYTES, '32Mi'))
     .action(async (opts: ServerOptions) => {
@@ -122,17 +128,19 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
     const log = (m: string) => process.stderr.write(`skiff apiserver: ${m}\n`);
     const upkeep = storeUpkeep({
-      compactionIntervalMs: opts.etcdCompactionInterval ?? parseDurationMs('', DEFAULT_COMPACTION_INTERVAL),
-      compactionBytes: opts.storageCompactionBytes ?? parseBytes(DEFAULT_COMPACTION_BYTES),
+      compactionIntervalMs: opts.etcdCompactionInterval ?? COMPACTION_INTERVAL_MS,
+      compactionBytes: opts.storageCompactionBytes ?? COMPACTION_BYTES,
     }, log);
-    const store = await openStore({ ...(endpoints?.length ? { etcd: { endpoints } } : { sqlite: join(opts.dataDir, 'state.db') }), ...upkeep });
+    const sqlitePath = join(opts.dataDir, 'state.db');
+    const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
+    const store = await openStore({ ...(endpoints?.length ? { etcd: { endpoints } } : { sqlite: sqlitePath }), ...upkeep });
     const server = await startApiServer({
       host, port, log,
       tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
-      maxInFlight: { readOnly: opts.maxRequestsInflight ?? 400, mutating: opts.maxMutatingRequestsInflight ?? 200 },
+      maxInFlight: { readOnly: opts.maxRequestsInflight ?? DEFAULT_IN_FLIGHT.readOnly, mutating: opts.maxMutatingRequestsInflight ?? DEFAULT_IN_FLIGHT.mutating },
       ...apiServerDeps({
-        store, log, clock, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : join(opts.dataDir, 'state.db'),
-        eventTtlSeconds: opts.eventTtl ?? parseEventTtl(DEFAULT_EVENT_TTL),
+        store, log, clock, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : sqlitePath,
+        eventTtlSeconds: opts.eventTtl ?? EVENT_TTL_SECONDS,
         watchCacheBytes: opts.watchCacheSizeBytes ?? DEFAULT_WATCH_CACHE_BYTES,
         auth: {
           serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
@@ -153,9 +161,9 @@ export async function runServer(opts: ServerOptions): Promise<void> {
       }),
     });
     // Written on every start: the port may be new (port 0), the credentials are the same.
-    await writeKubeconfig(join(opts.dataDir, 'admin.kubeconfig'), kubeconfigYaml(server.url, pki.ca.cert, pki.admin));
+    await writeKubeconfig(kubeconfigPath, kubeconfigYaml(server.url, pki.ca.cert, pki.admin));
     return {
-      on: `${server.url}, kubeconfig ${join(opts.dataDir, 'admin.kubeconfig')}`,
+      on: `${server.url}, kubeconfig ${kubeconfigPath}`,
       // Requests stop before the store they read goes.
       closers: [{ name: 'apiserver', close: () => server.close() }, { name: 'store', close: () => store.close() }],
     };
