@@ -221,10 +221,23 @@ export interface YamlDecoded {
  * Throws an Error worded `yaml: line N: <why>` when the text is not YAML.
  */
 export function decodeYaml(text: string): YamlDecoded {
+  const settled = yamlPrecheck(text);
+  return settled ? { value: settled.value, duplicates: [] } : decodeYamlDocument(text);
+}
+
+/**
+ * What the linear checks settle without the parser: a body nested too deep throws
+ * `yaml: exceeded max depth of …`; JSON text is its value; undefined otherwise.
+ */
+export function yamlPrecheck(text: string): { value: unknown } | undefined {
   const deep = yamlDepthError(text);
   if (deep) throw new Error(`yaml: ${deep}`);
   const json = jsonAsYaml(text);
-  if (json !== undefined) return { value: json, duplicates: [] };
+  return json === undefined ? undefined : { value: json };
+}
+
+/** decodeYaml's parser step alone, for text yamlPrecheck has already passed (the worker's). */
+export function decodeYamlDocument(text: string): YamlDecoded {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: false, lineCounter });
   const err = doc.errors[0];

@@ -5,8 +5,7 @@
 // fails as a 400-worthy error. Jobs run one at a time, in order.
 import { Worker } from 'node:worker_threads';
 import { parse as parseYaml } from 'yaml';
-import { yamlDepthError } from './nesting-depth.js';
-import { decodeYaml, jsonAsYaml, type YamlDecoded } from './strict-decode.js';
+import { decodeYaml, yamlPrecheck, type YamlDecoded } from './strict-decode.js';
 import type { YamlAnswer, YamlJob } from './yaml-worker.js';
 
 /** Below this many characters the yaml package answers within a few milliseconds: no worker. */
@@ -105,34 +104,23 @@ let shared: YamlWorkerQueue | undefined;
 /** decodeYaml (values and go-yaml's duplicate complaints) off the event loop. Rejects with decodeYaml's errors, or the deadline's. */
 export async function decodeYamlAsync(text: string, opts: YamlOffloadOptions = {}): Promise<YamlDecoded> {
   if (text.length <= (opts.inlineChars ?? INLINE_YAML_CHARS)) return decodeYaml(text);
-  const settled = settledWithoutParser(text);
+  const settled = yamlPrecheck(text);
   if (settled) return { value: settled.value, duplicates: [] };
   const answer = await (shared ??= new YamlWorkerQueue()).run(text, 'decode', opts.deadlineMs ?? YAML_DEADLINE_MS);
   if (!answer.ok) throw new Error(answer.message);
   return { value: answer.value, duplicates: answer.duplicates };
 }
 
-/**
- * What the linear checks settle without the parser, on the calling thread: a body nested too
- * deep throws `yaml: exceeded max depth of …`; JSON text is its value; undefined otherwise.
- */
-function settledWithoutParser(text: string): { value: unknown } | undefined {
-  const deep = yamlDepthError(text);
-  if (deep) throw new Error(`yaml: ${deep}`);
-  const json = jsonAsYaml(text);
-  return json === undefined ? undefined : { value: json };
-}
-
 /** The yaml package's parse (duplicate keys are errors) on this thread, after the linear checks. Throws their errors or its own. */
 export function parseYamlChecked(text: string): unknown {
-  const settled = settledWithoutParser(text);
+  const settled = yamlPrecheck(text);
   return settled ? settled.value : parseYaml(text, { maxAliasCount: 100 });
 }
 
 /** parseYamlChecked, with the parse of a large body off the event loop. Rejects with its errors, or the deadline's. */
 export async function parseYamlAsync(text: string, opts: YamlOffloadOptions = {}): Promise<unknown> {
   if (text.length <= (opts.inlineChars ?? INLINE_YAML_CHARS)) return parseYamlChecked(text);
-  const settled = settledWithoutParser(text);
+  const settled = yamlPrecheck(text);
   if (settled) return settled.value;
   const answer = await (shared ??= new YamlWorkerQueue()).run(text, 'parse', opts.deadlineMs ?? YAML_DEADLINE_MS);
   if (!answer.ok) throw new Error(answer.message);
