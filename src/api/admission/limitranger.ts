@@ -50,6 +50,8 @@ export function applyLimitRangeDefaults(pod: JsonObject, ranges: readonly LimitR
   const spec = isObject(pod.spec) ? pod.spec : undefined;
   if (!spec) return;
   const notes: string[] = [];
+  const limitKeys = sortedKeys(defaults.limits);
+  const requestKeys = sortedKeys(defaults.requests);
   const fill = (list: Json | undefined, what: string) => {
     if (!Array.isArray(list)) return;
     for (const c of list) {
@@ -57,9 +59,9 @@ export function applyLimitRangeDefaults(pod: JsonObject, ranges: readonly LimitR
       const r = objectField(c, 'resources');
       const limits = objectField(r, 'limits');
       const requests = objectField(r, 'requests');
-      const setLimits = sortedKeys(defaults.limits).filter((k) => ownValue(limits, k) === undefined);
+      const setLimits = limitKeys.filter((k) => ownValue(limits, k) === undefined);
       for (const k of setLimits) setOwn(limits, k, defaults.limits[k]!);
-      const setRequests = sortedKeys(defaults.requests).filter((k) => ownValue(requests, k) === undefined);
+      const setRequests = requestKeys.filter((k) => ownValue(requests, k) === undefined);
       for (const k of setRequests) setOwn(requests, k, defaults.requests[k]!);
       const name = String(c.name);
       if (setRequests.length) notes.push(`${setRequests.join(', ')} request for ${what} ${name}`);
@@ -112,7 +114,7 @@ function ratioProblem(type: string, name: string, ratio: string, requests: Amoun
 function checkItem(out: string[], type: string, item: LimitRangeItem, requests: Amounts, limits: Amounts): void {
   const each = (m: Record<string, string> | undefined, f: (name: string, q: string) => string | undefined) => {
     if (!isObject(m)) return;
-    for (const [name, quantity] of Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [name, quantity] of sorted(m)) {
       const p = f(name, String(quantity));
       if (p) out.push(p);
     }
@@ -157,7 +159,12 @@ export function podLimitProblems(pod: JsonObject, ranges: readonly LimitRangeLik
       checkItem(out, 'Container', item, requests, limits);
     }
   }
-  for (const item of items(ranges, 'Pod')) checkItem(out, 'Pod', item, podTotals(spec, 'requests'), podTotals(spec, 'limits'));
+  const podItems = items(ranges, 'Pod');
+  if (podItems.length) {
+    const requests = podTotals(spec, 'requests');
+    const limits = podTotals(spec, 'limits');
+    for (const item of podItems) checkItem(out, 'Pod', item, requests, limits);
+  }
   return out;
 }
 
