@@ -23,10 +23,13 @@ export interface SpecSources {
 
 const pin = (path: string | undefined): NsRef => (path ? { kind: 'path', path } : { kind: 'host' });
 
+/** The pid namespace a container asks for: its own (CONTAINER, the default), the pod's, a target's or the node's. */
+export const containerPidMode = (config: ContainerConfig__Output): string => config.linux?.securityContext?.namespaceOptions?.pid ?? 'CONTAINER';
+
 export function specInputFor(src: SpecSources): SpecInput {
   const s = src.sandbox;
   const r = s.resources;
-  const pidMode = src.config.linux?.securityContext?.namespaceOptions?.pid ?? 'CONTAINER';
+  const pidMode = containerPidMode(src.config);
   let pid: NsRef = { kind: 'new' };
   if (pidMode === 'NODE') pid = { kind: 'host' };
   else if (pidMode === 'POD' || pidMode === 'TARGET') {

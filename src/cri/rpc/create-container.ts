@@ -10,7 +10,7 @@ import type { RuntimeRpcs } from '../api.js';
 import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import { emit } from '../lifecycle/containers.js';
 import { containerName } from '../lifecycle/names.js';
-import { specInputFor, stopSignalOf } from '../lifecycle/spec-input.js';
+import { containerPidMode, specInputFor, stopSignalOf } from '../lifecycle/spec-input.js';
 import { containerSpec, SpecError, type DeviceInfo } from '../oci/spec.js';
 import type { CriDeps } from '../deps.js';
 import type { ContainerConfig__Output } from '../gen/runtime/v1/ContainerConfig.js';
@@ -97,7 +97,7 @@ export const createContainer: Handler<RuntimeRpcs['CreateContainer']> = async (r
     createdAt: deps.state.nowNanos(), startedAt: '0', finishedAt: '0', exitCode: 0, reason: '', message: '', logPath, dir, rootfsKey: id, pid: 0,
     cgroup: `${sandbox.cgroup}/${id}`, stopSignal: stopSignalOf(config, image.config.config),
     // What was asked for, until the spec (below) says what it is.
-    sharedPidNamespace: (config.linux?.securityContext?.namespaceOptions?.pid ?? 'CONTAINER') !== 'CONTAINER',
+    sharedPidNamespace: containerPidMode(config) !== 'CONTAINER',
   };
   await deps.state.containers.add(record);
   return deps.state.locks.run(id, async () => {

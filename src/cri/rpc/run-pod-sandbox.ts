@@ -3,6 +3,7 @@
 // is written first (phase 'creating', with the resources it is about to make) so a crash
 // mid-way is cleaned up on restart; an error here unwinds one undo stack: the holder, the
 // network, the pod's namespaces and files, the record (setupSandbox first undoes its own steps).
+import { namespaceModes } from '../sandbox/namespaces.js';
 import { Rollback } from '../../rollback.js';
 import type { RuntimeRpcs } from '../api.js';
 import { failedPrecondition, invalidArgument } from '../errors.js';
@@ -37,7 +38,7 @@ export const runPodSandbox: Handler<RuntimeRpcs['RunPodSandbox']> = async (req, 
     // setupSandbox undoes its own steps when it fails; these cover a failure after it.
     rb.push('remove the pod\'s namespaces and files', () => removeSandbox(sandboxDepsOf(deps, undefined), planned));
     rb.push('CNI DEL', async () => teardownNetwork(sandboxDepsOf(deps, await deps.network().catch(() => undefined)), id, config, planned));
-    const hostNetwork = config.linux?.securityContext?.namespaceOptions?.network === 'NODE';
+    const { hostNetwork } = namespaceModes(config);
     const network = hostNetwork ? undefined : await deps.network();
     if (!hostNetwork && !network) throw failedPrecondition('the pod network is not ready: no CNI configuration found');
     const res = await setupSandbox(sandboxDepsOf(deps, network), id, config);

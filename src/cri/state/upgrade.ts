@@ -5,6 +5,7 @@
 //            ip, additionalIps, and the hostname in its config) → `resources`
 //   container: no stopSignal (asked of the image at stop, as containerd does for such
 //            records) and no sharedPidNamespace (decided from the requested pid mode)
+import { containerPidMode } from '../lifecycle/spec-input.js';
 import { dirname } from 'node:path';
 import { isObject, type JsonObject } from '../../api/types.js';
 import { plannedResources } from '../sandbox/setup.js';
@@ -39,8 +40,7 @@ export function sandboxFromDisk(raw: unknown): SandboxRecord {
 export function containerFromDisk(raw: unknown): ContainerRecord {
   const o = recordObject(raw, 'container');
   const old = o as unknown as Omit<ContainerRecord, 'stopSignal' | 'sharedPidNamespace'> & Partial<ContainerRecord>;
-  const pidMode = old.config.linux?.securityContext?.namespaceOptions?.pid ?? 'CONTAINER';
-  return { ...old, stopSignal: str(old.stopSignal) ?? '', sharedPidNamespace: old.sharedPidNamespace ?? pidMode !== 'CONTAINER' };
+  return { ...old, stopSignal: str(old.stopSignal) ?? '', sharedPidNamespace: old.sharedPidNamespace ?? containerPidMode(old.config) !== 'CONTAINER' };
 }
 
 /** The fields that are set, without the absent ones (records are compared and written as JSON). */
