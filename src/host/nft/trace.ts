@@ -63,9 +63,16 @@ export function tracePaths(nft: FakeNft, packet: Packet): TracedPath[] {
   const paths: TracedPath[] = [];
   // Odometer over the numgen choices: run, then advance the last choice that has values left.
   let fixed: number[] = [...(packet.random ?? [])];
+  // Rules are parsed once per call, not once per path and visit (the ruleset is a snapshot).
+  const parsed = new Map<string, Statement[]>();
+  const parse = (text: string): Statement[] => {
+    let statements = parsed.get(text);
+    if (!statements) parsed.set(text, (statements = parseRule(text)));
+    return statements;
+  };
   for (;;) {
     const choices = new Choices(fixed, packet.random?.length ?? 0);
-    paths.push(new Tracer(tables, packet, choices).run());
+    paths.push(new Tracer(tables, packet, choices, parse).run());
     const next = choices.advance();
     if (!next) return paths;
     fixed = next;
@@ -112,7 +119,7 @@ class Tracer {
   /** A nat chain of the current hook translated: later nat chains of that hook are skipped. */
   private translated = false;
 
-  constructor(private readonly tables: readonly FakeTable[], private readonly packet: Packet, private readonly choices: Choices) {
+  constructor(private readonly tables: readonly FakeTable[], private readonly packet: Packet, private readonly choices: Choices, private readonly parse: (text: string) => Statement[]) {
     this.src = endpoint(packet.src, 'src', false);
     this.dst = endpoint(packet.dst, 'dst', true);
     if (this.src.family !== this.dst.family) throw new TraceError(`src ${packet.src} and dst ${packet.dst} are of different families`);
@@ -160,7 +167,7 @@ class Tracer {
     if (depth > MAX_DEPTH) throw new TraceError(`jumps deeper than ${MAX_DEPTH} chains at ${t.family} ${t.name} ${c.spec.name}`);
     for (const rule of c.rules) {
       const where = `${t.family} ${t.name} ${c.spec.name}: ${rule.text}`;
-      const verdict = this.runRule(t, parseRule(rule.text), where);
+      const verdict = this.runRule(t, this.parse(rule.text), where);
       if (!verdict) continue;
       this.rules.push(where);
       const outcome = this.follow(t, verdict, depth);
