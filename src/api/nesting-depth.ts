@@ -8,8 +8,8 @@
 // objects and the `yaml` package near 800 levels. So skiff refuses past 1,000 levels of JSON
 // and 500 of YAML, in upstream's words. No Kubernetes object comes near either.
 
-export const MAX_JSON_DEPTH = 1_000;
-export const MAX_YAML_DEPTH = 500;
+const MAX_JSON_DEPTH = 1_000;
+const MAX_YAML_DEPTH = 500;
 
 /** Go's scanner error for JSON nested deeper than `max` levels, or undefined. Strings are skipped. */
 export function jsonDepthError(text: string, max = MAX_JSON_DEPTH): string | undefined {

@@ -9,9 +9,9 @@ import { decodeYaml, yamlPrecheck, type YamlDecoded } from './strict-decode.js';
 import type { YamlAnswer, YamlJob } from './yaml-worker.js';
 
 /** Below this many characters the yaml package answers within a few milliseconds: no worker. */
-export const INLINE_YAML_CHARS = 16 * 1024;
+const INLINE_YAML_CHARS = 16 * 1024;
 /** Upstream's request timeout is 60 s; a parse this long is an attack, not a manifest. */
-export const YAML_DEADLINE_MS = 10_000;
+const YAML_DEADLINE_MS = 10_000;
 
 export interface YamlOffloadOptions { inlineChars?: number; deadlineMs?: number }
 

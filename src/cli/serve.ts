@@ -28,7 +28,7 @@ export interface ServeIo {
   log(line: string): void;
 }
 
-export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 const processIo: ServeIo = {
   signals: process,

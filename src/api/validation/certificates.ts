@@ -14,7 +14,7 @@ const TRUE_ONLY = ['Approved', 'Denied', 'Failed'];
 const ALL_STATUS = ['False', 'True', 'Unknown'];
 
 /** upstream ValidateSignerName: `<domain with a dot>/<path of subdomains>`. */
-export function signerNameProblems(errs: Errs, field: string, name: unknown): void {
+function signerNameProblems(errs: Errs, field: string, name: unknown): void {
   if (typeof name !== 'string' || name === '') return void errs.push(required(field));
   const segments = name.split('/');
   if (segments.length !== 2) return void errs.push(invalid(field, name, "must be a fully qualified domain and path of the form 'example.com/signer-name'"));

@@ -4,7 +4,7 @@
 import { type Errs, forbidden, immutable, isInt, isOneOf, notSupported, required, typeInvalid } from './field.js';
 import { isObject, type JsonObject } from '../types.js';
 
-export const HIGHEST_USER_PRIORITY = 1_000_000_000;
+const HIGHEST_USER_PRIORITY = 1_000_000_000;
 /** The classes every cluster has (upstream SystemPriorityClasses), created at start. */
 export const SYSTEM_PRIORITY_CLASSES: readonly { name: string; value: number; description: string }[] = [
   { name: 'system-node-critical', value: 2_000_001_000, description: 'Used for system critical pods that must not be moved from their current node.' },

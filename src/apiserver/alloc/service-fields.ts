@@ -27,7 +27,7 @@ const nodePortTypes = new Set(['NodePort', 'LoadBalancer']);
 
 export const serviceType = (svc: AllocService): string => svc?.spec?.type ?? 'ClusterIP';
 
-export const needsClusterIP = (svc: AllocService) => serviceType(svc) !== 'ExternalName' && svc?.spec?.clusterIP !== 'None';
+const needsClusterIP = (svc: AllocService) => serviceType(svc) !== 'ExternalName' && svc?.spec?.clusterIP !== 'None';
 
 /** Whether the type may carry node ports at all. */
 export const mayHaveNodePorts = (svc: AllocService) => nodePortTypes.has(serviceType(svc));

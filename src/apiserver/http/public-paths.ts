@@ -2,7 +2,7 @@
 // the non-resource route after authorization like any path (RBAC's system:public-info-viewer
 // grants them to everyone); the one list both the route and the test stand-in authorizer read.
 
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz', '/version']);
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 /**
  * The public path a request path falls under (`/healthz/ping` → `/healthz`, `/version/` →

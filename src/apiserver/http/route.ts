@@ -10,8 +10,6 @@ import { clusterScopedInNamespace, handleResource, type ResourceHandlerDeps } fr
 /** Serves the request and resolves true when it is its own; false passes it on. Rejects with an ApiError to refuse it. */
 export type ResourceEndpoint = (r: Authorized) => Promise<boolean>;
 
-/** Runs one resource request; what it set up is settled when fn settles (e.g. Service allocations). */
-
 export interface RouteDeps extends ResourceHandlerDeps, Pick<NonResourceDeps, 'address'> {
   /** Asked in order before the generic handler. */
   endpoints: readonly ResourceEndpoint[];

@@ -4,8 +4,8 @@
 // longer fit are dropped. Linear in the number of warnings offered.
 
 /** Upstream's limits, in runes (code points) of warning text. */
-export const WARNING_TOTAL_RUNES = 4 * 1024;
-export const WARNING_ITEM_RUNES = 256;
+const WARNING_TOTAL_RUNES = 4 * 1024;
+const WARNING_ITEM_RUNES = 256;
 
 export class WarningRecorder {
   private readonly seen = new Set<string>();

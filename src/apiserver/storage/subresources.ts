@@ -9,7 +9,7 @@ import { section, stringOf } from './fields.js';
 import { timestamp } from './meta.js';
 
 /** metav1.LabelSelector as its string form (what Scale.status.selector carries). Never throws. */
-export function selectorString(selector: unknown): string {
+function selectorString(selector: unknown): string {
   if (!isObject(selector)) return '';
   const parts = Object.entries(section(selector.matchLabels)).map(([k, v]) => `${k}=${v}`);
   const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];

@@ -5,7 +5,7 @@
 import { RealFiles } from '../../host/files/real.js';
 import type { Files } from '../../host/files/types.js';
 
-export const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_DIR_MODE = 0o700;
 
 /**
  * Creates dir (and missing parents) and makes it mode 0700 whatever it was; parents that

@@ -18,7 +18,7 @@ export function withAuthorization(authorize: Authorize, next: Handler<Authorized
 }
 
 /** What is authorized: the request info, HEAD as get on non-resource paths, and a list of one name as about that name. */
-export function authorizationAttributes(user: UserInfo, info: RequestInfo, url: URL): Attributes {
+function authorizationAttributes(user: UserInfo, info: RequestInfo, url: URL): Attributes {
   const verb = info.resourceRequest ? info.verb : (info.verb === 'head' ? 'get' : info.verb);
   const fieldSelector = url.searchParams.get('fieldSelector') ?? undefined;
   // As upstream's RequestInfoFactory: a list or watch of one object by metadata.name is about

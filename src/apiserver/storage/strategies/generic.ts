@@ -14,7 +14,7 @@ export interface GenericOptions {
   ttlSeconds?: number;
 }
 
-export const hasStatus = (r: ResourceInfo): boolean => Boolean(r.subresources?.includes('status'));
+const hasStatus = (r: ResourceInfo): boolean => Boolean(r.subresources?.includes('status'));
 
 export function genericStrategy(r: ResourceInfo, opts: GenericOptions = {}): ResourceStrategy {
   const status = hasStatus(r);
