@@ -5,7 +5,7 @@ import { loadConfDir } from '../cni/invoker/conflist.js';
 import { findPlugin } from '../cni/exec.js';
 import type { NetworkStatus } from '../cri/deps.js';
 import { DEFAULT_MAX_CONCURRENT_DOWNLOADS, DEFAULT_PULL_PROGRESS_TIMEOUT_MS } from '../cri/images/limits.js';
-import { serveUntilSignal } from './serve.js';
+import { serveUntilSignal, type Serving } from './serve.js';
 
 // `skiff cri`: the CRI runtime alone on a unix socket, for crictl and any kubelet.
 // Composition root: parses flags, builds the runtime's deps, serves until a signal.
@@ -44,23 +44,27 @@ export function registerCri(program: Command): void {
 /** Serves until SIGTERM or SIGINT; sets the exit status (1 when a close failed). Rejects when
  *  the runtime cannot start (state unreadable, socket or streaming address taken). */
 export async function runCri(opts: CriOptions): Promise<void> {
-  process.exitCode = await serveUntilSignal('skiff cri', async () => {
-    const [{ serveCri }, { buildCriDeps }, { recover }, { startStreamingServer }, { streamingBackend }, { becomeChildSubreaper }] = await Promise.all([
-      import('../cri/server.js'), import('./cri-deps.js'), import('../cri/lifecycle/recover.js'), import('../cri/streaming/server.js'),
-      import('../cri/lifecycle/streaming-backend.js'), import('../host/subreaper.js'),
-    ]);
-    // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
-    hardenIntrinsics();
-    // conmon daemonizes: its orphans must come back to us, not to a PID 1 that may not reap.
-    becomeChildSubreaper();
-    const deps = await buildCriDeps(opts, () => networkStatus(opts), (d) => startStreamingServer({ address: opts.streamingAddress, backend: streamingBackend(d) }));
-    await recover(deps);
-    const server = await serveCri(deps, opts.socket);
-    return {
-      on: `${server.socketPath}, streaming on ${deps.streaming.address}`,
-      closers: [{ name: 'the CRI socket', close: () => server.close() }, { name: 'the streaming server', close: () => deps.streaming.close() }],
-    };
-  });
+  process.exitCode = await serveUntilSignal('skiff cri', () => startCriRuntime(opts));
+}
+
+/** The runtime serving on opts.socket; the caller owns the closers (serveUntilSignal, or `skiff up`). */
+export async function startCriRuntime(opts: CriOptions): Promise<Serving & { readonly socketPath: string }> {
+  const [{ serveCri }, { buildCriDeps }, { recover }, { startStreamingServer }, { streamingBackend }, { becomeChildSubreaper }] = await Promise.all([
+    import('../cri/server.js'), import('./cri-deps.js'), import('../cri/lifecycle/recover.js'), import('../cri/streaming/server.js'),
+    import('../cri/lifecycle/streaming-backend.js'), import('../host/subreaper.js'),
+  ]);
+  // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
+  hardenIntrinsics();
+  // conmon daemonizes: its orphans must come back to us, not to a PID 1 that may not reap.
+  becomeChildSubreaper();
+  const deps = await buildCriDeps(opts, () => networkStatus(opts), (d) => startStreamingServer({ address: opts.streamingAddress, backend: streamingBackend(d) }));
+  await recover(deps);
+  const server = await serveCri(deps, opts.socket);
+  return {
+    on: `${server.socketPath}, streaming on ${deps.streaming.address}`,
+    socketPath: server.socketPath,
+    closers: [{ name: 'the CRI socket', close: () => server.close() }, { name: 'the streaming server', close: () => deps.streaming.close() }],
+  };
 }
 
 function positiveInteger(value: string): number {

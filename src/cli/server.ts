@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { hardenIntrinsics } from '../own-keys.js';
-import { serveUntilSignal } from './serve.js';
+import { serveUntilSignal, type Serving } from './serve.js';
+import type { Pki } from '../apiserver/pki.js';
 import { DEFAULT_WATCH_CACHE_BYTES } from '../apiserver/storage/watch-cache-budget.js';
 import { DEFAULT_COMPACTION_BYTES, DEFAULT_COMPACTION_INTERVAL, DEFAULT_EVENT_TTL, parseBytes, parseDurationMs, parseEventTtl, storeUpkeep } from './store-options.js';
 import { DEFAULT_IN_FLIGHT } from '../apiserver/http/max-in-flight.js';
@@ -111,61 +112,74 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 /** Serves until SIGTERM/SIGINT; sets the exit status (1 when a close failed). Rejects when the store, PKI or address fail at start. */
 export async function runServer(opts: ServerOptions): Promise<void> {
-  process.exitCode = await serveUntilSignal('skiff server', async () => {
-    const [{ realFiles }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }, { systemClock: clock }] = await Promise.all([
-      import('../host/files/real.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
-      import('../apiserver/server.js'), import('./apiserver-deps.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
-      import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
-      import('../host/clock.js'),
-    ]);
-    // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
-    hardenIntrinsics();
-    const { host, port } = parseListen(opts.listen);
-    await realFiles.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
-    const pki = await ensurePki(opts.dataDir, [host], { clock });
-    const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
-    const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
-    const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
-    const log = (m: string) => process.stderr.write(`skiff apiserver: ${m}\n`);
-    const upkeep = storeUpkeep({
-      compactionIntervalMs: opts.etcdCompactionInterval ?? COMPACTION_INTERVAL_MS,
-      compactionBytes: opts.storageCompactionBytes ?? COMPACTION_BYTES,
-    }, log);
-    const sqlitePath = join(opts.dataDir, 'state.db');
-    const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
-    const store = await openStore({ ...(endpoints?.length ? { etcd: { endpoints } } : { sqlite: sqlitePath }), ...upkeep });
-    const server = await startApiServer({
-      host, port, log,
-      tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
-      maxInFlight: { readOnly: opts.maxRequestsInflight ?? DEFAULT_IN_FLIGHT.readOnly, mutating: opts.maxMutatingRequestsInflight ?? DEFAULT_IN_FLIGHT.mutating },
-      ...apiServerDeps({
-        store, log, clock, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : sqlitePath,
-        eventTtlSeconds: opts.eventTtl ?? EVENT_TTL_SECONDS,
-        watchCacheBytes: opts.watchCacheSizeBytes ?? DEFAULT_WATCH_CACHE_BYTES,
-        auth: {
-          serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
-          ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
-        },
-        services: { serviceCidr: opts.serviceClusterIpRange ?? '10.96.0.0/12', nodePortRange },
-        hooks: {
-          applyPatch: patch.applyPatch,
-          serverSideApply: patch.serverSideApply,
-          updateManagedFields: patch.updateManagedFields,
-          openapiV2: openapi.openapiV2,
-          openapiV3Index: openapi.openapiV3Index,
-          openapiV3: openapi.openapiV3,
-          defaultObject: defaults.defaultObject,
-          validateObject: validation.validateObject,
-          toTable: (gvk, objects, include) => table.toTable(gvk, objects, include, clock.now()),
-        },
-      }),
-    });
-    // Written on every start: the port may be new (port 0), the credentials are the same.
-    await writeKubeconfig(kubeconfigPath, kubeconfigYaml(server.url, pki.ca.cert, pki.admin));
-    return {
-      on: `${server.url}, kubeconfig ${kubeconfigPath}`,
-      // Requests stop before the store they read goes.
-      closers: [{ name: 'apiserver', close: () => server.close() }, { name: 'store', close: () => store.close() }],
-    };
+  process.exitCode = await serveUntilSignal('skiff server', () => startControlPlane(opts));
+}
+
+/** What `skiff up` needs of a started control plane besides its closers. */
+export interface ControlPlane extends Serving {
+  /** https://host:port the apiserver serves on. */
+  readonly url: string;
+  readonly pki: Pki;
+  /** The admin kubeconfig, written on every start. */
+  readonly kubeconfigPath: string;
+}
+
+/** Starts the apiserver over its store; the caller owns the closers (serveUntilSignal, or `skiff up`). */
+export async function startControlPlane(opts: ServerOptions): Promise<ControlPlane> {
+  const [{ realFiles }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }, { systemClock: clock }] = await Promise.all([
+    import('../host/files/real.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
+    import('../apiserver/server.js'), import('./apiserver-deps.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
+    import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
+    import('../host/clock.js'),
+  ]);
+  // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
+  hardenIntrinsics();
+  const { host, port } = parseListen(opts.listen);
+  await realFiles.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  const pki = await ensurePki(opts.dataDir, [host], { clock });
+  const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
+  const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
+  const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
+  const log = (m: string) => process.stderr.write(`skiff apiserver: ${m}\n`);
+  const upkeep = storeUpkeep({
+    compactionIntervalMs: opts.etcdCompactionInterval ?? COMPACTION_INTERVAL_MS,
+    compactionBytes: opts.storageCompactionBytes ?? COMPACTION_BYTES,
+  }, log);
+  const sqlitePath = join(opts.dataDir, 'state.db');
+  const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
+  const store = await openStore({ ...(endpoints?.length ? { etcd: { endpoints } } : { sqlite: sqlitePath }), ...upkeep });
+  const server = await startApiServer({
+    host, port, log,
+    tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
+    maxInFlight: { readOnly: opts.maxRequestsInflight ?? DEFAULT_IN_FLIGHT.readOnly, mutating: opts.maxMutatingRequestsInflight ?? DEFAULT_IN_FLIGHT.mutating },
+    ...apiServerDeps({
+      store, log, clock, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : sqlitePath,
+      eventTtlSeconds: opts.eventTtl ?? EVENT_TTL_SECONDS,
+      watchCacheBytes: opts.watchCacheSizeBytes ?? DEFAULT_WATCH_CACHE_BYTES,
+      auth: {
+        serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
+        ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
+      },
+      services: { serviceCidr: opts.serviceClusterIpRange ?? '10.96.0.0/12', nodePortRange },
+      hooks: {
+        applyPatch: patch.applyPatch,
+        serverSideApply: patch.serverSideApply,
+        updateManagedFields: patch.updateManagedFields,
+        openapiV2: openapi.openapiV2,
+        openapiV3Index: openapi.openapiV3Index,
+        openapiV3: openapi.openapiV3,
+        defaultObject: defaults.defaultObject,
+        validateObject: validation.validateObject,
+        toTable: (gvk, objects, include) => table.toTable(gvk, objects, include, clock.now()),
+      },
+    }),
   });
+  // Written on every start: the port may be new (port 0), the credentials are the same.
+  await writeKubeconfig(kubeconfigPath, kubeconfigYaml(server.url, pki.ca.cert, pki.admin));
+  return {
+    on: `${server.url}, kubeconfig ${kubeconfigPath}`,
+    url: server.url, pki, kubeconfigPath,
+    // Requests stop before the store they read goes.
+    closers: [{ name: 'apiserver', close: () => server.close() }, { name: 'store', close: () => store.close() }],
+  };
 }
