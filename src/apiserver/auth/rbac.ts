@@ -48,14 +48,12 @@ export interface RbacObject extends RbacRole, RbacBinding {
 
 /** Where the authorizer reads RBAC objects (plain JSON as stored); typically informer caches. */
 export interface RbacSource {
-  roles(ns: string): Promise<RbacRole[]>;
+  /** The Role ns/name, or undefined. A binding names its role: a lookup, never a list of all. */
+  role(ns: string, name: string): Promise<RbacRole | undefined>;
   roleBindings(ns: string): Promise<RbacBinding[]>;
-  clusterRoles(): Promise<RbacRole[]>;
+  clusterRole(name: string): Promise<RbacRole | undefined>;
   clusterRoleBindings(): Promise<RbacBinding[]>;
 }
-
-/** Roles by name, for the bindings that name them. */
-export const rolesByName = (roles: readonly RbacRole[]): Map<string | undefined, RbacRole> => new Map(roles.map((r) => [r.metadata?.name, r]));
 
 const has = (list: readonly string[] | undefined, value: string) => !!list && (list.includes('*') || list.includes(value));
 
@@ -122,16 +120,10 @@ export function rbacAuthorizer(src: RbacSource): RbacAuthorizer {
     async authorize(a) {
       if (a.user.groups.includes(MASTERS)) return { allowed: true, reason: '' };
       const errors: string[] = [];
-      let clusterRoles: Map<string | undefined, RbacRole> | undefined;
-      const clusterRole = async (name: string) => {
-        clusterRoles ??= rolesByName(await src.clusterRoles());
-        return clusterRoles.get(name);
-      };
-
       for (const b of await src.clusterRoleBindings()) {
         const subject = (b.subjects ?? []).find((s) => subjectMatches(s, a.user, ''));
         if (!subject || b.roleRef?.kind !== 'ClusterRole') continue;
-        const role = await clusterRole(b.roleRef.name);
+        const role = await src.clusterRole(b.roleRef.name);
         if (!role) { errors.push(notFound('clusterrole', b.roleRef.name)); continue; }
         if ((role.rules ?? []).some((r) => ruleAllows(a, r))) {
           return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "${String(b.metadata?.name)}" of ClusterRole "${String(role.metadata.name)}" to ${describeSubject(subject, '')}` };
@@ -140,17 +132,14 @@ export function rbacAuthorizer(src: RbacSource): RbacAuthorizer {
 
       const ns = a.namespace;
       if (ns) {
-        let roles: Map<string | undefined, RbacRole> | undefined;
         for (const b of await src.roleBindings(ns)) {
           const subject = (b.subjects ?? []).find((s) => subjectMatches(s, a.user, ns));
           const ref = b.roleRef;
           if (!subject || !ref) continue;
           let role: RbacRole | undefined;
-          if (ref.kind === 'ClusterRole') role = await clusterRole(ref.name);
-          else if (ref.kind === 'Role') {
-            roles ??= rolesByName(await src.roles(ns));
-            role = roles.get(ref.name);
-          } else continue;
+          if (ref.kind === 'ClusterRole') role = await src.clusterRole(ref.name);
+          else if (ref.kind === 'Role') role = await src.role(ns, ref.name);
+          else continue;
           if (!role) { errors.push(notFound(ref.kind === 'Role' ? 'role' : 'clusterrole', ref.name)); continue; }
           if ((role.rules ?? []).some((r) => ruleAllows(a, r))) {
             return { allowed: true, reason: `RBAC: allowed by RoleBinding "${String(b.metadata?.name)}/${ns}" of ${ref.kind} "${String(role.metadata.name)}" to ${describeSubject(subject, ns)}` };

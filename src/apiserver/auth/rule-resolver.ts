@@ -1,22 +1,21 @@
 // The rules a user holds in a namespace (upstream DefaultRuleResolver.RulesFor): every rule of
 // every role bound to them by a ClusterRoleBinding, plus, in a namespace, by a RoleBinding
 // there. What the escalation check compares a requested role against.
-import { rolesByName, subjectMatches, type PolicyRule, type RbacRole, type RbacSource } from './rbac.js';
+import { subjectMatches, type PolicyRule, type RbacRole, type RbacSource } from './rbac.js';
 import type { UserInfo } from './types.js';
 
 export interface HeldRules {
   rules: PolicyRule[];
-  /** Bindings whose role is missing, in upstream's words (`clusterroles.rbac.authorization.k8s.io "x" not found`). */
+  /** Bindings whose role is missing, in the words of upstream's listers (`clusterrole.rbac.authorization.k8s.io "x" not found`). */
   errors: string[];
 }
 
-const notFound = (plural: string, name: string) => `${plural}.rbac.authorization.k8s.io "${name}" not found`;
+const notFound = (kind: 'role' | 'clusterrole', name: string) => `${kind}.rbac.authorization.k8s.io "${name}" not found`;
 
 /** Rejects only when the source does. */
 export async function rulesFor(src: RbacSource, user: UserInfo, namespace: string): Promise<HeldRules> {
   const rules: PolicyRule[] = [];
   const errors: string[] = [];
-  const clusterRoles = rolesByName(await src.clusterRoles());
   const collect = (role: RbacRole | undefined, missing: string) => {
     if (!role) errors.push(missing);
     else for (const r of role.rules ?? []) rules.push(r);
@@ -24,15 +23,14 @@ export async function rulesFor(src: RbacSource, user: UserInfo, namespace: strin
   for (const b of await src.clusterRoleBindings()) {
     if (!(b.subjects ?? []).some((s) => subjectMatches(s, user, ''))) continue;
     if (b.roleRef?.kind !== 'ClusterRole') { errors.push(`unsupported role reference kind: "${b.roleRef?.kind ?? ''}"`); continue; }
-    collect(clusterRoles.get(b.roleRef.name), notFound('clusterroles', b.roleRef.name));
+    collect(await src.clusterRole(b.roleRef.name), notFound('clusterrole', b.roleRef.name));
   }
   if (namespace) {
-    const roles = rolesByName(await src.roles(namespace));
     for (const b of await src.roleBindings(namespace)) {
       if (!(b.subjects ?? []).some((s) => subjectMatches(s, user, namespace))) continue;
       const { kind, name } = b.roleRef ?? { kind: undefined, name: '' };
-      if (kind === 'ClusterRole') collect(clusterRoles.get(name), notFound('clusterroles', name));
-      else if (kind === 'Role') collect(roles.get(name), notFound('roles', name));
+      if (kind === 'ClusterRole') collect(await src.clusterRole(name), notFound('clusterrole', name));
+      else if (kind === 'Role') collect(await src.role(namespace, name), notFound('role', name));
       else errors.push(`unsupported role reference kind: "${kind ?? ''}"`);
     }
   }

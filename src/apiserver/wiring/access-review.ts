@@ -6,7 +6,8 @@
 import { isObject, type Json, type JsonObject } from '../../api/types.js';
 import type { Attributes, Authorize, RbacSource, UserInfo } from '../auth/index.js';
 import { nodeIdentity } from '../auth/node/authorizer.js';
-import { rolesByName, subjectMatches, type PolicyRule } from '../auth/rbac.js';
+import type { PolicyRule } from '../auth/rbac.js';
+import { rulesFor } from '../auth/rule-resolver.js';
 import { apiError, badRequest, type ApiError, type StatusCause } from '../status.js';
 import { ownValue } from '../../own-keys.js';
 
@@ -68,15 +69,9 @@ export async function selfSubjectRulesReview(user: UserInfo, body: unknown, src:
   // hang on its graph): the answer is incomplete for a kubelet.
   const errors: string[] = nodeIdentity(user) === undefined ? [] : ['node authorizer does not support user rule resolution'];
   if (!masters) {
-    const clusterRoles = rolesByName(await src.clusterRoles());
-    const roles = rolesByName(await src.roles(ns));
-    const bindings = [...(await src.clusterRoleBindings()).map((b) => [b, ''] as const), ...(await src.roleBindings(ns)).map((b) => [b, ns] as const)];
-    for (const [b, bindingNs] of bindings) {
-      if (!(b.subjects ?? []).some((s) => subjectMatches(s, user, bindingNs))) continue;
-      const role = b.roleRef?.kind === 'Role' && bindingNs ? roles.get(b.roleRef.name) : b.roleRef?.kind === 'ClusterRole' ? clusterRoles.get(b.roleRef.name) : undefined;
-      if (!role) { errors.push(`${b.roleRef?.kind === 'Role' ? 'role' : 'clusterrole'}.rbac.authorization.k8s.io "${b.roleRef?.name}" not found`); continue; }
-      rules.push(...(role.rules ?? []));
-    }
+    const held = await rulesFor(src, user, ns);
+    rules.push(...held.rules);
+    errors.push(...held.errors);
   }
   const resourceRules = rules.filter((r) => !r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, ...(r.apiGroups ? { apiGroups: r.apiGroups } : {}), ...(r.resources ? { resources: r.resources } : {}), ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) }));
   const nonResourceRules = rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs ?? [] }));

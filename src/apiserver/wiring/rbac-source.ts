@@ -64,9 +64,9 @@ export function rbacCache(store: Store, log?: (msg: string) => void): RbacCache 
   return {
     ready: mirror.ready,
     stop: () => mirror.stop(),
-    roles: async (ns) => select('roles', ns),
+    role: async (ns, name) => mirror.objects.get(`${PREFIX}roles/${ns}/${name}`),
     roleBindings: async (ns) => select('rolebindings', ns),
-    clusterRoles: async () => select('clusterroles'),
+    clusterRole: async (name) => mirror.objects.get(`${PREFIX}clusterroles/${name}`),
     clusterRolesNow: () => select('clusterroles'),
     onClusterRoleChange: (listener) => { clusterRoleListeners.push(listener); },
     clusterRoleBindings: async () => select('clusterrolebindings'),

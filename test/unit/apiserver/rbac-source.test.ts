@@ -21,7 +21,9 @@ test('a role with a rule of the wrong type is not mirrored; null lists are', asy
   const cache = rbacCache(store);
   t.teardown(() => cache.stop());
   await cache.ready;
-  t.deepEqual((await cache.clusterRoles()).map((r) => r.metadata.name).sort(), ['empty', 'good']);
+  t.deepEqual(cache.clusterRolesNow().map((r) => r.metadata.name).sort(), ['empty', 'good']);
+  t.is(await cache.clusterRole('bad'), undefined);
+  t.is((await cache.clusterRole('good'))?.metadata.name, 'good');
   t.deepEqual((await cache.clusterRoleBindings()).map((b) => b.metadata.name), ['b']);
   const decision = await rbacAuthorizer(cache).authorize({ user: { name: 'u', groups: [] }, verb: 'get', apiGroup: '', resource: 'pods', namespace: 'x', name: 'p', resourceRequest: true });
   t.deepEqual(decision, { allowed: false, reason: 'RBAC: clusterrole.rbac.authorization.k8s.io "bad" not found' });

@@ -10,9 +10,9 @@ function source(extra: any[] = []): RbacSource {
   for (let pass = 0; pass < 3; pass++) for (const r of clusterRoles) r.rules = aggregatedRules(r, clusterRoles) ?? r.rules;
   const of = (kind: string, ns?: string) => all.filter((o) => o.kind === kind && (ns === undefined || o.metadata.namespace === ns));
   return {
-    roles: async (ns) => of('Role', ns),
+    role: async (ns, name) => of('Role', ns).find((r) => r.metadata.name === name),
     roleBindings: async (ns) => of('RoleBinding', ns),
-    clusterRoles: async () => of('ClusterRole'),
+    clusterRole: async (name) => of('ClusterRole').find((r) => r.metadata.name === name),
     clusterRoleBindings: async () => of('ClusterRoleBinding'),
   };
 }
