@@ -23,8 +23,16 @@ export async function recover(deps: CriDeps): Promise<void> {
       await recordExit(deps, c.id, exit);
       continue;
     }
-    const state = await deps.oci.state(c.id).catch(() => undefined);
-    if (!state || state.status === 'stopped') {
+    const state = await deps.oci.state(c.id).then((st) => st ?? ('gone' as const), (err: unknown) => err as Error);
+    if (state instanceof Error) {
+      // Neither running nor gone as far as anyone can tell: UNKNOWN, as containerd reports a task
+      // it cannot load, until conmon's exit record (the watch) or a stop settles it.
+      deps.log(`container ${c.id}: cannot read its state (${state.message}); unknown until it exits or is stopped`);
+      await deps.state.moveContainer(c.id, 'CONTAINER_UNKNOWN');
+      watchExit(deps, c.id);
+      continue;
+    }
+    if (state === 'gone' || state.status === 'stopped') {
       // Gone without an exit record (e.g. the machine rebooted): exited, code unknown.
       await recordExit(deps, c.id, unseenExit(deps, 255), (r) => {
         r.reason = 'Unknown';

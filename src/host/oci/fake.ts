@@ -66,6 +66,8 @@ export class FakeOciRuntime implements OciRuntime {
   private readonly echoes = new Map<string, Set<PassThrough>>();
   /** The last terminal size an attach or exec asked for, per stateDir or exec id ('<id>/exec'). */
   readonly sizes = new Map<string, { width: number; height: number }>();
+  /** Ids whose `state` fails as runc does when its state file cannot be read. */
+  readonly unreadableState = new Set<string>();
 
   constructor(private readonly opts: FakeOciOptions = {}) {}
 
@@ -105,6 +107,7 @@ export class FakeOciRuntime implements OciRuntime {
   }
 
   async state(id: string): Promise<OciState | undefined> {
+    if (this.unreadableState.has(id)) throw runcError('state', `open /run/runc/${id}/state.json: input/output error`, 'EIO');
     const ctr = this.ctrs.get(id);
     return ctr && { status: ctr.status, pid: ctr.status === 'stopped' ? 0 : ctr.pid };
   }

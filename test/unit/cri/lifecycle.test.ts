@@ -146,6 +146,28 @@ test('after a restart every sandbox and container is listed in its state; exits 
   t.is(await state(a.containerId), 'CONTAINER_EXITED', 'the restarted runtime still controls it');
 });
 
+test('after a restart a container whose runc state cannot be read is UNKNOWN until its exit or a stop settles it', async (t) => {
+  const rt = await fakeRuntime(t);
+  await served(t, rt.deps);
+  const a = await podWithContainer(rt.deps, 'a');
+  await call(rt.deps, 'StartContainer', { containerId: a.containerId });
+  const b = await podWithContainer(rt.deps, 'b');
+  await call(rt.deps, 'StartContainer', { containerId: b.containerId });
+  const deps = await served(t, await rt.restart());
+  rt.oci.unreadableState.add(a.containerId);
+  rt.oci.unreadableState.add(b.containerId);
+  await recover(deps);
+  const state = async (containerId: string) => (await call(deps, 'ContainerStatus', { containerId })).status.state;
+  t.is(await state(a.containerId), 'CONTAINER_UNKNOWN');
+  t.is(await state(b.containerId), 'CONTAINER_UNKNOWN');
+  // conmon still watches it: its exit is recorded as usual.
+  await rt.oci.kill(a.containerId, 'SIGKILL');
+  t.is(await waitFor(() => state(a.containerId), (s) => s === 'CONTAINER_EXITED'), 'CONTAINER_EXITED');
+  // The kubelet's stop of an unknown container kills it and records the exit.
+  await call(deps, 'StopContainer', { containerId: b.containerId, timeout: 10 });
+  t.is(await state(b.containerId), 'CONTAINER_EXITED');
+});
+
 test('a sandbox left half-made by a crash is removed on restart', async (t) => {
   const rt = await fakeRuntime(t);
   await served(t, rt.deps);
