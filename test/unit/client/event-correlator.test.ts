@@ -16,7 +16,7 @@ test('a repeat of the same event patches the first one with a growing count and 
   t.is(first.action, 'create');
   const again = c.correlate(event('BackOff', 'Back-off restarting failed container'), 1000);
   if (again.action !== 'patch' || first.action !== 'create') return t.fail();
-  t.is(again.name, first.event.metadata.name);
+  t.is(again.name, first.event.metadata.name!);
   t.is(again.event.count, 2);
   t.is(again.event.firstTimestamp, first.event.firstTimestamp);
   t.not(again.event.lastTimestamp, first.event.lastTimestamp);
@@ -30,7 +30,7 @@ test('past ten distinct messages for one object and reason, they combine into on
   const eleventh = c.correlate(event('Failed', 'message 10'), 11);
   if (tenth.action !== 'create' || eleventh.action !== 'patch') return t.fail(`${tenth.action} ${eleventh.action}`);
   t.is(tenth.event.message, '(combined from similar events): message 9');
-  t.is(eleventh.name, tenth.event.metadata.name);
+  t.is(eleventh.name, tenth.event.metadata.name!);
   t.is(eleventh.event.message, '(combined from similar events): message 10');
   t.is(eleventh.event.count, 2);
   // Past the interval the similar-message count starts over.
