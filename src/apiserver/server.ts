@@ -60,6 +60,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Requests in flight past which others are a 429 (default upstream's 400 read-only, 200 mutating; 0: no limit). */
   maxInFlight?: InFlightLimits;
+  /** CA bundle (PEM) published as the kube-root-ca.crt ConfigMap in every namespace, as upstream's root-ca-cert-publisher; none when absent. */
+  rootCaBundle?: string;
 }
 
 export interface ApiServer {
@@ -164,7 +166,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
   try {
     for (const part of parts) await part.afterListen?.({ host, port });
-    const accounts = startDefaultServiceAccounts(opts.store, registry, log);
+    const accounts = startDefaultServiceAccounts(opts.store, registry, log, opts.rootCaBundle);
     stops.push(() => accounts.stop());
     await accounts.ready;
     const lifecycle = startNamespaceLifecycle(registry, log);

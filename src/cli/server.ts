@@ -151,6 +151,7 @@ export async function startControlPlane(opts: ServerOptions): Promise<ControlPla
   const server = await startApiServer({
     host, port, log,
     tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
+    rootCaBundle: pki.ca.cert,
     maxInFlight: { readOnly: opts.maxRequestsInflight ?? DEFAULT_IN_FLIGHT.readOnly, mutating: opts.maxMutatingRequestsInflight ?? DEFAULT_IN_FLIGHT.mutating },
     ...apiServerDeps({
       store, log, clock, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : sqlitePath,

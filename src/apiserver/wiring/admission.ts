@@ -1,5 +1,5 @@
 // The server's admission chain, in upstream's plugin order (kube-apiserver's
-// AllOrderedPlugins, those skiff has): LimitRanger, NodeRestriction, Priority,
+// AllOrderedPlugins, those skiff has): LimitRanger, ServiceAccount, NodeRestriction, Priority,
 // CertificateApproval, CertificateSigning, CertificateSubjectRestriction, then RBAC
 // escalation prevention (upstream's rbac storage does that after admission). Without the
 // real authentication and RBAC (`rbac` absent) there are no node identities to restrict and
@@ -11,6 +11,7 @@ import { limitRanger } from '../admission/limit-ranger.js';
 import { nodeRestriction } from '../admission/node-restriction.js';
 import { priority } from '../admission/priority.js';
 import { rbacEscalationCheck } from '../admission/rbac-escalation.js';
+import { serviceAccount } from '../admission/service-account.js';
 import type { ObjectReader } from '../admission/types.js';
 import type { RbacSource } from '../auth/rbac.js';
 import type { Authorize } from '../auth/types.js';
@@ -37,6 +38,7 @@ export function admissionWiring(deps: { rbac?: RbacSource; authorize: Authorize;
   const { rbac } = deps;
   return admissionChain([
     limitRanger(read),
+    serviceAccount(read),
     ...(rbac ? [nodeRestriction({ get: (resource, namespace, name) => read.get(resource === 'nodes' ? NODE : POD, namespace, name) })] : []),
     priority(read),
     certificateApproval(deps.authorize),
