@@ -72,3 +72,26 @@ export interface KubeletServer {
   readonly port: number;
   close(): Promise<void>;
 }
+
+/** Pod volumes on the node (src/kubelet/volumes/): emptyDir, hostPath, configMap, secret,
+ *  downwardAPI, projected (service account tokens), written atomically and kept current. */
+export interface VolumeManagerDeps extends KubeletCommon {
+  /** Volumes live in <rootDir>/pods/<uid>/volumes/<plugin>/<name>, as upstream lays them out. */
+  readonly rootDir: string;
+}
+
+export interface PodVolumes {
+  /** Host path of each volume by its name in the pod spec, ready to bind-mount. */
+  readonly paths: ReadonlyMap<string, string>;
+}
+
+export interface VolumeManager {
+  /** Makes every volume of the pod (idempotent, also for a pod already running: contents
+   *  refreshed). Rejects with an error whose message is upstream's FailedMount message. */
+  setUp(pod: Pod): Promise<PodVolumes>;
+  /** Removes the pod's volumes and unmounts what was mounted for them; idempotent. */
+  tearDown(podUid: string): Promise<void>;
+  /** Uids of the pods that have a volume directory (to clean up pods deleted while down). */
+  podsOnDisk(): Promise<string[]>;
+  stop(): Promise<void>;
+}
