@@ -8,6 +8,7 @@ import type { Timers } from '../client/timers.js';
 import type { CriClient } from '../cri/client.js';
 import type { Clock } from '../host/clock.js';
 import type { Files } from '../host/files/types.js';
+import type { Mounter } from '../host/mount/types.js';
 
 /** What every part gets from the composition root. */
 export interface KubeletCommon {
@@ -78,6 +79,8 @@ export interface KubeletServer {
 export interface VolumeManagerDeps extends KubeletCommon {
   /** Volumes live in <rootDir>/pods/<uid>/volumes/<plugin>/<name>, as upstream lays them out. */
   readonly rootDir: string;
+  /** tmpfs for emptyDir medium Memory, secret, downwardAPI and projected volumes. */
+  readonly mounter: Mounter;
 }
 
 export interface PodVolumes {
