@@ -32,6 +32,9 @@ export function startVolumeManager(deps: VolumeManagerDeps): VolumeManager {
   async function setUp(pod: Pod): Promise<PodVolumes> {
     const uid = pod.metadata.uid;
     if (!uid) throw new TypeError('the pod has no metadata.uid');
+    // Private to root as upstream's makePodDataDirs: volume contents are only the pod's.
+    await deps.files.mkdir(podDir(deps.rootDir, uid), { recursive: true, mode: 0o750 });
+    await deps.files.mkdir(podVolumesDir(deps.rootDir, uid), { recursive: true, mode: 0o750 });
     const paths = new Map<string, string>();
     const failures: VolumeSetUpError[] = [];
     for (const vol of pod.spec?.volumes ?? []) {

@@ -73,7 +73,8 @@ async function emptyDir(ctx: PluginContext, dir: string, tmpfs: { size?: number 
   await ctx.files.mkdir(dir, { recursive: true, mode: 0o777 });
   if (tmpfs) {
     // The tmpfs root keeps its own 1777, as on upstream nodes.
-    if (!(await mounted(ctx.mounter, dir))) await ctx.mounter.tmpfs(dir, { ...(tmpfs.size ? { size: tmpfs.size } : {}), nodev: true, nosuid: true });
+    // No nodev/nosuid: upstream mounts it plain, and what the runtime binds decides the flags.
+    if (!(await mounted(ctx.mounter, dir))) await ctx.mounter.tmpfs(dir, tmpfs.size ? { size: tmpfs.size } : {});
   } else if (fresh) {
     await ctx.files.chmod(dir, 0o777);
   }

@@ -189,3 +189,12 @@ test('subPaths are made under the volume; one that leads out through a symlink i
   t.is(err?.message, 'failed to prepare subPath for volumeMount "data" of container "app"');
   t.deepEqual(await files.list(outside), [], 'nothing made outside the volume');
 });
+
+test('the pod and its volumes directory are private to root (0750), as upstream makes them', async (t) => {
+  const e = await env(t);
+  const pod = await createPod(e, 'priv', { volumes: [{ name: 'scratch', emptyDir: {} }] });
+  await e.vm.setUp(pod);
+  t.like(await files.stat(join(e.root, 'pods', pod.metadata.uid!)), { mode: 0o750 });
+  t.like(await files.stat(join(e.root, 'pods', pod.metadata.uid!, 'volumes')), { mode: 0o750 });
+  await e.vm.tearDown(pod.metadata.uid!);
+});
