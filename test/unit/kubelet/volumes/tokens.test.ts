@@ -15,7 +15,7 @@ async function setup(t: ExecutionContext): Promise<{ f: ClientFixture; clock: Fa
   const clock = new FakeClock(Date.now());
   const f = await startClientFixture(t, { auth: { serviceAccountKey: saKey }, clock });
   const ns = `tok${process.pid}x${seq++}`;
-  const ok = (r: { status: number; text: string }) => { if (r.status >= 300) throw new Error(r.text); return r; };
+  const ok = <R extends { status: number; text: string }>(r: R): R => { if (r.status >= 300) throw new Error(r.text); return r; };
   ok(await f.call('POST', '/api/v1/namespaces', { metadata: { name: ns } }));
   ok(await f.call('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'robot' } }));
   const pod = ok(await f.call('POST', `/api/v1/namespaces/${ns}/pods`, { metadata: { name: 'p' }, spec: { serviceAccountName: 'robot', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'busybox' }] } })).json as Pod;
