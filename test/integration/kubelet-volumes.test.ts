@@ -83,6 +83,8 @@ if (isRoot) {
     const tmpfs = new Set(mounts.filter((m) => m.fstype === 'tmpfs').map((m) => m.target));
     t.deepEqual([...tmpfs].sort(), [paths.get('sec'), paths.get('info'), paths.get(api), paths.get('mem')].sort());
     t.is((await stat(paths.get('sec')!)).mode & 0o7777, 0o1777, 'a tmpfs root as upstream leaves it');
+    const memLine = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').find((l) => l.split(' ')[4] === paths.get('mem'));
+    t.regex(memLine ?? '', / tmpfs tmpfs .*size=8192k/, 'the Memory emptyDir is sized by its sizeLimit');
 
     const oldData = await readlink(join(paths.get('cfg')!, '..data'));
     ok(await f.call('PUT', `/api/v1/namespaces/${ns}/configmaps/cfg`, { metadata: { name: 'cfg' }, data: { a: 'a2', b: 'b2' } }));
