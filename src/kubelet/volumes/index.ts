@@ -9,7 +9,7 @@ import type { PodVolumes, VolumeManager, VolumeManagerDeps } from '../types.js';
 import { VolumeError, VolumeSetUpError } from './errors.js';
 import { podDir, podsDir, podVolumesDir } from './layout.js';
 import { setUpVolume } from './plugins.js';
-import { prepareSubPaths } from './subpaths.js';
+import { prepareContainerSubPaths, prepareSubPaths } from './subpaths.js';
 import { TokenManager } from './tokens.js';
 
 export { containerMounts } from './mounts.js';
@@ -90,6 +90,7 @@ export function startVolumeManager(deps: VolumeManagerDeps): VolumeManager {
 
   return {
     setUp: (pod) => serial(pod.metadata.uid ?? '', () => setUp(pod)),
+    prepareSubPaths: (pod, container, volumes, env) => serial(pod.metadata.uid ?? '', () => prepareContainerSubPaths(deps.files, pod, container, volumes, env)),
     tearDown: (uid) => serial(uid, () => tearDown(uid)),
     podsOnDisk,
     async stop() {

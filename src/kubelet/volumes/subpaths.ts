@@ -16,31 +16,35 @@ export function podContainers(pod: Pod): Container[] {
 
 /**
  * Makes every subPath of every container of the pod. A subPathExpr that names a variable the
- * pod object alone cannot give is left for the runtime call (containerMounts with the pod
- * manager's env). Rejects with MountError.
+ * pod object alone cannot give is left for prepareContainerSubPaths with the pod manager's env.
+ * Rejects with MountError.
  */
 export async function prepareSubPaths(files: Files, pod: Pod, volumes: PodVolumes): Promise<void> {
-  for (const container of podContainers(pod)) {
-    for (const m of container.volumeMounts ?? []) {
-      if (!m.subPath && !m.subPathExpr) continue;
-      const volumePath = volumes.paths.get(m.name);
-      if (volumePath === undefined) continue; // containerMounts reports it
-      let subPath: string;
-      try {
-        subPath = mountSubPath(pod, container, m);
-      } catch (err) {
-        if (m.subPathExpr && err instanceof MountError && err.message.startsWith('missing value')) continue;
-        throw err;
-      }
-      const failed = (what: string) => new MountError(`failed to ${what} subPath for volumeMount "${m.name}" of container "${container.name}"`);
-      let ok: boolean;
-      try {
-        ok = await safeMakeDir(files, volumePath, subPath);
-      } catch {
-        throw failed('create');
-      }
-      if (!ok) throw failed('prepare');
+  for (const container of podContainers(pod)) await prepareContainerSubPaths(files, pod, container, volumes);
+}
+
+/** The subPaths of one container; with env (its resolved environment) every subPathExpr too.
+ *  Rejects with MountError (a missing variable only when env is given). */
+export async function prepareContainerSubPaths(files: Files, pod: Pod, container: Container, volumes: PodVolumes, env?: ReadonlyMap<string, string>): Promise<void> {
+  for (const m of container.volumeMounts ?? []) {
+    if (!m.subPath && !m.subPathExpr) continue;
+    const volumePath = volumes.paths.get(m.name);
+    if (volumePath === undefined) continue; // containerMounts reports it
+    let subPath: string;
+    try {
+      subPath = mountSubPath(pod, container, m, env);
+    } catch (err) {
+      if (!env && m.subPathExpr && err instanceof MountError && err.message.startsWith('missing value')) continue;
+      throw err;
     }
+    const failed = (what: string) => new MountError(`failed to ${what} subPath for volumeMount "${m.name}" of container "${container.name}"`);
+    let ok: boolean;
+    try {
+      ok = await safeMakeDir(files, volumePath, subPath);
+    } catch {
+      throw failed('create');
+    }
+    if (!ok) throw failed('prepare');
   }
 }
 

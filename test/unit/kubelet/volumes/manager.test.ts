@@ -198,3 +198,23 @@ test('the pod and its volumes directory are private to root (0750), as upstream 
   t.like(await files.stat(join(e.root, 'pods', pod.metadata.uid!, 'volumes')), { mode: 0o750 });
   await e.vm.tearDown(pod.metadata.uid!);
 });
+
+test('a subPathExpr on a variable only the pod manager resolves is made by prepareSubPaths with its env; an escaping value is refused', async (t) => {
+  const e = await env(t);
+  const container = {
+    name: 'app', image: 'busybox',
+    env: [{ name: 'FROM_CM', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'dir' } } }],
+    volumeMounts: [{ name: 'data', mountPath: '/d', subPathExpr: 'logs/$(FROM_CM)' }],
+  };
+  const pod = await createPod(e, 'expr', { volumes: [{ name: 'data', emptyDir: {} }], containers: [container] });
+  const volumes = await e.vm.setUp(pod);
+  const data = volumes.paths.get('data')!;
+  t.false(files.existsSync(join(data, 'logs')), 'setUp cannot know FROM_CM and leaves it');
+  await e.vm.prepareSubPaths(pod, container, volumes, new Map([['FROM_CM', 'blue']]));
+  t.like(await files.stat(join(data, 'logs', 'blue')), { kind: 'dir' });
+  await symlink('/', join(data, 'logs', 'root'));
+  const err = await t.throwsAsync(e.vm.prepareSubPaths(pod, container, volumes, new Map([['FROM_CM', 'root/tmp']])), { instanceOf: MountError });
+  t.is(err?.message, 'failed to prepare subPath for volumeMount "data" of container "app"');
+  await t.throwsAsync(e.vm.prepareSubPaths(pod, container, volumes, new Map()), { message: 'missing value for FROM_CM' });
+  await e.vm.tearDown(pod.metadata.uid!);
+});
