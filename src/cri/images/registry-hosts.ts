@@ -59,13 +59,16 @@ async function tlsMaterial(tls: NonNullable<RegistryHostConfig['tls']>, field: s
   const [ca, cert, key] = [await read(tls.caFile, 'ca_file'), await read(tls.certFile, 'cert_file'), await read(tls.keyFile, 'key_file')];
   if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) throw new RegistriesConfigError(`${field}.ca_file: ${tls.caFile} holds no PEM certificate`);
   const material: TlsMaterial = { insecureSkipVerify: tls.insecureSkipVerify, ...(ca !== undefined ? { ca, caFile: tls.caFile! } : {}), ...(cert !== undefined && key !== undefined ? { cert, key } : {}) };
-  try {
-    // What https.Agent will do on the first connection, done now: a bad CA, certificate or
-    // a key that is not the certificate's fails the start, not the first pull.
-    createSecureContext({ ...(material.ca ? { ca: material.ca } : {}), ...(material.cert ? { cert: material.cert, key: material.key } : {}) });
-  } catch (err) {
-    const which = material.cert ? 'cert_file/key_file' : 'ca_file';
-    throw new RegistriesConfigError(`${field}.${which}: does not load: ${(err as Error).message}`);
-  }
+  // What https.Agent will do on the first connection, done now: a bad CA, certificate or a
+  // key that is not the certificate's fails the start, not the first pull.
+  const check = (which: string, options: Parameters<typeof createSecureContext>[0]) => {
+    try {
+      createSecureContext(options);
+    } catch (err) {
+      throw new RegistriesConfigError(`${field}.${which}: does not load: ${(err as Error).message}`);
+    }
+  };
+  if (material.ca) check('ca_file', { ca: material.ca });
+  if (material.cert) check('cert_file/key_file', { cert: material.cert, key: material.key! });
   return material;
 }
