@@ -1,6 +1,7 @@
 // The registries config made usable for pulls: the file read and checked once at start
 // (with every CA, client certificate and key it names), then, per image, the endpoints to
 // try, each with the fetch that carries its host's TLS settings.
+import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { Files } from '../../host/files/types.js';
 import { resolveEndpoints, type Endpoint, type ResolveOptions } from './endpoints.js';
@@ -51,7 +52,8 @@ async function tlsMaterial(tls: NonNullable<RegistryHostConfig['tls']>, field: s
   const read = async (file: string | undefined, key: string) => {
     if (file === undefined) return undefined;
     try {
-      return await files.readText(file);
+      // Relative to the working directory, as k3s (Go's os.ReadFile) reads them.
+      return await files.readText(resolve(file));
     } catch (err) {
       throw new RegistriesConfigError(`${field}.${key}: ${(err as Error).message}`);
     }
