@@ -226,10 +226,26 @@ export class RegistryClient {
   private async token(fetcher: typeof fetch, params: Dict<string>, scope: string, creds: Credentials | undefined, registry: string, io: RequestIo): Promise<string> {
     if (!params.realm) throw new RegistryError(`${registry}: bearer challenge without a realm`, 401, 'UNAUTHORIZED');
     const url = new URL(params.realm);
-    if (params.service) url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', params.scope ?? scope);
-    const authorization = basic(creds, registry, false);
-    const res = await this.send(fetcher, url, { headers: authorization ? { authorization } : {} }, io, `token service ${url.origin} unreachable`);
+    const unreachable = `token service ${url.origin} unreachable`;
+    let res: Response | undefined;
+    // An identity token (registries.yaml identitytoken, CRI identityToken) is an OAuth2
+    // refresh token, swapped by POST as containerd does (client_id containerd-client); a
+    // realm without the POST endpoint (404, 405) gets it as basic's password, as containerd falls back.
+    const refresh = creds?.username ? undefined : creds?.identityToken;
+    if (refresh) {
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: 'containerd-client', scope: params.scope ?? scope, ...(params.service ? { service: params.service } : {}) });
+      res = await this.send(fetcher, url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }, io, unreachable);
+      if (res.status === 404 || res.status === 405) {
+        await res.body?.cancel();
+        res = undefined;
+      }
+    }
+    if (!res) {
+      if (params.service) url.searchParams.set('service', params.service);
+      url.searchParams.set('scope', params.scope ?? scope);
+      const authorization = refresh ? `Basic ${Buffer.from(`:${refresh}`).toString('base64')}` : basic(creds, registry, false);
+      res = await this.send(fetcher, url, { headers: authorization ? { authorization } : {} }, io, unreachable);
+    }
     if (!res.ok) await res.body?.cancel();
     if (!res.ok) throw new RegistryError(`token service for ${registry} refused: HTTP ${res.status}`, res.status === 401 || res.status === 403 ? 401 : res.status, 'UNAUTHORIZED');
     const body = parseJson(await readAtMost(res, MAX_TOKEN_BYTES, () => new RegistryError(`token service for ${registry} sent more than ${MAX_TOKEN_BYTES} bytes`, 502, 'UNAUTHORIZED')), `token of ${registry}`) as { token?: string; access_token?: string };

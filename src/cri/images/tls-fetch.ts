@@ -1,7 +1,8 @@
 // fetch for a registry endpoint with its own TLS settings (registries.yaml configs.<host>.tls:
 // a CA, a client certificate, or no verification). Node's global fetch takes no per-call CA
 // and Node ships no way to make one that does, so this speaks node:https and answers with a
-// web Response, as much of fetch as the registry client uses: GET with headers, redirects
+// web Response, as much of fetch as the registry client uses: GET (and a token POST with a
+// string body) with headers, redirects
 // followed (Authorization dropped when one leaves the origin, as fetch does), an abort signal,
 // and failures as fetch's TypeError('fetch failed', { cause }).
 import { request as httpRequest, type IncomingMessage } from 'node:http';
@@ -35,13 +36,20 @@ export function tlsFetch(tls: TlsMaterial): typeof fetch {
     let url = new URL(input instanceof Request ? input.url : input);
     const headers = new Headers(init.headers);
     for (let hops = 0; ; hops++) {
-      const res = await send(url, headers, agent, tls, init.signal ?? undefined);
+      const body = typeof init.body === 'string' ? init.body : init.body instanceof URLSearchParams ? init.body.toString() : undefined;
+      if (init.body !== undefined && init.body !== null && body === undefined) throw new TypeError('fetch failed', { cause: new Error('only string bodies are supported') });
+      const res = await send(url, init.method ?? 'GET', headers, body, agent, tls, init.signal ?? undefined);
       const location = res.headers.location;
       if (init.redirect !== 'manual' && [301, 302, 303, 307, 308].includes(res.statusCode ?? 0) && location) {
         res.resume();
         if (init.redirect === 'error' || hops >= MAX_REDIRECTS) throw new TypeError('fetch failed', { cause: new Error(`too many redirects from ${url.origin}`) });
         const next = new URL(location, url);
         if (next.origin !== url.origin) headers.delete('authorization');
+        // As fetch: a 303, or a 301/302 after a POST, goes on as a GET without the body.
+        if (res.statusCode === 303 || (init.method === 'POST' && (res.statusCode === 301 || res.statusCode === 302))) {
+          init = { ...init, method: 'GET', body: null };
+          headers.delete('content-type');
+        }
         url = next;
         continue;
       }
@@ -51,17 +59,17 @@ export function tlsFetch(tls: TlsMaterial): typeof fetch {
   return get as typeof fetch;
 }
 
-function send(url: URL, headers: Headers, agent: Agent, tls: TlsMaterial, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+function send(url: URL, method: string, headers: Headers, body: string | undefined, agent: Agent, tls: TlsMaterial, signal: AbortSignal | undefined): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return reject(new TypeError('fetch failed', { cause: new Error(`unsupported protocol ${url.protocol}`) }));
-    const options = { method: 'GET', headers: Object.fromEntries(headers), ...(signal ? { signal } : {}) };
+    const options = { method, headers: Object.fromEntries(headers), ...(signal ? { signal } : {}) };
     const req = url.protocol === 'https:' ? httpsRequest(url, { ...options, agent }) : httpRequest(url, options);
     req.once('response', resolve);
     req.once('error', (err: NodeJS.ErrnoException) => {
       if (signal?.aborted) return reject(signal.reason);
       reject(new TypeError('fetch failed', { cause: describeTlsError(err, url, tls) }));
     });
-    req.end();
+    req.end(body);
   });
 }
 

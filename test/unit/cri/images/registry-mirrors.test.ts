@@ -102,3 +102,15 @@ test('with the default endpoint disabled and no mirror endpoint, a pull says the
   t.regex(err?.message ?? '', /no endpoint to pull from/);
   t.is(err?.status, 404);
 });
+
+test('a configs identitytoken is swapped for a bearer token by OAuth2 POST, or sent as basic\'s password where the realm has no POST', async (t) => {
+  for (const noOAuth of [false, true]) {
+    const reg = await startHostileRegistry(t, { bearer: { users: { alice: 's3cret' }, refreshTokens: { 'refresh-1': 'alice' }, noOAuth } });
+    putImage(reg, 'v1', [Buffer.from('private layer')]);
+    const hosts = await hostsFrom(`mirrors: { docker.io: { endpoint: ["http://${reg.host}"] } }\nconfigs: { "${reg.host}": { auth: { identitytoken: refresh-1 } } }\n`);
+    await pullImage(parseReference('private/app:v1'), { registry: new RegistryClient({ hosts }), content: await contentStore(t) }, undefined, PLATFORM);
+    const asks = reg.seen.filter((s) => s.path === '/token').map((s) => `${s.method} ${s.authorization ?? ''}`);
+    t.deepEqual(asks, noOAuth ? ['POST ', `GET Basic ${Buffer.from(':refresh-1').toString('base64')}`] : ['POST '], `noOAuth: ${noOAuth}`);
+    t.true(reg.seen.some((s) => s.authorization === 'Bearer tok-alice'));
+  }
+});

@@ -21,8 +21,12 @@ async function httpsServer(t: ExecutionContext, serving: Pki, opts: ServerOption
       res.writeHead(307, { location: req.url === '/v2/hop' ? '/v2/landed' : away });
       return res.end();
     }
-    res.writeHead(200, { 'x-authorization': req.headers.authorization ?? '' });
-    res.end(`ok ${req.url}`);
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      res.writeHead(200, { 'x-authorization': req.headers.authorization ?? '' });
+      res.end(req.method === 'POST' ? `posted ${body}` : `ok ${req.url}`);
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => {
@@ -54,6 +58,9 @@ test('the endpoint\'s CA file verifies its certificate; another CA fails saying 
   const err = await t.throwsAsync<TypeError>(bad('pause'));
   t.is(err?.message, 'fetch failed');
   t.regex((err?.cause as Error).message, new RegExp(`^tls: the certificate of ${host} is not trusted by the CA in /certs/other-ca.crt: .+ \\([A-Z_]+\\)$`));
+
+  const posted = await good('token', { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token' }) });
+  t.is(await posted.text(), 'posted grant_type=refresh_token', 'the token POST of an identity token');
 
   const skip = await fetchFor(t, host, '{ ca_file: /certs/other-ca.crt, insecure_skip_verify: true }');
   t.is((await skip('pause')).status, 200, 'insecure_skip_verify trusts any certificate');
