@@ -60,8 +60,10 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
  *  start) when it or a TLS file it names is unusable. */
 async function registryHosts(opts: CriOptions, files: Files, log: (message: string) => void): Promise<{ hosts?: RegistryHosts }> {
   if (opts.registries === undefined) return {};
-  const { hosts, warnings } = await loadRegistryHosts(opts.registries, files, { disableDefaultEndpoint: opts.disableDefaultRegistryEndpoint ?? false });
+  const { hosts, config, warnings } = await loadRegistryHosts(opts.registries, files, { disableDefaultEndpoint: opts.disableDefaultRegistryEndpoint ?? false });
   for (const w of warnings) log(w);
+  const names = (m: ReadonlyMap<string, unknown>) => [...m.keys()].join(', ') || 'none';
+  log(`registries from ${opts.registries}: mirrors of ${names(config.mirrors)}; configs for ${names(config.configs)}${opts.disableDefaultRegistryEndpoint ? '; mirrored registries are not asked themselves' : ''}`);
   return { hosts };
 }
 

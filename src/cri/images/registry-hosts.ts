@@ -26,7 +26,7 @@ export const defaultRegistryHosts: RegistryHosts = (ref) => resolveEndpoints(ref
  * (parseRegistries), a ca_file with no PEM certificate, a cert_file/key_file pair that does
  * not load. `warnings` are the fields ignored.
  */
-export async function loadRegistryHosts(path: string, files: Files, opts: ResolveOptions = {}): Promise<{ hosts: RegistryHosts; warnings: string[] }> {
+export async function loadRegistryHosts(path: string, files: Files, opts: ResolveOptions = {}): Promise<{ hosts: RegistryHosts; config: RegistriesConfig; warnings: string[] }> {
   let text: string;
   try {
     text = await files.readText(path);
@@ -38,7 +38,7 @@ export async function loadRegistryHosts(path: string, files: Files, opts: Resolv
   for (const [name, cfg] of config.configs) {
     if (cfg.tls) fetches.set(cfg, tlsFetch(await tlsMaterial(cfg.tls, `${path}: configs.${JSON.stringify(name)}.tls`, files)));
   }
-  return { hosts: routedHosts(config, fetches, opts), warnings };
+  return { hosts: routedHosts(config, fetches, opts), config, warnings };
 }
 
 function routedHosts(config: RegistriesConfig, fetches: ReadonlyMap<RegistryHostConfig, typeof fetch>, opts: ResolveOptions): RegistryHosts {
