@@ -117,7 +117,7 @@ function mirror(at: Fields, raw: unknown, field: string, warnings: string[]): Mi
     const f = `${field}.rewrite.${quote(pattern)}`;
     let compiled: RegExp;
     try {
-      compiled = new RegExp(pattern, 'g');
+      compiled = goRegExp(pattern);
     } catch (err) {
       return at.fail(f, `not a regular expression: ${(err as Error).message}`);
     }
@@ -188,6 +188,31 @@ export function endpointAddress(text: string, fail: (why: string) => never): End
   const configName = host === 'registry-1.docker.io' ? 'docker.io' : written;
   const path = ['', '/', '/v2', '/v2/'].includes(url.pathname) ? '/v2' : url.pathname.replace(/\/+$/, '');
   return { scheme, host, configName, path };
+}
+
+/**
+ * A pattern written for Go's regexp (RE2) as a JavaScript RegExp: leading flags `(?i)`,
+ * `(?s)`, `(?m)` become flags, `(?P<name>` is `(?<name>`, `\A` and `\z` are `^` and `$`
+ * (JavaScript's `$` without the m flag is the end of text, as `\z`). Throws SyntaxError
+ * for what JavaScript cannot read (and for the U flag, which it has no equivalent of).
+ */
+export function goRegExp(pattern: string): RegExp {
+  let flags = 'g';
+  let body = pattern;
+  const lead = /^\(\?([imsU]+)\)/.exec(body);
+  if (lead) {
+    if (lead[1]!.includes('U')) throw new SyntaxError('the U (ungreedy) flag has no JavaScript equivalent');
+    flags += [...new Set(lead[1])].join('');
+    body = body.slice(lead[0].length);
+  }
+  // Escapes are walked as pairs, so '\\A' (a backslash, then A) stays what it is.
+  body = body.replace(/\\(.)|\(\?P</gs, (whole, escaped?: string) => {
+    if (escaped === undefined) return '(?<';
+    if (escaped === 'A') return '^';
+    if (escaped === 'z') return '$';
+    return whole;
+  });
+  return new RegExp(body, flags);
 }
 
 /** `docker.io` stays bare in field names; a name with dots or colons is quoted. */

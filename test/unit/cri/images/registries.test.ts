@@ -1,5 +1,6 @@
 import test from 'ava';
-import { parseRegistries, RegistriesConfigError } from '../../../../src/cri/images/registries.js';
+import { rewrite } from '../../../../src/cri/images/endpoints.js';
+import { goRegExp, parseRegistries, RegistriesConfigError } from '../../../../src/cri/images/registries.js';
 
 // registries.yaml as k3s documents it (docs.k3s.io "Private Registry Configuration").
 
@@ -99,4 +100,18 @@ test('keys that name Object.prototype members are data like any other', (t) => {
   t.is(config.mirrors.get('constructor')!.rewrites[0]!.source, '__proto__');
   t.deepEqual(config.configs.get('toString'), { auth: { username: 'u' } });
   t.is(config.mirrors.get('hasOwnProperty'), undefined);
+});
+
+test('rewrite patterns are read as Go writes them: leading flags, (?P<name>), \\A and \\z', (t) => {
+  t.is(goRegExp('(?i)^RANCHER/').flags, 'gi');
+  const { config } = parseRegistries([
+    'mirrors:',
+    '  docker.io:',
+    '    rewrite:',
+    '      "(?i)\\\\Arancher/(?P<rest>.*)\\\\z": "mirrored/${rest}"',
+  ].join('\n'));
+  const rewrites = config.mirrors.get('docker.io')!.rewrites;
+  t.is(rewrite('Rancher/coredns', rewrites), 'mirrored/coredns');
+  t.is(goRegExp('a\\\\A').source, 'a\\\\A', 'an escaped backslash before A is a backslash and an A');
+  t.throws(() => goRegExp('(?U)a+'), { instanceOf: SyntaxError });
 });
