@@ -34,6 +34,9 @@ export interface Credentials {
   auth?: string;
   identityToken?: string;
   registryToken?: string;
+  /** The registry these are for ('https://reg.example/v1/' or 'reg.example'): when set, they
+   *  go to an endpoint of that host only. */
+  serverAddress?: string;
 }
 
 export interface RegistryOptions {
@@ -148,8 +151,10 @@ export class RegistryClient {
   private async requestAt(ep: RoutedEndpoint, ref: ImageRef, path: string, callerCreds: Credentials | undefined, headers: Record<string, string>, io: RequestIo): Promise<Response> {
     const url = `${ep.root}/${ep.repository}/${path}`;
     const where = endpointName(ep, ref);
-    // As containerd's CRI: the caller's credentials when it gave some, else the endpoint's.
-    const creds: Credentials | undefined = callerCreds ?? ep.config?.auth;
+    // As containerd's CRI (ParseAuth): the caller's credentials when it gave some, but only
+    // to the host its serverAddress names (another endpoint is asked anonymously); without
+    // any, the endpoint's configs auth.
+    const creds: Credentials | undefined = callerCreds ? (addressedTo(callerCreds, ep.host) ? callerCreds : undefined) : ep.config?.auth;
     const fetcher = ep.fetch ?? this.fetch;
     const scope = `repository:${ep.repository}:pull`;
     const cacheKey = `${ep.host} ${scope} ${this.credentialKey(creds)}`;
@@ -173,7 +178,7 @@ export class RegistryClient {
    *  a cached token only when they hold the same credentials. */
   private credentialKey(creds: Credentials | undefined): string {
     if (!creds) return 'anonymous';
-    const fields = [creds.username, creds.password, creds.auth, creds.identityToken, creds.registryToken].map((f) => f ?? '');
+    const fields = [creds.username, creds.password, creds.auth, creds.identityToken, creds.registryToken, creds.serverAddress].map((f) => f ?? '');
     return createHmac('sha256', this.keySecret).update(JSON.stringify(fields)).digest('hex');
   }
 
@@ -312,6 +317,21 @@ async function errorOf(res: Response, ref: ImageRef, ep: RoutedEndpoint, path: s
   } catch {}
   const what = `${ref.registry}/${ref.repository} ${path.replace(/^(manifests|blobs)\//, '$1 ')}${ep.mirror ? ` from mirror ${ep.root}/${ep.repository}` : ''}`;
   return new RegistryError(`${what}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`, res.status, code);
+}
+
+/** Whether creds may go to host: always, unless their serverAddress names another host.
+ *  Kinder than containerd's url.Parse in two ways: a bare 'host[:port]' names that host
+ *  (containerd finds no host in it and sends the credentials nowhere), and Docker Hub's
+ *  names (docker config's https://index.docker.io/v1/) are one host. */
+function addressedTo(creds: Credentials, host: string): boolean {
+  const address = creds.serverAddress;
+  if (!address) return true;
+  const hub = (h: string) => (h === 'index.docker.io' || h === 'docker.io' ? 'registry-1.docker.io' : h);
+  try {
+    return hub(new URL(address.includes('://') ? address : `https://${address}`).host) === hub(host);
+  } catch {
+    return false;
+  }
 }
 
 /** 'registry 127.0.0.1:5000', or 'mirror 10.0.0.1:5000 of registry.k8s.io'. */

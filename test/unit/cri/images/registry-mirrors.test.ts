@@ -114,3 +114,21 @@ test('a configs identitytoken is swapped for a bearer token by OAuth2 POST, or s
     t.true(reg.seen.some((s) => s.authorization === 'Bearer tok-alice'));
   }
 });
+
+test('caller credentials naming a server address go to that host only; other endpoints are asked without them', async (t) => {
+  const users = { alice: 's3cret' };
+  const [mirror, origin] = [await startHostileRegistry(t, { bearer: { users } }), await startHostileRegistry(t, { bearer: { users } })];
+  putImage(origin, 'v1', [Buffer.from('layer')]);
+  // The mirror lacks the image, so the pull reaches the registry itself (a loopback one).
+  const hosts = await hostsFrom(`mirrors: { "${origin.host}": { endpoint: ["http://${mirror.host}"] } }`, false);
+  const deps = { registry: new RegistryClient({ hosts }), content: await contentStore(t) };
+  const alice = (serverAddress?: string) => ({ username: 'alice', password: 's3cret', ...(serverAddress ? { serverAddress } : {}) });
+  const basicToMirror = () => mirror.seen.filter((s) => s.path === '/token' && s.authorization?.startsWith('Basic ')).length;
+  await pullImage(parseReference(`${origin.host}/app:v1`), deps, alice(), PLATFORM);
+  t.is(basicToMirror(), 1, 'without a server address, the mirror gets them too (as containerd)');
+  await pullImage(parseReference(`${origin.host}/app:v1`), deps, alice(`http://${origin.host}`), PLATFORM);
+  t.is(basicToMirror(), 1, 'with one, the mirror saw no credentials');
+  await pullImage(parseReference(`${origin.host}/app:v1`), deps, alice(origin.host), PLATFORM);
+  const err = await t.throwsAsync<RegistryError>(pullImage(parseReference(`${origin.host}/app:v1`), deps, alice('other.example:5000'), PLATFORM));
+  t.is(err?.status, 401, 'credentials for another registry are not sent to this one');
+});
