@@ -15,8 +15,9 @@ const otherPki = makePki();
 
 /** An https server on 127.0.0.1 answering every GET with `ok` and the authorization it
  *  got, but /v2/hop (a redirect to /v2/landed) and /v2/away (a redirect to `away`). */
-async function httpsServer(t: ExecutionContext, serving: Pki, opts: ServerOptions = {}, away = ''): Promise<string> {
+async function httpsServer(t: ExecutionContext, serving: Pki, opts: ServerOptions = {}, away = '', hanging?: () => void): Promise<string> {
   const server = createServer({ cert: serving.serving.cert, key: serving.serving.key, ...opts }, (req, res) => {
+    if (req.url === '/v2/hang') return hanging?.();
     if (req.url === '/v2/hop' || req.url === '/v2/away') {
       res.writeHead(307, { location: req.url === '/v2/hop' ? '/v2/landed' : away });
       return res.end();
@@ -86,6 +87,17 @@ test('redirects are followed, and Authorization stays behind when one leaves the
   const moved = await front('away', { headers: { authorization: 'Bearer x' } });
   t.is(await moved.text(), 'ok /v2/blob');
   t.is(moved.headers.get('x-authorization'), '', 'another origin: dropped');
+});
+
+test('an aborted request rejects with the signal\'s reason', async (t) => {
+  let asked!: () => void;
+  const arrived = new Promise<void>((r) => (asked = r));
+  const f = await fetchFor(t, await httpsServer(t, pki, {}, '', () => asked()), '{ ca_file: /certs/ca.crt }');
+  const abort = new AbortController();
+  const pending = f('hang', { signal: abort.signal });
+  await arrived;
+  abort.abort(new Error('caller left'));
+  await t.throwsAsync(pending, { message: 'caller left' });
 });
 
 test('TLS files are checked when the config loads: missing, not PEM, a key that is not the certificate\'s', async (t) => {
