@@ -65,8 +65,10 @@ async function commandUrl(deps: StreamingDeps, kind: 'exec' | 'attach', pod: Pod
 }
 
 async function portForwardUrl(deps: StreamingDeps, pod: Pod, q: URLSearchParams): Promise<string> {
-  const ports = q.getAll('port').map(Number);
-  if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new HttpError(400, `invalid port in ${JSON.stringify(q.getAll('port'))}`);
+  // Each `port` may list several, comma-separated (what the apiserver sends).
+  const given = q.getAll('port').flatMap((p) => p.split(','));
+  const ports = given.map((p) => (/^\d+$/.test(p.trim()) ? Number(p.trim()) : NaN));
+  if (ports.some((p) => !(p >= 1 && p <= 65535))) throw new HttpError(400, `invalid port in ${JSON.stringify(given)}`);
   const { items } = await deps.cri.runtime.listPodSandbox({ filter: { state: { state: 'SANDBOX_READY' }, labelSelector: { [POD_UID_LABEL]: pod.metadata?.uid ?? '' } } });
   const sandbox = items[0];
   if (!sandbox) throw new HttpError(500, `pod "${pod.metadata?.name}" has no running sandbox`);
