@@ -75,7 +75,13 @@ test.before(async () => {
     // The Pod first: its uid is what the runtime's labels must carry.
     const podYaml = JSON.stringify({
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' },
-      spec: { nodeName: NODE, containers: [{ name: 'app', image: fx.images.busybox }, { name: 'ticker', image: fx.images.busybox }] },
+      spec: {
+        nodeName: NODE,
+        containers: [
+          { name: 'app', image: fx.images.busybox }, { name: 'ticker', image: fx.images.busybox },
+          { name: 'echoer', image: fx.images.busybox, stdin: true, stdinOnce: true }, { name: 'www', image: fx.images.httpd },
+        ],
+      },
     });
     await writeFile(join(dir, 'pod.json'), podYaml);
     const created = await kubectl(['create', '-f', join(dir, 'pod.json'), '-o', 'json']);
@@ -99,11 +105,12 @@ test.before(async () => {
       await fx.cri.runtime.removePodSandbox({ podSandboxId }).catch(() => {});
     });
     await ensureImage(fx, fx.images.busybox);
-    const start = async (name: string, script: string) => {
+    const start = async (name: string, script: string | undefined, extra: { image?: string; stdin?: boolean; stdinOnce?: boolean } = {}) => {
       const { containerId } = await fx.cri.runtime.createContainer({
         podSandboxId, sandboxConfig: config,
         config: {
-          metadata: { name, attempt: 0 }, image: { image: fx.images.busybox }, command: ['/bin/sh', '-c', script],
+          metadata: { name, attempt: 0 }, image: { image: extra.image ?? fx.images.busybox }, ...(script ? { command: ['/bin/sh', '-c', script] } : {}),
+          ...(extra.stdin ? { stdin: true, stdinOnce: !!extra.stdinOnce } : {}),
           logPath: `${name}/0.log`, labels: { ...podLabels, 'io.kubernetes.container.name': name },
           linux: { securityContext: { namespaceOptions: ns } },
         },
@@ -114,6 +121,10 @@ test.before(async () => {
     const app = await start('app', 'echo line1; echo line2; echo oops >&2; echo line3; exec sleep 3600');
     // Waits for a file the test makes, so `logs -f` is attached before the container ends.
     await start('ticker', 'echo first; while [ ! -e /tmp/go ]; do sleep 0.1; done; echo second; echo third');
+    // Attach's target: reads its stdin until the one attached client closes it.
+    await start('echoer', 'while read line; do echo "got $line"; done; echo bye', { stdin: true, stdinOnce: true });
+    await ensureImage(fx, fx.images.httpd);
+    await start('www', undefined, { image: fx.images.httpd });
     await eventually(async () => {
       const text = await readFile(join(logDirectory, 'app', '0.log'), 'utf8');
       if (!text.includes('line3')) throw new Error('app has not written yet');
@@ -127,6 +138,8 @@ test.before(async () => {
     const nodeJson = join(dir, 'node.json');
     await writeFile(nodeJson, JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: NODE } }));
     for (const args of [
+      // kubectl port-forward asks for a Running pod (no pod worker sets the phase here).
+      ['patch', 'pod', 'web', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Running"}}'],
       ['create', '-f', nodeJson],
       ['patch', 'node', NODE, '--subresource=status', '--type=merge', '-p', JSON.stringify({
         status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } } },
@@ -166,7 +179,7 @@ rtest('kubectl logs: both streams in order, --tail, --timestamps, --limit-bytes'
 rtest('pods/log without a container on a pod of two: upstream\'s 400 (kubectl itself defaults to the first)', async (t) => {
   const r = await world!.kubectl(['get', '--raw', '/api/v1/namespaces/default/pods/web/log']);
   t.not(r.code, 0);
-  t.regex(r.stderr, /a container name must be specified for pod web, choose one of: \[app ticker\]/);
+  t.regex(r.stderr, /a container name must be specified for pod web, choose one of: \[app ticker echoer www\]/);
 });
 
 rtest('kubectl logs -f follows until the container exits', async (t) => {
@@ -238,4 +251,30 @@ rtest('a user the apiserver does not allow: 403 at the apiserver for exec, and f
   t.is(curl.stdout, 'Forbidden (user=stranger, verb=get, resource=nodes, subresource=proxy)\n403');
   const anonymous = await w.fx.inNode(['curl', '-sS', '-w', '\n%{http_code}', '--cacert', join(w.dir, 'server', 'pki', 'ca.crt'), `https://127.0.0.1:${w.kubeletPort}/pods`]);
   t.is(anonymous.stdout, 'Unauthorized\n401');
+});
+
+rtest('kubectl attach -i: stdin reaches the main process, its output comes back', async (t) => {
+  const w = world!;
+  const r = await w.fx.inNode(['sh', '-c', `printf 'one\\ntwo\\n' | kubectl --kubeconfig ${w.kubeconfig} attach -i web -c echoer`]);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'got one\ngot two\nbye\n');
+});
+
+rtest('kubectl port-forward: a local port reaches the pod\'s port through the apiserver and the kubelet', async (t) => {
+  const w = world!;
+  const pf = spawn('nsenter', [`--net=${w.fx.nodeNetns}`, 'kubectl', '--kubeconfig', w.kubeconfig, 'port-forward', 'pod/web', ':8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(pf);
+  t.teardown(() => stopChild(pf));
+  let out = '';
+  pf.stderr.on('data', (c: Buffer) => { out += c.toString(); });
+  const port = await new Promise<number>((resolve, reject) => {
+    pf.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    pf.once('exit', () => reject(new Error(`kubectl port-forward ended: ${out}`)));
+  });
+  const page = await w.fx.inNode(['curl', '-sS', `http://127.0.0.1:${port}/index.html`]);
+  t.is(page.stdout, 'hello from skiff\n', `${page.stderr}\n${out}`);
 });
