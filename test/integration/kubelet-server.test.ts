@@ -251,6 +251,11 @@ rtest('a user the apiserver does not allow: 403 at the apiserver for exec, and f
   t.is(curl.stdout, 'Forbidden (user=stranger, verb=get, resource=nodes, subresource=proxy)\n403');
   const anonymous = await w.fx.inNode(['curl', '-sS', '-w', '\n%{http_code}', '--cacert', join(w.dir, 'server', 'pki', 'ca.crt'), `https://127.0.0.1:${w.kubeletPort}/pods`]);
   t.is(anonymous.stdout, 'Unauthorized\n401');
+  // An admin reaches the kubelet's own API through nodes/proxy.
+  const pods = await w.kubectl(['get', '--raw', `/api/v1/nodes/${NODE}/proxy/pods`]);
+  t.is(pods.code, 0, pods.stderr);
+  t.deepEqual((JSON.parse(pods.stdout) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name), ['web']);
+  t.is((await w.kubectl(['--as=stranger', 'get', '--raw', `/api/v1/nodes/${NODE}/proxy/pods`])).code, 1);
 });
 
 rtest('kubectl attach -i: stdin reaches the main process, its output comes back', async (t) => {

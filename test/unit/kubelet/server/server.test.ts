@@ -167,3 +167,15 @@ test('the kubelet\'s own containerLogs refusals, as upstream writes them', async
   t.deepEqual(await direct('/containerLogs/default/web/app?previous=true', kubeletClient),
     { status: 400, text: 'previous terminated container "app" in pod "web" not found' });
 });
+
+test('nodes/proxy passes any path and query to the kubelet and its answer back, refusals included', async (t) => {
+  const { f } = await setup(t);
+  const pods = await f.call('GET', '/api/v1/nodes/n1/proxy/pods');
+  t.is(pods.status, 200, pods.text);
+  t.deepEqual(pods.json.items.map((p: Pod) => p.metadata?.name), ['web']);
+  t.is((await f.call('GET', '/api/v1/nodes/n1/proxy/healthz')).text, 'ok');
+  t.is((await f.call('GET', '/api/v1/nodes/n1/proxy/containerLogs/default/web/app?tailLines=1')).text, 'three\n');
+  t.deepEqual(await f.call('GET', '/api/v1/nodes/n1/proxy/containerLogs/default/nope/app').then((r) => [r.status, r.text]), [404, 'pod "nope" does not exist\n']);
+  t.is((await f.call('GET', '/api/v1/nodes/nope/proxy/pods')).status, 404);
+  t.is((await f.call('GET', '/api/v1/nodes/n1:x/proxy/pods')).status, 400);
+});
