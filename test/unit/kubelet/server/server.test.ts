@@ -160,8 +160,8 @@ test('the kubelet: a certificate from another CA is no credential', async (t) =>
 
 test('the kubelet\'s own containerLogs refusals, as upstream writes them', async (t) => {
   const { direct, kubeletClient } = await setup(t);
-  t.deepEqual(await direct('/containerLogs/default/nope/app', kubeletClient), { status: 404, text: 'pod "nope" does not exist\n' });
-  t.deepEqual(await direct('/containerLogs/default/web/zzz', kubeletClient), { status: 404, text: 'container "zzz" not found in pod "web"\n' });
+  t.deepEqual(await direct('/containerLogs/default/nope/app', kubeletClient), { status: 404, text: 'pod "nope" does not exist' });
+  t.deepEqual(await direct('/containerLogs/default/web/zzz', kubeletClient), { status: 404, text: 'container "zzz" not found in pod "web"' });
   t.deepEqual(await direct('/containerLogs/default/web/app?tailLines=-1', kubeletClient), { status: 422, text: '{"message": "Invalid request."}' });
   t.deepEqual(await direct('/containerLogs/default/web/app?tail=1', kubeletClient), { status: 200, text: 'three\n' });
   t.deepEqual(await direct('/containerLogs/default/web/app?previous=true', kubeletClient),
@@ -175,7 +175,7 @@ test('nodes/proxy passes any path and query to the kubelet and its answer back, 
   t.deepEqual(pods.json.items.map((p: Pod) => p.metadata?.name), ['web']);
   t.is((await f.call('GET', '/api/v1/nodes/n1/proxy/healthz')).text, 'ok');
   t.is((await f.call('GET', '/api/v1/nodes/n1/proxy/containerLogs/default/web/app?tailLines=1')).text, 'three\n');
-  t.deepEqual(await f.call('GET', '/api/v1/nodes/n1/proxy/containerLogs/default/nope/app').then((r) => [r.status, r.text]), [404, 'pod "nope" does not exist\n']);
+  t.deepEqual(await f.call('GET', '/api/v1/nodes/n1/proxy/containerLogs/default/nope/app').then((r) => [r.status, r.text]), [404, 'pod "nope" does not exist']);
   t.is((await f.call('GET', '/api/v1/nodes/nope/proxy/pods')).status, 404);
   t.is((await f.call('GET', '/api/v1/nodes/n1:x/proxy/pods')).status, 400);
 });
