@@ -2,7 +2,10 @@
 // kubelet-client certificate to a kubelet whose runtime is a CRI double and whose log files
 // are in FakeFiles; the kubelet's own authentication and authorization asked of the apiserver.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -26,7 +29,7 @@ const LOG = [
 ].join('\n') + '\n';
 
 /** The runtime as the kubelet server asks it: one running container "app" of pod web, with its log path. */
-function fakeCri(execs: unknown[]): CriClient {
+function fakeCri(execs: unknown[], execUrl: string): CriClient {
   const runtime = {
     listContainers: async (req: { filter?: { labelSelector?: Record<string, string> } }) => {
       const sel = req.filter?.labelSelector ?? {};
@@ -36,7 +39,7 @@ function fakeCri(execs: unknown[]): CriClient {
     containerStatus: async () => ({ status: { id: 'c1', state: 'CONTAINER_EXITED', logPath: LOG_PATH } }),
     exec: async (req: unknown) => {
       execs.push(req);
-      return { url: 'http://127.0.0.1:1/exec/x' };
+      return { url: execUrl };
     },
   };
   return { runtime, image: {}, close: () => {} } as unknown as CriClient;
@@ -47,7 +50,7 @@ const web: Pod = {
   spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'busybox' }, { name: 'side', image: 'busybox' }] },
 } as Pod;
 
-async function setup(t: ExecutionContext) {
+async function setup(t: ExecutionContext, execUrl = 'http://127.0.0.1:1/exec/x') {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-kubelet-server-unit-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const tokenFile = join(dir, 'tokens.csv');
@@ -63,7 +66,7 @@ async function setup(t: ExecutionContext) {
   const execs: unknown[] = [];
   const serving = issueServingCertificate(pki.ca, 'n1', ['127.0.0.1']);
   const kubelet = await startKubeletServer({
-    nodeName: 'n1', client, informers: new InformerFactory({ client, clock: systemClock, timers: realTimers }), cri: fakeCri(execs),
+    nodeName: 'n1', client, informers: new InformerFactory({ client, clock: systemClock, timers: realTimers }), cri: fakeCri(execs, execUrl),
     clock: systemClock, timers: realTimers, files, log: () => {},
     listen: '127.0.0.1:0', tls: serving, clientCa: pki.ca.cert, pods: () => [web],
   });
@@ -178,4 +181,41 @@ test('nodes/proxy passes any path and query to the kubelet and its answer back, 
   t.deepEqual(await f.call('GET', '/api/v1/nodes/n1/proxy/containerLogs/default/nope/app').then((r) => [r.status, r.text]), [404, 'pod "nope" does not exist']);
   t.is((await f.call('GET', '/api/v1/nodes/nope/proxy/pods')).status, 404);
   t.is((await f.call('GET', '/api/v1/nodes/n1:x/proxy/pods')).status, 400);
+});
+
+test('an exec upgrade is spliced through the apiserver and the kubelet to the runtime\'s URL; closing the apiserver cuts it', async (t) => {
+  // The runtime's streaming server: accepts the upgrade and echoes what it gets.
+  const seen: IncomingMessage[] = [];
+  const streaming = createServer();
+  streaming.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    seen.push(req);
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.on('data', (d: Buffer) => socket.write(d));
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => streaming.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => { streaming.closeAllConnections(); streaming.close(); });
+  const { f, execs } = await setup(t, `http://127.0.0.1:${(streaming.address() as AddressInfo).port}/exec/token1`);
+  const pki = testPki();
+  const agent = new Agent({ ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key });
+  const socket = await new Promise<Duplex>((resolve, reject) => {
+    const req = request(`${f.server.url}/api/v1/namespaces/default/pods/web/exec?container=app&command=echo&command=hi&stdout=true&stderr=true`, {
+      agent, headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' },
+    });
+    req.on('upgrade', (_res, s) => resolve(s));
+    req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+  t.like(execs[0], { containerId: 'c1', cmd: ['echo', 'hi'], stdout: true, stderr: true, stdin: false, tty: false });
+  t.is(seen[0]!.url, '/exec/token1');
+  t.is(seen[0]!.headers['sec-websocket-protocol'], 'v5.channel.k8s.io');
+  const echoed = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
+  socket.write('ping');
+  t.is(await echoed, 'ping');
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await f.server.close();
+  await closed;
+  agent.destroy();
+  t.pass();
 });
