@@ -28,15 +28,23 @@ const LOG = [
   '2026-01-01T00:00:03.000000000Z stdout F three',
 ].join('\n') + '\n';
 
-/** The runtime as the kubelet server asks it: one running container "app" of pod web, with its log path. */
+const OLD_LOG_PATH = '/logs/default_web_uid-web/app/0-old.log';
+
+/** The runtime as the kubelet server asks it: container "app" of pod web, running as attempt 1 (c1) after attempt 0 (c0) exited. */
 function fakeCri(execs: unknown[], execUrl: string): CriClient {
   const runtime = {
     listContainers: async (req: { filter?: { labelSelector?: Record<string, string> } }) => {
       const sel = req.filter?.labelSelector ?? {};
       const ours = sel['io.kubernetes.pod.uid'] === UID && sel['io.kubernetes.container.name'] === 'app';
-      return { containers: ours ? [{ id: 'c1', metadata: { name: 'app', attempt: 0 }, state: 'CONTAINER_RUNNING', createdAt: '1' }] : [] };
+      return {
+        containers: ours ? [
+          { id: 'c0', metadata: { name: 'app', attempt: 0 }, state: 'CONTAINER_EXITED', createdAt: '1' },
+          { id: 'c1', metadata: { name: 'app', attempt: 1 }, state: 'CONTAINER_RUNNING', createdAt: '2' },
+        ] : [],
+      };
     },
-    containerStatus: async () => ({ status: { id: 'c1', state: 'CONTAINER_EXITED', logPath: LOG_PATH } }),
+    // Exited as far as following goes: a follow reads what is there and ends.
+    containerStatus: async (req: { containerId: string }) => ({ status: { id: req.containerId, state: 'CONTAINER_EXITED', logPath: req.containerId === 'c0' ? OLD_LOG_PATH : LOG_PATH } }),
     exec: async (req: unknown) => {
       execs.push(req);
       return { url: execUrl };
@@ -63,6 +71,7 @@ async function setup(t: ExecutionContext, execUrl = 'http://127.0.0.1:1/exec/x')
   const files = new FakeFiles();
   await files.mkdir('/logs/default_web_uid-web/app', { recursive: true });
   await files.write(LOG_PATH, LOG);
+  await files.write(OLD_LOG_PATH, '2025-12-31T23:59:59.000000000Z stdout F before the restart\n');
   const execs: unknown[] = [];
   const serving = issueServingCertificate(pki.ca, 'n1', ['127.0.0.1']);
   const kubelet = await startKubeletServer({
@@ -167,8 +176,10 @@ test('the kubelet\'s own containerLogs refusals, as upstream writes them', async
   t.deepEqual(await direct('/containerLogs/default/web/zzz', kubeletClient), { status: 404, text: 'container "zzz" not found in pod "web"' });
   t.deepEqual(await direct('/containerLogs/default/web/app?tailLines=-1', kubeletClient), { status: 422, text: '{"message": "Invalid request."}' });
   t.deepEqual(await direct('/containerLogs/default/web/app?tail=1', kubeletClient), { status: 200, text: 'three\n' });
-  t.deepEqual(await direct('/containerLogs/default/web/app?previous=true', kubeletClient),
-    { status: 400, text: 'previous terminated container "app" in pod "web" not found' });
+  t.deepEqual(await direct('/containerLogs/default/web/app?previous=true', kubeletClient), { status: 200, text: 'before the restart\n' });
+  t.deepEqual(await direct('/containerLogs/default/web/side?previous=true', kubeletClient),
+    { status: 400, text: 'previous terminated container "side" in pod "web" not found' });
+  t.deepEqual(await direct('/containerLogs/default/web/app?follow=true', kubeletClient), { status: 200, text: 'one\ntwo\nthree\n' });
 });
 
 test('nodes/proxy passes any path and query to the kubelet and its answer back, refusals included', async (t) => {
