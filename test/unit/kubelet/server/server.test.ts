@@ -14,6 +14,7 @@ import { issueClientCertificate, issueServingCertificate } from '../../../../src
 import { InformerFactory } from '../../../../src/client/informer-factory.js';
 import { realTimers } from '../../../../src/client/timers.js';
 import type { CriClient } from '../../../../src/cri/client.js';
+import { notFound } from '../../../../src/cri/errors.js';
 import { systemClock } from '../../../../src/host/clock.js';
 import { FakeFiles } from '../../../../src/host/files/fake.js';
 import { startKubeletServer } from '../../../../src/kubelet/server/index.js';
@@ -45,8 +46,9 @@ function fakeCri(execs: unknown[], execUrl: string): CriClient {
     },
     // Exited as far as following goes: a follow reads what is there and ends.
     containerStatus: async (req: { containerId: string }) => ({ status: { id: req.containerId, state: 'CONTAINER_EXITED', logPath: req.containerId === 'c0' ? OLD_LOG_PATH : LOG_PATH } }),
-    exec: async (req: unknown) => {
+    exec: async (req: { cmd: string[] }) => {
       execs.push(req);
+      if (req.cmd[0] === 'vanished') throw notFound('container "c1" is gone');
       return { url: execUrl };
     },
   };
@@ -161,6 +163,11 @@ test('the kubelet: 401 without credentials, 403 in upstream words for a user the
   t.is(pods.status, 200);
   t.deepEqual(JSON.parse(pods.text).items.map((p: Pod) => p.metadata?.name), ['web']);
   t.is((await direct('/healthz', kubeletClient)).text, 'ok');
+  // The kubelet's streaming refusals, as upstream maps the runtime's gRPC codes.
+  t.deepEqual(await direct('/exec/default/web/app?command=vanished&output=1', kubeletClient), { status: 404, text: 'container "c1" is gone' });
+  t.deepEqual(await direct('/exec/default/web/app?command=ls', kubeletClient), { status: 400, text: 'you must specify at least 1 of stdin, stdout, stderr' });
+  t.deepEqual(await direct('/exec/default/web/side?command=ls&output=1', kubeletClient), { status: 500, text: 'container not found ("side")' });
+  t.deepEqual(await direct('/exec/default/nope/app?command=ls&output=1', kubeletClient), { status: 404, text: 'pod does not exist' });
 });
 
 test('the kubelet: a certificate from another CA is no credential', async (t) => {
