@@ -175,6 +175,9 @@ test('the kubelet: a certificate from another CA is no credential', async (t) =>
   const { makePki } = await import('../../../../src/apiserver/pki.js');
   const other = makePki();
   t.is((await direct('/pods', other.admin)).status, 401);
+  // From the right CA but for serving only (no clientAuth usage), as upstream's x509 authenticator checks.
+  const servingOnly = issueServingCertificate(testPki().ca, 'system:node:n1', ['127.0.0.1']);
+  t.is((await direct('/pods', servingOnly)).status, 401);
 });
 
 test('the kubelet\'s own containerLogs refusals, as upstream writes them', async (t) => {
