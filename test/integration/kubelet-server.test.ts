@@ -3,6 +3,7 @@
 // and containers are made directly through the CRI with the io.kubernetes.* labels a kubelet
 // writes, the Pod and Node objects through kubectl, so only the server side of logs and exec
 // is under test. Also: a user the apiserver does not authorize gets the kubelet's 403.
+// Needs the bundle (node scripts/build.mjs) for `skiff cri` and `skiff server`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
