@@ -22,6 +22,7 @@ import type { Registry } from '../storage/registry.js';
 import { containerFor, kubeletEndpoint, kubeletUrl } from './location.js';
 import { kubeletRefusal, MAX_REFUSAL_BYTES } from './log-response.js';
 import { serveNodeProxy } from './node-proxy.js';
+import { tunnelledProtocols, tunnelPortForward } from './portforward-tunnel.js';
 
 export interface KubeletClientTls {
   /** PEM client certificate and key the apiserver presents (CN kube-apiserver-kubelet-client). */
@@ -154,6 +155,14 @@ async function serveStream(deps: PodSubresourceDeps, kind: string, r: Authorized
     target = await dialTarget(url, { cert: deps.tls.cert, key: deps.tls.key, ca: deps.tls.ca });
   } catch (err) {
     throw apiError(500, 'InternalError', `Internal error occurred: error dialing backend: ${(err as Error).message}`);
+  }
+  const tunnelled = kind === 'portForward' ? tunnelledProtocols(r.req) : [];
+  if (tunnelled.length) {
+    try {
+      return await tunnelPortForward(r.req, r.upgrade, target, url, tunnelled);
+    } catch (err) {
+      throw apiError(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
+    }
   }
   await spliceUpgrade(r.upgrade.takeSocket(), r.upgrade.head, target, upgradeRequestHead(r.req, url));
 }

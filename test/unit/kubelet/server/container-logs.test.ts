@@ -78,7 +78,7 @@ test('a client that leaves ends the follow and its watch of the log directory', 
 });
 
 test('sinceSeconds counts back from the injected clock', async (t) => {
-  const { clock, files, deps } = await setup();
+  const { files, deps } = await setup();
   await files.write(PATH, line(1, 'old') + line(5, 'new'));
   const { out, res } = response();
   // The clock is at 00:01:00; 58 s back is 00:00:02.
