@@ -60,7 +60,7 @@ const web: Pod = {
   spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'busybox' }, { name: 'side', image: 'busybox' }] },
 } as Pod;
 
-async function setup(t: ExecutionContext, execUrl = 'http://127.0.0.1:1/exec/x') {
+async function setup(t: ExecutionContext, execUrl = 'http://127.0.0.1:1/exec/x', serving?: { cert: string; key: string }) {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-kubelet-server-unit-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const tokenFile = join(dir, 'tokens.csv');
@@ -75,11 +75,10 @@ async function setup(t: ExecutionContext, execUrl = 'http://127.0.0.1:1/exec/x')
   await files.write(LOG_PATH, LOG);
   await files.write(OLD_LOG_PATH, '2025-12-31T23:59:59.000000000Z stdout F before the restart\n');
   const execs: unknown[] = [];
-  const serving = issueServingCertificate(pki.ca, 'n1', ['127.0.0.1']);
   const kubelet = await startKubeletServer({
     nodeName: 'n1', client, informers: new InformerFactory({ client, clock: systemClock, timers: realTimers }), cri: fakeCri(execs, execUrl),
     clock: systemClock, timers: realTimers, files, log: () => {},
-    listen: '127.0.0.1:0', tls: serving, clientCa: pki.ca.cert, pods: () => [web],
+    listen: '127.0.0.1:0', tls: serving ?? issueServingCertificate(pki.ca, 'n1', ['127.0.0.1']), clientCa: pki.ca.cert, pods: () => [web],
   });
   t.teardown(() => kubelet.close());
   const made = await f.call('POST', '/api/v1/namespaces/default/pods', { ...web, metadata: { name: 'web' } });
@@ -239,4 +238,16 @@ test('an exec upgrade is spliced through the apiserver and the kubelet to the ru
   await closed;
   agent.destroy();
   t.pass();
+});
+
+test('the apiserver checks the kubelet\'s serving certificate: one from another CA, or for another address, is refused', async (t) => {
+  const { makePki } = await import('../../../../src/apiserver/pki.js');
+  const stranger = await setup(t, undefined, makePki().serving);
+  const log = await stranger.f.call('GET', '/api/v1/namespaces/default/pods/web/log?container=app');
+  t.is(log.status, 500);
+  t.regex(log.json.message, /self[- ]signed|unable to verify|certificate/i);
+  const elsewhere = await setup(t, undefined, issueServingCertificate(testPki().ca, 'n1', ['10.9.9.9']));
+  const other = await elsewhere.f.call('GET', '/api/v1/namespaces/default/pods/web/log?container=app');
+  t.is(other.status, 500);
+  t.regex(other.json.message, /IP: 127\.0\.0\.1 is not in the cert's list/);
 });
