@@ -48,8 +48,9 @@ export function pressureOf(machine: MachineFacts, workingSetBytes: number, rootF
   const memoryAvailable = machine.memoryBytes - workingSetBytes;
   return {
     memory: memoryAvailable < EVICTION_MEMORY_AVAILABLE_BYTES,
-    disk: rootFs.availableBytes < rootFs.capacityBytes * EVICTION_NODEFS_AVAILABLE_FRACTION
-      || (rootFs.inodes > 0 && rootFs.inodesFree < rootFs.inodes * EVICTION_NODEFS_INODES_FREE_FRACTION),
+    // Thresholds in percent become whole units first (upstream GetThresholdQuantity truncates).
+    disk: rootFs.availableBytes < Math.trunc(rootFs.capacityBytes * EVICTION_NODEFS_AVAILABLE_FRACTION)
+      || (rootFs.inodes > 0 && rootFs.inodesFree < Math.trunc(rootFs.inodes * EVICTION_NODEFS_INODES_FREE_FRACTION)),
     // Upstream has no default pid.available threshold on Linux.
     pid: false,
   };

@@ -1,7 +1,10 @@
 // The strategic merge patch that takes a Node from `old` to `next` on the status subresource,
 // as upstream's nodeutil.PatchNodeStatus: only what changed is sent, maps key by key,
-// conditions by their merge key `type` with their order set, and addresses — whose merge key
-// is not unique (an InternalIP and ExternalIP list can hold two of a type) — replaced whole.
+// conditions by their merge key `type` with their order set, addresses whole.
+// Upstream appends `{"$patch": "replace"}` to the addresses (their merge key `type` is not
+// unique); skiff's apiserver treats addresses as an atomic list and would store that directive
+// as an item, so the list goes as it is: replaced there, merged by type upstream, which is the
+// same for the InternalIP + Hostname pair this kubelet writes.
 // Spec is never patched here; metadata labels and annotations are, as upstream does through
 // the status subresource. Lists without a merge key (images, runtimeHandlers) are atomic.
 import type { Json, JsonObject, Node } from '../../api/types.js';
@@ -23,13 +26,7 @@ export function nodeStatusPatch(old: Node, next: Node): JsonObject | undefined {
   if (labels || annotations) patch.metadata = meta;
   const nextStatus = (next.status ?? {}) as JsonObject;
   const status = diffMap((old.status ?? {}) as JsonObject, nextStatus, MERGE_KEYS);
-  if (status) {
-    const addresses = nextStatus.addresses;
-    if (Object.hasOwn(status, 'addresses') && Array.isArray(addresses) && old.status?.addresses?.length) {
-      status.addresses = [...addresses, { $patch: 'replace' }];
-    }
-    patch.status = status;
-  }
+  if (status) patch.status = status;
   return Object.keys(patch).length ? patch : undefined;
 }
 
