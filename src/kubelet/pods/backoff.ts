@@ -58,3 +58,11 @@ export class Backoff {
     return atMs - e.lastUpdateMs > 2 * this.maxMs;
   }
 }
+
+/** A whole-second duration as Go's time.Duration prints it (10s, 1m20s, 5m0s), for upstream's messages. */
+export function goDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${s % 60}s` : `${Math.floor(m / 60)}h${m % 60}m${s % 60}s`;
+}

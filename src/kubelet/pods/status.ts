@@ -20,6 +20,8 @@ export interface StatusInput {
   runtimeName: string;
   nodeIp: string;
   nowMs: number;
+  /** The pod is being deleted and its containers are stopped: it ends Succeeded or Failed, never Running. */
+  terminal?: boolean;
 }
 
 /** metav1.Time: RFC 3339 in whole seconds, UTC. */
@@ -77,7 +79,7 @@ function containerStatuses(input: StatusInput, containers: readonly Container[],
 type Phase = NonNullable<PodStatus['phase']>;
 
 /** Upstream getPhase over the statuses just generated. */
-export function podPhase(pod: Pod, init: readonly ContainerStatus[], regular: readonly ContainerStatus[]): Phase {
+export function podPhase(pod: Pod, init: readonly ContainerStatus[], regular: readonly ContainerStatus[], terminal = false): Phase {
   const policy = pod.spec?.restartPolicy ?? 'Always';
   let pendingInit = 0;
   let failedInit = 0;
@@ -98,6 +100,7 @@ export function podPhase(pod: Pod, init: readonly ContainerStatus[], regular: re
   if ((pendingInit > 0 && !anyRegularStarted(regular)) || waiting > 0) return 'Pending';
   if (running > 0) return 'Running';
   if (stopped > 0) {
+    if (terminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
     if (policy === 'Always') return 'Running';
     if (stopped === succeeded) return 'Succeeded';
     return policy === 'Never' ? 'Failed' : 'Running';
@@ -142,7 +145,7 @@ export function generatePodStatus(input: StatusInput): PodStatus {
   const init = containerStatuses(input, pod.spec?.initContainers ?? [], old.initContainerStatuses, true);
   const regular = containerStatuses(input, pod.spec?.containers ?? [], old.containerStatuses, false);
   // A terminal phase is final, as upstream's status manager enforces.
-  const phase: Phase = old.phase === 'Succeeded' || old.phase === 'Failed' ? old.phase : podPhase(pod, init, regular);
+  const phase: Phase = old.phase === 'Succeeded' || old.phase === 'Failed' ? old.phase : podPhase(pod, init, regular, input.terminal);
   const kept = (old.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type));
   const newest = runtime.sandboxes[0];
   const ips = pod.spec?.hostNetwork ? [nodeIp] : newest?.ready && newest.ips.length ? newest.ips : (old.podIPs ?? []).map((p) => p.ip);
