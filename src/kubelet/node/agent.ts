@@ -133,6 +133,7 @@ class Agent implements NodeAgent {
   /** A newer Node from the server (a write's answer or the informer): keep it, act on its podCIDRs. */
   #seen(node: Node): void {
     if (!this.#node || newer(node, this.#node)) this.#node = node;
+    if (this.#abort.signal.aborted) return; // the CRI client may be closed already
     const cidrs = (node.spec?.podCIDRs ?? (node.spec?.podCIDR ? [node.spec.podCIDR] : [])).join(',');
     if (cidrs && cidrs !== this.#podCidrSent) {
       this.#podCidrSent = cidrs;
