@@ -7,9 +7,12 @@
 // allocates is built by the composition root (src/cli/apiserver-deps.ts) and passed in: this
 // file has no defaults for them. Storage is the generic registry over the Store seam; the
 // namespaces' lifecycle and the default ServiceAccounts run alongside.
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { upgradeResponse } from '../http/upgrade-response.js';
 import type { Store } from '../store/types.js';
 import type { Authorize } from './auth/types.js';
 import type { RequestAuthenticator } from './http/filters/authentication.js';
@@ -130,6 +133,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ready.then(() => serve({ req, res, url: new URL(req.url ?? '/', 'https://apiserver') })).catch((err) => writeError(res, err, log));
   });
   server.on('tlsClientError', answerPlainHttp);
+  // Upgrades (exec, attach, port-forward) pass the same chain; a refusal is written on the socket.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const { res, upgrade } = upgradeResponse(req, socket, head);
+    ready.then(() => serve({ req, res, upgrade, url: new URL(req.url ?? '/', 'https://apiserver') })).catch((err) => writeError(res, err, log));
+  });
 
   const host = opts.host ?? '127.0.0.1';
   try {

@@ -180,7 +180,7 @@ export async function startControlPlane(opts: ServerOptions): Promise<ControlPla
       tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
       maxInFlight: { readOnly: opts.maxRequestsInflight ?? DEFAULT_IN_FLIGHT.readOnly, mutating: opts.maxMutatingRequestsInflight ?? DEFAULT_IN_FLIGHT.mutating },
       ...apiServerDeps({
-        store, log, clock, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : sqlitePath,
+        store, log, clock, clientCA: pki.ca.cert, kubeletClient: { cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, ca: pki.ca.cert }, storeEndpoint: endpoints?.length ? endpoints.join(',') : sqlitePath,
         eventTtlSeconds: opts.eventTtl ?? EVENT_TTL_SECONDS,
         watchCacheBytes: opts.watchCacheSizeBytes ?? DEFAULT_WATCH_CACHE_BYTES,
         auth: {
