@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { realFiles } from '../host/files/real.js';
 import { trace } from '../trace.js';
+import { registerAgent } from './agent.js';
 import { registerCniServer } from './cni-server.js';
 import { registerCri } from './cri.js';
 import { registerServer } from './server.js';
+import { registerUp } from './up.js';
 
 const pkg = JSON.parse(realFiles.readTextSync(fileURLToPath(new URL('../../package.json', import.meta.url)))) as { version: string };
 
@@ -16,9 +18,11 @@ export function program(): Command {
     .version(pkg.version, '-v, --version', 'print the skiff version')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  registerAgent(skiff);
   registerCniServer(skiff);
   registerCri(skiff);
   registerServer(skiff);
+  registerUp(skiff);
   return skiff;
 }
 
