@@ -47,4 +47,5 @@ test('the real machine: facts are plausible (no root needed)', async (t) => {
   const ws = await real.memoryWorkingSetBytes();
   t.true(ws > 0 && ws <= m.memoryBytes);
   await t.throwsAsync(real.filesystem('/nonexistent-skiff-path'), { code: 'ENOENT' } as never);
+  for (const ip of await real.defaultRouteIPv4()) t.regex(ip, /^\d+\.\d+\.\d+\.\d+$/);
 });
