@@ -71,16 +71,11 @@ if (isRoot) {
       const client = await Client.fromKubeconfig({ files: realFiles, clock: systemClock }, kubeconfig);
       stops.push(async () => client.close());
 
-      // The node IPAM (skiff up's controller) gives Nodes their podCIDR; here the admin does.
-      const created = await until(() => kubectlJson<Node>(server.kubeconfig, ['get', 'node', name]), (n) => Boolean(n.status?.conditions?.length));
-      if (!created.spec?.podCIDR) {
-        const r = await kubectl(server.kubeconfig, ['patch', 'node', name, '--type=merge', '-p', JSON.stringify({ spec: { podCIDR: '10.244.9.0/24', podCIDRs: ['10.244.9.0/24'] } })]);
-        t.is(r.code, 0, r.stderr);
-      }
+      // The server's node IPAM gives the Node its podCIDR; only then is the kubelet registered.
       let guard: NodeJS.Timeout | undefined;
       const registered = await Promise.race([kubelet.registered, new Promise<never>((_, reject) => { guard = setTimeout(() => reject(new Error('registered did not resolve')), 60_000); })])
         .finally(() => clearTimeout(guard));
-      t.truthy(registered.spec?.podCIDR);
+      t.regex(registered.spec?.podCIDR ?? '', /^10\.244\.\d+\.0\/24$/);
 
       const node = await kubectlJson<Node>(server.kubeconfig, ['get', 'node', name]);
       const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
