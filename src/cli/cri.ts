@@ -4,6 +4,7 @@ import { hardenIntrinsics } from '../own-keys.js';
 import { parseGoDuration } from '../go-duration.js';
 import { loadConfDir } from '../cni/invoker/conflist.js';
 import { findPlugin } from '../cni/exec.js';
+import { BUILTIN_PLUGIN_TYPES } from '../cni/builtins.js';
 import type { NetworkStatus } from '../cri/deps.js';
 import { DEFAULT_MAX_CONCURRENT_DOWNLOADS, DEFAULT_PULL_PROGRESS_TIMEOUT_MS } from '../cri/images/limits.js';
 import { serveUntilSignal, type Serving } from './serve.js';
@@ -113,6 +114,8 @@ async function networkStatus(opts: CriOptions): Promise<NetworkStatus> {
     return { ready: false, reason: 'NetworkPluginNotReady', message: `cni config uninitialized in ${opts.cniConfDir}${why}` };
   }
   for (const plugin of first.plugins) {
+    // skiff's own types run in this process (cri-deps.ts's builtinRunner): no executable to find.
+    if (BUILTIN_PLUGIN_TYPES.has(plugin.type)) continue;
     try {
       await findPlugin(plugin.type, opts.cniBinDir);
     } catch (err) {
