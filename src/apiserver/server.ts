@@ -7,9 +7,12 @@
 // allocates is built by the composition root (src/cli/apiserver-deps.ts) and passed in: this
 // file has no defaults for them. Storage is the generic registry over the Store seam; the
 // namespaces' lifecycle and the default ServiceAccounts run alongside.
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { upgradeResponse } from '../http/upgrade-response.js';
 import type { Store } from '../store/types.js';
 import type { Authorize } from './auth/types.js';
 import type { RequestAuthenticator } from './http/filters/authentication.js';
@@ -132,6 +135,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ready.then(() => serve({ req, res, url: new URL(req.url ?? '/', 'https://apiserver') })).catch((err) => writeError(res, err, log));
   });
   server.on('tlsClientError', answerPlainHttp);
+  // Upgrades (exec, attach, port-forward) pass the same chain; a refusal is written on the socket.
+  // The HTTP server no longer tracks an upgraded socket: close() cuts these itself.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    const { res, upgrade } = upgradeResponse(req, socket, head);
+    ready.then(() => serve({ req, res, upgrade, url: new URL(req.url ?? '/', 'https://apiserver') })).catch((err) => writeError(res, err, log));
+  });
 
   const host = opts.host ?? '127.0.0.1';
   try {
@@ -162,6 +174,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     for (const [i, stop] of stops.splice(0).entries()) await bounded(stop(), `stop step ${i}`);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
+    for (const s of upgraded) s.destroy();
     await bounded(closed, 'closing the HTTP server');
   };
   try {

@@ -3,6 +3,7 @@
 // Service ClusterIPs/NodePorts and serves the token and review endpoints, built once and
 // handed to startApiServer, which has no defaults for any of them. `skiff server` and the
 // apiserver tests build their servers here, so both run the same wiring.
+import { podSubresourceEndpoint, type KubeletClientTls } from '../apiserver/kubelet/pod-subresources.js';
 import { ServiceAllocator, type ServiceAllocatorOptions } from '../apiserver/alloc/index.js';
 import type { ServerHooks } from '../apiserver/hooks.js';
 import type { ApiServerOptions, ServerPart } from '../apiserver/server.js';
@@ -38,6 +39,8 @@ export interface ApiServerDepsOptions {
   watchCacheBytes?: number;
   /** The store's location for /metrics' `endpoint` label (the SQLite file, the etcd endpoints). */
   storeEndpoint?: string;
+  /** How pods/log, exec, attach and portforward reach kubelets; without it they answer 503. */
+  kubeletClient?: KubeletClientTls;
 }
 
 export type ApiServerDeps = Pick<ApiServerOptions, 'store' | 'registry' | 'authenticator' | 'authorize' | 'endpoints' | 'nonResourceEndpoints' | 'parts'>;
@@ -83,6 +86,7 @@ export function apiServerDeps(opts: ApiServerDepsOptions): ApiServerDeps {
     authenticator: auth.authenticator,
     authorize: auth.authorize,
     endpoints: [
+      ...(opts.kubeletClient ? [podSubresourceEndpoint({ registry, authorize: auth.authorize, tls: opts.kubeletClient })] : []),
       (r) => serveAuthEndpoint(endpointDeps, r.user, r.info, r.req, r.res),
       (r) => serveReview(reviewDeps, r.info, r.req, r.res),
     ],

@@ -1,10 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { hardenIntrinsics } from '../own-keys.js';
+import { Rollback } from '../rollback.js';
 import { serveUntilSignal, type Serving } from './serve.js';
 import type { Pki } from '../apiserver/pki.js';
 import { DEFAULT_WATCH_CACHE_BYTES } from '../apiserver/storage/watch-cache-budget.js';
 import { DEFAULT_COMPACTION_BYTES, DEFAULT_COMPACTION_INTERVAL, DEFAULT_EVENT_TTL, parseBytes, parseDurationMs, parseEventTtl, storeUpkeep } from './store-options.js';
 import { DEFAULT_IN_FLIGHT } from '../apiserver/http/max-in-flight.js';
+import { parseNetwork } from '../controllers/node-ipam/cidr-set.js';
 
 // The flags' defaults, parsed once: commander's defaults and runServer's fallbacks are the same values.
 const COMPACTION_INTERVAL_MS = parseDurationMs('', DEFAULT_COMPACTION_INTERVAL);
@@ -41,7 +43,14 @@ export interface ServerOptions {
   eventTtl?: number;
   /** Bytes all watch caches together hold at most (default 32Mi). */
   watchCacheSizeBytes?: number;
+  /** CIDR the Nodes' podCIDRs come from (upstream kube-controller-manager --cluster-cidr, default 10.244.0.0/16). */
+  clusterCidr?: string;
+  /** Prefix length of each Node's podCIDR (default 24). */
+  nodeCidrMaskSize?: number;
 }
+
+export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
+export const DEFAULT_NODE_CIDR_MASK_SIZE = 24;
 
 export function registerServer(program: Command): void {
   program
@@ -65,6 +74,8 @@ export function registerServer(program: Command): void {
       .argParser(flag(parseEventTtl)).default(EVENT_TTL_SECONDS, DEFAULT_EVENT_TTL))
     .addOption(new Option('--watch-cache-size-bytes <bytes>', 'bytes the watch caches of all resources hold together; the oldest events go first')
       .argParser(flag(parseBytes)).default(DEFAULT_WATCH_CACHE_BYTES, '32Mi'))
+    .option('--cluster-cidr <cidr>', 'CIDR the Nodes\' pod CIDRs are cut from (node IPAM)', flag(parseClusterCidr), DEFAULT_CLUSTER_CIDR)
+    .option('--node-cidr-mask-size <n>', 'prefix length of each Node\'s pod CIDR', flag(parseCount), DEFAULT_NODE_CIDR_MASK_SIZE)
     .action(async (opts: ServerOptions) => {
       await runServer(opts);
       // The etcd client can keep sockets and timers alive after close: a stopped server exits.
@@ -73,7 +84,7 @@ export function registerServer(program: Command): void {
 }
 
 /** `parse` as a flag's parser: a bad value is commander's usage error (exit 1, one line), not a stack trace. */
-const flag = <T>(parse: (value: string) => T) => (value: string): T => {
+export const flag = <T>(parse: (value: string) => T) => (value: string): T => {
   try {
     return parse(value);
   } catch (err) {
@@ -92,6 +103,12 @@ export function parseBool(value: string | undefined): boolean {
 export function parseCount(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new Error(`invalid count ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/** A CIDR, as given (the node IPAM masks host bits off). Throws Error when it is not one. */
+export function parseClusterCidr(value: string): string {
+  parseNetwork(value);
+  return value;
 }
 
 /** `low-high`. Throws Error on a malformed range. */
@@ -124,63 +141,80 @@ export interface ControlPlane extends Serving {
   readonly kubeconfigPath: string;
 }
 
-/** Starts the apiserver over its store; the caller owns the closers (serveUntilSignal, or `skiff up`). */
+/**
+ * Starts the apiserver over its store and the controllers beside it; the caller owns the closers
+ * (serveUntilSignal, or `skiff up`). Rejects when a flag, the data dir, the store or the address
+ * fail, after closing whatever had started.
+ */
 export async function startControlPlane(opts: ServerOptions): Promise<ControlPlane> {
-  const [{ realFiles }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }, { systemClock: clock }] = await Promise.all([
+  const [{ realFiles }, { join, resolve }, { ensurePki }, { kubeconfigYaml, writeKubeconfig }, { startApiServer }, { apiServerDeps }, { openStore }, patch, openapi, defaults, validation, table, { ensureServiceAccountKey }, { systemClock: clock }, { startControllers }, { CidrSet }] = await Promise.all([
     import('../host/files/real.js'), import('node:path'), import('../apiserver/pki.js'), import('../apiserver/kubeconfig.js'),
     import('../apiserver/server.js'), import('./apiserver-deps.js'), import('../store/index.js'), import('../apiserver/patch/index.js'), import('../api/openapi.js'),
     import('../api/defaults.js'), import('../api/validation.js'), import('../api/table.js'), import('../apiserver/wiring/serviceaccount-key.js'),
-    import('../host/clock.js'),
+    import('../host/clock.js'), import('./controllers.js'), import('../controllers/node-ipam/cidr-set.js'),
   ]);
   // Defense in depth against prototype pollution, once every module has loaded (see own-keys.ts).
   hardenIntrinsics();
   const { host, port } = parseListen(opts.listen);
-  await realFiles.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
-  const pki = await ensurePki(opts.dataDir, [host], { clock });
-  const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
+  const clusterCidr = opts.clusterCidr ?? DEFAULT_CLUSTER_CIDR;
+  const nodeCidrMaskSize = opts.nodeCidrMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE;
+  // Flags that do not fit together are refused before anything is started.
+  new CidrSet(clusterCidr, nodeCidrMaskSize);
   const nodePortRange = parsePortRange(opts.serviceNodePortRange ?? '30000-32767');
-  const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
   const log = (m: string) => process.stderr.write(`skiff apiserver: ${m}\n`);
-  const upkeep = storeUpkeep({
-    compactionIntervalMs: opts.etcdCompactionInterval ?? COMPACTION_INTERVAL_MS,
-    compactionBytes: opts.storageCompactionBytes ?? COMPACTION_BYTES,
-  }, log);
-  const sqlitePath = join(opts.dataDir, 'state.db');
-  const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
-  const store = await openStore({ ...(endpoints?.length ? { etcd: { endpoints } } : { sqlite: sqlitePath }), ...upkeep });
-  const server = await startApiServer({
-    host, port, log,
-    tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
-    rootCaBundle: pki.ca.cert,
-    maxInFlight: { readOnly: opts.maxRequestsInflight ?? DEFAULT_IN_FLIGHT.readOnly, mutating: opts.maxMutatingRequestsInflight ?? DEFAULT_IN_FLIGHT.mutating },
-    ...apiServerDeps({
-      store, log, clock, clientCA: pki.ca.cert, storeEndpoint: endpoints?.length ? endpoints.join(',') : sqlitePath,
-      eventTtlSeconds: opts.eventTtl ?? EVENT_TTL_SECONDS,
-      watchCacheBytes: opts.watchCacheSizeBytes ?? DEFAULT_WATCH_CACHE_BYTES,
-      auth: {
-        serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
-        ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
-      },
-      services: { serviceCidr: opts.serviceClusterIpRange ?? '10.96.0.0/12', nodePortRange },
-      hooks: {
-        applyPatch: patch.applyPatch,
-        serverSideApply: patch.serverSideApply,
-        updateManagedFields: patch.updateManagedFields,
-        openapiV2: openapi.openapiV2,
-        openapiV3Index: openapi.openapiV3Index,
-        openapiV3: openapi.openapiV3,
-        defaultObject: defaults.defaultObject,
-        validateObject: validation.validateObject,
-        toTable: (gvk, objects, include) => table.toTable(gvk, objects, include, clock.now()),
-      },
-    }),
+  return Rollback.run((what, err) => log(`undoing ${what}: ${err.message}`), async (rb) => {
+    await realFiles.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+    const pki = await ensurePki(opts.dataDir, [host], { clock });
+    const serviceAccountKey = await ensureServiceAccountKey(opts.dataDir);
+    const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean);
+    const upkeep = storeUpkeep({
+      compactionIntervalMs: opts.etcdCompactionInterval ?? COMPACTION_INTERVAL_MS,
+      compactionBytes: opts.storageCompactionBytes ?? COMPACTION_BYTES,
+    }, log);
+    const sqlitePath = join(opts.dataDir, 'state.db');
+    const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
+    const store = await openStore({ ...(endpoints?.length ? { etcd: { endpoints } } : { sqlite: sqlitePath }), ...upkeep });
+    rb.push('the store', () => store.close());
+    const server = await startApiServer({
+      host, port, log,
+      tls: { cert: pki.serving.cert, key: pki.serving.key, ca: pki.ca.cert },
+      rootCaBundle: pki.ca.cert,
+      maxInFlight: { readOnly: opts.maxRequestsInflight ?? DEFAULT_IN_FLIGHT.readOnly, mutating: opts.maxMutatingRequestsInflight ?? DEFAULT_IN_FLIGHT.mutating },
+      ...apiServerDeps({
+        store, log, clock, clientCA: pki.ca.cert, kubeletClient: { cert: pki.kubeletClient.cert, key: pki.kubeletClient.key, ca: pki.ca.cert }, storeEndpoint: endpoints?.length ? endpoints.join(',') : sqlitePath,
+        eventTtlSeconds: opts.eventTtl ?? EVENT_TTL_SECONDS,
+        watchCacheBytes: opts.watchCacheSizeBytes ?? DEFAULT_WATCH_CACHE_BYTES,
+        auth: {
+          serviceAccountKey, anonymous: opts.anonymousAuth ?? true,
+          ...(opts.tokenAuthFile ? { tokenFile: resolve(opts.tokenAuthFile) } : {}),
+        },
+        services: { serviceCidr: opts.serviceClusterIpRange ?? '10.96.0.0/12', nodePortRange },
+        hooks: {
+          applyPatch: patch.applyPatch,
+          serverSideApply: patch.serverSideApply,
+          updateManagedFields: patch.updateManagedFields,
+          openapiV2: openapi.openapiV2,
+          openapiV3Index: openapi.openapiV3Index,
+          openapiV3: openapi.openapiV3,
+          defaultObject: defaults.defaultObject,
+          validateObject: validation.validateObject,
+          toTable: (gvk, objects, include) => table.toTable(gvk, objects, include, clock.now()),
+        },
+      }),
+    });
+    rb.push('the apiserver', () => server.close());
+    const controllers = await startControllers({
+      url: server.url, ca: pki.ca.cert, admin: pki.admin, clusterCidr, nodeCidrMaskSize, clock, files: realFiles,
+      log: (line) => process.stderr.write(`skiff controllers: ${line}\n`),
+    });
+    for (const c of [...controllers].reverse()) rb.push(c.name, () => c.close());
+    // Written on every start: the port may be new (port 0), the credentials are the same.
+    await writeKubeconfig(kubeconfigPath, kubeconfigYaml(server.url, pki.ca.cert, pki.admin));
+    return {
+      on: `${server.url}, kubeconfig ${kubeconfigPath}`,
+      url: server.url, pki, kubeconfigPath,
+      // Controllers stop watching before the apiserver goes; requests stop before the store they read goes.
+      closers: [...controllers, { name: 'apiserver', close: () => server.close() }, { name: 'store', close: () => store.close() }],
+    };
   });
-  // Written on every start: the port may be new (port 0), the credentials are the same.
-  await writeKubeconfig(kubeconfigPath, kubeconfigYaml(server.url, pki.ca.cert, pki.admin));
-  return {
-    on: `${server.url}, kubeconfig ${kubeconfigPath}`,
-    url: server.url, pki, kubeconfigPath,
-    // Requests stop before the store they read goes.
-    closers: [{ name: 'apiserver', close: () => server.close() }, { name: 'store', close: () => store.close() }],
-  };
 }

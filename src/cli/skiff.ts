@@ -3,9 +3,12 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { realFiles } from '../host/files/real.js';
+import { trace } from '../trace.js';
+import { registerAgent } from './agent.js';
 import { registerCniServer } from './cni-server.js';
 import { registerCri } from './cri.js';
 import { registerServer } from './server.js';
+import { registerUp } from './up.js';
 
 const pkg = JSON.parse(realFiles.readTextSync(fileURLToPath(new URL('../../package.json', import.meta.url)))) as { version: string };
 
@@ -15,10 +18,21 @@ export function program(): Command {
     .version(pkg.version, '-v, --version', 'print the skiff version')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  registerAgent(skiff);
   registerCniServer(skiff);
   registerCri(skiff);
   registerServer(skiff);
+  registerUp(skiff);
   return skiff;
 }
 
-await program().parseAsync(process.argv);
+const startTrace = trace('start');
+try {
+  await program().parseAsync(process.argv);
+} catch (err) {
+  // A role that cannot start (a taken port, an unusable data dir, flags that do not fit) has
+  // already closed what it started; the user gets one line, the stack only with SKIFF_TRACE=start.
+  startTrace(() => (err instanceof Error && err.stack) || String(err));
+  process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

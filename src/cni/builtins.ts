@@ -13,6 +13,9 @@ import type { Sysctl } from '../host/sysctl/types.js';
 import { ExecRunner, InProcessRunner, type PluginRunner } from './exec.js';
 import type { Plugin } from './skel.js';
 
+/** The plugin types builtins() answers in-process: they need no executable on CNI_PATH. */
+export const BUILTIN_PLUGIN_TYPES: ReadonlySet<string> = new Set(['skiff-loopback', 'skiff-host-local', 'skiff-bridge', 'skiff-portmap']);
+
 export interface BuiltinDeps {
   netlink: Netlink;
   sysctl: Sysctl;

@@ -9,6 +9,7 @@ import type { CriClient } from '../cri/client.js';
 import type { Clock } from '../host/clock.js';
 import type { Files } from '../host/files/types.js';
 import type { Mounter } from '../host/mount/types.js';
+import type { NodeInfo } from '../host/nodeinfo/types.js';
 
 /** What every part gets from the composition root. */
 export interface KubeletCommon {
@@ -29,6 +30,10 @@ export interface NodeAgentDeps extends KubeletCommon {
   readonly nodeIp?: string;
   /** The port of the kubelet server, for status.daemonEndpoints. */
   readonly kubeletPort: number;
+  /** The machine's facts (capacity, nodeInfo, pressure, default route): src/host/nodeinfo. */
+  readonly nodeInfo: NodeInfo;
+  /** The kubelet's root dir: its filesystem is the node's ephemeral-storage (nodefs). */
+  readonly rootDir: string;
   /** Runtime-reported images and the pods' usage feed status; the pod manager supplies these. */
   readonly podCount: () => number;
 }

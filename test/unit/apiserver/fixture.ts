@@ -32,7 +32,7 @@ export interface Fixture {
  * the server's own, and the authenticator or authorizer the composition root built (a
  * stand-in from test/helpers, for tests about the chain itself).
  */
-export interface FixtureOptions extends Partial<Pick<ApiServerDepsOptions, 'auth' | 'services' | 'clock'>>,
+export interface FixtureOptions extends Partial<Pick<ApiServerDepsOptions, 'auth' | 'services' | 'clock' | 'kubeletClient'>>,
   Partial<Pick<ApiServerOptions, 'bookmarkIntervalMs' | 'maxInFlight' | 'authenticator' | 'authorize'>> {
   hooks?: Partial<ModuleHooks>;
 }
@@ -40,11 +40,11 @@ export interface FixtureOptions extends Partial<Pick<ApiServerDepsOptions, 'auth
 /** startApiServer's options for `store` as the tests' composition: the fixture PKI, stand-in hooks under `hooks`. */
 export function fixtureServerOptions(store: MemoryStore, extra: FixtureOptions = {}): ApiServerOptions {
   const p = testPki();
-  const { hooks, auth, services, clock, ...server } = extra;
+  const { hooks, auth, services, clock, kubeletClient, ...server } = extra;
   const log = () => {};
   return {
     tls: { cert: p.serving.cert, key: p.serving.key, ca: p.ca.cert }, log,
-    ...apiServerDeps({ store, log, clientCA: p.ca.cert, hooks: { ...standInHooks(), ...hooks }, ...(auth ? { auth } : {}), ...(services ? { services } : {}), ...(clock ? { clock } : {}) }),
+    ...apiServerDeps({ store, log, clientCA: p.ca.cert, hooks: { ...standInHooks(), ...hooks }, ...(auth ? { auth } : {}), ...(services ? { services } : {}), ...(clock ? { clock } : {}), ...(kubeletClient ? { kubeletClient } : {}) }),
     ...server,
   };
 }

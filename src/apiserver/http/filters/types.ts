@@ -3,6 +3,7 @@
 // what about, that they may), so a route cannot be reached with a stage skipped: the types
 // only line up in the order server.ts composes them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Upgrade } from '../../../http/upgrade-response.js';
 import type { Attributes, UserInfo } from '../../auth/types.js';
 import type { RequestInfo } from '../request-info.js';
 
@@ -10,6 +11,8 @@ export interface Incoming {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
+  /** Set for an HTTP Upgrade request (exec, attach, port-forward): the connection to take over. */
+  upgrade?: Upgrade;
 }
 
 /** After authentication (and impersonation): who the request acts as. */

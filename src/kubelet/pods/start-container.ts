@@ -1,0 +1,76 @@
+// Starting one container of a pod: restart backoff, image per pull policy, create, start
+// (upstream kuberuntime_container.go startContainer and images/image_manager.go). A step that
+// cannot go on leaves the reason the container waits, which the status then shows.
+import { join } from 'node:path';
+import type { Container, Pod } from '../../api/types.js';
+import type { PodSandboxConfig } from '../../cri/gen/runtime/v1/PodSandboxConfig.js';
+import { goDuration } from './backoff.js';
+import { containerConfig } from './container-config.js';
+import { podRef, type SyncContext } from './context.js';
+import { effectivePullPolicy, pullDecision } from './image-policy.js';
+import { containerHash } from './labels.js';
+import type { ContainerView } from './runtime-view.js';
+import type { WaitingReason } from './status.js';
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The image's reference to create the container from, or why there is none yet. */
+async function ensureImage(ctx: SyncContext, pod: Pod, c: Container): Promise<{ ref: string } | { waiting: WaitingReason }> {
+  const image = c.image ?? '';
+  const { cri, clock } = ctx.deps;
+  const present = (await cri.image.imageStatus({ image: { image } })).image;
+  const decision = pullDecision(image, effectivePullPolicy(image, c.imagePullPolicy), present !== null);
+  if (!decision.pull) return decision.error ? { waiting: decision.error } : { ref: present!.id };
+  const key = `${pod.metadata.uid ?? ''}/${image}`;
+  const wait = ctx.imageBackoff.remainingSinceUpdate(key);
+  if (wait > 0) {
+    ctx.requeueAfter(pod.metadata.uid ?? '', wait);
+    return { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } };
+  }
+  try {
+    const res = await cri.image.pullImage({ image: { image }, sandboxConfig: null });
+    return { ref: res.imageRef };
+  } catch (err) {
+    ctx.imageBackoff.next(key, clock.now());
+    // Back soon, to show ImagePullBackOff while the backoff runs (that sync schedules the retry).
+    ctx.requeueAfter(pod.metadata.uid ?? '', 1000);
+    ctx.deps.log(`pod ${podRef(pod)}: pulling image "${image}" failed: ${message(err)}`);
+    return { waiting: { reason: 'ErrImagePull', message: `Failed to pull image "${image}": ${message(err)}` } };
+  }
+}
+
+/**
+ * Starts c in the sandbox. last is its newest container so far (the restart count follows it and
+ * its exit time starts the backoff). Resolves with why c waits instead, or undefined when started;
+ * rejects only with what reading the runtime threw.
+ */
+export async function startContainer(ctx: SyncContext, pod: Pod, c: Container, sandbox: { id: string; config: PodSandboxConfig }, last: ContainerView | undefined): Promise<WaitingReason | undefined> {
+  const uid = pod.metadata.uid ?? '';
+  if (last?.state === 'EXITED') {
+    const key = `${uid}/${c.name}/${containerHash(c)}`;
+    const wait = ctx.crashBackoff.remainingSince(key, last.finishedAtMs);
+    if (wait > 0) {
+      ctx.requeueAfter(uid, wait);
+      return { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(ctx.crashBackoff.delayOf(key))} restarting failed container=${c.name} pod=${podRef(pod)}` };
+    }
+    ctx.crashBackoff.next(key, last.finishedAtMs);
+  }
+  const image = await ensureImage(ctx, pod, c);
+  if ('waiting' in image) return image.waiting;
+  const restartCount = last ? last.restartCount + 1 : 0;
+  const config = containerConfig(pod, c, { imageRef: image.ref, restartCount });
+  const { cri, files } = ctx.deps;
+  await files.mkdir(join(sandbox.config.logDirectory ?? '', c.name), { recursive: true, mode: 0o755 });
+  let id: string;
+  try {
+    id = (await cri.runtime.createContainer({ podSandboxId: sandbox.id, config, sandboxConfig: sandbox.config })).containerId;
+  } catch (err) {
+    return { reason: 'CreateContainerError', message: message(err) };
+  }
+  try {
+    await cri.runtime.startContainer({ containerId: id });
+  } catch (err) {
+    return { reason: 'RunContainerError', message: message(err) };
+  }
+  return undefined;
+}

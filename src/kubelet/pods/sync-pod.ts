@@ -1,0 +1,112 @@
+// One pass of a pod's worker (upstream pod_workers.go + kuberuntime SyncPod/KillPod): read what
+// the runtime holds, act on computePodActions, report the status. A pod being deleted, or gone
+// from the API, is stopped within its grace period and removed from the runtime; a deleted one
+// is then removed from the API, as upstream's status manager does once nothing runs.
+import type { Pod } from '../../api/types.js';
+import { isNotFound as apiNotFound, isConflict } from '../../client/errors.js';
+import { isNotFound as criNotFound } from '../../cri/errors.js';
+import { computePodActions } from './actions.js';
+import { podRef, type SyncContext } from './context.js';
+import { latestByName, readPodRuntime, type PodRuntime } from './runtime-view.js';
+import { podLogDir, sandboxConfig } from './sandbox-config.js';
+import { startContainer } from './start-container.js';
+import { generatePodStatus, type WaitingReason } from './status.js';
+
+/** Upstream's floor on a container's stop timeout (minimumGracePeriodInSeconds). */
+const MIN_GRACE_SECONDS = 2;
+const DEFAULT_GRACE_SECONDS = 30;
+
+/** The stop timeout: the deletion's grace, else the pod's, never under 2 s. */
+export function gracePeriodOf(pod: Pod | undefined): number {
+  const g = pod?.metadata.deletionGracePeriodSeconds ?? pod?.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+  return Math.max(MIN_GRACE_SECONDS, g);
+}
+
+const ignoreGone = (err: unknown): void => {
+  if (!criNotFound(err)) throw err;
+};
+
+/** Stops the pod's live containers (SIGTERM, SIGKILL after grace seconds) and its ready sandboxes. */
+async function killPod(ctx: SyncContext, r: PodRuntime, graceSeconds: number): Promise<void> {
+  const { cri } = ctx.deps;
+  const live = r.containers.filter((c) => c.state === 'RUNNING' || c.state === 'CREATED' || c.state === 'UNKNOWN');
+  await Promise.all(live.map((c) => cri.runtime.stopContainer({ containerId: c.id, timeout: graceSeconds }, { timeoutMs: (graceSeconds + 60) * 1000 }).catch(ignoreGone)));
+  await Promise.all(r.sandboxes.filter((s) => s.ready).map((s) => cri.runtime.stopPodSandbox({ podSandboxId: s.id }).catch(ignoreGone)));
+}
+
+/** Stops and removes everything the runtime holds for the pod, and its log directory. */
+async function removePod(ctx: SyncContext, pod: Pod | undefined, r: PodRuntime): Promise<void> {
+  await killPod(ctx, r, gracePeriodOf(pod));
+  const { cri } = ctx.deps;
+  // RemovePodSandbox removes the sandbox's containers too; a container outside any listed sandbox goes by itself.
+  const sandboxIds = new Set(r.sandboxes.map((s) => s.id));
+  await Promise.all(r.containers.filter((c) => !sandboxIds.has(c.sandboxId)).map((c) => cri.runtime.removeContainer({ containerId: c.id }).catch(ignoreGone)));
+  await Promise.all(r.sandboxes.map((s) => cri.runtime.removePodSandbox({ podSandboxId: s.id }).catch(ignoreGone)));
+  if (pod) await ctx.deps.files.remove(podLogDir(ctx.sandbox.podLogsDir, pod));
+}
+
+function statusOf(ctx: SyncContext, pod: Pod, r: PodRuntime, waiting: ReadonlyMap<string, WaitingReason>, terminal = false) {
+  return generatePodStatus({ pod, runtime: r, waiting, runtimeName: ctx.runtimeName, nodeIp: ctx.deps.nodeIp, nowMs: ctx.deps.clock.now(), terminal });
+}
+
+/** The pod is being deleted: stop it within its grace period, remove it from the runtime, then from the API. */
+async function terminate(ctx: SyncContext, pod: Pod, r: PodRuntime): Promise<void> {
+  await killPod(ctx, r, gracePeriodOf(pod));
+  const stopped = await readPodRuntime(ctx.deps.cri, pod.metadata.uid ?? '');
+  await ctx.status.write(pod, statusOf(ctx, pod, stopped, new Map(), true)).catch((err: unknown) => {
+    if (!apiNotFound(err)) throw err;
+  });
+  await removePod(ctx, pod, stopped);
+  const uid = pod.metadata.uid ?? '';
+  try {
+    await ctx.deps.client.resource<Pod>({ group: '', version: 'v1', plural: 'pods' }, pod.metadata.namespace).delete(pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } });
+  } catch (err) {
+    // Gone already, or a new pod of the same name (the uid precondition failed): nothing of ours to delete.
+    if (!apiNotFound(err) && !isConflict(err)) throw err;
+  }
+  ctx.deps.log(`pod ${podRef(pod)}: stopped and deleted`);
+}
+
+/** Reconciles the pod with this uid; pod is its latest state in the API, undefined when it is gone. */
+export async function syncPod(ctx: SyncContext, uid: string, pod: Pod | undefined): Promise<void> {
+  const { cri } = ctx.deps;
+  const r = await readPodRuntime(cri, uid);
+  if (!pod) {
+    if (r.sandboxes.length || r.containers.length) {
+      await removePod(ctx, undefined, r);
+      ctx.deps.log(`pod uid ${uid}: not in the API any more; its sandboxes and containers are removed`);
+    }
+    return;
+  }
+  if (pod.metadata.deletionTimestamp) return terminate(ctx, pod, r);
+  const waiting = new Map<string, WaitingReason>();
+  const phase = pod.status?.phase;
+  // A finished pod is not run again; what is left of it only stops.
+  const actions = phase === 'Succeeded' || phase === 'Failed' ? { ...computePodActions(pod, r), killPod: true, createSandbox: false, initToStart: undefined, containersToStart: [] } : computePodActions(pod, r);
+  if (actions.killPod) await killPod(ctx, r, gracePeriodOf(pod));
+  await Promise.all(actions.containersToKill.map((k) => cri.runtime.stopContainer({ containerId: k.id, timeout: gracePeriodOf(pod) }).catch(ignoreGone)));
+  let sandbox: { id: string; config: ReturnType<typeof sandboxConfig> } | undefined;
+  if (actions.createSandbox) {
+    const config = sandboxConfig(pod, actions.attempt, ctx.sandbox);
+    await ctx.deps.files.mkdir(config.logDirectory ?? '', { recursive: true, mode: 0o755 });
+    try {
+      sandbox = { id: (await cri.runtime.runPodSandbox({ config })).podSandboxId, config };
+    } catch (err) {
+      ctx.deps.log(`pod ${podRef(pod)}: RunPodSandbox failed: ${(err as Error).message}`);
+      throw err;
+    }
+  } else if (actions.sandboxId) {
+    sandbox = { id: actions.sandboxId, config: sandboxConfig(pod, actions.attempt, ctx.sandbox) };
+  }
+  if (sandbox) {
+    const latest = latestByName(r);
+    const toStart = actions.initToStart ? [actions.initToStart] : actions.containersToStart;
+    for (const c of toStart) {
+      // Restart count and backoff follow the container's last run, also across a new sandbox.
+      const why = await startContainer(ctx, pod, c, sandbox, latest.get(c.name)?.current);
+      if (why) waiting.set(c.name, why);
+    }
+  }
+  const after = await readPodRuntime(cri, uid);
+  await ctx.status.write(pod, statusOf(ctx, pod, after, waiting));
+}

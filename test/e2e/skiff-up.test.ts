@@ -1,0 +1,128 @@
+// `skiff up` as a user meets it, in a private node netns (test/helpers/node-netns.ts), driven by
+// the stock kubectl: it starts with progress lines and the KUBECONFIG line, the Node registers
+// with a podCIDR and becomes Ready, a pod bound to it by spec.nodeName runs from the local
+// registry, `kubectl logs` and `kubectl exec` reach it, and after the pod is deleted a stop leaves
+// nothing behind. Bad flags, a taken port and an unusable data dir are one line and exit 1.
+import test from 'ava';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Node, Pod } from '../../src/api/types.js';
+import { Cleanup } from '../cri/fixtures.js';
+import { isRoot, uniq } from '../helpers/names.js';
+import { createNodeNetns, type NodeNs } from '../helpers/node-netns.js';
+import { rootOnly } from '../helpers/root.js';
+
+const rt = rootOnly(test);
+
+/** Polls kubectl's JSON (0.5 s apart) until done holds; the test's timeout is the limit. */
+async function until<T>(node: NodeNs, args: string[], done: (v: T) => boolean): Promise<T> {
+  for (;;) {
+    const r = await node.kubectl([...args, '-o', 'json']);
+    if (r.code === 0) {
+      const v = JSON.parse(r.stdout) as T;
+      if (done(v)) return v;
+    }
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
+const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+
+if (isRoot) {
+  rt('skiff up: the node becomes Ready, a pod runs, kubectl logs and exec reach it, and a stop leaves nothing', async (t) => {
+    t.timeout(300_000);
+    const cleanup = new Cleanup();
+    t.teardown(() => cleanup.run());
+    const node = await createNodeNetns(cleanup);
+    const name = uniq('-node');
+    const image = node.busybox();
+    const up = node.up(['--node-name', name]);
+    await up.waitFor(/skiff up: serving on/);
+    t.true(up.stdout().includes(`export KUBECONFIG=${node.adminKubeconfig}\n`), up.stdout());
+    t.regex(up.stderr(), /skiff up: control plane: https:\/\/10\.201\.0\.2:6443/);
+    t.regex(up.stderr(), new RegExp(`skiff up: node credentials: system:node:${name}`));
+
+    const registered = await until<Node>(node, ['get', 'node', name], ready);
+    const podCidr = registered.spec?.podCIDR ?? '';
+    t.regex(podCidr, /^10\.244\.\d+\.0\/24$/);
+    t.deepEqual(registered.spec?.podCIDRs, [podCidr]);
+    t.like(registered.status?.addresses?.find((a) => a.type === 'InternalIP'), { address: node.address });
+    const conflist = JSON.parse(await readFile(join(node.dataDir, 'agent/etc/cni/net.d/10-skiff.conflist'), 'utf8')) as { plugins: { type: string; ipam?: { ranges: { subnet: string }[][] } }[] };
+    t.deepEqual(conflist.plugins.map((p) => p.type), ['skiff-bridge', 'skiff-portmap']);
+    t.is(conflist.plugins[0]!.ipam!.ranges[0]![0]!.subnet, podCidr);
+    await up.waitFor(new RegExp(`node ${name} registered, podCIDR ${podCidr.replace(/\./g, '\\.')}`));
+
+    const pod = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hello', namespace: 'default' },
+      spec: { nodeName: name, containers: [{ name: 'c', image: await image, command: ['sh', '-c', 'echo hello from skiff; exec sleep 3600'] }] },
+    };
+    const created = await node.kubectl(['create', '-f', '-'], JSON.stringify(pod));
+    t.is(created.code, 0, created.stderr);
+    const running = await until<Pod>(node, ['get', 'pod', 'hello'], (p) => p.status?.phase === 'Running');
+    t.truthy(running.status?.podIP);
+    t.is(running.status?.hostIP, node.address);
+
+    const logs = await node.kubectl(['logs', 'hello']);
+    t.is(logs.code, 0, logs.stderr);
+    t.is(logs.stdout, 'hello from skiff\n');
+    const exec = await node.kubectl(['exec', 'hello', '--', 'sh', '-c', 'echo $((6 * 7)); exit 3']);
+    t.is(exec.stdout, '42\n');
+    t.is(exec.code, 3, exec.stderr);
+
+    const deleted = await node.kubectl(['delete', 'pod', 'hello', '--wait=true']);
+    t.is(deleted.code, 0, deleted.stderr);
+    t.is(await up.stop(), 0, up.stderr());
+    t.regex(up.stderr(), /skiff up: stopped\n$/);
+    t.deepEqual(await node.leftovers(), []);
+  });
+
+  rt('skiff up refuses bad flags, a taken port and an unusable data dir in one line, exit 1, nothing left running', async (t) => {
+    t.timeout(120_000);
+    const cleanup = new Cleanup();
+    t.teardown(() => cleanup.run());
+    const node = await createNodeNetns(cleanup);
+    const refused = async (extra: string[], line: RegExp) => {
+      const up = node.up(extra);
+      t.is(await up.exited, 1, up.stderr());
+      const lines = up.stderr().trim().split('\n');
+      t.regex(lines[lines.length - 1]!, line, up.stderr());
+      t.is(up.stdout(), '', 'no KUBECONFIG line');
+      t.deepEqual(await node.leftovers(), []);
+      return lines;
+    };
+    t.deepEqual(await refused(['--cluster-cidr', '10.244.0.0'], /^error: option '--cluster-cidr <cidr>' argument '10\.244\.0\.0' is invalid\. invalid CIDR address: 10\.244\.0\.0$/), [
+      "error: option '--cluster-cidr <cidr>' argument '10.244.0.0' is invalid. invalid CIDR address: 10.244.0.0",
+    ]);
+    await refused(['--node-name', 'Not_A_Name'], /^error: option '--node-name <name>' argument 'Not_A_Name' is invalid\. a lowercase RFC 1123 subdomain/);
+    await refused(['--node-cidr-mask-size', '8'], /^skiff: invalid --cluster-cidr 10\.244\.0\.0\/16: its mask size must be less than or equal to --node-cidr-mask-size \(8\)$/);
+    await refused(['--data-dir', '/etc/passwd/x'], /^skiff: ENOTDIR: not a directory, mkdir '\/etc\/passwd\/x'$/);
+
+    // Ports taken inside the node: the apiserver's fails before anything starts; the kubelet's
+    // after the control plane and the runtime did, which must then be closed again.
+    const holder = await holdPorts(node, [6443, 10250]);
+    cleanup.push(() => holder.close());
+    t.deepEqual(await refused([], /^skiff: listen EADDRINUSE: address already in use 10\.201\.0\.2:6443$/), ['skiff: listen EADDRINUSE: address already in use 10.201.0.2:6443']);
+    const lines = await refused(['--listen', `${node.address}:6444`], /^skiff: .*EADDRINUSE.*10250/);
+    t.true(lines.some((l) => l.startsWith('skiff up: container runtime: ')), lines.join('\n'));
+  });
+}
+
+/** Listens on ports of the node's address from inside its netns (a child node, stopped by PID). */
+async function holdPorts(node: NodeNs, ports: number[]): Promise<{ close(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const script = `const net=require('net');let n=0;for(const p of ${JSON.stringify(ports)}){net.createServer().listen(p,'0.0.0.0',()=>{if(++n===${ports.length})console.log('up')})}`;
+  const child = spawn('nsenter', [`--net=${node.netns}`, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`port holder exited ${code}`)));
+  });
+  return {
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await gone;
+      }
+    },
+  };
+}
