@@ -218,3 +218,13 @@ test('a subPathExpr on a variable only the pod manager resolves is made by prepa
   await t.throwsAsync(e.vm.prepareSubPaths(pod, container, volumes, new Map()), { message: 'missing value for FROM_CM' });
   await e.vm.tearDown(pod.metadata.uid!);
 });
+
+test('a volume type the kubelet does not serve fails that volume with a reason, the others are still made', async (t) => {
+  const e = await env(t);
+  const pod = await createPod(e, 'pvc', { volumes: [{ name: 'claim', persistentVolumeClaim: { claimName: 'c' } }, { name: 'scratch', emptyDir: {} }] });
+  const err = await t.throwsAsync(e.vm.setUp(pod), { instanceOf: VolumeSetUpError });
+  t.is(err?.all.length, 1);
+  t.regex(err?.message ?? '', /^MountVolume\.SetUp failed for volume "claim" : volume type of "claim" is not supported/);
+  t.true(files.existsSync(join(e.root, 'pods', pod.metadata.uid!, 'volumes', 'kubernetes.io~empty-dir', 'scratch')));
+  await e.vm.tearDown(pod.metadata.uid!);
+});

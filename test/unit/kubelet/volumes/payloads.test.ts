@@ -3,6 +3,7 @@ import type { Pod } from '../../../../src/api/types.js';
 import { formatMap, goQuote, podFieldValue, resourceFieldValue } from '../../../../src/kubelet/volumes/downward.js';
 import { VolumeError } from '../../../../src/kubelet/volumes/errors.js';
 import { configMapPayload, downwardPayload, fsUserOf, secretPayload } from '../../../../src/kubelet/volumes/payloads.js';
+import { memorySize } from '../../../../src/kubelet/volumes/plugins.js';
 
 const text = (m: Map<string, { data: Uint8Array; mode: number }>) => Object.fromEntries([...m].map(([k, v]) => [k, [new TextDecoder().decode(v.data), v.mode.toString(8)]]));
 
@@ -57,4 +58,12 @@ test('the token file\'s owner: the one user every container runs as, else none',
   t.is(fsUserOf({ metadata: {}, spec: { securityContext: { runAsUser: 1000 }, containers: [{ name: 'a' }, { name: 'b' }] } }), 1000);
   t.is(fsUserOf({ metadata: {}, spec: { securityContext: { runAsUser: 1000 }, containers: [{ name: 'a' }, { name: 'b', securityContext: { runAsUser: 2 } }] } }), undefined);
   t.is(fsUserOf({ metadata: {}, spec: { containers: [{ name: 'a' }] } }), undefined);
+});
+
+test('a Memory emptyDir\'s tmpfs size: the smaller of sizeLimit and the pod\'s memory limit when every container has one', (t) => {
+  const withLimits = (...mem: (string | undefined)[]): Pod => ({ metadata: {}, spec: { containers: mem.map((m, i) => ({ name: `c${i}`, ...(m ? { resources: { limits: { memory: m } } } : {}) })) } });
+  t.is(memorySize(withLimits('64Mi', '64Mi'), '16Mi'), 16 * 1024 * 1024);
+  t.is(memorySize(withLimits('8Mi', '8Mi'), '1Gi'), 16 * 1024 * 1024);
+  t.is(memorySize(withLimits('8Mi', undefined), '1Gi'), 1024 * 1024 * 1024, 'a container without a limit leaves the pod unbounded');
+  t.is(memorySize(withLimits(undefined), undefined), undefined, 'neither: the kernel\'s default');
 });
