@@ -1,7 +1,7 @@
 // One volume of a pod made on the node, by type. API-data volumes (configMap, secret,
 // downwardAPI, projected) sit on an emptyDir as upstream wraps them — secret, downwardAPI and
 // projected on tmpfs so their contents never reach the disk — and are written atomically.
-import type { Pod, Volume, VolumeProjection } from '../../api/types.js';
+import type { Pod, ResourceFieldSelector, Volume, VolumeProjection } from '../../api/types.js';
 import { parseQuantity } from '../../api/validation/field.js';
 import type { Client } from '../../client/client.js';
 import type { Clock } from '../../host/clock.js';
@@ -9,8 +9,7 @@ import type { Files } from '../../host/files/types.js';
 import type { Mounter } from '../../host/mount/types.js';
 import { ownValue } from '../../own-keys.js';
 import { type FileProjection, type Payload, writeAtomicDir } from './atomic-writer.js';
-import type { Allocatable } from './downward.js';
-import { needsAllocatable } from './downward.js';
+import { type Allocatable, needsAllocatable } from './downward.js';
 import { VolumeError } from './errors.js';
 import { setUpHostPath } from './host-path.js';
 import { type PluginKind, volumeDir } from './layout.js';
@@ -104,7 +103,7 @@ export function memorySize(pod: Pod, sizeLimit: string | undefined): number | un
   return sizes.length ? Math.ceil(Math.min(...sizes)) : undefined;
 }
 
-async function allocatableFor(ctx: PluginContext, pod: Pod, refs: readonly (Parameters<typeof needsAllocatable>[1] | undefined)[]): Promise<Allocatable> {
+async function allocatableFor(ctx: PluginContext, pod: Pod, refs: readonly (ResourceFieldSelector | undefined)[]): Promise<Allocatable> {
   if (!refs.some((r) => r && needsAllocatable(pod, r))) return new Map();
   return readAllocatable(ctx.client, ctx.nodeName);
 }
