@@ -1,13 +1,14 @@
 // The seams between the kubelet's parts, so each is built and tested alone and kubelet.ts only
 // composes them. Every part talks to the apiserver through src/client and to the runtime through
 // the CRI client (src/cri/client.ts): the same code drives skiff's runtime, containerd or CRI-O.
-import type { Node, Pod } from '../api/types.js';
+import type { Container, Node, Pod } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import type { InformerFactory } from '../client/informer-factory.js';
 import type { Timers } from '../client/timers.js';
 import type { CriClient } from '../cri/client.js';
 import type { Clock } from '../host/clock.js';
 import type { Files } from '../host/files/types.js';
+import type { Mounter } from '../host/mount/types.js';
 import type { NodeInfo } from '../host/nodeinfo/types.js';
 
 /** What every part gets from the composition root. */
@@ -83,6 +84,8 @@ export interface KubeletServer {
 export interface VolumeManagerDeps extends KubeletCommon {
   /** Volumes live in <rootDir>/pods/<uid>/volumes/<plugin>/<name>, as upstream lays them out. */
   readonly rootDir: string;
+  /** tmpfs for emptyDir medium Memory, secret, downwardAPI and projected volumes. */
+  readonly mounter: Mounter;
 }
 
 export interface PodVolumes {
@@ -94,6 +97,10 @@ export interface VolumeManager {
   /** Makes every volume of the pod (idempotent, also for a pod already running: contents
    *  refreshed). Rejects with an error whose message is upstream's FailedMount message. */
   setUp(pod: Pod): Promise<PodVolumes>;
+  /** Makes the container's subPath directories, subPathExpr expanded with env (its resolved
+   *  environment), before CreateContainer: setUp already made those the pod object alone
+   *  determines. Rejects with MountError (`failed to prepare subPath for volumeMount ...`). */
+  prepareSubPaths(pod: Pod, container: Container, volumes: PodVolumes, env: ReadonlyMap<string, string>): Promise<void>;
   /** Removes the pod's volumes and unmounts what was mounted for them; idempotent. */
   tearDown(podUid: string): Promise<void>;
   /** Uids of the pods that have a volume directory (to clean up pods deleted while down). */

@@ -1,12 +1,19 @@
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HostError } from '../errors.js';
 import type { FileInfo, Files, Watch } from './types.js';
 
 interface Node {
-  kind: 'file' | 'dir';
+  kind: 'file' | 'dir' | 'symlink';
   mode: number;
   data: Uint8Array;
+  /** A symlink's target. */
+  target?: string;
+  uid?: number;
+  gid?: number;
 }
+
+/** Symlinks followed in one lookup before ELOOP, as Linux's MAXSYMLINKS. */
+const MAX_LINKS = 40;
 
 const UMASK = 0o022;
 
@@ -15,16 +22,19 @@ const UMASK = 0o022;
  * where a directory is needed ENOTDIR, a directory where a file is needed EISDIR, an
  * existing path EEXIST. Starts with `/` only; modes are cut by a 022 umask on creation as
  * on a default system. A change in a directory wakes its watchers, as inotify would.
+ * Symlinks are followed on the way to every path, and at its end except where the call acts on
+ * the link itself (lstat, readlink, symlink, lchown, remove, rename), with ELOOP after 40.
  */
 export class FakeFiles implements Files {
   private readonly nodes = new Map<string, Node>([['/', { kind: 'dir', mode: 0o755, data: new Uint8Array() }]]);
   private readonly watchers = new Map<string, Set<() => void>>();
 
   async mkdir(path: string, opts: { recursive?: boolean; mode?: number } = {}): Promise<void> {
+    path = this.resolve(path, false);
     const mode = (opts.mode ?? 0o777) & ~UMASK;
     const existing = this.nodes.get(path);
     if (existing) {
-      if (opts.recursive && existing.kind === 'dir') return;
+      if (opts.recursive && this.nodes.get(this.tryResolve(path))?.kind === 'dir') return;
       throw fail('EEXIST', 'mkdir', path);
     }
     // A file on the way is ENOTDIR, as the kernel says for the component it cannot walk.
@@ -35,6 +45,7 @@ export class FakeFiles implements Files {
   }
 
   async remove(path: string): Promise<void> {
+    path = this.resolve(path, false);
     const had = this.nodes.has(path);
     for (const p of [...this.nodes.keys()]) if (p === path || p.startsWith(`${path}/`)) this.nodes.delete(p);
     if (had) this.wake(path);
@@ -45,10 +56,12 @@ export class FakeFiles implements Files {
   }
 
   readTextSync(path: string): string {
+    path = this.resolve(path, true);
     return new TextDecoder().decode(this.file(path, 'open').data);
   }
 
   async write(path: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
+    path = this.resolve(path, true);
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : Uint8Array.from(data);
     const existing = this.nodes.get(path);
     if (existing?.kind === 'dir') throw fail('EISDIR', 'open', path);
@@ -60,6 +73,7 @@ export class FakeFiles implements Files {
   /** One step, so nobody sees part of it; the new file's mode replaces the old one's, as the
    *  renamed temp file's does. */
   async writeAtomic(path: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
+    path = this.resolve(path, false);
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : Uint8Array.from(data);
     if (this.nodes.get(path)?.kind === 'dir') throw fail('EISDIR', 'rename', path);
     this.parentDir(path, 'open');
@@ -68,15 +82,17 @@ export class FakeFiles implements Files {
   }
 
   async copy(from: string, to: string): Promise<void> {
-    const src = this.file(from, 'copyfile');
+    const src = this.file(this.resolve(from, true), 'copyfile');
     await this.write(to, src.data, { mode: src.mode });
   }
 
   async chmod(path: string, mode: number): Promise<void> {
+    path = this.resolve(path, true);
     this.existing(path, 'chmod').mode = mode & 0o7777;
   }
 
   async rename(from: string, to: string): Promise<void> {
+    [from, to] = [this.resolve(from, false), this.resolve(to, false)];
     const node = this.existing(from, 'rename');
     this.parentDir(to, 'rename');
     if (node.kind === 'dir') {
@@ -92,21 +108,54 @@ export class FakeFiles implements Files {
   }
 
   async stat(path: string): Promise<FileInfo | undefined> {
-    const node = this.nodes.get(path);
-    return node && { kind: node.kind, mode: node.mode, uid: 0, gid: 0, rdev: 0 };
+    return this.info(this.nodes.get(this.resolve(path, true)));
+  }
+
+  async lstat(path: string): Promise<FileInfo | undefined> {
+    return this.info(this.nodes.get(this.resolve(path, false)));
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    path = this.resolve(path, false);
+    if (this.nodes.has(path)) throw fail('EEXIST', 'symlink', path);
+    this.parentDir(path, 'symlink');
+    this.nodes.set(path, { kind: 'symlink', mode: 0o777, data: new Uint8Array(), target });
+    this.wake(path);
+  }
+
+  async readlink(path: string): Promise<string> {
+    path = this.resolve(path, false);
+    const node = this.existing(path, 'readlink');
+    if (node.kind !== 'symlink' || node.target === undefined) throw fail('EINVAL', 'readlink', path);
+    return node.target;
+  }
+
+  async realpath(path: string): Promise<string> {
+    const real = this.resolve(path, true);
+    this.existing(real, 'realpath');
+    return real;
+  }
+
+  async lchown(path: string, uid: number, gid: number): Promise<void> {
+    const node = this.existing(this.resolve(path, false), 'lchown');
+    if (uid !== -1) node.uid = uid;
+    if (gid !== -1) node.gid = gid;
   }
 
   existsSync(path: string): boolean {
+    path = this.tryResolve(path);
     return this.nodes.has(path);
   }
 
   async list(dir: string): Promise<string[]> {
+    dir = this.resolve(dir, true);
     const node = this.existing(dir, 'scandir');
     if (node.kind !== 'dir') throw fail('ENOTDIR', 'scandir', dir);
     return [...this.nodes.keys()].filter((p) => p !== dir && dirname(p) === dir).map((p) => p.slice(dir === '/' ? 1 : dir.length + 1));
   }
 
   async executable(path: string): Promise<boolean> {
+    path = this.tryResolve(path);
     const node = this.nodes.get(path);
     return node !== undefined && (node.mode & 0o111) !== 0;
   }
@@ -119,6 +168,46 @@ export class FakeFiles implements Files {
     const w = () => onChange();
     set.add(w);
     return { close: () => set.delete(w) };
+  }
+
+  private info(node: Node | undefined): FileInfo | undefined {
+    return node && { kind: node.kind, mode: node.mode, uid: node.uid ?? 0, gid: node.gid ?? 0, rdev: 0 };
+  }
+
+  /**
+   * path with the symlinks on the way resolved (and at its end when followLast); components
+   * that do not exist are kept as written, so the caller's lookup fails with its own errno.
+   */
+  private resolve(path: string, followLast: boolean): string {
+    let hops = 0;
+    const walk = (from: string, rest: string[]): string => {
+      let cur = from;
+      for (let i = 0; i < rest.length; i++) {
+        const part = rest[i]!;
+        if (part === '' || part === '.') continue;
+        if (part === '..') { cur = dirname(cur); continue; }
+        const next = join(cur, part);
+        const node = this.nodes.get(next);
+        const last = i === rest.length - 1;
+        if (node?.kind === 'symlink' && node.target !== undefined && (!last || followLast)) {
+          if (++hops > MAX_LINKS) throw fail('ELOOP', 'open', path);
+          const target = node.target;
+          return walk(target.startsWith('/') ? '/' : cur, [...target.split('/'), ...rest.slice(i + 1)]);
+        }
+        cur = next;
+      }
+      return cur;
+    };
+    return walk('/', path.split('/'));
+  }
+
+  /** resolve for calls that answer rather than fail: a loop resolves to nothing there. */
+  private tryResolve(path: string): string {
+    try {
+      return this.resolve(path, true);
+    } catch {
+      return '\0';
+    }
   }
 
   /** Something in path's directory changed. */
@@ -143,6 +232,7 @@ export class FakeFiles implements Files {
 
   private file(path: string, syscall: string): Node {
     const node = this.existing(path, syscall);
+    if (node.kind === 'symlink') throw fail('ENOENT', syscall, path);
     if (node.kind === 'dir') throw fail('EISDIR', syscall, path);
     return node;
   }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, watch as fsWatch } from 'node:fs';
-import { access, chmod, constants, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, copyFile, lchown, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { isNotFound, toHostError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
@@ -56,6 +56,31 @@ export class RealFiles implements Files {
     }
   }
 
+  async lstat(path: string): Promise<FileInfo | undefined> {
+    try {
+      return infoOf(await lstat(path));
+    } catch (err) {
+      if (isNotFound(err) || (err as { code?: unknown }).code === 'ENOTDIR') return undefined;
+      throw toHostError(err);
+    }
+  }
+
+  symlink(target: string, path: string): Promise<void> {
+    return host(symlink(target, path));
+  }
+
+  readlink(path: string): Promise<string> {
+    return host(readlink(path));
+  }
+
+  realpath(path: string): Promise<string> {
+    return host(realpath(path));
+  }
+
+  lchown(path: string, uid: number, gid: number): Promise<void> {
+    return host(lchown(path, uid, gid));
+  }
+
   existsSync(path: string): boolean {
     return existsSync(path);
   }
@@ -92,6 +117,6 @@ async function host<T>(p: Promise<T>): Promise<T> {
 }
 
 function infoOf(st: Stats): FileInfo {
-  const kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : 'other';
+  const kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : st.isSocket() ? 'socket' : 'other';
   return { kind, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, rdev: st.rdev };
 }

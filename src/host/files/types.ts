@@ -1,6 +1,6 @@
 /** What a stat of a path says, for callers that decide by kind and ownership. */
 export interface FileInfo {
-  kind: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'other';
+  kind: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'socket' | 'other';
   /** Permission bits incl. setuid/setgid/sticky. */
   mode: number;
   uid: number;
@@ -43,12 +43,22 @@ export interface Files {
   chmod(path: string, mode: number): Promise<void>;
   /** Renames within one filesystem, replacing to atomically. */
   rename(from: string, to: string): Promise<void>;
-  /** What is at path, following symlinks; undefined when nothing is (ENOENT, ENOTDIR). */
+  /** What is at path, following symlinks; undefined when nothing is (ENOENT, ENOTDIR); ELOOP rejects. */
   stat(path: string): Promise<FileInfo | undefined>;
   /** Whether something is at path, now: for start-up lookups (executables beside the build). */
   existsSync(path: string): boolean;
   /** The names in a directory, in no particular order. ENOENT when absent, ENOTDIR for a file. */
   list(dir: string): Promise<string[]>;
+  /** What is at path itself: a symlink is reported as one, not followed. undefined as stat. */
+  lstat(path: string): Promise<FileInfo | undefined>;
+  /** Makes path a symlink holding target (not checked: it may dangle). EEXIST when path exists. */
+  symlink(target: string, path: string): Promise<void>;
+  /** The target a symlink holds. ENOENT when absent, EINVAL when path is not a symlink. */
+  readlink(path: string): Promise<string>;
+  /** The absolute path with every symlink resolved. ENOENT when it or a link on the way dangles, ELOOP. */
+  realpath(path: string): Promise<string>;
+  /** Changes owner and group of path itself, not of a symlink's target (lchown); -1 keeps one. */
+  lchown(path: string, uid: number, gid: number): Promise<void>;
   /** Whether path is there and this process may execute it (access X_OK). Never rejects. */
   executable(path: string): Promise<boolean>;
   /**

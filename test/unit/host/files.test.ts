@@ -163,3 +163,53 @@ both('readTextSync and writeAtomic: missing is ENOENT, a directory EISDIR, and n
   t.is(await code(t, files.mkdir(join(file, 'sub'), { recursive: true, mode: 0o700 })), 'ENOTDIR');
   t.deepEqual((await files.list(dir)).sort(), ['f', 'taken']);
 });
+
+both('symlinks: lstat sees the link, stat and reads follow it, readlink gives the target, realpath resolves a chain', async (t, { files, dir }) => {
+  await files.mkdir(join(dir, '..2026_01_01'), { recursive: true });
+  await files.write(join(dir, '..2026_01_01', 'key'), 'v1');
+  await files.symlink('..2026_01_01', join(dir, '..data'));
+  await files.symlink('..data/key', join(dir, 'key'));
+  t.like(await files.lstat(join(dir, 'key')), { kind: 'symlink' });
+  t.like(await files.stat(join(dir, 'key')), { kind: 'file' });
+  t.is(await files.readText(join(dir, 'key')), 'v1');
+  t.is(await files.readlink(join(dir, '..data')), '..2026_01_01');
+  t.is(await files.realpath(join(dir, 'key')), join(await files.realpath(dir), '..2026_01_01', 'key'));
+  t.is(await code(t, files.symlink('x', join(dir, 'key'))), 'EEXIST');
+  t.is(await code(t, files.readlink(join(dir, '..2026_01_01'))), 'EINVAL');
+  t.is(await code(t, files.readlink(join(dir, 'none'))), 'ENOENT');
+});
+
+both('symlinks: a rename over a link swaps it whole; a dangling link is absent to stat and realpath; remove takes the link, not its target', async (t, { files, dir }) => {
+  await files.mkdir(join(dir, 'a'));
+  await files.mkdir(join(dir, 'b'));
+  await files.write(join(dir, 'b', 'f'), 'b');
+  await files.symlink('a', join(dir, 'cur'));
+  await files.symlink('b', join(dir, 'cur_tmp'));
+  await files.rename(join(dir, 'cur_tmp'), join(dir, 'cur'));
+  t.is(await files.readlink(join(dir, 'cur')), 'b');
+  t.is(await files.readText(join(dir, 'cur', 'f')), 'b');
+  t.deepEqual((await files.list(dir)).sort(), ['a', 'b', 'cur']);
+  await files.symlink('gone', join(dir, 'dangling'));
+  t.is(await files.stat(join(dir, 'dangling')), undefined);
+  t.like(await files.lstat(join(dir, 'dangling')), { kind: 'symlink' });
+  t.is(await code(t, files.realpath(join(dir, 'dangling'))), 'ENOENT');
+  await files.remove(join(dir, 'cur'));
+  t.is(await files.lstat(join(dir, 'cur')), undefined);
+  t.is(await files.readText(join(dir, 'b', 'f')), 'b');
+});
+
+both('lchown changes the group of a file and keeps the owner with -1', async (t, { files, dir }) => {
+  await files.write(join(dir, 'f'), 'x');
+  const before = await files.stat(join(dir, 'f'));
+  await files.lchown(join(dir, 'f'), -1, before!.gid);
+  t.like(await files.stat(join(dir, 'f')), { uid: before!.uid, gid: before!.gid });
+  t.is(await code(t, files.lchown(join(dir, 'none'), -1, 0)), 'ENOENT');
+});
+
+both('a symlink loop is ELOOP to realpath and stat, and not there to existsSync', async (t, { files, dir }) => {
+  await files.symlink('l2', join(dir, 'l1'));
+  await files.symlink('l1', join(dir, 'l2'));
+  t.is(await code(t, files.realpath(join(dir, 'l1'))), 'ELOOP');
+  t.is(await code(t, files.stat(join(dir, 'l1'))), 'ELOOP');
+  t.false(files.existsSync(join(dir, 'l1')));
+});
