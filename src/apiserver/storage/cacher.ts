@@ -9,6 +9,7 @@
 import type { Store } from '../../store/types.js';
 import { CachedEvent } from './cached-event.js';
 import type { Obj } from './codec.js';
+import { TurnHold } from './turn-hold.js';
 import { WatchCacheBudget, type BudgetMember } from './watch-cache-budget.js';
 
 export { CachedEvent } from './cached-event.js';
@@ -44,6 +45,8 @@ export class Cacher implements BudgetMember {
   private stopped = false;
   private readonly waiting = new Set<() => void>();
   private readonly abort = new AbortController();
+  /** Decoded objects of its events, kept for the turn that decoded them. */
+  private readonly hold = new TurnHold();
   readonly capacity: number;
   private readonly budget: WatchCacheBudget;
   private readonly tombstone?: (key: string, revision: number) => Obj;
@@ -130,7 +133,7 @@ export class Cacher implements BudgetMember {
     try {
       for await (const ev of this.store.watch(this.prefix, from, this.abort.signal)) {
         const key = ev.type === 'put' ? ev.kv.key : ev.key;
-        const cached = CachedEvent.of(ev, this.latest.get(key), this.tombstone);
+        const cached = CachedEvent.of(ev, this.latest.get(key), this.hold, this.tombstone);
         if (cached) this.append(cached);
       }
     } catch {
