@@ -30,6 +30,7 @@ const IDLE_S = num('CHURN_IDLE_S', 20);
 const COMPACTION_INTERVAL = process.env.CHURN_COMPACTION_INTERVAL ?? '15s';
 const COMPACTION_BYTES = process.env.CHURN_COMPACTION_BYTES ?? '64Mi';
 const HEALTHZ_MS = 50;
+const WATCH_CATCH_UP_S = 30;
 /** Which runs: `sqlite`, `etcd` or both (the BENCH lines need both). */
 const BACKENDS = (process.env.CHURN_BACKENDS ?? 'sqlite,etcd').split(',');
 const NS = 'churn';
@@ -47,6 +48,8 @@ interface ClientFigures {
   watched: number;
   rewatches: number;
   relists: number;
+  /** The watch saw the last deletion before it was closed. */
+  caughtUp: boolean;
   longestRequestMs: number;
   longestRequestDuringCompactionMs: number;
   longestHealthzMs: number;
@@ -216,6 +219,12 @@ async function client(job: ClientJob, windows: Promise<Span[]>, phase: (p: 'chur
   await Promise.all(Array.from({ length: WRITERS }, async () => {
     for (let i = next++; i < OBJECTS; i = next++) await call(writers, 'DELETE', path(i));
   }));
+  // The watch reads everything: it is closed once it has seen the last deletion (the list's
+  // revision after them), or after WATCH_CATCH_UP_S, which the summary then says.
+  const last = Number(await listRv());
+  const catchUpUntil = now() + WATCH_CATCH_UP_S * 1000;
+  while (Number(rv) < last && now() < catchUpUntil) await sleep(50);
+  const caughtUp = Number(rv) >= last;
   watching = false;
   current?.destroy();
   await watcher;
@@ -231,7 +240,7 @@ async function client(job: ClientJob, windows: Promise<Span[]>, phase: (p: 'chur
   const requests = spans.longest(w);
   const healthz = probes.longest(w);
   return {
-    writes, churnMs, failures, watched, rewatches, relists,
+    writes, churnMs, failures, watched, rewatches, relists, caughtUp,
     longestRequestMs: requests.any, longestRequestDuringCompactionMs: requests.during,
     longestHealthzMs: healthz.any, longestHealthzDuringCompactionMs: healthz.during, healthzFailures,
   };
@@ -356,7 +365,7 @@ async function churn(etcd?: EtcdServer): Promise<Outcome> {
 
 function summary(name: string, o: Outcome): string {
   const mb = (b: number) => (b / 2 ** 20).toFixed(1);
-  return `server-churn ${name}: ${o.writes} writes (${(o.writes / (o.churnMs / 1000)).toFixed(0)}/s, ${o.failures} failed), ${o.watched} events watched (${o.rewatches} rewatches, ${o.relists} relists after 410), ` +
+  return `server-churn ${name}: ${o.writes} writes (${(o.writes / (o.churnMs / 1000)).toFixed(0)}/s, ${o.failures} failed), ${o.watched} events watched (${o.rewatches} rewatches, ${o.relists} relists after 410${o.caughtUp ? '' : `, NOT caught up ${WATCH_CATCH_UP_S} s after the last write`}), ` +
     `${o.compactions} compactions (longest ${o.longestCompactionMs} ms), peak db ${mb(o.peakDbBytes)} MB for ${mb(o.liveBytes)} MB live; ` +
     `longest request ${o.longestRequestMs.toFixed(1)} ms (${o.longestRequestDuringCompactionMs.toFixed(1)} ms during a compaction), ` +
     `longest /healthz ${o.longestHealthzMs.toFixed(1)} ms (${o.longestHealthzDuringCompactionMs.toFixed(1)} ms during a compaction, ${o.healthzFailures} failed); ` +
