@@ -280,18 +280,19 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
   const timeout = Math.min(intParam(q, 'timeoutSeconds') || Math.round(1800 * (1 + Math.random())), MAX_TIMER_SECONDS);
   res.writeHead(200, { 'Content-Type': rep.format === 'json' ? 'application/json' : rep.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
-  let lastRv = 0;
   const frame = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
   const timer = setTimeout(() => abort.abort(), timeout * 1000);
+  // Upstream stamps a bookmark with the watch cache's revision: a watch whose namespace or
+  // selectors let nothing through still learns how far it has got, and resumes from there.
   const ticker = bookmarks ? setInterval(() => {
-    if (lastRv) res.write(frame('BOOKMARK', { kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: String(lastRv) } }));
+    const rv = events.bookmarkRevision();
+    if (rv) res.write(frame('BOOKMARK', { kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: String(rv) } }));
   }, deps.bookmarkIntervalMs) : undefined;
   const stop = () => abort.abort();
   req.on('close', stop);
   res.on('close', stop);
   try {
     for await (const ev of events) {
-      lastRv = Math.max(lastRv, ev.revision);
       if (ev.type === 'BOOKMARK' && !bookmarks) continue;
       const object = ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev.object : convert(deps.hooks, r, ev.object, rep, q);
       // Backpressure: a slow client stops us reading the cache, which then drops it (as
