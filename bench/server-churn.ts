@@ -29,6 +29,8 @@ const RECREATE_MS = num('CHURN_RECREATE_MS', 10_000);
 const IDLE_S = num('CHURN_IDLE_S', 20);
 const COMPACTION_INTERVAL = process.env.CHURN_COMPACTION_INTERVAL ?? '15s';
 const COMPACTION_BYTES = process.env.CHURN_COMPACTION_BYTES ?? '64Mi';
+/** --watch-cache-size-bytes, when set (the server's default otherwise). */
+const WATCH_CACHE_BYTES = process.env.CHURN_WATCH_CACHE_BYTES;
 const HEALTHZ_MS = 50;
 const WATCH_CATCH_UP_S = 30;
 /** Which runs: `sqlite`, `etcd` or both (the BENCH lines need both). */
@@ -292,7 +294,8 @@ async function etcdDbBytes(etcd: EtcdServer): Promise<number> {
 }
 
 async function churn(etcd?: EtcdServer): Promise<Outcome> {
-  const args = ['--etcd-compaction-interval', COMPACTION_INTERVAL, '--storage-compaction-bytes', COMPACTION_BYTES, ...(etcd ? ['--etcd-endpoints', etcd.endpoint] : [])];
+  const args = ['--etcd-compaction-interval', COMPACTION_INTERVAL, '--storage-compaction-bytes', COMPACTION_BYTES,
+    ...(WATCH_CACHE_BYTES ? ['--watch-cache-size-bytes', WATCH_CACHE_BYTES] : []), ...(etcd ? ['--etcd-endpoints', etcd.endpoint] : [])];
   const server: RunningServer = await startServer(args);
   const windows: Span[] = [];
   let longestCompactionMs = 0;
@@ -376,7 +379,7 @@ function summary(name: string, o: Outcome): string {
 export async function run(): Promise<void> {
   console.log(`server-churn: skiff server, ${OBJECTS} ConfigMaps of ${BYTES} bytes, ${WRITERS} HTTPS writers for ${SECONDS} s, a tenth recreated every ` +
     `${RECREATE_MS / 1000} s, one watch, /healthz every ${HEALTHZ_MS} ms, --etcd-compaction-interval ${COMPACTION_INTERVAL} ` +
-    `--storage-compaction-bytes ${COMPACTION_BYTES}, then all deleted and ${IDLE_S} s idle`);
+    `--storage-compaction-bytes ${COMPACTION_BYTES}${WATCH_CACHE_BYTES ? ` --watch-cache-size-bytes ${WATCH_CACHE_BYTES}` : ''}, then all deleted and ${IDLE_S} s idle`);
   const ours = BACKENDS.includes('sqlite') ? await churn() : undefined;
   if (ours) console.log(summary('sqlite', ours));
   let peer: Outcome | undefined;
