@@ -399,6 +399,7 @@ export async function run(): Promise<void> {
   line('writes_per_s', 'ops/s', ours.writes / (ours.churnMs / 1000), peer.writes / (peer.churnMs / 1000), 'higher');
   line('peak_db_over_live', 'x', ours.peakDbBytes / ours.liveBytes, peer.peakDbBytes / peer.liveBytes);
   line('longest_healthz', 'ms', ours.longestHealthzMs, peer.longestHealthzMs);
+  line('longest_healthz_during_compaction', 'ms', ours.longestHealthzDuringCompactionMs, peer.longestHealthzDuringCompactionMs);
   line('longest_request', 'ms', ours.longestRequestMs, peer.longestRequestMs);
   line('longest_request_during_compaction', 'ms', ours.longestRequestDuringCompactionMs, peer.longestRequestDuringCompactionMs);
   line('rss_watching', 'MB', ours.rssWatchingMb, peer.rssWatchingMb);
