@@ -289,8 +289,12 @@ function sqliteBytes(dir: string): number {
 
 /** etcd's own figure for its file (the peer's counterpart of db + WAL). */
 async function etcdDbBytes(etcd: EtcdServer): Promise<number> {
-  const text = await (await fetch(`${etcd.endpoint}/metrics`)).text();
-  return Number(/^etcd_mvcc_db_total_size_in_bytes (\S+)$/m.exec(text)?.[1] ?? 0);
+  try {
+    const text = await (await fetch(`${etcd.endpoint}/metrics`)).text();
+    return Number(/^etcd_mvcc_db_total_size_in_bytes (\S+)$/m.exec(text)?.[1] ?? 0);
+  } catch {
+    return 0; // etcd gone: the run fails on its own, with the client's error
+  }
 }
 
 async function churn(etcd?: EtcdServer): Promise<Outcome> {
