@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<void>> = {
   cri: async () => (await import('./cri.js')).run(),
   store: async () => (await import('./store.js')).run(),
   'store-churn': async () => (await import('./store-churn.js')).run(),
+  'server-churn': async () => (await import('./server-churn.js')).run(),
   apiserver: async () => (await import('./apiserver.js')).run(),
 };
 

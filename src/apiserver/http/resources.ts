@@ -22,7 +22,7 @@ import { openWatch } from '../storage/watch.js';
 import { decodeBodyAsync, negotiate, type Representation, bodyMediaType, YAML_MEDIA_TYPES } from './negotiate.js';
 import { checkListOptions, checkWriteOptions } from './options.js';
 import { hasNamespacePrefix, queryBool, type RequestInfo } from './request-info.js';
-import { drainedOrClosed, readBody, writeObject } from './respond.js';
+import { readBody, writeObject, writeWatchFrame } from './respond.js';
 import { WarningRecorder } from './warnings.js';
 import { evictPod } from '../storage/eviction.js';
 
@@ -280,23 +280,24 @@ async function streamWatch(deps: ResourceHandlerDeps, r: ResourceInfo, ns: strin
   const timeout = Math.min(intParam(q, 'timeoutSeconds') || Math.round(1800 * (1 + Math.random())), MAX_TIMER_SECONDS);
   res.writeHead(200, { 'Content-Type': rep.format === 'json' ? 'application/json' : rep.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
-  let lastRv = 0;
-  const send = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
+  const frame = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
   const timer = setTimeout(() => abort.abort(), timeout * 1000);
+  // Upstream stamps a bookmark with the watch cache's revision: a watch whose namespace or
+  // selectors let nothing through still learns how far it has got, and resumes from there.
   const ticker = bookmarks ? setInterval(() => {
-    if (lastRv) send('BOOKMARK', { kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: String(lastRv) } });
+    const rv = events.bookmarkRevision();
+    if (rv) res.write(frame('BOOKMARK', { kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: String(rv) } }));
   }, deps.bookmarkIntervalMs) : undefined;
   const stop = () => abort.abort();
   req.on('close', stop);
   res.on('close', stop);
   try {
     for await (const ev of events) {
-      lastRv = Math.max(lastRv, ev.revision);
       if (ev.type === 'BOOKMARK' && !bookmarks) continue;
       const object = ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev.object : convert(deps.hooks, r, ev.object, rep, q);
       // Backpressure: a slow client stops us reading the cache, which then drops it (as
       // upstream ends a watcher that cannot keep up) instead of buffering without bound.
-      if (!send(ev.type, object) && !res.destroyed) await drainedOrClosed(res);
+      await writeWatchFrame(res, frame(ev.type, object));
       if (ev.type === 'ERROR') break;
     }
   } finally {

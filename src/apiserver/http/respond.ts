@@ -1,6 +1,7 @@
 // Writing answers: objects in the negotiated format, every error as a Kubernetes Status with
 // its code as the HTTP status, and reading bodies with upstream's 3 MiB request limit.
 import type { EventEmitter } from 'node:events';
+import type { Writable } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
 import { ApiError, apiError, internalError, type Status } from '../status.js';
@@ -50,6 +51,22 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', (e) => reject(apiError(400, 'BadRequest', `reading the request body: ${e.message}`)));
   });
+}
+
+/**
+ * Bytes a watch response may queue for its client before the watch waits for them to go out.
+ * Waiting whenever write() reports a full stream (16 KiB, two 8.8 KB events) let a watch send
+ * only that much per event-loop turn: under 32 writers at full speed one watcher got ~80 of
+ * ~800 events/s, fell out of the watch cache and relisted (issue 19's server-churn bench).
+ * Upstream's watchers never wait on each other's turns; a client that stops reading still
+ * costs at most this much here, then its cursor falls out of the cache and it is ended.
+ */
+export const WATCH_QUEUE_BYTES = 1024 * 1024;
+
+/** Writes one watch frame; resolves at once while at most `limit` bytes are queued, else when they drained or the stream closed. Never rejects. */
+export async function writeWatchFrame(res: Writable, frame: string, limit = WATCH_QUEUE_BYTES): Promise<void> {
+  res.write(frame);
+  if (res.writableLength > limit && !res.destroyed) await drainedOrClosed(res);
 }
 
 /**

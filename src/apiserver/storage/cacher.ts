@@ -9,6 +9,7 @@
 import type { Store } from '../../store/types.js';
 import { CachedEvent } from './cached-event.js';
 import type { Obj } from './codec.js';
+import { TurnHold } from './turn-hold.js';
 import { WatchCacheBudget, type BudgetMember } from './watch-cache-budget.js';
 
 export { CachedEvent } from './cached-event.js';
@@ -41,9 +42,13 @@ export class Cacher implements BudgetMember {
   private held = 0;
   /** Every event with a revision above this one is still in the buffer. */
   private floor: number;
+  /** The revision the cache is current to: its newest event's, or where its store watch began. */
+  private current: number;
   private stopped = false;
   private readonly waiting = new Set<() => void>();
   private readonly abort = new AbortController();
+  /** Decoded objects of its events, kept for the turn that decoded them. */
+  private readonly hold = new TurnHold();
   readonly capacity: number;
   private readonly budget: WatchCacheBudget;
   private readonly tombstone?: (key: string, revision: number) => Obj;
@@ -54,6 +59,7 @@ export class Cacher implements BudgetMember {
     this.budget = opts.budget ?? new WatchCacheBudget();
     this.tombstone = opts.tombstone;
     this.floor = revision;
+    this.current = revision;
     this.budget.join(this);
     void this.pump(revision);
   }
@@ -85,15 +91,16 @@ export class Cacher implements BudgetMember {
   }
 
   /**
-   * Events from sequence `cursor` on (possibly none), and the cursor after them. Throws
+   * Events from sequence `cursor` on (possibly none), the cursor after them, and the revision
+   * the cache is current to with them (what a bookmark may carry once they are sent). Throws
    * CursorLost when the cursor was evicted (a slow watcher) or the cache stopped.
    */
-  read(cursor: number): { events: CachedEvent[]; cursor: number } {
+  read(cursor: number): { events: CachedEvent[]; cursor: number; revision: number } {
     if (this.stopped) throw new CursorLost('the watch cache stopped');
     if (cursor < this.base) throw new CursorLost('the watcher fell behind the watch cache');
     const events: CachedEvent[] = [];
     for (let seq = cursor; seq < this.next; seq++) events.push(this.at(seq));
-    return { events, cursor: this.next };
+    return { events, cursor: this.next, revision: this.current };
   }
 
   /** Resolves on the next event, when the cache stops, or when `signal` aborts. Never rejects. */
@@ -130,8 +137,10 @@ export class Cacher implements BudgetMember {
     try {
       for await (const ev of this.store.watch(this.prefix, from, this.abort.signal)) {
         const key = ev.type === 'put' ? ev.kv.key : ev.key;
-        const cached = CachedEvent.of(ev, this.latest.get(key), this.tombstone);
+        const cached = CachedEvent.of(ev, this.latest.get(key), this.hold, this.tombstone);
+        // A change the cache cannot show (a deletion without its last state) still moves it on.
         if (cached) this.append(cached);
+        else this.current = ev.type === 'put' ? ev.kv.modRevision : ev.revision;
       }
     } catch {
       // Compacted under us or the backend went away: watchers end and their clients rewatch,
@@ -144,6 +153,7 @@ export class Cacher implements BudgetMember {
   private append(ev: CachedEvent): void {
     if (this.stopped) return;
     this.events.push(ev);
+    this.current = ev.revision;
     this.stamps.push(this.budget.nextStamp());
     this.latest.set(ev.key, ev);
     this.held += ev.charge;

@@ -27,12 +27,23 @@ export type WatchOut =
   | { type: 'BOOKMARK'; object: Obj; revision: number }
   | { type: 'ERROR'; object: Obj; revision: number };
 
+/** A watch's events, and how far it has got through the resource's changes. */
+export interface WatchStream extends AsyncIterable<WatchOut> {
+  /**
+   * The revision a bookmark may carry now: every change of the resource up to it has been
+   * yielded or did not concern this watch (namespace, selectors). As upstream's cacher, that is
+   * the watch cache's revision once the watch has read all it holds, not this watch's last
+   * event. Undefined while it is not past where the watch started (nothing new to tell).
+   */
+  bookmarkRevision(): number | undefined;
+}
+
 /**
  * Validates the query; throws ApiError 400 (bad selector or resourceVersion) before any event.
  * The returned iterable then yields until `signal` aborts; a compacted revision ends it with an
  * ERROR event carrying a 410 Expired Status.
  */
-export function openWatch(reg: Registry, r: ResourceInfo, ns: string, q: WatchQuery, signal: AbortSignal): AsyncIterable<WatchOut> {
+export function openWatch(reg: Registry, r: ResourceInfo, ns: string, q: WatchQuery, signal: AbortSignal): WatchStream {
   const match = selectorPredicate(r, q) ?? all;
   const rv = parseRv(q.resourceVersion);
   const initial = q.sendInitialEvents ?? !rv;
@@ -40,13 +51,17 @@ export function openWatch(reg: Registry, r: ResourceInfo, ns: string, q: WatchQu
     type: 'BOOKMARK', revision,
     object: { kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: String(revision), ...extra } },
   });
+  // `start`: where the watch begins (after its initial list); `seen`: how far it has got.
+  const progress = { start: rv ?? 0, seen: rv ?? 0 };
   return {
+    bookmarkRevision: () => (progress.seen > progress.start ? progress.seen : undefined),
     async *[Symbol.asyncIterator]() {
       let from = rv ?? 0;
       try {
         if (initial) {
           const list = await reg.list(r, ns, {});
           from = Number(list.metadata.resourceVersion);
+          progress.start = progress.seen = from;
           for (const obj of list.items) if (match(obj)) yield { type: 'ADDED', object: obj, revision: from };
           if (q.sendInitialEvents && q.allowWatchBookmarks) {
             yield bookmark(from, { annotations: { 'k8s.io/initial-events-end': 'true' } });
@@ -54,8 +69,8 @@ export function openWatch(reg: Registry, r: ResourceInfo, ns: string, q: WatchQu
         }
         const cacher = await reg.watchCache(r);
         const cursor = cacher.cursorAfter(from);
-        if (cursor === undefined) yield* fromStore(reg, r, ns, from, match, signal);
-        else yield* fromCache(cacher, cursor, listPrefix(r, ns), (o) => served(r, o), match, signal);
+        if (cursor === undefined) yield* fromStore(reg, r, ns, from, match, progress, signal);
+        else yield* fromCache(cacher, cursor, listPrefix(r, ns), (o) => served(r, o), match, progress, signal);
       } catch (err) {
         if (signal.aborted) return;
         const status = err instanceof StoreError && err.kind === 'compacted'
@@ -87,7 +102,7 @@ function change(ev: { type: 'put' | 'delete'; object: Obj; revision: number; cre
 }
 
 /** Events from the shared watch cache; ends (without an error, as upstream) when this watcher falls out of its buffer. */
-async function* fromCache(cacher: Cacher, start: number, prefix: string, view: (o: Obj) => Obj, match: (o: Obj) => boolean, signal: AbortSignal): AsyncGenerator<Change> {
+async function* fromCache(cacher: Cacher, start: number, prefix: string, view: (o: Obj) => Obj, match: (o: Obj) => boolean, progress: { seen: number }, signal: AbortSignal): AsyncGenerator<Change> {
   const filtered = match !== all;
   let cursor = start;
   while (!signal.aborted) {
@@ -100,19 +115,23 @@ async function* fromCache(cacher: Cacher, start: number, prefix: string, view: (
     }
     cursor = batch.cursor;
     for (const ev of batch.events) {
+      // Set before the yield: the consumer sends the event before any bookmark can be written.
+      progress.seen = Math.max(progress.seen, ev.revision);
       if (!ev.key.startsWith(prefix)) continue;
       // The cache holds the stored shape, shared by every API that serves this storage.
       const out = change({ ...ev, object: view(ev.object), prev: () => { const p = ev.prev(); return p && view(p); } }, match, filtered);
       if (out) yield out;
     }
+    progress.seen = Math.max(progress.seen, batch.revision);
     if (!batch.events.length) await cacher.changed(signal);
   }
 }
 
 /** Events straight from the store: for resourceVersions older than the cache's buffer. Throws StoreError 'compacted'. */
-async function* fromStore(reg: Registry, r: ResourceInfo, ns: string, from: number, match: (o: Obj) => boolean, signal: AbortSignal): AsyncGenerator<Change> {
+async function* fromStore(reg: Registry, r: ResourceInfo, ns: string, from: number, match: (o: Obj) => boolean, progress: { seen: number }, signal: AbortSignal): AsyncGenerator<Change> {
   const filtered = match !== all;
   for await (const ev of reg.deps.store.watch(listPrefix(r, ns), from, signal)) {
+    progress.seen = Math.max(progress.seen, ev.type === 'put' ? ev.kv.modRevision : ev.revision);
     const object = ev.type === 'put' ? decode(ev.kv, r) : ev.prev ? decode(ev.prev, r) : served(r, tombstone(r, ev.key, ev.revision));
     if (ev.type === 'delete') object.metadata.resourceVersion = String(ev.revision);
     const out = change({

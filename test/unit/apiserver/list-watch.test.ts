@@ -92,6 +92,28 @@ test('watch bookmarks when allowed; timeoutSeconds ends the stream', async (t) =
   t.regex(ended.text, /"type":"ADDED"/);
 });
 
+test('a bookmark carries the watch cache\'s revision, so a watch that nothing passes still learns how far it got', async (t) => {
+  const { call, watch } = await startFixture(t, { bookmarkIntervalMs: 50 });
+  const base = '/api/v1/namespaces/default/configmaps';
+  // The watch cache of configmaps runs from before `rv` (a first watch starts it), as upstream's always does.
+  const first = watch(`${base}?watch=1`);
+  await call('POST', base, cm('warm'));
+  await first.next(1);
+  first.stop();
+  const rv = (await call('POST', base, cm('a'))).json.metadata.resourceVersion;
+  // Upstream's cacher stamps bookmarks with its own revision; the watch's last event (none
+  // here: another namespace, a selector nothing matches) would leave these clients at `rv`.
+  const elsewhere = watch(`/api/v1/namespaces/other/configmaps?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`);
+  const unmatched = watch(`${base}?watch=1&allowWatchBookmarks=true&labelSelector=app%3Dnone&resourceVersion=${rv}`);
+  const later = (await call('POST', base, cm('b'))).json.metadata.resourceVersion;
+  for (const w of [elsewhere, unmatched]) {
+    const [bookmark] = await w.next(1);
+    t.is(bookmark.type, 'BOOKMARK');
+    t.is(bookmark.object.metadata.resourceVersion, later);
+    w.stop();
+  }
+});
+
 test('Table and PartialObjectMetadata representations; 406 for what cannot be served', async (t) => {
   const { call } = await startFixture(t);
   await call('POST', '/api/v1/namespaces/default/configmaps', cm('a'));

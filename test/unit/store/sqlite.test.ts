@@ -106,3 +106,10 @@ test('an update stores its value once: the value it replaced is found through pr
     if (++n === 50) break;
   }
 });
+
+test('the page cache is SQLite\'s 2 MB, not better-sqlite3\'s 16 MB (a second copy of what the kernel caches, in RSS)', async (t) => {
+  const store = open(t, { path: await tempDb(t), autoCompact: false });
+  // The connection's own setting, as SQLite reports it (negative: KiB).
+  const db = (store as unknown as { db: { pragma(p: string, o: { simple: true }): unknown } }).db;
+  t.is(db.pragma('cache_size', { simple: true }), -2000);
+});
