@@ -20,6 +20,7 @@ export interface AgentOptions extends Omit<UpOptions, 'listen' | 'clusterCidr' |
 export function registerAgent(program: Command): void {
   nodeFlags(program
     .command('agent')
+    .showHelpAfterError(false)
     .description('run a node (kubelet and CRI runtime) against an apiserver, ours or upstream\'s')
     .requiredOption('--kubeconfig <file>', 'the node\'s credentials (system:node:<name>) and the apiserver to join')
     .option('--data-dir <dir>', 'state of the runtime and kubelet (below <dir>/agent)', '/var/lib/skiff')

@@ -5,7 +5,7 @@
 // (src/rollback.ts); SIGTERM closes the kubelet, the runtime, then the control plane.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parseCidr } from '../apiserver/alloc/cidr.js';
 import { subdomainProblems } from '../api/validation/field.js';
 import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE, flag, parseClusterCidr, parseCount, parseListen } from './server.js';
@@ -34,7 +34,7 @@ export const DEFAULT_KUBELET_PORT = 10250;
 /** Flags `skiff up` and `skiff agent` share: the node's name, address, runtime, network and cgroups. */
 export function nodeFlags(cmd: Command): Command {
   return cmd
-    .option('--node-name <name>', 'the Node\'s name (default: this host\'s name, lowercased)', flag(parseNodeName), defaultNodeName())
+    .addOption(new Option('--node-name <name>', 'the Node\'s name (a DNS-1123 subdomain)').argParser(flag(parseNodeName)).default(defaultNodeName(), 'this host\'s name, lowercased'))
     .option('--node-ip <ip>', 'the node\'s InternalIP (default: the first IPv4 address of the default route\'s interface)', flag(parseIp('--node-ip')))
     .option('--container-runtime-endpoint <socket>', 'a CRI runtime\'s socket (containerd, CRI-O) instead of the embedded one')
     .option('--cgroup-root <path>', 'cgroup (relative to skiff\'s own) under which pods are placed', 'kubepods')
@@ -46,6 +46,8 @@ export function nodeFlags(cmd: Command): Command {
 export function registerUp(program: Command): void {
   nodeFlags(program
     .command('up')
+    // A bad flag is one line, as every other refusal of `skiff up` (--help shows the flags).
+    .showHelpAfterError(false)
     .description('run a single-node cluster: apiserver, node IPAM, kubelet and CRI runtime in one process tree')
     .option('--data-dir <dir>', 'state of the server, runtime and kubelet, and admin.kubeconfig', '/var/lib/skiff')
     .option('--listen <host:port>', 'address the apiserver serves HTTPS on', flag(checkListen), '127.0.0.1:6443')

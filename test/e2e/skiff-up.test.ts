@@ -38,7 +38,7 @@ if (isRoot) {
     const image = node.busybox();
     const up = node.up(['--node-name', name]);
     await up.waitFor(/skiff up: serving on/);
-    t.true(up.stdout().includes(`export KUBECONFIG=${node.adminKubeconfig}\n`), up.stdout());
+    t.is(await up.waitFor(/\n/, 'stdout'), `export KUBECONFIG=${node.adminKubeconfig}\n`);
     t.regex(up.stderr(), /skiff up: control plane: https:\/\/10\.201\.0\.2:6443/);
     t.regex(up.stderr(), new RegExp(`skiff up: node credentials: system:node:${name}`));
 

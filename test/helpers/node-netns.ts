@@ -25,8 +25,8 @@ export interface RunningUp {
   /** Everything it printed so far, stdout and stderr apart. */
   readonly stdout: () => string;
   readonly stderr: () => string;
-  /** Resolves with the stderr so far once re matches it; rejects when skiff exits first. */
-  waitFor(re: RegExp): Promise<string>;
+  /** Resolves with the stream so far (stderr by default) once re matches it; rejects when skiff exits first. */
+  waitFor(re: RegExp, stream?: 'stdout' | 'stderr'): Promise<string>;
   /** Resolves with the exit code once it has exited. */
   readonly exited: Promise<number | null>;
   /** SIGTERM (or signal) by PID, then waits for the exit. */
@@ -130,12 +130,13 @@ function startUp(netns: string, args: string[]): RunningUp {
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => { wake(); resolve(code); }));
   return {
     proc, exited, stdout: () => out, stderr: () => err,
-    async waitFor(re) {
-      while (!re.test(err)) {
+    async waitFor(re, stream = 'stderr') {
+      const text = () => (stream === 'stdout' ? out : err);
+      while (!re.test(text())) {
         if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`skiff up exited (${proc.exitCode ?? proc.signalCode}) before ${re}:\n${err}`);
         await new Promise<void>((res) => waiters.push(res));
       }
-      return err;
+      return text();
     },
     async stop(signal = 'SIGTERM') {
       // nsenter execs node in place: the PID is skiff's own.

@@ -5,7 +5,7 @@
 // block goes back to the set.
 import type { Node } from '../../api/types.js';
 import { deletedKey, DeletedFinalStateUnknown, type Informer } from '../../client/informer.js';
-import { isNotFound } from '../../client/errors.js';
+import { isConflict, isNotFound } from '../../client/errors.js';
 import type { ResourceClient } from '../../client/resource.js';
 import type { Timers } from '../../client/timers.js';
 import { defaultControllerRateLimiter } from '../../client/rate-limiters.js';
@@ -104,7 +104,10 @@ export function startNodeIpam(deps: NodeIpamDeps): NodeIpam {
     await deps.nodes.waitForSync();
     // Every assignment that exists is taken before any new one is made.
     for (const node of deps.nodes.store.list()) occupy(node);
-    worker = runWorker(queue, reconcile, (name, err) => deps.log(`node ${name}: assigning a podCIDR failed, will retry: ${(err as Error).message}`));
+    worker = runWorker(queue, reconcile, (name, err) => {
+      // A Node written since the cache saw it (the kubelet's first status) is retried from the newer copy: not worth a line.
+      if (!isConflict(err)) deps.log(`node ${name}: assigning a podCIDR failed, will retry: ${(err as Error).message}`);
+    });
   })();
   return {
     ready,
