@@ -57,8 +57,9 @@ export async function startNode(opts: NodeOptions, rb: Rollback): Promise<Runnin
       cgroupParent: opts.cgroupRoot, streamingAddress: '127.0.0.1:0',
       maxConcurrentDownloads: DEFAULT_MAX_CONCURRENT_DOWNLOADS, imagePullProgressTimeoutMs: DEFAULT_PULL_PROGRESS_TIMEOUT_MS,
     });
-    for (const c of [...runtime.closers].reverse()) rb.push(c.name, () => c.close());
-    closers.push(...runtime.closers);
+    const pins = releasePins(join(opts.agentDir, 'cri', 'sandboxes', '.pins'));
+    for (const c of [...runtime.closers, pins].reverse()) rb.push(c.name, () => c.close());
+    closers.push(...runtime.closers, pins);
     criEndpoint = `unix://${runtime.socketPath}`;
     opts.progress(`container runtime: ${runtime.on}`);
   }
@@ -78,6 +79,25 @@ export async function startNode(opts: NodeOptions, rb: Rollback): Promise<Runnin
     (err: unknown) => opts.log(`node ${opts.nodeName} not registered: ${err instanceof Error ? err.message : String(err)}`),
   );
   return { closers, criEndpoint, networkReady };
+}
+
+/**
+ * The runtime makes its namespace pin directory a shared mount point (as `ip netns add` does with
+ * /run/netns) and keeps it: with no pod left, a stopped node takes it back, so deleting every pod
+ * and stopping leaves no mount. Pods still running keep their pins in it: then unmount is EBUSY and
+ * it stays, as it must.
+ */
+function releasePins(dir: string): Closer {
+  return {
+    name: 'the runtime\'s namespace pin directory',
+    async close() {
+      const { RealMounter } = await import('../host/mount/real.js');
+      await new RealMounter().unmount(dir).catch((err: unknown) => {
+        const code = (err as { code?: unknown }).code;
+        if (code !== 'EBUSY' && code !== 'EINVAL' && code !== 'ENOENT') throw err;
+      });
+    },
+  };
 }
 
 async function onRegistered(node: Node, opts: NodeOptions, confDir: string): Promise<void> {

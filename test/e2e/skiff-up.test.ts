@@ -37,6 +37,8 @@ if (isRoot) {
     const name = uniq('-node');
     const image = node.busybox();
     const up = node.up(['--node-name', name]);
+    // On a failure or a timeout, what skiff said is the first thing to read.
+    cleanup.push(() => { if (!t.passed) t.log(up.stderr()); });
     await up.waitFor(/skiff up: serving on/);
     t.is(await up.waitFor(/\n/, 'stdout'), `export KUBECONFIG=${node.adminKubeconfig}\n`);
     t.regex(up.stderr(), /skiff up: control plane: https:\/\/10\.201\.0\.2:6443/);
