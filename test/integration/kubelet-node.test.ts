@@ -1,24 +1,20 @@
-// The node half of the kubelet against the real thing: the built `skiff server`, the real
+// The kubelet (startKubelet) against the real thing: the built `skiff server`, the real
 // `skiff cri` in a private node netns, and a kubeconfig for system:node:<name> with a client
 // certificate from the server's own CA. The Node registers and is Ready as the stock kubectl
-// shows it, its Lease renews, and the Node authorizer keeps it off another node.
+// shows it, its Lease renews, a pod bound to it runs, and the Node authorizer keeps it off
+// another node.
 import test from 'ava';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lease, Node } from '../../src/api/types.js';
 import { kubeconfigYaml, writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
-import { ensurePki, issueClientCertificate } from '../../src/apiserver/pki.js';
+import { ensurePki, issueClientCertificate, issueServingCertificate } from '../../src/apiserver/pki.js';
 import { Client } from '../../src/client/client.js';
 import type { ApiStatusError } from '../../src/client/errors.js';
-import { InformerFactory } from '../../src/client/informer-factory.js';
-import { realTimers } from '../../src/client/timers.js';
-import { criClient } from '../../src/cri/client.js';
 import { systemClock } from '../../src/host/clock.js';
 import { realFiles } from '../../src/host/files/real.js';
-import { RealNetlink } from '../../src/host/netlink/real.js';
-import { RealNodeInfo } from '../../src/host/nodeinfo/real.js';
-import { startNodeAgent } from '../../src/kubelet/node/index.js';
+import { startKubelet } from '../../src/kubelet/kubelet.js';
 import { kubectl, removeDir, startServer } from '../e2e/skiff-server.js';
 import { isRoot, uniq } from '../helpers/names.js';
 import { rootOnly } from '../helpers/root.js';
@@ -33,22 +29,29 @@ async function kubectlJson<T>(kubeconfig: string, args: string[]): Promise<T> {
   return JSON.parse(r.stdout) as T;
 }
 
-/** Polls (1 s apart) until done holds; the test's timeout is the limit. */
-async function until<T>(fn: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  for (;;) {
-    const v = await fn().then((x) => ({ x }), () => undefined);
+/**
+ * Polls (1 s apart) until done holds. Gives up after `tries` so that a kubelet that never gets
+ * there fails the test with what it saw, and the cleanup still runs (ava's timeout skips it).
+ */
+async function until<T>(fn: () => Promise<T>, done: (v: T) => boolean, tries = 120): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < tries; i++) {
+    const v = await fn().then((x) => ({ x }), (err: unknown) => { last = err; return undefined; });
     if (v && done(v.x)) return v.x;
+    if (v) last = v.x;
     await new Promise((r) => setTimeout(r, 1000));
   }
+  throw new Error(`gave up waiting; last seen: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
 }
 
 if (isRoot) {
-  rt.serial('the Node registers and is Ready in kubectl, its Lease renews, and it may not write another node', async (t) => {
+  rt.serial('startKubelet: the Node registers and is Ready in kubectl, its Lease renews, a pod bound to it runs, and it may not touch another node', async (t) => {
     t.timeout(240_000);
     const name = uniq('-node');
     const other = uniq('-other');
     const dir = await mkdtemp(join(tmpdir(), 'skiff-knode-'));
     const server = await startServer();
+    const logs: string[] = [];
     const stops: (() => Promise<unknown>)[] = [() => removeDir(dir), () => server.stop().then(() => removeDir(server.dir))];
     try {
       const runtime = await startSkiffCri();
@@ -57,29 +60,22 @@ if (isRoot) {
       const kubeconfig = join(dir, 'kubelet.kubeconfig');
       await writeKubeconfig(kubeconfig, kubeconfigYaml(server.url, pki.ca.cert, issueClientCertificate(pki.ca, `system:node:${name}`, ['system:nodes']), `system:node:${name}`));
 
+      await runtime.cri.image.pullImage({ image: { image: runtime.images.busybox } });
+      const kubelet = await startKubelet({
+        nodeName: name, kubeconfig, criEndpoint: runtime.endpoint, rootDir: join(dir, 'kubelet'), nodeIp: '127.0.0.1',
+        clusterDns: ['10.96.0.10'], cgroupRoot: runtime.cgroupParent,
+        server: { listen: '127.0.0.1:0', tls: issueServingCertificate(pki.ca, name, [name, '127.0.0.1']) },
+        log: (l) => logs.push(l),
+      });
+      stops.push(() => kubelet.stop());
       const client = await Client.fromKubeconfig({ files: realFiles, clock: systemClock }, kubeconfig);
       stops.push(async () => client.close());
-      const informers = new InformerFactory({ client, clock: systemClock, timers: realTimers });
-      stops.push(() => informers.stop());
-      const cri = criClient(runtime.endpoint);
-      stops.push(async () => cri.close());
-      await cri.image.pullImage({ image: { image: runtime.images.busybox } });
-      const logs: string[] = [];
-      const agent = startNodeAgent({
-        nodeName: name, client, informers, cri, clock: systemClock, timers: realTimers, files: realFiles, log: (l) => logs.push(l),
-        nodeIp: '10.77.0.1', kubeletPort: 10250, podCount: () => 0, nodeInfo: new RealNodeInfo(new RealNetlink()), rootDir: dir,
-      });
-      stops.push(() => agent.stop());
-      informers.start();
 
-      // The node IPAM (skiff up's controller) gives Nodes their podCIDR; here the admin does.
-      const created = await until(() => kubectlJson<Node>(server.kubeconfig, ['get', 'node', name]), (n) => Boolean(n.status?.conditions?.length));
-      if (!created.spec?.podCIDR) {
-        const r = await kubectl(server.kubeconfig, ['patch', 'node', name, '--type=merge', '-p', JSON.stringify({ spec: { podCIDR: '10.244.9.0/24', podCIDRs: ['10.244.9.0/24'] } })]);
-        t.is(r.code, 0, r.stderr);
-      }
-      const registered = await agent.registered;
-      t.truthy(registered.spec?.podCIDR);
+      // The server's node IPAM gives the Node its podCIDR; only then is the kubelet registered.
+      let guard: NodeJS.Timeout | undefined;
+      const registered = await Promise.race([kubelet.registered, new Promise<never>((_, reject) => { guard = setTimeout(() => reject(new Error('registered did not resolve')), 60_000); })])
+        .finally(() => clearTimeout(guard));
+      t.regex(registered.spec?.podCIDR ?? '', /^10\.244\.\d+\.0\/24$/);
 
       const node = await kubectlJson<Node>(server.kubeconfig, ['get', 'node', name]);
       const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
@@ -88,7 +84,8 @@ if (isRoot) {
       t.regex(node.status?.nodeInfo?.containerRuntimeVersion ?? '', /^skiff:\/\/\d+\.\d+\.\d+/);
       t.regex(node.status?.nodeInfo?.bootID ?? '', /^[0-9a-f-]{36}$/);
       t.is(node.status?.nodeInfo?.kubeletVersion, 'v1.32.0-skiff');
-      t.deepEqual(node.status?.addresses, [{ type: 'InternalIP', address: '10.77.0.1' }, { type: 'Hostname', address: name }]);
+      t.deepEqual(node.status?.addresses, [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: name }]);
+      t.deepEqual(node.status?.daemonEndpoints, { kubeletEndpoint: { Port: kubelet.serverPort } });
       t.is(node.status?.capacity?.pods, '110');
       t.regex(node.status?.capacity?.memory ?? '', /^\d+Ki$/);
       t.truthy(node.status?.capacity?.['ephemeral-storage']);
@@ -102,6 +99,13 @@ if (isRoot) {
       t.is(lease.metadata.ownerReferences?.[0]?.uid, node.metadata.uid);
       const renewed = await until(() => kubectlJson<Lease>(server.kubeconfig, ['-n', 'kube-node-lease', 'get', 'lease', name]), (l) => l.spec?.renewTime !== lease.spec?.renewTime);
       t.true(Date.parse(renewed.spec!.renewTime!) > Date.parse(lease.spec!.renewTime!));
+
+      // A pod bound to the node (no scheduler yet) runs through the pod manager and the runtime.
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sleeper', namespace: 'default' }, spec: { nodeName: name, containers: [{ name: 'c', image: runtime.images.busybox, command: ['sleep', '3600'] }] } };
+      t.is((await kubectl(server.kubeconfig, ['create', '-f', '-'], JSON.stringify(pod))).code, 0);
+      const running = await until(() => kubectlJson<{ status?: { phase?: string; hostIP?: string } }>(server.kubeconfig, ['get', 'pod', 'sleeper']), (p) => p.status?.phase === 'Running');
+      t.is(running.status?.hostIP, '127.0.0.1');
+      t.is((await kubectl(server.kubeconfig, ['delete', 'pod', 'sleeper', '--wait=true', '--timeout=120s'])).code, 0);
 
       // Another node: this kubelet may neither read nor change it, nor touch its Lease.
       t.is((await kubectl(server.kubeconfig, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: other } }))).code, 0);
@@ -121,6 +125,9 @@ if (isRoot) {
       t.not(lease2.code, 0);
       t.regex(lease2.stderr, /can only access node lease with the same name as the requesting node/);
       t.false(logs.some((l) => /updating status|renewing lease/.test(l)), logs.join('\n'));
+    } catch (err) {
+      t.log(logs.join('\n'));
+      throw err;
     } finally {
       for (const stop of stops.reverse()) await stop().catch((err: unknown) => t.log(`cleanup: ${(err as Error).message}`));
     }

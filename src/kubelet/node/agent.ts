@@ -5,6 +5,8 @@
 //                                                         or 5 min after the last report
 //   every 10 s: renew Lease kube-node-lease/<n> (retried 200 ms doubling to 7 s)
 //   informer on its own Node ─▶ spec.podCIDR(s) ─▶ CRI UpdateRuntimeConfig; `registered` resolves
+//   registered NotReady: CRI Status every 100 ms until the runtime is ready (at most 2 min), then
+//   the status at once — upstream's fastStatusUpdateOnce, so a node is Ready as soon as it can be
 import type { Lease, Node } from '../../api/types.js';
 import { sleep } from '../../client/timers.js';
 import { isUnimplemented } from '../../cri/errors.js';
@@ -14,7 +16,7 @@ import { LEASE_NAMESPACE, LEASE_RENEW_INTERVAL_MS, NodeLease } from './lease.js'
 import { resolveNodeIp } from './node-ip.js';
 import { observe, type NodeCri } from './observe.js';
 import { defaultLabels, initialNode, registerNode } from './register.js';
-import { initialHealth, type RuntimeHealth } from './runtime-health.js';
+import { afterStatus, initialHealth, readinessErrors, type RuntimeHealth } from './runtime-health.js';
 import { nodeStatus, statusChanged, type Observed } from './status.js';
 import { nodeStatusPatch } from './status-patch.js';
 
@@ -27,6 +29,9 @@ export const STATUS_REPORT_INTERVAL_MS = 5 * 60_000;
 /** Upstream nodeStatusUpdateRetry: writes tried per sync. */
 const STATUS_UPDATE_TRIES = 5;
 const RETRY = { initialMs: 200, maxMs: 7_000 };
+/** Upstream fastStatusUpdateOnce: how often a NotReady node asks the runtime, and for how long. */
+export const FAST_READY_POLL_MS = 100;
+export const NODE_READY_GRACE_MS = 120_000;
 
 /** NodeAgentDeps with only the CRI calls the agent makes. */
 export type NodeAgentInput = Omit<NodeAgentDeps, 'cri'> & { cri: NodeCri };
@@ -47,6 +52,7 @@ class Agent implements NodeAgent {
   #podCidrSent: string | undefined;
   #loops: Periodic[] = [];
   #running: Promise<void>;
+  #fast: Promise<void> | undefined;
   #resolve!: (n: Node) => void;
   #reject!: (e: Error) => void;
   #done = false;
@@ -63,6 +69,7 @@ class Agent implements NodeAgent {
   async stop(): Promise<void> {
     this.#abort.abort();
     await this.#running;
+    await this.#fast;
     await Promise.all(this.#loops.map((l) => l.stop()));
     this.#settle(new Error(`node agent stopped before node "${this.#deps.nodeName}" was registered`));
   }
@@ -85,9 +92,26 @@ class Agent implements NodeAgent {
     if (this.#abort.signal.aborted) return;
     const warn = (what: string) => (err: unknown) => log(`node ${this.#deps.nodeName}: ${what}: ${(err as Error).message}`);
     this.#loops.push(every(timers, LEASE_RENEW_INTERVAL_MS, async () => { await this.#lease.renew(); }, warn('renewing lease'), RETRY));
-    // The first status write was part of registering: the loop's first run is one period later.
+    // Its first run, right after registering, writes only what changed since.
     const status = every(timers, STATUS_UPDATE_INTERVAL_MS, () => this.#syncStatus(), warn('updating status'));
     this.#loops.push(status);
+    const ready = this.#node?.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status !== 'True') this.#fast = this.#fastReady(this.#deps.clock.now(), () => status.kick()).catch(warn('waiting for the runtime'));
+  }
+
+  /** Polls CRI Status until the node could be Ready (or the grace period is over), then has the status written at once. */
+  async #fastReady(start: number, writeNow: () => void): Promise<void> {
+    const { cri, clock, timers } = this.#deps;
+    while (!this.#abort.signal.aborted) {
+      const status = await cri.runtime.status({}).catch(() => undefined);
+      const now = clock.now();
+      if (status) this.#health = afterStatus(this.#health, status.status?.conditions ?? [], now);
+      if (readinessErrors(this.#health, now).length === 0 || now - start >= NODE_READY_GRACE_MS) {
+        writeNow();
+        return;
+      }
+      await sleep(timers, FAST_READY_POLL_MS, this.#abort.signal);
+    }
   }
 
   async #register(): Promise<void> {
@@ -133,6 +157,7 @@ class Agent implements NodeAgent {
   /** A newer Node from the server (a write's answer or the informer): keep it, act on its podCIDRs. */
   #seen(node: Node): void {
     if (!this.#node || newer(node, this.#node)) this.#node = node;
+    if (this.#abort.signal.aborted) return; // the CRI client may be closed already
     const cidrs = (node.spec?.podCIDRs ?? (node.spec?.podCIDR ? [node.spec.podCIDR] : [])).join(',');
     if (cidrs && cidrs !== this.#podCidrSent) {
       this.#podCidrSent = cidrs;

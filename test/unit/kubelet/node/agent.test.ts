@@ -185,3 +185,21 @@ test('refused registration is retried with backoff; stop() ends it and rejects r
   await agent.stop();
   await t.throwsAsync(agent.registered, { message: `node agent stopped before node "${s.name}" was registered` });
 });
+
+test('a node registered NotReady asks the runtime every 100 ms and is Ready as soon as it is, not at the next 10 s sync', async (t) => {
+  const s = await setup(t);
+  s.cri.networkReady = false;
+  s.start();
+  const notReady = await until(s.node, (n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False');
+  t.regex(notReady.status!.conditions!.find((c) => c.type === 'Ready')!.message!, /^container runtime network not ready: NetworkReady=false/);
+  await until(async () => s.timers.pendingDelays(), (d) => d.includes(100));
+  s.timers.advance(100);
+  await until(async () => s.timers.pendingDelays(), (d) => d.includes(100));
+  s.cri.networkReady = true;
+  s.timers.advance(100);
+  const ready = await until(s.node, (n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+  t.is(ready.status!.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime, '2026-01-01T12:00:00Z', '200 ms after the start, not 10 s');
+  // The fast loop has ended: what is left are the lease's and the status's 10 s periods.
+  const left = await until(async () => s.timers.pendingDelays(), (d) => d.length === 2 && d.every((ms) => ms >= 9_800));
+  t.is(left.length, 2);
+});
