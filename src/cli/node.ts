@@ -63,9 +63,7 @@ export async function startNode(opts: NodeOptions, rb: Rollback): Promise<Runnin
     criEndpoint = `unix://${runtime.socketPath}`;
     opts.progress(`container runtime: ${runtime.on}`);
   }
-  // Upstream's kubelet makes its --root-dir; the node agent measures its filesystem from the first status on.
   const rootDir = join(opts.agentDir, 'kubelet');
-  await opts.files.mkdir(rootDir, { recursive: true, mode: 0o750 });
   const kubelet = await startKubelet({
     nodeName: opts.nodeName, kubeconfig: opts.kubeconfig, criEndpoint, rootDir, nodeIp: opts.nodeIp,
     clusterDns: opts.clusterDns, cgroupRoot: opts.cgroupRoot, log: opts.log, files: opts.files,
