@@ -12,7 +12,9 @@ import { realHost } from '../host/index.js';
 import { probeRuntimeLimits } from '../host/runtime-limits.js';
 import { realOciRuntime } from '../host/oci/real.js';
 import type { CriDeps, NetworkStatus, PodNetwork } from '../cri/deps.js';
+import { loadRegistryHosts, type RegistryHosts } from '../cri/images/registry-hosts.js';
 import { ImageStore } from '../cri/images/store.js';
+import type { Files } from '../host/files/types.js';
 import { privateDir } from '../cri/state/private-dir.js';
 import { RuntimeState } from '../cri/state/runtime-state.js';
 import { RealFiles } from '../host/files/real.js';
@@ -23,6 +25,8 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
   const host = realHost();
   const files = new RealFiles();
   const log = (message: string) => process.stderr.write(`skiff cri: ${message}\n`);
+  // A bad registries file stops the start before anything is made on disk.
+  const registries = await registryHosts(opts, files, log);
   // The root first: 0700 before anything is made under it, so nothing is ever reachable.
   await privateDir(opts.root, files);
   await Promise.all(['state', 'sandboxes', 'containers'].map((d) => privateDir(join(opts.root, d), files)));
@@ -36,7 +40,11 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
   });
   const deps: Omit<CriDeps, 'streaming'> & { streaming?: StreamingServer } = {
     networkReady, cgroupDriver: 'cgroupfs', host, files, log, network,
-    images: await ImageStore.open(join(opts.root, 'images'), { clock: systemClock, pullLimits: { maxConcurrentDownloads: opts.maxConcurrentDownloads, progressTimeoutMs: opts.imagePullProgressTimeoutMs } }),
+    images: await ImageStore.open(join(opts.root, 'images'), {
+      clock: systemClock,
+      pullLimits: { maxConcurrentDownloads: opts.maxConcurrentDownloads, progressTimeoutMs: opts.imagePullProgressTimeoutMs },
+      ...registries,
+    }),
     oci: realOciRuntime({ runcRoot: join(opts.root, 'runc') }),
     cgroups: await detectCgroups({ root: '' }),
     state,
@@ -46,6 +54,17 @@ export async function buildCriDeps(opts: CriOptions, networkReady: () => Promise
   };
   deps.streaming = await streaming(deps as CriDeps);
   return deps as CriDeps;
+}
+
+/** The registries file's endpoints, when one is given; rejects (so the runtime does not
+ *  start) when it or a TLS file it names is unusable. */
+async function registryHosts(opts: CriOptions, files: Files, log: (message: string) => void): Promise<{ hosts?: RegistryHosts }> {
+  if (opts.registries === undefined) return {};
+  const { hosts, config, warnings } = await loadRegistryHosts(opts.registries, files, { disableDefaultEndpoint: opts.disableDefaultRegistryEndpoint ?? false });
+  for (const w of warnings) log(w);
+  const names = (m: ReadonlyMap<string, unknown>) => [...m.keys()].join(', ') || 'none';
+  log(`registries from ${opts.registries}: mirrors of ${names(config.mirrors)}; configs for ${names(config.configs)}${opts.disableDefaultRegistryEndpoint ? '; mirrored registries are not asked themselves' : ''}`);
+  return { hosts };
 }
 
 /** What this host lets containers have (src/host/runtime-limits.ts), capabilities by name. */

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { hardenIntrinsics } from '../own-keys.js';
 import { parseGoDuration } from '../go-duration.js';
@@ -22,6 +23,11 @@ export interface CriOptions {
   maxConcurrentDownloads: number;
   /** As containerd's image_pull_progress_timeout; 0 disables. */
   imagePullProgressTimeoutMs: number;
+  /** A registries.yaml (k3s's format: mirrors, rewrites, per-host auth and TLS) every pull
+   *  goes through; read once at start. Absent: each image from its own registry. */
+  registries?: string;
+  /** k3s's --disable-default-registry-endpoint: a mirrored registry is never asked itself. */
+  disableDefaultRegistryEndpoint?: boolean;
 }
 
 export function registerCri(program: Command): void {
@@ -37,15 +43,28 @@ export function registerCri(program: Command): void {
     .option('--max-concurrent-downloads <n>', 'blobs one image pull downloads at once (containerd\'s max_concurrent_downloads)', positiveInteger, DEFAULT_MAX_CONCURRENT_DOWNLOADS)
     .addOption(new Option('--image-pull-progress-timeout <duration>', 'cancel a pull when its registry sends nothing for this long, e.g. 5m, 30s; 0 never (containerd\'s image_pull_progress_timeout)')
       .argParser(durationMs).default(DEFAULT_PULL_PROGRESS_TIMEOUT_MS, `${DEFAULT_PULL_PROGRESS_TIMEOUT_MS / 60_000}m`))
+    .option('--registries <file>', 'registry mirrors, rewrites, credentials and TLS, in k3s\'s registries.yaml format (read at start)')
+    .option('--disable-default-registry-endpoint', 'pull a registry that has mirrors from its mirror endpoints only, never from the registry itself (as k3s\'s flag)')
     .action(async ({ imagePullProgressTimeout, ...raw }: Omit<CriOptions, 'cniBinDir' | 'imagePullProgressTimeoutMs'> & { cniBinDir: string; imagePullProgressTimeout: number }) => {
-      await runCri({ ...raw, imagePullProgressTimeoutMs: imagePullProgressTimeout, cniBinDir: raw.cniBinDir.split(':').filter(Boolean) });
+      await runCri({
+        ...raw, imagePullProgressTimeoutMs: imagePullProgressTimeout, cniBinDir: raw.cniBinDir.split(':').filter(Boolean),
+        ...(raw.registries !== undefined ? { registries: resolve(raw.registries) } : {}),
+      });
     });
 }
 
 /** Serves until SIGTERM or SIGINT; sets the exit status (1 when a close failed). Rejects when
  *  the runtime cannot start (state unreadable, socket or streaming address taken). */
 export async function runCri(opts: CriOptions): Promise<void> {
-  process.exitCode = await serveUntilSignal('skiff cri', () => startCriRuntime(opts));
+  try {
+    process.exitCode = await serveUntilSignal('skiff cri', () => startCriRuntime(opts));
+  } catch (err) {
+    // A mistake in the user's file, not a fault of skiff's: its message, no stack. By name:
+    // the parser (and yaml) load only when a runtime starts, not for every skiff command.
+    if (!(err instanceof Error && err.name === 'RegistriesConfigError')) throw err;
+    process.stderr.write(`skiff cri: ${err.message}\n`);
+    process.exitCode = 1;
+  }
 }
 
 /** The runtime serving on opts.socket; the caller owns the closers (serveUntilSignal, or `skiff up`). */

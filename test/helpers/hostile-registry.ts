@@ -47,6 +47,11 @@ export function digestOf(b: Buffer): string {
  *  token realm (/token) swaps basic credentials for a token, or anyone for 'anonymous'. */
 export interface BearerAuth {
   users: Record<string, string>;
+  /** Identity (OAuth2 refresh) tokens and the user each stands for: the realm swaps one
+   *  for that user's token by POST (grant_type=refresh_token), or, with `noOAuth`, only as
+   *  basic's password with an empty user (a realm answering POST with 405). */
+  refreshTokens?: Record<string, string>;
+  noOAuth?: boolean;
 }
 
 /** A hostile registry stopped when the test ends. */
@@ -132,10 +137,30 @@ function authorized(req: IncomingMessage, auth: BearerAuth): boolean {
 }
 
 function token(req: IncomingMessage, res: ServerResponse, auth: BearerAuth): void {
+  if (req.method === 'POST') {
+    if (auth.noOAuth) {
+      res.writeHead(405);
+      return void res.end();
+    }
+    let form = '';
+    req.on('data', (d: Buffer) => (form += d.toString()));
+    req.on('end', () => {
+      const params = new URLSearchParams(form);
+      const user = params.get('grant_type') === 'refresh_token' ? auth.refreshTokens?.[params.get('refresh_token') ?? ''] : undefined;
+      res.writeHead(user ? 200 : 401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(user ? { access_token: `tok-${user}` } : { error: 'invalid_grant' }));
+    });
+    return;
+  }
   const m = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
   let tokenFor = 'anonymous';
   if (m) {
     const [user, ...rest] = Buffer.from(m[1]!, 'base64').toString().split(':');
+    const refreshed = user === '' ? auth.refreshTokens?.[rest.join(':')] : undefined;
+    if (refreshed) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ token: `tok-${refreshed}` }));
+    }
     if (auth.users[user!] !== rest.join(':')) {
       res.writeHead(401, { 'content-type': 'application/json' });
       return void res.end('{"details":"incorrect username or password"}');

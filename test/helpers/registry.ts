@@ -5,9 +5,20 @@ import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
 import { tempDir } from './cni.js';
 
+export interface RegistryOptions {
+  auth?: { username: string; password: string };
+  /** Serve HTTPS with this PEM certificate and key; with clientCa, every client must
+   *  present a certificate that CA signed. */
+  tls?: { cert: string; key: string; clientCa?: string };
+  /** Serve the images stored under this directory (another registry's `dataDir`). */
+  dataDir?: string;
+}
+
 export interface Registry {
   /** '127.0.0.1:PORT' */
   host: string;
+  /** Where it stores what is pushed. */
+  dataDir: string;
   /** Basic-auth credentials when started with auth. */
   auth?: { username: string; password: string };
   /** The registry's log so far (the last 1 MB). */
@@ -19,26 +30,34 @@ export interface Registry {
  * kernel picks, storing under a temp dir; stopped by PID when the test ends. With `auth`,
  * every request needs those basic credentials (htpasswd auth).
  */
-export async function startRegistry(t: ExecutionContext, opts: { auth?: { username: string; password: string } } = {}): Promise<Registry> {
-  const { child, host, log } = await spawnRegistry(await tempDir(t), [], opts);
+export async function startRegistry(t: ExecutionContext, opts: RegistryOptions = {}): Promise<Registry> {
+  const dir = await tempDir(t);
+  const { child, host, log } = await spawnRegistry(dir, [], opts);
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  return { host: await host, ...(opts.auth ? { auth: opts.auth } : {}), log };
+  return { host: await host, dataDir: opts.dataDir ?? join(dir, 'data'), ...(opts.auth ? { auth: opts.auth } : {}), log };
 }
 
 /**
  * docker-registry serving `dir` on 127.0.0.1:0, its command line prefixed by `wrap` (e.g.
  * nsenter into a node netns). The caller stops `child`; `host` rejects if it does not start.
  */
-export async function spawnRegistry(dir: string, wrap: readonly string[] = [], opts: { auth?: { username: string; password: string } } = {}): Promise<{ child: ChildProcess; host: Promise<string>; log: () => string }> {
-  await mkdir(join(dir, 'data'), { recursive: true });
+export async function spawnRegistry(dir: string, wrap: readonly string[] = [], opts: RegistryOptions = {}): Promise<{ child: ChildProcess; host: Promise<string>; log: () => string }> {
+  const data = opts.dataDir ?? join(dir, 'data');
+  await mkdir(data, { recursive: true });
   if (opts.auth) await writeFile(join(dir, 'htpasswd'), `${opts.auth.username}:${await bcrypt(opts.auth.password)}\n`);
+  if (opts.tls) {
+    await writeFile(join(dir, 'tls.crt'), opts.tls.cert);
+    await writeFile(join(dir, 'tls.key'), opts.tls.key, { mode: 0o600 });
+    if (opts.tls.clientCa) await writeFile(join(dir, 'client-ca.crt'), opts.tls.clientCa);
+  }
+  const tls = opts.tls ? `, tls: { certificate: ${join(dir, 'tls.crt')}, key: ${join(dir, 'tls.key')}${opts.tls.clientCa ? `, clientcas: [${join(dir, 'client-ca.crt')}]` : ''} }` : '';
   await writeFile(join(dir, 'config.yml'), [
     'version: 0.1',
     'log: { level: info }',
-    `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
-    'http: { addr: "127.0.0.1:0" }',
+    `storage: { filesystem: { rootdirectory: ${data} }, delete: { enabled: true } }`,
+    `http: { addr: "127.0.0.1:0"${tls} }`,
     ...(opts.auth ? [`auth: { htpasswd: { realm: skiff-test, path: ${join(dir, 'htpasswd')} } }`] : []),
     '',
   ].join('\n'));

@@ -10,7 +10,11 @@ import { Cleanup, type CriFixture, killPid, pidsMatching, sweepCgroups, sweepMou
 const SKIFF = new URL('../../dist/cli/skiff.js', import.meta.url).pathname;
 const OUR_CNI = new URL('../../dist/cni', import.meta.url).pathname;
 
-export type SkiffCriOptions = FixtureOptions;
+export type SkiffCriOptions = FixtureOptions & {
+  /** A registries.yaml for `--registries` (with --disable-default-registry-endpoint, so no
+   *  pull leaves the node netns), made from the fixture's registry host. */
+  registries?: (registry: string) => string;
+};
 
 /** Starts `skiff cri`; resolves once it answers Version. Rejects (after cleaning up) if it does not start. */
 export async function startSkiffCri(opts: SkiffCriOptions = {}): Promise<CriFixture> {
@@ -31,6 +35,10 @@ export async function startSkiffCri(opts: SkiffCriOptions = {}): Promise<CriFixt
     }, null, 2));
     const args = [process.execPath, SKIFF, 'cri', '--socket', socket, '--root', root, '--cni-conf-dir', join(dir, 'cni'),
       '--cni-bin-dir', `${OUR_CNI}:/usr/lib/cni`, '--cgroup-parent', cgroupParent, '--streaming-address', '127.0.0.1:0'];
+    if (opts.registries) {
+      await writeFile(join(dir, 'registries.yaml'), opts.registries(registry));
+      args.push('--registries', join(dir, 'registries.yaml'), '--disable-default-registry-endpoint');
+    }
     const endpoint = `unix://${socket}`;
     const daemon = daemonInNode(node, args, join(dir, 'skiff-cri.log'), endpoint);
     // The daemon first, then monitors it started (conmon names our root in its argv), then

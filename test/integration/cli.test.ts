@@ -36,6 +36,27 @@ test('skiff cri refuses bad pull limits: a concurrency below 1, a duration that 
   t.regex(run('cri', '--help').stdout, /--image-pull-progress-timeout <duration>.*\(default: 5m\)/s);
 });
 
+test('skiff cri refuses a bad --registries file at start, naming the field, and makes nothing on disk', async (t) => {
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+  const { existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(`${tmpdir()}/skiff-cli-registries-`);
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const cases: [string, RegExp][] = [
+    ['mirrors:\n  registry.k8s.io:\n    endpoint: ["ftp://mirror"]\n', /mirrors\."registry\.k8s\.io"\.endpoint\[0\]: "ftp:\/\/mirror": only http:\/\/ and https:\/\/ endpoints/],
+    ['configs:\n  "m:5000":\n    tls: { ca_file: ./absent-ca.crt }\n', /configs\."m:5000"\.tls\.ca_file: .*ENOENT/],
+  ];
+  for (const [yaml, why] of cases) {
+    await writeFile(`${dir}/registries.yaml`, yaml);
+    const r = run('cri', '--registries', `${dir}/registries.yaml`, '--root', `${dir}/root`, '--socket', `${dir}/cri.sock`);
+    t.is(r.status, 1, yaml);
+    t.regex(r.stderr, why);
+    t.true(r.stderr.startsWith(`skiff cri: ${dir}/registries.yaml: `), 'one line naming the file, no stack');
+    t.false(existsSync(`${dir}/root`), 'nothing was made before the config was read');
+  }
+  t.regex(run('cri', '--help').stdout, /--registries <file>.*--disable-default-registry-endpoint/s);
+});
+
 test('skiff cri serves CRI on its socket and stops on SIGTERM, removing it; its state dirs are private', async (t) => {
   const { chmod, mkdir, mkdtemp, rm, stat } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');

@@ -3,7 +3,9 @@ import { Readable } from 'node:stream';
 import { dict, type Dict } from '../../own-keys.js';
 import { isDigest, sha256 } from './content.js';
 import type { PullProgress } from './limits.js';
-import { isLocalRegistry, registryEndpoint, type ImageRef } from './reference.js';
+import type { ImageRef } from './reference.js';
+import { defaultRegistryHosts, type RegistryHosts, type RoutedEndpoint } from './registry-hosts.js';
+import { trace } from '../../trace.js';
 
 // The pull side of the OCI distribution API (v2): manifests and blobs, with the
 // authentication dance registries use: anonymous, basic, or a bearer token fetched from
@@ -21,6 +23,7 @@ export const MAX_MANIFEST_BYTES = 4 * 1048 * 1048;
 /** A token response is a few KB of JSON; a hostile realm does not get to send more. */
 const MAX_TOKEN_BYTES = 1 << 20;
 const TAG = /^[\w][\w.-]{0,127}$/;
+const log = trace('images');
 const ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerList, MediaType.DockerManifest].join(', ');
 
 /** CRI AuthConfig, as the kubelet passes it. */
@@ -31,12 +34,16 @@ export interface Credentials {
   auth?: string;
   identityToken?: string;
   registryToken?: string;
+  /** The registry these are for ('https://reg.example/v1/' or 'reg.example'): when set, they
+   *  go to an endpoint of that host only. */
+  serverAddress?: string;
 }
 
 export interface RegistryOptions {
-  /** Registries ('host[:port]') spoken to over plain HTTP besides loopback (hosts.toml's
-   *  insecure hosts): a list, or a predicate that also decides for loopback. */
-  plainHttp?: readonly string[] | ((registry: string) => boolean);
+  /** The endpoints each image is pulled from, in order (registries.yaml's mirrors and
+   *  configs); default: the image's own registry, plain HTTP for loopback. */
+  hosts?: RegistryHosts;
+  /** For endpoints without TLS settings of their own; default the global fetch. */
   fetch?: typeof fetch;
 }
 
@@ -115,30 +122,55 @@ export class RegistryClient {
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
   }
 
-  private base(ref: ImageRef): string {
-    const host = registryEndpoint(ref.registry);
-    const p = this.opts.plainHttp;
-    const plain = typeof p === 'function' ? p(ref.registry) : isLocalRegistry(ref.registry) || (p ?? []).includes(ref.registry);
-    return `${plain ? 'http' : 'https'}://${host}/v2/${ref.repository}`;
+  /**
+   * GET path below each endpoint of ref in turn (registries.yaml's order), returning the
+   * first success. As containerd's resolver and fetcher, any failure (unreachable, refused,
+   * 404, 401) moves on to the next endpoint; when all fail, the first failure other than a
+   * 404 decides the status (404 when every endpoint lacked it), and the message lists what
+   * each endpoint said. Rejects with RegistryError, or the signal's reason once aborted.
+   */
+  private async request(ref: ImageRef, path: string, creds: Credentials | undefined, headers: Record<string, string>, io: RequestIo): Promise<Response> {
+    const endpoints = (this.opts.hosts ?? defaultRegistryHosts)(ref);
+    const failures: RegistryError[] = [];
+    for (const ep of endpoints) {
+      try {
+        return await this.requestAt(ep, ref, path, creds, headers, io);
+      } catch (err) {
+        if (io.signal?.aborted) throw io.signal.reason;
+        if (!(err instanceof RegistryError)) throw err;
+        log(() => `${ref.registry}/${ref.repository} ${path}: ${err.message}; trying the next endpoint`);
+        failures.push(err);
+      }
+    }
+    if (failures.length === 1) throw failures[0]!;
+    const decisive = failures.find((f) => f.status !== 404) ?? failures[0];
+    if (!decisive) throw new RegistryError(`${ref.registry}/${ref.repository}: no endpoint to pull from (every one is a mirror and the default endpoint is disabled)`, 404, 'NAME_UNKNOWN');
+    throw new RegistryError(`${ref.registry}/${ref.repository} ${path.replace(/^(manifests|blobs)\//, '$1 ')}: no endpoint served it: ${failures.map((f) => f.message).join('; ')}`, decisive.status, decisive.code);
   }
 
-  private async request(ref: ImageRef, path: string, creds: Credentials | undefined, headers: Record<string, string>, io: RequestIo): Promise<Response> {
-    const url = `${this.base(ref)}/${path}`;
-    const scope = `repository:${ref.repository}:pull`;
-    const cacheKey = `${ref.registry} ${scope} ${this.credentialKey(creds)}`;
-    const attempt = (authorization?: string) => this.send(url, { headers: { ...headers, ...(authorization ? { authorization } : {}) }, redirect: 'follow' }, io, `cannot reach registry ${ref.registry}`);
+  private async requestAt(ep: RoutedEndpoint, ref: ImageRef, path: string, callerCreds: Credentials | undefined, headers: Record<string, string>, io: RequestIo): Promise<Response> {
+    const url = `${ep.root}/${ep.repository}/${path}`;
+    const where = endpointName(ep, ref);
+    // As containerd's CRI (ParseAuth): the caller's credentials when it gave some, but only
+    // to the host its serverAddress names (another endpoint is asked anonymously); without
+    // any, the endpoint's configs auth.
+    const creds: Credentials | undefined = callerCreds ? (addressedTo(callerCreds, ep.host) ? callerCreds : undefined) : ep.config?.auth;
+    const fetcher = ep.fetch ?? this.fetch;
+    const scope = `repository:${ep.repository}:pull`;
+    const cacheKey = `${ep.host} ${scope} ${this.credentialKey(creds)}`;
+    const attempt = (authorization?: string) => this.send(fetcher, url, { headers: { ...headers, ...(authorization ? { authorization } : {}) }, redirect: 'follow' }, io, `cannot reach ${where}`);
     const cached = this.tokens.get(cacheKey);
     let res = await attempt(cached ?? (creds?.registryToken ? `Bearer ${creds.registryToken}` : undefined));
     if (res.status === 401) {
       const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
       await res.body?.cancel();
-      const authorization = challenge?.scheme === 'basic' ? basic(creds, ref.registry) : challenge?.scheme === 'bearer' ? await this.token(challenge.params, scope, creds, ref.registry, io) : undefined;
-      if (!authorization) throw new RegistryError(`registry ${ref.registry} asks for authentication (${res.headers.get('www-authenticate') ?? 'no challenge'}) and no usable credentials were given`, 401, 'UNAUTHORIZED');
+      const authorization = challenge?.scheme === 'basic' ? basic(creds, where) : challenge?.scheme === 'bearer' ? await this.token(fetcher, challenge.params, scope, creds, where, io) : undefined;
+      if (!authorization) throw new RegistryError(`${where} asks for authentication (${res.headers.get('www-authenticate') ?? 'no challenge'}) and no usable credentials were given`, 401, 'UNAUTHORIZED');
       res = await attempt(authorization);
       if (res.status === 401 || res.status === 403) this.tokens.delete(cacheKey);
       else this.tokens.set(cacheKey, authorization);
     }
-    if (!res.ok) throw await errorOf(res, ref, path);
+    if (!res.ok) throw await errorOf(res, ref, ep, path);
     return res;
   }
 
@@ -146,7 +178,7 @@ export class RegistryClient {
    *  a cached token only when they hold the same credentials. */
   private credentialKey(creds: Credentials | undefined): string {
     if (!creds) return 'anonymous';
-    const fields = [creds.username, creds.password, creds.auth, creds.identityToken, creds.registryToken].map((f) => f ?? '');
+    const fields = [creds.username, creds.password, creds.auth, creds.identityToken, creds.registryToken, creds.serverAddress].map((f) => f ?? '');
     return createHmac('sha256', this.keySecret).update(JSON.stringify(fields)).digest('hex');
   }
 
@@ -155,11 +187,11 @@ export class RegistryClient {
    * request ends there when the body ends, fails or is cancelled). Rejects with the
    * signal's reason once it aborted, or RegistryError UNREACHABLE (`unreachable`: cause).
    */
-  private async send(url: string | URL, init: RequestInit, io: RequestIo, unreachable: string): Promise<Response> {
+  private async send(fetcher: typeof fetch, url: string | URL, init: RequestInit, io: RequestIo, unreachable: string): Promise<Response> {
     const end = io.progress?.begin();
     let res: Response;
     try {
-      res = await this.fetch(url, { ...init, ...(io.signal ? { signal: io.signal } : {}) });
+      res = await fetcher(url, { ...init, ...(io.signal ? { signal: io.signal } : {}) });
     } catch (err) {
       end?.();
       if (io.signal?.aborted) throw io.signal.reason;
@@ -196,13 +228,29 @@ export class RegistryClient {
     return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
   }
 
-  private async token(params: Dict<string>, scope: string, creds: Credentials | undefined, registry: string, io: RequestIo): Promise<string> {
-    if (!params.realm) throw new RegistryError(`registry ${registry}: bearer challenge without a realm`, 401, 'UNAUTHORIZED');
+  private async token(fetcher: typeof fetch, params: Dict<string>, scope: string, creds: Credentials | undefined, registry: string, io: RequestIo): Promise<string> {
+    if (!params.realm) throw new RegistryError(`${registry}: bearer challenge without a realm`, 401, 'UNAUTHORIZED');
     const url = new URL(params.realm);
-    if (params.service) url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', params.scope ?? scope);
-    const authorization = basic(creds, registry, false);
-    const res = await this.send(url, { headers: authorization ? { authorization } : {} }, io, `token service ${url.origin} unreachable`);
+    const unreachable = `token service ${url.origin} unreachable`;
+    let res: Response | undefined;
+    // An identity token (registries.yaml identitytoken, CRI identityToken) is an OAuth2
+    // refresh token, swapped by POST as containerd does (client_id containerd-client); a
+    // realm without the POST endpoint (404, 405) gets it as basic's password, as containerd falls back.
+    const refresh = creds?.username ? undefined : creds?.identityToken;
+    if (refresh) {
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: 'containerd-client', scope: params.scope ?? scope, ...(params.service ? { service: params.service } : {}) });
+      res = await this.send(fetcher, url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }, io, unreachable);
+      if (res.status === 404 || res.status === 405) {
+        await res.body?.cancel();
+        res = undefined;
+      }
+    }
+    if (!res) {
+      if (params.service) url.searchParams.set('service', params.service);
+      url.searchParams.set('scope', params.scope ?? scope);
+      const authorization = refresh ? `Basic ${Buffer.from(`:${refresh}`).toString('base64')}` : basic(creds, registry, false);
+      res = await this.send(fetcher, url, { headers: authorization ? { authorization } : {} }, io, unreachable);
+    }
     if (!res.ok) await res.body?.cancel();
     if (!res.ok) throw new RegistryError(`token service for ${registry} refused: HTTP ${res.status}`, res.status === 401 || res.status === 403 ? 401 : res.status, 'UNAUTHORIZED');
     const body = parseJson(await readAtMost(res, MAX_TOKEN_BYTES, () => new RegistryError(`token service for ${registry} sent more than ${MAX_TOKEN_BYTES} bytes`, 502, 'UNAUTHORIZED')), `token of ${registry}`) as { token?: string; access_token?: string };
@@ -242,7 +290,7 @@ export function parseJson(body: Buffer, what: string): unknown {
 function basic(creds: Credentials | undefined, registry: string, required = true): string | undefined {
   const pair = creds?.auth ? Buffer.from(creds.auth, 'base64').toString('utf8') : creds?.username !== undefined ? `${creds.username}:${creds.password ?? ''}` : undefined;
   if (pair === undefined) {
-    if (required) throw new RegistryError(`registry ${registry} asks for basic authentication and no credentials were given`, 401, 'UNAUTHORIZED');
+    if (required) throw new RegistryError(`${registry} asks for basic authentication and no credentials were given`, 401, 'UNAUTHORIZED');
     return undefined;
   }
   return `Basic ${Buffer.from(pair).toString('base64')}`;
@@ -258,7 +306,7 @@ export function parseChallenge(header: string): { scheme: string; params: Dict<s
   return { scheme: m[1]!.toLowerCase(), params };
 }
 
-async function errorOf(res: Response, ref: ImageRef, path: string): Promise<RegistryError> {
+async function errorOf(res: Response, ref: ImageRef, ep: RoutedEndpoint, path: string): Promise<RegistryError> {
   let code: string | undefined;
   let detail = '';
   try {
@@ -267,6 +315,26 @@ async function errorOf(res: Response, ref: ImageRef, path: string): Promise<Regi
     code = body.errors?.[0]?.code;
     detail = body.errors?.map((e) => `${e.code}: ${e.message}`).join('; ') ?? '';
   } catch {}
-  const what = `${ref.registry}/${ref.repository} ${path.replace(/^(manifests|blobs)\//, '$1 ')}`;
+  const what = `${ref.registry}/${ref.repository} ${path.replace(/^(manifests|blobs)\//, '$1 ')}${ep.mirror ? ` from mirror ${ep.root}/${ep.repository}` : ''}`;
   return new RegistryError(`${what}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`, res.status, code);
+}
+
+/** Whether creds may go to host: always, unless their serverAddress names another host.
+ *  Kinder than containerd's url.Parse in two ways: a bare 'host[:port]' names that host
+ *  (containerd finds no host in it and sends the credentials nowhere), and Docker Hub's
+ *  names (docker config's https://index.docker.io/v1/) are one host. */
+function addressedTo(creds: Credentials, host: string): boolean {
+  const address = creds.serverAddress;
+  if (!address) return true;
+  const hub = (h: string) => (h === 'index.docker.io' || h === 'docker.io' ? 'registry-1.docker.io' : h);
+  try {
+    return hub(new URL(address.includes('://') ? address : `https://${address}`).host) === hub(host);
+  } catch {
+    return false;
+  }
+}
+
+/** 'registry 127.0.0.1:5000', or 'mirror 10.0.0.1:5000 of registry.k8s.io'. */
+function endpointName(ep: RoutedEndpoint, ref: ImageRef): string {
+  return ep.mirror ? `mirror ${ep.host} of ${ref.registry}` : `registry ${ref.registry}`;
 }

@@ -13,6 +13,7 @@ import { hostPlatform, pullImage, type Platform, type PullOptions } from './pull
 import { recordOf, type ImageRecord } from './records.js';
 import { formatReference, parseReference, repoName } from './reference.js';
 import { RegistryClient, RegistryError, type Credentials } from './registry.js';
+import type { RegistryHosts } from './registry-hosts.js';
 import { LayerStore, Snapshots } from './snapshots.js';
 
 export type { ImageRecord } from './records.js';
@@ -20,8 +21,9 @@ export type { ImageRecord } from './records.js';
 const log = trace('images');
 
 export interface ImageStoreOptions {
-  /** Registries spoken to over plain HTTP; default: loopback ones (localhost, 127.*, ::1). */
-  plainHttp?: (registry: string) => boolean;
+  /** The endpoints each image is pulled from (registries.yaml, registry-hosts.ts); default:
+   *  its own registry, plain HTTP for loopback ones (localhost, 127.*, ::1). */
+  hosts?: RegistryHosts;
   /** The platform picked from multi-platform indexes; default: this host's. */
   platform?: Platform;
   /** Metadata ops while unpacking; default: the addon's. Tests pass a fake. */
@@ -105,7 +107,7 @@ export class ImageStore {
       new ContentStore(join(root, 'content')),
       new LayerStore(join(root, 'layers'), opts.fs ?? new RealFsMeta()),
       new Snapshots(join(root, 'rootfs')),
-      new RegistryClient({ ...(opts.plainHttp ? { plainHttp: opts.plainHttp } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
+      new RegistryClient({ ...(opts.hosts ? { hosts: opts.hosts } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
       opts.platform ?? hostPlatform(),
       opts.pullLimits,
       opts.clock,

@@ -10,7 +10,7 @@ export const pullImage: Handler<ImageRpcs['PullImage']> = async (req, { deps, si
   if (!ref) throw invalidArgument('image.image is required');
   const a = req.auth;
   const auth = a && (a.username || a.password || a.auth || a.identityToken || a.registryToken)
-    ? { username: a.username, password: a.password, auth: a.auth, identityToken: a.identityToken, registryToken: a.registryToken }
+    ? { username: a.username, password: a.password, auth: a.auth, identityToken: a.identityToken, registryToken: a.registryToken, ...(a.serverAddress ? { serverAddress: a.serverAddress } : {}) }
     : undefined;
   try {
     const image = await deps.images.pull(ref, auth, signal);
