@@ -20,6 +20,8 @@ export interface NodeOptions {
   readonly kubeconfig: string;
   /** Another runtime's CRI socket; the embedded one when undefined. */
   readonly containerRuntimeEndpoint?: string;
+  /** registries.yaml for the embedded runtime (absolute path). */
+  readonly registries?: string;
   /** Where the runtime reads CNI configs; undefined: <agentDir>/etc/cni/net.d, written here from the podCIDR. */
   readonly cniConfDir?: string;
   readonly cniBinDir: readonly string[];
@@ -56,6 +58,7 @@ export async function startNode(opts: NodeOptions, rb: Rollback): Promise<Runnin
       socket: join(opts.agentDir, 'cri.sock'), root: join(opts.agentDir, 'cri'), cniConfDir: confDir, cniBinDir: [...opts.cniBinDir],
       cgroupParent: opts.cgroupRoot, streamingAddress: '127.0.0.1:0',
       maxConcurrentDownloads: DEFAULT_MAX_CONCURRENT_DOWNLOADS, imagePullProgressTimeoutMs: DEFAULT_PULL_PROGRESS_TIMEOUT_MS,
+      ...(opts.registries !== undefined ? { registries: opts.registries } : {}),
     });
     const pins = releasePins(join(opts.agentDir, 'cri', 'sandboxes', '.pins'));
     for (const c of [...runtime.closers, pins].reverse()) rb.push(c.name, () => c.close());

@@ -1,10 +1,10 @@
 // `skiff up` as a user meets it, in a private node netns (test/helpers/node-netns.ts), driven by
 // the stock kubectl: it starts with progress lines and the KUBECONFIG line, the Node registers
 // with a podCIDR and becomes Ready, a pod bound to it by spec.nodeName runs from the local
-// registry, `kubectl logs` and `kubectl exec` reach it, and after the pod is deleted a stop leaves
+// registry (through a registries.yaml mirror), `kubectl logs` and `kubectl exec` reach it, and after the pod is deleted a stop leaves
 // nothing behind. Bad flags, a taken port and an unusable data dir are one line and exit 1.
 import test from 'ava';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Node, Pod } from '../../src/api/types.js';
 import { Cleanup } from '../cri/fixtures.js';
@@ -35,8 +35,13 @@ if (isRoot) {
     t.teardown(() => cleanup.run());
     const node = await createNodeNetns(cleanup);
     const name = uniq('-node');
-    const image = node.busybox();
-    const up = node.up(['--node-name', name]);
+    // The pod names registry.k8s.io; registries.yaml sends the pull to the node's local registry,
+    // as an air-gapped node's mirror would, without changing the pod.
+    const local = await node.busybox();
+    const registriesYaml = join(node.dataDir, 'registries.yaml');
+    await writeFile(registriesYaml, `mirrors:\n  registry.k8s.io:\n    endpoint:\n      - "http://${local.split('/')[0]}"\n`);
+    const image = `registry.k8s.io/${local.split('/').slice(1).join('/')}`;
+    const up = node.up(['--node-name', name, '--registries', registriesYaml]);
     // On a failure or a timeout, what skiff said is the first thing to read.
     cleanup.push(() => { if (!t.passed) t.log(up.stderr()); });
     await up.waitFor(/skiff up: serving on/);
@@ -56,11 +61,12 @@ if (isRoot) {
 
     const pod = {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hello', namespace: 'default' },
-      spec: { nodeName: name, containers: [{ name: 'c', image: await image, command: ['sh', '-c', 'echo hello from skiff; exec sleep 3600'] }] },
+      spec: { nodeName: name, containers: [{ name: 'c', image, command: ['sh', '-c', 'echo hello from skiff; exec sleep 3600'] }] },
     };
     const created = await node.kubectl(['create', '-f', '-'], JSON.stringify(pod));
     t.is(created.code, 0, created.stderr);
     const running = await until<Pod>(node, ['get', 'pod', 'hello'], (p) => p.status?.phase === 'Running');
+    t.is(running.status?.containerStatuses?.[0]?.image, image);
     t.truthy(running.status?.podIP);
     t.is(running.status?.hostIP, node.address);
 
@@ -98,6 +104,8 @@ if (isRoot) {
     await refused(['--node-name', 'Not_A_Name'], /^error: option '--node-name <name>' argument 'Not_A_Name' is invalid\. a lowercase RFC 1123 subdomain/);
     await refused(['--node-cidr-mask-size', '8'], /^skiff: invalid --cluster-cidr 10\.244\.0\.0\/16: its mask size must be less than or equal to --node-cidr-mask-size \(8\)$/);
     await refused(['--data-dir', '/etc/passwd/x'], /^skiff: ENOTDIR: not a directory, mkdir '\/etc\/passwd\/x'$/);
+    await refused(['--registries', '/dev/null', '--container-runtime-endpoint', '/run/containerd/containerd.sock'], /^skiff: --registries configures the embedded runtime; with --container-runtime-endpoint, configure that runtime's registries instead$/);
+    await refused(['--registries', join(node.dataDir, 'missing.yaml')], /^skiff: .*missing\.yaml/);
 
     // Ports taken inside the node: the apiserver's fails before anything starts; the kubelet's
     // after the control plane and the runtime did, which must then be closed again.
