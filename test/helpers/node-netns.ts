@@ -49,6 +49,8 @@ export interface NodeNs {
   kubectl(args: string[], stdin?: string): Promise<Run>;
   /** `skiff up` in the netns with this node's data dir, cgroup root and address, plus extra flags. */
   up(extra?: string[]): RunningUp;
+  /** Any skiff command line in the netns (`server ...`, `agent ...`), stopped at cleanup. */
+  skiff(args: string[]): RunningUp;
   /** Builds the test images and serves them from a registry on the netns' loopback; resolves with busybox's reference. */
   busybox(): Promise<string>;
   /** What a stopped skiff left: mounts under the data dir, cgroups below the cgroup root, processes naming the data dir. */
@@ -83,12 +85,13 @@ export async function createNodeNetns(cleanup: Cleanup): Promise<NodeNs> {
   const node: NodeNs = {
     netns, address: UPLINK.address, dataDir, cgroupRoot, adminKubeconfig, exec,
     kubectl: (args, stdin) => kubectlIn(netns, adminKubeconfig, args, stdin),
-    up: (extra = []) => {
-      const running = startUp(netns, ['up', '--data-dir', dataDir, '--listen', `${UPLINK.address}:6443`, '--cgroup-root', cgroupRoot, ...extra]);
+    skiff: (args) => {
+      const running = startUp(netns, args);
       cleanup.push(() => running.stop('SIGKILL'));
       cleanup.push(() => running.stop());
       return running;
     },
+    up: (extra = []) => node.skiff(['up', '--data-dir', dataDir, '--listen', `${UPLINK.address}:6443`, '--cgroup-root', cgroupRoot, ...extra]),
     busybox: () => (registry ??= (async () => {
       // Outside the data dir: the registry's argv names its dir, and leftovers() looks for the data dir in argvs.
       const imageDir = await mkdtemp(join(tmpdir(), 'skiff-up-images-'));
