@@ -1,8 +1,9 @@
 // `skiff up` as a user meets it, in a private node netns (test/helpers/node-netns.ts), driven by
 // the stock kubectl: it starts with progress lines and the KUBECONFIG line, the Node registers
 // with a podCIDR and becomes Ready, a pod bound to it by spec.nodeName runs from the local
-// registry (through a registries.yaml mirror), `kubectl logs` and `kubectl exec` reach it, and after the pod is deleted a stop leaves
-// nothing behind. Bad flags, a taken port and an unusable data dir are one line and exit 1.
+// registry (through a registries.yaml mirror), `kubectl logs` and `kubectl exec` reach it; after
+// the pod is deleted a stop leaves nothing behind, and a restart on the same data dir finds its
+// Node again. Bad flags, a taken port and an unusable data dir are one line and exit 1.
 import test from 'ava';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ async function until<T>(node: NodeNs, args: string[], done: (v: T) => boolean): 
 const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
 if (isRoot) {
-  rt('skiff up: the node becomes Ready, a pod runs, kubectl logs and exec reach it, and a stop leaves nothing', async (t) => {
+  rt('skiff up: the node becomes Ready, a pod runs, kubectl logs and exec reach it, a stop leaves nothing, a restart finds the Node', async (t) => {
     t.timeout(300_000);
     const cleanup = new Cleanup();
     t.teardown(() => cleanup.run());
@@ -81,6 +82,17 @@ if (isRoot) {
     t.is(deleted.code, 0, deleted.stderr);
     t.is(await up.stop(), 0, up.stderr());
     t.regex(up.stderr(), /skiff up: stopped\n$/);
+    t.deepEqual(await node.leftovers(), []);
+
+    // Again on the same data dir: the same CA and admin.kubeconfig, the Node kept with its podCIDR.
+    const kubeconfigBefore = await readFile(node.adminKubeconfig, 'utf8');
+    const again = node.up(['--node-name', name]);
+    cleanup.push(() => { if (!t.passed) t.log(again.stderr()); });
+    await again.waitFor(new RegExp(`node ${name} registered, podCIDR 10\\.244\\.0\\.0/24`));
+    const back = await until<Node>(node, ['get', 'node', name], ready);
+    t.is(back.metadata.uid, registered.metadata.uid);
+    t.is(await readFile(node.adminKubeconfig, 'utf8'), kubeconfigBefore);
+    t.is(await again.stop(), 0, again.stderr());
     t.deepEqual(await node.leftovers(), []);
   });
 
