@@ -109,4 +109,18 @@ export async function syncPod(ctx: SyncContext, uid: string, pod: Pod | undefine
   }
   const after = await readPodRuntime(cri, uid);
   await ctx.status.write(pod, statusOf(ctx, pod, after, waiting));
+  await removeLeftovers(ctx, after);
+}
+
+/**
+ * Upstream's container GC for a live pod, in small: exited containers beyond the two newest of
+ * each name (the status shows one run and the one before), and stopped sandboxes that are not
+ * the newest and hold no container, go; a crash-looping pod would otherwise pile up rootfs.
+ */
+async function removeLeftovers(ctx: SyncContext, r: PodRuntime): Promise<void> {
+  const { cri } = ctx.deps;
+  await Promise.all(r.stale.map((id) => cri.runtime.removeContainer({ containerId: id }).catch(ignoreGone)));
+  const used = new Set(r.containers.map((c) => c.sandboxId));
+  const idle = r.sandboxes.slice(1).filter((s) => !s.ready && !used.has(s.id));
+  await Promise.all(idle.map((s) => cri.runtime.removePodSandbox({ podSandboxId: s.id }).catch(ignoreGone)));
 }

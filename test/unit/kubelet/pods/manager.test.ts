@@ -99,7 +99,7 @@ test('restartPolicy Never: an exit 1 makes the pod Failed with the exit code, an
   t.deepEqual(sandboxes.map((s) => s.state), ['SANDBOX_NOTREADY'], 'a finished pod\'s sandbox is stopped');
 });
 
-test('restartPolicy Always: a crash restarts at once, the next one waits in CrashLoopBackOff for 10 s', async (t) => {
+test('restartPolicy Always: a crash restarts at once, the next one waits in CrashLoopBackOff for 10 s; old runs are removed', async (t) => {
   const { pods, timers, rt, cri } = await setup(t);
   const p = await pods.create(podOn('crashy', NODE));
   const uid = p.metadata.uid!;
@@ -118,6 +118,9 @@ test('restartPolicy Always: a crash restarts at once, the next one waits in Cras
   t.is(backoff.status?.containerStatuses?.[0]?.restartCount, 1);
   const restarted = await eventually(timers, () => pods.get('crashy'), (x) => x.status?.containerStatuses?.[0]?.restartCount === 2);
   t.truthy(restarted.status?.containerStatuses?.[0]?.state?.running);
+  // Three runs so far: the first is removed, the newest and the one before it stay.
+  const left = await eventually(timers, () => containersOf(cri, uid), (l) => l.length === 2, 0);
+  t.deepEqual(left.map((c) => c.state).sort(), ['CONTAINER_EXITED', 'CONTAINER_RUNNING']);
 });
 
 test('init containers run one after another before the app; Never with a missing image waits in ErrImageNeverPull', async (t) => {

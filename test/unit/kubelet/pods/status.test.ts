@@ -22,7 +22,7 @@ const ctr = (name: string, over: Partial<ContainerView> = {}): ContainerView => 
   id: `c${++seq}`, sandboxId: 'sb1', name, restartCount: 0, hash: '', state: 'RUNNING', createdAtMs: T0, startedAtMs: T0 + 1000, finishedAtMs: 0,
   exitCode: 0, reason: '', message: '', image: 'docker.io/library/busybox:1', imageRef: 'docker.io/library/busybox@sha256:aa', ...over,
 });
-const rt = (sandboxes: SandboxView[], containers: ContainerView[]): PodRuntime => ({ sandboxes, containers });
+const rt = (sandboxes: SandboxView[], containers: ContainerView[]): PodRuntime => ({ sandboxes, containers, stale: [] });
 const status = (p: Pod, r: PodRuntime, waiting: Map<string, WaitingReason> = new Map(), nowMs = T0 + 5000, terminal = false) =>
   generatePodStatus({ pod: p, runtime: r, waiting, runtimeName: 'skiff', nodeIp: '192.0.2.10', nowMs, terminal });
 const cond = (s: ReturnType<typeof status>, type: string) => s.conditions?.find((c) => c.type === type);
