@@ -40,9 +40,9 @@ test('host namespaces, shared pid, sysctls, run-as ids, groups and privilege rea
   t.is(sandboxConfig(pod({ hostPID: true }), 0, ctx).linux?.securityContext?.namespaceOptions?.pid, 'NODE');
 });
 
-test('port mappings only for ports with a hostPort, protocol defaulting to TCP', (t) => {
+test('port mappings for every container port (hostPort 0 when none), protocol defaulting to TCP', (t) => {
   const cfg = sandboxConfig(pod({ containers: [{ name: 'c', image: 'b', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81 }, { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' }] }] }), 0, ctx);
-  t.deepEqual(cfg.portMappings, [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }, { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIp: '127.0.0.1' }]);
+  t.deepEqual(cfg.portMappings, [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }, { containerPort: 81, hostPort: 0, protocol: 'TCP' }, { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIp: '127.0.0.1' }]);
 });
 
 test('hostname: spec.hostname wins; a long name is cut to 63 without a trailing dash', (t) => {

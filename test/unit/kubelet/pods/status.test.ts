@@ -20,7 +20,7 @@ test('a running pod: Running, every condition True in upstream\'s order, IPs, st
   t.is(s.startTime, iso(T0 + 5000));
   t.is(s.qosClass, 'BestEffort');
   t.deepEqual(s.containerStatuses, [{
-    name: 'app', image: 'busybox:1', imageID: 'docker.io/library/busybox@sha256:aa', containerID: 'skiff://abc', ready: true, started: true, restartCount: 0,
+    name: 'app', image: 'docker.io/library/busybox:1', imageID: 'docker.io/library/busybox@sha256:aa', containerID: 'skiff://abc', ready: true, started: true, restartCount: 0,
     state: { running: { startedAt: iso(T0 + 1000) } },
   }]);
 });
@@ -115,4 +115,10 @@ test('init containers: PodInitializing while they run, Initialized False naming 
 test('conditions the kubelet does not own are kept', (t) => {
   const s = status(pod({}, { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' }] }), rt([sandbox()], [ctr('app')]));
   t.is(s.conditions?.[0]?.type, 'DisruptionTarget');
+});
+
+test('a container left created (its start failed) counts as exited, as upstream treats it', (t) => {
+  const s = status(pod({ restartPolicy: 'Never' }), rt([sandbox()], [ctr('app', { id: 'x', state: 'CREATED', exitCode: 128, reason: 'StartError', startedAtMs: 0 })]));
+  t.deepEqual(s.containerStatuses?.[0]?.state, { terminated: { exitCode: 128, reason: 'StartError', containerID: 'skiff://x' } });
+  t.is(s.phase, 'Failed');
 });
