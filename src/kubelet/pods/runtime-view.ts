@@ -39,7 +39,7 @@ export interface PodRuntime {
   sandboxes: SandboxView[];
   /** Newest first. */
   containers: ContainerView[];
-  /** Exited containers older than the two newest of their name: nobody reads them any more. */
+  /** Stopped containers older than the two newest of their name: nobody reads them any more. */
   stale: string[];
 }
 
@@ -94,7 +94,7 @@ export async function readPodRuntime(cri: CriClient, uid: string): Promise<PodRu
     const name = c.metadata?.name ?? '';
     const list = byName.get(name) ?? [];
     if (list.length < 2) list.push(c);
-    else if (c.state === 'CONTAINER_EXITED') stale.push(c.id);
+    else if (c.state !== 'CONTAINER_RUNNING') stale.push(c.id);
     byName.set(name, list);
   }
   const wanted = [...byName.values()].flat();

@@ -8,6 +8,7 @@ import { ManualTimers } from '../../../../src/client/timers.js';
 import { criClient, type CriClient } from '../../../../src/cri/client.js';
 import { serveCri } from '../../../../src/cri/server.js';
 import { FakeClock } from '../../../../src/host/clock.js';
+import type { FakeOciOptions } from '../../../../src/host/oci/fake.js';
 import { RealFiles } from '../../../../src/host/files/real.js';
 import { startPodManager } from '../../../../src/kubelet/pods/index.js';
 import { fakeRuntime } from '../../../helpers/cri-deps.js';
@@ -19,11 +20,11 @@ import { POD, startClientFixture } from '../../client/client-fixture.js';
 
 const NODE = 'node-a';
 
-async function setup(t: ExecutionContext) {
+async function setup(t: ExecutionContext, ociOpts: FakeOciOptions = {}) {
   const f = await startClientFixture(t);
   const clock = new FakeClock();
   const timers = new ManualTimers(clock);
-  const rt = await fakeRuntime(t, {}, clock);
+  const rt = await fakeRuntime(t, ociOpts, clock);
   const server = await serveCri(rt.deps, join(rt.root, 'cri.sock'));
   const cri = criClient(server.socketPath);
   const rootDir = await mkdtemp(join(tmpdir(), 'skiff-kubelet-'));
@@ -170,4 +171,18 @@ test('after a restart: running containers are adopted, not restarted; sandboxes 
   await new Promise((r) => setTimeout(r, 50));
   t.deepEqual((await containersOf(cri, kept.metadata.uid!)).map((c) => c.id), before);
   t.is((await pods.get('kept')).status?.phase, 'Running');
+});
+
+test('a container the runtime cannot create waits in CreateContainerError and is tried again 10 s later', async (t) => {
+  let fail = true;
+  const { pods, timers, cri } = await setup(t, { program: () => (fail ? { createError: 'no such device' } : {}) });
+  const p = await pods.create(podOn('broken', NODE));
+  const waiting = await eventually(timers, () => pods.get('broken'), (x) => !!x.status?.containerStatuses?.[0]?.state?.waiting?.message, 0);
+  t.is(waiting.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'CreateContainerError');
+  t.regex(waiting.status?.containerStatuses?.[0]?.state?.waiting?.message ?? '', /no such device/);
+  t.deepEqual(await containersOf(cri, p.metadata.uid!), []);
+  fail = false;
+  // Exactly the retry period, then no more time: the 60 s resync cannot be what starts it.
+  timers.advance(10_000);
+  await eventually(timers, () => pods.get('broken'), (x) => x.status?.phase === 'Running', 0);
 });
