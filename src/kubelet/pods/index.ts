@@ -1,15 +1,17 @@
 // The pod manager: pods bound to this node, from an informer, each reconciled by its own
 // serialized worker (a WorkQueue keyed by pod uid), woken by the informer, by the PLEG relist
-// every second, by backoff expiries and by a resync every minute. See README.md.
+// every second and by CRI container events, by backoff expiries and by a resync every minute.
+// See README.md.
 import type { Pod } from '../../api/types.js';
 import { DeletedFinalStateUnknown } from '../../client/informer.js';
 import { ItemExponentialRateLimiter } from '../../client/rate-limiters.js';
+import { sleep } from '../../client/timers.js';
 import { runWorker, WorkQueue } from '../../client/workqueue.js';
 import type { PodManager, PodManagerDeps } from '../types.js';
 import { Backoff } from './backoff.js';
 import { podLogsDir, type SyncContext } from './context.js';
 import { parseResolvConf } from './dns.js';
-import { Pleg } from './pleg.js';
+import { Pleg, watchContainerEvents } from './pleg.js';
 import { StatusWriter } from './status-writer.js';
 import { syncPod } from './sync-pod.js';
 
@@ -54,6 +56,7 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
   const stoppedSignal = new AbortController();
   const pleg = new Pleg(deps.cri);
   const workers: Promise<void>[] = [];
+  let events: Promise<void> = Promise.resolve();
 
   const runtimeName = async (): Promise<string | undefined> => {
     for (;;) {
@@ -62,10 +65,7 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
       } catch (err) {
         deps.log(`pod manager: the container runtime does not answer Version yet: ${(err as Error).message}`);
       }
-      await new Promise<void>((resolve) => {
-        const cancel = deps.timers.after(RUNTIME_RETRY_MS, resolve);
-        stoppedSignal.signal.addEventListener('abort', () => { cancel(); resolve(); }, { once: true });
-      });
+      await sleep(deps.timers, RUNTIME_RETRY_MS, stoppedSignal.signal);
       if (stopped) return undefined;
     }
   };
@@ -106,6 +106,7 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
       if (!stopped) cancelTimer = deps.timers.after(RELIST_PERIOD_MS, () => void relist());
     };
     await relist();
+    events = watchContainerEvents(deps.cri, (uid) => queue.add(uid), { signal: stoppedSignal.signal, wait: (ms) => sleep(deps.timers, ms, stoppedSignal.signal), log: deps.log });
   })().catch((err: unknown) => deps.log(`pod manager: could not start: ${(err as Error).message}`));
 
   return {
@@ -116,7 +117,7 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
       cancelTimer();
       queue.shutDown();
       await started;
-      await Promise.all(workers);
+      await Promise.all([...workers, events]);
     },
   };
 }

@@ -186,3 +186,4 @@ test('a container the runtime cannot create waits in CreateContainerError and is
   timers.advance(10_000);
   await eventually(timers, () => pods.get('broken'), (x) => x.status?.phase === 'Running', 0);
 });
+
