@@ -93,6 +93,8 @@ export async function syncPod(ctx: SyncContext, uid: string, pod: Pod | undefine
       sandbox = { id: (await cri.runtime.runPodSandbox({ config })).podSandboxId, config };
     } catch (err) {
       ctx.deps.log(`pod ${podRef(pod)}: RunPodSandbox failed: ${(err as Error).message}`);
+      // The pod still says what it is waiting for (ContainerCreating) while the queue retries.
+      await ctx.status.write(pod, statusOf(ctx, pod, await readPodRuntime(cri, uid), waiting)).catch(() => undefined);
       throw err;
     }
   } else if (actions.sandboxId) {

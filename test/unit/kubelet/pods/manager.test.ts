@@ -187,3 +187,17 @@ test('a container the runtime cannot create waits in CreateContainerError and is
   await eventually(timers, () => pods.get('broken'), (x) => x.status?.phase === 'Running', 0);
 });
 
+
+test('a sandbox the runtime cannot make: the pod reports ContainerCreating and the worker tries again', async (t) => {
+  const { pods, timers, rt, logs } = await setup(t);
+  const network = rt.deps.network;
+  rt.deps.network = async () => undefined;
+  await pods.create(podOn('nonet', NODE));
+  const pending = await eventually(timers, () => pods.get('nonet'), (x) => !!x.status?.containerStatuses, 0);
+  t.is(pending.status?.phase, 'Pending');
+  t.deepEqual(pending.status?.containerStatuses?.[0]?.state, { waiting: { reason: 'ContainerCreating' } });
+  t.is(pending.status?.conditions?.find((c) => c.type === 'PodReadyToStartContainers')?.status, 'False');
+  t.true(logs.some((l) => /RunPodSandbox failed: .*network is not ready/.test(l)));
+  rt.deps.network = network;
+  await eventually(timers, () => pods.get('nonet'), (x) => x.status?.phase === 'Running');
+});
