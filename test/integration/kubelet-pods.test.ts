@@ -148,3 +148,28 @@ rt.serial('deleting a pod stops it, removes its sandbox, and the kubelet removes
   const after = await kubectl(s.server.kubeconfig, ['get', 'pod', name]);
   t.regex(after.stderr, /NotFound/);
 });
+
+rt.serial('an image the registry does not have: ErrImagePull, then ImagePullBackOff while the backoff runs', async (t) => {
+  const s = stand!;
+  const pods = s.admin.resource<Pod>(PODS, 'default');
+  const name = uniq('nopull');
+  const created = await pods.create(podSpec(s, name, { containers: [{ name: 'app', image: s.cri.images.missing }] }));
+  // A watch sees every status the kubelet writes, however briefly each lasts.
+  const abort = new AbortController();
+  t.teardown(() => abort.abort());
+  const reasons: string[] = [];
+  const messages = new Map<string, string>();
+  for await (const ev of pods.watch({ fieldSelector: `metadata.name=${name}`, resourceVersion: created.metadata.resourceVersion!, signal: abort.signal })) {
+    const waiting = ev.object.status?.containerStatuses?.[0]?.state?.waiting;
+    if (waiting?.reason && reasons.at(-1) !== waiting.reason) reasons.push(waiting.reason);
+    if (waiting?.reason && waiting.message) messages.set(waiting.reason, waiting.message);
+    if (waiting?.reason === 'ImagePullBackOff') break;
+  }
+  t.deepEqual(reasons.filter((r) => r !== 'ContainerCreating'), ['ErrImagePull', 'ImagePullBackOff']);
+  t.regex(messages.get('ErrImagePull') ?? '', new RegExp(`^Failed to pull image "${s.cri.images.missing}": .*manifest unknown`));
+  t.is(messages.get('ImagePullBackOff'), `Back-off pulling image "${s.cri.images.missing}"`);
+  t.is((await pods.get(name)).status?.phase, 'Pending');
+  const got = await kubectl(s.server.kubeconfig, ['get', 'pod', name, '--no-headers']);
+  t.regex(got.stdout, /\s0\/1\s+(ImagePullBackOff|ErrImagePull)\s/);
+  await pods.delete(name, { gracePeriodSeconds: 0 });
+});

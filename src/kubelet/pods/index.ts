@@ -2,7 +2,7 @@
 // serialized worker (a WorkQueue keyed by pod uid), woken by the informer, by the PLEG relist
 // every second and by CRI container events, by backoff expiries and by a resync every minute.
 // See README.md.
-import type { Pod } from '../../api/types.js';
+import { jsonEqual, type Pod } from '../../api/types.js';
 import { DeletedFinalStateUnknown } from '../../client/informer.js';
 import { ItemExponentialRateLimiter } from '../../client/rate-limiters.js';
 import { sleep } from '../../client/timers.js';
@@ -32,6 +32,12 @@ const SYNC_RETRY_MAX_MS = 10_000;
 
 const uidOf = (p: Pod): string => p.metadata.uid ?? '';
 
+/** What upstream's checkAndUpdatePod compares: spec, labels, annotations and deletion. */
+function actionableChange(a: Pod, b: Pod): boolean {
+  const view = (p: Pod) => [p.spec, p.metadata.labels, p.metadata.annotations, p.metadata.deletionTimestamp, p.metadata.deletionGracePeriodSeconds, p.metadata.uid];
+  return !jsonEqual(view(a), view(b));
+}
+
 export function startPodManager(deps: PodManagerDeps): PodManager {
   const byUid = new Map<string, Pod>();
   const queue = new WorkQueue({ clock: deps.clock, timers: deps.timers, rateLimiter: new ItemExponentialRateLimiter(SYNC_RETRY_BASE_MS, SYNC_RETRY_MAX_MS) });
@@ -42,7 +48,12 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
   };
   informer.addHandlers({
     onAdd: seen,
-    onUpdate: (_old, p) => seen(p),
+    onUpdate: (old, p) => {
+      byUid.set(uidOf(p), p);
+      // The kubelet's own status writes come back here: as upstream's pod config, only a change
+      // the kubelet acts on wakes the worker (the resync and the PLEG cover the rest).
+      if (actionableChange(old, p)) queue.add(uidOf(p));
+    },
     onDelete: (obj) => {
       const p = obj instanceof DeletedFinalStateUnknown ? obj.obj : obj;
       byUid.delete(uidOf(p));
