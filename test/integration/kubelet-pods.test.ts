@@ -173,3 +173,23 @@ rt.serial('an image the registry does not have: ErrImagePull, then ImagePullBack
   t.regex(got.stdout, /\s0\/1\s+(ImagePullBackOff|ErrImagePull)\s/);
   await pods.delete(name, { gracePeriodSeconds: 0 });
 });
+
+rt.serial('create → Running as a watch sees it, for five pods one after another (logged, not asserted)', async (t) => {
+  const s = stand!;
+  const pods = s.admin.resource<Pod>(PODS, 'default');
+  const took: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const name = uniq('time');
+    const start = performance.now();
+    const created = await pods.create(podSpec(s, name, {}));
+    const abort = new AbortController();
+    for await (const ev of pods.watch({ fieldSelector: `metadata.name=${name}`, resourceVersion: created.metadata.resourceVersion!, signal: abort.signal })) {
+      if (ev.object.status?.phase === 'Running') break;
+    }
+    abort.abort();
+    took.push(Math.round(performance.now() - start));
+    await pods.delete(name, { gracePeriodSeconds: 0 });
+  }
+  t.log(`create → Running (ms): ${took.join(', ')}`);
+  t.is(took.length, 5);
+});
