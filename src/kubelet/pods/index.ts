@@ -49,6 +49,11 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
   informer.addHandlers({
     onAdd: seen,
     onUpdate: (old, p) => {
+      // Same name, new pod (the old one went while the watch was down): the old one is gone.
+      if (uidOf(old) !== uidOf(p)) {
+        byUid.delete(uidOf(old));
+        queue.add(uidOf(old));
+      }
       byUid.set(uidOf(p), p);
       // The kubelet's own status writes come back here: as upstream's pod config, only a change
       // the kubelet acts on wakes the worker (the resync and the PLEG cover the rest).

@@ -21,6 +21,9 @@ test('the container config: metadata attempt, image ref, expanded command and ar
   t.is(cfg.annotations?.['io.kubernetes.container.restartCount'], '3');
   t.is(cfg.annotations?.['io.kubernetes.container.hash'], containerHash(c));
   t.is(cfg.annotations?.['io.kubernetes.pod.terminationGracePeriod'], '5');
+  t.is(cfg.annotations?.['io.kubernetes.container.ports'], undefined);
+  const withPorts = containerConfig(pod, { ...c, ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }] }, { imageRef: 'r', restartCount: 0 });
+  t.deepEqual(JSON.parse(withPorts.annotations?.['io.kubernetes.container.ports'] ?? '[]'), [{ name: 'http', containerPort: 80, protocol: 'TCP' }]);
   t.is(cfg.logPath, 'app/3.log');
   t.true(cfg.tty);
   t.true(cfg.stdin);
