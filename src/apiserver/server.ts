@@ -134,7 +134,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   server.on('tlsClientError', answerPlainHttp);
   // Upgrades (exec, attach, port-forward) pass the same chain; a refusal is written on the socket.
+  // The HTTP server no longer tracks an upgraded socket: close() cuts these itself.
+  const upgraded = new Set<Duplex>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     const { res, upgrade } = upgradeResponse(req, socket, head);
     ready.then(() => serve({ req, res, upgrade, url: new URL(req.url ?? '/', 'https://apiserver') })).catch((err) => writeError(res, err, log));
   });
@@ -168,6 +172,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     for (const [i, stop] of stops.splice(0).entries()) await bounded(stop(), `stop step ${i}`);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
+    for (const s of upgraded) s.destroy();
     await bounded(closed, 'closing the HTTP server');
   };
   try {

@@ -64,7 +64,8 @@ export function requestInfo(method: string, url: URL): RequestInfo {
   info.resource = rest[0] ?? '';
   info.name = rest[1] ?? '';
   info.subresource = rest[2] ?? '';
-  if (rest.length > 3) throw badRequest(`the server could not find the requested resource: too many path segments in ${path}`);
+  // A proxy subresource carries the path it proxies (nodes/<name>/proxy/stats/summary).
+  if (rest.length > 3 && info.subresource !== 'proxy') throw badRequest(`the server could not find the requested resource: too many path segments in ${path}`);
   // As upstream: ?watch makes a collection GET a watch; a GET of one name stays a get.
   const watching = watchPath || (!info.name && queryBool(url.searchParams, 'watch') === true);
   switch (method) {

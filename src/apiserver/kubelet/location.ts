@@ -27,8 +27,9 @@ export function containerFor(pod: Pod, requested: string | undefined): string {
   const containers = spec?.containers ?? [];
   if (containers.length === 1) return containers[0]!.name;
   if (!containers.length) throw badRequest(`a container name must be specified for pod ${name}`);
-  const init = names(spec?.initContainers);
-  throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names(containers)}]${init ? ` or one of the init containers: [${init}]` : ''}`);
+  // Every container in upstream's VisitContainers order: init, regular, ephemeral.
+  const all = [...(spec?.initContainers ?? []), ...containers, ...(spec?.ephemeralContainers ?? [])];
+  throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names(all)}]`);
 }
 
 /** host:port of the node's kubelet. Throws ApiError 500 when the node reports no usable address (upstream's words). */

@@ -1,4 +1,4 @@
-// pods/log, pods/exec, pods/attach and pods/portforward: served by the pod's kubelet, which
+// pods/log, pods/exec, pods/attach and pods/portforward (and nodes/proxy, node-proxy.ts): served by the pod's kubelet, which
 // the apiserver reaches over TLS with its kubelet-client certificate, checking the kubelet's
 // serving certificate against the cluster CA (upstream's pod REST Connect handlers with the
 // UpgradeAwareHandler, and LogREST with its LocationStreamer).
@@ -21,6 +21,8 @@ import { apiError, badRequest, invalid } from '../status.js';
 import type { Registry } from '../storage/registry.js';
 import { containerFor, kubeletEndpoint, kubeletUrl } from './location.js';
 import { kubeletRefusal, MAX_REFUSAL_BYTES } from './log-response.js';
+import { serveNodeProxy } from './node-proxy.js';
+import { tunnelledProtocols, tunnelPortForward } from './portforward-tunnel.js';
 
 export interface KubeletClientTls {
   /** PEM client certificate and key the apiserver presents (CN kube-apiserver-kubelet-client). */
@@ -47,7 +49,12 @@ export function podSubresourceEndpoint(deps: PodSubresourceDeps): ResourceEndpoi
   const agent = new Agent({ keepAlive: true, cert: deps.tls.cert, key: deps.tls.key, ca: deps.tls.ca });
   return async (r) => {
     const { info } = r;
-    if (info.apiGroup !== '' || info.apiVersion !== 'v1' || info.resource !== 'pods' || !info.name) return false;
+    if (info.apiGroup !== '' || info.apiVersion !== 'v1' || !info.name) return false;
+    if (info.resource === 'nodes' && info.subresource === 'proxy') {
+      await serveNodeProxy(deps.registry, agent, deps.tls, r);
+      return true;
+    }
+    if (info.resource !== 'pods') return false;
     if (info.subresource === 'log') {
       if (info.verb !== 'get') throw methodNotAllowed();
       await serveLog(deps, agent, r);
@@ -148,6 +155,14 @@ async function serveStream(deps: PodSubresourceDeps, kind: string, r: Authorized
     target = await dialTarget(url, { cert: deps.tls.cert, key: deps.tls.key, ca: deps.tls.ca });
   } catch (err) {
     throw apiError(500, 'InternalError', `Internal error occurred: error dialing backend: ${(err as Error).message}`);
+  }
+  const tunnelled = kind === 'portForward' ? tunnelledProtocols(r.req) : [];
+  if (tunnelled.length) {
+    try {
+      return await tunnelPortForward(r.req, r.upgrade, target, url, tunnelled);
+    } catch (err) {
+      throw apiError(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
+    }
   }
   await spliceUpgrade(r.upgrade.takeSocket(), r.upgrade.head, target, upgradeRequestHead(r.req, url));
 }

@@ -36,8 +36,8 @@ export async function serveContainerLogs(deps: LogDeps, parts: readonly string[]
   const parsed = parsePodLogQuery(q);
   if (!parsed.ok) throw 'badRequest' in parsed ? new HttpError(400, '{"message": "Unable to decode query."}') : new HttpError(422, '{"message": "Invalid request."}');
   const pod = findPod(deps.pods(), namespace, podName);
-  if (!pod) throw new HttpError(404, `pod "${podName}" does not exist\n`);
-  if (!podHasContainer(pod, container)) throw new HttpError(404, `container "${container}" not found in pod "${podName}"\n`);
+  if (!pod) throw new HttpError(404, `pod "${podName}" does not exist`);
+  if (!podHasContainer(pod, container)) throw new HttpError(404, `container "${container}" not found in pod "${podName}"`);
   const opts = parsed.options;
   const instances = await containerInstances(deps.cri, pod, container);
   const instance = opts.previous ? instances[1] : instances[0];

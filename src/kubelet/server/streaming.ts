@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Pod } from '../../api/types.js';
 import type { CriClient } from '../../cri/client.js';
+import { CriError } from '../../cri/errors.js';
 import { dialTarget, spliceUpgrade, upgradeRequestHead } from '../../http/upgrade-proxy.js';
 import type { Upgrade } from '../../http/upgrade-response.js';
 import { containerInstances, findPod, POD_UID_LABEL } from './containers.js';
@@ -60,8 +61,14 @@ async function commandUrl(deps: StreamingDeps, kind: 'exec' | 'attach', pod: Pod
       : await deps.cri.runtime.attach({ containerId: running.id, tty, stdin, stdout, stderr });
     return res.url;
   } catch (err) {
-    throw new HttpError(500, (err as Error).message);
+    throw runtimeRefusal(err);
   }
+}
+
+/** The runtime's refusal as upstream's streaming.WriteError answers it: NotFound 404, ResourceExhausted 429, else 500. */
+function runtimeRefusal(err: unknown): HttpError {
+  const kind = err instanceof CriError ? err.kind : undefined;
+  return new HttpError(kind === 'notFound' ? 404 : kind === 'resourceExhausted' ? 429 : 500, (err as Error).message);
 }
 
 async function portForwardUrl(deps: StreamingDeps, pod: Pod, q: URLSearchParams): Promise<string> {
@@ -75,6 +82,6 @@ async function portForwardUrl(deps: StreamingDeps, pod: Pod, q: URLSearchParams)
   try {
     return (await deps.cri.runtime.portForward({ podSandboxId: sandbox.id, port: ports })).url;
   } catch (err) {
-    throw new HttpError(500, (err as Error).message);
+    throw runtimeRefusal(err);
   }
 }

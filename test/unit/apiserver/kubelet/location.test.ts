@@ -22,7 +22,7 @@ test('the only container is the default; several need a name, listed as upstream
   t.is(containerFor(pod(['a']), undefined), 'a');
   t.deepEqual(refusal(() => containerFor(pod(['a', 'b']), undefined)), { code: 400, message: 'a container name must be specified for pod web, choose one of: [a b]' });
   t.deepEqual(refusal(() => containerFor(pod(['a', 'b'], ['init']), undefined)),
-    { code: 400, message: 'a container name must be specified for pod web, choose one of: [a b] or one of the init containers: [init]' });
+    { code: 400, message: 'a container name must be specified for pod web, choose one of: [init a b]' });
   t.deepEqual(refusal(() => containerFor(pod([]), undefined)), { code: 400, message: 'a container name must be specified for pod web' });
 });
 
@@ -38,4 +38,13 @@ test('the kubelet endpoint: InternalIP first, the reported port, 10250 without o
   t.deepEqual(kubeletEndpoint(node([{ type: 'Hostname', address: 'n1' }])), { host: 'n1', port: 10250 });
   t.deepEqual(refusal(() => kubeletEndpoint(node([]))), { code: 500, message: 'Internal error occurred: no preferred addresses found; known addresses: []' });
   t.is(kubeletUrl({ host: 'fd00::1', port: 1 }, '/containerLogs/a/b/c', new URLSearchParams('follow=true')).toString(), 'https://[fd00::1]:1/containerLogs/a/b/c?follow=true');
+});
+
+test('a nodes/proxy target: name, name:port, https:name:port', async (t) => {
+  const { splitNodeTarget } = await import('../../../../src/apiserver/kubelet/node-proxy.js');
+  t.deepEqual(splitNodeTarget('n1'), { name: 'n1' });
+  t.deepEqual(splitNodeTarget('n1:10255'), { name: 'n1', port: 10255 });
+  t.deepEqual(splitNodeTarget('https:n1:10250'), { name: 'n1', port: 10250 });
+  t.is(refusal(() => splitNodeTarget('n1:0')).code, 400);
+  t.is(refusal(() => splitNodeTarget('http:n1:80')).code, 400);
 });

@@ -2,7 +2,10 @@
 // kubelet-client certificate to a kubelet whose runtime is a CRI double and whose log files
 // are in FakeFiles; the kubelet's own authentication and authorization asked of the apiserver.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -11,6 +14,7 @@ import { issueClientCertificate, issueServingCertificate } from '../../../../src
 import { InformerFactory } from '../../../../src/client/informer-factory.js';
 import { realTimers } from '../../../../src/client/timers.js';
 import type { CriClient } from '../../../../src/cri/client.js';
+import { notFound } from '../../../../src/cri/errors.js';
 import { systemClock } from '../../../../src/host/clock.js';
 import { FakeFiles } from '../../../../src/host/files/fake.js';
 import { startKubeletServer } from '../../../../src/kubelet/server/index.js';
@@ -25,18 +29,27 @@ const LOG = [
   '2026-01-01T00:00:03.000000000Z stdout F three',
 ].join('\n') + '\n';
 
-/** The runtime as the kubelet server asks it: one running container "app" of pod web, with its log path. */
-function fakeCri(execs: unknown[]): CriClient {
+const OLD_LOG_PATH = '/logs/default_web_uid-web/app/0-old.log';
+
+/** The runtime as the kubelet server asks it: container "app" of pod web, running as attempt 1 (c1) after attempt 0 (c0) exited. */
+function fakeCri(execs: unknown[], execUrl: string): CriClient {
   const runtime = {
     listContainers: async (req: { filter?: { labelSelector?: Record<string, string> } }) => {
       const sel = req.filter?.labelSelector ?? {};
       const ours = sel['io.kubernetes.pod.uid'] === UID && sel['io.kubernetes.container.name'] === 'app';
-      return { containers: ours ? [{ id: 'c1', metadata: { name: 'app', attempt: 0 }, state: 'CONTAINER_RUNNING', createdAt: '1' }] : [] };
+      return {
+        containers: ours ? [
+          { id: 'c0', metadata: { name: 'app', attempt: 0 }, state: 'CONTAINER_EXITED', createdAt: '1' },
+          { id: 'c1', metadata: { name: 'app', attempt: 1 }, state: 'CONTAINER_RUNNING', createdAt: '2' },
+        ] : [],
+      };
     },
-    containerStatus: async () => ({ status: { id: 'c1', state: 'CONTAINER_EXITED', logPath: LOG_PATH } }),
-    exec: async (req: unknown) => {
+    // Exited as far as following goes: a follow reads what is there and ends.
+    containerStatus: async (req: { containerId: string }) => ({ status: { id: req.containerId, state: 'CONTAINER_EXITED', logPath: req.containerId === 'c0' ? OLD_LOG_PATH : LOG_PATH } }),
+    exec: async (req: { cmd: string[] }) => {
       execs.push(req);
-      return { url: 'http://127.0.0.1:1/exec/x' };
+      if (req.cmd[0] === 'vanished') throw notFound('container "c1" is gone');
+      return { url: execUrl };
     },
   };
   return { runtime, image: {}, close: () => {} } as unknown as CriClient;
@@ -47,7 +60,7 @@ const web: Pod = {
   spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'busybox' }, { name: 'side', image: 'busybox' }] },
 } as Pod;
 
-async function setup(t: ExecutionContext) {
+async function setup(t: ExecutionContext, execUrl = 'http://127.0.0.1:1/exec/x', serving?: { cert: string; key: string }) {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-kubelet-server-unit-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const tokenFile = join(dir, 'tokens.csv');
@@ -60,12 +73,12 @@ async function setup(t: ExecutionContext) {
   const files = new FakeFiles();
   await files.mkdir('/logs/default_web_uid-web/app', { recursive: true });
   await files.write(LOG_PATH, LOG);
+  await files.write(OLD_LOG_PATH, '2025-12-31T23:59:59.000000000Z stdout F before the restart\n');
   const execs: unknown[] = [];
-  const serving = issueServingCertificate(pki.ca, 'n1', ['127.0.0.1']);
   const kubelet = await startKubeletServer({
-    nodeName: 'n1', client, informers: new InformerFactory({ client, clock: systemClock, timers: realTimers }), cri: fakeCri(execs),
+    nodeName: 'n1', client, informers: new InformerFactory({ client, clock: systemClock, timers: realTimers }), cri: fakeCri(execs, execUrl),
     clock: systemClock, timers: realTimers, files, log: () => {},
-    listen: '127.0.0.1:0', tls: serving, clientCa: pki.ca.cert, pods: () => [web],
+    listen: '127.0.0.1:0', tls: serving ?? issueServingCertificate(pki.ca, 'n1', ['127.0.0.1']), clientCa: pki.ca.cert, pods: () => [web],
   });
   t.teardown(() => kubelet.close());
   const made = await f.call('POST', '/api/v1/namespaces/default/pods', { ...web, metadata: { name: 'web' } });
@@ -149,6 +162,11 @@ test('the kubelet: 401 without credentials, 403 in upstream words for a user the
   t.is(pods.status, 200);
   t.deepEqual(JSON.parse(pods.text).items.map((p: Pod) => p.metadata?.name), ['web']);
   t.is((await direct('/healthz', kubeletClient)).text, 'ok');
+  // The kubelet's streaming refusals, as upstream maps the runtime's gRPC codes.
+  t.deepEqual(await direct('/exec/default/web/app?command=vanished&output=1', kubeletClient), { status: 404, text: 'container "c1" is gone' });
+  t.deepEqual(await direct('/exec/default/web/app?command=ls', kubeletClient), { status: 400, text: 'you must specify at least 1 of stdin, stdout, stderr' });
+  t.deepEqual(await direct('/exec/default/web/side?command=ls&output=1', kubeletClient), { status: 500, text: 'container not found ("side")' });
+  t.deepEqual(await direct('/exec/default/nope/app?command=ls&output=1', kubeletClient), { status: 404, text: 'pod does not exist' });
 });
 
 test('the kubelet: a certificate from another CA is no credential', async (t) => {
@@ -156,14 +174,80 @@ test('the kubelet: a certificate from another CA is no credential', async (t) =>
   const { makePki } = await import('../../../../src/apiserver/pki.js');
   const other = makePki();
   t.is((await direct('/pods', other.admin)).status, 401);
+  // From the right CA but for serving only (no clientAuth usage), as upstream's x509 authenticator checks.
+  const servingOnly = issueServingCertificate(testPki().ca, 'system:node:n1', ['127.0.0.1']);
+  t.is((await direct('/pods', servingOnly)).status, 401);
 });
 
 test('the kubelet\'s own containerLogs refusals, as upstream writes them', async (t) => {
   const { direct, kubeletClient } = await setup(t);
-  t.deepEqual(await direct('/containerLogs/default/nope/app', kubeletClient), { status: 404, text: 'pod "nope" does not exist\n' });
-  t.deepEqual(await direct('/containerLogs/default/web/zzz', kubeletClient), { status: 404, text: 'container "zzz" not found in pod "web"\n' });
+  t.deepEqual(await direct('/containerLogs/default/nope/app', kubeletClient), { status: 404, text: 'pod "nope" does not exist' });
+  t.deepEqual(await direct('/containerLogs/default/web/zzz', kubeletClient), { status: 404, text: 'container "zzz" not found in pod "web"' });
   t.deepEqual(await direct('/containerLogs/default/web/app?tailLines=-1', kubeletClient), { status: 422, text: '{"message": "Invalid request."}' });
   t.deepEqual(await direct('/containerLogs/default/web/app?tail=1', kubeletClient), { status: 200, text: 'three\n' });
-  t.deepEqual(await direct('/containerLogs/default/web/app?previous=true', kubeletClient),
-    { status: 400, text: 'previous terminated container "app" in pod "web" not found' });
+  t.deepEqual(await direct('/containerLogs/default/web/app?previous=true', kubeletClient), { status: 200, text: 'before the restart\n' });
+  t.deepEqual(await direct('/containerLogs/default/web/side?previous=true', kubeletClient),
+    { status: 400, text: 'previous terminated container "side" in pod "web" not found' });
+  t.deepEqual(await direct('/containerLogs/default/web/app?follow=true', kubeletClient), { status: 200, text: 'one\ntwo\nthree\n' });
+});
+
+test('nodes/proxy passes any path and query to the kubelet and its answer back, refusals included', async (t) => {
+  const { f } = await setup(t);
+  const pods = await f.call('GET', '/api/v1/nodes/n1/proxy/pods');
+  t.is(pods.status, 200, pods.text);
+  t.deepEqual(pods.json.items.map((p: Pod) => p.metadata?.name), ['web']);
+  t.is((await f.call('GET', '/api/v1/nodes/n1/proxy/healthz')).text, 'ok');
+  t.is((await f.call('GET', '/api/v1/nodes/n1/proxy/containerLogs/default/web/app?tailLines=1')).text, 'three\n');
+  t.deepEqual(await f.call('GET', '/api/v1/nodes/n1/proxy/containerLogs/default/nope/app').then((r) => [r.status, r.text]), [404, 'pod "nope" does not exist']);
+  t.is((await f.call('GET', '/api/v1/nodes/nope/proxy/pods')).status, 404);
+  t.is((await f.call('GET', '/api/v1/nodes/n1:x/proxy/pods')).status, 400);
+});
+
+test('an exec upgrade is spliced through the apiserver and the kubelet to the runtime\'s URL; closing the apiserver cuts it', async (t) => {
+  // The runtime's streaming server: accepts the upgrade and echoes what it gets.
+  const seen: IncomingMessage[] = [];
+  const streaming = createServer();
+  streaming.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    seen.push(req);
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.on('data', (d: Buffer) => socket.write(d));
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => streaming.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => { streaming.closeAllConnections(); streaming.close(); });
+  const { f, execs } = await setup(t, `http://127.0.0.1:${(streaming.address() as AddressInfo).port}/exec/token1`);
+  const pki = testPki();
+  const agent = new Agent({ ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key });
+  const socket = await new Promise<Duplex>((resolve, reject) => {
+    const req = request(`${f.server.url}/api/v1/namespaces/default/pods/web/exec?container=app&command=echo&command=hi&stdout=true&stderr=true`, {
+      agent, headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' },
+    });
+    req.on('upgrade', (_res, s) => resolve(s));
+    req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+  t.like(execs[0], { containerId: 'c1', cmd: ['echo', 'hi'], stdout: true, stderr: true, stdin: false, tty: false });
+  t.is(seen[0]!.url, '/exec/token1');
+  t.is(seen[0]!.headers['sec-websocket-protocol'], 'v5.channel.k8s.io');
+  const echoed = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
+  socket.write('ping');
+  t.is(await echoed, 'ping');
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await f.server.close();
+  await closed;
+  agent.destroy();
+  t.pass();
+});
+
+test('the apiserver checks the kubelet\'s serving certificate: one from another CA, or for another address, is refused', async (t) => {
+  const { makePki } = await import('../../../../src/apiserver/pki.js');
+  const stranger = await setup(t, undefined, makePki().serving);
+  const log = await stranger.f.call('GET', '/api/v1/namespaces/default/pods/web/log?container=app');
+  t.is(log.status, 500);
+  t.regex(log.json.message, /self[- ]signed|unable to verify|certificate/i);
+  const elsewhere = await setup(t, undefined, issueServingCertificate(testPki().ca, 'n1', ['10.9.9.9']));
+  const other = await elsewhere.f.call('GET', '/api/v1/namespaces/default/pods/web/log?container=app');
+  t.is(other.status, 500);
+  t.regex(other.json.message, /IP: 127\.0\.0\.1 is not in the cert's list/);
 });

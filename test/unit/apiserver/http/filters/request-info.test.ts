@@ -20,3 +20,11 @@ test('a malformed percent-encoding is a 400 and nothing runs', async (t) => {
   t.like(err, { status: { code: 400 } });
   t.is(seen.length, 0);
 });
+
+test('a proxy subresource carries the proxied path; other subresources take no more segments', async (t) => {
+  const { seen, next } = recorder<Described>();
+  await withRequestInfo(next)({ ...incoming('POST', '/api/v1/nodes/n1/proxy/stats/summary'), user });
+  t.like(seen[0]?.info, { resourceRequest: true, verb: 'create', resource: 'nodes', name: 'n1', subresource: 'proxy' });
+  const err = await t.throwsAsync(withRequestInfo(next)({ ...incoming('GET', '/api/v1/nodes/n1/status/more'), user }));
+  t.like(err, { status: { code: 400 } });
+});
