@@ -42,8 +42,6 @@ export interface RunningNode {
   /** Closers in shutdown order: the kubelet, then the runtime. */
   readonly closers: readonly Closer[];
   readonly criEndpoint: string;
-  /** Settles once the Node has its podCIDR and the conflist is written; never rejects (failures are logged). */
-  readonly networkReady: Promise<void>;
 }
 
 /** Starts the runtime and the kubelet, pushing each closer on rb. Rejects when one of them cannot start. */
@@ -75,11 +73,13 @@ export async function startNode(opts: NodeOptions, rb: Rollback): Promise<Runnin
   rb.push('the kubelet', () => kubelet.stop());
   closers.unshift({ name: 'the kubelet', close: () => kubelet.stop() });
   opts.progress(`kubelet: node ${opts.nodeName} (InternalIP ${kubelet.nodeIp}), kubelet server on port ${kubelet.serverPort}; waiting for the Node's podCIDR`);
-  const networkReady = kubelet.registered.then(
+  // Not awaited: registration waits on the apiserver and the node IPAM, and a start that waited
+  // could not be stopped; the kubelet's stop ends the wait (registered rejects).
+  void kubelet.registered.then(
     async (node) => onRegistered(node, opts, confDir),
     (err: unknown) => opts.log(`node ${opts.nodeName} not registered: ${err instanceof Error ? err.message : String(err)}`),
   );
-  return { closers, criEndpoint, networkReady };
+  return { closers, criEndpoint };
 }
 
 /**
