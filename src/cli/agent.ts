@@ -6,7 +6,7 @@
 // does, then refuses logs and exec until a certificate from the cluster CA is given).
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { nodeFlags, parseNodeName, type UpOptions } from './up.js';
+import { checkNodeFlags, nodeFlags, runtimeChoice, type UpOptions } from './up.js';
 import { serveUntilSignal, type Serving } from './serve.js';
 
 export interface AgentOptions extends Omit<UpOptions, 'listen' | 'clusterCidr' | 'nodeCidrMaskSize' | 'serviceCidr' | 'clusterDns'> {
@@ -20,6 +20,7 @@ export interface AgentOptions extends Omit<UpOptions, 'listen' | 'clusterCidr' |
 export function registerAgent(program: Command): void {
   nodeFlags(program
     .command('agent')
+    .showHelpAfterError(false)
     .description('run a node (kubelet and CRI runtime) against an apiserver, ours or upstream\'s')
     .requiredOption('--kubeconfig <file>', 'the node\'s credentials (system:node:<name>) and the apiserver to join')
     .option('--data-dir <dir>', 'state of the runtime and kubelet (below <dir>/agent)', '/var/lib/skiff')
@@ -40,7 +41,7 @@ export async function startAgent(opts: AgentOptions): Promise<Serving> {
     import('../host/nodeinfo/real.js'), import('../host/netlink/real.js'), import('../apiserver/pki.js'), import('node:path'),
   ]);
   const progress = (line: string) => process.stderr.write(`skiff agent: ${line}\n`);
-  parseNodeName(opts.nodeName);
+  checkNodeFlags(opts);
   if ((opts.tlsCertFile === undefined) !== (opts.tlsPrivateKeyFile === undefined)) throw new Error('--tls-cert-file and --tls-private-key-file go together');
   const nodeIp = await resolveNodeIp(new RealNodeInfo(new RealNetlink()), opts.nodeIp);
   const kubeconfig = resolve(opts.kubeconfig);
@@ -58,8 +59,7 @@ export async function startAgent(opts: AgentOptions): Promise<Serving> {
       cniBinDir: opts.cniBinDir.split(':').filter(Boolean), kubeletListen: `0.0.0.0:${opts.kubeletPort}`, serving,
       files: realFiles, progress, log: (line) => process.stderr.write(`skiff kubelet: ${line}\n`),
       ...(clientCa !== undefined ? { clientCa } : {}),
-      ...(opts.containerRuntimeEndpoint !== undefined ? { containerRuntimeEndpoint: opts.containerRuntimeEndpoint } : {}),
-      ...(opts.cniConfDir !== undefined ? { cniConfDir: opts.cniConfDir } : {}),
+      ...runtimeChoice(opts),
     }, rb);
     return { on: `node ${opts.nodeName}, runtime ${node.criEndpoint}`, closers: node.closers };
   });

@@ -20,14 +20,14 @@ export interface NodeNetwork {
 
 /** The conflist JSON for a node. Pure. */
 export function nodeConflist(net: NodeNetwork): object {
-  const v6 = net.podCidr.includes(':');
   return {
     cniVersion: '1.0.0',
     name: NETWORK_NAME,
     plugins: [
       {
         type: 'skiff-bridge', bridge: BRIDGE_NAME, isGateway: true, isDefaultGateway: true, ipMasq: true, hairpinMode: true,
-        ipam: { type: 'skiff-host-local', ranges: [[{ subnet: net.podCidr }]], routes: [{ dst: v6 ? '::/0' : '0.0.0.0/0' }], dataDir: net.ipamDataDir },
+        // isDefaultGateway gives the pod its default route via the bridge; an ipam route to 0.0.0.0/0 as well would collide with it.
+        ipam: { type: 'skiff-host-local', ranges: [[{ subnet: net.podCidr }]], dataDir: net.ipamDataDir },
       },
       { type: 'skiff-portmap', capabilities: { portMappings: true } },
     ],

@@ -20,6 +20,8 @@ export interface NodeOptions {
   readonly kubeconfig: string;
   /** Another runtime's CRI socket; the embedded one when undefined. */
   readonly containerRuntimeEndpoint?: string;
+  /** registries.yaml for the embedded runtime (absolute path). */
+  readonly registries?: string;
   /** Where the runtime reads CNI configs; undefined: <agentDir>/etc/cni/net.d, written here from the podCIDR. */
   readonly cniConfDir?: string;
   readonly cniBinDir: readonly string[];
@@ -40,8 +42,6 @@ export interface RunningNode {
   /** Closers in shutdown order: the kubelet, then the runtime. */
   readonly closers: readonly Closer[];
   readonly criEndpoint: string;
-  /** Settles once the Node has its podCIDR and the conflist is written; never rejects (failures are logged). */
-  readonly networkReady: Promise<void>;
 }
 
 /** Starts the runtime and the kubelet, pushing each closer on rb. Rejects when one of them cannot start. */
@@ -56,25 +56,49 @@ export async function startNode(opts: NodeOptions, rb: Rollback): Promise<Runnin
       socket: join(opts.agentDir, 'cri.sock'), root: join(opts.agentDir, 'cri'), cniConfDir: confDir, cniBinDir: [...opts.cniBinDir],
       cgroupParent: opts.cgroupRoot, streamingAddress: '127.0.0.1:0',
       maxConcurrentDownloads: DEFAULT_MAX_CONCURRENT_DOWNLOADS, imagePullProgressTimeoutMs: DEFAULT_PULL_PROGRESS_TIMEOUT_MS,
+      ...(opts.registries !== undefined ? { registries: opts.registries } : {}),
     });
-    for (const c of [...runtime.closers].reverse()) rb.push(c.name, () => c.close());
-    closers.push(...runtime.closers);
+    const pins = releasePins(join(opts.agentDir, 'cri', 'sandboxes', '.pins'));
+    for (const c of [...runtime.closers, pins].reverse()) rb.push(c.name, () => c.close());
+    closers.push(...runtime.closers, pins);
     criEndpoint = `unix://${runtime.socketPath}`;
     opts.progress(`container runtime: ${runtime.on}`);
   }
+  const rootDir = join(opts.agentDir, 'kubelet');
   const kubelet = await startKubelet({
-    nodeName: opts.nodeName, kubeconfig: opts.kubeconfig, criEndpoint, rootDir: join(opts.agentDir, 'kubelet'), nodeIp: opts.nodeIp,
+    nodeName: opts.nodeName, kubeconfig: opts.kubeconfig, criEndpoint, rootDir, nodeIp: opts.nodeIp,
     clusterDns: opts.clusterDns, cgroupRoot: opts.cgroupRoot, log: opts.log, files: opts.files,
     server: { listen: opts.kubeletListen, tls: opts.serving, ...(opts.clientCa !== undefined ? { clientCa: opts.clientCa } : {}) },
   });
   rb.push('the kubelet', () => kubelet.stop());
   closers.unshift({ name: 'the kubelet', close: () => kubelet.stop() });
   opts.progress(`kubelet: node ${opts.nodeName} (InternalIP ${kubelet.nodeIp}), kubelet server on port ${kubelet.serverPort}; waiting for the Node's podCIDR`);
-  const networkReady = kubelet.registered.then(
+  // Not awaited: registration waits on the apiserver and the node IPAM, and a start that waited
+  // could not be stopped; the kubelet's stop ends the wait (registered rejects).
+  void kubelet.registered.then(
     async (node) => onRegistered(node, opts, confDir),
     (err: unknown) => opts.log(`node ${opts.nodeName} not registered: ${err instanceof Error ? err.message : String(err)}`),
   );
-  return { closers, criEndpoint, networkReady };
+  return { closers, criEndpoint };
+}
+
+/**
+ * The runtime makes its namespace pin directory a shared mount point (as `ip netns add` does with
+ * /run/netns) and keeps it: with no pod left, a stopped node takes it back, so deleting every pod
+ * and stopping leaves no mount. Pods still running keep their pins in it: then unmount is EBUSY and
+ * it stays, as it must.
+ */
+function releasePins(dir: string): Closer {
+  return {
+    name: 'the runtime\'s namespace pin directory',
+    async close() {
+      const { RealMounter } = await import('../host/mount/real.js');
+      await new RealMounter().unmount(dir).catch((err: unknown) => {
+        const code = (err as { code?: unknown }).code;
+        if (code !== 'EBUSY' && code !== 'EINVAL' && code !== 'ENOENT') throw err;
+      });
+    },
+  };
 }
 
 async function onRegistered(node: Node, opts: NodeOptions, confDir: string): Promise<void> {

@@ -4,8 +4,8 @@
 // error, an unusable data dir or a taken port is one line and exit 1 with nothing left running
 // (src/rollback.ts); SIGTERM closes the kubelet, the runtime, then the control plane.
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
 import { parseCidr } from '../apiserver/alloc/cidr.js';
 import { subdomainProblems } from '../api/validation/field.js';
 import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE, flag, parseClusterCidr, parseCount, parseListen } from './server.js';
@@ -22,6 +22,7 @@ export interface UpOptions {
   serviceCidr: string;
   clusterDns?: string;
   containerRuntimeEndpoint?: string;
+  registries?: string;
   cgroupRoot: string;
   cniConfDir?: string;
   cniBinDir: string;
@@ -34,9 +35,10 @@ export const DEFAULT_KUBELET_PORT = 10250;
 /** Flags `skiff up` and `skiff agent` share: the node's name, address, runtime, network and cgroups. */
 export function nodeFlags(cmd: Command): Command {
   return cmd
-    .option('--node-name <name>', 'the Node\'s name (default: this host\'s name, lowercased)', flag(parseNodeName), defaultNodeName())
+    .addOption(new Option('--node-name <name>', 'the Node\'s name (a DNS-1123 subdomain)').argParser(flag(parseNodeName)).default(defaultNodeName(), 'this host\'s name, lowercased'))
     .option('--node-ip <ip>', 'the node\'s InternalIP (default: the first IPv4 address of the default route\'s interface)', flag(parseIp('--node-ip')))
     .option('--container-runtime-endpoint <socket>', 'a CRI runtime\'s socket (containerd, CRI-O) instead of the embedded one')
+    .option('--registries <file>', 'registry mirrors, rewrites, credentials and TLS for the embedded runtime (k3s\'s registries.yaml)')
     .option('--cgroup-root <path>', 'cgroup (relative to skiff\'s own) under which pods are placed', 'kubepods')
     .option('--cni-conf-dir <dir>', 'CNI configs the embedded runtime reads (default: <data-dir>/agent/etc/cni/net.d, written from the Node\'s podCIDR)')
     .option('--cni-bin-dir <dirs>', 'CNI plugin directories, colon-separated (skiff\'s own plugins run in-process)', '/opt/cni/bin')
@@ -46,6 +48,8 @@ export function nodeFlags(cmd: Command): Command {
 export function registerUp(program: Command): void {
   nodeFlags(program
     .command('up')
+    // A bad flag is one line, as every other refusal of `skiff up` (--help shows the flags).
+    .showHelpAfterError(false)
     .description('run a single-node cluster: apiserver, node IPAM, kubelet and CRI runtime in one process tree')
     .option('--data-dir <dir>', 'state of the server, runtime and kubelet, and admin.kubeconfig', '/var/lib/skiff')
     .option('--listen <host:port>', 'address the apiserver serves HTTPS on', flag(checkListen), '127.0.0.1:6443')
@@ -67,7 +71,7 @@ export async function startUp(opts: UpOptions): Promise<Serving> {
     import('./node.js'), import('../kubelet/node/node-ip.js'), import('../host/nodeinfo/real.js'), import('../host/netlink/real.js'),
   ]);
   const progress = (line: string) => process.stderr.write(`skiff up: ${line}\n`);
-  parseNodeName(opts.nodeName); // the default (the hostname) has not been through the flag's check
+  checkNodeFlags(opts);
   const clusterDns = opts.clusterDns ?? parseCidr(opts.serviceCidr).ipAt(9);
   // Found before anything starts: a node without a default route and no --node-ip is a clear error, not a half-up cluster.
   const nodeIp = await resolveNodeIp(new RealNodeInfo(new RealNetlink()), opts.nodeIp);
@@ -85,12 +89,27 @@ export async function startUp(opts: UpOptions): Promise<Serving> {
       nodeName: opts.nodeName, agentDir, kubeconfig: creds.kubeconfig, cgroupRoot: opts.cgroupRoot, clusterDns: [clusterDns], nodeIp,
       cniBinDir: opts.cniBinDir.split(':').filter(Boolean), kubeletListen: `0.0.0.0:${opts.kubeletPort}`, serving: creds.serving, clientCa: creds.clientCa,
       files: realFiles, progress, log: (line) => process.stderr.write(`skiff kubelet: ${line}\n`),
-      ...(opts.containerRuntimeEndpoint !== undefined ? { containerRuntimeEndpoint: opts.containerRuntimeEndpoint } : {}),
-      ...(opts.cniConfDir !== undefined ? { cniConfDir: opts.cniConfDir } : {}),
+      ...runtimeChoice(opts),
     }, rb);
     process.stdout.write(`export KUBECONFIG=${plane.kubeconfigPath}\n`);
     return { on: `${plane.url}, node ${opts.nodeName}, runtime ${node.criEndpoint}`, closers: [...node.closers, ...plane.closers] };
   });
+}
+
+/** What the flags parsers cannot see alone. Throws Error. */
+export function checkNodeFlags(opts: Pick<UpOptions, 'nodeName' | 'registries' | 'containerRuntimeEndpoint'>): void {
+  parseNodeName(opts.nodeName); // the default (the hostname) has not been through the flag's check
+  // As k3s: registries.yaml configures the embedded runtime; another runtime has its own configuration.
+  if (opts.registries !== undefined && opts.containerRuntimeEndpoint !== undefined) throw new Error('--registries configures the embedded runtime; with --container-runtime-endpoint, configure that runtime\'s registries instead');
+}
+
+/** The runtime part of NodeOptions from the flags. */
+export function runtimeChoice(opts: Pick<UpOptions, 'registries' | 'containerRuntimeEndpoint' | 'cniConfDir'>): { containerRuntimeEndpoint?: string; registries?: string; cniConfDir?: string } {
+  return {
+    ...(opts.containerRuntimeEndpoint !== undefined ? { containerRuntimeEndpoint: opts.containerRuntimeEndpoint } : {}),
+    ...(opts.registries !== undefined ? { registries: resolve(opts.registries) } : {}),
+    ...(opts.cniConfDir !== undefined ? { cniConfDir: opts.cniConfDir } : {}),
+  };
 }
 
 function defaultNodeName(): string {

@@ -1,12 +1,14 @@
 // `skiff up` as a user meets it, in a private node netns (test/helpers/node-netns.ts), driven by
 // the stock kubectl: it starts with progress lines and the KUBECONFIG line, the Node registers
 // with a podCIDR and becomes Ready, a pod bound to it by spec.nodeName runs from the local
-// registry, `kubectl logs` and `kubectl exec` reach it, and after the pod is deleted a stop leaves
-// nothing behind. Bad flags, a taken port and an unusable data dir are one line and exit 1.
+// registry (through a registries.yaml mirror), `kubectl logs` and `kubectl exec` reach it; after
+// the pod is deleted a stop leaves nothing behind, and a restart on the same data dir finds its
+// Node again. Bad flags, a taken port and an unusable data dir are one line and exit 1.
 import test from 'ava';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Node, Pod } from '../../src/api/types.js';
+import { criClient } from '../../src/cri/client.js';
 import { Cleanup } from '../cri/fixtures.js';
 import { isRoot, uniq } from '../helpers/names.js';
 import { createNodeNetns, type NodeNs } from '../helpers/node-netns.js';
@@ -29,22 +31,29 @@ async function until<T>(node: NodeNs, args: string[], done: (v: T) => boolean): 
 const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
 if (isRoot) {
-  rt('skiff up: the node becomes Ready, a pod runs, kubectl logs and exec reach it, and a stop leaves nothing', async (t) => {
+  rt('skiff up: the node becomes Ready, a pod runs, kubectl logs and exec reach it, a stop leaves nothing, a restart finds the Node', async (t) => {
     t.timeout(300_000);
     const cleanup = new Cleanup();
     t.teardown(() => cleanup.run());
     const node = await createNodeNetns(cleanup);
     const name = uniq('-node');
-    const image = node.busybox();
-    const up = node.up(['--node-name', name]);
+    // The pod names registry.k8s.io; registries.yaml sends the pull to the node's local registry,
+    // as an air-gapped node's mirror would, without changing the pod.
+    const local = await node.busybox();
+    const registriesYaml = join(node.dataDir, 'registries.yaml');
+    await writeFile(registriesYaml, `mirrors:\n  registry.k8s.io:\n    endpoint:\n      - "http://${local.split('/')[0]}"\n`);
+    const image = `registry.k8s.io/${local.split('/').slice(1).join('/')}`;
+    const up = node.up(['--node-name', name, '--registries', registriesYaml]);
+    // On a failure or a timeout, what skiff said is the first thing to read.
+    cleanup.push(() => { if (!t.passed) t.log(up.stderr()); });
     await up.waitFor(/skiff up: serving on/);
-    t.true(up.stdout().includes(`export KUBECONFIG=${node.adminKubeconfig}\n`), up.stdout());
+    t.is(await up.waitFor(/\n/, 'stdout'), `export KUBECONFIG=${node.adminKubeconfig}\n`);
     t.regex(up.stderr(), /skiff up: control plane: https:\/\/10\.201\.0\.2:6443/);
     t.regex(up.stderr(), new RegExp(`skiff up: node credentials: system:node:${name}`));
 
     const registered = await until<Node>(node, ['get', 'node', name], ready);
     const podCidr = registered.spec?.podCIDR ?? '';
-    t.regex(podCidr, /^10\.244\.\d+\.0\/24$/);
+    t.is(podCidr, '10.244.0.0/24', 'the first block of the default --cluster-cidr, though the kubelet wrote its status in between');
     t.deepEqual(registered.spec?.podCIDRs, [podCidr]);
     t.like(registered.status?.addresses?.find((a) => a.type === 'InternalIP'), { address: node.address });
     const conflist = JSON.parse(await readFile(join(node.dataDir, 'agent/etc/cni/net.d/10-skiff.conflist'), 'utf8')) as { plugins: { type: string; ipam?: { ranges: { subnet: string }[][] } }[] };
@@ -54,11 +63,15 @@ if (isRoot) {
 
     const pod = {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hello', namespace: 'default' },
-      spec: { nodeName: name, containers: [{ name: 'c', image: await image, command: ['sh', '-c', 'echo hello from skiff; exec sleep 3600'] }] },
+      spec: { nodeName: name, containers: [{ name: 'c', image, command: ['sh', '-c', 'echo hello from skiff; exec sleep 3600'] }] },
     };
     const created = await node.kubectl(['create', '-f', '-'], JSON.stringify(pod));
     t.is(created.code, 0, created.stderr);
     const running = await until<Pod>(node, ['get', 'pod', 'hello'], (p) => p.status?.phase === 'Running');
+    // Pulled under the name the pod gave, from the mirror (registry.k8s.io itself is out of reach here).
+    const cri = criClient(join(node.dataDir, 'agent/cri.sock'));
+    const { images } = await cri.image.listImages({}).finally(() => cri.close());
+    t.true(images.some((i) => i.repoTags.includes(image)), JSON.stringify(images.map((i) => i.repoTags)));
     t.truthy(running.status?.podIP);
     t.is(running.status?.hostIP, node.address);
 
@@ -73,6 +86,17 @@ if (isRoot) {
     t.is(deleted.code, 0, deleted.stderr);
     t.is(await up.stop(), 0, up.stderr());
     t.regex(up.stderr(), /skiff up: stopped\n$/);
+    t.deepEqual(await node.leftovers(), []);
+
+    // Again on the same data dir: the same CA and admin.kubeconfig, the Node kept with its podCIDR.
+    const kubeconfigBefore = await readFile(node.adminKubeconfig, 'utf8');
+    const again = node.up(['--node-name', name]);
+    cleanup.push(() => { if (!t.passed) t.log(again.stderr()); });
+    await again.waitFor(new RegExp(`node ${name} registered, podCIDR 10\\.244\\.0\\.0/24`));
+    const back = await until<Node>(node, ['get', 'node', name], ready);
+    t.is(back.metadata.uid, registered.metadata.uid);
+    t.is(await readFile(node.adminKubeconfig, 'utf8'), kubeconfigBefore);
+    t.is(await again.stop(), 0, again.stderr());
     t.deepEqual(await node.leftovers(), []);
   });
 
@@ -96,6 +120,8 @@ if (isRoot) {
     await refused(['--node-name', 'Not_A_Name'], /^error: option '--node-name <name>' argument 'Not_A_Name' is invalid\. a lowercase RFC 1123 subdomain/);
     await refused(['--node-cidr-mask-size', '8'], /^skiff: invalid --cluster-cidr 10\.244\.0\.0\/16: its mask size must be less than or equal to --node-cidr-mask-size \(8\)$/);
     await refused(['--data-dir', '/etc/passwd/x'], /^skiff: ENOTDIR: not a directory, mkdir '\/etc\/passwd\/x'$/);
+    await refused(['--registries', '/dev/null', '--container-runtime-endpoint', '/run/containerd/containerd.sock'], /^skiff: --registries configures the embedded runtime; with --container-runtime-endpoint, configure that runtime's registries instead$/);
+    await refused(['--registries', join(node.dataDir, 'missing.yaml')], /^skiff: .*missing\.yaml/);
 
     // Ports taken inside the node: the apiserver's fails before anything starts; the kubelet's
     // after the control plane and the runtime did, which must then be closed again.

@@ -25,8 +25,8 @@ export interface RunningUp {
   /** Everything it printed so far, stdout and stderr apart. */
   readonly stdout: () => string;
   readonly stderr: () => string;
-  /** Resolves with the stderr so far once re matches it; rejects when skiff exits first. */
-  waitFor(re: RegExp): Promise<string>;
+  /** Resolves with the stream so far (stderr by default) once re matches it; rejects when skiff exits first. */
+  waitFor(re: RegExp, stream?: 'stdout' | 'stderr'): Promise<string>;
   /** Resolves with the exit code once it has exited. */
   readonly exited: Promise<number | null>;
   /** SIGTERM (or signal) by PID, then waits for the exit. */
@@ -49,6 +49,8 @@ export interface NodeNs {
   kubectl(args: string[], stdin?: string): Promise<Run>;
   /** `skiff up` in the netns with this node's data dir, cgroup root and address, plus extra flags. */
   up(extra?: string[]): RunningUp;
+  /** Any skiff command line in the netns (`server ...`, `agent ...`), stopped at cleanup. */
+  skiff(args: string[]): RunningUp;
   /** Builds the test images and serves them from a registry on the netns' loopback; resolves with busybox's reference. */
   busybox(): Promise<string>;
   /** What a stopped skiff left: mounts under the data dir, cgroups below the cgroup root, processes naming the data dir. */
@@ -83,12 +85,13 @@ export async function createNodeNetns(cleanup: Cleanup): Promise<NodeNs> {
   const node: NodeNs = {
     netns, address: UPLINK.address, dataDir, cgroupRoot, adminKubeconfig, exec,
     kubectl: (args, stdin) => kubectlIn(netns, adminKubeconfig, args, stdin),
-    up: (extra = []) => {
-      const running = startUp(netns, ['up', '--data-dir', dataDir, '--listen', `${UPLINK.address}:6443`, '--cgroup-root', cgroupRoot, ...extra]);
+    skiff: (args) => {
+      const running = startUp(netns, args);
       cleanup.push(() => running.stop('SIGKILL'));
       cleanup.push(() => running.stop());
       return running;
     },
+    up: (extra = []) => node.skiff(['up', '--data-dir', dataDir, '--listen', `${UPLINK.address}:6443`, '--cgroup-root', cgroupRoot, ...extra]),
     busybox: () => (registry ??= (async () => {
       // Outside the data dir: the registry's argv names its dir, and leftovers() looks for the data dir in argvs.
       const imageDir = await mkdtemp(join(tmpdir(), 'skiff-up-images-'));
@@ -130,12 +133,13 @@ function startUp(netns: string, args: string[]): RunningUp {
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => { wake(); resolve(code); }));
   return {
     proc, exited, stdout: () => out, stderr: () => err,
-    async waitFor(re) {
-      while (!re.test(err)) {
+    async waitFor(re, stream = 'stderr') {
+      const text = () => (stream === 'stdout' ? out : err);
+      while (!re.test(text())) {
         if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`skiff up exited (${proc.exitCode ?? proc.signalCode}) before ${re}:\n${err}`);
         await new Promise<void>((res) => waiters.push(res));
       }
-      return err;
+      return text();
     },
     async stop(signal = 'SIGTERM') {
       // nsenter execs node in place: the PID is skiff's own.

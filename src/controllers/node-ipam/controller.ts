@@ -5,7 +5,7 @@
 // block goes back to the set.
 import type { Node } from '../../api/types.js';
 import { deletedKey, DeletedFinalStateUnknown, type Informer } from '../../client/informer.js';
-import { isNotFound } from '../../client/errors.js';
+import { isConflict, isNotFound } from '../../client/errors.js';
 import type { ResourceClient } from '../../client/resource.js';
 import type { Timers } from '../../client/timers.js';
 import { defaultControllerRateLimiter } from '../../client/rate-limiters.js';
@@ -33,6 +33,9 @@ export interface NodeIpam {
   /** Stops taking Nodes and waits for the one being written. */
   stop(): Promise<void>;
 }
+
+/** Writes retried at once after a Conflict before the key goes back to the queue. */
+const CONFLICT_RETRIES = 5;
 
 /** The cidrs a Node holds (podCIDRs, else the older podCIDR). */
 export function podCidrsOf(node: Node): string[] {
@@ -88,14 +91,36 @@ export function startNodeIpam(deps: NodeIpamDeps): NodeIpam {
     }
     const cidr = set.allocateNext();
     try {
-      // The cached resourceVersion makes the patch conditional: a Node changed or recreated meanwhile is a
-      // Conflict, retried from the cache's newer copy, so a block never lands on a Node that already has one.
-      await deps.client.patch(name, 'merge', { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { podCIDR: cidr, podCIDRs: [cidr] } });
-      deps.log(`node ${name}: podCIDR ${cidr}`);
+      if (!(await assign(name, node, cidr))) set.release(cidr);
     } catch (err) {
       set.release(cidr);
       if (isNotFound(err)) return;
       throw err;
+    }
+  };
+
+  /**
+   * Writes cidr into the Node, conditional on the resourceVersion last seen, so a block never
+   * lands on a Node that got one meanwhile. A kubelet writes its first status right after
+   * creating its Node, so the cached copy is often one write behind: on a Conflict the Node is
+   * read again and the same block written to the newer copy (a few times, then the queue's
+   * backoff takes over). Resolves false when the Node turned out to have cidrs already (kept).
+   */
+  const assign = async (name: string, seen: Node, cidr: string): Promise<boolean> => {
+    let current = seen;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deps.client.patch(name, 'merge', { metadata: { resourceVersion: current.metadata.resourceVersion }, spec: { podCIDR: cidr, podCIDRs: [cidr] } });
+        deps.log(`node ${name}: podCIDR ${cidr}`);
+        return true;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= CONFLICT_RETRIES) throw err;
+      }
+      current = await deps.client.get(name);
+      if (podCidrsOf(current).length > 0) {
+        occupy(current);
+        return false;
+      }
     }
   };
 

@@ -1,15 +1,17 @@
 // The pod manager: pods bound to this node, from an informer, each reconciled by its own
 // serialized worker (a WorkQueue keyed by pod uid), woken by the informer, by the PLEG relist
-// every second, by backoff expiries and by a resync every minute. See README.md.
-import type { Pod } from '../../api/types.js';
+// every second and by CRI container events, by backoff expiries and by a resync every minute.
+// See README.md.
+import { jsonEqual, type Pod } from '../../api/types.js';
 import { DeletedFinalStateUnknown } from '../../client/informer.js';
 import { ItemExponentialRateLimiter } from '../../client/rate-limiters.js';
+import { sleep } from '../../client/timers.js';
 import { runWorker, WorkQueue } from '../../client/workqueue.js';
 import type { PodManager, PodManagerDeps } from '../types.js';
 import { Backoff } from './backoff.js';
 import { podLogsDir, type SyncContext } from './context.js';
 import { parseResolvConf } from './dns.js';
-import { Pleg } from './pleg.js';
+import { Pleg, watchContainerEvents } from './pleg.js';
 import { StatusWriter } from './status-writer.js';
 import { syncPod } from './sync-pod.js';
 
@@ -30,6 +32,12 @@ const SYNC_RETRY_MAX_MS = 10_000;
 
 const uidOf = (p: Pod): string => p.metadata.uid ?? '';
 
+/** What upstream's checkAndUpdatePod compares: spec, labels, annotations and deletion. */
+function actionableChange(a: Pod, b: Pod): boolean {
+  const view = (p: Pod) => [p.spec, p.metadata.labels, p.metadata.annotations, p.metadata.deletionTimestamp, p.metadata.deletionGracePeriodSeconds, p.metadata.uid];
+  return !jsonEqual(view(a), view(b));
+}
+
 export function startPodManager(deps: PodManagerDeps): PodManager {
   const byUid = new Map<string, Pod>();
   const queue = new WorkQueue({ clock: deps.clock, timers: deps.timers, rateLimiter: new ItemExponentialRateLimiter(SYNC_RETRY_BASE_MS, SYNC_RETRY_MAX_MS) });
@@ -40,7 +48,17 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
   };
   informer.addHandlers({
     onAdd: seen,
-    onUpdate: (_old, p) => seen(p),
+    onUpdate: (old, p) => {
+      // Same name, new pod (the old one went while the watch was down): the old one is gone.
+      if (uidOf(old) !== uidOf(p)) {
+        byUid.delete(uidOf(old));
+        queue.add(uidOf(old));
+      }
+      byUid.set(uidOf(p), p);
+      // The kubelet's own status writes come back here: as upstream's pod config, only a change
+      // the kubelet acts on wakes the worker (the resync and the PLEG cover the rest).
+      if (actionableChange(old, p)) queue.add(uidOf(p));
+    },
     onDelete: (obj) => {
       const p = obj instanceof DeletedFinalStateUnknown ? obj.obj : obj;
       byUid.delete(uidOf(p));
@@ -54,6 +72,7 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
   const stoppedSignal = new AbortController();
   const pleg = new Pleg(deps.cri);
   const workers: Promise<void>[] = [];
+  let events: Promise<void> = Promise.resolve();
 
   const runtimeName = async (): Promise<string | undefined> => {
     for (;;) {
@@ -62,10 +81,7 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
       } catch (err) {
         deps.log(`pod manager: the container runtime does not answer Version yet: ${(err as Error).message}`);
       }
-      await new Promise<void>((resolve) => {
-        const cancel = deps.timers.after(RUNTIME_RETRY_MS, resolve);
-        stoppedSignal.signal.addEventListener('abort', () => { cancel(); resolve(); }, { once: true });
-      });
+      await sleep(deps.timers, RUNTIME_RETRY_MS, stoppedSignal.signal);
       if (stopped) return undefined;
     }
   };
@@ -106,6 +122,7 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
       if (!stopped) cancelTimer = deps.timers.after(RELIST_PERIOD_MS, () => void relist());
     };
     await relist();
+    events = watchContainerEvents(deps.cri, (uid) => queue.add(uid), { signal: stoppedSignal.signal, wait: (ms) => sleep(deps.timers, ms, stoppedSignal.signal), log: deps.log });
   })().catch((err: unknown) => deps.log(`pod manager: could not start: ${(err as Error).message}`));
 
   return {
@@ -116,7 +133,7 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
       cancelTimer();
       queue.shutDown();
       await started;
-      await Promise.all(workers);
+      await Promise.all([...workers, events]);
     },
   };
 }

@@ -13,6 +13,8 @@ export const RESTART_COUNT = 'io.kubernetes.container.restartCount';
 export const TERMINATION_MESSAGE_PATH = 'io.kubernetes.container.terminationMessagePath';
 export const TERMINATION_MESSAGE_POLICY = 'io.kubernetes.container.terminationMessagePolicy';
 export const TERMINATION_GRACE_PERIOD = 'io.kubernetes.pod.terminationGracePeriod';
+export const DELETION_GRACE_PERIOD = 'io.kubernetes.pod.deletionGracePeriod';
+export const CONTAINER_PORTS = 'io.kubernetes.container.ports';
 
 /** The pod's own labels plus the three that name it (upstream newPodLabels). */
 export function sandboxLabels(pod: Pod): Record<string, string> {
@@ -26,12 +28,16 @@ export function containerLabels(pod: Pod, c: Container): Record<string, string> 
 
 export function containerAnnotations(pod: Pod, c: Container, restartCount: number): Record<string, string> {
   const grace = pod.spec?.terminationGracePeriodSeconds;
+  const deletionGrace = pod.metadata.deletionGracePeriodSeconds;
   return {
     [CONTAINER_HASH]: containerHash(c),
     [RESTART_COUNT]: String(restartCount),
     [TERMINATION_MESSAGE_PATH]: c.terminationMessagePath ?? '/dev/termination-log',
     [TERMINATION_MESSAGE_POLICY]: c.terminationMessagePolicy ?? 'File',
+    ...(deletionGrace !== undefined ? { [DELETION_GRACE_PERIOD]: String(deletionGrace) } : {}),
     ...(grace !== undefined ? { [TERMINATION_GRACE_PERIOD]: String(grace) } : {}),
+    // The ports as JSON, as upstream writes them for tools that read a container's ports off the runtime.
+    ...(c.ports?.length ? { [CONTAINER_PORTS]: JSON.stringify(c.ports) } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 // container the runtime holds, compare each pod's with the last list, and name the pods whose
 // sandboxes or containers changed state, appeared or went away. Their workers then resync.
 import type { CriClient } from '../../cri/client.js';
+import { isUnimplemented } from '../../cri/errors.js';
 import { ownValue } from '../../own-keys.js';
 import { POD_UID } from './labels.js';
 
@@ -49,5 +50,33 @@ export class Pleg {
     const changed = changedPods(this.#last, next);
     this.#last = next;
     return changed;
+  }
+}
+
+/** How long to wait before listening again after the event stream broke. */
+const EVENTS_RETRY_MS = 5000;
+
+/**
+ * Upstream's evented PLEG: CRI GetContainerEvents names a pod the moment one of its containers
+ * is created, started, stopped or deleted, so an exit is seen without waiting for the relist,
+ * which stays as the fallback. A runtime without the stream (containerd 1.6: Unimplemented)
+ * is left to the relist alone. Resolves when signal aborts.
+ */
+export async function watchContainerEvents(cri: CriClient, onPod: (uid: string) => void, deps: { signal: AbortSignal; wait: (ms: number) => Promise<void>; log: (line: string) => void }): Promise<void> {
+  while (!deps.signal.aborted) {
+    try {
+      for await (const ev of cri.runtime.getContainerEvents({}, { signal: deps.signal })) {
+        const uid = ev.podSandboxStatus ? ownValue(ev.podSandboxStatus.labels, POD_UID) : undefined;
+        if (uid) onPod(uid);
+      }
+    } catch (err) {
+      if (deps.signal.aborted) return;
+      if (isUnimplemented(err)) {
+        deps.log('pod manager: the runtime has no GetContainerEvents; exits are seen by the 1 s relist only');
+        return;
+      }
+      deps.log(`pod manager: container events: ${(err as Error).message}`);
+    }
+    await deps.wait(EVENTS_RETRY_MS);
   }
 }

@@ -39,9 +39,9 @@ export interface PodRuntime {
   sandboxes: SandboxView[];
   /** Newest first. */
   containers: ContainerView[];
+  /** Stopped containers older than the two newest of their name: nobody reads them any more. */
+  stale: string[];
 }
-
-export const EMPTY_RUNTIME: PodRuntime = { sandboxes: [], containers: [] };
 
 /** CRI nanosecond timestamps (decimal strings) as epoch ms; 0 stays 0 (never happened). */
 export const nsToMs = (ns: string | number): number => Number(BigInt(ns) / 1_000_000n);
@@ -89,10 +89,12 @@ export async function readPodRuntime(cri: CriClient, uid: string): Promise<PodRu
     sandboxes.push({ id: s.id, attempt: s.metadata?.attempt ?? 0, ready, createdAtMs: nsToMs(s.createdAt), ips });
   }
   const byName = new Map<string, typeof ctrs.containers>();
+  const stale: string[] = [];
   for (const c of [...ctrs.containers].sort((a, b) => byNewest(a.createdAt, b.createdAt))) {
     const name = c.metadata?.name ?? '';
     const list = byName.get(name) ?? [];
     if (list.length < 2) list.push(c);
+    else if (c.state !== 'CONTAINER_RUNNING') stale.push(c.id);
     byName.set(name, list);
   }
   const wanted = [...byName.values()].flat();
@@ -101,5 +103,5 @@ export async function readPodRuntime(cri: CriClient, uid: string): Promise<PodRu
     return res?.status ? containerView(res.status, c.podSandboxId) : undefined;
   }));
   const containers = statuses.filter((c): c is ContainerView => c !== undefined).sort((a, b) => b.createdAtMs - a.createdAtMs || b.restartCount - a.restartCount);
-  return { sandboxes, containers };
+  return { sandboxes, containers, stale };
 }

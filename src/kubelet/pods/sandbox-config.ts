@@ -38,13 +38,15 @@ export function podNamespaces(pod: Pod): NamespaceOption {
   };
 }
 
-/** One mapping per container port that asks for a host port; others need no runtime work. */
+/**
+ * One mapping per container port, as upstream sends them (MakePortMappings): runtimes map only
+ * those with a hostPort, and crictl inspectp shows them all.
+ */
 export function portMappings(pod: Pod): PortMapping[] {
   const out: PortMapping[] = [];
   for (const c of pod.spec?.containers ?? []) {
     for (const p of c.ports ?? []) {
-      if (!p.hostPort) continue;
-      out.push({ containerPort: p.containerPort, hostPort: p.hostPort, protocol: p.protocol ?? 'TCP', ...(p.hostIP ? { hostIp: p.hostIP } : {}) });
+      out.push({ containerPort: p.containerPort, hostPort: p.hostPort ?? 0, protocol: p.protocol ?? 'TCP', ...(p.hostIP ? { hostIp: p.hostIP } : {}) });
     }
   }
   return out;

@@ -12,6 +12,9 @@ import { containerHash } from './labels.js';
 import type { ContainerView } from './runtime-view.js';
 import type { WaitingReason } from './status.js';
 
+/** Upstream's pod worker backoff period after a failed sync. */
+const CREATE_RETRY_MS = 10_000;
+
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** The image's reference to create the container from, or why there is none yet. */
@@ -46,14 +49,17 @@ async function ensureImage(ctx: SyncContext, pod: Pod, c: Container): Promise<{ 
  */
 export async function startContainer(ctx: SyncContext, pod: Pod, c: Container, sandbox: { id: string; config: PodSandboxConfig }, last: ContainerView | undefined): Promise<WaitingReason | undefined> {
   const uid = pod.metadata.uid ?? '';
-  if (last?.state === 'EXITED') {
+  // A container that failed to start (left created) backs off as a crashed one does, or every
+  // relist would make another.
+  if (last?.state === 'EXITED' || last?.state === 'CREATED') {
     const key = `${uid}/${c.name}/${containerHash(c)}`;
-    const wait = ctx.crashBackoff.remainingSince(key, last.finishedAtMs);
+    const since = last.finishedAtMs || last.createdAtMs;
+    const wait = ctx.crashBackoff.remainingSince(key, since);
     if (wait > 0) {
       ctx.requeueAfter(uid, wait);
       return { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(ctx.crashBackoff.delayOf(key))} restarting failed container=${c.name} pod=${podRef(pod)}` };
     }
-    ctx.crashBackoff.next(key, last.finishedAtMs);
+    ctx.crashBackoff.next(key, since);
   }
   const image = await ensureImage(ctx, pod, c);
   if ('waiting' in image) return image.waiting;
@@ -65,6 +71,9 @@ export async function startContainer(ctx: SyncContext, pod: Pod, c: Container, s
   try {
     id = (await cri.runtime.createContainer({ podSandboxId: sandbox.id, config, sandboxConfig: sandbox.config })).containerId;
   } catch (err) {
+    // Nothing is left in the runtime to wake the PLEG: come back as upstream's pod worker
+    // does after a failed sync.
+    ctx.requeueAfter(uid, CREATE_RETRY_MS);
     return { reason: 'CreateContainerError', message: message(err) };
   }
   try {

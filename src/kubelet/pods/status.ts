@@ -56,10 +56,13 @@ function containerStatuses(input: StatusInput, containers: readonly Container[],
     } else {
       const { current, previous } = seen;
       const running = current.state === 'RUNNING';
+      // A created container that is not running counts as exited, as upstream: a sync starts
+      // what it creates, so one left created failed to start.
       const state: ContainerState = running ? { running: { startedAt: rfc3339(current.startedAtMs) } }
-        : current.state === 'EXITED' ? terminated(current, input.runtimeName) : { waiting: {} };
+        : current.state === 'EXITED' || current.state === 'CREATED' ? terminated(current, input.runtimeName) : { waiting: {} };
       status = {
-        name: c.name, image: c.image ?? current.image, imageID: current.imageRef, containerID: `${input.runtimeName}://${current.id}`,
+        // The image as the runtime names it (containerd: the normalized repo tag), as upstream reports it.
+        name: c.name, image: current.image || (c.image ?? ''), imageID: current.imageRef, containerID: `${input.runtimeName}://${current.id}`,
         // Without probes a running container is ready; an init container is once it succeeded.
         ready: isInit ? current.state === 'EXITED' && current.exitCode === 0 : running,
         started: running, restartCount: current.restartCount, state,

@@ -93,6 +93,8 @@ export async function syncPod(ctx: SyncContext, uid: string, pod: Pod | undefine
       sandbox = { id: (await cri.runtime.runPodSandbox({ config })).podSandboxId, config };
     } catch (err) {
       ctx.deps.log(`pod ${podRef(pod)}: RunPodSandbox failed: ${(err as Error).message}`);
+      // The pod still says what it is waiting for (ContainerCreating) while the queue retries.
+      await ctx.status.write(pod, statusOf(ctx, pod, await readPodRuntime(cri, uid), waiting)).catch(() => undefined);
       throw err;
     }
   } else if (actions.sandboxId) {
@@ -109,4 +111,18 @@ export async function syncPod(ctx: SyncContext, uid: string, pod: Pod | undefine
   }
   const after = await readPodRuntime(cri, uid);
   await ctx.status.write(pod, statusOf(ctx, pod, after, waiting));
+  await removeLeftovers(ctx, after);
+}
+
+/**
+ * Upstream's container GC for a live pod, in small: exited containers beyond the two newest of
+ * each name (the status shows one run and the one before), and stopped sandboxes that are not
+ * the newest and hold no container, go; a crash-looping pod would otherwise pile up rootfs.
+ */
+async function removeLeftovers(ctx: SyncContext, r: PodRuntime): Promise<void> {
+  const { cri } = ctx.deps;
+  await Promise.all(r.stale.map((id) => cri.runtime.removeContainer({ containerId: id }).catch(ignoreGone)));
+  const used = new Set(r.containers.map((c) => c.sandboxId));
+  const idle = r.sandboxes.slice(1).filter((s) => !s.ready && !used.has(s.id));
+  await Promise.all(idle.map((s) => cri.runtime.removePodSandbox({ podSandboxId: s.id }).catch(ignoreGone)));
 }

@@ -87,3 +87,30 @@ test('a cluster CIDR or mask size that cannot work is refused at start', async (
   t.throws(() => startNodeIpam({ ...deps, clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 8 }), { message: /mask size must be less than or equal/ });
   t.throws(() => startNodeIpam({ ...deps, clusterCidr: 'ten', nodeCidrMaskSize: 24 }), { message: 'invalid CIDR address: ten' });
 });
+
+test('a Node written between the cache and the assignment (the kubelet\'s first status) still gets the first block, without a failure', async (t) => {
+  const { client } = await startClientFixture(t);
+  const real = client.resource<Node>(NODE);
+  let raced = 0;
+  // Every first write of a podCIDR races with another writer, which the resourceVersion condition catches.
+  const racing = Object.assign(Object.create(real) as typeof real, {
+    patch: async (name: string, type: Parameters<typeof real.patch>[1], patch: unknown) => {
+      if (raced++ === 0) await real.patch(name, 'merge', { metadata: { labels: { kubelet: 'status' } } });
+      return real.patch(name, type, patch);
+    },
+  });
+  const nodes = new Informer<Node>({ source: real, clock: new FakeClock(), timers: realTimers });
+  const lines: string[] = [];
+  const ipam = startNodeIpam({ nodes, client: racing, clock: new FakeClock(), timers: realTimers, log: (l) => lines.push(l), clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24 });
+  nodes.start();
+  t.teardown(async () => {
+    await ipam.stop();
+    await nodes.stop();
+  });
+  await ipam.ready;
+  await real.create(node('n'));
+  const cidrs = await cidrsOf(client, ['n']);
+  t.deepEqual(cidrs.get('n'), ['10.244.0.0/24']);
+  t.is((await real.get('n')).metadata.labels?.['kubelet'], 'status', 'the other writer\'s change is kept');
+  t.deepEqual(lines, ['node n: podCIDR 10.244.0.0/24']);
+});

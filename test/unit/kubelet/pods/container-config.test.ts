@@ -1,29 +1,7 @@
 import test from 'ava';
 import type { Container, Pod } from '../../../../src/api/types.js';
 import { containerConfig } from '../../../../src/kubelet/pods/container-config.js';
-import { containerEnv, expand } from '../../../../src/kubelet/pods/expand.js';
-import { effectivePullPolicy, pullDecision } from '../../../../src/kubelet/pods/image-policy.js';
 import { containerHash } from '../../../../src/kubelet/pods/labels.js';
-
-const vars = new Map([['A', 'alpha'], ['B', 'beta']]);
-const look = (n: string) => vars.get(n);
-
-test('$(VAR) expansion follows upstream: known names replaced, unknown kept, $$ escapes, unfinished kept', (t) => {
-  t.is(expand('x$(A)y', look), 'xalphay');
-  t.is(expand('$(A)$(B)', look), 'alphabeta');
-  t.is(expand('$(C)', look), '$(C)');
-  t.is(expand('$$(A)', look), '$(A)');
-  t.is(expand('$$$(A)', look), '$alpha');
-  t.is(expand('$(A', look), '$(A');
-  t.is(expand('a$b', look), 'a$b');
-  t.is(expand('end$', look), 'end$');
-  t.is(expand('$()', look), '$()');
-});
-
-test('env values see the variables defined before them; a later duplicate wins', (t) => {
-  const c: Container = { name: 'c', env: [{ name: 'A', value: 'one' }, { name: 'B', value: '$(A)-two' }, { name: 'C', value: '$(D)' }, { name: 'D', value: 'late' }, { name: 'A', value: 'again' }] };
-  t.deepEqual(containerEnv(c), [{ name: 'A', value: 'again' }, { name: 'B', value: 'one-two' }, { name: 'C', value: '$(D)' }, { name: 'D', value: 'late' }]);
-});
 
 const pod: Pod = {
   metadata: { name: 'web', namespace: 'shop', uid: 'u-1' },
@@ -43,6 +21,9 @@ test('the container config: metadata attempt, image ref, expanded command and ar
   t.is(cfg.annotations?.['io.kubernetes.container.restartCount'], '3');
   t.is(cfg.annotations?.['io.kubernetes.container.hash'], containerHash(c));
   t.is(cfg.annotations?.['io.kubernetes.pod.terminationGracePeriod'], '5');
+  t.is(cfg.annotations?.['io.kubernetes.container.ports'], undefined);
+  const withPorts = containerConfig(pod, { ...c, ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }] }, { imageRef: 'r', restartCount: 0 });
+  t.deepEqual(JSON.parse(withPorts.annotations?.['io.kubernetes.container.ports'] ?? '[]'), [{ name: 'http', containerPort: 80, protocol: 'TCP' }]);
   t.is(cfg.logPath, 'app/3.log');
   t.true(cfg.tty);
   t.true(cfg.stdin);
@@ -64,26 +45,4 @@ test('security context: the container overrides the pod; capabilities, privilege
   t.deepEqual(plain?.runAsUser, { value: 1000 }, 'the pod\'s runAsUser when the container has none');
   t.false(plain?.noNewPrivs);
   t.deepEqual(containerConfig(pod, { name: 'u', image: 'b', securityContext: { procMount: 'Unmasked' } }, { imageRef: 'r', restartCount: 0 }).linux?.securityContext?.maskedPaths, []);
-});
-
-test('pull policy defaults as the API does: Always for :latest or no tag, IfNotPresent for a tag or digest', (t) => {
-  t.is(effectivePullPolicy('busybox'), 'Always');
-  t.is(effectivePullPolicy('busybox:latest'), 'Always');
-  t.is(effectivePullPolicy('localhost:5000/busybox'), 'Always');
-  t.is(effectivePullPolicy('localhost:5000/busybox:1.36'), 'IfNotPresent');
-  t.is(effectivePullPolicy('busybox@sha256:0123'), 'IfNotPresent');
-  t.is(effectivePullPolicy('busybox', 'Never'), 'Never');
-});
-
-test('pull decisions: Always pulls, IfNotPresent only when absent, Never fails with upstream\'s message when absent', (t) => {
-  t.deepEqual(pullDecision('b', 'Always', true), { pull: true });
-  t.deepEqual(pullDecision('b', 'IfNotPresent', true), { pull: false });
-  t.deepEqual(pullDecision('b', 'IfNotPresent', false), { pull: true });
-  t.deepEqual(pullDecision('b', 'Never', true), { pull: false });
-  t.deepEqual(pullDecision('b:1', 'Never', false), { pull: false, error: { reason: 'ErrImageNeverPull', message: 'Container image "b:1" is not present with pull policy of Never' } });
-});
-
-test('the container hash ignores key order and changes with the image', (t) => {
-  t.is(containerHash({ name: 'a', image: 'x' }), containerHash({ image: 'x', name: 'a' }));
-  t.not(containerHash({ name: 'a', image: 'x' }), containerHash({ name: 'a', image: 'y' }));
 });

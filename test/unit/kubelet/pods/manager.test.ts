@@ -8,6 +8,7 @@ import { ManualTimers } from '../../../../src/client/timers.js';
 import { criClient, type CriClient } from '../../../../src/cri/client.js';
 import { serveCri } from '../../../../src/cri/server.js';
 import { FakeClock } from '../../../../src/host/clock.js';
+import type { FakeOciOptions } from '../../../../src/host/oci/fake.js';
 import { RealFiles } from '../../../../src/host/files/real.js';
 import { startPodManager } from '../../../../src/kubelet/pods/index.js';
 import { fakeRuntime } from '../../../helpers/cri-deps.js';
@@ -19,11 +20,11 @@ import { POD, startClientFixture } from '../../client/client-fixture.js';
 
 const NODE = 'node-a';
 
-async function setup(t: ExecutionContext) {
+async function setup(t: ExecutionContext, ociOpts: FakeOciOptions = {}) {
   const f = await startClientFixture(t);
   const clock = new FakeClock();
   const timers = new ManualTimers(clock);
-  const rt = await fakeRuntime(t, {}, clock);
+  const rt = await fakeRuntime(t, ociOpts, clock);
   const server = await serveCri(rt.deps, join(rt.root, 'cri.sock'));
   const cri = criClient(server.socketPath);
   const rootDir = await mkdtemp(join(tmpdir(), 'skiff-kubelet-'));
@@ -99,7 +100,7 @@ test('restartPolicy Never: an exit 1 makes the pod Failed with the exit code, an
   t.deepEqual(sandboxes.map((s) => s.state), ['SANDBOX_NOTREADY'], 'a finished pod\'s sandbox is stopped');
 });
 
-test('restartPolicy Always: a crash restarts at once, the next one waits in CrashLoopBackOff for 10 s', async (t) => {
+test('restartPolicy Always: a crash restarts at once, the next one waits in CrashLoopBackOff for 10 s; old runs are removed', async (t) => {
   const { pods, timers, rt, cri } = await setup(t);
   const p = await pods.create(podOn('crashy', NODE));
   const uid = p.metadata.uid!;
@@ -118,6 +119,9 @@ test('restartPolicy Always: a crash restarts at once, the next one waits in Cras
   t.is(backoff.status?.containerStatuses?.[0]?.restartCount, 1);
   const restarted = await eventually(timers, () => pods.get('crashy'), (x) => x.status?.containerStatuses?.[0]?.restartCount === 2);
   t.truthy(restarted.status?.containerStatuses?.[0]?.state?.running);
+  // Three runs so far: the first is removed, the newest and the one before it stay.
+  const left = await eventually(timers, () => containersOf(cri, uid), (l) => l.length === 2, 0);
+  t.deepEqual(left.map((c) => c.state).sort(), ['CONTAINER_EXITED', 'CONTAINER_RUNNING']);
 });
 
 test('init containers run one after another before the app; Never with a missing image waits in ErrImageNeverPull', async (t) => {
@@ -167,4 +171,33 @@ test('after a restart: running containers are adopted, not restarted; sandboxes 
   await new Promise((r) => setTimeout(r, 50));
   t.deepEqual((await containersOf(cri, kept.metadata.uid!)).map((c) => c.id), before);
   t.is((await pods.get('kept')).status?.phase, 'Running');
+});
+
+test('a container the runtime cannot create waits in CreateContainerError and is tried again 10 s later', async (t) => {
+  let fail = true;
+  const { pods, timers, cri } = await setup(t, { program: () => (fail ? { createError: 'no such device' } : {}) });
+  const p = await pods.create(podOn('broken', NODE));
+  const waiting = await eventually(timers, () => pods.get('broken'), (x) => !!x.status?.containerStatuses?.[0]?.state?.waiting?.message, 0);
+  t.is(waiting.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'CreateContainerError');
+  t.regex(waiting.status?.containerStatuses?.[0]?.state?.waiting?.message ?? '', /no such device/);
+  t.deepEqual(await containersOf(cri, p.metadata.uid!), []);
+  fail = false;
+  // Exactly the retry period, then no more time: the 60 s resync cannot be what starts it.
+  timers.advance(10_000);
+  await eventually(timers, () => pods.get('broken'), (x) => x.status?.phase === 'Running', 0);
+});
+
+
+test('a sandbox the runtime cannot make: the pod reports ContainerCreating and the worker tries again', async (t) => {
+  const { pods, timers, rt, logs } = await setup(t);
+  const network = rt.deps.network;
+  rt.deps.network = async () => undefined;
+  await pods.create(podOn('nonet', NODE));
+  const pending = await eventually(timers, () => pods.get('nonet'), (x) => !!x.status?.containerStatuses, 0);
+  t.is(pending.status?.phase, 'Pending');
+  t.deepEqual(pending.status?.containerStatuses?.[0]?.state, { waiting: { reason: 'ContainerCreating' } });
+  t.is(pending.status?.conditions?.find((c) => c.type === 'PodReadyToStartContainers')?.status, 'False');
+  t.true(logs.some((l) => /RunPodSandbox failed: .*network is not ready/.test(l)));
+  rt.deps.network = network;
+  await eventually(timers, () => pods.get('nonet'), (x) => x.status?.phase === 'Running');
 });

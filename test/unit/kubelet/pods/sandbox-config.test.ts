@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Pod } from '../../../../src/api/types.js';
-import { parseResolvConf, podDnsConfig } from '../../../../src/kubelet/pods/dns.js';
+import { parseResolvConf } from '../../../../src/kubelet/pods/dns.js';
 import { podHostname, sandboxConfig, type SandboxContext } from '../../../../src/kubelet/pods/sandbox-config.js';
 
 const host = parseResolvConf('# generated\nnameserver 192.0.2.53\nnameserver 192.0.2.54 ; second\nsearch corp.example lab.example\noptions edns0 ndots:2\n');
@@ -9,34 +9,6 @@ const ctx: SandboxContext = { podLogsDir: '/k/pod-logs', clusterDns: ['10.96.0.1
 const pod = (spec: Partial<NonNullable<Pod['spec']>> = {}, meta: Partial<Pod['metadata']> = {}): Pod => ({
   metadata: { name: 'web', namespace: 'shop', uid: 'u-1', labels: { app: 'web' }, annotations: { note: 'x' }, ...meta },
   spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec },
-});
-
-test('resolv.conf: nameservers in order, the last search line, options; comments dropped', (t) => {
-  t.deepEqual(host, { servers: ['192.0.2.53', '192.0.2.54'], searches: ['corp.example', 'lab.example'], options: ['edns0', 'ndots:2'] });
-});
-
-test('ClusterFirst: the cluster DNS, the namespace search path before the node\'s, ndots:5', (t) => {
-  t.deepEqual(podDnsConfig(pod(), { clusterDns: ctx.clusterDns, clusterDomain: ctx.clusterDomain, host }), {
-    servers: ['10.96.0.10'], searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example', 'lab.example'], options: ['ndots:5'],
-  });
-});
-
-test('Default, ClusterFirst on the host network and ClusterFirst without a cluster DNS all use the node\'s resolv.conf', (t) => {
-  const dctx = { clusterDns: ctx.clusterDns, clusterDomain: ctx.clusterDomain, host };
-  t.deepEqual(podDnsConfig(pod({ dnsPolicy: 'Default' }), dctx), host);
-  t.deepEqual(podDnsConfig(pod({ hostNetwork: true }), dctx), host);
-  t.deepEqual(podDnsConfig(pod(), { ...dctx, clusterDns: [] }), host);
-  t.deepEqual(podDnsConfig(pod({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }), dctx).servers, ['10.96.0.10']);
-});
-
-test('None takes dnsConfig alone; dnsConfig is appended without duplicates and its options override by name', (t) => {
-  const dctx = { clusterDns: ctx.clusterDns, clusterDomain: ctx.clusterDomain, host };
-  t.deepEqual(podDnsConfig(pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'], searches: ['a.example'], options: [{ name: 'ndots', value: '1' }, { name: 'rotate' }] } }), dctx),
-    { servers: ['1.1.1.1'], searches: ['a.example'], options: ['ndots:1', 'rotate'] });
-  const merged = podDnsConfig(pod({ dnsConfig: { nameservers: ['10.96.0.10', '1.1.1.1'], searches: ['svc.cluster.local', 'x.example'], options: [{ name: 'ndots', value: '2' }] } }), dctx);
-  t.deepEqual(merged.servers, ['10.96.0.10', '1.1.1.1']);
-  t.deepEqual(merged.searches, ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example', 'lab.example', 'x.example']);
-  t.deepEqual(merged.options, ['ndots:2']);
 });
 
 test('the sandbox config names the pod, its log directory, hostname, labels, annotations and pod cgroup as upstream', (t) => {
@@ -68,9 +40,9 @@ test('host namespaces, shared pid, sysctls, run-as ids, groups and privilege rea
   t.is(sandboxConfig(pod({ hostPID: true }), 0, ctx).linux?.securityContext?.namespaceOptions?.pid, 'NODE');
 });
 
-test('port mappings only for ports with a hostPort, protocol defaulting to TCP', (t) => {
+test('port mappings for every container port (hostPort 0 when none), protocol defaulting to TCP', (t) => {
   const cfg = sandboxConfig(pod({ containers: [{ name: 'c', image: 'b', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81 }, { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' }] }] }), 0, ctx);
-  t.deepEqual(cfg.portMappings, [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }, { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIp: '127.0.0.1' }]);
+  t.deepEqual(cfg.portMappings, [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }, { containerPort: 81, hostPort: 0, protocol: 'TCP' }, { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIp: '127.0.0.1' }]);
 });
 
 test('hostname: spec.hostname wins; a long name is cut to 63 without a trailing dash', (t) => {
