@@ -22,6 +22,8 @@ export interface StatusInput {
   nowMs: number;
   /** The pod is being deleted and its containers are stopped: it ends Succeeded or Failed, never Running. */
   terminal?: boolean;
+  /** The kubelet failed the pod itself (DeadlineExceeded): phase Failed with this reason and message. */
+  failed?: { reason: string; message: string };
 }
 
 /** metav1.Time: RFC 3339 in whole seconds, UTC. */
@@ -148,12 +150,16 @@ export function generatePodStatus(input: StatusInput): PodStatus {
   const init = containerStatuses(input, pod.spec?.initContainers ?? [], old.initContainerStatuses, true);
   const regular = containerStatuses(input, pod.spec?.containers ?? [], old.containerStatuses, false);
   // A terminal phase is final, as upstream's status manager enforces.
-  const phase: Phase = old.phase === 'Succeeded' || old.phase === 'Failed' ? old.phase : podPhase(pod, init, regular, input.terminal);
+  const final = old.phase === 'Succeeded' || old.phase === 'Failed';
+  const phase: Phase = final ? old.phase! : input.failed ? 'Failed' : podPhase(pod, init, regular, input.terminal);
+  // Why the kubelet failed the pod stays with it, as the phase does.
+  const why = final ? (old.reason ? { reason: old.reason, ...(old.message ? { message: old.message } : {}) } : {}) : input.failed ?? {};
   const kept = (old.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type));
   const newest = runtime.sandboxes[0];
   const ips = pod.spec?.hostNetwork ? [nodeIp] : newest?.ready && newest.ips.length ? newest.ips : (old.podIPs ?? []).map((p) => p.ip);
   return {
     phase,
+    ...why,
     conditions: [...kept, ...stamp(conditions(input, phase, init, regular), old.conditions, nowMs)],
     hostIP: nodeIp,
     hostIPs: [{ ip: nodeIp }],

@@ -201,3 +201,18 @@ test('a sandbox the runtime cannot make: the pod reports ContainerCreating and t
   rt.deps.network = network;
   await eventually(timers, () => pods.get('nonet'), (x) => x.status?.phase === 'Running');
 });
+
+test('activeDeadlineSeconds: past the deadline the pod is stopped and Failed with DeadlineExceeded', async (t) => {
+  const { pods, timers, cri, clock } = await setup(t);
+  const p = await pods.create(podOn('deadline', NODE, { activeDeadlineSeconds: 30 }));
+  const running = await eventually(timers, () => pods.get('deadline'), (x) => x.status?.phase === 'Running');
+  const due = Date.parse(running.status!.startTime!) + 30_000 - clock.now();
+  timers.advance(due - 1000);
+  await new Promise((r) => setTimeout(r, 50));
+  t.is((await pods.get('deadline')).status?.phase, 'Running');
+  timers.advance(1000);
+  const failed = await eventually(timers, () => pods.get('deadline'), (x) => x.status?.phase === 'Failed', 0);
+  t.is(failed.status?.reason, 'DeadlineExceeded');
+  t.is(failed.status?.message, 'Pod was active on the node longer than the specified deadline');
+  t.deepEqual((await containersOf(cri, p.metadata.uid!)).map((c) => c.state), ['CONTAINER_EXITED']);
+});

@@ -122,3 +122,13 @@ test('a container left created (its start failed) counts as exited, as upstream 
   t.deepEqual(s.containerStatuses?.[0]?.state, { terminated: { exitCode: 128, reason: 'StartError', containerID: 'skiff://x' } });
   t.is(s.phase, 'Failed');
 });
+
+test('a pod the kubelet fails (DeadlineExceeded) is Failed with the reason and message, and keeps them', (t) => {
+  const failed = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' };
+  const s = generatePodStatus({ pod: pod(), runtime: rt([sandbox({ ready: false })], [ctr('app', { state: 'EXITED', exitCode: 137 })]), waiting: new Map(), runtimeName: 'skiff', nodeIp: '192.0.2.10', nowMs: T0, failed });
+  t.is(s.phase, 'Failed');
+  t.is(s.reason, 'DeadlineExceeded');
+  t.is(s.message, failed.message);
+  const later = status(pod({}, s), rt([sandbox({ ready: false })], [ctr('app', { state: 'EXITED', exitCode: 137 })]));
+  t.deepEqual([later.phase, later.reason, later.message], ['Failed', 'DeadlineExceeded', failed.message]);
+});
