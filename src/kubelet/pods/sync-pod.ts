@@ -68,6 +68,26 @@ async function terminate(ctx: SyncContext, pod: Pod, r: PodRuntime): Promise<voi
   ctx.deps.log(`pod ${podRef(pod)}: stopped and deleted`);
 }
 
+/**
+ * Fails and stops a pod past its activeDeadlineSeconds (true), or makes sure its worker wakes
+ * when the deadline comes (false).
+ */
+async function deadlinePassed(ctx: SyncContext, pod: Pod, r: PodRuntime): Promise<boolean> {
+  const uid = pod.metadata.uid ?? '';
+  const seconds = pod.spec?.activeDeadlineSeconds;
+  if (seconds === undefined) return false;
+  const left = activeDeadlineRemaining(pod, ctx.deps.clock.now());
+  // Without a startTime yet, this sync sets it (now at the latest): the deadline is at most this far.
+  if (left === undefined || left > 0) {
+    ctx.requeueAfter(uid, left ?? seconds * 1000);
+    return false;
+  }
+  await killPod(ctx, r, gracePeriodOf(pod));
+  await ctx.status.write(pod, statusOf(ctx, pod, await readPodRuntime(ctx.deps.cri, uid), new Map(), { failed: DEADLINE_EXCEEDED }));
+  ctx.deps.log(`pod ${podRef(pod)}: ${DEADLINE_EXCEEDED.message}`);
+  return true;
+}
+
 /** Reconciles the pod with this uid; pod is its latest state in the API, undefined when it is gone. */
 export async function syncPod(ctx: SyncContext, uid: string, apiPod: Pod | undefined): Promise<void> {
   const { cri } = ctx.deps;
@@ -82,22 +102,11 @@ export async function syncPod(ctx: SyncContext, uid: string, apiPod: Pod | undef
   }
   if (pod.metadata.deletionTimestamp) return terminate(ctx, pod, r);
   const waiting = new Map<string, WaitingReason>();
-  const phase = pod.status?.phase;
-  const left = activeDeadlineRemaining(pod, ctx.deps.clock.now());
-  if (left !== undefined && phase !== 'Succeeded' && phase !== 'Failed') {
-    if (left <= 0) {
-      await killPod(ctx, r, gracePeriodOf(pod));
-      await ctx.status.write(pod, statusOf(ctx, pod, await readPodRuntime(cri, uid), waiting, { failed: DEADLINE_EXCEEDED }));
-      ctx.deps.log(`pod ${podRef(pod)}: ${DEADLINE_EXCEEDED.message}`);
-      return;
-    }
-    ctx.requeueAfter(uid, left);
-  } else if (pod.spec?.activeDeadlineSeconds !== undefined && phase !== 'Succeeded' && phase !== 'Failed') {
-    // This sync sets startTime (now, at the latest): the deadline is at most this far away.
-    ctx.requeueAfter(uid, pod.spec.activeDeadlineSeconds * 1000);
-  }
+  const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  if (!finished && await deadlinePassed(ctx, pod, r)) return;
   // A finished pod is not run again; what is left of it only stops.
-  const actions = phase === 'Succeeded' || phase === 'Failed' ? { ...computePodActions(pod, r), killPod: true, createSandbox: false, initToStart: undefined, containersToStart: [] } : computePodActions(pod, r);
+  const planned = computePodActions(pod, r);
+  const actions = finished ? { ...planned, killPod: true, createSandbox: false, initToStart: undefined, containersToStart: [] } : planned;
   if (actions.killPod) await killPod(ctx, r, gracePeriodOf(pod));
   await Promise.all(actions.containersToKill.map((k) => cri.runtime.stopContainer({ containerId: k.id, timeout: gracePeriodOf(pod) }).catch(ignoreGone)));
   let sandbox: { id: string; config: ReturnType<typeof sandboxConfig> } | undefined;
