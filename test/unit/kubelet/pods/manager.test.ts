@@ -237,3 +237,18 @@ test('imagePullSecrets: PullImage gets the credentials of the secret entry that 
   await eventually(timers, () => pods.get('private'), (x) => x.status?.phase === 'Running');
   t.like(seen[0], { username: 'alice', password: 's3cret', serverAddress: 'registry.example:5000' });
 });
+
+test('a sidecar runs beside the app and is stopped when the app finishes; the pod Succeeds', async (t) => {
+  const { pods, timers, rt, cri } = await setup(t);
+  const img = { image: 'docker.io/library/busybox:latest', imagePullPolicy: 'IfNotPresent' as const };
+  const p = await pods.create(podOn('withside', NODE, { restartPolicy: 'Never', initContainers: [{ name: 'side', restartPolicy: 'Always', ...img }] }));
+  const uid = p.metadata.uid!;
+  const running = await eventually(timers, () => pods.get('withside'), (x) => x.status?.phase === 'Running' && !!x.status.containerStatuses?.[0]?.state?.running);
+  t.truthy(running.status?.initContainerStatuses?.[0]?.state?.running);
+  const app = (await containersOf(cri, uid)).find((c) => c.metadata?.name === 'app')!;
+  rt.oci.exit(app.id, 0);
+  const done = await eventually(timers, () => pods.get('withside'), (x) => x.status?.phase === 'Succeeded');
+  t.is(done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
+  const states = await eventually(timers, async () => (await containersOf(cri, uid)).map((c) => `${c.metadata?.name}:${c.state}`).sort(), (l) => l.every((x) => x.endsWith('EXITED')));
+  t.deepEqual(states, ['app:CONTAINER_EXITED', 'side:CONTAINER_EXITED']);
+});
