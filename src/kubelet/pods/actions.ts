@@ -45,10 +45,22 @@ export function sandboxChanged(pod: Pod, r: PodRuntime): { create: boolean; atte
 
 type InitStep = { done: true } | { done: false; start?: Container; failed?: boolean };
 
-/** Walks the init containers in order: the first not yet succeeded is waited on, started or restarted. */
+/** A restartable init container (restartPolicy Always): a sidecar that keeps running beside the app. */
+export const isSidecar = (c: Container): boolean => c.restartPolicy === 'Always';
+
+/**
+ * Walks the init containers in order: the first not yet succeeded is waited on, started or
+ * restarted. A sidecar counts as done once it runs (the next init container then starts); once
+ * the app's containers have run, sidecars are restarted beside them instead.
+ */
 function nextInit(pod: Pod, latest: ReturnType<typeof latestByName>): InitStep {
+  const appStarted = (pod.spec?.containers ?? []).some((c) => latest.has(c.name));
   for (const c of pod.spec?.initContainers ?? []) {
     const s = latest.get(c.name)?.current;
+    if (isSidecar(c)) {
+      if (s?.state === 'RUNNING' || appStarted) continue;
+      return { done: false, start: c };
+    }
     if (!s) return { done: false, start: c };
     if (s.state === 'RUNNING') return { done: false };
     if (s.state === 'EXITED' && s.exitCode === 0) continue;
@@ -94,9 +106,11 @@ export function computePodActions(pod: Pod, r: PodRuntime): PodActions {
     }
     keep++;
   }
-  // Nothing runs and nothing will: the sandbox goes too (the pod has finished).
+  // Nothing runs and nothing will: the sandbox goes too (the pod has finished), sidecars with it.
   if (keep === 0 && containersToStart.length === 0) return { ...base, killPod: true };
-  return { ...base, containersToStart, containersToKill };
+  // Sidecars that stopped start again whatever the pod's restart policy, before the app's containers.
+  const sidecars = (pod.spec?.initContainers ?? []).filter((c) => isSidecar(c) && latest.get(c.name)?.current.state !== 'RUNNING');
+  return { ...base, containersToStart: [...sidecars, ...containersToStart], containersToKill };
 }
 
 const succeeded = (s: ContainerView | undefined): boolean => s?.state === 'EXITED' && s.exitCode === 0;

@@ -2,13 +2,14 @@
 // (upstream kuberuntime_container.go startContainer and images/image_manager.go). A step that
 // cannot go on leaves the reason the container waits, which the status then shows.
 import { join } from 'node:path';
-import type { Container, Pod } from '../../api/types.js';
+import type { Container, Pod, Secret } from '../../api/types.js';
 import type { PodSandboxConfig } from '../../cri/gen/runtime/v1/PodSandboxConfig.js';
 import { goDuration } from './backoff.js';
 import { containerConfig } from './container-config.js';
 import { podRef, type SyncContext } from './context.js';
 import { effectivePullPolicy, pullDecision } from './image-policy.js';
 import { containerHash } from './labels.js';
+import { registryAuths } from './pull-secrets.js';
 import type { ContainerView } from './runtime-view.js';
 import type { WaitingReason } from './status.js';
 
@@ -16,6 +17,31 @@ import type { WaitingReason } from './status.js';
 const CREATE_RETRY_MS = 10_000;
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The pod's imagePullSecrets that can be read; a missing one is logged and skipped, as upstream. */
+async function pullSecrets(ctx: SyncContext, pod: Pod): Promise<Secret[]> {
+  const names = (pod.spec?.imagePullSecrets ?? []).map((r) => r.name ?? '').filter((n) => n !== '');
+  const secrets = ctx.deps.client.resource<Secret>({ group: '', version: 'v1', plural: 'secrets' }, pod.metadata.namespace);
+  const got = await Promise.all(names.map((n) => secrets.get(n).catch((err: unknown) => {
+    ctx.deps.log(`pod ${podRef(pod)}: imagePullSecret "${n}" cannot be read: ${message(err)}`);
+    return undefined;
+  })));
+  return got.filter((x): x is Secret => x !== undefined);
+}
+
+/** Pulls with each matching credential in turn (most specific first), else anonymously; rejects with the last failure. */
+async function pullWithSecrets(ctx: SyncContext, pod: Pod, image: string): Promise<string> {
+  const auths = registryAuths(await pullSecrets(ctx, pod), image);
+  let last: unknown;
+  for (const auth of auths.length ? auths : [undefined]) {
+    try {
+      return (await ctx.deps.cri.image.pullImage({ image: { image }, auth: auth ?? null, sandboxConfig: null })).imageRef;
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
 
 /** The image's reference to create the container from, or why there is none yet. */
 async function ensureImage(ctx: SyncContext, pod: Pod, c: Container): Promise<{ ref: string } | { waiting: WaitingReason }> {
@@ -31,8 +57,7 @@ async function ensureImage(ctx: SyncContext, pod: Pod, c: Container): Promise<{ 
     return { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } };
   }
   try {
-    const res = await cri.image.pullImage({ image: { image }, sandboxConfig: null });
-    return { ref: res.imageRef };
+    return { ref: await pullWithSecrets(ctx, pod, image) };
   } catch (err) {
     ctx.imageBackoff.next(key, clock.now());
     // Back soon, to show ImagePullBackOff while the backoff runs (that sync schedules the retry).

@@ -25,6 +25,19 @@ export class StatusWriter {
     return true;
   }
 
+  /**
+   * The pod with the newest status this kubelet knows: what it last wrote, unless the API's copy
+   * is terminal (set by another writer). The informer's copy may trail a write by a moment, and
+   * generating from it would lose what was written (startTime, transition times), as upstream's
+   * status manager avoids by generating from its own cache.
+   */
+  latest(pod: Pod): Pod {
+    const written = this.#written.get(pod.metadata.uid ?? '');
+    const apiPhase = pod.status?.phase;
+    if (!written || apiPhase === 'Succeeded' || apiPhase === 'Failed') return pod;
+    return { ...pod, status: written };
+  }
+
   forget(uid: string): void {
     this.#written.delete(uid);
   }

@@ -3,7 +3,7 @@
 // as the API has it, what the runtime holds and why the last sync left containers waiting.
 import { podQosClass } from '../../api/qos.js';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/types.js';
-import { sandboxChanged } from './actions.js';
+import { isSidecar, sandboxChanged } from './actions.js';
 import { latestByName, type ContainerView, type PodRuntime } from './runtime-view.js';
 
 /** Why a container is not running, as the last sync found (ErrImagePull, CrashLoopBackOff...). */
@@ -22,6 +22,8 @@ export interface StatusInput {
   nowMs: number;
   /** The pod is being deleted and its containers are stopped: it ends Succeeded or Failed, never Running. */
   terminal?: boolean;
+  /** The kubelet failed the pod itself (DeadlineExceeded): phase Failed with this reason and message. */
+  failed?: { reason: string; message: string };
 }
 
 /** metav1.Time: RFC 3339 in whole seconds, UTC. */
@@ -63,8 +65,8 @@ function containerStatuses(input: StatusInput, containers: readonly Container[],
       status = {
         // The image as the runtime names it (containerd: the normalized repo tag), as upstream reports it.
         name: c.name, image: current.image || (c.image ?? ''), imageID: current.imageRef, containerID: `${input.runtimeName}://${current.id}`,
-        // Without probes a running container is ready; an init container is once it succeeded.
-        ready: isInit ? current.state === 'EXITED' && current.exitCode === 0 : running,
+        // Without probes a running container is ready; an init container is once it succeeded (a sidecar while it runs).
+        ready: isInit && !isSidecar(c) ? current.state === 'EXITED' && current.exitCode === 0 : running,
         started: running, restartCount: current.restartCount, state,
         ...(previous?.state === 'EXITED' ? { lastState: terminated(previous, input.runtimeName) } : {}),
       };
@@ -86,7 +88,13 @@ export function podPhase(pod: Pod, init: readonly ContainerStatus[], regular: re
   const policy = pod.spec?.restartPolicy ?? 'Always';
   let pendingInit = 0;
   let failedInit = 0;
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name));
   for (const s of init) {
+    if (sidecars.has(s.name)) {
+      // A sidecar holds initialization up until it runs; its exits are restarts, never failures.
+      if (!s.state?.running) pendingInit++;
+      continue;
+    }
     if (s.state?.running) pendingInit++;
     else if (s.state?.terminated) { if (s.state.terminated.exitCode !== 0) failedInit++; }
     else if (s.lastState?.terminated) { if (s.lastState.terminated.exitCode !== 0) failedInit++; }
@@ -121,11 +129,13 @@ function conditions(input: StatusInput, phase: Phase, init: ContainerStatus[], r
   const { pod } = input;
   const ready = sandboxChanged(pod, input.runtime).create ? 'False' : 'True';
   const out: PodCondition[] = [{ type: 'PodReadyToStartContainers', status: ready }];
-  const incomplete = init.filter((s) => !(s.state?.terminated && s.state.terminated.exitCode === 0)).map((s) => s.name);
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name));
+  const incomplete = init.filter((s) => (sidecars.has(s.name) ? !s.state?.running : !(s.state?.terminated && s.state.terminated.exitCode === 0))).map((s) => s.name);
   if (phase === 'Succeeded') out.push({ type: 'Initialized', status: 'True', reason: 'PodCompleted' });
   else if (incomplete.length === 0 || anyRegularStarted(regular)) out.push({ type: 'Initialized', status: 'True' });
   else out.push({ type: 'Initialized', status: 'False', reason: 'ContainersNotInitialized', message: `containers with incomplete status: ${goList(incomplete)}` });
-  const unready = regular.filter((s) => !s.ready).map((s) => s.name);
+  // Sidecars count towards readiness as the app's containers do (upstream GenerateContainersReadyCondition).
+  const unready = [...init.filter((s) => sidecars.has(s.name)), ...regular].filter((s) => !s.ready).map((s) => s.name);
   const containersReady: PodCondition = phase === 'Succeeded' ? { type: 'ContainersReady', status: 'False', reason: 'PodCompleted' }
     : unready.length ? { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: ${goList(unready)}` }
       : { type: 'ContainersReady', status: 'True' };
@@ -148,12 +158,16 @@ export function generatePodStatus(input: StatusInput): PodStatus {
   const init = containerStatuses(input, pod.spec?.initContainers ?? [], old.initContainerStatuses, true);
   const regular = containerStatuses(input, pod.spec?.containers ?? [], old.containerStatuses, false);
   // A terminal phase is final, as upstream's status manager enforces.
-  const phase: Phase = old.phase === 'Succeeded' || old.phase === 'Failed' ? old.phase : podPhase(pod, init, regular, input.terminal);
+  const final = old.phase === 'Succeeded' || old.phase === 'Failed';
+  const phase: Phase = final ? old.phase! : input.failed ? 'Failed' : podPhase(pod, init, regular, input.terminal);
+  // Why the kubelet failed the pod stays with it, as the phase does.
+  const why = final ? (old.reason ? { reason: old.reason, ...(old.message ? { message: old.message } : {}) } : {}) : input.failed ?? {};
   const kept = (old.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type));
   const newest = runtime.sandboxes[0];
   const ips = pod.spec?.hostNetwork ? [nodeIp] : newest?.ready && newest.ips.length ? newest.ips : (old.podIPs ?? []).map((p) => p.ip);
   return {
     phase,
+    ...why,
     conditions: [...kept, ...stamp(conditions(input, phase, init, regular), old.conditions, nowMs)],
     hostIP: nodeIp,
     hostIPs: [{ ip: nodeIp }],

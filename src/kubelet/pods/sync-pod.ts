@@ -6,6 +6,7 @@ import type { Pod } from '../../api/types.js';
 import { isNotFound as apiNotFound, isConflict } from '../../client/errors.js';
 import { isNotFound as criNotFound } from '../../cri/errors.js';
 import { computePodActions } from './actions.js';
+import { activeDeadlineRemaining, DEADLINE_EXCEEDED } from './deadline.js';
 import { podRef, type SyncContext } from './context.js';
 import { latestByName, readPodRuntime, type PodRuntime } from './runtime-view.js';
 import { podLogDir, sandboxConfig } from './sandbox-config.js';
@@ -45,15 +46,15 @@ async function removePod(ctx: SyncContext, pod: Pod | undefined, r: PodRuntime):
   if (pod) await ctx.deps.files.remove(podLogDir(ctx.sandbox.podLogsDir, pod));
 }
 
-function statusOf(ctx: SyncContext, pod: Pod, r: PodRuntime, waiting: ReadonlyMap<string, WaitingReason>, terminal = false) {
-  return generatePodStatus({ pod, runtime: r, waiting, runtimeName: ctx.runtimeName, nodeIp: ctx.deps.nodeIp, nowMs: ctx.deps.clock.now(), terminal });
+function statusOf(ctx: SyncContext, pod: Pod, r: PodRuntime, waiting: ReadonlyMap<string, WaitingReason>, extra: { terminal?: boolean; failed?: { reason: string; message: string } } = {}) {
+  return generatePodStatus({ pod, runtime: r, waiting, runtimeName: ctx.runtimeName, nodeIp: ctx.deps.nodeIp, nowMs: ctx.deps.clock.now(), ...extra });
 }
 
 /** The pod is being deleted: stop it within its grace period, remove it from the runtime, then from the API. */
 async function terminate(ctx: SyncContext, pod: Pod, r: PodRuntime): Promise<void> {
   await killPod(ctx, r, gracePeriodOf(pod));
   const stopped = await readPodRuntime(ctx.deps.cri, pod.metadata.uid ?? '');
-  await ctx.status.write(pod, statusOf(ctx, pod, stopped, new Map(), true)).catch((err: unknown) => {
+  await ctx.status.write(pod, statusOf(ctx, pod, stopped, new Map(), { terminal: true })).catch((err: unknown) => {
     if (!apiNotFound(err)) throw err;
   });
   await removePod(ctx, pod, stopped);
@@ -67,9 +68,30 @@ async function terminate(ctx: SyncContext, pod: Pod, r: PodRuntime): Promise<voi
   ctx.deps.log(`pod ${podRef(pod)}: stopped and deleted`);
 }
 
+/**
+ * Fails and stops a pod past its activeDeadlineSeconds (true), or makes sure its worker wakes
+ * when the deadline comes (false).
+ */
+async function deadlinePassed(ctx: SyncContext, pod: Pod, r: PodRuntime): Promise<boolean> {
+  const uid = pod.metadata.uid ?? '';
+  const seconds = pod.spec?.activeDeadlineSeconds;
+  if (seconds === undefined) return false;
+  const left = activeDeadlineRemaining(pod, ctx.deps.clock.now());
+  // Without a startTime yet, this sync sets it (now at the latest): the deadline is at most this far.
+  if (left === undefined || left > 0) {
+    ctx.requeueAfter(uid, left ?? seconds * 1000);
+    return false;
+  }
+  await killPod(ctx, r, gracePeriodOf(pod));
+  await ctx.status.write(pod, statusOf(ctx, pod, await readPodRuntime(ctx.deps.cri, uid), new Map(), { failed: DEADLINE_EXCEEDED }));
+  ctx.deps.log(`pod ${podRef(pod)}: ${DEADLINE_EXCEEDED.message}`);
+  return true;
+}
+
 /** Reconciles the pod with this uid; pod is its latest state in the API, undefined when it is gone. */
-export async function syncPod(ctx: SyncContext, uid: string, pod: Pod | undefined): Promise<void> {
+export async function syncPod(ctx: SyncContext, uid: string, apiPod: Pod | undefined): Promise<void> {
   const { cri } = ctx.deps;
+  const pod = apiPod && ctx.status.latest(apiPod);
   const r = await readPodRuntime(cri, uid);
   if (!pod) {
     if (r.sandboxes.length || r.containers.length) {
@@ -80,9 +102,11 @@ export async function syncPod(ctx: SyncContext, uid: string, pod: Pod | undefine
   }
   if (pod.metadata.deletionTimestamp) return terminate(ctx, pod, r);
   const waiting = new Map<string, WaitingReason>();
-  const phase = pod.status?.phase;
+  const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  if (!finished && await deadlinePassed(ctx, pod, r)) return;
   // A finished pod is not run again; what is left of it only stops.
-  const actions = phase === 'Succeeded' || phase === 'Failed' ? { ...computePodActions(pod, r), killPod: true, createSandbox: false, initToStart: undefined, containersToStart: [] } : computePodActions(pod, r);
+  const planned = computePodActions(pod, r);
+  const actions = finished ? { ...planned, killPod: true, createSandbox: false, initToStart: undefined, containersToStart: [] } : planned;
   if (actions.killPod) await killPod(ctx, r, gracePeriodOf(pod));
   await Promise.all(actions.containersToKill.map((k) => cri.runtime.stopContainer({ containerId: k.id, timeout: gracePeriodOf(pod) }).catch(ignoreGone)));
   let sandbox: { id: string; config: ReturnType<typeof sandboxConfig> } | undefined;

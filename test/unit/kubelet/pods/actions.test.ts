@@ -41,3 +41,17 @@ test('actions: restart policies decide restarts; a finished pod only stops its s
   const neverDead = computePodActions(pod({ restartPolicy: 'Never' }), rt([sandbox({ ready: false })], [ctr('app', { state: 'EXITED' })]));
   t.false(neverDead.createSandbox, 'a Never pod that ran is not run again in a new sandbox');
 });
+
+test('sidecars (restartable init containers): started in order, the next init container once the sidecar runs, then kept running beside the app', (t) => {
+  const p = pod({ restartPolicy: 'Never', initContainers: [{ name: 'side', image: 'b', restartPolicy: 'Always' }, { name: 'setup', image: 'b' }] });
+  t.is(computePodActions(p, rt([sandbox()], [])).initToStart?.name, 'side');
+  t.is(computePodActions(p, rt([sandbox()], [ctr('side')])).initToStart?.name, 'setup');
+  const app = computePodActions(p, rt([sandbox()], [ctr('side'), ctr('setup', { state: 'EXITED' })]));
+  t.deepEqual(app.containersToStart.map((c) => c.name), ['app']);
+  const sideDied = computePodActions(p, rt([sandbox()], [ctr('side', { state: 'EXITED', exitCode: 1 }), ctr('setup', { state: 'EXITED' }), ctr('app')]));
+  t.deepEqual(sideDied.containersToStart.map((c) => c.name), ['side'], 'a sidecar restarts even under restartPolicy Never');
+  t.is(sideDied.initToStart, undefined);
+  const appDone = computePodActions(p, rt([sandbox()], [ctr('side'), ctr('setup', { state: 'EXITED' }), ctr('app', { state: 'EXITED' })]));
+  t.true(appDone.killPod, 'the app has finished: the sidecar is stopped with the sandbox');
+  t.deepEqual(appDone.containersToStart, []);
+});

@@ -6,12 +6,14 @@ import type { Pod } from '../../../../src/api/types.js';
 import { InformerFactory } from '../../../../src/client/informer-factory.js';
 import { ManualTimers } from '../../../../src/client/timers.js';
 import { criClient, type CriClient } from '../../../../src/cri/client.js';
-import { serveCri } from '../../../../src/cri/server.js';
+import { imageHandlers, runtimeHandlers } from '../../../../src/cri/rpc/index.js';
+import { serveCri, type CriHandlers } from '../../../../src/cri/server.js';
+import { CriError } from '../../../../src/cri/errors.js';
 import { FakeClock } from '../../../../src/host/clock.js';
 import type { FakeOciOptions } from '../../../../src/host/oci/fake.js';
 import { RealFiles } from '../../../../src/host/files/real.js';
 import { startPodManager } from '../../../../src/kubelet/pods/index.js';
-import { fakeRuntime } from '../../../helpers/cri-deps.js';
+import { BUSYBOX, fakeRuntime } from '../../../helpers/cri-deps.js';
 import { POD, startClientFixture } from '../../client/client-fixture.js';
 
 // The pod manager against the in-process apiserver and skiff's CRI runtime over fakes (runc,
@@ -20,12 +22,12 @@ import { POD, startClientFixture } from '../../client/client-fixture.js';
 
 const NODE = 'node-a';
 
-async function setup(t: ExecutionContext, ociOpts: FakeOciOptions = {}) {
+async function setup(t: ExecutionContext, ociOpts: FakeOciOptions = {}, handlers?: CriHandlers) {
   const f = await startClientFixture(t);
   const clock = new FakeClock();
   const timers = new ManualTimers(clock);
   const rt = await fakeRuntime(t, ociOpts, clock);
-  const server = await serveCri(rt.deps, join(rt.root, 'cri.sock'));
+  const server = await serveCri(rt.deps, join(rt.root, 'cri.sock'), handlers);
   const cri = criClient(server.socketPath);
   const rootDir = await mkdtemp(join(tmpdir(), 'skiff-kubelet-'));
   const informers = new InformerFactory({ client: f.client, clock, timers });
@@ -200,4 +202,53 @@ test('a sandbox the runtime cannot make: the pod reports ContainerCreating and t
   t.true(logs.some((l) => /RunPodSandbox failed: .*network is not ready/.test(l)));
   rt.deps.network = network;
   await eventually(timers, () => pods.get('nonet'), (x) => x.status?.phase === 'Running');
+});
+
+test('activeDeadlineSeconds: past the deadline the pod is stopped and Failed with DeadlineExceeded', async (t) => {
+  const { pods, timers, cri, clock } = await setup(t);
+  const p = await pods.create(podOn('deadline', NODE, { activeDeadlineSeconds: 30 }));
+  const running = await eventually(timers, () => pods.get('deadline'), (x) => x.status?.phase === 'Running');
+  const due = Date.parse(running.status!.startTime!) + 30_000 - clock.now();
+  timers.advance(due - 1000);
+  await new Promise((r) => setTimeout(r, 50));
+  t.is((await pods.get('deadline')).status?.phase, 'Running');
+  timers.advance(1000);
+  const failed = await eventually(timers, () => pods.get('deadline'), (x) => x.status?.phase === 'Failed', 0);
+  t.is(failed.status?.reason, 'DeadlineExceeded');
+  t.is(failed.status?.message, 'Pod was active on the node longer than the specified deadline');
+  t.deepEqual((await containersOf(cri, p.metadata.uid!)).map((c) => c.state), ['CONTAINER_EXITED']);
+});
+
+test('imagePullSecrets: PullImage gets the credentials of the secret entry that matches the image\'s registry', async (t) => {
+  const seen: unknown[] = [];
+  // A registry only alice may pull from: the fake runtime's store already holds the image.
+  const pull: NonNullable<CriHandlers['image']['PullImage']> = async (req) => {
+    seen.push(req.auth);
+    if (req.auth?.username !== 'alice' || req.auth.password !== 's3cret') throw new CriError('unknown', 'pull access denied');
+    return { imageRef: BUSYBOX.id };
+  };
+  const { pods, timers, f } = await setup(t, {}, { runtime: runtimeHandlers, image: { ...imageHandlers, PullImage: pull } });
+  const config = { auths: { 'other.example': { auth: Buffer.from('bob:x').toString('base64') }, 'registry.example:5000': { auth: Buffer.from('alice:s3cret').toString('base64') } } };
+  await f.client.resource({ group: '', version: 'v1', plural: 'secrets' }, 'default').create({
+    apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'default' }, type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': Buffer.from(JSON.stringify(config)).toString('base64') },
+  });
+  await pods.create(podOn('private', NODE, { imagePullSecrets: [{ name: 'missing' }, { name: 'regcred' }], containers: [{ name: 'app', image: 'registry.example:5000/team/app:1', imagePullPolicy: 'Always' }] }));
+  await eventually(timers, () => pods.get('private'), (x) => x.status?.phase === 'Running');
+  t.like(seen[0], { username: 'alice', password: 's3cret', serverAddress: 'registry.example:5000' });
+});
+
+test('a sidecar runs beside the app and is stopped when the app finishes; the pod Succeeds', async (t) => {
+  const { pods, timers, rt, cri } = await setup(t);
+  const img = { image: 'docker.io/library/busybox:latest', imagePullPolicy: 'IfNotPresent' as const };
+  const p = await pods.create(podOn('withside', NODE, { restartPolicy: 'Never', initContainers: [{ name: 'side', restartPolicy: 'Always', ...img }] }));
+  const uid = p.metadata.uid!;
+  const running = await eventually(timers, () => pods.get('withside'), (x) => x.status?.phase === 'Running' && !!x.status.containerStatuses?.[0]?.state?.running);
+  t.truthy(running.status?.initContainerStatuses?.[0]?.state?.running);
+  const app = (await containersOf(cri, uid)).find((c) => c.metadata?.name === 'app')!;
+  rt.oci.exit(app.id, 0);
+  const done = await eventually(timers, () => pods.get('withside'), (x) => x.status?.phase === 'Succeeded');
+  t.is(done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
+  const states = await eventually(timers, async () => (await containersOf(cri, uid)).map((c) => `${c.metadata?.name}:${c.state}`).sort(), (l) => l.every((x) => x.endsWith('EXITED')));
+  t.deepEqual(states, ['app:CONTAINER_EXITED', 'side:CONTAINER_EXITED']);
 });

@@ -122,3 +122,29 @@ test('a container left created (its start failed) counts as exited, as upstream 
   t.deepEqual(s.containerStatuses?.[0]?.state, { terminated: { exitCode: 128, reason: 'StartError', containerID: 'skiff://x' } });
   t.is(s.phase, 'Failed');
 });
+
+test('a pod the kubelet fails (DeadlineExceeded) is Failed with the reason and message, and keeps them', (t) => {
+  const failed = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' };
+  const s = generatePodStatus({ pod: pod(), runtime: rt([sandbox({ ready: false })], [ctr('app', { state: 'EXITED', exitCode: 137 })]), waiting: new Map(), runtimeName: 'skiff', nodeIp: '192.0.2.10', nowMs: T0, failed });
+  t.is(s.phase, 'Failed');
+  t.is(s.reason, 'DeadlineExceeded');
+  t.is(s.message, failed.message);
+  const later = status(pod({}, s), rt([sandbox({ ready: false })], [ctr('app', { state: 'EXITED', exitCode: 137 })]));
+  t.deepEqual([later.phase, later.reason, later.message], ['Failed', 'DeadlineExceeded', failed.message]);
+});
+
+test('sidecars: ready while running and counted in ContainersReady; they hold Initialized until they run; the app alone decides the phase', (t) => {
+  const spec = { restartPolicy: 'Never' as const, initContainers: [{ name: 'side', image: 'b', restartPolicy: 'Always' }] };
+  const waitingSide = status(pod(spec), rt([sandbox()], [ctr('side', { state: 'EXITED', exitCode: 1 })]));
+  t.is(waitingSide.phase, 'Pending');
+  t.is(cond(waitingSide, 'Initialized')?.message, 'containers with incomplete status: [side]');
+  const both = status(pod(spec), rt([sandbox()], [ctr('side'), ctr('app')]));
+  t.is(both.phase, 'Running');
+  t.true(both.initContainerStatuses?.[0]?.ready);
+  t.is(cond(both, 'ContainersReady')?.status, 'True');
+  const sideDown = status(pod(spec), rt([sandbox()], [ctr('side', { state: 'EXITED', exitCode: 2 }), ctr('app')]));
+  t.is(sideDown.phase, 'Running', 'a sidecar\'s exit is no init failure');
+  t.is(cond(sideDown, 'ContainersReady')?.message, 'containers with unready status: [side]');
+  const done = status(pod(spec), rt([sandbox({ ready: false })], [ctr('side', { state: 'EXITED', exitCode: 137 }), ctr('app', { state: 'EXITED', exitCode: 0 })]));
+  t.is(done.phase, 'Succeeded');
+});
