@@ -14,10 +14,13 @@ import type { Files } from '../host/files/types.js';
 import { RealNetlink } from '../host/netlink/real.js';
 import { RealNodeInfo } from '../host/nodeinfo/real.js';
 import type { NodeInfo } from '../host/nodeinfo/types.js';
+import { RealMounter } from '../host/mount/real.js';
+import type { Mounter } from '../host/mount/types.js';
 import { Rollback } from '../rollback.js';
 import { resolveNodeIp, startNodeAgent } from './node/index.js';
 import { startPodManager } from './pods/index.js';
 import { startKubeletServer } from './server/index.js';
+import { startVolumeManager } from './volumes/index.js';
 import type { KubeletCommon } from './types.js';
 
 export interface KubeletOptions {
@@ -44,6 +47,7 @@ export interface KubeletOptions {
   clock?: Clock;
   timers?: Timers;
   nodeInfo?: NodeInfo;
+  mounter?: Mounter;
 }
 
 export interface Kubelet {
@@ -79,8 +83,10 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     rb.push('the CRI client', () => cri.close());
     const common: KubeletCommon = { nodeName: opts.nodeName, client, informers, cri, clock, timers, files, log };
 
+    const volumes = startVolumeManager({ ...common, rootDir: opts.rootDir, mounter: opts.mounter ?? new RealMounter() });
+    rb.push('the volume manager', () => volumes.stop());
     const pods = startPodManager({
-      ...common, rootDir: opts.rootDir, clusterDns: opts.clusterDns, clusterDomain: opts.clusterDomain ?? 'cluster.local', nodeIp, cgroupRoot: opts.cgroupRoot,
+      ...common, rootDir: opts.rootDir, clusterDns: opts.clusterDns, clusterDomain: opts.clusterDomain ?? 'cluster.local', nodeIp, cgroupRoot: opts.cgroupRoot, volumes,
     });
     rb.push('the pod manager', () => pods.stop());
     const clientCa = opts.server.clientCa ?? config.ca;

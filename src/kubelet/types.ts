@@ -55,6 +55,8 @@ export interface PodManagerDeps extends KubeletCommon {
   readonly nodeIp: string;
   /** cgroup parent of pods, relative to skiff's own cgroup (--cgroup-root). */
   readonly cgroupRoot: string;
+  /** Makes each pod's volumes before its containers and removes them after its sandboxes. */
+  readonly volumes: VolumeManager;
 }
 
 export interface PodManager {

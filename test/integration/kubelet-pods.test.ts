@@ -1,6 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RealMounter } from '../../src/host/mount/real.js';
+import { startVolumeManager } from '../../src/kubelet/volumes/index.js';
 import test from 'ava';
 import type { Node, Pod } from '../../src/api/types.js';
 import { issueClientCertificate } from '../../src/apiserver/pki.js';
@@ -62,6 +64,7 @@ if (isRoot) {
       const manager = startPodManager({
         nodeName, client: node, informers, cri: cri.cri, clock: systemClock, timers: realTimers, files, log: (l) => logs.push(l),
         rootDir, clusterDns: ['10.96.0.10'], clusterDomain: 'cluster.local', nodeIp: '192.0.2.10', cgroupRoot: cri.cgroupParent,
+        volumes: startVolumeManager({ nodeName, client: node, informers, cri: cri.cri, clock: systemClock, timers: realTimers, files, log: (l) => logs.push(l), rootDir, mounter: new RealMounter() }),
       });
       stand = { cri, server, admin, node, nodeName, manager, informers, rootDir };
     } catch (err) {

@@ -2,6 +2,7 @@
 // generateContainerConfig and security_context.go): pure, so CreateContainer's input is unit-tested.
 import type { Container, Pod } from '../../api/types.js';
 import type { ContainerConfig } from '../../cri/gen/runtime/v1/ContainerConfig.js';
+import type { Mount } from '../../cri/gen/runtime/v1/Mount.js';
 import type { LinuxContainerSecurityContext } from '../../cri/gen/runtime/v1/LinuxContainerSecurityContext.js';
 import { containerEnv, expandCommand } from './expand.js';
 import { containerAnnotations, containerLabels, containerLogPath } from './labels.js';
@@ -38,7 +39,7 @@ export function containerSecurity(pod: Pod, c: Container): LinuxContainerSecurit
  * CreateContainer's config for c. imageRef is what the pull (or ImageStatus) answered, so the
  * container runs exactly the image that was checked; restartCount is its attempt and log file.
  */
-export function containerConfig(pod: Pod, c: Container, opts: { imageRef: string; restartCount: number }): ContainerConfig {
+export function containerConfig(pod: Pod, c: Container, opts: { imageRef: string; restartCount: number; mounts?: Mount[] }): ContainerConfig {
   const envs = containerEnv(c);
   const { command, args } = expandCommand(c, envs);
   return {
@@ -47,6 +48,7 @@ export function containerConfig(pod: Pod, c: Container, opts: { imageRef: string
     command,
     args,
     workingDir: c.workingDir ?? '',
+    mounts: opts.mounts ?? [],
     envs: envs.map(({ name, value }) => ({ key: name, value })),
     labels: containerLabels(pod, c),
     annotations: containerAnnotations(pod, c, opts.restartCount),

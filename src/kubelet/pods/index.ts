@@ -3,6 +3,7 @@
 // every second and by CRI container events, by backoff expiries and by a resync every minute.
 // See README.md.
 import { jsonEqual, type Pod } from '../../api/types.js';
+import { EventRecorder } from '../../client/event-recorder.js';
 import { DeletedFinalStateUnknown } from '../../client/informer.js';
 import { ItemExponentialRateLimiter } from '../../client/rate-limiters.js';
 import { sleep } from '../../client/timers.js';
@@ -94,6 +95,7 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
       sandbox: { podLogsDir: podLogsDir(deps.rootDir), clusterDns: deps.clusterDns, clusterDomain: deps.clusterDomain, hostResolv: parseResolvConf(resolv), cgroupRoot: deps.cgroupRoot },
       crashBackoff: new Backoff(deps.clock), imageBackoff: new Backoff(deps.clock),
       status: new StatusWriter((ns) => deps.client.resource<Pod>(PODS, ns)),
+      events: new EventRecorder({ client: deps.client, clock: deps.clock, component: 'kubelet', host: deps.nodeName, log: deps.log }),
       requeueAfter: (uid, ms) => queue.addAfter(uid, ms),
     };
     // Pods the API no longer has are told from the others only once the first list is in.
@@ -110,6 +112,8 @@ export function startPodManager(deps: PodManagerDeps): PodManager {
         queue.addAfter(uid, RESYNC_PERIOD_MS);
       }
     };
+    // Volumes of pods deleted while the kubelet was down: their workers find no pod and tear them down.
+    for (const uid of await deps.volumes.podsOnDisk().catch(() => [])) if (!byUid.has(uid)) queue.add(uid);
     for (let i = 0; i < WORKERS; i++) workers.push(runWorker(queue, reconcile, (uid, err) => deps.log(`pod uid ${uid}: sync failed: ${(err as Error).message}`)));
     const relist = async () => {
       try {

@@ -6,7 +6,10 @@ import type { Container, Pod, Secret } from '../../api/types.js';
 import type { PodSandboxConfig } from '../../cri/gen/runtime/v1/PodSandboxConfig.js';
 import { goDuration } from './backoff.js';
 import { containerConfig } from './container-config.js';
-import { podRef, type SyncContext } from './context.js';
+import { containerFieldPath, podRef, type SyncContext } from './context.js';
+import { containerMounts } from '../volumes/index.js';
+import type { PodVolumes } from '../types.js';
+import { containerEnv } from './expand.js';
 import { effectivePullPolicy, pullDecision } from './image-policy.js';
 import { containerHash } from './labels.js';
 import { registryAuths } from './pull-secrets.js';
@@ -47,22 +50,37 @@ async function pullWithSecrets(ctx: SyncContext, pod: Pod, image: string): Promi
 async function ensureImage(ctx: SyncContext, pod: Pod, c: Container): Promise<{ ref: string } | { waiting: WaitingReason }> {
   const image = c.image ?? '';
   const { cri, clock } = ctx.deps;
+  const at = containerFieldPath(pod, c);
   const present = (await cri.image.imageStatus({ image: { image } })).image;
   const decision = pullDecision(image, effectivePullPolicy(image, c.imagePullPolicy), present !== null);
-  if (!decision.pull) return decision.error ? { waiting: decision.error } : { ref: present!.id };
+  if (!decision.pull) {
+    if (decision.error) {
+      ctx.events.event(pod, 'Warning', 'ErrImageNeverPull', decision.error.message, at);
+      return { waiting: decision.error };
+    }
+    ctx.events.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, at);
+    return { ref: present!.id };
+  }
   const key = `${pod.metadata.uid ?? ''}/${image}`;
   const wait = ctx.imageBackoff.remainingSinceUpdate(key);
   if (wait > 0) {
     ctx.requeueAfter(pod.metadata.uid ?? '', wait);
+    ctx.events.event(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, at);
     return { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } };
   }
+  ctx.events.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`, at);
+  const started = clock.monotonic();
   try {
-    return { ref: await pullWithSecrets(ctx, pod, image) };
+    const ref = await pullWithSecrets(ctx, pod, image);
+    ctx.events.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${goDuration(clock.monotonic() - started)}`, at);
+    return { ref };
   } catch (err) {
     ctx.imageBackoff.next(key, clock.now());
     // Back soon, to show ImagePullBackOff while the backoff runs (that sync schedules the retry).
     ctx.requeueAfter(pod.metadata.uid ?? '', 1000);
     ctx.deps.log(`pod ${podRef(pod)}: pulling image "${image}" failed: ${message(err)}`);
+    ctx.events.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${message(err)}`, at);
+    ctx.events.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull', at);
     return { waiting: { reason: 'ErrImagePull', message: `Failed to pull image "${image}": ${message(err)}` } };
   }
 }
@@ -72,8 +90,9 @@ async function ensureImage(ctx: SyncContext, pod: Pod, c: Container): Promise<{ 
  * its exit time starts the backoff). Resolves with why c waits instead, or undefined when started;
  * rejects only with what reading the runtime threw.
  */
-export async function startContainer(ctx: SyncContext, pod: Pod, c: Container, sandbox: { id: string; config: PodSandboxConfig }, last: ContainerView | undefined): Promise<WaitingReason | undefined> {
+export async function startContainer(ctx: SyncContext, pod: Pod, c: Container, sandbox: { id: string; config: PodSandboxConfig }, last: ContainerView | undefined, volumes: PodVolumes): Promise<WaitingReason | undefined> {
   const uid = pod.metadata.uid ?? '';
+  const at = containerFieldPath(pod, c);
   // A container that failed to start (left created) backs off as a crashed one does, or every
   // relist would make another.
   if (last?.state === 'EXITED' || last?.state === 'CREATED') {
@@ -82,6 +101,7 @@ export async function startContainer(ctx: SyncContext, pod: Pod, c: Container, s
     const wait = ctx.crashBackoff.remainingSince(key, since);
     if (wait > 0) {
       ctx.requeueAfter(uid, wait);
+      ctx.events.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podRef(pod)}`, at);
       return { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(ctx.crashBackoff.delayOf(key))} restarting failed container=${c.name} pod=${podRef(pod)}` };
     }
     ctx.crashBackoff.next(key, since);
@@ -89,7 +109,17 @@ export async function startContainer(ctx: SyncContext, pod: Pod, c: Container, s
   const image = await ensureImage(ctx, pod, c);
   if ('waiting' in image) return image.waiting;
   const restartCount = last ? last.restartCount + 1 : 0;
-  const config = containerConfig(pod, c, { imageRef: image.ref, restartCount });
+  const env = new Map(containerEnv(c).map(({ name, value }) => [name, value]));
+  let mounts;
+  try {
+    await ctx.deps.volumes.prepareSubPaths(pod, c, volumes, env);
+    mounts = containerMounts(pod, c, volumes, env);
+  } catch (err) {
+    ctx.events.event(pod, 'Warning', 'Failed', `Error: ${message(err)}`, at);
+    ctx.requeueAfter(uid, CREATE_RETRY_MS);
+    return { reason: 'CreateContainerConfigError', message: message(err) };
+  }
+  const config = containerConfig(pod, c, { imageRef: image.ref, restartCount, mounts });
   const { cri, files } = ctx.deps;
   await files.mkdir(join(sandbox.config.logDirectory ?? '', c.name), { recursive: true, mode: 0o755 });
   let id: string;
@@ -99,12 +129,16 @@ export async function startContainer(ctx: SyncContext, pod: Pod, c: Container, s
     // Nothing is left in the runtime to wake the PLEG: come back as upstream's pod worker
     // does after a failed sync.
     ctx.requeueAfter(uid, CREATE_RETRY_MS);
+    ctx.events.event(pod, 'Warning', 'Failed', `Error: ${message(err)}`, at);
     return { reason: 'CreateContainerError', message: message(err) };
   }
+  ctx.events.event(pod, 'Normal', 'Created', `Created container: ${c.name}`, at);
   try {
     await cri.runtime.startContainer({ containerId: id });
   } catch (err) {
+    ctx.events.event(pod, 'Warning', 'Failed', `Error: ${message(err)}`, at);
     return { reason: 'RunContainerError', message: message(err) };
   }
+  ctx.events.event(pod, 'Normal', 'Started', `Started container ${c.name}`, at);
   return undefined;
 }

@@ -33,7 +33,7 @@ export interface Fixture {
  * stand-in from test/helpers, for tests about the chain itself).
  */
 export interface FixtureOptions extends Partial<Pick<ApiServerDepsOptions, 'auth' | 'services' | 'clock' | 'kubeletClient'>>,
-  Partial<Pick<ApiServerOptions, 'bookmarkIntervalMs' | 'maxInFlight' | 'authenticator' | 'authorize'>> {
+  Partial<Pick<ApiServerOptions, 'bookmarkIntervalMs' | 'maxInFlight' | 'authenticator' | 'authorize' | 'rootCaBundle'>> {
   hooks?: Partial<ModuleHooks>;
 }
 

@@ -1,8 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakeMounter } from '../../../../src/host/mount/fake.js';
+import { startVolumeManager } from '../../../../src/kubelet/volumes/index.js';
+import { testPki } from '../../apiserver/fixture.js';
+import { makeServiceAccountKey } from '../../../../src/apiserver/wiring/serviceaccount-key.js';
 import test, { type ExecutionContext } from 'ava';
-import type { Pod } from '../../../../src/api/types.js';
+import type { Event, Pod } from '../../../../src/api/types.js';
 import { InformerFactory } from '../../../../src/client/informer-factory.js';
 import { ManualTimers } from '../../../../src/client/timers.js';
 import { criClient, type CriClient } from '../../../../src/cri/client.js';
@@ -21,9 +25,11 @@ import { POD, startClientFixture } from '../../client/client-fixture.js';
 // advances the clock a second, so each exit, restart and backoff happens when the test says.
 
 const NODE = 'node-a';
+const SA_KEY = makeServiceAccountKey();
 
 async function setup(t: ExecutionContext, ociOpts: FakeOciOptions = {}, handlers?: CriHandlers) {
-  const f = await startClientFixture(t);
+  // Pods get the kube-api-access volume: its token and kube-root-ca.crt must be there to be mounted.
+  const f = await startClientFixture(t, { rootCaBundle: testPki().ca.cert, auth: { serviceAccountKey: SA_KEY } });
   const clock = new FakeClock();
   const timers = new ManualTimers(clock);
   const rt = await fakeRuntime(t, ociOpts, clock);
@@ -35,6 +41,7 @@ async function setup(t: ExecutionContext, ociOpts: FakeOciOptions = {}, handlers
   const start = () => startPodManager({
     nodeName: NODE, client: f.client, informers, cri, clock, timers, files: new RealFiles(), log: (l) => logs.push(l),
     rootDir, clusterDns: ['10.96.0.10'], clusterDomain: 'cluster.local', nodeIp: '192.0.2.10', cgroupRoot: 'skiff-test',
+    volumes: startVolumeManager({ nodeName: NODE, client: f.client, informers, cri, clock, timers, files: new RealFiles(), log: (l) => logs.push(l), rootDir, mounter: new FakeMounter() }),
   });
   const manager = start();
   t.teardown(async () => {
@@ -199,7 +206,7 @@ test('a sandbox the runtime cannot make: the pod reports ContainerCreating and t
   t.is(pending.status?.phase, 'Pending');
   t.deepEqual(pending.status?.containerStatuses?.[0]?.state, { waiting: { reason: 'ContainerCreating' } });
   t.is(pending.status?.conditions?.find((c) => c.type === 'PodReadyToStartContainers')?.status, 'False');
-  t.true(logs.some((l) => /RunPodSandbox failed: .*network is not ready/.test(l)));
+  t.true(logs.some((l) => /RunPodSandbox failed: .*network is not ready/.test(l)), logs.join('\n'));
   rt.deps.network = network;
   await eventually(timers, () => pods.get('nonet'), (x) => x.status?.phase === 'Running');
 });
@@ -251,4 +258,28 @@ test('a sidecar runs beside the app and is stopped when the app finishes; the po
   t.is(done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
   const states = await eventually(timers, async () => (await containersOf(cri, uid)).map((c) => `${c.metadata?.name}:${c.state}`).sort(), (l) => l.every((x) => x.endsWith('EXITED')));
   t.deepEqual(states, ['app:CONTAINER_EXITED', 'side:CONTAINER_EXITED']);
+});
+
+test('volumes are mounted into the containers, a missing ConfigMap is a FailedMount event, and the kubelet records upstream\'s events', async (t) => {
+  const { f, pods, timers, cri } = await setup(t);
+  const p = await pods.create(podOn('vols', NODE, {
+    volumes: [{ name: 'conf', configMap: { name: 'settings' } }],
+    containers: [{ name: 'app', image: 'docker.io/library/busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sleep', '1000'], volumeMounts: [{ name: 'conf', mountPath: '/etc/app' }] }],
+  }));
+  const events = f.client.resource<Event>({ group: '', version: 'v1', plural: 'events' }, 'default');
+  const reasons = async () => (await events.list()).items.filter((e) => e.involvedObject.uid === p.metadata.uid).map((e) => `${e.type}/${e.reason}: ${e.message}`);
+  const failed = await eventually(timers, reasons, (r) => r.some((x) => x.startsWith('Warning/FailedMount')));
+  t.true(failed.includes('Warning/FailedMount: MountVolume.SetUp failed for volume "conf" : configmap "settings" not found'), failed.join('\n'));
+  t.deepEqual(await containersOf(cri, p.metadata.uid!), [], 'no container before its volumes');
+
+  await f.client.resource({ group: '', version: 'v1', plural: 'configmaps' }, 'default').create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { k: 'v' } });
+  await eventually(timers, () => pods.get('vols'), (x) => x.status?.phase === 'Running');
+  const [c] = await containersOf(cri, p.metadata.uid!);
+  const mounts = (await cri.runtime.containerStatus({ containerId: c!.id })).status!.mounts;
+  t.deepEqual(mounts.map((m) => [m.containerPath, m.readonly]).sort(), [['/etc/app', true], ['/var/run/secrets/kubernetes.io/serviceaccount', true]]);
+  const all = await eventually(timers, reasons, (r) => r.some((x) => x.startsWith('Normal/Started')));
+  t.true(all.includes('Normal/Created: Created container: app'), all.join('\n'));
+  t.true(all.includes('Normal/Started: Started container app'), all.join('\n'));
+  const started = (await events.list()).items.find((e) => e.reason === 'Started' && e.involvedObject.uid === p.metadata.uid)!;
+  t.like(started, { involvedObject: { kind: 'Pod', name: 'vols', fieldPath: 'spec.containers{app}' }, source: { component: 'kubelet', host: NODE } });
 });
