@@ -89,13 +89,27 @@ async function teardown(s: Partial<Stand>): Promise<void> {
   await s.cri?.stop();
 }
 
-/** Polls until ok holds (ava's timeout bounds it). */
+// A bound well inside ava's timeout: a test that waits in vain fails by itself, so the
+// after.always teardown still runs (ava skips it when it times a test out).
+const GIVE_UP_MS = 60_000;
+
+/** Polls until ok holds; rejects after GIVE_UP_MS with the last value seen. */
 async function eventually<T>(get: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  const end = performance.now() + GIVE_UP_MS;
   for (;;) {
     const v = await get();
     if (ok(v)) return v;
+    if (performance.now() > end) throw new Error(`gave up waiting; last: ${JSON.stringify(v).slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** A signal that aborts a watch after GIVE_UP_MS (or when the test ends). */
+function giveUp(t: { teardown(fn: () => void): void }): AbortSignal {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), GIVE_UP_MS);
+  t.teardown(() => { clearTimeout(timer); abort.abort(); });
+  return abort.signal;
 }
 
 const podSpec = (s: Stand, name: string, spec: Partial<NonNullable<Pod['spec']>>): Pod => ({
@@ -158,11 +172,10 @@ rt.serial('an image the registry does not have: ErrImagePull, then ImagePullBack
   const name = uniq('nopull');
   const created = await pods.create(podSpec(s, name, { containers: [{ name: 'app', image: s.cri.images.missing }] }));
   // A watch sees every status the kubelet writes, however briefly each lasts.
-  const abort = new AbortController();
-  t.teardown(() => abort.abort());
+  const signal = giveUp(t);
   const reasons: string[] = [];
   const messages = new Map<string, string>();
-  for await (const ev of pods.watch({ fieldSelector: `metadata.name=${name}`, resourceVersion: created.metadata.resourceVersion!, signal: abort.signal })) {
+  for await (const ev of pods.watch({ fieldSelector: `metadata.name=${name}`, resourceVersion: created.metadata.resourceVersion!, signal })) {
     const waiting = ev.object.status?.containerStatuses?.[0]?.state?.waiting;
     if (waiting?.reason && reasons.at(-1) !== waiting.reason) reasons.push(waiting.reason);
     if (waiting?.reason && waiting.message) messages.set(waiting.reason, waiting.message);
@@ -185,11 +198,12 @@ rt.serial('create → Running as a watch sees it, for five pods one after anothe
     const name = uniq('time');
     const start = performance.now();
     const created = await pods.create(podSpec(s, name, {}));
-    const abort = new AbortController();
-    for await (const ev of pods.watch({ fieldSelector: `metadata.name=${name}`, resourceVersion: created.metadata.resourceVersion!, signal: abort.signal })) {
-      if (ev.object.status?.phase === 'Running') break;
+    let running = false;
+    for await (const ev of pods.watch({ fieldSelector: `metadata.name=${name}`, resourceVersion: created.metadata.resourceVersion!, signal: giveUp(t) })) {
+      running = ev.object.status?.phase === 'Running';
+      if (running) break;
     }
-    abort.abort();
+    t.true(running, `${name} never ran`);
     took.push(Math.round(performance.now() - start));
     await pods.delete(name, { gracePeriodSeconds: 0 });
   }

@@ -60,11 +60,16 @@ const podOn = (name: string, node: string, spec: Partial<NonNullable<Pod['spec']
   spec: { nodeName: node, terminationGracePeriodSeconds: 3, containers: [{ name: 'app', image: 'docker.io/library/busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sleep', '1000'] }], ...spec },
 });
 
-/** Polls get until ok holds, stepping the clock a second (one PLEG relist) between tries; ava's timeout bounds it. */
+/**
+ * Polls get until ok holds, stepping the clock a second (one PLEG relist) between tries. Gives
+ * up after a minute of real time, well inside ava's timeout, so teardowns still run.
+ */
 async function eventually<T>(timers: ManualTimers, get: () => Promise<T>, ok: (v: T) => boolean, stepMs = 1000): Promise<T> {
+  const end = performance.now() + 60_000;
   for (;;) {
     const v = await get();
     if (ok(v)) return v;
+    if (performance.now() > end) throw new Error(`gave up waiting; last: ${JSON.stringify(v).slice(0, 2000)}`);
     timers.advance(stepMs);
     await new Promise((r) => setTimeout(r, 10));
   }
