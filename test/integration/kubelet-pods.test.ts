@@ -12,7 +12,7 @@ import { realTimers } from '../../src/client/timers.js';
 import { systemClock } from '../../src/host/clock.js';
 import { RealFiles } from '../../src/host/files/real.js';
 import { startPodManager } from '../../src/kubelet/pods/index.js';
-import type { PodManager } from '../../src/kubelet/types.js';
+import type { PodManager, VolumeManager } from '../../src/kubelet/types.js';
 import type { CriFixture } from '../cri/fixtures.js';
 import { kubectl, startServer, type RunningServer } from '../e2e/skiff-server.js';
 import { isRoot, uniq } from '../helpers/names.js';
@@ -34,6 +34,7 @@ interface Stand {
   node: Client;
   nodeName: string;
   manager: PodManager;
+  volumes: VolumeManager;
   informers: InformerFactory;
   rootDir: string;
 }
@@ -61,12 +62,14 @@ if (isRoot) {
       parts.informers = informers;
       const rootDir = await mkdtemp(join(tmpdir(), 'skiff-kubelet-'));
       parts.rootDir = rootDir;
+      const volumes = startVolumeManager({ nodeName, client: node, informers, cri: cri.cri, clock: systemClock, timers: realTimers, files, log: (l) => logs.push(l), rootDir, mounter: new RealMounter() });
+      parts.volumes = volumes;
       const manager = startPodManager({
         nodeName, client: node, informers, cri: cri.cri, clock: systemClock, timers: realTimers, files, log: (l) => logs.push(l),
         rootDir, clusterDns: ['10.96.0.10'], clusterDomain: 'cluster.local', nodeIp: '192.0.2.10', cgroupRoot: cri.cgroupParent,
-        volumes: startVolumeManager({ nodeName, client: node, informers, cri: cri.cri, clock: systemClock, timers: realTimers, files, log: (l) => logs.push(l), rootDir, mounter: new RealMounter() }),
+        volumes,
       });
-      stand = { cri, server, admin, node, nodeName, manager, informers, rootDir };
+      stand = { cri, server, admin, node, nodeName, manager, volumes, informers, rootDir };
     } catch (err) {
       await teardown(parts);
       throw err;
@@ -85,8 +88,10 @@ async function teardown(s: Partial<Stand>): Promise<void> {
   s.admin?.close();
   await s.server?.stop();
   if (s.server) await rm(s.server.dir, { recursive: true, force: true });
-  if (s.rootDir) await rm(s.rootDir, { recursive: true, force: true });
   await s.cri?.stop();
+  // Pods left running keep their volumes (as upstream's kubelet does on stop): their tmpfs go once no container holds them.
+  for (const uid of (await s.volumes?.podsOnDisk().catch(() => [])) ?? []) await s.volumes?.tearDown(uid).catch(() => undefined);
+  if (s.rootDir) await rm(s.rootDir, { recursive: true, force: true });
 }
 
 // A bound well inside ava's timeout: a test that waits in vain fails by itself, so the
