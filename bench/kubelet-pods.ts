@@ -1,5 +1,5 @@
 // The kubelet bench's API side, run by bench/kubelet.ts inside the node's netns (where the
-// apiserver listens): `node --import tsx bench/kubelet-pods.ts '<json Args>'`. Waits for the Node
+// apiserver listens): `BENCH_KUBELET_ARGS='<json Args>' node --import tsx bench/kubelet-pods.ts`. Waits for the Node
 // to be Ready and prints when it saw that, then creates PODS pods bound to the node one after
 // another (after a line on stdin), each timed from the create call to the watch event that shows it Running, and prints
 // the samples as one JSON line. One watch for all pods, opened before the first create, so a
@@ -11,7 +11,7 @@ import { realFiles } from '../src/host/files/real.js';
 
 interface Args { kubeconfig: string; nodeName: string; image: string; pods: number }
 
-const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+const args = JSON.parse(process.env.BENCH_KUBELET_ARGS ?? '{}') as Args;
 const client = await Client.fromKubeconfig({ files: realFiles, clock: systemClock }, args.kubeconfig);
 const nodes = client.resource<Node>({ group: '', version: 'v1', plural: 'nodes' });
 const pods = client.resource<Pod>({ group: '', version: 'v1', plural: 'pods' }, 'default');
@@ -64,7 +64,8 @@ for (let i = 0; i < args.pods; i++) {
   const start = systemClock.monotonic();
   await pods.create({
     apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-    spec: { nodeName: args.nodeName, containers: [{ name: 'c', image: args.image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
+    // sleep as PID 1 ignores SIGTERM: a short grace period keeps the deletion after the bench short.
+    spec: { nodeName: args.nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: args.image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
   });
   const at = await Promise.race([running, watching.then(() => { throw new Error('the pod watch ended'); })]);
   samples.push(at - start);
