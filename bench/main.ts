@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<void>> = {
   'store-churn': async () => (await import('./store-churn.js')).run(),
   'server-churn': async () => (await import('./server-churn.js')).run(),
   apiserver: async () => (await import('./apiserver.js')).run(),
+  kubelet: async () => (await import('./kubelet.js')).run(),
 };
 
 const wanted = process.argv.slice(2);
