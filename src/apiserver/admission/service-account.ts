@@ -59,7 +59,7 @@ function mountToken(spec: JsonObject): void {
 /** Whether anything in the pod names a Secret (upstream podutil.VisitPodSecretNames, all containers). */
 function referencesSecrets(spec: JsonObject): boolean {
   if (list(spec.imagePullSecrets).length) return true;
-  const containers = ['initContainers', 'containers', 'ephemeralContainers'].flatMap((f) => list(spec[f]));
+  const containers = [...list(spec.initContainers), ...list(spec.containers), ...list(spec.ephemeralContainers)];
   for (const c of containers) {
     if (list(c.envFrom).some((e) => isObject(e.secretRef))) return true;
     if (list(c.env).some((e) => isObject(section(e.valueFrom).secretKeyRef))) return true;
