@@ -4,7 +4,7 @@
 // manager's to resolve; it passes its full environment to containerMounts.
 import type { Container, EnvVar, Pod } from '../../api/types.js';
 import { ownValue } from '../../own-keys.js';
-import { expand } from './expand.js';
+import { expand } from '../pods/expand.js';
 
 const SUBSCRIPT = /^metadata\.(labels|annotations)\['(.+)'\]$/;
 

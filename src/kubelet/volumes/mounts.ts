@@ -9,7 +9,7 @@ import type { Mount } from '../../cri/gen/runtime/v1/Mount.js';
 import type { PodVolumes } from '../types.js';
 import { containerEnv } from './env.js';
 import { MountError } from './errors.js';
-import { expand } from './expand.js';
+import { expand } from '../pods/expand.js';
 
 const PROPAGATION = new Map<string, Mount['propagation']>([
   ['None', 'PROPAGATION_PRIVATE'],

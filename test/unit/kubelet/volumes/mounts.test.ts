@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { Container, Pod } from '../../../../src/api/types.js';
 import { containerMounts, MountError } from '../../../../src/kubelet/volumes/index.js';
-import { expand } from '../../../../src/kubelet/volumes/expand.js';
+import { expand } from '../../../../src/kubelet/pods/expand.js';
 
 const pod = (containers: Container[]): Pod => ({
   metadata: { name: 'web', namespace: 'ns1', uid: 'u1', labels: { app: 'web' } },
