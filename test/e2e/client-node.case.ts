@@ -198,7 +198,7 @@ export function clientNodeCases(anyTest: TestFn, name: BackendName): void {
     const events = new Recorder();
     const ended = new Recorder();
     const req = await new Watch(kc).watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: list.metadata!.resourceVersion },
-      (type: string, obj: V1ConfigMap) => events.push(`${type}:${obj.metadata?.name}`),
+      (type: string, obj: V1ConfigMap) => ours(obj) && events.push(`${type}:${obj.metadata?.name}`),
       (err: unknown) => ended.push(String(err)));
     t.teardown(() => req.abort());
     await core.createNamespacedConfigMap({ namespace: ns, body: configMap('w') });

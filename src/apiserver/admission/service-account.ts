@@ -10,7 +10,7 @@ import { findResource } from '../../api/resources.js';
 import { isObject, type JsonObject } from '../../api/types.js';
 import { section, stringOf } from '../storage/fields.js';
 import { admissionForbidden } from './forbidden.js';
-import type { AdmissionAttributes, AdmissionPlugin, ObjectReader } from './types.js';
+import type { AdmissionAttributes, AdmissionPlugin, Obj, ObjectReader } from './types.js';
 
 const SERVICE_ACCOUNTS = findResource('', 'v1', 'serviceaccounts')!;
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -78,7 +78,29 @@ function mirrorPodRefusal(spec: JsonObject): string | undefined {
 const isPodCreate = (a: AdmissionAttributes) => a.operation === 'CREATE' && a.group === '' && a.resource === 'pods' && !a.subresource;
 const isMirror = (a: AdmissionAttributes) => !!a.object?.metadata?.annotations?.[MIRROR_ANNOTATION];
 
-export function serviceAccount(read: ObjectReader): AdmissionPlugin {
+/** How long to wait for a namespace's `default` account, which a controller makes just after the namespace. */
+export interface DefaultAccountWait {
+  /** Lookups before giving up (upstream: 10 for `default`, 1 for any other). */
+  attempts: number;
+  /** Pause between them (upstream: 100–200 ms, picked once). */
+  intervalMs: number;
+}
+
+const upstreamWait = (): DefaultAccountWait => ({ attempts: 10, intervalMs: 100 + randomInt(100) });
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function serviceAccount(read: ObjectReader, wait: () => DefaultAccountWait = upstreamWait): AdmissionPlugin {
+  /** The account, or undefined; `default` is looked up again a few times, as upstream's getServiceAccount does. */
+  async function lookup(namespace: string, name: string): Promise<Obj | undefined> {
+    const { attempts, intervalMs } = name === 'default' ? wait() : { attempts: 1, intervalMs: 0 };
+    for (let i = 0; i < attempts; i++) {
+      if (i > 0) await pause(intervalMs);
+      const account = await read.get(SERVICE_ACCOUNTS, namespace, name);
+      if (account) return account;
+    }
+    return undefined;
+  }
+
   return {
     name: 'ServiceAccount',
     async admit(a) {
@@ -88,7 +110,7 @@ export function serviceAccount(read: ObjectReader): AdmissionPlugin {
       const name = stringOf(spec.serviceAccountName) || stringOf(spec.serviceAccount) || 'default';
       spec.serviceAccountName = name;
       spec.serviceAccount = name;
-      const account = await read.get(SERVICE_ACCOUNTS, a.namespace, name);
+      const account = await lookup(a.namespace, name);
       if (!account) throw admissionForbidden(a, `error looking up service account ${a.namespace}/${name}: serviceaccount "${name}" not found`);
       const automount = typeof spec.automountServiceAccountToken === 'boolean' ? spec.automountServiceAccountToken : account.automountServiceAccountToken !== false;
       if (automount) mountToken(spec);

@@ -11,6 +11,7 @@ import { MemoryStore } from '../../../../src/store/memory.js';
 import { FakeClock } from '../../../../src/host/clock.js';
 import { standInHooks, strategiesFor } from '../../../helpers/apiserver-stand-ins.js';
 import { pod, startFixture } from '../fixture.js';
+import { serviceAccount } from '../../../../src/apiserver/admission/service-account.js';
 
 const hooks = { defaultObject, validateObject };
 const PODS = '/api/v1/namespaces/default/pods';
@@ -90,4 +91,30 @@ test('every namespace gets kube-root-ca.crt with the CA bundle it is given', asy
   while (!(cm = await registry.get(configMaps, 'team', 'kube-root-ca.crt').catch(() => undefined))) await new Promise((r) => setImmediate(r));
   t.deepEqual(cm.data, { 'ca.crt': 'PEM BUNDLE' });
   t.regex(String(cm.metadata?.annotations?.['kubernetes.io/description']), /^Contains a CA bundle/);
+});
+
+test('the default account, made by a controller just after its namespace, is waited for a few lookups as upstream; another account is looked up once', async (t) => {
+  const lookups: string[] = [];
+  let readyAfter = 3;
+  const read = {
+    get: async (_r: unknown, ns: string, name: string) => {
+      lookups.push(`${ns}/${name}`);
+      return name === 'default' && --readyAfter <= 0 ? { metadata: { name } } : undefined;
+    },
+    list: async () => [],
+  };
+  const plugin = serviceAccount(read as never, () => ({ attempts: 10, intervalMs: 0 }));
+  const attrs = (name: string, spec: object) => ({ operation: 'CREATE' as const, group: '', resource: 'pods', subresource: '', namespace: 'fresh', name, object: { metadata: { name }, spec }, dryRun: false });
+  const made = attrs('p', { containers: [{ name: 'c' }] });
+  await plugin.admit!(made);
+  t.deepEqual(lookups, ['fresh/default', 'fresh/default', 'fresh/default']);
+  t.is((made.object.spec as { serviceAccountName?: string }).serviceAccountName, 'default');
+  lookups.length = 0;
+  const err = await t.throwsAsync(async () => plugin.admit!(attrs('q', { serviceAccountName: 'robot', containers: [{ name: 'c' }] })));
+  t.is(err?.message, 'pods "q" is forbidden: error looking up service account fresh/robot: serviceaccount "robot" not found');
+  t.deepEqual(lookups, ['fresh/robot']);
+  readyAfter = 100;
+  lookups.length = 0;
+  await t.throwsAsync(async () => plugin.admit!(attrs('r', { containers: [{ name: 'c' }] })));
+  t.is(lookups.length, 10, 'gives up after ten lookups');
 });
