@@ -13,21 +13,11 @@ import { systemClock } from '../../src/host/clock.js';
 import { realFiles } from '../../src/host/files/real.js';
 import { Cleanup } from '../cri/fixtures.js';
 import { isRoot, uniq } from '../helpers/names.js';
-import { createNodeNetns, type NodeNs } from '../helpers/node-netns.js';
+import { createNodeNetns, kubectlUntil } from '../helpers/node-netns.js';
 import { rootOnly } from '../helpers/root.js';
 
 const rt = rootOnly(test);
 
-async function until<T>(node: NodeNs, args: string[], done: (v: T) => boolean): Promise<T> {
-  for (;;) {
-    const r = await node.kubectl([...args, '-o', 'json']);
-    if (r.code === 0) {
-      const v = JSON.parse(r.stdout) as T;
-      if (done(v)) return v;
-    }
-    await new Promise((res) => setTimeout(res, 500));
-  }
-}
 
 if (isRoot) {
   rt('skiff agent joins skiff server as system:node:<name>: Ready with a podCIDR, a pod runs and its logs are read', async (t) => {
@@ -51,13 +41,13 @@ if (isRoot) {
     await agent.waitFor(/skiff agent: serving on/);
     t.is(agent.stdout(), '', 'the agent prints no KUBECONFIG line: it serves no API');
 
-    const ready = await until<Node>(node, ['get', 'node', name], (n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+    const ready = await kubectlUntil<Node>(node, ['get', 'node', name], (n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
     t.regex(ready.spec?.podCIDR ?? '', /^10\.99\.\d+\.0\/24$/);
     await agent.waitFor(new RegExp(`node ${name} registered, podCIDR`));
 
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hi' }, spec: { nodeName: name, containers: [{ name: 'c', image: await image, command: ['sh', '-c', 'echo joined; exec sleep 3600'] }] } };
     t.is((await node.kubectl(['create', '-f', '-'], JSON.stringify(pod))).code, 0);
-    const running = await until<Pod>(node, ['get', 'pod', 'hi'], (p) => p.status?.phase === 'Running');
+    const running = await kubectlUntil<Pod>(node, ['get', 'pod', 'hi'], (p) => p.status?.phase === 'Running');
     t.regex(running.status?.podIP ?? '', /^10\.99\./);
     const logs = await node.kubectl(['logs', 'hi']);
     t.is(logs.stdout, 'joined\n', logs.stderr);

@@ -12,22 +12,11 @@ import { criClient } from '../../src/cri/client.js';
 import { Cleanup } from '../cri/fixtures.js';
 import { isRoot, uniq } from '../helpers/names.js';
 import { startNodeContainerd } from '../helpers/node-containerd.js';
-import { createNodeNetns, type NodeNs } from '../helpers/node-netns.js';
+import { createNodeNetns, kubectlUntil } from '../helpers/node-netns.js';
 import { rootOnly } from '../helpers/root.js';
 
 const rt = rootOnly(test);
 
-/** Polls kubectl's JSON (0.5 s apart) until done holds; the test's timeout is the limit. */
-async function until<T>(node: NodeNs, args: string[], done: (v: T) => boolean): Promise<T> {
-  for (;;) {
-    const r = await node.kubectl([...args, '-o', 'json']);
-    if (r.code === 0) {
-      const v = JSON.parse(r.stdout) as T;
-      if (done(v)) return v;
-    }
-    await new Promise((res) => setTimeout(res, 500));
-  }
-}
 
 /** True when none of the cgroup dirs holds a process (a dir already gone holds none). */
 async function cgroupsEmpty(dirs: string[]): Promise<boolean> {
@@ -51,7 +40,7 @@ if (isRoot) {
     await up.waitFor(/skiff up: serving on/);
     t.notRegex(up.stderr(), /container runtime: /, 'no embedded runtime started');
 
-    const registered = await until<Node>(node, ['get', 'node', name], ready);
+    const registered = await kubectlUntil<Node>(node, ['get', 'node', name], ready);
     t.regex(registered.status?.nodeInfo?.containerRuntimeVersion ?? '', /^containerd:\/\/\d+\.\d+\.\d+/);
     const podCidr = registered.spec?.podCIDR ?? '';
     t.is(podCidr, '10.244.0.0/24');
@@ -63,7 +52,7 @@ if (isRoot) {
     };
     const created = await node.kubectl(['create', '-f', '-'], JSON.stringify(pod));
     t.is(created.code, 0, created.stderr);
-    const running = await until<Pod>(node, ['get', 'pod', 'hello'], (p) => p.status?.phase === 'Running');
+    const running = await kubectlUntil<Pod>(node, ['get', 'pod', 'hello'], (p) => p.status?.phase === 'Running');
     // The address comes from skiff-host-local on the Node's podCIDR: containerd ran skiff's plugins.
     t.true(running.status?.podIP?.startsWith('10.244.0.'), running.status?.podIP);
     t.is(running.status?.hostIP, node.address);

@@ -11,22 +11,11 @@ import type { Node, Pod } from '../../src/api/types.js';
 import { criClient } from '../../src/cri/client.js';
 import { Cleanup } from '../cri/fixtures.js';
 import { isRoot, uniq } from '../helpers/names.js';
-import { createNodeNetns, type NodeNs } from '../helpers/node-netns.js';
+import { createNodeNetns, kubectlUntil, type NodeNs } from '../helpers/node-netns.js';
 import { rootOnly } from '../helpers/root.js';
 
 const rt = rootOnly(test);
 
-/** Polls kubectl's JSON (0.5 s apart) until done holds; the test's timeout is the limit. */
-async function until<T>(node: NodeNs, args: string[], done: (v: T) => boolean): Promise<T> {
-  for (;;) {
-    const r = await node.kubectl([...args, '-o', 'json']);
-    if (r.code === 0) {
-      const v = JSON.parse(r.stdout) as T;
-      if (done(v)) return v;
-    }
-    await new Promise((res) => setTimeout(res, 500));
-  }
-}
 
 const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
@@ -51,7 +40,7 @@ if (isRoot) {
     t.regex(up.stderr(), /skiff up: control plane: https:\/\/10\.201\.0\.2:6443/);
     t.regex(up.stderr(), new RegExp(`skiff up: node credentials: system:node:${name}`));
 
-    const registered = await until<Node>(node, ['get', 'node', name], ready);
+    const registered = await kubectlUntil<Node>(node, ['get', 'node', name], ready);
     const podCidr = registered.spec?.podCIDR ?? '';
     t.is(podCidr, '10.244.0.0/24', 'the first block of the default --cluster-cidr, though the kubelet wrote its status in between');
     t.deepEqual(registered.spec?.podCIDRs, [podCidr]);
@@ -67,7 +56,7 @@ if (isRoot) {
     };
     const created = await node.kubectl(['create', '-f', '-'], JSON.stringify(pod));
     t.is(created.code, 0, created.stderr);
-    const running = await until<Pod>(node, ['get', 'pod', 'hello'], (p) => p.status?.phase === 'Running');
+    const running = await kubectlUntil<Pod>(node, ['get', 'pod', 'hello'], (p) => p.status?.phase === 'Running');
     // Pulled under the name the pod gave, from the mirror (registry.k8s.io itself is out of reach here).
     const cri = criClient(join(node.dataDir, 'agent/cri.sock'));
     const { images } = await cri.image.listImages({}).finally(() => cri.close());
@@ -93,7 +82,7 @@ if (isRoot) {
     const again = node.up(['--node-name', name]);
     cleanup.push(() => { if (!t.passed) t.log(again.stderr()); });
     await again.waitFor(new RegExp(`node ${name} registered, podCIDR 10\\.244\\.0\\.0/24`));
-    const back = await until<Node>(node, ['get', 'node', name], ready);
+    const back = await kubectlUntil<Node>(node, ['get', 'node', name], ready);
     t.is(back.metadata.uid, registered.metadata.uid);
     t.is(await readFile(node.adminKubeconfig, 'utf8'), kubeconfigBefore);
     t.is(await again.stop(), 0, again.stderr());

@@ -164,4 +164,16 @@ async function leftovers(dataDir: string, cgroupRoot: string): Promise<string[]>
   return found;
 }
 
+/** Polls `kubectl <args> -o json` in the node (0.5 s apart) until done holds; the test's timeout is the limit. */
+export async function kubectlUntil<T>(node: NodeNs, args: string[], done: (v: T) => boolean): Promise<T> {
+  for (;;) {
+    const r = await node.kubectl([...args, '-o', 'json']);
+    if (r.code === 0) {
+      const v = JSON.parse(r.stdout) as T;
+      if (done(v)) return v;
+    }
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
 export { Cleanup };
