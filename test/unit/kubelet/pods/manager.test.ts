@@ -268,8 +268,12 @@ test('a sidecar runs beside the app and is stopped when the app finishes; the po
 test('volumes are mounted into the containers, a missing ConfigMap is a FailedMount event, and the kubelet records upstream\'s events', async (t) => {
   const { f, pods, timers, cri } = await setup(t);
   const p = await pods.create(podOn('vols', NODE, {
-    volumes: [{ name: 'conf', configMap: { name: 'settings' } }],
-    containers: [{ name: 'app', image: 'docker.io/library/busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sleep', '1000'], volumeMounts: [{ name: 'conf', mountPath: '/etc/app' }] }],
+    volumes: [{ name: 'conf', configMap: { name: 'settings' } }, { name: 'scratch', emptyDir: {} }],
+    containers: [{
+      name: 'app', image: 'docker.io/library/busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sleep', '1000'],
+      env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+      volumeMounts: [{ name: 'conf', mountPath: '/etc/app' }, { name: 'scratch', mountPath: '/data', subPathExpr: '$(POD_NAME)' }],
+    }],
   }));
   const events = f.client.resource<Event>({ group: '', version: 'v1', plural: 'events' }, 'default');
   const reasons = async () => (await events.list()).items.filter((e) => e.involvedObject.uid === p.metadata.uid).map((e) => `${e.type}/${e.reason}: ${e.message}`);
@@ -281,7 +285,8 @@ test('volumes are mounted into the containers, a missing ConfigMap is a FailedMo
   await eventually(timers, () => pods.get('vols'), (x) => x.status?.phase === 'Running');
   const [c] = await containersOf(cri, p.metadata.uid!);
   const mounts = (await cri.runtime.containerStatus({ containerId: c!.id })).status!.mounts;
-  t.deepEqual(mounts.map((m) => [m.containerPath, m.readonly]).sort(), [['/etc/app', true], ['/var/run/secrets/kubernetes.io/serviceaccount', true]]);
+  t.deepEqual(mounts.map((m) => [m.containerPath, m.readonly]).sort(), [['/data', false], ['/etc/app', true], ['/var/run/secrets/kubernetes.io/serviceaccount', true]]);
+  t.regex(mounts.find((m) => m.containerPath === '/data')!.hostPath, /\/scratch\/vols$/, 'subPathExpr sees the pod\'s fields');
   const all = await eventually(timers, reasons, (r) => r.some((x) => x.startsWith('Normal/Started')));
   t.true(all.includes('Normal/Created: Created container: app'), all.join('\n'));
   t.true(all.includes('Normal/Started: Started container app'), all.join('\n'));
