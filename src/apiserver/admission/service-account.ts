@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import { findResource } from '../../api/resources.js';
 import { isObject, type JsonObject } from '../../api/types.js';
 import { section, stringOf } from '../storage/fields.js';
+import { generatedName } from '../storage/meta.js';
 import { admissionForbidden } from './forbidden.js';
 import type { AdmissionAttributes, AdmissionPlugin, Obj, ObjectReader } from './types.js';
 
@@ -18,10 +19,6 @@ const VOLUME_PREFIX = 'kube-api-access-';
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 /** Upstream's WarnOnlyBoundTokenExpirationSeconds: an hour and 7 s, so stale tokens are told apart. */
 const TOKEN_EXPIRATION_SECONDS = 3607;
-// k8s.io/apimachinery/pkg/util/rand's alphabet: no vowels, no look-alikes.
-const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
-
-const randomSuffix = (n = 5) => Array.from({ length: n }, () => ALPHANUMS[randomInt(ALPHANUMS.length)]).join('');
 
 /** The projected volume upstream's TokenVolumeSource describes. */
 export function tokenVolumeSource(): JsonObject {
@@ -43,7 +40,7 @@ function mountToken(spec: JsonObject): void {
   const names = new Set(volumes.map((v) => stringOf(v.name)));
   const existing = volumes.find((v) => stringOf(v.name)?.startsWith(VOLUME_PREFIX));
   let name = stringOf(existing?.name);
-  while (!name || (!existing && names.has(name))) name = VOLUME_PREFIX + randomSuffix();
+  while (!name || (!existing && names.has(name))) name = generatedName(VOLUME_PREFIX);
   let needed = false;
   for (const field of ['initContainers', 'containers'] as const) {
     for (const c of list(spec[field])) {

@@ -40,7 +40,7 @@ export function containerSecurity(pod: Pod, c: Container): LinuxContainerSecurit
  * container runs exactly the image that was checked; restartCount is its attempt and log file.
  */
 export function containerConfig(pod: Pod, c: Container, opts: { imageRef: string; restartCount: number; mounts?: Mount[] }): ContainerConfig {
-  const envs = containerEnv(c);
+  const envs = containerEnv(pod, c);
   const { command, args } = expandCommand(c, envs);
   return {
     metadata: { name: c.name, attempt: opts.restartCount },

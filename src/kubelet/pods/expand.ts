@@ -1,7 +1,8 @@
 // `$(VAR)` references in env values, command and args, with upstream's rules
 // (third_party/forked/golang/expansion): `$$` is a literal `$`, an unknown or unfinished
 // reference stays as written, and a `$` before anything else is kept with that character.
-import type { Container } from '../../api/types.js';
+import type { Container, Pod } from '../../api/types.js';
+import { ownValue } from '../../own-keys.js';
 
 /** input with each `$(NAME)` that lookup knows replaced. */
 export function expand(input: string, lookup: (name: string) => string | undefined): string {
@@ -37,23 +38,41 @@ export function expand(input: string, lookup: (name: string) => string | undefin
   return out;
 }
 
+const SUBSCRIPT = /^metadata\.(labels|annotations)\['(.+)'\]$/;
+
+/** A fieldRef env value from the pod object (the downward API); undefined for a path not known here. */
+function fieldRefValue(pod: Pod, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  const sub = SUBSCRIPT.exec(path);
+  if (sub) return ownValue((sub[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations) ?? {}, sub[2]!);
+  switch (path) {
+    case 'metadata.name': return pod.metadata.name;
+    case 'metadata.namespace': return pod.metadata.namespace;
+    case 'metadata.uid': return pod.metadata.uid;
+    case 'spec.nodeName': return pod.spec?.nodeName;
+    case 'spec.serviceAccountName': return pod.spec?.serviceAccountName;
+    case 'status.hostIP': return pod.status?.hostIP;
+    case 'status.podIP': return pod.status?.podIP;
+    default: return undefined;
+  }
+}
+
 /**
- * The container's environment in order: each value may refer to variables defined before it
- * (and to base, such as service links, which the container's own variables override).
- * valueFrom sources are not resolved here: those variables are left out.
+ * The container's environment in order: literal values (each may refer to variables defined
+ * before it) and the pod's own fields (fieldRef). Other valueFrom sources are not resolved here:
+ * those variables are left out. One environment for the container and its subPathExprs.
  */
-export function containerEnv(c: Container, base: ReadonlyMap<string, string> = new Map()): { name: string; value: string }[] {
-  const defined = new Map<string, string>();
-  const lookup = (name: string) => defined.get(name) ?? base.get(name);
+export function containerEnv(pod: Pod, c: Container): { name: string; value: string }[] {
   const out = new Map<string, string>();
   for (const e of c.env ?? []) {
-    if (e.valueFrom) continue;
-    const value = expand(e.value ?? '', lookup);
-    defined.set(e.name, value);
-    out.set(e.name, value);
+    const value = e.valueFrom ? fieldRefValue(pod, e.valueFrom.fieldRef?.fieldPath) : expand(e.value ?? '', (name) => out.get(name));
+    if (value !== undefined) out.set(e.name, value);
   }
   return [...out].map(([name, value]) => ({ name, value }));
 }
+
+/** containerEnv as a Map, as subPathExpr expansion reads it. */
+export const containerEnvMap = (pod: Pod, c: Container): Map<string, string> => new Map(containerEnv(pod, c).map((e) => [e.name, e.value]));
 
 /** command and args with `$(VAR)` from the container's final environment (upstream ExpandContainerCommandAndArgs). */
 export function expandCommand(c: Container, env: readonly { name: string; value: string }[]): { command: string[]; args: string[] } {

@@ -7,7 +7,8 @@ import type { PodSandboxConfig } from '../../cri/gen/runtime/v1/PodSandboxConfig
 import { goDuration } from './backoff.js';
 import { containerConfig } from './container-config.js';
 import { containerFieldPath, podRef, type SyncContext } from './context.js';
-import { containerMounts, subPathEnv } from '../volumes/index.js';
+import { containerMounts } from '../volumes/index.js';
+import { containerEnvMap } from './expand.js';
 import type { PodVolumes } from '../types.js';
 import { effectivePullPolicy, pullDecision } from './image-policy.js';
 import { containerHash } from './labels.js';
@@ -108,8 +109,8 @@ export async function startContainer(ctx: SyncContext, pod: Pod, c: Container, s
   const image = await ensureImage(ctx, pod, c);
   if ('waiting' in image) return image.waiting;
   const restartCount = last ? last.restartCount + 1 : 0;
-  // subPathExpr sees literal values and the pod's fields (POD_NAME...), as upstream's makeMounts does.
-  const env = subPathEnv(pod, c);
+  // subPathExprs expand against the container's own environment, as upstream's makeMounts does.
+  const env = containerEnvMap(pod, c);
   let mounts;
   try {
     await ctx.deps.volumes.prepareSubPaths(pod, c, volumes, env);

@@ -3,9 +3,8 @@
 // skiff's runtime, containerd and CRI-O, and for containers the kubelet did not start itself.
 import type { Pod } from '../../api/types.js';
 import type { CriClient } from '../../cri/client.js';
+import { CONTAINER_NAME, POD_UID } from '../pods/labels.js';
 
-export const POD_UID_LABEL = 'io.kubernetes.pod.uid';
-export const CONTAINER_NAME_LABEL = 'io.kubernetes.container.name';
 
 export interface RuntimeContainer {
   id: string;
@@ -16,7 +15,7 @@ export interface RuntimeContainer {
 /** The pod's instances of `container`, newest first (by restart attempt, then creation). Rejects with the CRI's error. */
 export async function containerInstances(cri: CriClient, pod: Pod, container: string): Promise<RuntimeContainer[]> {
   const uid = pod.metadata?.uid ?? '';
-  const { containers } = await cri.runtime.listContainers({ filter: { labelSelector: { [POD_UID_LABEL]: uid, [CONTAINER_NAME_LABEL]: container } } });
+  const { containers } = await cri.runtime.listContainers({ filter: { labelSelector: { [POD_UID]: uid, [CONTAINER_NAME]: container } } });
   return containers
     .map((c) => ({ id: c.id, attempt: c.metadata?.attempt ?? 0, state: String(c.state), created: BigInt(c.createdAt || '0') }))
     .sort((a, b) => b.attempt - a.attempt || (b.created > a.created ? 1 : b.created < a.created ? -1 : 0))

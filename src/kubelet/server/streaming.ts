@@ -8,7 +8,8 @@ import type { CriClient } from '../../cri/client.js';
 import { CriError } from '../../cri/errors.js';
 import { dialTarget, spliceUpgrade, upgradeRequestHead } from '../../http/upgrade-proxy.js';
 import type { Upgrade } from '../../http/upgrade-response.js';
-import { containerInstances, findPod, POD_UID_LABEL } from './containers.js';
+import { containerInstances, findPod } from './containers.js';
+import { POD_UID } from '../pods/labels.js';
 import { HttpError } from './http-error.js';
 
 export interface StreamingDeps {
@@ -76,7 +77,7 @@ async function portForwardUrl(deps: StreamingDeps, pod: Pod, q: URLSearchParams)
   const given = q.getAll('port').flatMap((p) => p.split(','));
   const ports = given.map((p) => (/^\d+$/.test(p.trim()) ? Number(p.trim()) : NaN));
   if (ports.some((p) => !(p >= 1 && p <= 65535))) throw new HttpError(400, `invalid port in ${JSON.stringify(given)}`);
-  const { items } = await deps.cri.runtime.listPodSandbox({ filter: { state: { state: 'SANDBOX_READY' }, labelSelector: { [POD_UID_LABEL]: pod.metadata?.uid ?? '' } } });
+  const { items } = await deps.cri.runtime.listPodSandbox({ filter: { state: { state: 'SANDBOX_READY' }, labelSelector: { [POD_UID]: pod.metadata?.uid ?? '' } } });
   const sandbox = items[0];
   if (!sandbox) throw new HttpError(500, `pod "${pod.metadata?.name}" has no running sandbox`);
   try {

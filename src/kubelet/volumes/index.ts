@@ -13,7 +13,6 @@ import { prepareContainerSubPaths, prepareSubPaths } from './subpaths.js';
 import { TokenManager } from './tokens.js';
 
 export { containerMounts } from './mounts.js';
-export { containerEnv as subPathEnv } from './env.js';
 export { MountError, VolumeError, VolumeSetUpError } from './errors.js';
 
 export function startVolumeManager(deps: VolumeManagerDeps): VolumeManager {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Container, Pod, Volume, VolumeMount } from '../../api/types.js';
 import type { Mount } from '../../cri/gen/runtime/v1/Mount.js';
 import type { PodVolumes } from '../types.js';
-import { containerEnv } from './env.js';
+import { containerEnvMap } from '../pods/expand.js';
 import { MountError } from './errors.js';
 import { expand } from '../pods/expand.js';
 
@@ -49,7 +49,7 @@ export function containerMounts(pod: Pod, container: Container, volumes: PodVolu
 export function mountSubPath(pod: Pod, container: Container, m: VolumeMount, env?: ReadonlyMap<string, string>): string {
   let subPath = m.subPath ?? '';
   if (m.subPathExpr) {
-    const vars = env ?? containerEnv(pod, container);
+    const vars = env ?? containerEnvMap(pod, container);
     const missing = new Set<string>();
     subPath = expand(m.subPathExpr, (name) => {
       const value = vars.get(name) ?? '';
