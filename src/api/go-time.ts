@@ -84,3 +84,9 @@ function daysIn(month: number, year: number): number {
   if (month === 2) return (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
+
+/** metav1.Time as it marshals: RFC 3339 in whole seconds, UTC. */
+export const apiTime = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+/** metav1.MicroTime (a Lease's renewTime, an events.k8s.io eventTime): microseconds kept. */
+export const microTime = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');

@@ -3,6 +3,7 @@
 // crash loop is one Event with a count, not thousands. Fire and forget: a failed write is logged,
 // never thrown at the caller, and the queue is bounded as upstream's (1000) so a slow apiserver
 // costs Events, not memory.
+import { apiTime } from '../api/go-time.js';
 import type { Event, KubeObject, ObjectReference } from '../api/types.js';
 import type { Clock } from '../host/clock.js';
 import type { Client } from './client.js';
@@ -25,11 +26,6 @@ export interface EventRecorderDeps {
 
 const QUEUE_MAX = 1000;
 const EVENTS = { group: '', version: 'v1', plural: 'events' } as const;
-
-/** Go's RFC3339 of a metav1.Time: whole seconds, Z. */
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 /** The reference an Event names: the object's identity, and the part of it when fieldPath is given. */
 export function referenceTo(obj: KubeObject, fieldPath?: string): ObjectReference {
@@ -69,7 +65,7 @@ export class EventRecorder {
 
   #build(ref: ObjectReference, type: EventType, reason: string, message: string, ms: number): Event {
     const { component, host } = this.deps;
-    const at = rfc3339(ms);
+    const at = apiTime(ms);
     return {
       apiVersion: 'v1', kind: 'Event',
       metadata: { name: `${ref.name ?? ''}.${this.#uniqueNanos().toString(16)}`, namespace: ref.namespace || 'default' },

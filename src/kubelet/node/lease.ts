@@ -6,7 +6,7 @@ import type { Lease } from '../../api/types.js';
 import { isNotFound } from '../../client/errors.js';
 import type { ResourceClient } from '../../client/resource.js';
 import type { Clock } from '../../host/clock.js';
-import { microTime } from './time.js';
+import { microTime } from '../../api/go-time.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
 export const LEASE_DURATION_SECONDS = 40;

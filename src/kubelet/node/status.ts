@@ -10,7 +10,7 @@ import { nodeResources, pressureOf } from './capacity.js';
 import { nodeConditions } from './conditions.js';
 import { nodeImages, type CriImage } from './images.js';
 import { readinessErrors, type RuntimeHealth } from './runtime-health.js';
-import { apiTime } from './time.js';
+import { apiTime } from '../../api/go-time.js';
 import { KUBELET_VERSION } from './version.js';
 
 export interface Observed {

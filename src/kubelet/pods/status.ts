@@ -1,6 +1,7 @@
 // The status the kubelet reports for a pod (upstream kubelet_pods.go generateAPIPodStatus,
 // getPhase, convertToAPIContainerStatuses and status/generate.go): a pure function of the pod
 // as the API has it, what the runtime holds and why the last sync left containers waiting.
+import { apiTime } from '../../api/go-time.js';
 import { podQosClass } from '../../api/qos.js';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/types.js';
 import { isSidecar, sandboxChanged } from './actions.js';
@@ -26,8 +27,6 @@ export interface StatusInput {
   failed?: { reason: string; message: string };
 }
 
-/** metav1.Time: RFC 3339 in whole seconds, UTC. */
-export const rfc3339 = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const KUBELET_CONDITIONS = new Set(['PodScheduled', 'PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']);
 
@@ -35,7 +34,7 @@ function terminated(c: ContainerView, runtimeName: string): ContainerState {
   return {
     terminated: {
       exitCode: c.exitCode, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}),
-      ...(c.startedAtMs ? { startedAt: rfc3339(c.startedAtMs) } : {}), ...(c.finishedAtMs ? { finishedAt: rfc3339(c.finishedAtMs) } : {}),
+      ...(c.startedAtMs ? { startedAt: apiTime(c.startedAtMs) } : {}), ...(c.finishedAtMs ? { finishedAt: apiTime(c.finishedAtMs) } : {}),
       containerID: `${runtimeName}://${c.id}`,
     },
   };
@@ -60,7 +59,7 @@ function containerStatuses(input: StatusInput, containers: readonly Container[],
       const running = current.state === 'RUNNING';
       // A created container that is not running counts as exited, as upstream: a sync starts
       // what it creates, so one left created failed to start.
-      const state: ContainerState = running ? { running: { startedAt: rfc3339(current.startedAtMs) } }
+      const state: ContainerState = running ? { running: { startedAt: apiTime(current.startedAtMs) } }
         : current.state === 'EXITED' || current.state === 'CREATED' ? terminated(current, input.runtimeName) : { waiting: {} };
       status = {
         // The image as the runtime names it (containerd: the normalized repo tag), as upstream reports it.
@@ -147,7 +146,7 @@ function conditions(input: StatusInput, phase: Phase, init: ContainerStatus[], r
 function stamp(conds: PodCondition[], old: readonly PodCondition[] | undefined, nowMs: number): PodCondition[] {
   return conds.map((c) => {
     const prior = old?.find((o) => o.type === c.type);
-    const lastTransitionTime = prior && prior.status === c.status && prior.lastTransitionTime ? prior.lastTransitionTime : rfc3339(nowMs);
+    const lastTransitionTime = prior && prior.status === c.status && prior.lastTransitionTime ? prior.lastTransitionTime : apiTime(nowMs);
     return { type: c.type, status: c.status, lastTransitionTime, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) };
   });
 }
@@ -172,7 +171,7 @@ export function generatePodStatus(input: StatusInput): PodStatus {
     hostIP: nodeIp,
     hostIPs: [{ ip: nodeIp }],
     ...(ips.length ? { podIP: ips[0]!, podIPs: ips.map((ip) => ({ ip })) } : {}),
-    startTime: old.startTime ?? rfc3339(nowMs),
+    startTime: old.startTime ?? apiTime(nowMs),
     ...(init.length ? { initContainerStatuses: init } : {}),
     containerStatuses: regular,
     qosClass: podQosClass(pod.spec),

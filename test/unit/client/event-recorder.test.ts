@@ -1,6 +1,7 @@
 import test from 'ava';
 import type { Event, KubeObject } from '../../../src/api/types.js';
-import { EventRecorder, rfc3339 } from '../../../src/client/event-recorder.js';
+import { apiTime as rfc3339 } from '../../../src/api/go-time.js';
+import { EventRecorder } from '../../../src/client/event-recorder.js';
 import { FakeClock } from '../../../src/host/clock.js';
 import { POD, podObject, startClientFixture } from './client-fixture.js';
 
