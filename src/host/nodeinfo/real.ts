@@ -9,9 +9,20 @@ const V1_MEMORY = '/sys/fs/cgroup/memory';
 
 /** The facts of this machine, read from /proc, /etc, /sys and statfs; the route through netlink. */
 export class RealNodeInfo implements NodeInfo {
+  #machine: Promise<MachineFacts> | undefined;
+
   constructor(private readonly netlink: Netlink) {}
 
-  async machine(): Promise<MachineFacts> {
+  /** Read once, as upstream's kubelet takes its MachineInfo at start: none of it changes while the machine is up. A failed read is tried again next time. */
+  machine(): Promise<MachineFacts> {
+    this.#machine ??= this.readMachine().catch((err: unknown) => {
+      this.#machine = undefined;
+      throw err;
+    });
+    return this.#machine;
+  }
+
+  private async readMachine(): Promise<MachineFacts> {
     const meminfo = parseMeminfo(await host(readFile('/proc/meminfo', 'utf8')));
     const osRelease = (await optional('/etc/os-release')) || (await optional('/usr/lib/os-release'));
     return {

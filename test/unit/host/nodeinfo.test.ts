@@ -42,6 +42,7 @@ test('the real machine: facts are plausible (no root needed)', async (t) => {
   t.true(m.cpus >= 1);
   t.true(m.memoryBytes > 0);
   t.is(m.operatingSystem, 'linux');
+  t.is(await real.machine(), m, 'read once: the status loop does not re-read the machine every sync');
   const fs = await real.filesystem('/tmp');
   t.true(fs.capacityBytes >= fs.availableBytes && fs.availableBytes >= 0);
   const ws = await real.memoryWorkingSetBytes();
